@@ -40,8 +40,8 @@ pub fn definition(name: &str) -> &'static Value {
 /// A prefix no spec property uses, for fields the model cannot know.
 pub const UNKNOWN_PREFIX: &str = "zzNotInSpec";
 
-/// Random JSON objects shaped like definition `name`: each property present
-/// or not, known and unknown enum values, nested definitions down to
+/// Random JSON objects shaped like definition `name`: each property absent,
+/// `null` or a value, known and unknown enum values, nested definitions down to
 /// `depth`, plus fields the spec does not have. Values are in the canonical
 /// form the models re-encode (dates with milliseconds and `Z`, numbers as
 /// exact binary fractions), so a lossless round trip gives the same JSON.
@@ -57,7 +57,16 @@ pub fn object_of(name: &str, depth: u32) -> BoxedStrategy<Value> {
         .unwrap_or_default();
     let known = props
         .into_iter()
-        .map(|(k, st)| proptest::option::of(st).prop_map(move |v| v.map(|v| (k.clone(), v))))
+        .map(|(k, st)| {
+            // Each property absent, explicitly `null`, or a value: all three
+            // must survive a round trip as they were.
+            prop_oneof![
+                2 => Just(None),
+                1 => Just(Some(Value::Null)),
+                3 => st.prop_map(Some),
+            ]
+            .prop_map(move |v| v.map(|v| (k.clone(), v)))
+        })
         .collect::<Vec<_>>();
     let unknown = proptest::collection::btree_map("[a-z]{1,6}", scalar(), 0..3);
     (known, unknown)

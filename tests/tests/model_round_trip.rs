@@ -153,3 +153,60 @@ fn recursive_definitions_are_boxed_and_decode_deeply() {
     assert_eq!(manager.manager.as_ref().unwrap().id.as_deref(), Some("c"));
     assert_eq!(serde_json::to_value(&user).unwrap(), doc);
 }
+
+/// PATCH needs `"field": null` to clear a field; every other request wants
+/// `None` left out. Absent stays absent, `null` stays `null`, a value stays
+/// a value — through decode, encode, and a read-modify-write.
+#[test]
+fn explicit_nulls_are_sent_when_asked_and_kept_when_decoded() {
+    use genesys_model::UpdateUser;
+
+    // Ordinary construction is unchanged: None is left out.
+    let plain = UpdateUser {
+        version: Some(3),
+        ..Default::default()
+    };
+    assert_eq!(serde_json::to_value(&plain).unwrap(), json!({"version": 3}));
+
+    // Marked fields are sent as null.
+    let patch = plain
+        .clone()
+        .with_null(UpdateUser::TITLE)
+        .with_null(UpdateUser::DEPARTMENT);
+    assert!(patch.is_null(UpdateUser::TITLE));
+    assert_eq!(
+        serde_json::to_value(&patch).unwrap(),
+        json!({"title": null, "department": null, "version": 3})
+    );
+    // A value wins over the mark; clearing the mark leaves the field out.
+    let mut patch = patch;
+    patch.title = Some("Agent".into());
+    patch.clear_null(UpdateUser::DEPARTMENT);
+    assert_eq!(
+        serde_json::to_value(&patch).unwrap(),
+        json!({"title": "Agent", "version": 3})
+    );
+
+    // Decoding tells null from absent, and re-encodes each as it was.
+    let text = r#"{"id":"u1","title":null,"name":"Ada"}"#;
+    let user: User = serde_json::from_str(text).unwrap();
+    assert!(user.title.is_none() && user.is_null(User::TITLE));
+    assert!(user.department.is_none() && !user.is_null(User::DEPARTMENT));
+    assert!(
+        user.unknown_fields().is_empty(),
+        "a known field is not unknown"
+    );
+    assert_eq!(
+        serde_json::to_value(&user).unwrap(),
+        serde_json::from_str::<Value>(text).unwrap()
+    );
+    // Nested nulls are the nested model's own.
+    let call: CallConversation =
+        serde_json::from_str(r#"{"id":"c1","participants":[{"id":"p1","state":null}]}"#).unwrap();
+    let participant = &call.participants.as_ref().unwrap()[0];
+    assert!(participant.is_null(genesys_model::CallMediaParticipant::STATE));
+    assert!(call.explicit_nulls().is_empty());
+    // A null is not a value: decoded and constructed models differ by it.
+    let without: User = serde_json::from_str(r#"{"id":"u1","name":"Ada"}"#).unwrap();
+    assert_ne!(user, without);
+}

@@ -41,6 +41,8 @@ pub mod catalogue;
 mod datetime;
 pub mod model;
 pub mod notifications;
+mod null_spy;
+pub mod nulls;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -52,3 +54,4 @@ mod generated;
 pub use datetime::{Date, DateTime, LocalDateTime, ParseDateTimeError};
 pub use generated::models::*;
 pub use model::{Model, OpenEnum, UnknownFields};
+pub use nulls::{ExplicitNulls, Field};

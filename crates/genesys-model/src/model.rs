@@ -13,7 +13,11 @@
 //!   the model does not know are kept in `unknown_fields` on decode and
 //!   written back on encode, so PUTting back an entity you fetched does not
 //!   erase fields newer than this crate.
-//! * **Absent values are not serialized**: `None` leaves the field out.
+//! * **Absent values are not serialized**: `None` leaves the field out. To
+//!   send `"field": null` (to clear a field with PATCH), mark it with
+//!   [`Model::with_null`] and the model's field constant
+//!   (`UpdateUser::TITLE`); a decoded `null` is recorded the same way
+//!   ([`Model::is_null`]) and re-encoded as `null`. See [`crate::nulls`].
 //! * **Genesys's own leniency is accepted**: numbers and booleans sent as
 //!   strings (`"5"`, `"true"`) decode; they re-encode as JSON numbers and
 //!   booleans.
@@ -74,6 +78,62 @@ pub trait Model:
     /// # }
     /// ```
     fn missing_required_fields(&self) -> Vec<&'static str>;
+
+    /// The fields marked to be sent as `null` while they are `None`, which
+    /// include those a decoded payload had as `null`.
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls;
+
+    /// Mutable access to [`Model::explicit_nulls`].
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls;
+
+    /// Marks `field` to be sent as `"field": null` while it is `None` (a
+    /// value, if the field holds one, is sent instead).
+    ///
+    /// ```
+    /// # #[cfg(feature = "users")] {
+    /// use genesys_model::{Model as _, UpdateUser};
+    ///
+    /// let mut patch = UpdateUser { version: Some(3), ..Default::default() };
+    /// patch.set_null(UpdateUser::DEPARTMENT);
+    /// assert_eq!(
+    ///     serde_json::to_string(&patch).unwrap(),
+    ///     r#"{"department":null,"version":3}"#
+    /// );
+    /// # }
+    /// ```
+    fn set_null(&mut self, field: crate::Field<Self>) {
+        self.explicit_nulls_mut().insert(field.json_name());
+    }
+
+    /// [`Model::set_null`], for struct-update construction:
+    /// `UpdateUser { version: Some(3), ..Default::default() }.with_null(UpdateUser::TITLE)`.
+    #[must_use]
+    fn with_null(mut self, field: crate::Field<Self>) -> Self {
+        self.set_null(field);
+        self
+    }
+
+    /// Whether `field` is marked as `null`: set with [`Model::set_null`], or
+    /// `null` (not absent) in the decoded payload.
+    ///
+    /// ```
+    /// # #[cfg(feature = "users")] {
+    /// use genesys_model::{Model as _, User};
+    ///
+    /// let user: User = serde_json::from_str(r#"{"id":"u1","title":null}"#).unwrap();
+    /// assert!(user.title.is_none() && user.is_null(User::TITLE));
+    /// assert!(user.department.is_none() && !user.is_null(User::DEPARTMENT));
+    /// # }
+    /// ```
+    fn is_null(&self, field: crate::Field<Self>) -> bool {
+        self.explicit_nulls().contains(field.json_name())
+    }
+
+    /// Removes the mark of [`Model::set_null`] (or of a decoded `null`), so
+    /// that a `None` field is left out again.
+    fn clear_null(&mut self, field: crate::Field<Self>) {
+        self.explicit_nulls_mut().remove(field.json_name());
+    }
 }
 
 /// Implemented by every generated string enum.

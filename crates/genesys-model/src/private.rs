@@ -26,6 +26,15 @@ pub trait DecodeFields: Default {
 
     /// Where unknown fields go.
     fn unknown_fields_slot(&mut self) -> &mut UnknownFields;
+
+    /// JSON names of the known fields (those `decode_field` takes).
+    const FIELD_NAMES: &'static [&'static str] = &[];
+
+    /// Where the fields decoded as `null` are recorded, for types that
+    /// record them (generated models).
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        None
+    }
 }
 
 /// An object key, borrowed from the input when it can be.
@@ -84,10 +93,17 @@ pub fn deserialize_object<'de, T: DecodeFields, D: Deserializer<'de>>(
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
             let mut out = T::default();
+            // Watches each known field's value for `null` (see `null_spy`).
+            let mut map = crate::null_spy::NullSpyMap::new(&mut map);
             while let Some(key) = map.next_key::<Key<'de>>()? {
                 if !out.decode_field(key.as_str(), &mut map)? {
                     let value: serde_json::Value = map.next_value()?;
                     out.unknown_fields_slot().insert(key.into_owned(), value);
+                } else if map.last_was_null {
+                    let name = T::FIELD_NAMES.iter().find(|n| **n == key.as_str());
+                    if let (Some(name), Some(nulls)) = (name, out.explicit_nulls_slot()) {
+                        nulls.insert(name);
+                    }
                 }
             }
             Ok(out)
@@ -105,6 +121,22 @@ pub fn field<M: SerializeMap, T: Serialize>(
 ) -> Result<(), M::Error> {
     match value {
         Some(v) => map.serialize_entry(key, v),
+        None => Ok(()),
+    }
+}
+
+/// Writes one optional field of a generated model: `None` is left out,
+/// unless the field is marked as an explicit `null`.
+#[inline]
+pub fn model_field<M: SerializeMap, T: Serialize>(
+    map: &mut M,
+    key: &'static str,
+    value: &Option<T>,
+    nulls: &crate::ExplicitNulls,
+) -> Result<(), M::Error> {
+    match value {
+        Some(v) => map.serialize_entry(key, v),
+        None if nulls.contains(key) => map.serialize_entry(key, &()),
         None => Ok(()),
     }
 }

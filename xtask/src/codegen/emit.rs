@@ -255,8 +255,37 @@ fn emit_model(model: &ModelDef) -> TokenStream {
     let serialize_fields = model.fields.iter().map(|f| {
         let json = &f.json;
         let fname = ident(&f.rust);
-        quote! { crate::__private::field(&mut map, #json, &self.#fname)?; }
+        quote! { crate::__private::model_field(&mut map, #json, &self.#fname, &self.explicit_nulls)?; }
     });
+
+    // One `Field<Self>` constant per property, for `Model::set_null`.
+    let mut const_names = std::collections::BTreeSet::new();
+    let field_consts = model.fields.iter().map(|f| {
+        let mut const_name = f.rust.trim_end_matches('_').to_uppercase();
+        while !const_names.insert(const_name.clone()) {
+            const_name.push('_');
+        }
+        let const_ident = ident(&const_name);
+        let json = &f.json;
+        let doc = format!(
+            " The `{json}` property ([`Self::{}`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).",
+            f.rust
+        );
+        quote! {
+            #[doc = #doc]
+            pub const #const_ident: crate::Field<Self> = crate::Field::new(#json);
+        }
+    }).collect::<Vec<_>>();
+    let consts_impl = if field_consts.is_empty() {
+        quote! {}
+    } else {
+        quote! {
+            #cfg
+            impl #name {
+                #(#field_consts)*
+            }
+        }
+    };
 
     let required: Vec<&FieldDef> = model.fields.iter().filter(|f| f.required).collect();
     let required_names = required.iter().map(|f| &f.json);
@@ -279,6 +308,7 @@ fn emit_model(model: &ModelDef) -> TokenStream {
         }
     };
     let expecting = format!("a {} object", model.spec_name);
+    let field_names = model.fields.iter().map(|f| &f.json);
     let map_binding = if model.fields.is_empty() {
         quote! { map }
     } else {
@@ -294,7 +324,12 @@ fn emit_model(model: &ModelDef) -> TokenStream {
             /// JSON fields this model does not know, kept so that a
             /// read-modify-write round trip loses nothing.
             pub unknown_fields: crate::UnknownFields,
+            /// Fields sent as `null` while they are `None`, and those that
+            /// were `null` when decoded (see [`crate::nulls`]).
+            pub explicit_nulls: crate::ExplicitNulls,
         }
+
+        #consts_impl
 
         #cfg
         impl crate::Model for #name {
@@ -308,6 +343,12 @@ fn emit_model(model: &ModelDef) -> TokenStream {
             }
             fn missing_required_fields(&self) -> Vec<&'static str> {
                 #missing
+            }
+            fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+                &self.explicit_nulls
+            }
+            fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+                &mut self.explicit_nulls
             }
         }
 
@@ -323,6 +364,10 @@ fn emit_model(model: &ModelDef) -> TokenStream {
             }
             fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
                 &mut self.unknown_fields
+            }
+            const FIELD_NAMES: &'static [&'static str] = &[#(#field_names),*];
+            fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+                Some(&mut self.explicit_nulls)
             }
         }
 

@@ -387,6 +387,7 @@ fn build_models(
         let gate = gates.get(spec_name.as_str()).cloned().unwrap_or(Gate::Full);
         let mut fields_ns = Namespace::default();
         fields_ns.reserve(names::UNKNOWN_FIELDS);
+        fields_ns.reserve(names::EXPLICIT_NULLS);
         let mut fields = Vec::new();
         for (json, prop) in &schema.properties {
             let rust = fields_ns.claim(&names::field_name(json), "_");

@@ -38,6 +38,10 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
 /// this name is renamed.
 pub const UNKNOWN_FIELDS: &str = "unknown_fields";
 
+/// The field that marks explicit `null`s; a property that would take this
+/// name is renamed.
+pub const EXPLICIT_NULLS: &str = "explicit_nulls";
+
 /// `phoneNumber` → `phone_number`; keywords get a trailing `_` (`type_`);
 /// names that start with a digit get an `n` prefix; odd characters go.
 pub fn field_name(json: &str) -> String {
@@ -48,7 +52,7 @@ pub fn field_name(json: &str) -> String {
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, 'n');
     }
-    if KEYWORDS.contains(&name.as_str()) || name == UNKNOWN_FIELDS {
+    if KEYWORDS.contains(&name.as_str()) || name == UNKNOWN_FIELDS || name == EXPLICIT_NULLS {
         name.push('_');
     }
     name

@@ -23,6 +23,22 @@ pub struct GDPRJourneyCustomer {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "general-data-protection-regulation",
+        feature = "topics-routing",
+        feature = "topics-users"
+    )
+)]
+impl GDPRJourneyCustomer {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(
     any(
@@ -42,6 +58,12 @@ impl crate::Model for GDPRJourneyCustomer {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -68,6 +90,10 @@ impl crate::__private::DecodeFields for GDPRJourneyCustomer {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -88,8 +114,13 @@ impl serde::Serialize for GDPRJourneyCustomer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -134,6 +165,36 @@ pub struct GDPRRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "general-data-protection-regulation")]
+impl GDPRRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `replacementTerms` property ([`Self::replacement_terms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPLACEMENT_TERMS: crate::Field<Self> = crate::Field::new(
+        "replacementTerms",
+    );
+    /// The `requestType` property ([`Self::request_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUEST_TYPE: crate::Field<Self> = crate::Field::new("requestType");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `subject` property ([`Self::subject`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBJECT: crate::Field<Self> = crate::Field::new("subject");
+    /// The `resultsUrl` property ([`Self::results_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS_URL: crate::Field<Self> = crate::Field::new("resultsUrl");
+    /// The `resultsUrls` property ([`Self::results_urls`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS_URLS: crate::Field<Self> = crate::Field::new("resultsUrls");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "general-data-protection-regulation")]
 impl crate::Model for GDPRRequest {
@@ -174,6 +235,12 @@ impl crate::Model for GDPRRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "general-data-protection-regulation")]
 impl crate::__private::DecodeFields for GDPRRequest {
@@ -202,6 +269,22 @@ impl crate::__private::DecodeFields for GDPRRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "createdBy",
+        "replacementTerms",
+        "requestType",
+        "createdDate",
+        "status",
+        "subject",
+        "resultsUrl",
+        "resultsUrls",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "general-data-protection-regulation")]
 crate::__impl_model_deserialize!(GDPRRequest);
@@ -210,17 +293,67 @@ impl serde::Serialize for GDPRRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "replacementTerms", &self.replacement_terms)?;
-        crate::__private::field(&mut map, "requestType", &self.request_type)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "subject", &self.subject)?;
-        crate::__private::field(&mut map, "resultsUrl", &self.results_url)?;
-        crate::__private::field(&mut map, "resultsUrls", &self.results_urls)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "replacementTerms",
+            &self.replacement_terms,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "requestType",
+            &self.request_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subject",
+            &self.subject,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resultsUrl",
+            &self.results_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resultsUrls",
+            &self.results_urls,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -363,6 +496,32 @@ pub struct GDPRRequestEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "general-data-protection-regulation")]
+impl GDPRRequestEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "general-data-protection-regulation")]
 impl crate::Model for GDPRRequestEntityListing {
@@ -376,6 +535,12 @@ impl crate::Model for GDPRRequestEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "general-data-protection-regulation")]
@@ -410,6 +575,21 @@ impl crate::__private::DecodeFields for GDPRRequestEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "general-data-protection-regulation")]
 crate::__impl_model_deserialize!(GDPRRequestEntityListing);
@@ -418,16 +598,66 @@ impl serde::Serialize for GDPRRequestEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -460,6 +690,38 @@ pub struct GDPRSubject {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "general-data-protection-regulation")]
+impl GDPRSubject {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `externalContactId` property ([`Self::external_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactId",
+    );
+    /// The `dialerContactId` property ([`Self::dialer_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIALER_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "dialerContactId",
+    );
+    /// The `journeyCustomer` property ([`Self::journey_customer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_CUSTOMER: crate::Field<Self> = crate::Field::new(
+        "journeyCustomer",
+    );
+    /// The `socialHandle` property ([`Self::social_handle`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_HANDLE: crate::Field<Self> = crate::Field::new("socialHandle");
+    /// The `externalId` property ([`Self::external_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ID: crate::Field<Self> = crate::Field::new("externalId");
+    /// The `addresses` property ([`Self::addresses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESSES: crate::Field<Self> = crate::Field::new("addresses");
+    /// The `phoneNumbers` property ([`Self::phone_numbers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHONE_NUMBERS: crate::Field<Self> = crate::Field::new("phoneNumbers");
+    /// The `emailAddresses` property ([`Self::email_addresses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_ADDRESSES: crate::Field<Self> = crate::Field::new("emailAddresses");
 }
 #[cfg(feature = "general-data-protection-regulation")]
 impl crate::Model for GDPRSubject {
@@ -473,6 +735,12 @@ impl crate::Model for GDPRSubject {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "general-data-protection-regulation")]
@@ -501,6 +769,21 @@ impl crate::__private::DecodeFields for GDPRSubject {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "userId",
+        "externalContactId",
+        "dialerContactId",
+        "journeyCustomer",
+        "socialHandle",
+        "externalId",
+        "addresses",
+        "phoneNumbers",
+        "emailAddresses",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "general-data-protection-regulation")]
 crate::__impl_model_deserialize!(GDPRSubject);
@@ -509,20 +792,66 @@ impl serde::Serialize for GDPRSubject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalContactId",
             &self.external_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "dialerContactId", &self.dialer_contact_id)?;
-        crate::__private::field(&mut map, "journeyCustomer", &self.journey_customer)?;
-        crate::__private::field(&mut map, "socialHandle", &self.social_handle)?;
-        crate::__private::field(&mut map, "externalId", &self.external_id)?;
-        crate::__private::field(&mut map, "addresses", &self.addresses)?;
-        crate::__private::field(&mut map, "phoneNumbers", &self.phone_numbers)?;
-        crate::__private::field(&mut map, "emailAddresses", &self.email_addresses)?;
+        crate::__private::model_field(
+            &mut map,
+            "dialerContactId",
+            &self.dialer_contact_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "journeyCustomer",
+            &self.journey_customer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "socialHandle",
+            &self.social_handle,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalId",
+            &self.external_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addresses",
+            &self.addresses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "phoneNumbers",
+            &self.phone_numbers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emailAddresses",
+            &self.email_addresses,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -555,6 +884,32 @@ pub struct GDPRSubjectEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "general-data-protection-regulation")]
+impl GDPRSubjectEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "general-data-protection-regulation")]
 impl crate::Model for GDPRSubjectEntityListing {
@@ -568,6 +923,12 @@ impl crate::Model for GDPRSubjectEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "general-data-protection-regulation")]
@@ -602,6 +963,21 @@ impl crate::__private::DecodeFields for GDPRSubjectEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "general-data-protection-regulation")]
 crate::__impl_model_deserialize!(GDPRSubjectEntityListing);
@@ -610,16 +986,66 @@ impl serde::Serialize for GDPRSubjectEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -642,6 +1068,20 @@ pub struct GKNDocumentationResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "search")]
+impl GKNDocumentationResult {
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
+    /// The `link` property ([`Self::link`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINK: crate::Field<Self> = crate::Field::new("link");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `_type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("_type");
 }
 #[cfg(feature = "search")]
 impl crate::Model for GKNDocumentationResult {
@@ -659,6 +1099,12 @@ impl crate::Model for GKNDocumentationResult {
             missing.push("_type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "search")]
@@ -681,6 +1127,10 @@ impl crate::__private::DecodeFields for GKNDocumentationResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["content", "link", "title", "_type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "search")]
 crate::__impl_model_deserialize!(GKNDocumentationResult);
@@ -689,10 +1139,30 @@ impl serde::Serialize for GKNDocumentationResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
-        crate::__private::field(&mut map, "link", &self.link)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "_type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "link",
+            &self.link,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "_type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -725,6 +1195,30 @@ pub struct GKNDocumentationSearchCriteria {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "search")]
+impl GKNDocumentationSearchCriteria {
+    /// The `endValue` property ([`Self::end_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_VALUE: crate::Field<Self> = crate::Field::new("endValue");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
+    /// The `startValue` property ([`Self::start_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_VALUE: crate::Field<Self> = crate::Field::new("startValue");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `dateFormat` property ([`Self::date_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_FORMAT: crate::Field<Self> = crate::Field::new("dateFormat");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `fields` property ([`Self::fields`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIELDS: crate::Field<Self> = crate::Field::new("fields");
 }
 #[cfg(feature = "search")]
 impl crate::Model for GKNDocumentationSearchCriteria {
@@ -742,6 +1236,12 @@ impl crate::Model for GKNDocumentationSearchCriteria {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "search")]
@@ -769,6 +1269,20 @@ impl crate::__private::DecodeFields for GKNDocumentationSearchCriteria {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+        "group",
+        "dateFormat",
+        "type",
+        "fields",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "search")]
 crate::__impl_model_deserialize!(GKNDocumentationSearchCriteria);
@@ -777,15 +1291,60 @@ impl serde::Serialize for GKNDocumentationSearchCriteria {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "endValue", &self.end_value)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
-        crate::__private::field(&mut map, "startValue", &self.start_value)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "dateFormat", &self.date_format)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "fields", &self.fields)?;
+        crate::__private::model_field(
+            &mut map,
+            "endValue",
+            &self.end_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startValue",
+            &self.start_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateFormat",
+            &self.date_format,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fields",
+            &self.fields,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -884,6 +1443,24 @@ pub struct GKNDocumentationSearchRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "search")]
+impl GKNDocumentationSearchRequest {
+    /// The `sortOrder` property ([`Self::sort_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_ORDER: crate::Field<Self> = crate::Field::new("sortOrder");
+    /// The `sortBy` property ([`Self::sort_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_BY: crate::Field<Self> = crate::Field::new("sortBy");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `sort` property ([`Self::sort`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT: crate::Field<Self> = crate::Field::new("sort");
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
 }
 #[cfg(feature = "search")]
 impl crate::Model for GKNDocumentationSearchRequest {
@@ -897,6 +1474,12 @@ impl crate::Model for GKNDocumentationSearchRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "search")]
@@ -925,6 +1508,17 @@ impl crate::__private::DecodeFields for GKNDocumentationSearchRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sortOrder",
+        "sortBy",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "query",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "search")]
 crate::__impl_model_deserialize!(GKNDocumentationSearchRequest);
@@ -933,12 +1527,42 @@ impl serde::Serialize for GKNDocumentationSearchRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "sortOrder", &self.sort_order)?;
-        crate::__private::field(&mut map, "sortBy", &self.sort_by)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "sort", &self.sort)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
+        crate::__private::model_field(
+            &mut map,
+            "sortOrder",
+            &self.sort_order,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortBy",
+            &self.sort_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sort",
+            &self.sort,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1022,6 +1646,30 @@ pub struct GKNDocumentationSearchResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "search")]
+impl GKNDocumentationSearchResponse {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `previousPage` property ([`Self::previous_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_PAGE: crate::Field<Self> = crate::Field::new("previousPage");
+    /// The `currentPage` property ([`Self::current_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENT_PAGE: crate::Field<Self> = crate::Field::new("currentPage");
+    /// The `nextPage` property ([`Self::next_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_PAGE: crate::Field<Self> = crate::Field::new("nextPage");
+    /// The `types` property ([`Self::types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPES: crate::Field<Self> = crate::Field::new("types");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "search")]
 impl crate::Model for GKNDocumentationSearchResponse {
@@ -1063,6 +1711,12 @@ impl crate::Model for GKNDocumentationSearchResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "search")]
 impl crate::__private::DecodeFields for GKNDocumentationSearchResponse {
@@ -1095,6 +1749,20 @@ impl crate::__private::DecodeFields for GKNDocumentationSearchResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "search")]
 crate::__impl_model_deserialize!(GKNDocumentationSearchResponse);
@@ -1103,15 +1771,60 @@ impl serde::Serialize for GKNDocumentationSearchResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "previousPage", &self.previous_page)?;
-        crate::__private::field(&mut map, "currentPage", &self.current_page)?;
-        crate::__private::field(&mut map, "nextPage", &self.next_page)?;
-        crate::__private::field(&mut map, "types", &self.types)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousPage",
+            &self.previous_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "currentPage",
+            &self.current_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextPage",
+            &self.next_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "types",
+            &self.types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1166,6 +1879,56 @@ pub struct GSuite {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "identity-provider")]
+impl GSuite {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `disabled` property ([`Self::disabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISABLED: crate::Field<Self> = crate::Field::new("disabled");
+    /// The `issuerURI` property ([`Self::issuer_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ISSUER_URI: crate::Field<Self> = crate::Field::new("issuerURI");
+    /// The `ssoTargetURI` property ([`Self::sso_target_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SSO_TARGET_URI: crate::Field<Self> = crate::Field::new("ssoTargetURI");
+    /// The `sloURI` property ([`Self::slo_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLO_URI: crate::Field<Self> = crate::Field::new("sloURI");
+    /// The `sloBinding` property ([`Self::slo_binding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLO_BINDING: crate::Field<Self> = crate::Field::new("sloBinding");
+    /// The `relyingPartyIdentifier` property ([`Self::relying_party_identifier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RELYING_PARTY_IDENTIFIER: crate::Field<Self> = crate::Field::new(
+        "relyingPartyIdentifier",
+    );
+    /// The `certificate` property ([`Self::certificate`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATE: crate::Field<Self> = crate::Field::new("certificate");
+    /// The `certificates` property ([`Self::certificates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATES: crate::Field<Self> = crate::Field::new("certificates");
+    /// The `logoImageData` property ([`Self::logo_image_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOGO_IMAGE_DATA: crate::Field<Self> = crate::Field::new("logoImageData");
+    /// The `nameIdentifierFormat` property ([`Self::name_identifier_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME_IDENTIFIER_FORMAT: crate::Field<Self> = crate::Field::new(
+        "nameIdentifierFormat",
+    );
+    /// The `ssoBinding` property ([`Self::sso_binding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SSO_BINDING: crate::Field<Self> = crate::Field::new("ssoBinding");
+    /// The `signAuthnRequests` property ([`Self::sign_authn_requests`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIGN_AUTHN_REQUESTS: crate::Field<Self> = crate::Field::new(
+        "signAuthnRequests",
+    );
+    /// The `providerName` property ([`Self::provider_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER_NAME: crate::Field<Self> = crate::Field::new("providerName");
+    /// The `displayOnLogin` property ([`Self::display_on_login`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_ON_LOGIN: crate::Field<Self> = crate::Field::new("displayOnLogin");
+    /// The `metadataURL` property ([`Self::metadata_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA_URL: crate::Field<Self> = crate::Field::new("metadataURL");
+    /// The `forceAuthn` property ([`Self::force_authn`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORCE_AUTHN: crate::Field<Self> = crate::Field::new("forceAuthn");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "identity-provider")]
 impl crate::Model for GSuite {
@@ -1179,6 +1942,12 @@ impl crate::Model for GSuite {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "identity-provider")]
@@ -1228,6 +1997,30 @@ impl crate::__private::DecodeFields for GSuite {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "disabled",
+        "issuerURI",
+        "ssoTargetURI",
+        "sloURI",
+        "sloBinding",
+        "relyingPartyIdentifier",
+        "certificate",
+        "certificates",
+        "logoImageData",
+        "nameIdentifierFormat",
+        "ssoBinding",
+        "signAuthnRequests",
+        "providerName",
+        "displayOnLogin",
+        "metadataURL",
+        "forceAuthn",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "identity-provider")]
 crate::__impl_model_deserialize!(GSuite);
@@ -1236,37 +2029,115 @@ impl serde::Serialize for GSuite {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "disabled", &self.disabled)?;
-        crate::__private::field(&mut map, "issuerURI", &self.issuer_uri)?;
-        crate::__private::field(&mut map, "ssoTargetURI", &self.sso_target_uri)?;
-        crate::__private::field(&mut map, "sloURI", &self.slo_uri)?;
-        crate::__private::field(&mut map, "sloBinding", &self.slo_binding)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disabled",
+            &self.disabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "issuerURI",
+            &self.issuer_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ssoTargetURI",
+            &self.sso_target_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sloURI",
+            &self.slo_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sloBinding",
+            &self.slo_binding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "relyingPartyIdentifier",
             &self.relying_party_identifier,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "certificate", &self.certificate)?;
-        crate::__private::field(&mut map, "certificates", &self.certificates)?;
-        crate::__private::field(&mut map, "logoImageData", &self.logo_image_data)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "certificate",
+            &self.certificate,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "certificates",
+            &self.certificates,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "logoImageData",
+            &self.logo_image_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "nameIdentifierFormat",
             &self.name_identifier_format,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "ssoBinding", &self.sso_binding)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "ssoBinding",
+            &self.sso_binding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "signAuthnRequests",
             &self.sign_authn_requests,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "providerName", &self.provider_name)?;
-        crate::__private::field(&mut map, "displayOnLogin", &self.display_on_login)?;
-        crate::__private::field(&mut map, "metadataURL", &self.metadata_url)?;
-        crate::__private::field(&mut map, "forceAuthn", &self.force_authn)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "providerName",
+            &self.provider_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayOnLogin",
+            &self.display_on_login,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadataURL",
+            &self.metadata_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "forceAuthn",
+            &self.force_authn,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1447,6 +2318,28 @@ pub struct GamificationContestPrizeImageUploadUrlRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "gamification", feature = "uploads"))]
+impl GamificationContestPrizeImageUploadUrlRequest {
+    /// The `fileName` property ([`Self::file_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_NAME: crate::Field<Self> = crate::Field::new("fileName");
+    /// The `contentMd5` property ([`Self::content_md5`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_MD5: crate::Field<Self> = crate::Field::new("contentMd5");
+    /// The `signedUrlTimeoutSeconds` property ([`Self::signed_url_timeout_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIGNED_URL_TIMEOUT_SECONDS: crate::Field<Self> = crate::Field::new(
+        "signedUrlTimeoutSeconds",
+    );
+    /// The `contentType` property ([`Self::content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TYPE: crate::Field<Self> = crate::Field::new("contentType");
+    /// The `contentLength` property ([`Self::content_length`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_LENGTH: crate::Field<Self> = crate::Field::new("contentLength");
+    /// The `serverSideEncryption` property ([`Self::server_side_encryption`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVER_SIDE_ENCRYPTION: crate::Field<Self> = crate::Field::new(
+        "serverSideEncryption",
+    );
 }
 #[cfg(any(feature = "gamification", feature = "uploads"))]
 impl crate::Model for GamificationContestPrizeImageUploadUrlRequest {
@@ -1471,6 +2364,12 @@ impl crate::Model for GamificationContestPrizeImageUploadUrlRequest {
             missing.push("contentLength");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "gamification", feature = "uploads"))]
@@ -1501,6 +2400,17 @@ impl crate::__private::DecodeFields for GamificationContestPrizeImageUploadUrlRe
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileName",
+        "contentMd5",
+        "signedUrlTimeoutSeconds",
+        "contentType",
+        "contentLength",
+        "serverSideEncryption",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "gamification", feature = "uploads"))]
 crate::__impl_model_deserialize!(GamificationContestPrizeImageUploadUrlRequest);
@@ -1509,19 +2419,41 @@ impl serde::Serialize for GamificationContestPrizeImageUploadUrlRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "fileName", &self.file_name)?;
-        crate::__private::field(&mut map, "contentMd5", &self.content_md5)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "fileName",
+            &self.file_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentMd5",
+            &self.content_md5,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "signedUrlTimeoutSeconds",
             &self.signed_url_timeout_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "contentType", &self.content_type)?;
-        crate::__private::field(&mut map, "contentLength", &self.content_length)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "contentType",
+            &self.content_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentLength",
+            &self.content_length,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "serverSideEncryption",
             &self.server_side_encryption,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1634,6 +2566,36 @@ pub struct GamificationScorecardChangeTopicEvaluationDetail {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-gamification")]
+impl GamificationScorecardChangeTopicEvaluationDetail {
+    /// The `evaluationId` property ([`Self::evaluation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_ID: crate::Field<Self> = crate::Field::new("evaluationId");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `conversationDate` property ([`Self::conversation_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_DATE: crate::Field<Self> = crate::Field::new(
+        "conversationDate",
+    );
+    /// The `formName` property ([`Self::form_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORM_NAME: crate::Field<Self> = crate::Field::new("formName");
+    /// The `points` property ([`Self::points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POINTS: crate::Field<Self> = crate::Field::new("points");
+    /// The `maxPoints` property ([`Self::max_points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_POINTS: crate::Field<Self> = crate::Field::new("maxPoints");
+    /// The `evaluationScore` property ([`Self::evaluation_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_SCORE: crate::Field<Self> = crate::Field::new(
+        "evaluationScore",
+    );
+    /// The `evaluationScoreDouble` property ([`Self::evaluation_score_double`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_SCORE_DOUBLE: crate::Field<Self> = crate::Field::new(
+        "evaluationScoreDouble",
+    );
+    /// The `mediaTypes` property ([`Self::media_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPES: crate::Field<Self> = crate::Field::new("mediaTypes");
 }
 #[cfg(feature = "topics-gamification")]
 impl crate::Model for GamificationScorecardChangeTopicEvaluationDetail {
@@ -1647,6 +2609,12 @@ impl crate::Model for GamificationScorecardChangeTopicEvaluationDetail {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-gamification")]
@@ -1685,6 +2653,20 @@ for GamificationScorecardChangeTopicEvaluationDetail {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "evaluationId",
+        "conversationId",
+        "conversationDate",
+        "formName",
+        "points",
+        "maxPoints",
+        "evaluationScore",
+        "evaluationScoreDouble",
+        "mediaTypes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-gamification")]
 crate::__impl_model_deserialize!(GamificationScorecardChangeTopicEvaluationDetail);
@@ -1693,19 +2675,60 @@ impl serde::Serialize for GamificationScorecardChangeTopicEvaluationDetail {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "evaluationId", &self.evaluation_id)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "conversationDate", &self.conversation_date)?;
-        crate::__private::field(&mut map, "formName", &self.form_name)?;
-        crate::__private::field(&mut map, "points", &self.points)?;
-        crate::__private::field(&mut map, "maxPoints", &self.max_points)?;
-        crate::__private::field(&mut map, "evaluationScore", &self.evaluation_score)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "evaluationId",
+            &self.evaluation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationDate",
+            &self.conversation_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "formName",
+            &self.form_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "points",
+            &self.points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maxPoints",
+            &self.max_points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "evaluationScore",
+            &self.evaluation_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "evaluationScoreDouble",
             &self.evaluation_score_double,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "mediaTypes", &self.media_types)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaTypes",
+            &self.media_types,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1737,6 +2760,26 @@ pub struct GamificationScorecardChangeTopicPerformanceMetric {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-gamification")]
+impl GamificationScorecardChangeTopicPerformanceMetric {
+    /// The `metric` property ([`Self::metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC: crate::Field<Self> = crate::Field::new("metric");
+    /// The `points` property ([`Self::points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POINTS: crate::Field<Self> = crate::Field::new("points");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `punctualityEvents` property ([`Self::punctuality_events`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUNCTUALITY_EVENTS: crate::Field<Self> = crate::Field::new(
+        "punctualityEvents",
+    );
+    /// The `evaluationDetails` property ([`Self::evaluation_details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_DETAILS: crate::Field<Self> = crate::Field::new(
+        "evaluationDetails",
+    );
 }
 #[cfg(feature = "topics-gamification")]
 impl crate::Model for GamificationScorecardChangeTopicPerformanceMetric {
@@ -1750,6 +2793,12 @@ impl crate::Model for GamificationScorecardChangeTopicPerformanceMetric {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-gamification")]
@@ -1774,6 +2823,16 @@ for GamificationScorecardChangeTopicPerformanceMetric {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "points",
+        "value",
+        "punctualityEvents",
+        "evaluationDetails",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-gamification")]
 crate::__impl_model_deserialize!(GamificationScorecardChangeTopicPerformanceMetric);
@@ -1782,18 +2841,35 @@ impl serde::Serialize for GamificationScorecardChangeTopicPerformanceMetric {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "metric", &self.metric)?;
-        crate::__private::field(&mut map, "points", &self.points)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "metric",
+            &self.metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "points",
+            &self.points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "punctualityEvents",
             &self.punctuality_events,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "evaluationDetails",
             &self.evaluation_details,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1821,6 +2897,28 @@ pub struct GamificationScorecardChangeTopicPunctualityEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-gamification")]
+impl GamificationScorecardChangeTopicPunctualityEvent {
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `dateScheduleStart` property ([`Self::date_schedule_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_SCHEDULE_START: crate::Field<Self> = crate::Field::new(
+        "dateScheduleStart",
+    );
+    /// The `activityCode` property ([`Self::activity_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE: crate::Field<Self> = crate::Field::new("activityCode");
+    /// The `activityCodeId` property ([`Self::activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new("activityCodeId");
+    /// The `activityColor` property ([`Self::activity_color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_COLOR: crate::Field<Self> = crate::Field::new("activityColor");
+    /// The `activityName` property ([`Self::activity_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_NAME: crate::Field<Self> = crate::Field::new("activityName");
+    /// The `points` property ([`Self::points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POINTS: crate::Field<Self> = crate::Field::new("points");
 }
 #[cfg(feature = "topics-gamification")]
 impl crate::Model for GamificationScorecardChangeTopicPunctualityEvent {
@@ -1834,6 +2932,12 @@ impl crate::Model for GamificationScorecardChangeTopicPunctualityEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-gamification")]
@@ -1860,6 +2964,18 @@ for GamificationScorecardChangeTopicPunctualityEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateStart",
+        "dateScheduleStart",
+        "activityCode",
+        "activityCodeId",
+        "activityColor",
+        "activityName",
+        "points",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-gamification")]
 crate::__impl_model_deserialize!(GamificationScorecardChangeTopicPunctualityEvent);
@@ -1868,17 +2984,48 @@ impl serde::Serialize for GamificationScorecardChangeTopicPunctualityEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dateScheduleStart",
             &self.date_schedule_start,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "activityCode", &self.activity_code)?;
-        crate::__private::field(&mut map, "activityCodeId", &self.activity_code_id)?;
-        crate::__private::field(&mut map, "activityColor", &self.activity_color)?;
-        crate::__private::field(&mut map, "activityName", &self.activity_name)?;
-        crate::__private::field(&mut map, "points", &self.points)?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCode",
+            &self.activity_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeId",
+            &self.activity_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityColor",
+            &self.activity_color,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityName",
+            &self.activity_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "points",
+            &self.points,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1905,6 +3052,28 @@ pub struct GamificationScorecardChangeTopicScorecardChange {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-gamification")]
+impl GamificationScorecardChangeTopicScorecardChange {
+    /// The `workday` property ([`Self::workday`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORKDAY: crate::Field<Self> = crate::Field::new("workday");
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `teamId` property ([`Self::team_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAM_ID: crate::Field<Self> = crate::Field::new("teamId");
+    /// The `performanceProfileId` property ([`Self::performance_profile_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERFORMANCE_PROFILE_ID: crate::Field<Self> = crate::Field::new(
+        "performanceProfileId",
+    );
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `performanceMetrics` property ([`Self::performance_metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERFORMANCE_METRICS: crate::Field<Self> = crate::Field::new(
+        "performanceMetrics",
+    );
 }
 #[cfg(feature = "topics-gamification")]
 impl crate::Model for GamificationScorecardChangeTopicScorecardChange {
@@ -1918,6 +3087,12 @@ impl crate::Model for GamificationScorecardChangeTopicScorecardChange {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-gamification")]
@@ -1942,6 +3117,17 @@ impl crate::__private::DecodeFields for GamificationScorecardChangeTopicScorecar
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "workday",
+        "divisionId",
+        "teamId",
+        "performanceProfileId",
+        "userId",
+        "performanceMetrics",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-gamification")]
 crate::__impl_model_deserialize!(GamificationScorecardChangeTopicScorecardChange);
@@ -1950,19 +3136,41 @@ impl serde::Serialize for GamificationScorecardChangeTopicScorecardChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "workday", &self.workday)?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(&mut map, "teamId", &self.team_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "workday",
+            &self.workday,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "teamId",
+            &self.team_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "performanceProfileId",
             &self.performance_profile_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "performanceMetrics",
             &self.performance_metrics,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1984,6 +3192,24 @@ pub struct GamificationStatus {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl GamificationStatus {
+    /// The `isActive` property ([`Self::is_active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_ACTIVE: crate::Field<Self> = crate::Field::new("isActive");
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `automaticUserAssignment` property ([`Self::automatic_user_assignment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTOMATIC_USER_ASSIGNMENT: crate::Field<Self> = crate::Field::new(
+        "automaticUserAssignment",
+    );
+    /// The `dateStartPersonalBest` property ([`Self::date_start_personal_best`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START_PERSONAL_BEST: crate::Field<Self> = crate::Field::new(
+        "dateStartPersonalBest",
+    );
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for GamificationStatus {
@@ -1997,6 +3223,12 @@ impl crate::Model for GamificationStatus {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -2025,6 +3257,15 @@ impl crate::__private::DecodeFields for GamificationStatus {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "isActive",
+        "dateStart",
+        "automaticUserAssignment",
+        "dateStartPersonalBest",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(GamificationStatus);
@@ -2033,17 +3274,29 @@ impl serde::Serialize for GamificationStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "isActive", &self.is_active)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "isActive",
+            &self.is_active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "automaticUserAssignment",
             &self.automatic_user_assignment,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "dateStartPersonalBest",
             &self.date_start_personal_best,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -2073,6 +3326,26 @@ pub struct GcuccTeamsCalendarEventsGCUCCTeamsCalendarEventV2 {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl GcuccTeamsCalendarEventsGCUCCTeamsCalendarEventV2 {
+    /// The `externalUserId` property ([`Self::external_user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_USER_ID: crate::Field<Self> = crate::Field::new("externalUserId");
+    /// The `genesysUserId` property ([`Self::genesys_user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GENESYS_USER_ID: crate::Field<Self> = crate::Field::new("genesysUserId");
+    /// The `trigger` property ([`Self::trigger`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER: crate::Field<Self> = crate::Field::new("trigger");
+    /// The `eventType` property ([`Self::event_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TYPE: crate::Field<Self> = crate::Field::new("eventType");
+    /// The `eventTime` property ([`Self::event_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME: crate::Field<Self> = crate::Field::new("eventTime");
+    /// The `responseStatus` property ([`Self::response_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPONSE_STATUS: crate::Field<Self> = crate::Field::new("responseStatus");
+    /// The `meetingId` property ([`Self::meeting_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEETING_ID: crate::Field<Self> = crate::Field::new("meetingId");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for GcuccTeamsCalendarEventsGCUCCTeamsCalendarEventV2 {
@@ -2086,6 +3359,12 @@ impl crate::Model for GcuccTeamsCalendarEventsGCUCCTeamsCalendarEventV2 {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -2112,6 +3391,18 @@ for GcuccTeamsCalendarEventsGCUCCTeamsCalendarEventV2 {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "externalUserId",
+        "genesysUserId",
+        "trigger",
+        "eventType",
+        "eventTime",
+        "responseStatus",
+        "meetingId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(GcuccTeamsCalendarEventsGCUCCTeamsCalendarEventV2);
@@ -2120,13 +3411,48 @@ impl serde::Serialize for GcuccTeamsCalendarEventsGCUCCTeamsCalendarEventV2 {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "externalUserId", &self.external_user_id)?;
-        crate::__private::field(&mut map, "genesysUserId", &self.genesys_user_id)?;
-        crate::__private::field(&mut map, "trigger", &self.trigger)?;
-        crate::__private::field(&mut map, "eventType", &self.event_type)?;
-        crate::__private::field(&mut map, "eventTime", &self.event_time)?;
-        crate::__private::field(&mut map, "responseStatus", &self.response_status)?;
-        crate::__private::field(&mut map, "meetingId", &self.meeting_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "externalUserId",
+            &self.external_user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "genesysUserId",
+            &self.genesys_user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "trigger",
+            &self.trigger,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventType",
+            &self.event_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventTime",
+            &self.event_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "responseStatus",
+            &self.response_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "meetingId",
+            &self.meeting_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2307,6 +3633,28 @@ pub struct GenAIPhrasesJob {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl GenAIPhrasesJob {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `aiGeneratedPhrases` property ([`Self::ai_generated_phrases`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AI_GENERATED_PHRASES: crate::Field<Self> = crate::Field::new(
+        "aiGeneratedPhrases",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for GenAIPhrasesJob {
@@ -2320,6 +3668,12 @@ impl crate::Model for GenAIPhrasesJob {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -2345,6 +3699,18 @@ impl crate::__private::DecodeFields for GenAIPhrasesJob {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "aiGeneratedPhrases",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(GenAIPhrasesJob);
@@ -2353,17 +3719,43 @@ impl serde::Serialize for GenAIPhrasesJob {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "aiGeneratedPhrases",
             &self.ai_generated_phrases,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2421,6 +3813,14 @@ pub struct GenAIPhrasesJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl GenAIPhrasesJobRequest {
+    /// The `topic` property ([`Self::topic`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPIC: crate::Field<Self> = crate::Field::new("topic");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for GenAIPhrasesJobRequest {
@@ -2438,6 +3838,12 @@ impl crate::Model for GenAIPhrasesJobRequest {
             missing.push("topic");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -2457,6 +3863,10 @@ impl crate::__private::DecodeFields for GenAIPhrasesJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["topic"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(GenAIPhrasesJobRequest);
@@ -2465,7 +3875,12 @@ impl serde::Serialize for GenAIPhrasesJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "topic", &self.topic)?;
+        crate::__private::model_field(
+            &mut map,
+            "topic",
+            &self.topic,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2490,6 +3905,20 @@ pub struct GenAIPhrasesJobTopic {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl GenAIPhrasesJobTopic {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `dialect` property ([`Self::dialect`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIALECT: crate::Field<Self> = crate::Field::new("dialect");
+    /// The `phrases` property ([`Self::phrases`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHRASES: crate::Field<Self> = crate::Field::new("phrases");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for GenAIPhrasesJobTopic {
@@ -2510,6 +3939,12 @@ impl crate::Model for GenAIPhrasesJobTopic {
             missing.push("dialect");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -2532,6 +3967,15 @@ impl crate::__private::DecodeFields for GenAIPhrasesJobTopic {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "dialect",
+        "phrases",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(GenAIPhrasesJobTopic);
@@ -2540,10 +3984,30 @@ impl serde::Serialize for GenAIPhrasesJobTopic {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "dialect", &self.dialect)?;
-        crate::__private::field(&mut map, "phrases", &self.phrases)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dialect",
+            &self.dialect,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "phrases",
+            &self.phrases,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2572,6 +4036,28 @@ pub struct GenAIPhrasesJobs {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl GenAIPhrasesJobs {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
+    /// The `entityType` property ([`Self::entity_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_TYPE: crate::Field<Self> = crate::Field::new("entityType");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for GenAIPhrasesJobs {
@@ -2585,6 +4071,12 @@ impl crate::Model for GenAIPhrasesJobs {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -2611,6 +4103,19 @@ impl crate::__private::DecodeFields for GenAIPhrasesJobs {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "action",
+        "entityType",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(GenAIPhrasesJobs);
@@ -2619,14 +4124,49 @@ impl serde::Serialize for GenAIPhrasesJobs {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
-        crate::__private::field(&mut map, "entityType", &self.entity_type)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityType",
+            &self.entity_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2768,6 +4308,24 @@ pub struct GeneralProgramJob {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl GeneralProgramJob {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for GeneralProgramJob {
@@ -2781,6 +4339,12 @@ impl crate::Model for GeneralProgramJob {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -2805,6 +4369,17 @@ impl crate::__private::DecodeFields for GeneralProgramJob {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(GeneralProgramJob);
@@ -2813,12 +4388,37 @@ impl serde::Serialize for GeneralProgramJob {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2878,6 +4478,16 @@ pub struct GeneralProgramJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl GeneralProgramJobRequest {
+    /// The `dialect` property ([`Self::dialect`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIALECT: crate::Field<Self> = crate::Field::new("dialect");
+    /// The `mode` property ([`Self::mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODE: crate::Field<Self> = crate::Field::new("mode");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for GeneralProgramJobRequest {
@@ -2895,6 +4505,12 @@ impl crate::Model for GeneralProgramJobRequest {
             missing.push("dialect");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -2915,6 +4531,10 @@ impl crate::__private::DecodeFields for GeneralProgramJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dialect", "mode"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(GeneralProgramJobRequest);
@@ -2923,8 +4543,18 @@ impl serde::Serialize for GeneralProgramJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dialect", &self.dialect)?;
-        crate::__private::field(&mut map, "mode", &self.mode)?;
+        crate::__private::model_field(
+            &mut map,
+            "dialect",
+            &self.dialect,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mode",
+            &self.mode,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3210,6 +4840,14 @@ pub struct GeneralTopic {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl GeneralTopic {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for GeneralTopic {
@@ -3223,6 +4861,12 @@ impl crate::Model for GeneralTopic {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -3242,6 +4886,10 @@ impl crate::__private::DecodeFields for GeneralTopic {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(GeneralTopic);
@@ -3250,7 +4898,12 @@ impl serde::Serialize for GeneralTopic {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3265,6 +4918,14 @@ pub struct GeneralTopicsEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl GeneralTopicsEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for GeneralTopicsEntityListing {
@@ -3278,6 +4939,12 @@ impl crate::Model for GeneralTopicsEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -3297,6 +4964,10 @@ impl crate::__private::DecodeFields for GeneralTopicsEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(GeneralTopicsEntityListing);
@@ -3305,7 +4976,12 @@ impl serde::Serialize for GeneralTopicsEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3326,6 +5002,20 @@ pub struct GenerateBuForecastRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl GenerateBuForecastRequest {
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `weekCount` property ([`Self::week_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_COUNT: crate::Field<Self> = crate::Field::new("weekCount");
+    /// The `canUseForScheduling` property ([`Self::can_use_for_scheduling`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CAN_USE_FOR_SCHEDULING: crate::Field<Self> = crate::Field::new(
+        "canUseForScheduling",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for GenerateBuForecastRequest {
@@ -3344,6 +5034,12 @@ impl crate::Model for GenerateBuForecastRequest {
             missing.push("description");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -3371,6 +5067,14 @@ impl crate::__private::DecodeFields for GenerateBuForecastRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "description",
+        "weekCount",
+        "canUseForScheduling",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(GenerateBuForecastRequest);
@@ -3379,12 +5083,23 @@ impl serde::Serialize for GenerateBuForecastRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "weekCount", &self.week_count)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "weekCount",
+            &self.week_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "canUseForScheduling",
             &self.can_use_for_scheduling,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3402,6 +5117,16 @@ pub struct GenerateGuideContentRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GenerateGuideContentRequest {
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GenerateGuideContentRequest {
@@ -3415,6 +5140,12 @@ impl crate::Model for GenerateGuideContentRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -3435,6 +5166,10 @@ impl crate::__private::DecodeFields for GenerateGuideContentRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["description", "url"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GenerateGuideContentRequest);
@@ -3443,8 +5178,13 @@ impl serde::Serialize for GenerateGuideContentRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3465,6 +5205,18 @@ pub struct GenerateMeetingIdRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl GenerateMeetingIdRequest {
+    /// The `conferenceId` property ([`Self::conference_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFERENCE_ID: crate::Field<Self> = crate::Field::new("conferenceId");
+    /// The `ephemeral` property ([`Self::ephemeral`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EPHEMERAL: crate::Field<Self> = crate::Field::new("ephemeral");
+    /// The `expireTimeDays` property ([`Self::expire_time_days`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPIRE_TIME_DAYS: crate::Field<Self> = crate::Field::new("expireTimeDays");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for GenerateMeetingIdRequest {
@@ -3482,6 +5234,12 @@ impl crate::Model for GenerateMeetingIdRequest {
             missing.push("ephemeral");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -3509,6 +5267,14 @@ impl crate::__private::DecodeFields for GenerateMeetingIdRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conferenceId",
+        "ephemeral",
+        "expireTimeDays",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(GenerateMeetingIdRequest);
@@ -3517,9 +5283,24 @@ impl serde::Serialize for GenerateMeetingIdRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conferenceId", &self.conference_id)?;
-        crate::__private::field(&mut map, "ephemeral", &self.ephemeral)?;
-        crate::__private::field(&mut map, "expireTimeDays", &self.expire_time_days)?;
+        crate::__private::model_field(
+            &mut map,
+            "conferenceId",
+            &self.conference_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ephemeral",
+            &self.ephemeral,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "expireTimeDays",
+            &self.expire_time_days,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3538,6 +5319,18 @@ pub struct GeneratedGuideContent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GeneratedGuideContent {
+    /// The `instruction` property ([`Self::instruction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INSTRUCTION: crate::Field<Self> = crate::Field::new("instruction");
+    /// The `variables` property ([`Self::variables`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VARIABLES: crate::Field<Self> = crate::Field::new("variables");
+    /// The `resources` property ([`Self::resources`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOURCES: crate::Field<Self> = crate::Field::new("resources");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GeneratedGuideContent {
@@ -3551,6 +5344,12 @@ impl crate::Model for GeneratedGuideContent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -3572,6 +5371,14 @@ impl crate::__private::DecodeFields for GeneratedGuideContent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "instruction",
+        "variables",
+        "resources",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GeneratedGuideContent);
@@ -3580,9 +5387,24 @@ impl serde::Serialize for GeneratedGuideContent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "instruction", &self.instruction)?;
-        crate::__private::field(&mut map, "variables", &self.variables)?;
-        crate::__private::field(&mut map, "resources", &self.resources)?;
+        crate::__private::model_field(
+            &mut map,
+            "instruction",
+            &self.instruction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "variables",
+            &self.variables,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resources",
+            &self.resources,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3617,6 +5439,36 @@ pub struct GenericDataIngestionRuleResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl GenericDataIngestionRuleResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `platform` property ([`Self::platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLATFORM: crate::Field<Self> = crate::Field::new("platform");
+    /// The `ingestionRuleInfo` property ([`Self::ingestion_rule_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INGESTION_RULE_INFO: crate::Field<Self> = crate::Field::new(
+        "ingestionRuleInfo",
+    );
+    /// The `countries` property ([`Self::countries`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNTRIES: crate::Field<Self> = crate::Field::new("countries");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for GenericDataIngestionRuleResponse {
@@ -3630,6 +5482,12 @@ impl crate::Model for GenericDataIngestionRuleResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -3661,6 +5519,22 @@ impl crate::__private::DecodeFields for GenericDataIngestionRuleResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "countries",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(GenericDataIngestionRuleResponse);
@@ -3669,21 +5543,67 @@ impl serde::Serialize for GenericDataIngestionRuleResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "platform", &self.platform)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "platform",
+            &self.platform,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "ingestionRuleInfo",
             &self.ingestion_rule_info,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "countries", &self.countries)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "countries",
+            &self.countries,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3776,6 +5696,32 @@ pub struct GenericDataIngestionRuleResponseEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl GenericDataIngestionRuleResponseEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for GenericDataIngestionRuleResponseEntityListing {
@@ -3789,6 +5735,12 @@ impl crate::Model for GenericDataIngestionRuleResponseEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -3823,6 +5775,21 @@ impl crate::__private::DecodeFields for GenericDataIngestionRuleResponseEntityLi
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(GenericDataIngestionRuleResponseEntityListing);
@@ -3831,16 +5798,66 @@ impl serde::Serialize for GenericDataIngestionRuleResponseEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3893,6 +5910,60 @@ pub struct GenericSAML {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "identity-provider")]
+impl GenericSAML {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `disabled` property ([`Self::disabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISABLED: crate::Field<Self> = crate::Field::new("disabled");
+    /// The `issuerURI` property ([`Self::issuer_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ISSUER_URI: crate::Field<Self> = crate::Field::new("issuerURI");
+    /// The `ssoTargetURI` property ([`Self::sso_target_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SSO_TARGET_URI: crate::Field<Self> = crate::Field::new("ssoTargetURI");
+    /// The `sloURI` property ([`Self::slo_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLO_URI: crate::Field<Self> = crate::Field::new("sloURI");
+    /// The `sloBinding` property ([`Self::slo_binding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLO_BINDING: crate::Field<Self> = crate::Field::new("sloBinding");
+    /// The `relyingPartyIdentifier` property ([`Self::relying_party_identifier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RELYING_PARTY_IDENTIFIER: crate::Field<Self> = crate::Field::new(
+        "relyingPartyIdentifier",
+    );
+    /// The `certificate` property ([`Self::certificate`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATE: crate::Field<Self> = crate::Field::new("certificate");
+    /// The `certificates` property ([`Self::certificates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATES: crate::Field<Self> = crate::Field::new("certificates");
+    /// The `logoImageData` property ([`Self::logo_image_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOGO_IMAGE_DATA: crate::Field<Self> = crate::Field::new("logoImageData");
+    /// The `nameIdentifierFormat` property ([`Self::name_identifier_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME_IDENTIFIER_FORMAT: crate::Field<Self> = crate::Field::new(
+        "nameIdentifierFormat",
+    );
+    /// The `ssoBinding` property ([`Self::sso_binding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SSO_BINDING: crate::Field<Self> = crate::Field::new("ssoBinding");
+    /// The `signAuthnRequests` property ([`Self::sign_authn_requests`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIGN_AUTHN_REQUESTS: crate::Field<Self> = crate::Field::new(
+        "signAuthnRequests",
+    );
+    /// The `providerName` property ([`Self::provider_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER_NAME: crate::Field<Self> = crate::Field::new("providerName");
+    /// The `displayOnLogin` property ([`Self::display_on_login`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_ON_LOGIN: crate::Field<Self> = crate::Field::new("displayOnLogin");
+    /// The `metadataURL` property ([`Self::metadata_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA_URL: crate::Field<Self> = crate::Field::new("metadataURL");
+    /// The `forceAuthn` property ([`Self::force_authn`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORCE_AUTHN: crate::Field<Self> = crate::Field::new("forceAuthn");
+    /// The `endpointCompression` property ([`Self::endpoint_compression`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENDPOINT_COMPRESSION: crate::Field<Self> = crate::Field::new(
+        "endpointCompression",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "identity-provider")]
 impl crate::Model for GenericSAML {
@@ -3906,6 +5977,12 @@ impl crate::Model for GenericSAML {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "identity-provider")]
@@ -3960,6 +6037,31 @@ impl crate::__private::DecodeFields for GenericSAML {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "disabled",
+        "issuerURI",
+        "ssoTargetURI",
+        "sloURI",
+        "sloBinding",
+        "relyingPartyIdentifier",
+        "certificate",
+        "certificates",
+        "logoImageData",
+        "nameIdentifierFormat",
+        "ssoBinding",
+        "signAuthnRequests",
+        "providerName",
+        "displayOnLogin",
+        "metadataURL",
+        "forceAuthn",
+        "endpointCompression",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "identity-provider")]
 crate::__impl_model_deserialize!(GenericSAML);
@@ -3968,42 +6070,121 @@ impl serde::Serialize for GenericSAML {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "disabled", &self.disabled)?;
-        crate::__private::field(&mut map, "issuerURI", &self.issuer_uri)?;
-        crate::__private::field(&mut map, "ssoTargetURI", &self.sso_target_uri)?;
-        crate::__private::field(&mut map, "sloURI", &self.slo_uri)?;
-        crate::__private::field(&mut map, "sloBinding", &self.slo_binding)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disabled",
+            &self.disabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "issuerURI",
+            &self.issuer_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ssoTargetURI",
+            &self.sso_target_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sloURI",
+            &self.slo_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sloBinding",
+            &self.slo_binding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "relyingPartyIdentifier",
             &self.relying_party_identifier,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "certificate", &self.certificate)?;
-        crate::__private::field(&mut map, "certificates", &self.certificates)?;
-        crate::__private::field(&mut map, "logoImageData", &self.logo_image_data)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "certificate",
+            &self.certificate,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "certificates",
+            &self.certificates,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "logoImageData",
+            &self.logo_image_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "nameIdentifierFormat",
             &self.name_identifier_format,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "ssoBinding", &self.sso_binding)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "ssoBinding",
+            &self.sso_binding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "signAuthnRequests",
             &self.sign_authn_requests,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "providerName", &self.provider_name)?;
-        crate::__private::field(&mut map, "displayOnLogin", &self.display_on_login)?;
-        crate::__private::field(&mut map, "metadataURL", &self.metadata_url)?;
-        crate::__private::field(&mut map, "forceAuthn", &self.force_authn)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "providerName",
+            &self.provider_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayOnLogin",
+            &self.display_on_login,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadataURL",
+            &self.metadata_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "forceAuthn",
+            &self.force_authn,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "endpointCompression",
             &self.endpoint_compression,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4176,6 +6357,22 @@ pub struct GenericTemplate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl GenericTemplate {
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `components` property ([`Self::components`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPONENTS: crate::Field<Self> = crate::Field::new("components");
+    /// The `actions` property ([`Self::actions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIONS: crate::Field<Self> = crate::Field::new("actions");
 }
 #[cfg(feature = "full")]
 impl crate::Model for GenericTemplate {
@@ -4189,6 +6386,12 @@ impl crate::Model for GenericTemplate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -4212,6 +6415,16 @@ impl crate::__private::DecodeFields for GenericTemplate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "title",
+        "description",
+        "url",
+        "components",
+        "actions",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(GenericTemplate);
@@ -4220,11 +6433,31 @@ impl serde::Serialize for GenericTemplate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "components", &self.components)?;
-        crate::__private::field(&mut map, "actions", &self.actions)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "components",
+            &self.components,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actions",
+            &self.actions,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4239,6 +6472,16 @@ pub struct GenesysBotConnector {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "textbots")]
+impl GenesysBotConnector {
+    /// The `queryParameters` property ([`Self::query_parameters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_PARAMETERS: crate::Field<Self> = crate::Field::new(
+        "queryParameters",
+    );
 }
 #[cfg(feature = "textbots")]
 impl crate::Model for GenesysBotConnector {
@@ -4252,6 +6495,12 @@ impl crate::Model for GenesysBotConnector {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "textbots")]
@@ -4271,6 +6520,10 @@ impl crate::__private::DecodeFields for GenesysBotConnector {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["queryParameters"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "textbots")]
 crate::__impl_model_deserialize!(GenesysBotConnector);
@@ -4279,7 +6532,12 @@ impl serde::Serialize for GenesysBotConnector {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "queryParameters", &self.query_parameters)?;
+        crate::__private::model_field(
+            &mut map,
+            "queryParameters",
+            &self.query_parameters,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4341,6 +6599,57 @@ pub struct Geolocation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "geolocation",
+        feature = "groups",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl Geolocation {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `primary` property ([`Self::primary`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY: crate::Field<Self> = crate::Field::new("primary");
+    /// The `latitude` property ([`Self::latitude`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LATITUDE: crate::Field<Self> = crate::Field::new("latitude");
+    /// The `longitude` property ([`Self::longitude`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LONGITUDE: crate::Field<Self> = crate::Field::new("longitude");
+    /// The `country` property ([`Self::country`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNTRY: crate::Field<Self> = crate::Field::new("country");
+    /// The `region` property ([`Self::region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGION: crate::Field<Self> = crate::Field::new("region");
+    /// The `city` property ([`Self::city`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CITY: crate::Field<Self> = crate::Field::new("city");
+    /// The `locations` property ([`Self::locations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCATIONS: crate::Field<Self> = crate::Field::new("locations");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -4377,6 +6686,12 @@ impl crate::Model for Geolocation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -4435,6 +6750,22 @@ impl crate::__private::DecodeFields for Geolocation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "type",
+        "primary",
+        "latitude",
+        "longitude",
+        "country",
+        "region",
+        "city",
+        "locations",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -4489,17 +6820,67 @@ impl serde::Serialize for Geolocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "primary", &self.primary)?;
-        crate::__private::field(&mut map, "latitude", &self.latitude)?;
-        crate::__private::field(&mut map, "longitude", &self.longitude)?;
-        crate::__private::field(&mut map, "country", &self.country)?;
-        crate::__private::field(&mut map, "region", &self.region)?;
-        crate::__private::field(&mut map, "city", &self.city)?;
-        crate::__private::field(&mut map, "locations", &self.locations)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "primary",
+            &self.primary,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "latitude",
+            &self.latitude,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "longitude",
+            &self.longitude,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "country",
+            &self.country,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "region",
+            &self.region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "city",
+            &self.city,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "locations",
+            &self.locations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4522,6 +6903,22 @@ pub struct GeolocationEventGeolocation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl GeolocationEventGeolocation {
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `country` property ([`Self::country`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNTRY: crate::Field<Self> = crate::Field::new("country");
+    /// The `region` property ([`Self::region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGION: crate::Field<Self> = crate::Field::new("region");
+    /// The `city` property ([`Self::city`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CITY: crate::Field<Self> = crate::Field::new("city");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for GeolocationEventGeolocation {
@@ -4535,6 +6932,12 @@ impl crate::Model for GeolocationEventGeolocation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -4558,6 +6961,16 @@ impl crate::__private::DecodeFields for GeolocationEventGeolocation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "type",
+        "country",
+        "region",
+        "city",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(GeolocationEventGeolocation);
@@ -4566,11 +6979,36 @@ impl serde::Serialize for GeolocationEventGeolocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "country", &self.country)?;
-        crate::__private::field(&mut map, "region", &self.region)?;
-        crate::__private::field(&mut map, "city", &self.city)?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "country",
+            &self.country,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "region",
+            &self.region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "city",
+            &self.city,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4597,6 +7035,22 @@ pub struct GeolocationSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "geolocation", feature = "users"))]
+impl GeolocationSettings {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `mapboxKey` property ([`Self::mapbox_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAPBOX_KEY: crate::Field<Self> = crate::Field::new("mapboxKey");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "geolocation", feature = "users"))]
 impl crate::Model for GeolocationSettings {
@@ -4610,6 +7064,12 @@ impl crate::Model for GeolocationSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "geolocation", feature = "users"))]
@@ -4635,6 +7095,16 @@ impl crate::__private::DecodeFields for GeolocationSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "enabled",
+        "mapboxKey",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "geolocation", feature = "users"))]
 crate::__impl_model_deserialize!(GeolocationSettings);
@@ -4643,11 +7113,31 @@ impl serde::Serialize for GeolocationSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "mapboxKey", &self.mapbox_key)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mapboxKey",
+            &self.mapbox_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4672,6 +7162,18 @@ pub struct GetAgentsWorkPlansRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl GetAgentsWorkPlansRequest {
+    /// The `agentIds` property ([`Self::agent_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_IDS: crate::Field<Self> = crate::Field::new("agentIds");
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `weekCount` property ([`Self::week_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_COUNT: crate::Field<Self> = crate::Field::new("weekCount");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for GetAgentsWorkPlansRequest {
@@ -4696,6 +7198,12 @@ impl crate::Model for GetAgentsWorkPlansRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for GetAgentsWorkPlansRequest {
@@ -4718,6 +7226,10 @@ impl crate::__private::DecodeFields for GetAgentsWorkPlansRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["agentIds", "startDate", "weekCount"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(GetAgentsWorkPlansRequest);
@@ -4726,9 +7238,24 @@ impl serde::Serialize for GetAgentsWorkPlansRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "agentIds", &self.agent_ids)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "weekCount", &self.week_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "agentIds",
+            &self.agent_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "weekCount",
+            &self.week_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4761,6 +7288,28 @@ pub struct GetAlertQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "alerting")]
+impl GetAlertQuery {
+    /// The `ruleType` property ([`Self::rule_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULE_TYPE: crate::Field<Self> = crate::Field::new("ruleType");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `alertStatus` property ([`Self::alert_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALERT_STATUS: crate::Field<Self> = crate::Field::new("alertStatus");
+    /// The `viewedStatus` property ([`Self::viewed_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEWED_STATUS: crate::Field<Self> = crate::Field::new("viewedStatus");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `sortBy` property ([`Self::sort_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_BY: crate::Field<Self> = crate::Field::new("sortBy");
+    /// The `sortOrder` property ([`Self::sort_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_ORDER: crate::Field<Self> = crate::Field::new("sortOrder");
 }
 #[cfg(feature = "alerting")]
 impl crate::Model for GetAlertQuery {
@@ -4781,6 +7330,12 @@ impl crate::Model for GetAlertQuery {
             missing.push("queryType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "alerting")]
@@ -4811,6 +7366,19 @@ impl crate::__private::DecodeFields for GetAlertQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "ruleType",
+        "queryType",
+        "alertStatus",
+        "viewedStatus",
+        "pageNumber",
+        "pageSize",
+        "sortBy",
+        "sortOrder",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "alerting")]
 crate::__impl_model_deserialize!(GetAlertQuery);
@@ -4819,14 +7387,54 @@ impl serde::Serialize for GetAlertQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "ruleType", &self.rule_type)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "alertStatus", &self.alert_status)?;
-        crate::__private::field(&mut map, "viewedStatus", &self.viewed_status)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "sortBy", &self.sort_by)?;
-        crate::__private::field(&mut map, "sortOrder", &self.sort_order)?;
+        crate::__private::model_field(
+            &mut map,
+            "ruleType",
+            &self.rule_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "alertStatus",
+            &self.alert_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "viewedStatus",
+            &self.viewed_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortBy",
+            &self.sort_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortOrder",
+            &self.sort_order,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5112,6 +7720,32 @@ pub struct GetCelebrationListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "employee-engagement")]
+impl GetCelebrationListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "employee-engagement")]
 impl crate::Model for GetCelebrationListing {
@@ -5125,6 +7759,12 @@ impl crate::Model for GetCelebrationListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "employee-engagement")]
@@ -5159,6 +7799,21 @@ impl crate::__private::DecodeFields for GetCelebrationListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "employee-engagement")]
 crate::__impl_model_deserialize!(GetCelebrationListing);
@@ -5167,16 +7822,66 @@ impl serde::Serialize for GetCelebrationListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5209,6 +7914,32 @@ pub struct GetContestsEssentialsListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl GetContestsEssentialsListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for GetContestsEssentialsListing {
@@ -5222,6 +7953,12 @@ impl crate::Model for GetContestsEssentialsListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -5256,6 +7993,21 @@ impl crate::__private::DecodeFields for GetContestsEssentialsListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(GetContestsEssentialsListing);
@@ -5264,16 +8016,66 @@ impl serde::Serialize for GetContestsEssentialsListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5288,6 +8090,14 @@ pub struct GetExternalEventsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl GetExternalEventsResponse {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for GetExternalEventsResponse {
@@ -5301,6 +8111,12 @@ impl crate::Model for GetExternalEventsResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -5320,6 +8136,10 @@ impl crate::__private::DecodeFields for GetExternalEventsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(GetExternalEventsResponse);
@@ -5328,7 +8148,12 @@ impl serde::Serialize for GetExternalEventsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5351,6 +8176,22 @@ pub struct GetFlowExecutionDataJobResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl GetFlowExecutionDataJobResult {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `jobState` property ([`Self::job_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOB_STATE: crate::Field<Self> = crate::Field::new("jobState");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for GetFlowExecutionDataJobResult {
@@ -5364,6 +8205,12 @@ impl crate::Model for GetFlowExecutionDataJobResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -5387,6 +8234,16 @@ impl crate::__private::DecodeFields for GetFlowExecutionDataJobResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "entities",
+        "jobState",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(GetFlowExecutionDataJobResult);
@@ -5395,11 +8252,31 @@ impl serde::Serialize for GetFlowExecutionDataJobResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "jobState", &self.job_state)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "jobState",
+            &self.job_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5468,6 +8345,18 @@ pub struct GetMetricDefinitionsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl GetMetricDefinitionsResponse {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for GetMetricDefinitionsResponse {
@@ -5481,6 +8370,12 @@ impl crate::Model for GetMetricDefinitionsResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -5502,6 +8397,10 @@ impl crate::__private::DecodeFields for GetMetricDefinitionsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(GetMetricDefinitionsResponse);
@@ -5510,9 +8409,24 @@ impl serde::Serialize for GetMetricDefinitionsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5531,6 +8445,18 @@ pub struct GetMetricResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl GetMetricResponse {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for GetMetricResponse {
@@ -5544,6 +8470,12 @@ impl crate::Model for GetMetricResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -5565,6 +8497,10 @@ impl crate::__private::DecodeFields for GetMetricResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(GetMetricResponse);
@@ -5573,9 +8509,24 @@ impl serde::Serialize for GetMetricResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5594,6 +8545,18 @@ pub struct GetMetricsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl GetMetricsResponse {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for GetMetricsResponse {
@@ -5607,6 +8570,12 @@ impl crate::Model for GetMetricsResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -5628,6 +8597,10 @@ impl crate::__private::DecodeFields for GetMetricsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(GetMetricsResponse);
@@ -5636,9 +8609,24 @@ impl serde::Serialize for GetMetricsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5657,6 +8645,18 @@ pub struct GetProfilesResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl GetProfilesResponse {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for GetProfilesResponse {
@@ -5670,6 +8670,12 @@ impl crate::Model for GetProfilesResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -5691,6 +8697,10 @@ impl crate::__private::DecodeFields for GetProfilesResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(GetProfilesResponse);
@@ -5699,9 +8709,24 @@ impl serde::Serialize for GetProfilesResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5736,6 +8761,30 @@ pub struct GetRulesQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "alerting")]
+impl GetRulesQuery {
+    /// The `ruleType` property ([`Self::rule_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULE_TYPE: crate::Field<Self> = crate::Field::new("ruleType");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `enabledType` property ([`Self::enabled_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED_TYPE: crate::Field<Self> = crate::Field::new("enabledType");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `sortBy` property ([`Self::sort_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_BY: crate::Field<Self> = crate::Field::new("sortBy");
+    /// The `sortOrder` property ([`Self::sort_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_ORDER: crate::Field<Self> = crate::Field::new("sortOrder");
+    /// The `ruleName` property ([`Self::rule_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULE_NAME: crate::Field<Self> = crate::Field::new("ruleName");
+    /// The `nameSearchType` property ([`Self::name_search_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME_SEARCH_TYPE: crate::Field<Self> = crate::Field::new("nameSearchType");
 }
 #[cfg(feature = "alerting")]
 impl crate::Model for GetRulesQuery {
@@ -5756,6 +8805,12 @@ impl crate::Model for GetRulesQuery {
             missing.push("queryType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "alerting")]
@@ -5787,6 +8842,20 @@ impl crate::__private::DecodeFields for GetRulesQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "ruleType",
+        "queryType",
+        "enabledType",
+        "pageNumber",
+        "pageSize",
+        "sortBy",
+        "sortOrder",
+        "ruleName",
+        "nameSearchType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "alerting")]
 crate::__impl_model_deserialize!(GetRulesQuery);
@@ -5795,15 +8864,60 @@ impl serde::Serialize for GetRulesQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "ruleType", &self.rule_type)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "enabledType", &self.enabled_type)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "sortBy", &self.sort_by)?;
-        crate::__private::field(&mut map, "sortOrder", &self.sort_order)?;
-        crate::__private::field(&mut map, "ruleName", &self.rule_name)?;
-        crate::__private::field(&mut map, "nameSearchType", &self.name_search_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "ruleType",
+            &self.rule_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabledType",
+            &self.enabled_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortBy",
+            &self.sort_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortOrder",
+            &self.sort_order,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ruleName",
+            &self.rule_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nameSearchType",
+            &self.name_search_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6075,6 +9189,18 @@ pub struct GetTemplatesResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl GetTemplatesResponse {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for GetTemplatesResponse {
@@ -6088,6 +9214,12 @@ impl crate::Model for GetTemplatesResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -6109,6 +9241,10 @@ impl crate::__private::DecodeFields for GetTemplatesResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(GetTemplatesResponse);
@@ -6117,9 +9253,24 @@ impl serde::Serialize for GetTemplatesResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6142,6 +9293,24 @@ pub struct GetUploadSourceUrlJobStatusResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "knowledge", feature = "uploads"))]
+impl GetUploadSourceUrlJobStatusResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `uploadKey` property ([`Self::upload_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_KEY: crate::Field<Self> = crate::Field::new("uploadKey");
+    /// The `errorInformation` property ([`Self::error_information`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFORMATION: crate::Field<Self> = crate::Field::new(
+        "errorInformation",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "knowledge", feature = "uploads"))]
 impl crate::Model for GetUploadSourceUrlJobStatusResponse {
@@ -6155,6 +9324,12 @@ impl crate::Model for GetUploadSourceUrlJobStatusResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "knowledge", feature = "uploads"))]
@@ -6178,6 +9353,16 @@ impl crate::__private::DecodeFields for GetUploadSourceUrlJobStatusResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "uploadKey",
+        "errorInformation",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "knowledge", feature = "uploads"))]
 crate::__impl_model_deserialize!(GetUploadSourceUrlJobStatusResponse);
@@ -6186,11 +9371,31 @@ impl serde::Serialize for GetUploadSourceUrlJobStatusResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "uploadKey", &self.upload_key)?;
-        crate::__private::field(&mut map, "errorInformation", &self.error_information)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadKey",
+            &self.upload_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInformation",
+            &self.error_information,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6273,6 +9478,22 @@ pub struct GoogleAuthToken {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl GoogleAuthToken {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `clientId` property ([`Self::client_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLIENT_ID: crate::Field<Self> = crate::Field::new("clientId");
+    /// The `scopes` property ([`Self::scopes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCOPES: crate::Field<Self> = crate::Field::new("scopes");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for GoogleAuthToken {
@@ -6311,6 +9532,12 @@ impl crate::Model for GoogleAuthToken {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for GoogleAuthToken {
@@ -6333,6 +9560,16 @@ impl crate::__private::DecodeFields for GoogleAuthToken {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "clientId",
+        "scopes",
+        "dateCreated",
+        "createdBy",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(GoogleAuthToken);
@@ -6341,11 +9578,31 @@ impl serde::Serialize for GoogleAuthToken {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "clientId", &self.client_id)?;
-        crate::__private::field(&mut map, "scopes", &self.scopes)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "clientId",
+            &self.client_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scopes",
+            &self.scopes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6362,6 +9619,14 @@ pub struct GoogleAuthTokenReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl GoogleAuthTokenReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for GoogleAuthTokenReference {
@@ -6379,6 +9644,12 @@ impl crate::Model for GoogleAuthTokenReference {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -6398,6 +9669,10 @@ impl crate::__private::DecodeFields for GoogleAuthTokenReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(GoogleAuthTokenReference);
@@ -6406,7 +9681,7 @@ impl serde::Serialize for GoogleAuthTokenReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6427,6 +9702,16 @@ pub struct GoogleAuthTokenRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl GoogleAuthTokenRequest {
+    /// The `code` property ([`Self::code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CODE: crate::Field<Self> = crate::Field::new("code");
+    /// The `redirectUri` property ([`Self::redirect_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REDIRECT_URI: crate::Field<Self> = crate::Field::new("redirectUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for GoogleAuthTokenRequest {
@@ -6450,6 +9735,12 @@ impl crate::Model for GoogleAuthTokenRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for GoogleAuthTokenRequest {
@@ -6469,6 +9760,10 @@ impl crate::__private::DecodeFields for GoogleAuthTokenRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["code", "redirectUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(GoogleAuthTokenRequest);
@@ -6477,8 +9772,18 @@ impl serde::Serialize for GoogleAuthTokenRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "code", &self.code)?;
-        crate::__private::field(&mut map, "redirectUri", &self.redirect_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "code",
+            &self.code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "redirectUri",
+            &self.redirect_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6499,6 +9804,16 @@ pub struct GoogleBusinessProfileAccount {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl GoogleBusinessProfileAccount {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for GoogleBusinessProfileAccount {
@@ -6520,6 +9835,12 @@ impl crate::Model for GoogleBusinessProfileAccount {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for GoogleBusinessProfileAccount {
@@ -6539,6 +9860,10 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileAccount {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(GoogleBusinessProfileAccount);
@@ -6547,8 +9872,13 @@ impl serde::Serialize for GoogleBusinessProfileAccount {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6563,6 +9893,14 @@ pub struct GoogleBusinessProfileAccountListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl GoogleBusinessProfileAccountListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for GoogleBusinessProfileAccountListing {
@@ -6576,6 +9914,12 @@ impl crate::Model for GoogleBusinessProfileAccountListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -6595,6 +9939,10 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileAccountListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(GoogleBusinessProfileAccountListing);
@@ -6603,7 +9951,12 @@ impl serde::Serialize for GoogleBusinessProfileAccountListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6620,6 +9973,14 @@ pub struct GoogleBusinessProfileAccountReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl GoogleBusinessProfileAccountReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for GoogleBusinessProfileAccountReference {
@@ -6637,6 +9998,12 @@ impl crate::Model for GoogleBusinessProfileAccountReference {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -6656,6 +10023,10 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileAccountReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(GoogleBusinessProfileAccountReference);
@@ -6664,7 +10035,7 @@ impl serde::Serialize for GoogleBusinessProfileAccountReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6691,6 +10062,20 @@ pub struct GoogleBusinessProfileDataIngestionRuleRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl GoogleBusinessProfileDataIngestionRuleRequest {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `integrationId` property ([`Self::integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ID: crate::Field<Self> = crate::Field::new("integrationId");
+    /// The `externalSource` property ([`Self::external_source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_SOURCE: crate::Field<Self> = crate::Field::new("externalSource");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for GoogleBusinessProfileDataIngestionRuleRequest {
@@ -6723,6 +10108,12 @@ impl crate::Model for GoogleBusinessProfileDataIngestionRuleRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "social-media")]
 impl crate::__private::DecodeFields for GoogleBusinessProfileDataIngestionRuleRequest {
@@ -6744,6 +10135,15 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileDataIngestionRuleRe
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "integrationId",
+        "externalSource",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(GoogleBusinessProfileDataIngestionRuleRequest);
@@ -6752,10 +10152,30 @@ impl serde::Serialize for GoogleBusinessProfileDataIngestionRuleRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "integrationId", &self.integration_id)?;
-        crate::__private::field(&mut map, "externalSource", &self.external_source)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "integrationId",
+            &self.integration_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalSource",
+            &self.external_source,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6792,6 +10212,38 @@ pub struct GoogleBusinessProfileDataIngestionRuleResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl GoogleBusinessProfileDataIngestionRuleResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `platform` property ([`Self::platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLATFORM: crate::Field<Self> = crate::Field::new("platform");
+    /// The `ingestionRuleInfo` property ([`Self::ingestion_rule_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INGESTION_RULE_INFO: crate::Field<Self> = crate::Field::new(
+        "ingestionRuleInfo",
+    );
+    /// The `integrationId` property ([`Self::integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ID: crate::Field<Self> = crate::Field::new("integrationId");
+    /// The `externalSource` property ([`Self::external_source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_SOURCE: crate::Field<Self> = crate::Field::new("externalSource");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for GoogleBusinessProfileDataIngestionRuleResponse {
@@ -6805,6 +10257,12 @@ impl crate::Model for GoogleBusinessProfileDataIngestionRuleResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -6837,6 +10295,23 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileDataIngestionRuleRe
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "integrationId",
+        "externalSource",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(GoogleBusinessProfileDataIngestionRuleResponse);
@@ -6845,22 +10320,73 @@ impl serde::Serialize for GoogleBusinessProfileDataIngestionRuleResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "platform", &self.platform)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "platform",
+            &self.platform,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "ingestionRuleInfo",
             &self.ingestion_rule_info,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "integrationId", &self.integration_id)?;
-        crate::__private::field(&mut map, "externalSource", &self.external_source)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "integrationId",
+            &self.integration_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalSource",
+            &self.external_source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6957,6 +10483,38 @@ pub struct GoogleBusinessProfileDataIngestionRuleVersionResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl GoogleBusinessProfileDataIngestionRuleVersionResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `platform` property ([`Self::platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLATFORM: crate::Field<Self> = crate::Field::new("platform");
+    /// The `ingestionRuleInfo` property ([`Self::ingestion_rule_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INGESTION_RULE_INFO: crate::Field<Self> = crate::Field::new(
+        "ingestionRuleInfo",
+    );
+    /// The `integrationId` property ([`Self::integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ID: crate::Field<Self> = crate::Field::new("integrationId");
+    /// The `externalSource` property ([`Self::external_source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_SOURCE: crate::Field<Self> = crate::Field::new("externalSource");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for GoogleBusinessProfileDataIngestionRuleVersionResponse {
@@ -6970,6 +10528,12 @@ impl crate::Model for GoogleBusinessProfileDataIngestionRuleVersionResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -7003,6 +10567,23 @@ for GoogleBusinessProfileDataIngestionRuleVersionResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "integrationId",
+        "externalSource",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(GoogleBusinessProfileDataIngestionRuleVersionResponse);
@@ -7011,22 +10592,73 @@ impl serde::Serialize for GoogleBusinessProfileDataIngestionRuleVersionResponse 
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "platform", &self.platform)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "platform",
+            &self.platform,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "ingestionRuleInfo",
             &self.ingestion_rule_info,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "integrationId", &self.integration_id)?;
-        crate::__private::field(&mut map, "externalSource", &self.external_source)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "integrationId",
+            &self.integration_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalSource",
+            &self.external_source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7119,6 +10751,32 @@ pub struct GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model
@@ -7133,6 +10791,12 @@ for GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -7168,6 +10832,21 @@ for GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(
@@ -7179,16 +10858,66 @@ for GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7239,6 +10968,46 @@ pub struct GoogleBusinessProfileOpenIntegration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl GoogleBusinessProfileOpenIntegration {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `supportedContent` property ([`Self::supported_content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORTED_CONTENT: crate::Field<Self> = crate::Field::new(
+        "supportedContent",
+    );
+    /// The `messagingSetting` property ([`Self::messaging_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_SETTING: crate::Field<Self> = crate::Field::new(
+        "messagingSetting",
+    );
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `recipient` property ([`Self::recipient`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT: crate::Field<Self> = crate::Field::new("recipient");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `createStatus` property ([`Self::create_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATE_STATUS: crate::Field<Self> = crate::Field::new("createStatus");
+    /// The `createError` property ([`Self::create_error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATE_ERROR: crate::Field<Self> = crate::Field::new("createError");
+    /// The `token` property ([`Self::token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOKEN: crate::Field<Self> = crate::Field::new("token");
+    /// The `account` property ([`Self::account`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACCOUNT: crate::Field<Self> = crate::Field::new("account");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for GoogleBusinessProfileOpenIntegration {
@@ -7265,6 +11034,12 @@ impl crate::Model for GoogleBusinessProfileOpenIntegration {
             missing.push("account");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -7298,6 +11073,26 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileOpenIntegration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "status",
+        "recipient",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "createStatus",
+        "createError",
+        "token",
+        "account",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(GoogleBusinessProfileOpenIntegration);
@@ -7306,21 +11101,91 @@ impl serde::Serialize for GoogleBusinessProfileOpenIntegration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "supportedContent", &self.supported_content)?;
-        crate::__private::field(&mut map, "messagingSetting", &self.messaging_setting)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "recipient", &self.recipient)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "createStatus", &self.create_status)?;
-        crate::__private::field(&mut map, "createError", &self.create_error)?;
-        crate::__private::field(&mut map, "token", &self.token)?;
-        crate::__private::field(&mut map, "account", &self.account)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "supportedContent",
+            &self.supported_content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messagingSetting",
+            &self.messaging_setting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recipient",
+            &self.recipient,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createStatus",
+            &self.create_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createError",
+            &self.create_error,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "token",
+            &self.token,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "account",
+            &self.account,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7394,6 +11259,30 @@ pub struct GoogleBusinessProfileOpenIntegrationRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl GoogleBusinessProfileOpenIntegrationRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `supportedContent` property ([`Self::supported_content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORTED_CONTENT: crate::Field<Self> = crate::Field::new(
+        "supportedContent",
+    );
+    /// The `messagingSetting` property ([`Self::messaging_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_SETTING: crate::Field<Self> = crate::Field::new(
+        "messagingSetting",
+    );
+    /// The `token` property ([`Self::token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOKEN: crate::Field<Self> = crate::Field::new("token");
+    /// The `account` property ([`Self::account`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACCOUNT: crate::Field<Self> = crate::Field::new("account");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for GoogleBusinessProfileOpenIntegrationRequest {
@@ -7417,6 +11306,12 @@ impl crate::Model for GoogleBusinessProfileOpenIntegrationRequest {
             missing.push("account");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -7442,6 +11337,18 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileOpenIntegrationRequ
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "token",
+        "account",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(GoogleBusinessProfileOpenIntegrationRequest);
@@ -7450,13 +11357,43 @@ impl serde::Serialize for GoogleBusinessProfileOpenIntegrationRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "supportedContent", &self.supported_content)?;
-        crate::__private::field(&mut map, "messagingSetting", &self.messaging_setting)?;
-        crate::__private::field(&mut map, "token", &self.token)?;
-        crate::__private::field(&mut map, "account", &self.account)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "supportedContent",
+            &self.supported_content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messagingSetting",
+            &self.messaging_setting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "token",
+            &self.token,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "account",
+            &self.account,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7483,6 +11420,30 @@ pub struct GoogleBusinessProfileOpenIntegrationUpdateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl GoogleBusinessProfileOpenIntegrationUpdateRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `supportedContent` property ([`Self::supported_content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORTED_CONTENT: crate::Field<Self> = crate::Field::new(
+        "supportedContent",
+    );
+    /// The `messagingSetting` property ([`Self::messaging_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_SETTING: crate::Field<Self> = crate::Field::new(
+        "messagingSetting",
+    );
+    /// The `token` property ([`Self::token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOKEN: crate::Field<Self> = crate::Field::new("token");
+    /// The `account` property ([`Self::account`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACCOUNT: crate::Field<Self> = crate::Field::new("account");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for GoogleBusinessProfileOpenIntegrationUpdateRequest {
@@ -7496,6 +11457,12 @@ impl crate::Model for GoogleBusinessProfileOpenIntegrationUpdateRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -7522,6 +11489,18 @@ for GoogleBusinessProfileOpenIntegrationUpdateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "token",
+        "account",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(GoogleBusinessProfileOpenIntegrationUpdateRequest);
@@ -7530,13 +11509,43 @@ impl serde::Serialize for GoogleBusinessProfileOpenIntegrationUpdateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "supportedContent", &self.supported_content)?;
-        crate::__private::field(&mut map, "messagingSetting", &self.messaging_setting)?;
-        crate::__private::field(&mut map, "token", &self.token)?;
-        crate::__private::field(&mut map, "account", &self.account)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "supportedContent",
+            &self.supported_content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messagingSetting",
+            &self.messaging_setting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "token",
+            &self.token,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "account",
+            &self.account,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7561,6 +11570,24 @@ pub struct GoogleDialogflowConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "agent-assistants",
+        feature = "assistant-copilot-variations",
+        feature = "routing"
+    )
+)]
+impl GoogleDialogflowConfig {
+    /// The `integrationId` property ([`Self::integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ID: crate::Field<Self> = crate::Field::new("integrationId");
+    /// The `conversationProfiles` property ([`Self::conversation_profiles`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_PROFILES: crate::Field<Self> = crate::Field::new(
+        "conversationProfiles",
+    );
 }
 #[cfg(
     any(
@@ -7587,6 +11614,12 @@ impl crate::Model for GoogleDialogflowConfig {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(
@@ -7612,6 +11645,13 @@ impl crate::__private::DecodeFields for GoogleDialogflowConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "integrationId",
+        "conversationProfiles",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -7632,11 +11672,17 @@ impl serde::Serialize for GoogleDialogflowConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "integrationId", &self.integration_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "integrationId",
+            &self.integration_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationProfiles",
             &self.conversation_profiles,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -7658,6 +11704,24 @@ pub struct GoogleDialogflowCustomSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "textbots")]
+impl GoogleDialogflowCustomSettings {
+    /// The `environment` property ([`Self::environment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENVIRONMENT: crate::Field<Self> = crate::Field::new("environment");
+    /// The `eventName` property ([`Self::event_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_NAME: crate::Field<Self> = crate::Field::new("eventName");
+    /// The `webhookQueryParameters` property ([`Self::webhook_query_parameters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEBHOOK_QUERY_PARAMETERS: crate::Field<Self> = crate::Field::new(
+        "webhookQueryParameters",
+    );
+    /// The `eventInputParameters` property ([`Self::event_input_parameters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_INPUT_PARAMETERS: crate::Field<Self> = crate::Field::new(
+        "eventInputParameters",
+    );
 }
 #[cfg(feature = "textbots")]
 impl crate::Model for GoogleDialogflowCustomSettings {
@@ -7671,6 +11735,12 @@ impl crate::Model for GoogleDialogflowCustomSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "textbots")]
@@ -7693,6 +11763,15 @@ impl crate::__private::DecodeFields for GoogleDialogflowCustomSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "environment",
+        "eventName",
+        "webhookQueryParameters",
+        "eventInputParameters",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "textbots")]
 crate::__impl_model_deserialize!(GoogleDialogflowCustomSettings);
@@ -7701,17 +11780,29 @@ impl serde::Serialize for GoogleDialogflowCustomSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "environment", &self.environment)?;
-        crate::__private::field(&mut map, "eventName", &self.event_name)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "environment",
+            &self.environment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventName",
+            &self.event_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "webhookQueryParameters",
             &self.webhook_query_parameters,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "eventInputParameters",
             &self.event_input_parameters,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -7733,6 +11824,16 @@ pub struct GoogleOAuthSettingsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl GoogleOAuthSettingsResponse {
+    /// The `clientId` property ([`Self::client_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLIENT_ID: crate::Field<Self> = crate::Field::new("clientId");
+    /// The `scopes` property ([`Self::scopes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCOPES: crate::Field<Self> = crate::Field::new("scopes");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for GoogleOAuthSettingsResponse {
@@ -7754,6 +11855,12 @@ impl crate::Model for GoogleOAuthSettingsResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for GoogleOAuthSettingsResponse {
@@ -7773,6 +11880,10 @@ impl crate::__private::DecodeFields for GoogleOAuthSettingsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["clientId", "scopes"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(GoogleOAuthSettingsResponse);
@@ -7781,8 +11892,18 @@ impl serde::Serialize for GoogleOAuthSettingsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "clientId", &self.client_id)?;
-        crate::__private::field(&mut map, "scopes", &self.scopes)?;
+        crate::__private::model_field(
+            &mut map,
+            "clientId",
+            &self.client_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scopes",
+            &self.scopes,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7805,6 +11926,22 @@ pub struct Grammar {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl Grammar {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `languages` property ([`Self::languages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGES: crate::Field<Self> = crate::Field::new("languages");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for Grammar {
@@ -7818,6 +11955,12 @@ impl crate::Model for Grammar {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -7841,6 +11984,16 @@ impl crate::__private::DecodeFields for Grammar {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "languages",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(Grammar);
@@ -7849,11 +12002,31 @@ impl serde::Serialize for Grammar {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "languages", &self.languages)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languages",
+            &self.languages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7868,6 +12041,14 @@ pub struct GrammarFileUploadRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl GrammarFileUploadRequest {
+    /// The `fileType` property ([`Self::file_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_TYPE: crate::Field<Self> = crate::Field::new("fileType");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for GrammarFileUploadRequest {
@@ -7881,6 +12062,12 @@ impl crate::Model for GrammarFileUploadRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -7900,6 +12087,10 @@ impl crate::__private::DecodeFields for GrammarFileUploadRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["fileType"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(GrammarFileUploadRequest);
@@ -7908,7 +12099,12 @@ impl serde::Serialize for GrammarFileUploadRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "fileType", &self.file_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "fileType",
+            &self.file_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7974,6 +12170,32 @@ pub struct GrammarLanguage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl GrammarLanguage {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `grammarId` property ([`Self::grammar_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRAMMAR_ID: crate::Field<Self> = crate::Field::new("grammarId");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `voiceFileUrl` property ([`Self::voice_file_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VOICE_FILE_URL: crate::Field<Self> = crate::Field::new("voiceFileUrl");
+    /// The `dtmfFileUrl` property ([`Self::dtmf_file_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DTMF_FILE_URL: crate::Field<Self> = crate::Field::new("dtmfFileUrl");
+    /// The `voiceFileMetadata` property ([`Self::voice_file_metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VOICE_FILE_METADATA: crate::Field<Self> = crate::Field::new(
+        "voiceFileMetadata",
+    );
+    /// The `dtmfFileMetadata` property ([`Self::dtmf_file_metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DTMF_FILE_METADATA: crate::Field<Self> = crate::Field::new(
+        "dtmfFileMetadata",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for GrammarLanguage {
@@ -7987,6 +12209,12 @@ impl crate::Model for GrammarLanguage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -8013,6 +12241,19 @@ impl crate::__private::DecodeFields for GrammarLanguage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "grammarId",
+        "language",
+        "voiceFileUrl",
+        "dtmfFileUrl",
+        "voiceFileMetadata",
+        "dtmfFileMetadata",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(GrammarLanguage);
@@ -8021,18 +12262,49 @@ impl serde::Serialize for GrammarLanguage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "grammarId", &self.grammar_id)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "voiceFileUrl", &self.voice_file_url)?;
-        crate::__private::field(&mut map, "dtmfFileUrl", &self.dtmf_file_url)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "grammarId",
+            &self.grammar_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "voiceFileUrl",
+            &self.voice_file_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dtmfFileUrl",
+            &self.dtmf_file_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "voiceFileMetadata",
             &self.voice_file_metadata,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "dtmfFileMetadata", &self.dtmf_file_metadata)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "dtmfFileMetadata",
+            &self.dtmf_file_metadata,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8053,6 +12325,20 @@ pub struct GrammarLanguageFileMetadata {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl GrammarLanguageFileMetadata {
+    /// The `fileName` property ([`Self::file_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_NAME: crate::Field<Self> = crate::Field::new("fileName");
+    /// The `fileSizeBytes` property ([`Self::file_size_bytes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_SIZE_BYTES: crate::Field<Self> = crate::Field::new("fileSizeBytes");
+    /// The `dateUploaded` property ([`Self::date_uploaded`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_UPLOADED: crate::Field<Self> = crate::Field::new("dateUploaded");
+    /// The `fileType` property ([`Self::file_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_TYPE: crate::Field<Self> = crate::Field::new("fileType");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for GrammarLanguageFileMetadata {
@@ -8066,6 +12352,12 @@ impl crate::Model for GrammarLanguageFileMetadata {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -8092,6 +12384,15 @@ impl crate::__private::DecodeFields for GrammarLanguageFileMetadata {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileName",
+        "fileSizeBytes",
+        "dateUploaded",
+        "fileType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(GrammarLanguageFileMetadata);
@@ -8100,10 +12401,30 @@ impl serde::Serialize for GrammarLanguageFileMetadata {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "fileName", &self.file_name)?;
-        crate::__private::field(&mut map, "fileSizeBytes", &self.file_size_bytes)?;
-        crate::__private::field(&mut map, "dateUploaded", &self.date_uploaded)?;
-        crate::__private::field(&mut map, "fileType", &self.file_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "fileName",
+            &self.file_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileSizeBytes",
+            &self.file_size_bytes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateUploaded",
+            &self.date_uploaded,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileType",
+            &self.file_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8157,6 +12478,20 @@ pub struct GrammarLanguageUpdate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl GrammarLanguageUpdate {
+    /// The `voiceFileMetadata` property ([`Self::voice_file_metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VOICE_FILE_METADATA: crate::Field<Self> = crate::Field::new(
+        "voiceFileMetadata",
+    );
+    /// The `dtmfFileMetadata` property ([`Self::dtmf_file_metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DTMF_FILE_METADATA: crate::Field<Self> = crate::Field::new(
+        "dtmfFileMetadata",
+    );
 }
 #[cfg(feature = "architect")]
 impl crate::Model for GrammarLanguageUpdate {
@@ -8170,6 +12505,12 @@ impl crate::Model for GrammarLanguageUpdate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -8190,6 +12531,13 @@ impl crate::__private::DecodeFields for GrammarLanguageUpdate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "voiceFileMetadata",
+        "dtmfFileMetadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(GrammarLanguageUpdate);
@@ -8198,12 +12546,18 @@ impl serde::Serialize for GrammarLanguageUpdate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "voiceFileMetadata",
             &self.voice_file_metadata,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "dtmfFileMetadata", &self.dtmf_file_metadata)?;
+        crate::__private::model_field(
+            &mut map,
+            "dtmfFileMetadata",
+            &self.dtmf_file_metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8236,6 +12590,32 @@ pub struct GrammarListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl GrammarListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for GrammarListing {
@@ -8249,6 +12629,12 @@ impl crate::Model for GrammarListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -8283,6 +12669,21 @@ impl crate::__private::DecodeFields for GrammarListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(GrammarListing);
@@ -8291,16 +12692,66 @@ impl serde::Serialize for GrammarListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8317,6 +12768,16 @@ pub struct Graph {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl Graph {
+    /// The `vertices` property ([`Self::vertices`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERTICES: crate::Field<Self> = crate::Field::new("vertices");
+    /// The `edges` property ([`Self::edges`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EDGES: crate::Field<Self> = crate::Field::new("edges");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for Graph {
@@ -8330,6 +12791,12 @@ impl crate::Model for Graph {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -8350,6 +12817,10 @@ impl crate::__private::DecodeFields for Graph {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["vertices", "edges"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(Graph);
@@ -8358,8 +12829,18 @@ impl serde::Serialize for Graph {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "vertices", &self.vertices)?;
-        crate::__private::field(&mut map, "edges", &self.edges)?;
+        crate::__private::model_field(
+            &mut map,
+            "vertices",
+            &self.vertices,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "edges",
+            &self.edges,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8378,6 +12859,18 @@ pub struct GraphApiSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl GraphApiSettings {
+    /// The `integration` property ([`Self::integration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION: crate::Field<Self> = crate::Field::new("integration");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `errorInfo` property ([`Self::error_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFO: crate::Field<Self> = crate::Field::new("errorInfo");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for GraphApiSettings {
@@ -8391,6 +12884,12 @@ impl crate::Model for GraphApiSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -8412,6 +12911,10 @@ impl crate::__private::DecodeFields for GraphApiSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["integration", "status", "errorInfo"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(GraphApiSettings);
@@ -8420,9 +12923,24 @@ impl serde::Serialize for GraphApiSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "integration", &self.integration)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "errorInfo", &self.error_info)?;
+        crate::__private::model_field(
+            &mut map,
+            "integration",
+            &self.integration,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInfo",
+            &self.error_info,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8494,6 +13012,16 @@ pub struct GraphEdge {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl GraphEdge {
+    /// The `from` property ([`Self::from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM: crate::Field<Self> = crate::Field::new("from");
+    /// The `to` property ([`Self::to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO: crate::Field<Self> = crate::Field::new("to");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for GraphEdge {
@@ -8507,6 +13035,12 @@ impl crate::Model for GraphEdge {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -8527,6 +13061,10 @@ impl crate::__private::DecodeFields for GraphEdge {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["from", "to"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(GraphEdge);
@@ -8535,8 +13073,13 @@ impl serde::Serialize for GraphEdge {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "from", &self.from)?;
-        crate::__private::field(&mut map, "to", &self.to)?;
+        crate::__private::model_field(
+            &mut map,
+            "from",
+            &self.from,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "to", &self.to, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8555,6 +13098,20 @@ pub struct GraphSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl GraphSettings {
+    /// The `automaticMergingEnabled` property ([`Self::automatic_merging_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTOMATIC_MERGING_ENABLED: crate::Field<Self> = crate::Field::new(
+        "automaticMergingEnabled",
+    );
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for GraphSettings {
@@ -8568,6 +13125,12 @@ impl crate::Model for GraphSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -8593,6 +13156,14 @@ impl crate::__private::DecodeFields for GraphSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "automaticMergingEnabled",
+        "dateModified",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(GraphSettings);
@@ -8601,13 +13172,24 @@ impl serde::Serialize for GraphSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "automaticMergingEnabled",
             &self.automatic_merging_enabled,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8624,6 +13206,16 @@ pub struct GraphVertices {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl GraphVertices {
+    /// The `contacts` property ([`Self::contacts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACTS: crate::Field<Self> = crate::Field::new("contacts");
+    /// The `identifiers` property ([`Self::identifiers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IDENTIFIERS: crate::Field<Self> = crate::Field::new("identifiers");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for GraphVertices {
@@ -8637,6 +13229,12 @@ impl crate::Model for GraphVertices {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -8657,6 +13255,10 @@ impl crate::__private::DecodeFields for GraphVertices {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contacts", "identifiers"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(GraphVertices);
@@ -8665,8 +13267,18 @@ impl serde::Serialize for GraphVertices {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "contacts", &self.contacts)?;
-        crate::__private::field(&mut map, "identifiers", &self.identifiers)?;
+        crate::__private::model_field(
+            &mut map,
+            "contacts",
+            &self.contacts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "identifiers",
+            &self.identifiers,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8713,6 +13325,36 @@ pub struct Greeting {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "greetings")]
+impl Greeting {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `ownerType` property ([`Self::owner_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OWNER_TYPE: crate::Field<Self> = crate::Field::new("ownerType");
+    /// The `owner` property ([`Self::owner`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OWNER: crate::Field<Self> = crate::Field::new("owner");
+    /// The `audioFile` property ([`Self::audio_file`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUDIO_FILE: crate::Field<Self> = crate::Field::new("audioFile");
+    /// The `audioTTS` property ([`Self::audio_tts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUDIO_TTS: crate::Field<Self> = crate::Field::new("audioTTS");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "greetings")]
 impl crate::Model for Greeting {
@@ -8736,6 +13378,12 @@ impl crate::Model for Greeting {
             missing.push("owner");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "greetings")]
@@ -8766,6 +13414,23 @@ impl crate::__private::DecodeFields for Greeting {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "type",
+        "ownerType",
+        "owner",
+        "audioFile",
+        "audioTTS",
+        "createdDate",
+        "createdBy",
+        "modifiedDate",
+        "modifiedBy",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "greetings")]
 crate::__impl_model_deserialize!(Greeting);
@@ -8774,18 +13439,73 @@ impl serde::Serialize for Greeting {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "ownerType", &self.owner_type)?;
-        crate::__private::field(&mut map, "owner", &self.owner)?;
-        crate::__private::field(&mut map, "audioFile", &self.audio_file)?;
-        crate::__private::field(&mut map, "audioTTS", &self.audio_tts)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ownerType",
+            &self.owner_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "owner",
+            &self.owner,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "audioFile",
+            &self.audio_file,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "audioTTS",
+            &self.audio_tts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8886,6 +13606,20 @@ pub struct GreetingAudioFile {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "greetings")]
+impl GreetingAudioFile {
+    /// The `durationMilliseconds` property ([`Self::duration_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DURATION_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "durationMilliseconds",
+    );
+    /// The `sizeBytes` property ([`Self::size_bytes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIZE_BYTES: crate::Field<Self> = crate::Field::new("sizeBytes");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "greetings")]
 impl crate::Model for GreetingAudioFile {
@@ -8899,6 +13633,12 @@ impl crate::Model for GreetingAudioFile {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "greetings")]
@@ -8926,6 +13666,14 @@ impl crate::__private::DecodeFields for GreetingAudioFile {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "durationMilliseconds",
+        "sizeBytes",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "greetings")]
 crate::__impl_model_deserialize!(GreetingAudioFile);
@@ -8934,13 +13682,24 @@ impl serde::Serialize for GreetingAudioFile {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "durationMilliseconds",
             &self.duration_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "sizeBytes", &self.size_bytes)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "sizeBytes",
+            &self.size_bytes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8973,6 +13732,32 @@ pub struct GreetingListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "greetings")]
+impl GreetingListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "greetings")]
 impl crate::Model for GreetingListing {
@@ -8986,6 +13771,12 @@ impl crate::Model for GreetingListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "greetings")]
@@ -9020,6 +13811,21 @@ impl crate::__private::DecodeFields for GreetingListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "greetings")]
 crate::__impl_model_deserialize!(GreetingListing);
@@ -9028,16 +13834,66 @@ impl serde::Serialize for GreetingListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9058,6 +13914,18 @@ pub struct GreetingMediaInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "greetings")]
+impl GreetingMediaInfo {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `mediaFileUri` property ([`Self::media_file_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_FILE_URI: crate::Field<Self> = crate::Field::new("mediaFileUri");
+    /// The `mediaImageUri` property ([`Self::media_image_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_IMAGE_URI: crate::Field<Self> = crate::Field::new("mediaImageUri");
 }
 #[cfg(feature = "greetings")]
 impl crate::Model for GreetingMediaInfo {
@@ -9071,6 +13939,12 @@ impl crate::Model for GreetingMediaInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "greetings")]
@@ -9092,6 +13966,14 @@ impl crate::__private::DecodeFields for GreetingMediaInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "mediaFileUri",
+        "mediaImageUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "greetings")]
 crate::__impl_model_deserialize!(GreetingMediaInfo);
@@ -9100,9 +13982,19 @@ impl serde::Serialize for GreetingMediaInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "mediaFileUri", &self.media_file_uri)?;
-        crate::__private::field(&mut map, "mediaImageUri", &self.media_image_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaFileUri",
+            &self.media_file_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaImageUri",
+            &self.media_image_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9125,6 +14017,18 @@ pub struct GreetingOwner {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "greetings")]
+impl GreetingOwner {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "greetings")]
 impl crate::Model for GreetingOwner {
@@ -9138,6 +14042,12 @@ impl crate::Model for GreetingOwner {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "greetings")]
@@ -9159,6 +14069,10 @@ impl crate::__private::DecodeFields for GreetingOwner {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "greetings")]
 crate::__impl_model_deserialize!(GreetingOwner);
@@ -9167,9 +14081,19 @@ impl serde::Serialize for GreetingOwner {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9260,6 +14184,70 @@ pub struct Group {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "groups",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl Group {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `memberCount` property ([`Self::member_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMBER_COUNT: crate::Field<Self> = crate::Field::new("memberCount");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `images` property ([`Self::images`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGES: crate::Field<Self> = crate::Field::new("images");
+    /// The `addresses` property ([`Self::addresses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESSES: crate::Field<Self> = crate::Field::new("addresses");
+    /// The `rulesVisible` property ([`Self::rules_visible`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULES_VISIBLE: crate::Field<Self> = crate::Field::new("rulesVisible");
+    /// The `visibility` property ([`Self::visibility`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIBILITY: crate::Field<Self> = crate::Field::new("visibility");
+    /// The `rolesEnabled` property ([`Self::roles_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLES_ENABLED: crate::Field<Self> = crate::Field::new("rolesEnabled");
+    /// The `includeOwners` property ([`Self::include_owners`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_OWNERS: crate::Field<Self> = crate::Field::new("includeOwners");
+    /// The `callsEnabled` property ([`Self::calls_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLS_ENABLED: crate::Field<Self> = crate::Field::new("callsEnabled");
+    /// The `email` property ([`Self::email`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL: crate::Field<Self> = crate::Field::new("email");
+    /// The `owners` property ([`Self::owners`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OWNERS: crate::Field<Self> = crate::Field::new("owners");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -9315,6 +14303,12 @@ impl crate::Model for Group {
             missing.push("visibility");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -9385,6 +14379,29 @@ impl crate::__private::DecodeFields for Group {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "dateModified",
+        "memberCount",
+        "state",
+        "version",
+        "type",
+        "images",
+        "addresses",
+        "rulesVisible",
+        "visibility",
+        "rolesEnabled",
+        "includeOwners",
+        "callsEnabled",
+        "email",
+        "owners",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -9437,24 +14454,109 @@ impl serde::Serialize for Group {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "memberCount", &self.member_count)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "images", &self.images)?;
-        crate::__private::field(&mut map, "addresses", &self.addresses)?;
-        crate::__private::field(&mut map, "rulesVisible", &self.rules_visible)?;
-        crate::__private::field(&mut map, "visibility", &self.visibility)?;
-        crate::__private::field(&mut map, "rolesEnabled", &self.roles_enabled)?;
-        crate::__private::field(&mut map, "includeOwners", &self.include_owners)?;
-        crate::__private::field(&mut map, "callsEnabled", &self.calls_enabled)?;
-        crate::__private::field(&mut map, "email", &self.email)?;
-        crate::__private::field(&mut map, "owners", &self.owners)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "memberCount",
+            &self.member_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "images",
+            &self.images,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addresses",
+            &self.addresses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rulesVisible",
+            &self.rules_visible,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visibility",
+            &self.visibility,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rolesEnabled",
+            &self.roles_enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "includeOwners",
+            &self.include_owners,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callsEnabled",
+            &self.calls_enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "email",
+            &self.email,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "owners",
+            &self.owners,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9788,6 +14890,16 @@ pub struct GroupByAttribute {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl GroupByAttribute {
+    /// The `attribute` property ([`Self::attribute`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTE: crate::Field<Self> = crate::Field::new("attribute");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for GroupByAttribute {
@@ -9801,6 +14913,12 @@ impl crate::Model for GroupByAttribute {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -9821,6 +14939,10 @@ impl crate::__private::DecodeFields for GroupByAttribute {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["attribute", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(GroupByAttribute);
@@ -9829,8 +14951,18 @@ impl serde::Serialize for GroupByAttribute {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "attribute", &self.attribute)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "attribute",
+            &self.attribute,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9883,6 +15015,44 @@ pub struct GroupContact {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "groups",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl GroupContact {
+    /// The `address` property ([`Self::address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS: crate::Field<Self> = crate::Field::new("address");
+    /// The `extension` property ([`Self::extension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTENSION: crate::Field<Self> = crate::Field::new("extension");
+    /// The `display` property ([`Self::display`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY: crate::Field<Self> = crate::Field::new("display");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
 }
 #[cfg(
     any(
@@ -9929,6 +15099,12 @@ impl crate::Model for GroupContact {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(
@@ -9972,6 +15148,16 @@ impl crate::__private::DecodeFields for GroupContact {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "address",
+        "extension",
+        "display",
+        "type",
+        "mediaType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -10025,11 +15211,36 @@ impl serde::Serialize for GroupContact {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "address", &self.address)?;
-        crate::__private::field(&mut map, "extension", &self.extension)?;
-        crate::__private::field(&mut map, "display", &self.display)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "address",
+            &self.address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "extension",
+            &self.extension,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "display",
+            &self.display,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10300,6 +15511,48 @@ pub struct GroupCreate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "groups")]
+impl GroupCreate {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `memberCount` property ([`Self::member_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMBER_COUNT: crate::Field<Self> = crate::Field::new("memberCount");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `images` property ([`Self::images`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGES: crate::Field<Self> = crate::Field::new("images");
+    /// The `addresses` property ([`Self::addresses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESSES: crate::Field<Self> = crate::Field::new("addresses");
+    /// The `rulesVisible` property ([`Self::rules_visible`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULES_VISIBLE: crate::Field<Self> = crate::Field::new("rulesVisible");
+    /// The `visibility` property ([`Self::visibility`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIBILITY: crate::Field<Self> = crate::Field::new("visibility");
+    /// The `rolesEnabled` property ([`Self::roles_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLES_ENABLED: crate::Field<Self> = crate::Field::new("rolesEnabled");
+    /// The `includeOwners` property ([`Self::include_owners`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_OWNERS: crate::Field<Self> = crate::Field::new("includeOwners");
+    /// The `callsEnabled` property ([`Self::calls_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLS_ENABLED: crate::Field<Self> = crate::Field::new("callsEnabled");
+    /// The `email` property ([`Self::email`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL: crate::Field<Self> = crate::Field::new("email");
+    /// The `ownerIds` property ([`Self::owner_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OWNER_IDS: crate::Field<Self> = crate::Field::new("ownerIds");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "groups")]
 impl crate::Model for GroupCreate {
@@ -10333,6 +15586,12 @@ impl crate::Model for GroupCreate {
             missing.push("visibility");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "groups")]
@@ -10381,6 +15640,29 @@ impl crate::__private::DecodeFields for GroupCreate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "dateModified",
+        "memberCount",
+        "state",
+        "version",
+        "type",
+        "images",
+        "addresses",
+        "rulesVisible",
+        "visibility",
+        "rolesEnabled",
+        "includeOwners",
+        "callsEnabled",
+        "email",
+        "ownerIds",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "groups")]
 crate::__impl_model_deserialize!(GroupCreate);
@@ -10389,24 +15671,109 @@ impl serde::Serialize for GroupCreate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "memberCount", &self.member_count)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "images", &self.images)?;
-        crate::__private::field(&mut map, "addresses", &self.addresses)?;
-        crate::__private::field(&mut map, "rulesVisible", &self.rules_visible)?;
-        crate::__private::field(&mut map, "visibility", &self.visibility)?;
-        crate::__private::field(&mut map, "rolesEnabled", &self.roles_enabled)?;
-        crate::__private::field(&mut map, "includeOwners", &self.include_owners)?;
-        crate::__private::field(&mut map, "callsEnabled", &self.calls_enabled)?;
-        crate::__private::field(&mut map, "email", &self.email)?;
-        crate::__private::field(&mut map, "ownerIds", &self.owner_ids)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "memberCount",
+            &self.member_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "images",
+            &self.images,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addresses",
+            &self.addresses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rulesVisible",
+            &self.rules_visible,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visibility",
+            &self.visibility,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rolesEnabled",
+            &self.roles_enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "includeOwners",
+            &self.include_owners,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callsEnabled",
+            &self.calls_enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "email",
+            &self.email,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ownerIds",
+            &self.owner_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10542,6 +15909,16 @@ pub struct GroupEmailPolicy {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "voicemail")]
+impl GroupEmailPolicy {
+    /// The `emailMembers` property ([`Self::email_members`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_MEMBERS: crate::Field<Self> = crate::Field::new("emailMembers");
+    /// The `emailGroup` property ([`Self::email_group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_GROUP: crate::Field<Self> = crate::Field::new("emailGroup");
 }
 #[cfg(feature = "voicemail")]
 impl crate::Model for GroupEmailPolicy {
@@ -10555,6 +15932,12 @@ impl crate::Model for GroupEmailPolicy {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "voicemail")]
@@ -10579,6 +15962,10 @@ impl crate::__private::DecodeFields for GroupEmailPolicy {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["emailMembers", "emailGroup"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "voicemail")]
 crate::__impl_model_deserialize!(GroupEmailPolicy);
@@ -10587,8 +15974,18 @@ impl serde::Serialize for GroupEmailPolicy {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "emailMembers", &self.email_members)?;
-        crate::__private::field(&mut map, "emailGroup", &self.email_group)?;
+        crate::__private::model_field(
+            &mut map,
+            "emailMembers",
+            &self.email_members,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emailGroup",
+            &self.email_group,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10621,6 +16018,32 @@ pub struct GroupEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "groups")]
+impl GroupEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "groups")]
 impl crate::Model for GroupEntityListing {
@@ -10634,6 +16057,12 @@ impl crate::Model for GroupEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "groups")]
@@ -10668,6 +16097,21 @@ impl crate::__private::DecodeFields for GroupEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "groups")]
 crate::__impl_model_deserialize!(GroupEntityListing);
@@ -10676,16 +16120,66 @@ impl serde::Serialize for GroupEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10712,6 +16206,28 @@ pub struct GroupGreetingEventGreeting {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-groups", feature = "topics-users"))]
+impl GroupGreetingEventGreeting {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `ownerType` property ([`Self::owner_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OWNER_TYPE: crate::Field<Self> = crate::Field::new("ownerType");
+    /// The `owner` property ([`Self::owner`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OWNER: crate::Field<Self> = crate::Field::new("owner");
+    /// The `greetingAudioFile` property ([`Self::greeting_audio_file`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GREETING_AUDIO_FILE: crate::Field<Self> = crate::Field::new(
+        "greetingAudioFile",
+    );
+    /// The `audioTTS` property ([`Self::audio_tts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUDIO_TTS: crate::Field<Self> = crate::Field::new("audioTTS");
 }
 #[cfg(any(feature = "topics-groups", feature = "topics-users"))]
 impl crate::Model for GroupGreetingEventGreeting {
@@ -10725,6 +16241,12 @@ impl crate::Model for GroupGreetingEventGreeting {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-groups", feature = "topics-users"))]
@@ -10750,6 +16272,18 @@ impl crate::__private::DecodeFields for GroupGreetingEventGreeting {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "type",
+        "ownerType",
+        "owner",
+        "greetingAudioFile",
+        "audioTTS",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-groups", feature = "topics-users"))]
 crate::__impl_model_deserialize!(GroupGreetingEventGreeting);
@@ -10758,17 +16292,43 @@ impl serde::Serialize for GroupGreetingEventGreeting {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "ownerType", &self.owner_type)?;
-        crate::__private::field(&mut map, "owner", &self.owner)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ownerType",
+            &self.owner_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "owner",
+            &self.owner,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "greetingAudioFile",
             &self.greeting_audio_file,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "audioTTS", &self.audio_tts)?;
+        crate::__private::model_field(
+            &mut map,
+            "audioTTS",
+            &self.audio_tts,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10785,6 +16345,18 @@ pub struct GroupGreetingEventGreetingAudioFile {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-groups", feature = "topics-users"))]
+impl GroupGreetingEventGreetingAudioFile {
+    /// The `durationMilliseconds` property ([`Self::duration_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DURATION_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "durationMilliseconds",
+    );
+    /// The `sizeBytes` property ([`Self::size_bytes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIZE_BYTES: crate::Field<Self> = crate::Field::new("sizeBytes");
 }
 #[cfg(any(feature = "topics-groups", feature = "topics-users"))]
 impl crate::Model for GroupGreetingEventGreetingAudioFile {
@@ -10798,6 +16370,12 @@ impl crate::Model for GroupGreetingEventGreetingAudioFile {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-groups", feature = "topics-users"))]
@@ -10824,6 +16402,10 @@ impl crate::__private::DecodeFields for GroupGreetingEventGreetingAudioFile {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["durationMilliseconds", "sizeBytes"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-groups", feature = "topics-users"))]
 crate::__impl_model_deserialize!(GroupGreetingEventGreetingAudioFile);
@@ -10832,12 +16414,18 @@ impl serde::Serialize for GroupGreetingEventGreetingAudioFile {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "durationMilliseconds",
             &self.duration_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "sizeBytes", &self.size_bytes)?;
+        crate::__private::model_field(
+            &mut map,
+            "sizeBytes",
+            &self.size_bytes,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10861,6 +16449,16 @@ pub struct GroupMembersUpdate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "groups")]
+impl GroupMembersUpdate {
+    /// The `memberIds` property ([`Self::member_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMBER_IDS: crate::Field<Self> = crate::Field::new("memberIds");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
 }
 #[cfg(feature = "groups")]
 impl crate::Model for GroupMembersUpdate {
@@ -10878,6 +16476,12 @@ impl crate::Model for GroupMembersUpdate {
             missing.push("memberIds");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "groups")]
@@ -10900,6 +16504,10 @@ impl crate::__private::DecodeFields for GroupMembersUpdate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["memberIds", "version"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "groups")]
 crate::__impl_model_deserialize!(GroupMembersUpdate);
@@ -10908,8 +16516,18 @@ impl serde::Serialize for GroupMembersUpdate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "memberIds", &self.member_ids)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
+        crate::__private::model_field(
+            &mut map,
+            "memberIds",
+            &self.member_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10942,6 +16560,24 @@ pub struct GroupProfile {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "groups")]
+impl GroupProfile {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "groups")]
 impl crate::Model for GroupProfile {
@@ -10959,6 +16595,12 @@ impl crate::Model for GroupProfile {
             missing.push("version");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "groups")]
@@ -10985,6 +16627,17 @@ impl crate::__private::DecodeFields for GroupProfile {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "state",
+        "dateModified",
+        "version",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "groups")]
 crate::__impl_model_deserialize!(GroupProfile);
@@ -10993,12 +16646,37 @@ impl serde::Serialize for GroupProfile {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11072,6 +16750,32 @@ pub struct GroupProfileEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "groups")]
+impl GroupProfileEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "groups")]
 impl crate::Model for GroupProfileEntityListing {
@@ -11085,6 +16789,12 @@ impl crate::Model for GroupProfileEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "groups")]
@@ -11119,6 +16829,21 @@ impl crate::__private::DecodeFields for GroupProfileEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "groups")]
 crate::__impl_model_deserialize!(GroupProfileEntityListing);
@@ -11127,16 +16852,66 @@ impl serde::Serialize for GroupProfileEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11169,6 +16944,30 @@ pub struct GroupSearchCriteria {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "groups", feature = "search"))]
+impl GroupSearchCriteria {
+    /// The `endValue` property ([`Self::end_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_VALUE: crate::Field<Self> = crate::Field::new("endValue");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
+    /// The `startValue` property ([`Self::start_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_VALUE: crate::Field<Self> = crate::Field::new("startValue");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `dateFormat` property ([`Self::date_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_FORMAT: crate::Field<Self> = crate::Field::new("dateFormat");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `fields` property ([`Self::fields`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIELDS: crate::Field<Self> = crate::Field::new("fields");
 }
 #[cfg(any(feature = "groups", feature = "search"))]
 impl crate::Model for GroupSearchCriteria {
@@ -11186,6 +16985,12 @@ impl crate::Model for GroupSearchCriteria {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "groups", feature = "search"))]
@@ -11213,6 +17018,20 @@ impl crate::__private::DecodeFields for GroupSearchCriteria {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+        "group",
+        "dateFormat",
+        "type",
+        "fields",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "groups", feature = "search"))]
 crate::__impl_model_deserialize!(GroupSearchCriteria);
@@ -11221,15 +17040,60 @@ impl serde::Serialize for GroupSearchCriteria {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "endValue", &self.end_value)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
-        crate::__private::field(&mut map, "startValue", &self.start_value)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "dateFormat", &self.date_format)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "fields", &self.fields)?;
+        crate::__private::model_field(
+            &mut map,
+            "endValue",
+            &self.end_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startValue",
+            &self.start_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateFormat",
+            &self.date_format,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fields",
+            &self.fields,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11365,6 +17229,24 @@ pub struct GroupSearchRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "groups", feature = "search"))]
+impl GroupSearchRequest {
+    /// The `sortOrder` property ([`Self::sort_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_ORDER: crate::Field<Self> = crate::Field::new("sortOrder");
+    /// The `sortBy` property ([`Self::sort_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_BY: crate::Field<Self> = crate::Field::new("sortBy");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `sort` property ([`Self::sort`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT: crate::Field<Self> = crate::Field::new("sort");
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
 }
 #[cfg(any(feature = "groups", feature = "search"))]
 impl crate::Model for GroupSearchRequest {
@@ -11378,6 +17260,12 @@ impl crate::Model for GroupSearchRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "groups", feature = "search"))]
@@ -11406,6 +17294,17 @@ impl crate::__private::DecodeFields for GroupSearchRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sortOrder",
+        "sortBy",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "query",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "groups", feature = "search"))]
 crate::__impl_model_deserialize!(GroupSearchRequest);
@@ -11414,12 +17313,42 @@ impl serde::Serialize for GroupSearchRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "sortOrder", &self.sort_order)?;
-        crate::__private::field(&mut map, "sortBy", &self.sort_by)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "sort", &self.sort)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
+        crate::__private::model_field(
+            &mut map,
+            "sortOrder",
+            &self.sort_order,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortBy",
+            &self.sort_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sort",
+            &self.sort,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11481,6 +17410,28 @@ pub struct GroupSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl GroupSettings {
+    /// The `minimumGroupSize` property ([`Self::minimum_group_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM_GROUP_SIZE: crate::Field<Self> = crate::Field::new(
+        "minimumGroupSize",
+    );
+    /// The `maximumGroupSize` property ([`Self::maximum_group_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAXIMUM_GROUP_SIZE: crate::Field<Self> = crate::Field::new(
+        "maximumGroupSize",
+    );
+    /// The `maximumTotalSessions` property ([`Self::maximum_total_sessions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAXIMUM_TOTAL_SESSIONS: crate::Field<Self> = crate::Field::new(
+        "maximumTotalSessions",
+    );
+    /// The `maximumConcurrentSessions` property ([`Self::maximum_concurrent_sessions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAXIMUM_CONCURRENT_SESSIONS: crate::Field<Self> = crate::Field::new(
+        "maximumConcurrentSessions",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for GroupSettings {
@@ -11494,6 +17445,12 @@ impl crate::Model for GroupSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11532,6 +17489,15 @@ impl crate::__private::DecodeFields for GroupSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "minimumGroupSize",
+        "maximumGroupSize",
+        "maximumTotalSessions",
+        "maximumConcurrentSessions",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(GroupSettings);
@@ -11540,17 +17506,29 @@ impl serde::Serialize for GroupSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "minimumGroupSize", &self.minimum_group_size)?;
-        crate::__private::field(&mut map, "maximumGroupSize", &self.maximum_group_size)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "minimumGroupSize",
+            &self.minimum_group_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maximumGroupSize",
+            &self.maximum_group_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "maximumTotalSessions",
             &self.maximum_total_sessions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "maximumConcurrentSessions",
             &self.maximum_concurrent_sessions,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11600,6 +17578,42 @@ pub struct GroupUpdate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "groups")]
+impl GroupUpdate {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `images` property ([`Self::images`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGES: crate::Field<Self> = crate::Field::new("images");
+    /// The `addresses` property ([`Self::addresses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESSES: crate::Field<Self> = crate::Field::new("addresses");
+    /// The `rulesVisible` property ([`Self::rules_visible`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULES_VISIBLE: crate::Field<Self> = crate::Field::new("rulesVisible");
+    /// The `visibility` property ([`Self::visibility`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIBILITY: crate::Field<Self> = crate::Field::new("visibility");
+    /// The `rolesEnabled` property ([`Self::roles_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLES_ENABLED: crate::Field<Self> = crate::Field::new("rolesEnabled");
+    /// The `includeOwners` property ([`Self::include_owners`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_OWNERS: crate::Field<Self> = crate::Field::new("includeOwners");
+    /// The `callsEnabled` property ([`Self::calls_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLS_ENABLED: crate::Field<Self> = crate::Field::new("callsEnabled");
+    /// The `email` property ([`Self::email`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL: crate::Field<Self> = crate::Field::new("email");
+    /// The `ownerIds` property ([`Self::owner_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OWNER_IDS: crate::Field<Self> = crate::Field::new("ownerIds");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "groups")]
 impl crate::Model for GroupUpdate {
@@ -11617,6 +17631,12 @@ impl crate::Model for GroupUpdate {
             missing.push("version");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "groups")]
@@ -11660,6 +17680,26 @@ impl crate::__private::DecodeFields for GroupUpdate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "state",
+        "version",
+        "images",
+        "addresses",
+        "rulesVisible",
+        "visibility",
+        "rolesEnabled",
+        "includeOwners",
+        "callsEnabled",
+        "email",
+        "ownerIds",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "groups")]
 crate::__impl_model_deserialize!(GroupUpdate);
@@ -11668,21 +17708,91 @@ impl serde::Serialize for GroupUpdate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "images", &self.images)?;
-        crate::__private::field(&mut map, "addresses", &self.addresses)?;
-        crate::__private::field(&mut map, "rulesVisible", &self.rules_visible)?;
-        crate::__private::field(&mut map, "visibility", &self.visibility)?;
-        crate::__private::field(&mut map, "rolesEnabled", &self.roles_enabled)?;
-        crate::__private::field(&mut map, "includeOwners", &self.include_owners)?;
-        crate::__private::field(&mut map, "callsEnabled", &self.calls_enabled)?;
-        crate::__private::field(&mut map, "email", &self.email)?;
-        crate::__private::field(&mut map, "ownerIds", &self.owner_ids)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "images",
+            &self.images,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addresses",
+            &self.addresses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rulesVisible",
+            &self.rules_visible,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visibility",
+            &self.visibility,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rolesEnabled",
+            &self.roles_enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "includeOwners",
+            &self.include_owners,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callsEnabled",
+            &self.calls_enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "email",
+            &self.email,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ownerIds",
+            &self.owner_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11807,6 +17917,30 @@ pub struct GroupsSearchResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "groups", feature = "search"))]
+impl GroupsSearchResponse {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `previousPage` property ([`Self::previous_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_PAGE: crate::Field<Self> = crate::Field::new("previousPage");
+    /// The `currentPage` property ([`Self::current_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENT_PAGE: crate::Field<Self> = crate::Field::new("currentPage");
+    /// The `nextPage` property ([`Self::next_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_PAGE: crate::Field<Self> = crate::Field::new("nextPage");
+    /// The `types` property ([`Self::types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPES: crate::Field<Self> = crate::Field::new("types");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(any(feature = "groups", feature = "search"))]
 impl crate::Model for GroupsSearchResponse {
@@ -11848,6 +17982,12 @@ impl crate::Model for GroupsSearchResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "groups", feature = "search"))]
 impl crate::__private::DecodeFields for GroupsSearchResponse {
@@ -11880,6 +18020,20 @@ impl crate::__private::DecodeFields for GroupsSearchResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "groups", feature = "search"))]
 crate::__impl_model_deserialize!(GroupsSearchResponse);
@@ -11888,15 +18042,60 @@ impl serde::Serialize for GroupsSearchResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "previousPage", &self.previous_page)?;
-        crate::__private::field(&mut map, "currentPage", &self.current_page)?;
-        crate::__private::field(&mut map, "nextPage", &self.next_page)?;
-        crate::__private::field(&mut map, "types", &self.types)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousPage",
+            &self.previous_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "currentPage",
+            &self.current_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextPage",
+            &self.next_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "types",
+            &self.types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11913,6 +18112,16 @@ pub struct GuestCategoryReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl GuestCategoryReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for GuestCategoryReference {
@@ -11926,6 +18135,12 @@ impl crate::Model for GuestCategoryReference {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -11946,6 +18161,10 @@ impl crate::__private::DecodeFields for GuestCategoryReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(GuestCategoryReference);
@@ -11954,8 +18173,13 @@ impl serde::Serialize for GuestCategoryReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11978,6 +18202,22 @@ pub struct GuestCategoryResponseListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl GuestCategoryResponseListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for GuestCategoryResponseListing {
@@ -11991,6 +18231,12 @@ impl crate::Model for GuestCategoryResponseListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -12014,6 +18260,16 @@ impl crate::__private::DecodeFields for GuestCategoryResponseListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+        "sessionId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(GuestCategoryResponseListing);
@@ -12022,11 +18278,36 @@ impl serde::Serialize for GuestCategoryResponseListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12055,6 +18336,28 @@ pub struct GuestResponseCategory {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl GuestResponseCategory {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `externalId` property ([`Self::external_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ID: crate::Field<Self> = crate::Field::new("externalId");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `parentCategory` property ([`Self::parent_category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARENT_CATEGORY: crate::Field<Self> = crate::Field::new("parentCategory");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for GuestResponseCategory {
@@ -12068,6 +18371,12 @@ impl crate::Model for GuestResponseCategory {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -12094,6 +18403,19 @@ impl crate::__private::DecodeFields for GuestResponseCategory {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "externalId",
+        "dateCreated",
+        "dateModified",
+        "parentCategory",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(GuestResponseCategory);
@@ -12102,14 +18424,49 @@ impl serde::Serialize for GuestResponseCategory {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "externalId", &self.external_id)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "parentCategory", &self.parent_category)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalId",
+            &self.external_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "parentCategory",
+            &self.parent_category,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12140,6 +18497,34 @@ pub struct Guide {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl Guide {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `latestSavedVersion` property ([`Self::latest_saved_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LATEST_SAVED_VERSION: crate::Field<Self> = crate::Field::new(
+        "latestSavedVersion",
+    );
+    /// The `latestProductionReadyVersion` property ([`Self::latest_production_ready_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LATEST_PRODUCTION_READY_VERSION: crate::Field<Self> = crate::Field::new(
+        "latestProductionReadyVersion",
+    );
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for Guide {
@@ -12153,6 +18538,12 @@ impl crate::Model for Guide {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -12182,6 +18573,20 @@ impl crate::__private::DecodeFields for Guide {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "status",
+        "source",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+        "latestSavedVersion",
+        "latestProductionReadyVersion",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(Guide);
@@ -12190,22 +18595,54 @@ impl serde::Serialize for Guide {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "latestSavedVersion",
             &self.latest_saved_version,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "latestProductionReadyVersion",
             &self.latest_production_ready_version,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -12318,6 +18755,24 @@ pub struct GuideContentGenerationJob {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideContentGenerationJob {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `errors` property ([`Self::errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERRORS: crate::Field<Self> = crate::Field::new("errors");
+    /// The `guide` property ([`Self::guide`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GUIDE: crate::Field<Self> = crate::Field::new("guide");
+    /// The `guideContent` property ([`Self::guide_content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GUIDE_CONTENT: crate::Field<Self> = crate::Field::new("guideContent");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideContentGenerationJob {
@@ -12331,6 +18786,12 @@ impl crate::Model for GuideContentGenerationJob {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -12355,6 +18816,17 @@ impl crate::__private::DecodeFields for GuideContentGenerationJob {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "errors",
+        "guide",
+        "guideContent",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideContentGenerationJob);
@@ -12363,12 +18835,37 @@ impl serde::Serialize for GuideContentGenerationJob {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "errors", &self.errors)?;
-        crate::__private::field(&mut map, "guide", &self.guide)?;
-        crate::__private::field(&mut map, "guideContent", &self.guide_content)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errors",
+            &self.errors,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "guide",
+            &self.guide,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "guideContent",
+            &self.guide_content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12442,6 +18939,32 @@ pub struct GuideEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideEntityListing {
@@ -12455,6 +18978,12 @@ impl crate::Model for GuideEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -12489,6 +19018,21 @@ impl crate::__private::DecodeFields for GuideEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideEntityListing);
@@ -12497,16 +19041,66 @@ impl serde::Serialize for GuideEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12529,6 +19123,22 @@ pub struct GuideJob {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideJob {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `errors` property ([`Self::errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERRORS: crate::Field<Self> = crate::Field::new("errors");
+    /// The `guide` property ([`Self::guide`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GUIDE: crate::Field<Self> = crate::Field::new("guide");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideJob {
@@ -12542,6 +19152,12 @@ impl crate::Model for GuideJob {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -12565,6 +19181,16 @@ impl crate::__private::DecodeFields for GuideJob {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "errors",
+        "guide",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideJob);
@@ -12573,11 +19199,31 @@ impl serde::Serialize for GuideJob {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "errors", &self.errors)?;
-        crate::__private::field(&mut map, "guide", &self.guide)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errors",
+            &self.errors,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "guide",
+            &self.guide,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12645,6 +19291,22 @@ pub struct GuideSessionInputEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideSessionInputEvent {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `mode` property ([`Self::mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODE: crate::Field<Self> = crate::Field::new("mode");
+    /// The `invocationId` property ([`Self::invocation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INVOCATION_ID: crate::Field<Self> = crate::Field::new("invocationId");
+    /// The `invocations` property ([`Self::invocations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INVOCATIONS: crate::Field<Self> = crate::Field::new("invocations");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideSessionInputEvent {
@@ -12665,6 +19327,12 @@ impl crate::Model for GuideSessionInputEvent {
             missing.push("mode");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -12688,6 +19356,16 @@ impl crate::__private::DecodeFields for GuideSessionInputEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "text",
+        "mode",
+        "invocationId",
+        "invocations",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideSessionInputEvent);
@@ -12696,11 +19374,36 @@ impl serde::Serialize for GuideSessionInputEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "mode", &self.mode)?;
-        crate::__private::field(&mut map, "invocationId", &self.invocation_id)?;
-        crate::__private::field(&mut map, "invocations", &self.invocations)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mode",
+            &self.mode,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "invocationId",
+            &self.invocation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "invocations",
+            &self.invocations,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12795,6 +19498,16 @@ pub struct GuideSessionMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideSessionMessage {
+    /// The `role` property ([`Self::role`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLE: crate::Field<Self> = crate::Field::new("role");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideSessionMessage {
@@ -12808,6 +19521,12 @@ impl crate::Model for GuideSessionMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -12828,6 +19547,10 @@ impl crate::__private::DecodeFields for GuideSessionMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["role", "content"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideSessionMessage);
@@ -12836,8 +19559,18 @@ impl serde::Serialize for GuideSessionMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "role", &self.role)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
+        crate::__private::model_field(
+            &mut map,
+            "role",
+            &self.role,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12899,6 +19632,18 @@ pub struct GuideSessionTurnInvocationData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideSessionTurnInvocationData {
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `actionName` property ([`Self::action_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_NAME: crate::Field<Self> = crate::Field::new("actionName");
+    /// The `output` property ([`Self::output`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTPUT: crate::Field<Self> = crate::Field::new("output");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideSessionTurnInvocationData {
@@ -12924,6 +19669,12 @@ impl crate::Model for GuideSessionTurnInvocationData {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "ai-studio")]
 impl crate::__private::DecodeFields for GuideSessionTurnInvocationData {
@@ -12944,6 +19695,10 @@ impl crate::__private::DecodeFields for GuideSessionTurnInvocationData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "actionName", "output"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideSessionTurnInvocationData);
@@ -12952,9 +19707,24 @@ impl serde::Serialize for GuideSessionTurnInvocationData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "actionName", &self.action_name)?;
-        crate::__private::field(&mut map, "output", &self.output)?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionName",
+            &self.action_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "output",
+            &self.output,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12973,6 +19743,18 @@ pub struct GuideSessionTurnInvocationParameters {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideSessionTurnInvocationParameters {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideSessionTurnInvocationParameters {
@@ -12986,6 +19768,12 @@ impl crate::Model for GuideSessionTurnInvocationParameters {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -13007,6 +19795,10 @@ impl crate::__private::DecodeFields for GuideSessionTurnInvocationParameters {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideSessionTurnInvocationParameters);
@@ -13015,9 +19807,24 @@ impl serde::Serialize for GuideSessionTurnInvocationParameters {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13102,6 +19909,20 @@ pub struct GuideSessionTurnInvocationResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideSessionTurnInvocationResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `actionName` property ([`Self::action_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_NAME: crate::Field<Self> = crate::Field::new("actionName");
+    /// The `parameters` property ([`Self::parameters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARAMETERS: crate::Field<Self> = crate::Field::new("parameters");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideSessionTurnInvocationResponse {
@@ -13124,6 +19945,12 @@ impl crate::Model for GuideSessionTurnInvocationResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "ai-studio")]
 impl crate::__private::DecodeFields for GuideSessionTurnInvocationResponse {
@@ -13145,6 +19972,15 @@ impl crate::__private::DecodeFields for GuideSessionTurnInvocationResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "group",
+        "actionName",
+        "parameters",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideSessionTurnInvocationResponse);
@@ -13153,10 +19989,25 @@ impl serde::Serialize for GuideSessionTurnInvocationResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "actionName", &self.action_name)?;
-        crate::__private::field(&mut map, "parameters", &self.parameters)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionName",
+            &self.action_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "parameters",
+            &self.parameters,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13187,6 +20038,26 @@ pub struct GuideSessionTurnRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideSessionTurnRequest {
+    /// The `inputEvent` property ([`Self::input_event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INPUT_EVENT: crate::Field<Self> = crate::Field::new("inputEvent");
+    /// The `languageCode` property ([`Self::language_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_CODE: crate::Field<Self> = crate::Field::new("languageCode");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `inputVariables` property ([`Self::input_variables`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INPUT_VARIABLES: crate::Field<Self> = crate::Field::new("inputVariables");
+    /// The `knowledgeSettings` property ([`Self::knowledge_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "knowledgeSettings",
+    );
+    /// The `context` property ([`Self::context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT: crate::Field<Self> = crate::Field::new("context");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideSessionTurnRequest {
@@ -13214,6 +20085,12 @@ impl crate::Model for GuideSessionTurnRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "ai-studio")]
 impl crate::__private::DecodeFields for GuideSessionTurnRequest {
@@ -13237,6 +20114,17 @@ impl crate::__private::DecodeFields for GuideSessionTurnRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "inputEvent",
+        "languageCode",
+        "version",
+        "inputVariables",
+        "knowledgeSettings",
+        "context",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideSessionTurnRequest);
@@ -13245,16 +20133,42 @@ impl serde::Serialize for GuideSessionTurnRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "inputEvent", &self.input_event)?;
-        crate::__private::field(&mut map, "languageCode", &self.language_code)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "inputVariables", &self.input_variables)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "inputEvent",
+            &self.input_event,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageCode",
+            &self.language_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "inputVariables",
+            &self.input_variables,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "knowledgeSettings",
             &self.knowledge_settings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "context", &self.context)?;
+        crate::__private::model_field(
+            &mut map,
+            "context",
+            &self.context,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13273,6 +20187,22 @@ pub struct GuideSessionTurnRequestContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideSessionTurnRequestContext {
+    /// The `customConversationAttributes` property ([`Self::custom_conversation_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOM_CONVERSATION_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "customConversationAttributes",
+    );
+    /// The `messages` property ([`Self::messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGES: crate::Field<Self> = crate::Field::new("messages");
+    /// The `knowledgeQueryDetected` property ([`Self::knowledge_query_detected`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_QUERY_DETECTED: crate::Field<Self> = crate::Field::new(
+        "knowledgeQueryDetected",
+    );
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideSessionTurnRequestContext {
@@ -13286,6 +20216,12 @@ impl crate::Model for GuideSessionTurnRequestContext {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -13313,6 +20249,14 @@ impl crate::__private::DecodeFields for GuideSessionTurnRequestContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "customConversationAttributes",
+        "messages",
+        "knowledgeQueryDetected",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideSessionTurnRequestContext);
@@ -13321,16 +20265,23 @@ impl serde::Serialize for GuideSessionTurnRequestContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "customConversationAttributes",
             &self.custom_conversation_attributes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "messages", &self.messages)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "messages",
+            &self.messages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "knowledgeQueryDetected",
             &self.knowledge_query_detected,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -13358,6 +20309,28 @@ pub struct GuideSessionTurnResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideSessionTurnResponse {
+    /// The `response` property ([`Self::response`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPONSE: crate::Field<Self> = crate::Field::new("response");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
+    /// The `outputVariables` property ([`Self::output_variables`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTPUT_VARIABLES: crate::Field<Self> = crate::Field::new(
+        "outputVariables",
+    );
+    /// The `invocationId` property ([`Self::invocation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INVOCATION_ID: crate::Field<Self> = crate::Field::new("invocationId");
+    /// The `invocations` property ([`Self::invocations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INVOCATIONS: crate::Field<Self> = crate::Field::new("invocations");
+    /// The `context` property ([`Self::context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT: crate::Field<Self> = crate::Field::new("context");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideSessionTurnResponse {
@@ -13371,6 +20344,12 @@ impl crate::Model for GuideSessionTurnResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -13396,6 +20375,18 @@ impl crate::__private::DecodeFields for GuideSessionTurnResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "response",
+        "status",
+        "result",
+        "outputVariables",
+        "invocationId",
+        "invocations",
+        "context",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideSessionTurnResponse);
@@ -13404,13 +20395,48 @@ impl serde::Serialize for GuideSessionTurnResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "response", &self.response)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
-        crate::__private::field(&mut map, "outputVariables", &self.output_variables)?;
-        crate::__private::field(&mut map, "invocationId", &self.invocation_id)?;
-        crate::__private::field(&mut map, "invocations", &self.invocations)?;
-        crate::__private::field(&mut map, "context", &self.context)?;
+        crate::__private::model_field(
+            &mut map,
+            "response",
+            &self.response,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "outputVariables",
+            &self.output_variables,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "invocationId",
+            &self.invocation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "invocations",
+            &self.invocations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "context",
+            &self.context,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13521,6 +20547,16 @@ pub struct GuideSessionTurnResponseContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideSessionTurnResponseContext {
+    /// The `customConversationAttributes` property ([`Self::custom_conversation_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOM_CONVERSATION_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "customConversationAttributes",
+    );
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideSessionTurnResponseContext {
@@ -13534,6 +20570,12 @@ impl crate::Model for GuideSessionTurnResponseContext {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -13555,6 +20597,10 @@ impl crate::__private::DecodeFields for GuideSessionTurnResponseContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["customConversationAttributes"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideSessionTurnResponseContext);
@@ -13563,10 +20609,11 @@ impl serde::Serialize for GuideSessionTurnResponseContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "customConversationAttributes",
             &self.custom_conversation_attributes,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -13582,6 +20629,14 @@ pub struct GuideSessionTurnResponseData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideSessionTurnResponseData {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideSessionTurnResponseData {
@@ -13595,6 +20650,12 @@ impl crate::Model for GuideSessionTurnResponseData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -13614,6 +20675,10 @@ impl crate::__private::DecodeFields for GuideSessionTurnResponseData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideSessionTurnResponseData);
@@ -13622,7 +20687,12 @@ impl serde::Serialize for GuideSessionTurnResponseData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13639,6 +20709,16 @@ pub struct GuideSessionVariable {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideSessionVariable {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideSessionVariable {
@@ -13652,6 +20732,12 @@ impl crate::Model for GuideSessionVariable {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -13672,6 +20758,10 @@ impl crate::__private::DecodeFields for GuideSessionVariable {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideSessionVariable);
@@ -13680,8 +20770,18 @@ impl serde::Serialize for GuideSessionVariable {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13714,6 +20814,34 @@ pub struct GuideVersion {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideVersion {
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `guide` property ([`Self::guide`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GUIDE: crate::Field<Self> = crate::Field::new("guide");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `instruction` property ([`Self::instruction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INSTRUCTION: crate::Field<Self> = crate::Field::new("instruction");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `variables` property ([`Self::variables`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VARIABLES: crate::Field<Self> = crate::Field::new("variables");
+    /// The `resources` property ([`Self::resources`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOURCES: crate::Field<Self> = crate::Field::new("resources");
+    /// The `knowledgeSettings` property ([`Self::knowledge_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "knowledgeSettings",
+    );
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideVersion {
@@ -13727,6 +20855,12 @@ impl crate::Model for GuideVersion {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -13755,6 +20889,21 @@ impl crate::__private::DecodeFields for GuideVersion {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "selfUri",
+        "guide",
+        "version",
+        "instruction",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "variables",
+        "resources",
+        "knowledgeSettings",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideVersion);
@@ -13763,19 +20912,65 @@ impl serde::Serialize for GuideVersion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "guide", &self.guide)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "instruction", &self.instruction)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "variables", &self.variables)?;
-        crate::__private::field(&mut map, "resources", &self.resources)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "guide",
+            &self.guide,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "instruction",
+            &self.instruction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "variables",
+            &self.variables,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resources",
+            &self.resources,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "knowledgeSettings",
             &self.knowledge_settings,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -13836,6 +21031,14 @@ pub struct GuideVersionPublish {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideVersionPublish {
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideVersionPublish {
@@ -13849,6 +21052,12 @@ impl crate::Model for GuideVersionPublish {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -13868,6 +21077,10 @@ impl crate::__private::DecodeFields for GuideVersionPublish {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["state"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideVersionPublish);
@@ -13876,7 +21089,12 @@ impl serde::Serialize for GuideVersionPublish {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13938,6 +21156,24 @@ pub struct GuideVersionPublishJob {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideVersionPublishJob {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `errors` property ([`Self::errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERRORS: crate::Field<Self> = crate::Field::new("errors");
+    /// The `guide` property ([`Self::guide`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GUIDE: crate::Field<Self> = crate::Field::new("guide");
+    /// The `guideVersion` property ([`Self::guide_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GUIDE_VERSION: crate::Field<Self> = crate::Field::new("guideVersion");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideVersionPublishJob {
@@ -13951,6 +21187,12 @@ impl crate::Model for GuideVersionPublishJob {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -13975,6 +21217,17 @@ impl crate::__private::DecodeFields for GuideVersionPublishJob {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "errors",
+        "guide",
+        "guideVersion",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideVersionPublishJob);
@@ -13983,12 +21236,37 @@ impl serde::Serialize for GuideVersionPublishJob {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "errors", &self.errors)?;
-        crate::__private::field(&mut map, "guide", &self.guide)?;
-        crate::__private::field(&mut map, "guideVersion", &self.guide_version)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errors",
+            &self.errors,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "guide",
+            &self.guide,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "guideVersion",
+            &self.guide_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14046,6 +21324,14 @@ pub struct GuideVersionPublishJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideVersionPublishJobRequest {
+    /// The `guideVersion` property ([`Self::guide_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GUIDE_VERSION: crate::Field<Self> = crate::Field::new("guideVersion");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideVersionPublishJobRequest {
@@ -14066,6 +21352,12 @@ impl crate::Model for GuideVersionPublishJobRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "ai-studio")]
 impl crate::__private::DecodeFields for GuideVersionPublishJobRequest {
@@ -14084,6 +21376,10 @@ impl crate::__private::DecodeFields for GuideVersionPublishJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["guideVersion"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideVersionPublishJobRequest);
@@ -14092,7 +21388,12 @@ impl serde::Serialize for GuideVersionPublishJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "guideVersion", &self.guide_version)?;
+        crate::__private::model_field(
+            &mut map,
+            "guideVersion",
+            &self.guide_version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14109,6 +21410,16 @@ pub struct GuideVersionRef {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideVersionRef {
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideVersionRef {
@@ -14122,6 +21433,12 @@ impl crate::Model for GuideVersionRef {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -14142,6 +21459,10 @@ impl crate::__private::DecodeFields for GuideVersionRef {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["version", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideVersionRef);
@@ -14150,8 +21471,18 @@ impl serde::Serialize for GuideVersionRef {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14166,6 +21497,14 @@ pub struct GuideVersionResources {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl GuideVersionResources {
+    /// The `dataActions` property ([`Self::data_actions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA_ACTIONS: crate::Field<Self> = crate::Field::new("dataActions");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for GuideVersionResources {
@@ -14179,6 +21518,12 @@ impl crate::Model for GuideVersionResources {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -14198,6 +21543,10 @@ impl crate::__private::DecodeFields for GuideVersionResources {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dataActions"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(GuideVersionResources);
@@ -14206,7 +21555,12 @@ impl serde::Serialize for GuideVersionResources {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dataActions", &self.data_actions)?;
+        crate::__private::model_field(
+            &mut map,
+            "dataActions",
+            &self.data_actions,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }

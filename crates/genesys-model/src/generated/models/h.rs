@@ -21,6 +21,18 @@ pub struct HeadcountForecast {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HeadcountForecast {
+    /// The `required` property ([`Self::required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUIRED: crate::Field<Self> = crate::Field::new("required");
+    /// The `requiredWithoutShrinkage` property ([`Self::required_without_shrinkage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUIRED_WITHOUT_SHRINKAGE: crate::Field<Self> = crate::Field::new(
+        "requiredWithoutShrinkage",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HeadcountForecast {
@@ -44,6 +56,12 @@ impl crate::Model for HeadcountForecast {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for HeadcountForecast {
@@ -65,6 +83,13 @@ impl crate::__private::DecodeFields for HeadcountForecast {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "required",
+        "requiredWithoutShrinkage",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HeadcountForecast);
@@ -73,11 +98,17 @@ impl serde::Serialize for HeadcountForecast {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "required", &self.required)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "required",
+            &self.required,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "requiredWithoutShrinkage",
             &self.required_without_shrinkage,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -99,6 +130,16 @@ pub struct HeadcountInterval {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HeadcountInterval {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HeadcountInterval {
@@ -120,6 +161,12 @@ impl crate::Model for HeadcountInterval {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for HeadcountInterval {
@@ -139,6 +186,10 @@ impl crate::__private::DecodeFields for HeadcountInterval {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HeadcountInterval);
@@ -147,8 +198,18 @@ impl serde::Serialize for HeadcountInterval {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -165,6 +226,16 @@ pub struct Header {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl Header {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for Header {
@@ -178,6 +249,12 @@ impl crate::Model for Header {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -198,6 +275,10 @@ impl crate::__private::DecodeFields for Header {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(Header);
@@ -206,8 +287,18 @@ impl serde::Serialize for Header {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -224,6 +315,16 @@ pub struct HeaderEntry {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl HeaderEntry {
+    /// The `key` property ([`Self::key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEY: crate::Field<Self> = crate::Field::new("key");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "full")]
 impl crate::Model for HeaderEntry {
@@ -237,6 +338,12 @@ impl crate::Model for HeaderEntry {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -257,6 +364,10 @@ impl crate::__private::DecodeFields for HeaderEntry {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["key", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(HeaderEntry);
@@ -265,8 +376,13 @@ impl serde::Serialize for HeaderEntry {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "key", &self.key)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(&mut map, "key", &self.key, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -291,6 +407,26 @@ pub struct HealthInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl HealthInfo {
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `errorInfo` property ([`Self::error_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFO: crate::Field<Self> = crate::Field::new("errorInfo");
+    /// The `overallScore` property ([`Self::overall_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OVERALL_SCORE: crate::Field<Self> = crate::Field::new("overallScore");
+    /// The `issueCount` property ([`Self::issue_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ISSUE_COUNT: crate::Field<Self> = crate::Field::new("issueCount");
+    /// The `staticValidationResults` property ([`Self::static_validation_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATIC_VALIDATION_RESULTS: crate::Field<Self> = crate::Field::new(
+        "staticValidationResults",
+    );
+    /// The `utterances` property ([`Self::utterances`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UTTERANCES: crate::Field<Self> = crate::Field::new("utterances");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for HealthInfo {
@@ -304,6 +440,12 @@ impl crate::Model for HealthInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -334,6 +476,17 @@ impl crate::__private::DecodeFields for HealthInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "errorInfo",
+        "overallScore",
+        "issueCount",
+        "staticValidationResults",
+        "utterances",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(HealthInfo);
@@ -342,16 +495,42 @@ impl serde::Serialize for HealthInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "errorInfo", &self.error_info)?;
-        crate::__private::field(&mut map, "overallScore", &self.overall_score)?;
-        crate::__private::field(&mut map, "issueCount", &self.issue_count)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInfo",
+            &self.error_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "overallScore",
+            &self.overall_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "issueCount",
+            &self.issue_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "staticValidationResults",
             &self.static_validation_results,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "utterances", &self.utterances)?;
+        crate::__private::model_field(
+            &mut map,
+            "utterances",
+            &self.utterances,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -411,6 +590,18 @@ pub struct HelpLink {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl HelpLink {
+    /// The `uri` property ([`Self::uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URI: crate::Field<Self> = crate::Field::new("uri");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for HelpLink {
@@ -424,6 +615,12 @@ impl crate::Model for HelpLink {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -445,6 +642,10 @@ impl crate::__private::DecodeFields for HelpLink {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["uri", "title", "description"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(HelpLink);
@@ -453,9 +654,19 @@ impl serde::Serialize for HelpLink {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "uri", &self.uri)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
+        crate::__private::model_field(&mut map, "uri", &self.uri, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -476,6 +687,16 @@ pub struct HelpSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl HelpSettings {
+    /// The `keyword` property ([`Self::keyword`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEYWORD: crate::Field<Self> = crate::Field::new("keyword");
+    /// The `response` property ([`Self::response`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPONSE: crate::Field<Self> = crate::Field::new("response");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for HelpSettings {
@@ -497,6 +718,12 @@ impl crate::Model for HelpSettings {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "routing")]
 impl crate::__private::DecodeFields for HelpSettings {
@@ -516,6 +743,10 @@ impl crate::__private::DecodeFields for HelpSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["keyword", "response"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(HelpSettings);
@@ -524,8 +755,18 @@ impl serde::Serialize for HelpSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "keyword", &self.keyword)?;
-        crate::__private::field(&mut map, "response", &self.response)?;
+        crate::__private::model_field(
+            &mut map,
+            "keyword",
+            &self.keyword,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "response",
+            &self.response,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -548,6 +789,28 @@ pub struct HistoricalAdherenceActuals {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalAdherenceActuals {
+    /// The `actualActivityCategory` property ([`Self::actual_activity_category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTUAL_ACTIVITY_CATEGORY: crate::Field<Self> = crate::Field::new(
+        "actualActivityCategory",
+    );
+    /// The `actualSecondaryPresenceLookupId` property ([`Self::actual_secondary_presence_lookup_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTUAL_SECONDARY_PRESENCE_LOOKUP_ID: crate::Field<Self> = crate::Field::new(
+        "actualSecondaryPresenceLookupId",
+    );
+    /// The `startOffsetSeconds` property ([`Self::start_offset_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_OFFSET_SECONDS: crate::Field<Self> = crate::Field::new(
+        "startOffsetSeconds",
+    );
+    /// The `endOffsetSeconds` property ([`Self::end_offset_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_OFFSET_SECONDS: crate::Field<Self> = crate::Field::new(
+        "endOffsetSeconds",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalAdherenceActuals {
@@ -561,6 +824,12 @@ impl crate::Model for HistoricalAdherenceActuals {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -593,6 +862,15 @@ impl crate::__private::DecodeFields for HistoricalAdherenceActuals {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "actualActivityCategory",
+        "actualSecondaryPresenceLookupId",
+        "startOffsetSeconds",
+        "endOffsetSeconds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalAdherenceActuals);
@@ -601,22 +879,30 @@ impl serde::Serialize for HistoricalAdherenceActuals {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "actualActivityCategory",
             &self.actual_activity_category,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "actualSecondaryPresenceLookupId",
             &self.actual_secondary_presence_lookup_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "startOffsetSeconds",
             &self.start_offset_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "endOffsetSeconds", &self.end_offset_seconds)?;
+        crate::__private::model_field(
+            &mut map,
+            "endOffsetSeconds",
+            &self.end_offset_seconds,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -726,6 +1012,52 @@ pub struct HistoricalAdherenceDayMetrics {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalAdherenceDayMetrics {
+    /// The `dayStartOffsetSecs` property ([`Self::day_start_offset_secs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DAY_START_OFFSET_SECS: crate::Field<Self> = crate::Field::new(
+        "dayStartOffsetSecs",
+    );
+    /// The `adherenceScheduleSecs` property ([`Self::adherence_schedule_secs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADHERENCE_SCHEDULE_SECS: crate::Field<Self> = crate::Field::new(
+        "adherenceScheduleSecs",
+    );
+    /// The `conformanceScheduleSecs` property ([`Self::conformance_schedule_secs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFORMANCE_SCHEDULE_SECS: crate::Field<Self> = crate::Field::new(
+        "conformanceScheduleSecs",
+    );
+    /// The `conformanceActualSecs` property ([`Self::conformance_actual_secs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFORMANCE_ACTUAL_SECS: crate::Field<Self> = crate::Field::new(
+        "conformanceActualSecs",
+    );
+    /// The `exceptionCount` property ([`Self::exception_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXCEPTION_COUNT: crate::Field<Self> = crate::Field::new("exceptionCount");
+    /// The `exceptionDurationSecs` property ([`Self::exception_duration_secs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXCEPTION_DURATION_SECS: crate::Field<Self> = crate::Field::new(
+        "exceptionDurationSecs",
+    );
+    /// The `impactSeconds` property ([`Self::impact_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMPACT_SECONDS: crate::Field<Self> = crate::Field::new("impactSeconds");
+    /// The `scheduleLengthSecs` property ([`Self::schedule_length_secs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE_LENGTH_SECS: crate::Field<Self> = crate::Field::new(
+        "scheduleLengthSecs",
+    );
+    /// The `actualLengthSecs` property ([`Self::actual_length_secs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTUAL_LENGTH_SECS: crate::Field<Self> = crate::Field::new(
+        "actualLengthSecs",
+    );
+    /// The `adherencePercentage` property ([`Self::adherence_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADHERENCE_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "adherencePercentage",
+    );
+    /// The `conformancePercentage` property ([`Self::conformance_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFORMANCE_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "conformancePercentage",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalAdherenceDayMetrics {
@@ -739,6 +1071,12 @@ impl crate::Model for HistoricalAdherenceDayMetrics {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -810,6 +1148,22 @@ impl crate::__private::DecodeFields for HistoricalAdherenceDayMetrics {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dayStartOffsetSecs",
+        "adherenceScheduleSecs",
+        "conformanceScheduleSecs",
+        "conformanceActualSecs",
+        "exceptionCount",
+        "exceptionDurationSecs",
+        "impactSeconds",
+        "scheduleLengthSecs",
+        "actualLengthSecs",
+        "adherencePercentage",
+        "conformancePercentage",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalAdherenceDayMetrics);
@@ -818,48 +1172,71 @@ impl serde::Serialize for HistoricalAdherenceDayMetrics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "dayStartOffsetSecs",
             &self.day_start_offset_secs,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "adherenceScheduleSecs",
             &self.adherence_schedule_secs,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conformanceScheduleSecs",
             &self.conformance_schedule_secs,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conformanceActualSecs",
             &self.conformance_actual_secs,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "exceptionCount", &self.exception_count)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "exceptionCount",
+            &self.exception_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "exceptionDurationSecs",
             &self.exception_duration_secs,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "impactSeconds", &self.impact_seconds)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "impactSeconds",
+            &self.impact_seconds,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "scheduleLengthSecs",
             &self.schedule_length_secs,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "actualLengthSecs", &self.actual_length_secs)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "actualLengthSecs",
+            &self.actual_length_secs,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "adherencePercentage",
             &self.adherence_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conformancePercentage",
             &self.conformance_percentage,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -899,6 +1276,50 @@ pub struct HistoricalAdherenceExceptionInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalAdherenceExceptionInfo {
+    /// The `startOffsetSeconds` property ([`Self::start_offset_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_OFFSET_SECONDS: crate::Field<Self> = crate::Field::new(
+        "startOffsetSeconds",
+    );
+    /// The `endOffsetSeconds` property ([`Self::end_offset_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_OFFSET_SECONDS: crate::Field<Self> = crate::Field::new(
+        "endOffsetSeconds",
+    );
+    /// The `scheduledActivityCodeId` property ([`Self::scheduled_activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULED_ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new(
+        "scheduledActivityCodeId",
+    );
+    /// The `scheduledActivityCategory` property ([`Self::scheduled_activity_category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULED_ACTIVITY_CATEGORY: crate::Field<Self> = crate::Field::new(
+        "scheduledActivityCategory",
+    );
+    /// The `scheduledSecondaryPresenceLookupIds` property ([`Self::scheduled_secondary_presence_lookup_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULED_SECONDARY_PRESENCE_LOOKUP_IDS: crate::Field<Self> = crate::Field::new(
+        "scheduledSecondaryPresenceLookupIds",
+    );
+    /// The `actualActivityCodeId` property ([`Self::actual_activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTUAL_ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new(
+        "actualActivityCodeId",
+    );
+    /// The `actualActivityCategory` property ([`Self::actual_activity_category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTUAL_ACTIVITY_CATEGORY: crate::Field<Self> = crate::Field::new(
+        "actualActivityCategory",
+    );
+    /// The `systemPresence` property ([`Self::system_presence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYSTEM_PRESENCE: crate::Field<Self> = crate::Field::new("systemPresence");
+    /// The `routingStatus` property ([`Self::routing_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTING_STATUS: crate::Field<Self> = crate::Field::new("routingStatus");
+    /// The `impact` property ([`Self::impact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMPACT: crate::Field<Self> = crate::Field::new("impact");
+    /// The `secondaryPresenceLookupId` property ([`Self::secondary_presence_lookup_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SECONDARY_PRESENCE_LOOKUP_ID: crate::Field<Self> = crate::Field::new(
+        "secondaryPresenceLookupId",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalAdherenceExceptionInfo {
@@ -912,6 +1333,12 @@ impl crate::Model for HistoricalAdherenceExceptionInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -957,6 +1384,22 @@ impl crate::__private::DecodeFields for HistoricalAdherenceExceptionInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startOffsetSeconds",
+        "endOffsetSeconds",
+        "scheduledActivityCodeId",
+        "scheduledActivityCategory",
+        "scheduledSecondaryPresenceLookupIds",
+        "actualActivityCodeId",
+        "actualActivityCategory",
+        "systemPresence",
+        "routingStatus",
+        "impact",
+        "secondaryPresenceLookupId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalAdherenceExceptionInfo);
@@ -965,44 +1408,71 @@ impl serde::Serialize for HistoricalAdherenceExceptionInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "startOffsetSeconds",
             &self.start_offset_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "endOffsetSeconds", &self.end_offset_seconds)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "endOffsetSeconds",
+            &self.end_offset_seconds,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "scheduledActivityCodeId",
             &self.scheduled_activity_code_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "scheduledActivityCategory",
             &self.scheduled_activity_category,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "scheduledSecondaryPresenceLookupIds",
             &self.scheduled_secondary_presence_lookup_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "actualActivityCodeId",
             &self.actual_activity_code_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "actualActivityCategory",
             &self.actual_activity_category,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "systemPresence", &self.system_presence)?;
-        crate::__private::field(&mut map, "routingStatus", &self.routing_status)?;
-        crate::__private::field(&mut map, "impact", &self.impact)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "systemPresence",
+            &self.system_presence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "routingStatus",
+            &self.routing_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "impact",
+            &self.impact,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "secondaryPresenceLookupId",
             &self.secondary_presence_lookup_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1373,6 +1843,40 @@ pub struct HistoricalAdherenceQueryResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalAdherenceQueryResult {
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `managementUnitId` property ([`Self::management_unit_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGEMENT_UNIT_ID: crate::Field<Self> = crate::Field::new(
+        "managementUnitId",
+    );
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
+    /// The `adherencePercentage` property ([`Self::adherence_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADHERENCE_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "adherencePercentage",
+    );
+    /// The `conformancePercentage` property ([`Self::conformance_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFORMANCE_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "conformancePercentage",
+    );
+    /// The `impact` property ([`Self::impact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMPACT: crate::Field<Self> = crate::Field::new("impact");
+    /// The `exceptionInfo` property ([`Self::exception_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXCEPTION_INFO: crate::Field<Self> = crate::Field::new("exceptionInfo");
+    /// The `dayMetrics` property ([`Self::day_metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DAY_METRICS: crate::Field<Self> = crate::Field::new("dayMetrics");
+    /// The `actualsEndDate` property ([`Self::actuals_end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTUALS_END_DATE: crate::Field<Self> = crate::Field::new("actualsEndDate");
+    /// The `actuals` property ([`Self::actuals`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTUALS: crate::Field<Self> = crate::Field::new("actuals");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalAdherenceQueryResult {
@@ -1386,6 +1890,12 @@ impl crate::Model for HistoricalAdherenceQueryResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -1423,6 +1933,22 @@ impl crate::__private::DecodeFields for HistoricalAdherenceQueryResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "managementUnitId",
+        "startDate",
+        "endDate",
+        "adherencePercentage",
+        "conformancePercentage",
+        "impact",
+        "exceptionInfo",
+        "dayMetrics",
+        "actualsEndDate",
+        "actuals",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalAdherenceQueryResult);
@@ -1431,25 +1957,72 @@ impl serde::Serialize for HistoricalAdherenceQueryResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "managementUnitId", &self.management_unit_id)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "managementUnitId",
+            &self.management_unit_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "adherencePercentage",
             &self.adherence_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conformancePercentage",
             &self.conformance_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "impact", &self.impact)?;
-        crate::__private::field(&mut map, "exceptionInfo", &self.exception_info)?;
-        crate::__private::field(&mut map, "dayMetrics", &self.day_metrics)?;
-        crate::__private::field(&mut map, "actualsEndDate", &self.actuals_end_date)?;
-        crate::__private::field(&mut map, "actuals", &self.actuals)?;
+        crate::__private::model_field(
+            &mut map,
+            "impact",
+            &self.impact,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "exceptionInfo",
+            &self.exception_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dayMetrics",
+            &self.day_metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actualsEndDate",
+            &self.actuals_end_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actuals",
+            &self.actuals,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1516,6 +2089,16 @@ pub struct HistoricalData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalData {
+    /// The `daily` property ([`Self::daily`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DAILY: crate::Field<Self> = crate::Field::new("daily");
+    /// The `quarterHour` property ([`Self::quarter_hour`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUARTER_HOUR: crate::Field<Self> = crate::Field::new("quarterHour");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalData {
@@ -1529,6 +2112,12 @@ impl crate::Model for HistoricalData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -1549,6 +2138,10 @@ impl crate::__private::DecodeFields for HistoricalData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["daily", "quarterHour"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalData);
@@ -1557,8 +2150,18 @@ impl serde::Serialize for HistoricalData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "daily", &self.daily)?;
-        crate::__private::field(&mut map, "quarterHour", &self.quarter_hour)?;
+        crate::__private::model_field(
+            &mut map,
+            "daily",
+            &self.daily,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "quarterHour",
+            &self.quarter_hour,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1575,6 +2178,16 @@ pub struct HistoricalDataDeleteEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalDataDeleteEntity {
+    /// The `requestId` property ([`Self::request_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUEST_ID: crate::Field<Self> = crate::Field::new("requestId");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalDataDeleteEntity {
@@ -1588,6 +2201,12 @@ impl crate::Model for HistoricalDataDeleteEntity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -1608,6 +2227,10 @@ impl crate::__private::DecodeFields for HistoricalDataDeleteEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["requestId", "status"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalDataDeleteEntity);
@@ -1616,8 +2239,18 @@ impl serde::Serialize for HistoricalDataDeleteEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "requestId", &self.request_id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
+        crate::__private::model_field(
+            &mut map,
+            "requestId",
+            &self.request_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1671,6 +2304,16 @@ pub struct HistoricalDataDisallowedDeleteEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalDataDisallowedDeleteEntity {
+    /// The `requestId` property ([`Self::request_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUEST_ID: crate::Field<Self> = crate::Field::new("requestId");
+    /// The `reason` property ([`Self::reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REASON: crate::Field<Self> = crate::Field::new("reason");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalDataDisallowedDeleteEntity {
@@ -1684,6 +2327,12 @@ impl crate::Model for HistoricalDataDisallowedDeleteEntity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -1704,6 +2353,10 @@ impl crate::__private::DecodeFields for HistoricalDataDisallowedDeleteEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["requestId", "reason"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalDataDisallowedDeleteEntity);
@@ -1712,8 +2365,18 @@ impl serde::Serialize for HistoricalDataDisallowedDeleteEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "requestId", &self.request_id)?;
-        crate::__private::field(&mut map, "reason", &self.reason)?;
+        crate::__private::model_field(
+            &mut map,
+            "requestId",
+            &self.request_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reason",
+            &self.reason,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1782,6 +2445,18 @@ pub struct HistoricalDataJobEntityStatus {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalDataJobEntityStatus {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalDataJobEntityStatus {
@@ -1795,6 +2470,12 @@ impl crate::Model for HistoricalDataJobEntityStatus {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -1816,6 +2497,10 @@ impl crate::__private::DecodeFields for HistoricalDataJobEntityStatus {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "state", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalDataJobEntityStatus);
@@ -1824,9 +2509,19 @@ impl serde::Serialize for HistoricalDataJobEntityStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1884,6 +2579,14 @@ pub struct HistoricalImportDeleteFilesJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalImportDeleteFilesJobRequest {
+    /// The `requestIds` property ([`Self::request_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUEST_IDS: crate::Field<Self> = crate::Field::new("requestIds");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalImportDeleteFilesJobRequest {
@@ -1903,6 +2606,12 @@ impl crate::Model for HistoricalImportDeleteFilesJobRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for HistoricalImportDeleteFilesJobRequest {
@@ -1921,6 +2630,10 @@ impl crate::__private::DecodeFields for HistoricalImportDeleteFilesJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["requestIds"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalImportDeleteFilesJobRequest);
@@ -1929,7 +2642,12 @@ impl serde::Serialize for HistoricalImportDeleteFilesJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "requestIds", &self.request_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "requestIds",
+            &self.request_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1952,6 +2670,24 @@ pub struct HistoricalImportDeleteFilesJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalImportDeleteFilesJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `disallowedEntities` property ([`Self::disallowed_entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISALLOWED_ENTITIES: crate::Field<Self> = crate::Field::new(
+        "disallowedEntities",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalImportDeleteFilesJobResponse {
@@ -1965,6 +2701,12 @@ impl crate::Model for HistoricalImportDeleteFilesJobResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -1988,6 +2730,16 @@ impl crate::__private::DecodeFields for HistoricalImportDeleteFilesJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "entities",
+        "disallowedEntities",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalImportDeleteFilesJobResponse);
@@ -1996,15 +2748,31 @@ impl serde::Serialize for HistoricalImportDeleteFilesJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "disallowedEntities",
             &self.disallowed_entities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2062,6 +2830,16 @@ pub struct HistoricalImportOverallDeleteStatusResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalImportOverallDeleteStatusResponse {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalImportOverallDeleteStatusResponse {
@@ -2075,6 +2853,12 @@ impl crate::Model for HistoricalImportOverallDeleteStatusResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2095,6 +2879,10 @@ impl crate::__private::DecodeFields for HistoricalImportOverallDeleteStatusRespo
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "status"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalImportOverallDeleteStatusResponse);
@@ -2103,8 +2891,18 @@ impl serde::Serialize for HistoricalImportOverallDeleteStatusResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2176,6 +2974,38 @@ pub struct HistoricalImportStatus {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-workforcemanagement", feature = "workforce-management"))]
+impl HistoricalImportStatus {
+    /// The `requestId` property ([`Self::request_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUEST_ID: crate::Field<Self> = crate::Field::new("requestId");
+    /// The `dateImportEnded` property ([`Self::date_import_ended`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_IMPORT_ENDED: crate::Field<Self> = crate::Field::new(
+        "dateImportEnded",
+    );
+    /// The `dateImportStarted` property ([`Self::date_import_started`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_IMPORT_STARTED: crate::Field<Self> = crate::Field::new(
+        "dateImportStarted",
+    );
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `error` property ([`Self::error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR: crate::Field<Self> = crate::Field::new("error");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `active` property ([`Self::active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVE: crate::Field<Self> = crate::Field::new("active");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `fileName` property ([`Self::file_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_NAME: crate::Field<Self> = crate::Field::new("fileName");
+    /// The `fileSize` property ([`Self::file_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_SIZE: crate::Field<Self> = crate::Field::new("fileSize");
 }
 #[cfg(any(feature = "topics-workforcemanagement", feature = "workforce-management"))]
 impl crate::Model for HistoricalImportStatus {
@@ -2189,6 +3019,12 @@ impl crate::Model for HistoricalImportStatus {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-workforcemanagement", feature = "workforce-management"))]
@@ -2220,6 +3056,22 @@ impl crate::__private::DecodeFields for HistoricalImportStatus {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "requestId",
+        "dateImportEnded",
+        "dateImportStarted",
+        "status",
+        "error",
+        "dateCreated",
+        "dateModified",
+        "active",
+        "type",
+        "fileName",
+        "fileSize",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-workforcemanagement", feature = "workforce-management"))]
 crate::__impl_model_deserialize!(HistoricalImportStatus);
@@ -2228,21 +3080,72 @@ impl serde::Serialize for HistoricalImportStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "requestId", &self.request_id)?;
-        crate::__private::field(&mut map, "dateImportEnded", &self.date_import_ended)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "requestId",
+            &self.request_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateImportEnded",
+            &self.date_import_ended,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dateImportStarted",
             &self.date_import_started,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "error", &self.error)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "active", &self.active)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "fileName", &self.file_name)?;
-        crate::__private::field(&mut map, "fileSize", &self.file_size)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "error",
+            &self.error,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "active",
+            &self.active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileName",
+            &self.file_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileSize",
+            &self.file_size,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2368,6 +3271,20 @@ pub struct HistoricalImportStatusJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalImportStatusJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `importStatusResult` property ([`Self::import_status_result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMPORT_STATUS_RESULT: crate::Field<Self> = crate::Field::new(
+        "importStatusResult",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalImportStatusJobResponse {
@@ -2381,6 +3298,12 @@ impl crate::Model for HistoricalImportStatusJobResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2402,6 +3325,14 @@ impl crate::__private::DecodeFields for HistoricalImportStatusJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "importStatusResult",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalImportStatusJobResponse);
@@ -2410,13 +3341,19 @@ impl serde::Serialize for HistoricalImportStatusJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "importStatusResult",
             &self.import_status_result,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2433,6 +3370,16 @@ pub struct HistoricalImportStatusListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalImportStatusListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalImportStatusListing {
@@ -2446,6 +3393,12 @@ impl crate::Model for HistoricalImportStatusListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2466,6 +3419,10 @@ impl crate::__private::DecodeFields for HistoricalImportStatusListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "downloadUrl"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalImportStatusListing);
@@ -2474,8 +3431,18 @@ impl serde::Serialize for HistoricalImportStatusListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2498,6 +3465,24 @@ pub struct HistoricalShrinkageActivityCategoryResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalShrinkageActivityCategoryResponse {
+    /// The `activityCategory` property ([`Self::activity_category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CATEGORY: crate::Field<Self> = crate::Field::new(
+        "activityCategory",
+    );
+    /// The `shrinkageForActivityCategory` property ([`Self::shrinkage_for_activity_category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHRINKAGE_FOR_ACTIVITY_CATEGORY: crate::Field<Self> = crate::Field::new(
+        "shrinkageForActivityCategory",
+    );
+    /// The `shrinkageForActivityCodes` property ([`Self::shrinkage_for_activity_codes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHRINKAGE_FOR_ACTIVITY_CODES: crate::Field<Self> = crate::Field::new(
+        "shrinkageForActivityCodes",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalShrinkageActivityCategoryResponse {
@@ -2511,6 +3496,12 @@ impl crate::Model for HistoricalShrinkageActivityCategoryResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2536,6 +3527,14 @@ impl crate::__private::DecodeFields for HistoricalShrinkageActivityCategoryRespo
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "activityCategory",
+        "shrinkageForActivityCategory",
+        "shrinkageForActivityCodes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalShrinkageActivityCategoryResponse);
@@ -2544,16 +3543,23 @@ impl serde::Serialize for HistoricalShrinkageActivityCategoryResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "activityCategory", &self.activity_category)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "activityCategory",
+            &self.activity_category,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "shrinkageForActivityCategory",
             &self.shrinkage_for_activity_category,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "shrinkageForActivityCodes",
             &self.shrinkage_for_activity_codes,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -2646,6 +3652,18 @@ pub struct HistoricalShrinkageActivityCodeResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalShrinkageActivityCodeResponse {
+    /// The `activityCodeId` property ([`Self::activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new("activityCodeId");
+    /// The `shrinkageForActivityCode` property ([`Self::shrinkage_for_activity_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHRINKAGE_FOR_ACTIVITY_CODE: crate::Field<Self> = crate::Field::new(
+        "shrinkageForActivityCode",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalShrinkageActivityCodeResponse {
@@ -2659,6 +3677,12 @@ impl crate::Model for HistoricalShrinkageActivityCodeResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2681,6 +3705,13 @@ impl crate::__private::DecodeFields for HistoricalShrinkageActivityCodeResponse 
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "activityCodeId",
+        "shrinkageForActivityCode",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalShrinkageActivityCodeResponse);
@@ -2689,11 +3720,17 @@ impl serde::Serialize for HistoricalShrinkageActivityCodeResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "activityCodeId", &self.activity_code_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeId",
+            &self.activity_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "shrinkageForActivityCode",
             &self.shrinkage_for_activity_code,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -2723,6 +3760,44 @@ pub struct HistoricalShrinkageAggregateResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalShrinkageAggregateResponse {
+    /// The `scheduledShrinkageSeconds` property ([`Self::scheduled_shrinkage_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULED_SHRINKAGE_SECONDS: crate::Field<Self> = crate::Field::new(
+        "scheduledShrinkageSeconds",
+    );
+    /// The `scheduledShrinkagePercent` property ([`Self::scheduled_shrinkage_percent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULED_SHRINKAGE_PERCENT: crate::Field<Self> = crate::Field::new(
+        "scheduledShrinkagePercent",
+    );
+    /// The `actualShrinkageSeconds` property ([`Self::actual_shrinkage_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTUAL_SHRINKAGE_SECONDS: crate::Field<Self> = crate::Field::new(
+        "actualShrinkageSeconds",
+    );
+    /// The `actualShrinkagePercent` property ([`Self::actual_shrinkage_percent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTUAL_SHRINKAGE_PERCENT: crate::Field<Self> = crate::Field::new(
+        "actualShrinkagePercent",
+    );
+    /// The `paidShrinkageSeconds` property ([`Self::paid_shrinkage_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAID_SHRINKAGE_SECONDS: crate::Field<Self> = crate::Field::new(
+        "paidShrinkageSeconds",
+    );
+    /// The `unpaidShrinkageSeconds` property ([`Self::unpaid_shrinkage_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNPAID_SHRINKAGE_SECONDS: crate::Field<Self> = crate::Field::new(
+        "unpaidShrinkageSeconds",
+    );
+    /// The `plannedShrinkageSeconds` property ([`Self::planned_shrinkage_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNED_SHRINKAGE_SECONDS: crate::Field<Self> = crate::Field::new(
+        "plannedShrinkageSeconds",
+    );
+    /// The `unplannedShrinkageSeconds` property ([`Self::unplanned_shrinkage_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNPLANNED_SHRINKAGE_SECONDS: crate::Field<Self> = crate::Field::new(
+        "unplannedShrinkageSeconds",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalShrinkageAggregateResponse {
@@ -2736,6 +3811,12 @@ impl crate::Model for HistoricalShrinkageAggregateResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2794,6 +3875,19 @@ impl crate::__private::DecodeFields for HistoricalShrinkageAggregateResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "scheduledShrinkageSeconds",
+        "scheduledShrinkagePercent",
+        "actualShrinkageSeconds",
+        "actualShrinkagePercent",
+        "paidShrinkageSeconds",
+        "unpaidShrinkageSeconds",
+        "plannedShrinkageSeconds",
+        "unplannedShrinkageSeconds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalShrinkageAggregateResponse);
@@ -2802,45 +3896,53 @@ impl serde::Serialize for HistoricalShrinkageAggregateResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "scheduledShrinkageSeconds",
             &self.scheduled_shrinkage_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "scheduledShrinkagePercent",
             &self.scheduled_shrinkage_percent,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "actualShrinkageSeconds",
             &self.actual_shrinkage_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "actualShrinkagePercent",
             &self.actual_shrinkage_percent,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "paidShrinkageSeconds",
             &self.paid_shrinkage_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "unpaidShrinkageSeconds",
             &self.unpaid_shrinkage_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "plannedShrinkageSeconds",
             &self.planned_shrinkage_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "unplannedShrinkageSeconds",
             &self.unplanned_shrinkage_seconds,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -2870,6 +3972,36 @@ pub struct HistoricalShrinkageResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalShrinkageResult {
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
+    /// The `totalScheduledDurationSeconds` property ([`Self::total_scheduled_duration_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_SCHEDULED_DURATION_SECONDS: crate::Field<Self> = crate::Field::new(
+        "totalScheduledDurationSeconds",
+    );
+    /// The `totalLoggedInDurationSeconds` property ([`Self::total_logged_in_duration_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_LOGGED_IN_DURATION_SECONDS: crate::Field<Self> = crate::Field::new(
+        "totalLoggedInDurationSeconds",
+    );
+    /// The `aggregatedShrinkage` property ([`Self::aggregated_shrinkage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGGREGATED_SHRINKAGE: crate::Field<Self> = crate::Field::new(
+        "aggregatedShrinkage",
+    );
+    /// The `shrinkageForActivityCategories` property ([`Self::shrinkage_for_activity_categories`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHRINKAGE_FOR_ACTIVITY_CATEGORIES: crate::Field<Self> = crate::Field::new(
+        "shrinkageForActivityCategories",
+    );
+    /// The `businessUnitIds` property ([`Self::business_unit_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUSINESS_UNIT_IDS: crate::Field<Self> = crate::Field::new(
+        "businessUnitIds",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalShrinkageResult {
@@ -2883,6 +4015,12 @@ impl crate::Model for HistoricalShrinkageResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2918,6 +4056,18 @@ impl crate::__private::DecodeFields for HistoricalShrinkageResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDate",
+        "endDate",
+        "totalScheduledDurationSeconds",
+        "totalLoggedInDurationSeconds",
+        "aggregatedShrinkage",
+        "shrinkageForActivityCategories",
+        "businessUnitIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalShrinkageResult);
@@ -2926,29 +4076,48 @@ impl serde::Serialize for HistoricalShrinkageResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "totalScheduledDurationSeconds",
             &self.total_scheduled_duration_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "totalLoggedInDurationSeconds",
             &self.total_logged_in_duration_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "aggregatedShrinkage",
             &self.aggregated_shrinkage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "shrinkageForActivityCategories",
             &self.shrinkage_for_activity_categories,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "businessUnitIds", &self.business_unit_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "businessUnitIds",
+            &self.business_unit_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2963,6 +4132,14 @@ pub struct HistoricalShrinkageResultListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HistoricalShrinkageResultListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HistoricalShrinkageResultListing {
@@ -2976,6 +4153,12 @@ impl crate::Model for HistoricalShrinkageResultListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2995,6 +4178,10 @@ impl crate::__private::DecodeFields for HistoricalShrinkageResultListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HistoricalShrinkageResultListing);
@@ -3003,7 +4190,12 @@ impl serde::Serialize for HistoricalShrinkageResultListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3034,6 +4226,34 @@ pub struct HistoryEntry {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl HistoryEntry {
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
+    /// The `resource` property ([`Self::resource`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOURCE: crate::Field<Self> = crate::Field::new("resource");
+    /// The `timestamp` property ([`Self::timestamp`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIMESTAMP: crate::Field<Self> = crate::Field::new("timestamp");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `client` property ([`Self::client`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLIENT: crate::Field<Self> = crate::Field::new("client");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `secure` property ([`Self::secure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SECURE: crate::Field<Self> = crate::Field::new("secure");
+    /// The `virtualAgentEnabled` property ([`Self::virtual_agent_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIRTUAL_AGENT_ENABLED: crate::Field<Self> = crate::Field::new(
+        "virtualAgentEnabled",
+    );
+    /// The `agenticVirtualAgentEnabled` property ([`Self::agentic_virtual_agent_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENTIC_VIRTUAL_AGENT_ENABLED: crate::Field<Self> = crate::Field::new(
+        "agenticVirtualAgentEnabled",
+    );
 }
 #[cfg(feature = "architect")]
 impl crate::Model for HistoryEntry {
@@ -3047,6 +4267,12 @@ impl crate::Model for HistoryEntry {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -3082,6 +4308,20 @@ impl crate::__private::DecodeFields for HistoryEntry {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "action",
+        "resource",
+        "timestamp",
+        "user",
+        "client",
+        "version",
+        "secure",
+        "virtualAgentEnabled",
+        "agenticVirtualAgentEnabled",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(HistoryEntry);
@@ -3090,22 +4330,59 @@ impl serde::Serialize for HistoryEntry {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
-        crate::__private::field(&mut map, "resource", &self.resource)?;
-        crate::__private::field(&mut map, "timestamp", &self.timestamp)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "client", &self.client)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "secure", &self.secure)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resource",
+            &self.resource,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timestamp",
+            &self.timestamp,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "client",
+            &self.client,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "secure",
+            &self.secure,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "virtualAgentEnabled",
             &self.virtual_agent_enabled,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "agenticVirtualAgentEnabled",
             &self.agentic_virtual_agent_enabled,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3243,6 +4520,30 @@ pub struct HistoryHeadersTranslation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl HistoryHeadersTranslation {
+    /// The `from` property ([`Self::from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM: crate::Field<Self> = crate::Field::new("from");
+    /// The `to` property ([`Self::to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO: crate::Field<Self> = crate::Field::new("to");
+    /// The `cc` property ([`Self::cc`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CC: crate::Field<Self> = crate::Field::new("cc");
+    /// The `subject` property ([`Self::subject`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBJECT: crate::Field<Self> = crate::Field::new("subject");
+    /// The `replyPrefix` property ([`Self::reply_prefix`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPLY_PREFIX: crate::Field<Self> = crate::Field::new("replyPrefix");
+    /// The `forwardPrefix` property ([`Self::forward_prefix`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORWARD_PREFIX: crate::Field<Self> = crate::Field::new("forwardPrefix");
+    /// The `sent` property ([`Self::sent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENT: crate::Field<Self> = crate::Field::new("sent");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for HistoryHeadersTranslation {
@@ -3295,6 +4596,12 @@ impl crate::Model for HistoryHeadersTranslation {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for HistoryHeadersTranslation {
@@ -3321,6 +4628,20 @@ impl crate::__private::DecodeFields for HistoryHeadersTranslation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "from",
+        "to",
+        "cc",
+        "subject",
+        "replyPrefix",
+        "forwardPrefix",
+        "sent",
+        "language",
+        "timeZone",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(HistoryHeadersTranslation);
@@ -3329,15 +4650,50 @@ impl serde::Serialize for HistoryHeadersTranslation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "from", &self.from)?;
-        crate::__private::field(&mut map, "to", &self.to)?;
-        crate::__private::field(&mut map, "cc", &self.cc)?;
-        crate::__private::field(&mut map, "subject", &self.subject)?;
-        crate::__private::field(&mut map, "replyPrefix", &self.reply_prefix)?;
-        crate::__private::field(&mut map, "forwardPrefix", &self.forward_prefix)?;
-        crate::__private::field(&mut map, "sent", &self.sent)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
+        crate::__private::model_field(
+            &mut map,
+            "from",
+            &self.from,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "to", &self.to, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "cc", &self.cc, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "subject",
+            &self.subject,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "replyPrefix",
+            &self.reply_prefix,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "forwardPrefix",
+            &self.forward_prefix,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sent",
+            &self.sent,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3390,6 +4746,54 @@ pub struct HistoryListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl HistoryListing {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `complete` property ([`Self::complete`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETE: crate::Field<Self> = crate::Field::new("complete");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `client` property ([`Self::client`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLIENT: crate::Field<Self> = crate::Field::new("client");
+    /// The `errorMessage` property ([`Self::error_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_MESSAGE: crate::Field<Self> = crate::Field::new("errorMessage");
+    /// The `errorCode` property ([`Self::error_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_CODE: crate::Field<Self> = crate::Field::new("errorCode");
+    /// The `errorDetails` property ([`Self::error_details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_DETAILS: crate::Field<Self> = crate::Field::new("errorDetails");
+    /// The `errorMessageParams` property ([`Self::error_message_params`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_MESSAGE_PARAMS: crate::Field<Self> = crate::Field::new(
+        "errorMessageParams",
+    );
+    /// The `actionName` property ([`Self::action_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_NAME: crate::Field<Self> = crate::Field::new("actionName");
+    /// The `actionStatus` property ([`Self::action_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_STATUS: crate::Field<Self> = crate::Field::new("actionStatus");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `system` property ([`Self::system`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYSTEM: crate::Field<Self> = crate::Field::new("system");
+    /// The `started` property ([`Self::started`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STARTED: crate::Field<Self> = crate::Field::new("started");
+    /// The `completed` property ([`Self::completed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETED: crate::Field<Self> = crate::Field::new("completed");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for HistoryListing {
@@ -3403,6 +4807,12 @@ impl crate::Model for HistoryListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -3449,6 +4859,31 @@ impl crate::__private::DecodeFields for HistoryListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "complete",
+        "user",
+        "client",
+        "errorMessage",
+        "errorCode",
+        "errorDetails",
+        "errorMessageParams",
+        "actionName",
+        "actionStatus",
+        "name",
+        "description",
+        "system",
+        "started",
+        "completed",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "entities",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(HistoryListing);
@@ -3457,30 +4892,121 @@ impl serde::Serialize for HistoryListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "complete", &self.complete)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "client", &self.client)?;
-        crate::__private::field(&mut map, "errorMessage", &self.error_message)?;
-        crate::__private::field(&mut map, "errorCode", &self.error_code)?;
-        crate::__private::field(&mut map, "errorDetails", &self.error_details)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "complete",
+            &self.complete,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "client",
+            &self.client,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorMessage",
+            &self.error_message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorCode",
+            &self.error_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorDetails",
+            &self.error_details,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "errorMessageParams",
             &self.error_message_params,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "actionName", &self.action_name)?;
-        crate::__private::field(&mut map, "actionStatus", &self.action_status)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "system", &self.system)?;
-        crate::__private::field(&mut map, "started", &self.started)?;
-        crate::__private::field(&mut map, "completed", &self.completed)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "actionName",
+            &self.action_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionStatus",
+            &self.action_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "system",
+            &self.system,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "started",
+            &self.started,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "completed",
+            &self.completed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3668,6 +5194,24 @@ pub struct HoldUpdatedEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "events")]
+impl HoldUpdatedEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `held` property ([`Self::held`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HELD: crate::Field<Self> = crate::Field::new("held");
 }
 #[cfg(feature = "events")]
 impl crate::Model for HoldUpdatedEvent {
@@ -3710,6 +5254,12 @@ impl crate::Model for HoldUpdatedEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "events")]
 impl crate::__private::DecodeFields for HoldUpdatedEvent {
@@ -3732,6 +5282,16 @@ impl crate::__private::DecodeFields for HoldUpdatedEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "held",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "events")]
 crate::__impl_model_deserialize!(HoldUpdatedEvent);
@@ -3740,11 +5300,36 @@ impl serde::Serialize for HoldUpdatedEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "held", &self.held)?;
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "held",
+            &self.held,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3859,6 +5444,118 @@ pub struct HomerRecord {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony")]
+impl HomerRecord {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `date` property ([`Self::date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE: crate::Field<Self> = crate::Field::new("date");
+    /// The `milliTs` property ([`Self::milli_ts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MILLI_TS: crate::Field<Self> = crate::Field::new("milliTs");
+    /// The `microTs` property ([`Self::micro_ts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MICRO_TS: crate::Field<Self> = crate::Field::new("microTs");
+    /// The `method` property ([`Self::method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METHOD: crate::Field<Self> = crate::Field::new("method");
+    /// The `replyReason` property ([`Self::reply_reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPLY_REASON: crate::Field<Self> = crate::Field::new("replyReason");
+    /// The `ruri` property ([`Self::ruri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RURI: crate::Field<Self> = crate::Field::new("ruri");
+    /// The `ruriUser` property ([`Self::ruri_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RURI_USER: crate::Field<Self> = crate::Field::new("ruriUser");
+    /// The `ruriDomain` property ([`Self::ruri_domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RURI_DOMAIN: crate::Field<Self> = crate::Field::new("ruriDomain");
+    /// The `fromUser` property ([`Self::from_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_USER: crate::Field<Self> = crate::Field::new("fromUser");
+    /// The `fromDomain` property ([`Self::from_domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_DOMAIN: crate::Field<Self> = crate::Field::new("fromDomain");
+    /// The `fromTag` property ([`Self::from_tag`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_TAG: crate::Field<Self> = crate::Field::new("fromTag");
+    /// The `toUser` property ([`Self::to_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO_USER: crate::Field<Self> = crate::Field::new("toUser");
+    /// The `toDomain` property ([`Self::to_domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO_DOMAIN: crate::Field<Self> = crate::Field::new("toDomain");
+    /// The `toTag` property ([`Self::to_tag`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO_TAG: crate::Field<Self> = crate::Field::new("toTag");
+    /// The `pidUser` property ([`Self::pid_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PID_USER: crate::Field<Self> = crate::Field::new("pidUser");
+    /// The `contactUser` property ([`Self::contact_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_USER: crate::Field<Self> = crate::Field::new("contactUser");
+    /// The `authUser` property ([`Self::auth_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTH_USER: crate::Field<Self> = crate::Field::new("authUser");
+    /// The `callid` property ([`Self::callid`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLID: crate::Field<Self> = crate::Field::new("callid");
+    /// The `callidAleg` property ([`Self::callid_aleg`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLID_ALEG: crate::Field<Self> = crate::Field::new("callidAleg");
+    /// The `via1` property ([`Self::via1`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIA1: crate::Field<Self> = crate::Field::new("via1");
+    /// The `via1Branch` property ([`Self::via1_branch`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIA1_BRANCH: crate::Field<Self> = crate::Field::new("via1Branch");
+    /// The `cseq` property ([`Self::cseq`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CSEQ: crate::Field<Self> = crate::Field::new("cseq");
+    /// The `diversion` property ([`Self::diversion`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVERSION: crate::Field<Self> = crate::Field::new("diversion");
+    /// The `reason` property ([`Self::reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REASON: crate::Field<Self> = crate::Field::new("reason");
+    /// The `contentType` property ([`Self::content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TYPE: crate::Field<Self> = crate::Field::new("contentType");
+    /// The `auth` property ([`Self::auth`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTH: crate::Field<Self> = crate::Field::new("auth");
+    /// The `userAgent` property ([`Self::user_agent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_AGENT: crate::Field<Self> = crate::Field::new("userAgent");
+    /// The `sourceIp` property ([`Self::source_ip`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_IP: crate::Field<Self> = crate::Field::new("sourceIp");
+    /// The `sourcePort` property ([`Self::source_port`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_PORT: crate::Field<Self> = crate::Field::new("sourcePort");
+    /// The `destinationIp` property ([`Self::destination_ip`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESTINATION_IP: crate::Field<Self> = crate::Field::new("destinationIp");
+    /// The `destinationPort` property ([`Self::destination_port`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESTINATION_PORT: crate::Field<Self> = crate::Field::new(
+        "destinationPort",
+    );
+    /// The `contactIp` property ([`Self::contact_ip`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_IP: crate::Field<Self> = crate::Field::new("contactIp");
+    /// The `contactPort` property ([`Self::contact_port`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_PORT: crate::Field<Self> = crate::Field::new("contactPort");
+    /// The `originatorIp` property ([`Self::originator_ip`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORIGINATOR_IP: crate::Field<Self> = crate::Field::new("originatorIp");
+    /// The `originatorPort` property ([`Self::originator_port`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORIGINATOR_PORT: crate::Field<Self> = crate::Field::new("originatorPort");
+    /// The `correlationId` property ([`Self::correlation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CORRELATION_ID: crate::Field<Self> = crate::Field::new("correlationId");
+    /// The `proto` property ([`Self::proto`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROTO: crate::Field<Self> = crate::Field::new("proto");
+    /// The `family` property ([`Self::family`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAMILY: crate::Field<Self> = crate::Field::new("family");
+    /// The `rtpStat` property ([`Self::rtp_stat`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RTP_STAT: crate::Field<Self> = crate::Field::new("rtpStat");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `node` property ([`Self::node`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NODE: crate::Field<Self> = crate::Field::new("node");
+    /// The `trans` property ([`Self::trans`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANS: crate::Field<Self> = crate::Field::new("trans");
+    /// The `dbnode` property ([`Self::dbnode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DBNODE: crate::Field<Self> = crate::Field::new("dbnode");
+    /// The `msg` property ([`Self::msg`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MSG: crate::Field<Self> = crate::Field::new("msg");
+    /// The `sourceAlias` property ([`Self::source_alias`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_ALIAS: crate::Field<Self> = crate::Field::new("sourceAlias");
+    /// The `destinationAlias` property ([`Self::destination_alias`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESTINATION_ALIAS: crate::Field<Self> = crate::Field::new(
+        "destinationAlias",
+    );
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `participantId` property ([`Self::participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_ID: crate::Field<Self> = crate::Field::new("participantId");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "telephony")]
 impl crate::Model for HomerRecord {
@@ -3872,6 +5569,12 @@ impl crate::Model for HomerRecord {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony")]
@@ -3941,6 +5644,62 @@ impl crate::__private::DecodeFields for HomerRecord {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "date",
+        "milliTs",
+        "microTs",
+        "method",
+        "replyReason",
+        "ruri",
+        "ruriUser",
+        "ruriDomain",
+        "fromUser",
+        "fromDomain",
+        "fromTag",
+        "toUser",
+        "toDomain",
+        "toTag",
+        "pidUser",
+        "contactUser",
+        "authUser",
+        "callid",
+        "callidAleg",
+        "via1",
+        "via1Branch",
+        "cseq",
+        "diversion",
+        "reason",
+        "contentType",
+        "auth",
+        "userAgent",
+        "sourceIp",
+        "sourcePort",
+        "destinationIp",
+        "destinationPort",
+        "contactIp",
+        "contactPort",
+        "originatorIp",
+        "originatorPort",
+        "correlationId",
+        "proto",
+        "family",
+        "rtpStat",
+        "type",
+        "node",
+        "trans",
+        "dbnode",
+        "msg",
+        "sourceAlias",
+        "destinationAlias",
+        "conversationId",
+        "participantId",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony")]
 crate::__impl_model_deserialize!(HomerRecord);
@@ -3949,57 +5708,302 @@ impl serde::Serialize for HomerRecord {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "date", &self.date)?;
-        crate::__private::field(&mut map, "milliTs", &self.milli_ts)?;
-        crate::__private::field(&mut map, "microTs", &self.micro_ts)?;
-        crate::__private::field(&mut map, "method", &self.method)?;
-        crate::__private::field(&mut map, "replyReason", &self.reply_reason)?;
-        crate::__private::field(&mut map, "ruri", &self.ruri)?;
-        crate::__private::field(&mut map, "ruriUser", &self.ruri_user)?;
-        crate::__private::field(&mut map, "ruriDomain", &self.ruri_domain)?;
-        crate::__private::field(&mut map, "fromUser", &self.from_user)?;
-        crate::__private::field(&mut map, "fromDomain", &self.from_domain)?;
-        crate::__private::field(&mut map, "fromTag", &self.from_tag)?;
-        crate::__private::field(&mut map, "toUser", &self.to_user)?;
-        crate::__private::field(&mut map, "toDomain", &self.to_domain)?;
-        crate::__private::field(&mut map, "toTag", &self.to_tag)?;
-        crate::__private::field(&mut map, "pidUser", &self.pid_user)?;
-        crate::__private::field(&mut map, "contactUser", &self.contact_user)?;
-        crate::__private::field(&mut map, "authUser", &self.auth_user)?;
-        crate::__private::field(&mut map, "callid", &self.callid)?;
-        crate::__private::field(&mut map, "callidAleg", &self.callid_aleg)?;
-        crate::__private::field(&mut map, "via1", &self.via1)?;
-        crate::__private::field(&mut map, "via1Branch", &self.via1_branch)?;
-        crate::__private::field(&mut map, "cseq", &self.cseq)?;
-        crate::__private::field(&mut map, "diversion", &self.diversion)?;
-        crate::__private::field(&mut map, "reason", &self.reason)?;
-        crate::__private::field(&mut map, "contentType", &self.content_type)?;
-        crate::__private::field(&mut map, "auth", &self.auth)?;
-        crate::__private::field(&mut map, "userAgent", &self.user_agent)?;
-        crate::__private::field(&mut map, "sourceIp", &self.source_ip)?;
-        crate::__private::field(&mut map, "sourcePort", &self.source_port)?;
-        crate::__private::field(&mut map, "destinationIp", &self.destination_ip)?;
-        crate::__private::field(&mut map, "destinationPort", &self.destination_port)?;
-        crate::__private::field(&mut map, "contactIp", &self.contact_ip)?;
-        crate::__private::field(&mut map, "contactPort", &self.contact_port)?;
-        crate::__private::field(&mut map, "originatorIp", &self.originator_ip)?;
-        crate::__private::field(&mut map, "originatorPort", &self.originator_port)?;
-        crate::__private::field(&mut map, "correlationId", &self.correlation_id)?;
-        crate::__private::field(&mut map, "proto", &self.proto)?;
-        crate::__private::field(&mut map, "family", &self.family)?;
-        crate::__private::field(&mut map, "rtpStat", &self.rtp_stat)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "node", &self.node)?;
-        crate::__private::field(&mut map, "trans", &self.trans)?;
-        crate::__private::field(&mut map, "dbnode", &self.dbnode)?;
-        crate::__private::field(&mut map, "msg", &self.msg)?;
-        crate::__private::field(&mut map, "sourceAlias", &self.source_alias)?;
-        crate::__private::field(&mut map, "destinationAlias", &self.destination_alias)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "participantId", &self.participant_id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "date",
+            &self.date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "milliTs",
+            &self.milli_ts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "microTs",
+            &self.micro_ts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "method",
+            &self.method,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "replyReason",
+            &self.reply_reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ruri",
+            &self.ruri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ruriUser",
+            &self.ruri_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ruriDomain",
+            &self.ruri_domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromUser",
+            &self.from_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromDomain",
+            &self.from_domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromTag",
+            &self.from_tag,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "toUser",
+            &self.to_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "toDomain",
+            &self.to_domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "toTag",
+            &self.to_tag,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pidUser",
+            &self.pid_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactUser",
+            &self.contact_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "authUser",
+            &self.auth_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callid",
+            &self.callid,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callidAleg",
+            &self.callid_aleg,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "via1",
+            &self.via1,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "via1Branch",
+            &self.via1_branch,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "cseq",
+            &self.cseq,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "diversion",
+            &self.diversion,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reason",
+            &self.reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentType",
+            &self.content_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "auth",
+            &self.auth,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userAgent",
+            &self.user_agent,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceIp",
+            &self.source_ip,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sourcePort",
+            &self.source_port,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "destinationIp",
+            &self.destination_ip,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "destinationPort",
+            &self.destination_port,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactIp",
+            &self.contact_ip,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactPort",
+            &self.contact_port,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "originatorIp",
+            &self.originator_ip,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "originatorPort",
+            &self.originator_port,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "correlationId",
+            &self.correlation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "proto",
+            &self.proto,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "family",
+            &self.family,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rtpStat",
+            &self.rtp_stat,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "node",
+            &self.node,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "trans",
+            &self.trans,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dbnode",
+            &self.dbnode,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "msg", &self.msg, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceAlias",
+            &self.source_alias,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "destinationAlias",
+            &self.destination_alias,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participantId",
+            &self.participant_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4026,6 +6030,22 @@ pub struct HrisTimeOffType {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HrisTimeOffType {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `hrisIntegrationId` property ([`Self::hris_integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HRIS_INTEGRATION_ID: crate::Field<Self> = crate::Field::new(
+        "hrisIntegrationId",
+    );
+    /// The `secondaryId` property ([`Self::secondary_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SECONDARY_ID: crate::Field<Self> = crate::Field::new("secondaryId");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HrisTimeOffType {
@@ -4052,6 +6072,12 @@ impl crate::Model for HrisTimeOffType {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for HrisTimeOffType {
@@ -4073,6 +6099,15 @@ impl crate::__private::DecodeFields for HrisTimeOffType {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "hrisIntegrationId",
+        "secondaryId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HrisTimeOffType);
@@ -4081,14 +6116,25 @@ impl serde::Serialize for HrisTimeOffType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "hrisIntegrationId",
             &self.hris_integration_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "secondaryId", &self.secondary_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "secondaryId",
+            &self.secondary_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4111,6 +6157,18 @@ pub struct HrisTimeOffTypeResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HrisTimeOffTypeResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `secondaryId` property ([`Self::secondary_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SECONDARY_ID: crate::Field<Self> = crate::Field::new("secondaryId");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HrisTimeOffTypeResponse {
@@ -4132,6 +6190,12 @@ impl crate::Model for HrisTimeOffTypeResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for HrisTimeOffTypeResponse {
@@ -4152,6 +6216,10 @@ impl crate::__private::DecodeFields for HrisTimeOffTypeResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "secondaryId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HrisTimeOffTypeResponse);
@@ -4160,9 +6228,19 @@ impl serde::Serialize for HrisTimeOffTypeResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "secondaryId", &self.secondary_id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "secondaryId",
+            &self.secondary_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4181,6 +6259,18 @@ pub struct HrisTimeOffTypesJobReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HrisTimeOffTypesJobReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HrisTimeOffTypesJobReference {
@@ -4194,6 +6284,12 @@ impl crate::Model for HrisTimeOffTypesJobReference {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -4215,6 +6311,10 @@ impl crate::__private::DecodeFields for HrisTimeOffTypesJobReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "status", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HrisTimeOffTypesJobReference);
@@ -4223,9 +6323,19 @@ impl serde::Serialize for HrisTimeOffTypesJobReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4283,6 +6393,16 @@ pub struct HrisTimeOffTypesJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HrisTimeOffTypesJobResponse {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HrisTimeOffTypesJobResponse {
@@ -4296,6 +6416,12 @@ impl crate::Model for HrisTimeOffTypesJobResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -4316,6 +6442,10 @@ impl crate::__private::DecodeFields for HrisTimeOffTypesJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "status"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HrisTimeOffTypesJobResponse);
@@ -4324,8 +6454,18 @@ impl serde::Serialize for HrisTimeOffTypesJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4383,6 +6523,16 @@ pub struct HrisTimeOffTypesResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl HrisTimeOffTypesResponse {
+    /// The `job` property ([`Self::job`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOB: crate::Field<Self> = crate::Field::new("job");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for HrisTimeOffTypesResponse {
@@ -4396,6 +6546,12 @@ impl crate::Model for HrisTimeOffTypesResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -4416,6 +6572,10 @@ impl crate::__private::DecodeFields for HrisTimeOffTypesResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["job", "entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(HrisTimeOffTypesResponse);
@@ -4424,8 +6584,13 @@ impl serde::Serialize for HrisTimeOffTypesResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "job", &self.job)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(&mut map, "job", &self.job, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4442,6 +6607,16 @@ pub struct Humanize {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl Humanize {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `bot` property ([`Self::bot`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT: crate::Field<Self> = crate::Field::new("bot");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for Humanize {
@@ -4455,6 +6630,12 @@ impl crate::Model for Humanize {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -4477,6 +6658,10 @@ impl crate::__private::DecodeFields for Humanize {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled", "bot"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(Humanize);
@@ -4485,8 +6670,13 @@ impl serde::Serialize for Humanize {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "bot", &self.bot)?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "bot", &self.bot, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }

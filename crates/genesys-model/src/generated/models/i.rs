@@ -57,6 +57,52 @@ pub struct IVR {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl IVR {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `modifiedByApp` property ([`Self::modified_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY_APP: crate::Field<Self> = crate::Field::new("modifiedByApp");
+    /// The `createdByApp` property ([`Self::created_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY_APP: crate::Field<Self> = crate::Field::new("createdByApp");
+    /// The `dnis` property ([`Self::dnis`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DNIS: crate::Field<Self> = crate::Field::new("dnis");
+    /// The `openHoursFlow` property ([`Self::open_hours_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPEN_HOURS_FLOW: crate::Field<Self> = crate::Field::new("openHoursFlow");
+    /// The `closedHoursFlow` property ([`Self::closed_hours_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLOSED_HOURS_FLOW: crate::Field<Self> = crate::Field::new(
+        "closedHoursFlow",
+    );
+    /// The `holidayHoursFlow` property ([`Self::holiday_hours_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HOLIDAY_HOURS_FLOW: crate::Field<Self> = crate::Field::new(
+        "holidayHoursFlow",
+    );
+    /// The `scheduleGroup` property ([`Self::schedule_group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE_GROUP: crate::Field<Self> = crate::Field::new("scheduleGroup");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for IVR {
@@ -74,6 +120,12 @@ impl crate::Model for IVR {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -112,6 +164,29 @@ impl crate::__private::DecodeFields for IVR {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "dnis",
+        "openHoursFlow",
+        "closedHoursFlow",
+        "holidayHoursFlow",
+        "scheduleGroup",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(IVR);
@@ -120,24 +195,109 @@ impl serde::Serialize for IVR {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "modifiedByApp", &self.modified_by_app)?;
-        crate::__private::field(&mut map, "createdByApp", &self.created_by_app)?;
-        crate::__private::field(&mut map, "dnis", &self.dnis)?;
-        crate::__private::field(&mut map, "openHoursFlow", &self.open_hours_flow)?;
-        crate::__private::field(&mut map, "closedHoursFlow", &self.closed_hours_flow)?;
-        crate::__private::field(&mut map, "holidayHoursFlow", &self.holiday_hours_flow)?;
-        crate::__private::field(&mut map, "scheduleGroup", &self.schedule_group)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedByApp",
+            &self.modified_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdByApp",
+            &self.created_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dnis",
+            &self.dnis,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "openHoursFlow",
+            &self.open_hours_flow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "closedHoursFlow",
+            &self.closed_hours_flow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "holidayHoursFlow",
+            &self.holiday_hours_flow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scheduleGroup",
+            &self.schedule_group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -201,6 +361,20 @@ pub struct IVRDivisionView {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl IVRDivisionView {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for IVRDivisionView {
@@ -218,6 +392,12 @@ impl crate::Model for IVRDivisionView {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -240,6 +420,10 @@ impl crate::__private::DecodeFields for IVRDivisionView {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "division", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(IVRDivisionView);
@@ -248,10 +432,25 @@ impl serde::Serialize for IVRDivisionView {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -286,6 +485,36 @@ pub struct IVRDivisionViewEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl IVRDivisionViewEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `totalNumberOfEntities` property ([`Self::total_number_of_entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_NUMBER_OF_ENTITIES: crate::Field<Self> = crate::Field::new(
+        "totalNumberOfEntities",
+    );
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for IVRDivisionViewEntityListing {
@@ -299,6 +528,12 @@ impl crate::Model for IVRDivisionViewEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -338,6 +573,22 @@ impl crate::__private::DecodeFields for IVRDivisionViewEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(IVRDivisionViewEntityListing);
@@ -346,21 +597,72 @@ impl serde::Serialize for IVRDivisionViewEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "totalNumberOfEntities",
             &self.total_number_of_entities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -395,6 +697,36 @@ pub struct IVREntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl IVREntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `totalNumberOfEntities` property ([`Self::total_number_of_entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_NUMBER_OF_ENTITIES: crate::Field<Self> = crate::Field::new(
+        "totalNumberOfEntities",
+    );
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for IVREntityListing {
@@ -408,6 +740,12 @@ impl crate::Model for IVREntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -447,6 +785,22 @@ impl crate::__private::DecodeFields for IVREntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(IVREntityListing);
@@ -455,21 +809,72 @@ impl serde::Serialize for IVREntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "totalNumberOfEntities",
             &self.total_number_of_entities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -490,6 +895,20 @@ pub struct IVRIdentityResolutionConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl IVRIdentityResolutionConfig {
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `resolveIdentities` property ([`Self::resolve_identities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOLVE_IDENTITIES: crate::Field<Self> = crate::Field::new(
+        "resolveIdentities",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for IVRIdentityResolutionConfig {
@@ -509,6 +928,12 @@ impl crate::Model for IVRIdentityResolutionConfig {
             missing.push("resolveIdentities");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -534,6 +959,14 @@ impl crate::__private::DecodeFields for IVRIdentityResolutionConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(IVRIdentityResolutionConfig);
@@ -542,13 +975,24 @@ impl serde::Serialize for IVRIdentityResolutionConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "resolveIdentities",
             &self.resolve_identities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -563,6 +1007,14 @@ pub struct Icon {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl Icon {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for Icon {
@@ -576,6 +1028,12 @@ impl crate::Model for Icon {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -595,6 +1053,10 @@ impl crate::__private::DecodeFields for Icon {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(Icon);
@@ -603,7 +1065,7 @@ impl serde::Serialize for Icon {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -624,6 +1086,16 @@ pub struct IdentifierClaimRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl IdentifierClaimRequest {
+    /// The `operation` property ([`Self::operation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATION: crate::Field<Self> = crate::Field::new("operation");
+    /// The `identifier` property ([`Self::identifier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IDENTIFIER: crate::Field<Self> = crate::Field::new("identifier");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for IdentifierClaimRequest {
@@ -645,6 +1117,12 @@ impl crate::Model for IdentifierClaimRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "external-contacts")]
 impl crate::__private::DecodeFields for IdentifierClaimRequest {
@@ -664,6 +1142,10 @@ impl crate::__private::DecodeFields for IdentifierClaimRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["operation", "identifier"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(IdentifierClaimRequest);
@@ -672,8 +1154,18 @@ impl serde::Serialize for IdentifierClaimRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "operation", &self.operation)?;
-        crate::__private::field(&mut map, "identifier", &self.identifier)?;
+        crate::__private::model_field(
+            &mut map,
+            "operation",
+            &self.operation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "identifier",
+            &self.identifier,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -729,6 +1221,20 @@ pub struct IdentifierVertex {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl IdentifierVertex {
+    /// The `vertexId` property ([`Self::vertex_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERTEX_ID: crate::Field<Self> = crate::Field::new("vertexId");
+    /// The `normalizedType` property ([`Self::normalized_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NORMALIZED_TYPE: crate::Field<Self> = crate::Field::new("normalizedType");
+    /// The `normalizedValue` property ([`Self::normalized_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NORMALIZED_VALUE: crate::Field<Self> = crate::Field::new(
+        "normalizedValue",
+    );
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for IdentifierVertex {
@@ -742,6 +1248,12 @@ impl crate::Model for IdentifierVertex {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -763,6 +1275,14 @@ impl crate::__private::DecodeFields for IdentifierVertex {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "vertexId",
+        "normalizedType",
+        "normalizedValue",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(IdentifierVertex);
@@ -771,9 +1291,24 @@ impl serde::Serialize for IdentifierVertex {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "vertexId", &self.vertex_id)?;
-        crate::__private::field(&mut map, "normalizedType", &self.normalized_type)?;
-        crate::__private::field(&mut map, "normalizedValue", &self.normalized_value)?;
+        crate::__private::model_field(
+            &mut map,
+            "vertexId",
+            &self.vertex_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "normalizedType",
+            &self.normalized_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "normalizedValue",
+            &self.normalized_value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -898,6 +1433,56 @@ pub struct IdentityNow {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "identity-provider")]
+impl IdentityNow {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `disabled` property ([`Self::disabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISABLED: crate::Field<Self> = crate::Field::new("disabled");
+    /// The `issuerURI` property ([`Self::issuer_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ISSUER_URI: crate::Field<Self> = crate::Field::new("issuerURI");
+    /// The `ssoTargetURI` property ([`Self::sso_target_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SSO_TARGET_URI: crate::Field<Self> = crate::Field::new("ssoTargetURI");
+    /// The `sloURI` property ([`Self::slo_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLO_URI: crate::Field<Self> = crate::Field::new("sloURI");
+    /// The `sloBinding` property ([`Self::slo_binding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLO_BINDING: crate::Field<Self> = crate::Field::new("sloBinding");
+    /// The `relyingPartyIdentifier` property ([`Self::relying_party_identifier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RELYING_PARTY_IDENTIFIER: crate::Field<Self> = crate::Field::new(
+        "relyingPartyIdentifier",
+    );
+    /// The `certificate` property ([`Self::certificate`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATE: crate::Field<Self> = crate::Field::new("certificate");
+    /// The `certificates` property ([`Self::certificates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATES: crate::Field<Self> = crate::Field::new("certificates");
+    /// The `logoImageData` property ([`Self::logo_image_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOGO_IMAGE_DATA: crate::Field<Self> = crate::Field::new("logoImageData");
+    /// The `nameIdentifierFormat` property ([`Self::name_identifier_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME_IDENTIFIER_FORMAT: crate::Field<Self> = crate::Field::new(
+        "nameIdentifierFormat",
+    );
+    /// The `ssoBinding` property ([`Self::sso_binding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SSO_BINDING: crate::Field<Self> = crate::Field::new("ssoBinding");
+    /// The `signAuthnRequests` property ([`Self::sign_authn_requests`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIGN_AUTHN_REQUESTS: crate::Field<Self> = crate::Field::new(
+        "signAuthnRequests",
+    );
+    /// The `providerName` property ([`Self::provider_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER_NAME: crate::Field<Self> = crate::Field::new("providerName");
+    /// The `displayOnLogin` property ([`Self::display_on_login`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_ON_LOGIN: crate::Field<Self> = crate::Field::new("displayOnLogin");
+    /// The `metadataURL` property ([`Self::metadata_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA_URL: crate::Field<Self> = crate::Field::new("metadataURL");
+    /// The `forceAuthn` property ([`Self::force_authn`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORCE_AUTHN: crate::Field<Self> = crate::Field::new("forceAuthn");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "identity-provider")]
 impl crate::Model for IdentityNow {
@@ -911,6 +1496,12 @@ impl crate::Model for IdentityNow {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "identity-provider")]
@@ -960,6 +1551,30 @@ impl crate::__private::DecodeFields for IdentityNow {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "disabled",
+        "issuerURI",
+        "ssoTargetURI",
+        "sloURI",
+        "sloBinding",
+        "relyingPartyIdentifier",
+        "certificate",
+        "certificates",
+        "logoImageData",
+        "nameIdentifierFormat",
+        "ssoBinding",
+        "signAuthnRequests",
+        "providerName",
+        "displayOnLogin",
+        "metadataURL",
+        "forceAuthn",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "identity-provider")]
 crate::__impl_model_deserialize!(IdentityNow);
@@ -968,37 +1583,115 @@ impl serde::Serialize for IdentityNow {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "disabled", &self.disabled)?;
-        crate::__private::field(&mut map, "issuerURI", &self.issuer_uri)?;
-        crate::__private::field(&mut map, "ssoTargetURI", &self.sso_target_uri)?;
-        crate::__private::field(&mut map, "sloURI", &self.slo_uri)?;
-        crate::__private::field(&mut map, "sloBinding", &self.slo_binding)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disabled",
+            &self.disabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "issuerURI",
+            &self.issuer_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ssoTargetURI",
+            &self.sso_target_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sloURI",
+            &self.slo_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sloBinding",
+            &self.slo_binding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "relyingPartyIdentifier",
             &self.relying_party_identifier,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "certificate", &self.certificate)?;
-        crate::__private::field(&mut map, "certificates", &self.certificates)?;
-        crate::__private::field(&mut map, "logoImageData", &self.logo_image_data)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "certificate",
+            &self.certificate,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "certificates",
+            &self.certificates,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "logoImageData",
+            &self.logo_image_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "nameIdentifierFormat",
             &self.name_identifier_format,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "ssoBinding", &self.sso_binding)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "ssoBinding",
+            &self.sso_binding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "signAuthnRequests",
             &self.sign_authn_requests,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "providerName", &self.provider_name)?;
-        crate::__private::field(&mut map, "displayOnLogin", &self.display_on_login)?;
-        crate::__private::field(&mut map, "metadataURL", &self.metadata_url)?;
-        crate::__private::field(&mut map, "forceAuthn", &self.force_authn)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "providerName",
+            &self.provider_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayOnLogin",
+            &self.display_on_login,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadataURL",
+            &self.metadata_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "forceAuthn",
+            &self.force_authn,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1169,6 +1862,20 @@ pub struct IdentityProvider {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "identity-provider")]
+impl IdentityProvider {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `disabled` property ([`Self::disabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISABLED: crate::Field<Self> = crate::Field::new("disabled");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "identity-provider")]
 impl crate::Model for IdentityProvider {
@@ -1182,6 +1889,12 @@ impl crate::Model for IdentityProvider {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "identity-provider")]
@@ -1206,6 +1919,10 @@ impl crate::__private::DecodeFields for IdentityProvider {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "disabled", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "identity-provider")]
 crate::__impl_model_deserialize!(IdentityProvider);
@@ -1214,10 +1931,25 @@ impl serde::Serialize for IdentityProvider {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "disabled", &self.disabled)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disabled",
+            &self.disabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1250,6 +1982,32 @@ pub struct IdentityProviderEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "identity-provider")]
+impl IdentityProviderEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "identity-provider")]
 impl crate::Model for IdentityProviderEntityListing {
@@ -1263,6 +2021,12 @@ impl crate::Model for IdentityProviderEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "identity-provider")]
@@ -1297,6 +2061,21 @@ impl crate::__private::DecodeFields for IdentityProviderEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "identity-provider")]
 crate::__impl_model_deserialize!(IdentityProviderEntityListing);
@@ -1305,16 +2084,66 @@ impl serde::Serialize for IdentityProviderEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1331,6 +2160,18 @@ pub struct IdentityResolutionAutomergeConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl IdentityResolutionAutomergeConfig {
+    /// The `authenticatedWebMessaging` property ([`Self::authenticated_web_messaging`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTHENTICATED_WEB_MESSAGING: crate::Field<Self> = crate::Field::new(
+        "authenticatedWebMessaging",
+    );
+    /// The `webTracking` property ([`Self::web_tracking`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEB_TRACKING: crate::Field<Self> = crate::Field::new("webTracking");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for IdentityResolutionAutomergeConfig {
@@ -1344,6 +2185,12 @@ impl crate::Model for IdentityResolutionAutomergeConfig {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -1370,6 +2217,13 @@ impl crate::__private::DecodeFields for IdentityResolutionAutomergeConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "authenticatedWebMessaging",
+        "webTracking",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(IdentityResolutionAutomergeConfig);
@@ -1378,12 +2232,18 @@ impl serde::Serialize for IdentityResolutionAutomergeConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "authenticatedWebMessaging",
             &self.authenticated_web_messaging,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "webTracking", &self.web_tracking)?;
+        crate::__private::model_field(
+            &mut map,
+            "webTracking",
+            &self.web_tracking,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1400,6 +2260,16 @@ pub struct IdentityResolutionExternalSource {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "conversations", feature = "web-deployments"))]
+impl IdentityResolutionExternalSource {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "conversations", feature = "web-deployments"))]
 impl crate::Model for IdentityResolutionExternalSource {
@@ -1413,6 +2283,12 @@ impl crate::Model for IdentityResolutionExternalSource {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "conversations", feature = "web-deployments"))]
@@ -1433,6 +2309,10 @@ impl crate::__private::DecodeFields for IdentityResolutionExternalSource {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "conversations", feature = "web-deployments"))]
 crate::__impl_model_deserialize!(IdentityResolutionExternalSource);
@@ -1441,8 +2321,13 @@ impl serde::Serialize for IdentityResolutionExternalSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1457,6 +2342,16 @@ pub struct IdentityResolutionQueueConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl IdentityResolutionQueueConfig {
+    /// The `callOnBehalfOfQueue` property ([`Self::call_on_behalf_of_queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALL_ON_BEHALF_OF_QUEUE: crate::Field<Self> = crate::Field::new(
+        "callOnBehalfOfQueue",
+    );
 }
 #[cfg(feature = "routing")]
 impl crate::Model for IdentityResolutionQueueConfig {
@@ -1470,6 +2365,12 @@ impl crate::Model for IdentityResolutionQueueConfig {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -1489,6 +2390,10 @@ impl crate::__private::DecodeFields for IdentityResolutionQueueConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["callOnBehalfOfQueue"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(IdentityResolutionQueueConfig);
@@ -1497,10 +2402,11 @@ impl serde::Serialize for IdentityResolutionQueueConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "callOnBehalfOfQueue",
             &self.call_on_behalf_of_queue,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1520,6 +2426,18 @@ pub struct IdleEventTrigger {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl IdleEventTrigger {
+    /// The `eventName` property ([`Self::event_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_NAME: crate::Field<Self> = crate::Field::new("eventName");
+    /// The `idleAfterSeconds` property ([`Self::idle_after_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IDLE_AFTER_SECONDS: crate::Field<Self> = crate::Field::new(
+        "idleAfterSeconds",
+    );
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for IdleEventTrigger {
@@ -1537,6 +2455,12 @@ impl crate::Model for IdleEventTrigger {
             missing.push("eventName");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -1561,6 +2485,10 @@ impl crate::__private::DecodeFields for IdleEventTrigger {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["eventName", "idleAfterSeconds"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(IdleEventTrigger);
@@ -1569,8 +2497,18 @@ impl serde::Serialize for IdleEventTrigger {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventName", &self.event_name)?;
-        crate::__private::field(&mut map, "idleAfterSeconds", &self.idle_after_seconds)?;
+        crate::__private::model_field(
+            &mut map,
+            "eventName",
+            &self.event_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "idleAfterSeconds",
+            &self.idle_after_seconds,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1593,6 +2531,32 @@ pub struct IdleTokenTimeout {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "tokens")]
+impl IdleTokenTimeout {
+    /// The `idleTokenTimeoutSeconds` property ([`Self::idle_token_timeout_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IDLE_TOKEN_TIMEOUT_SECONDS: crate::Field<Self> = crate::Field::new(
+        "idleTokenTimeoutSeconds",
+    );
+    /// The `enableIdleTokenTimeout` property ([`Self::enable_idle_token_timeout`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_IDLE_TOKEN_TIMEOUT: crate::Field<Self> = crate::Field::new(
+        "enableIdleTokenTimeout",
+    );
+    /// The `inactivityTimeoutUnit` property ([`Self::inactivity_timeout_unit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INACTIVITY_TIMEOUT_UNIT: crate::Field<Self> = crate::Field::new(
+        "inactivityTimeoutUnit",
+    );
+    /// The `inactivityTimeoutGroupsEnabled` property ([`Self::inactivity_timeout_groups_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INACTIVITY_TIMEOUT_GROUPS_ENABLED: crate::Field<Self> = crate::Field::new(
+        "inactivityTimeoutGroupsEnabled",
+    );
+    /// The `inactivityTimeoutGroupBundles` property ([`Self::inactivity_timeout_group_bundles`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INACTIVITY_TIMEOUT_GROUP_BUNDLES: crate::Field<Self> = crate::Field::new(
+        "inactivityTimeoutGroupBundles",
+    );
 }
 #[cfg(feature = "tokens")]
 impl crate::Model for IdleTokenTimeout {
@@ -1606,6 +2570,12 @@ impl crate::Model for IdleTokenTimeout {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "tokens")]
@@ -1643,6 +2613,16 @@ impl crate::__private::DecodeFields for IdleTokenTimeout {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "idleTokenTimeoutSeconds",
+        "enableIdleTokenTimeout",
+        "inactivityTimeoutUnit",
+        "inactivityTimeoutGroupsEnabled",
+        "inactivityTimeoutGroupBundles",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "tokens")]
 crate::__impl_model_deserialize!(IdleTokenTimeout);
@@ -1651,30 +2631,35 @@ impl serde::Serialize for IdleTokenTimeout {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "idleTokenTimeoutSeconds",
             &self.idle_token_timeout_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "enableIdleTokenTimeout",
             &self.enable_idle_token_timeout,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "inactivityTimeoutUnit",
             &self.inactivity_timeout_unit,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "inactivityTimeoutGroupsEnabled",
             &self.inactivity_timeout_groups_enabled,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "inactivityTimeoutGroupBundles",
             &self.inactivity_timeout_group_bundles,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1735,6 +2720,18 @@ pub struct IgnorePhrase {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl IgnorePhrase {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `participant` property ([`Self::participant`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT: crate::Field<Self> = crate::Field::new("participant");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for IgnorePhrase {
@@ -1757,6 +2754,12 @@ impl crate::Model for IgnorePhrase {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "language-understanding")]
 impl crate::__private::DecodeFields for IgnorePhrase {
@@ -1777,6 +2780,10 @@ impl crate::__private::DecodeFields for IgnorePhrase {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "participant", "mediaType"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(IgnorePhrase);
@@ -1785,9 +2792,24 @@ impl serde::Serialize for IgnorePhrase {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "participant", &self.participant)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participant",
+            &self.participant,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1890,6 +2912,14 @@ pub struct IgnorePhrasesRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl IgnorePhrasesRequest {
+    /// The `phrases` property ([`Self::phrases`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHRASES: crate::Field<Self> = crate::Field::new("phrases");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for IgnorePhrasesRequest {
@@ -1907,6 +2937,12 @@ impl crate::Model for IgnorePhrasesRequest {
             missing.push("phrases");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -1926,6 +2962,10 @@ impl crate::__private::DecodeFields for IgnorePhrasesRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["phrases"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(IgnorePhrasesRequest);
@@ -1934,7 +2974,12 @@ impl serde::Serialize for IgnorePhrasesRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "phrases", &self.phrases)?;
+        crate::__private::model_field(
+            &mut map,
+            "phrases",
+            &self.phrases,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1959,6 +3004,18 @@ pub struct IgnorePhrasesResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl IgnorePhrasesResponse {
+    /// The `totalPhrases` property ([`Self::total_phrases`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_PHRASES: crate::Field<Self> = crate::Field::new("totalPhrases");
+    /// The `addedPhrases` property ([`Self::added_phrases`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDED_PHRASES: crate::Field<Self> = crate::Field::new("addedPhrases");
+    /// The `updatedPhrases` property ([`Self::updated_phrases`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPDATED_PHRASES: crate::Field<Self> = crate::Field::new("updatedPhrases");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for IgnorePhrasesResponse {
@@ -1993,6 +3050,12 @@ impl crate::Model for IgnorePhrasesResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "language-understanding")]
 impl crate::__private::DecodeFields for IgnorePhrasesResponse {
@@ -2021,6 +3084,14 @@ impl crate::__private::DecodeFields for IgnorePhrasesResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "totalPhrases",
+        "addedPhrases",
+        "updatedPhrases",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(IgnorePhrasesResponse);
@@ -2029,9 +3100,24 @@ impl serde::Serialize for IgnorePhrasesResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "totalPhrases", &self.total_phrases)?;
-        crate::__private::field(&mut map, "addedPhrases", &self.added_phrases)?;
-        crate::__private::field(&mut map, "updatedPhrases", &self.updated_phrases)?;
+        crate::__private::model_field(
+            &mut map,
+            "totalPhrases",
+            &self.total_phrases,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addedPhrases",
+            &self.added_phrases,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "updatedPhrases",
+            &self.updated_phrases,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2054,6 +3140,18 @@ pub struct IgnoreTopic {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl IgnoreTopic {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `participant` property ([`Self::participant`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT: crate::Field<Self> = crate::Field::new("participant");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for IgnoreTopic {
@@ -2076,6 +3174,12 @@ impl crate::Model for IgnoreTopic {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "language-understanding")]
 impl crate::__private::DecodeFields for IgnoreTopic {
@@ -2096,6 +3200,10 @@ impl crate::__private::DecodeFields for IgnoreTopic {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "participant", "mediaType"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(IgnoreTopic);
@@ -2104,9 +3212,24 @@ impl serde::Serialize for IgnoreTopic {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "participant", &self.participant)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participant",
+            &self.participant,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2209,6 +3332,14 @@ pub struct IgnoreTopicsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl IgnoreTopicsRequest {
+    /// The `topics` property ([`Self::topics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPICS: crate::Field<Self> = crate::Field::new("topics");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for IgnoreTopicsRequest {
@@ -2226,6 +3357,12 @@ impl crate::Model for IgnoreTopicsRequest {
             missing.push("topics");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -2245,6 +3382,10 @@ impl crate::__private::DecodeFields for IgnoreTopicsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["topics"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(IgnoreTopicsRequest);
@@ -2253,7 +3394,12 @@ impl serde::Serialize for IgnoreTopicsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "topics", &self.topics)?;
+        crate::__private::model_field(
+            &mut map,
+            "topics",
+            &self.topics,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2278,6 +3424,18 @@ pub struct IgnoreTopicsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl IgnoreTopicsResponse {
+    /// The `totalTopics` property ([`Self::total_topics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_TOPICS: crate::Field<Self> = crate::Field::new("totalTopics");
+    /// The `addedTopics` property ([`Self::added_topics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDED_TOPICS: crate::Field<Self> = crate::Field::new("addedTopics");
+    /// The `updatedTopics` property ([`Self::updated_topics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPDATED_TOPICS: crate::Field<Self> = crate::Field::new("updatedTopics");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for IgnoreTopicsResponse {
@@ -2312,6 +3470,12 @@ impl crate::Model for IgnoreTopicsResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "language-understanding")]
 impl crate::__private::DecodeFields for IgnoreTopicsResponse {
@@ -2338,6 +3502,14 @@ impl crate::__private::DecodeFields for IgnoreTopicsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "totalTopics",
+        "addedTopics",
+        "updatedTopics",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(IgnoreTopicsResponse);
@@ -2346,9 +3518,24 @@ impl serde::Serialize for IgnoreTopicsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "totalTopics", &self.total_topics)?;
-        crate::__private::field(&mut map, "addedTopics", &self.added_topics)?;
-        crate::__private::field(&mut map, "updatedTopics", &self.updated_topics)?;
+        crate::__private::model_field(
+            &mut map,
+            "totalTopics",
+            &self.total_topics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addedTopics",
+            &self.added_topics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "updatedTopics",
+            &self.updated_topics,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2363,6 +3550,14 @@ pub struct IgnoredActivityCategories {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl IgnoredActivityCategories {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for IgnoredActivityCategories {
@@ -2376,6 +3571,12 @@ impl crate::Model for IgnoredActivityCategories {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2395,6 +3596,10 @@ impl crate::__private::DecodeFields for IgnoredActivityCategories {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(IgnoredActivityCategories);
@@ -2403,7 +3608,12 @@ impl serde::Serialize for IgnoredActivityCategories {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2418,6 +3628,14 @@ pub struct IgnoredActivityCodeIds {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl IgnoredActivityCodeIds {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for IgnoredActivityCodeIds {
@@ -2431,6 +3649,12 @@ impl crate::Model for IgnoredActivityCodeIds {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2450,6 +3674,10 @@ impl crate::__private::DecodeFields for IgnoredActivityCodeIds {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(IgnoredActivityCodeIds);
@@ -2458,7 +3686,12 @@ impl serde::Serialize for IgnoredActivityCodeIds {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2493,6 +3726,24 @@ pub struct IgnoredMinedEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl IgnoredMinedEntity {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `participant` property ([`Self::participant`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT: crate::Field<Self> = crate::Field::new("participant");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for IgnoredMinedEntity {
@@ -2534,6 +3785,12 @@ impl crate::Model for IgnoredMinedEntity {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "language-understanding")]
 impl crate::__private::DecodeFields for IgnoredMinedEntity {
@@ -2557,6 +3814,17 @@ impl crate::__private::DecodeFields for IgnoredMinedEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "text",
+        "participant",
+        "dateCreated",
+        "dateModified",
+        "mediaType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(IgnoredMinedEntity);
@@ -2565,12 +3833,37 @@ impl serde::Serialize for IgnoredMinedEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "participant", &self.participant)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participant",
+            &self.participant,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2689,6 +3982,32 @@ pub struct IgnoredMinedPhraseListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl IgnoredMinedPhraseListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for IgnoredMinedPhraseListing {
@@ -2702,6 +4021,12 @@ impl crate::Model for IgnoredMinedPhraseListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -2736,6 +4061,21 @@ impl crate::__private::DecodeFields for IgnoredMinedPhraseListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(IgnoredMinedPhraseListing);
@@ -2744,16 +4084,66 @@ impl serde::Serialize for IgnoredMinedPhraseListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2786,6 +4176,32 @@ pub struct IgnoredMinedTopicListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl IgnoredMinedTopicListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for IgnoredMinedTopicListing {
@@ -2799,6 +4215,12 @@ impl crate::Model for IgnoredMinedTopicListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -2833,6 +4255,21 @@ impl crate::__private::DecodeFields for IgnoredMinedTopicListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(IgnoredMinedTopicListing);
@@ -2841,16 +4278,66 @@ impl serde::Serialize for IgnoredMinedTopicListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2891,6 +4378,40 @@ pub struct Image {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "case-management",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "groups",
+        feature = "integrations",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl Image {
+    /// The `resolution` property ([`Self::resolution`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOLUTION: crate::Field<Self> = crate::Field::new("resolution");
+    /// The `imageUri` property ([`Self::image_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGE_URI: crate::Field<Self> = crate::Field::new("imageUri");
 }
 #[cfg(
     any(
@@ -2928,6 +4449,12 @@ impl crate::Model for Image {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -2971,6 +4498,10 @@ impl crate::__private::DecodeFields for Image {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &["resolution", "imageUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -3028,8 +4559,18 @@ impl serde::Serialize for Image {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "resolution", &self.resolution)?;
-        crate::__private::field(&mut map, "imageUri", &self.image_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "resolution",
+            &self.resolution,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "imageUri",
+            &self.image_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3048,6 +4589,18 @@ pub struct ImapSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl ImapSettings {
+    /// The `integration` property ([`Self::integration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION: crate::Field<Self> = crate::Field::new("integration");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `errorInfo` property ([`Self::error_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFO: crate::Field<Self> = crate::Field::new("errorInfo");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for ImapSettings {
@@ -3061,6 +4614,12 @@ impl crate::Model for ImapSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -3082,6 +4641,10 @@ impl crate::__private::DecodeFields for ImapSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["integration", "status", "errorInfo"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(ImapSettings);
@@ -3090,9 +4653,24 @@ impl serde::Serialize for ImapSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "integration", &self.integration)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "errorInfo", &self.error_info)?;
+        crate::__private::model_field(
+            &mut map,
+            "integration",
+            &self.integration,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInfo",
+            &self.error_info,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3171,6 +4749,18 @@ pub struct ImportForecastResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ImportForecastResponse {
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `operationId` property ([`Self::operation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATION_ID: crate::Field<Self> = crate::Field::new("operationId");
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ImportForecastResponse {
@@ -3184,6 +4774,12 @@ impl crate::Model for ImportForecastResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -3205,6 +4801,10 @@ impl crate::__private::DecodeFields for ImportForecastResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status", "operationId", "result"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ImportForecastResponse);
@@ -3213,9 +4813,24 @@ impl serde::Serialize for ImportForecastResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "operationId", &self.operation_id)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operationId",
+            &self.operation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3286,6 +4901,22 @@ pub struct ImportForecastUploadResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ImportForecastUploadResponse {
+    /// The `uploadKey` property ([`Self::upload_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_KEY: crate::Field<Self> = crate::Field::new("uploadKey");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `headers` property ([`Self::headers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADERS: crate::Field<Self> = crate::Field::new("headers");
+    /// The `uploadBodySchema` property ([`Self::upload_body_schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_BODY_SCHEMA: crate::Field<Self> = crate::Field::new(
+        "uploadBodySchema",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ImportForecastUploadResponse {
@@ -3299,6 +4930,12 @@ impl crate::Model for ImportForecastUploadResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -3321,6 +4958,15 @@ impl crate::__private::DecodeFields for ImportForecastUploadResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "uploadKey",
+        "url",
+        "headers",
+        "uploadBodySchema",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ImportForecastUploadResponse);
@@ -3329,10 +4975,25 @@ impl serde::Serialize for ImportForecastUploadResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "uploadKey", &self.upload_key)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "headers", &self.headers)?;
-        crate::__private::field(&mut map, "uploadBodySchema", &self.upload_body_schema)?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadKey",
+            &self.upload_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "headers",
+            &self.headers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadBodySchema",
+            &self.upload_body_schema,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3353,6 +5014,22 @@ pub struct ImportScheduleUploadResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ImportScheduleUploadResponse {
+    /// The `uploadKey` property ([`Self::upload_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_KEY: crate::Field<Self> = crate::Field::new("uploadKey");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `headers` property ([`Self::headers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADERS: crate::Field<Self> = crate::Field::new("headers");
+    /// The `uploadBodySchema` property ([`Self::upload_body_schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_BODY_SCHEMA: crate::Field<Self> = crate::Field::new(
+        "uploadBodySchema",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ImportScheduleUploadResponse {
@@ -3366,6 +5043,12 @@ impl crate::Model for ImportScheduleUploadResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -3388,6 +5071,15 @@ impl crate::__private::DecodeFields for ImportScheduleUploadResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "uploadKey",
+        "url",
+        "headers",
+        "uploadBodySchema",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ImportScheduleUploadResponse);
@@ -3396,10 +5088,25 @@ impl serde::Serialize for ImportScheduleUploadResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "uploadKey", &self.upload_key)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "headers", &self.headers)?;
-        crate::__private::field(&mut map, "uploadBodySchema", &self.upload_body_schema)?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadKey",
+            &self.upload_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "headers",
+            &self.headers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadBodySchema",
+            &self.upload_body_schema,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3430,6 +5137,28 @@ pub struct ImportScheduleUploadSchema {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ImportScheduleUploadSchema {
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `weekCount` property ([`Self::week_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_COUNT: crate::Field<Self> = crate::Field::new("weekCount");
+    /// The `published` property ([`Self::published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUBLISHED: crate::Field<Self> = crate::Field::new("published");
+    /// The `shortTermForecast` property ([`Self::short_term_forecast`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHORT_TERM_FORECAST: crate::Field<Self> = crate::Field::new(
+        "shortTermForecast",
+    );
+    /// The `headcountForecast` property ([`Self::headcount_forecast`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADCOUNT_FORECAST: crate::Field<Self> = crate::Field::new(
+        "headcountForecast",
+    );
+    /// The `agentSchedules` property ([`Self::agent_schedules`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_SCHEDULES: crate::Field<Self> = crate::Field::new("agentSchedules");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ImportScheduleUploadSchema {
@@ -3451,6 +5180,12 @@ impl crate::Model for ImportScheduleUploadSchema {
             missing.push("weekCount");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -3479,6 +5214,17 @@ impl crate::__private::DecodeFields for ImportScheduleUploadSchema {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "description",
+        "weekCount",
+        "published",
+        "shortTermForecast",
+        "headcountForecast",
+        "agentSchedules",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ImportScheduleUploadSchema);
@@ -3487,20 +5233,42 @@ impl serde::Serialize for ImportScheduleUploadSchema {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "weekCount", &self.week_count)?;
-        crate::__private::field(&mut map, "published", &self.published)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "weekCount",
+            &self.week_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "published",
+            &self.published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "shortTermForecast",
             &self.short_term_forecast,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "headcountForecast",
             &self.headcount_forecast,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "agentSchedules", &self.agent_schedules)?;
+        crate::__private::model_field(
+            &mut map,
+            "agentSchedules",
+            &self.agent_schedules,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3519,6 +5287,18 @@ pub struct ImportScriptStatusResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "scripts")]
+impl ImportScriptStatusResponse {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `succeeded` property ([`Self::succeeded`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUCCEEDED: crate::Field<Self> = crate::Field::new("succeeded");
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
 }
 #[cfg(feature = "scripts")]
 impl crate::Model for ImportScriptStatusResponse {
@@ -3532,6 +5312,12 @@ impl crate::Model for ImportScriptStatusResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "scripts")]
@@ -3555,6 +5341,10 @@ impl crate::__private::DecodeFields for ImportScriptStatusResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "succeeded", "message"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "scripts")]
 crate::__impl_model_deserialize!(ImportScriptStatusResponse);
@@ -3563,9 +5353,19 @@ impl serde::Serialize for ImportScriptStatusResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "succeeded", &self.succeeded)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "succeeded",
+            &self.succeeded,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3602,6 +5402,32 @@ pub struct ImportStatus {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl ImportStatus {
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `totalRecords` property ([`Self::total_records`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_RECORDS: crate::Field<Self> = crate::Field::new("totalRecords");
+    /// The `completedRecords` property ([`Self::completed_records`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETED_RECORDS: crate::Field<Self> = crate::Field::new(
+        "completedRecords",
+    );
+    /// The `percentComplete` property ([`Self::percent_complete`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENT_COMPLETE: crate::Field<Self> = crate::Field::new(
+        "percentComplete",
+    );
+    /// The `failureReason` property ([`Self::failure_reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAILURE_REASON: crate::Field<Self> = crate::Field::new("failureReason");
+    /// The `targetContactListIds` property ([`Self::target_contact_list_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_CONTACT_LIST_IDS: crate::Field<Self> = crate::Field::new(
+        "targetContactListIds",
+    );
+    /// The `listNamePrefix` property ([`Self::list_name_prefix`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIST_NAME_PREFIX: crate::Field<Self> = crate::Field::new("listNamePrefix");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for ImportStatus {
@@ -3640,6 +5466,12 @@ impl crate::Model for ImportStatus {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "outbound")]
 impl crate::__private::DecodeFields for ImportStatus {
@@ -3674,6 +5506,18 @@ impl crate::__private::DecodeFields for ImportStatus {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "totalRecords",
+        "completedRecords",
+        "percentComplete",
+        "failureReason",
+        "targetContactListIds",
+        "listNamePrefix",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(ImportStatus);
@@ -3682,17 +5526,48 @@ impl serde::Serialize for ImportStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "totalRecords", &self.total_records)?;
-        crate::__private::field(&mut map, "completedRecords", &self.completed_records)?;
-        crate::__private::field(&mut map, "percentComplete", &self.percent_complete)?;
-        crate::__private::field(&mut map, "failureReason", &self.failure_reason)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "totalRecords",
+            &self.total_records,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "completedRecords",
+            &self.completed_records,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "percentComplete",
+            &self.percent_complete,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "failureReason",
+            &self.failure_reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "targetContactListIds",
             &self.target_contact_list_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "listNamePrefix", &self.list_name_prefix)?;
+        crate::__private::model_field(
+            &mut map,
+            "listNamePrefix",
+            &self.list_name_prefix,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3746,6 +5621,14 @@ pub struct ImportStatusRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl ImportStatusRequest {
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for ImportStatusRequest {
@@ -3763,6 +5646,12 @@ impl crate::Model for ImportStatusRequest {
             missing.push("status");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -3782,6 +5671,10 @@ impl crate::__private::DecodeFields for ImportStatusRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(ImportStatusRequest);
@@ -3790,7 +5683,12 @@ impl serde::Serialize for ImportStatusRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3831,6 +5729,48 @@ pub struct ImportTemplate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl ImportTemplate {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `contactListTemplate` property ([`Self::contact_list_template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_LIST_TEMPLATE: crate::Field<Self> = crate::Field::new(
+        "contactListTemplate",
+    );
+    /// The `contactListFilter` property ([`Self::contact_list_filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_LIST_FILTER: crate::Field<Self> = crate::Field::new(
+        "contactListFilter",
+    );
+    /// The `useSplittingCriteria` property ([`Self::use_splitting_criteria`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USE_SPLITTING_CRITERIA: crate::Field<Self> = crate::Field::new(
+        "useSplittingCriteria",
+    );
+    /// The `splittingInformation` property ([`Self::splitting_information`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SPLITTING_INFORMATION: crate::Field<Self> = crate::Field::new(
+        "splittingInformation",
+    );
+    /// The `listNameFormat` property ([`Self::list_name_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIST_NAME_FORMAT: crate::Field<Self> = crate::Field::new("listNameFormat");
+    /// The `customListNameFormatValue` property ([`Self::custom_list_name_format_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOM_LIST_NAME_FORMAT_VALUE: crate::Field<Self> = crate::Field::new(
+        "customListNameFormatValue",
+    );
+    /// The `importStatus` property ([`Self::import_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMPORT_STATUS: crate::Field<Self> = crate::Field::new("importStatus");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for ImportTemplate {
@@ -3850,6 +5790,12 @@ impl crate::Model for ImportTemplate {
             missing.push("contactListTemplate");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -3889,6 +5835,24 @@ impl crate::__private::DecodeFields for ImportTemplate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "contactListTemplate",
+        "contactListFilter",
+        "useSplittingCriteria",
+        "splittingInformation",
+        "listNameFormat",
+        "customListNameFormatValue",
+        "importStatus",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(ImportTemplate);
@@ -3897,39 +5861,79 @@ impl serde::Serialize for ImportTemplate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contactListTemplate",
             &self.contact_list_template,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "contactListFilter",
             &self.contact_list_filter,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "useSplittingCriteria",
             &self.use_splitting_criteria,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "splittingInformation",
             &self.splitting_information,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "listNameFormat", &self.list_name_format)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "listNameFormat",
+            &self.list_name_format,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "customListNameFormatValue",
             &self.custom_list_name_format_value,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "importStatus", &self.import_status)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "importStatus",
+            &self.import_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4035,6 +6039,32 @@ pub struct ImportTemplateEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl ImportTemplateEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for ImportTemplateEntityListing {
@@ -4048,6 +6078,12 @@ impl crate::Model for ImportTemplateEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -4082,6 +6118,21 @@ impl crate::__private::DecodeFields for ImportTemplateEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(ImportTemplateEntityListing);
@@ -4090,16 +6141,66 @@ impl serde::Serialize for ImportTemplateEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4120,6 +6221,9 @@ pub struct ImportTemplateImportStatusObject {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for ImportTemplateImportStatusObject {
@@ -4133,6 +6237,12 @@ impl crate::Model for ImportTemplateImportStatusObject {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -4148,6 +6258,10 @@ impl crate::__private::DecodeFields for ImportTemplateImportStatusObject {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -4179,6 +6293,22 @@ pub struct InactivityTimeoutGroupBundle {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "tokens")]
+impl InactivityTimeoutGroupBundle {
+    /// The `priority` property ([`Self::priority`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIORITY: crate::Field<Self> = crate::Field::new("priority");
+    /// The `timeoutSeconds` property ([`Self::timeout_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIMEOUT_SECONDS: crate::Field<Self> = crate::Field::new("timeoutSeconds");
+    /// The `inactivityTimeoutUnit` property ([`Self::inactivity_timeout_unit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INACTIVITY_TIMEOUT_UNIT: crate::Field<Self> = crate::Field::new(
+        "inactivityTimeoutUnit",
+    );
+    /// The `groups` property ([`Self::groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUPS: crate::Field<Self> = crate::Field::new("groups");
 }
 #[cfg(feature = "tokens")]
 impl crate::Model for InactivityTimeoutGroupBundle {
@@ -4192,6 +6322,12 @@ impl crate::Model for InactivityTimeoutGroupBundle {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "tokens")]
@@ -4220,6 +6356,15 @@ impl crate::__private::DecodeFields for InactivityTimeoutGroupBundle {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "priority",
+        "timeoutSeconds",
+        "inactivityTimeoutUnit",
+        "groups",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "tokens")]
 crate::__impl_model_deserialize!(InactivityTimeoutGroupBundle);
@@ -4228,14 +6373,30 @@ impl serde::Serialize for InactivityTimeoutGroupBundle {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "priority", &self.priority)?;
-        crate::__private::field(&mut map, "timeoutSeconds", &self.timeout_seconds)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "priority",
+            &self.priority,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeoutSeconds",
+            &self.timeout_seconds,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "inactivityTimeoutUnit",
             &self.inactivity_timeout_unit,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "groups", &self.groups)?;
+        crate::__private::model_field(
+            &mut map,
+            "groups",
+            &self.groups,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4304,6 +6465,31 @@ pub struct InactivityTimeoutSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "authorization",
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "routing",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail"
+    )
+)]
+impl InactivityTimeoutSettings {
+    /// The `timeoutSeconds` property ([`Self::timeout_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIMEOUT_SECONDS: crate::Field<Self> = crate::Field::new("timeoutSeconds");
+    /// The `actionType` property ([`Self::action_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_TYPE: crate::Field<Self> = crate::Field::new("actionType");
+    /// The `flowId` property ([`Self::flow_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_ID: crate::Field<Self> = crate::Field::new("flowId");
 }
 #[cfg(
     any(
@@ -4330,6 +6516,12 @@ impl crate::Model for InactivityTimeoutSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -4368,6 +6560,14 @@ impl crate::__private::DecodeFields for InactivityTimeoutSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timeoutSeconds",
+        "actionType",
+        "flowId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -4402,9 +6602,24 @@ impl serde::Serialize for InactivityTimeoutSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "timeoutSeconds", &self.timeout_seconds)?;
-        crate::__private::field(&mut map, "actionType", &self.action_type)?;
-        crate::__private::field(&mut map, "flowId", &self.flow_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "timeoutSeconds",
+            &self.timeout_seconds,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionType",
+            &self.action_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowId",
+            &self.flow_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4520,6 +6735,42 @@ pub struct InboundDomain {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl InboundDomain {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `mxRecordStatus` property ([`Self::mx_record_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MX_RECORD_STATUS: crate::Field<Self> = crate::Field::new("mxRecordStatus");
+    /// The `subDomain` property ([`Self::sub_domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUB_DOMAIN: crate::Field<Self> = crate::Field::new("subDomain");
+    /// The `mailFromSettings` property ([`Self::mail_from_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAIL_FROM_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "mailFromSettings",
+    );
+    /// The `customSMTPServer` property ([`Self::custom_smtp_server`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOM_SMTP_SERVER: crate::Field<Self> = crate::Field::new(
+        "customSMTPServer",
+    );
+    /// The `imapSettings` property ([`Self::imap_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAP_SETTINGS: crate::Field<Self> = crate::Field::new("imapSettings");
+    /// The `graphApiSettings` property ([`Self::graph_api_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRAPH_API_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "graphApiSettings",
+    );
+    /// The `emailSetting` property ([`Self::email_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_SETTING: crate::Field<Self> = crate::Field::new("emailSetting");
+    /// The `dmarcVerificationResult` property ([`Self::dmarc_verification_result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DMARC_VERIFICATION_RESULT: crate::Field<Self> = crate::Field::new(
+        "dmarcVerificationResult",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for InboundDomain {
@@ -4533,6 +6784,12 @@ impl crate::Model for InboundDomain {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -4566,6 +6823,22 @@ impl crate::__private::DecodeFields for InboundDomain {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "mxRecordStatus",
+        "subDomain",
+        "mailFromSettings",
+        "customSMTPServer",
+        "imapSettings",
+        "graphApiSettings",
+        "emailSetting",
+        "dmarcVerificationResult",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(InboundDomain);
@@ -4574,21 +6847,67 @@ impl serde::Serialize for InboundDomain {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "mxRecordStatus", &self.mx_record_status)?;
-        crate::__private::field(&mut map, "subDomain", &self.sub_domain)?;
-        crate::__private::field(&mut map, "mailFromSettings", &self.mail_from_settings)?;
-        crate::__private::field(&mut map, "customSMTPServer", &self.custom_smtp_server)?;
-        crate::__private::field(&mut map, "imapSettings", &self.imap_settings)?;
-        crate::__private::field(&mut map, "graphApiSettings", &self.graph_api_settings)?;
-        crate::__private::field(&mut map, "emailSetting", &self.email_setting)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mxRecordStatus",
+            &self.mx_record_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subDomain",
+            &self.sub_domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mailFromSettings",
+            &self.mail_from_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customSMTPServer",
+            &self.custom_smtp_server,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "imapSettings",
+            &self.imap_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "graphApiSettings",
+            &self.graph_api_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emailSetting",
+            &self.email_setting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dmarcVerificationResult",
             &self.dmarc_verification_result,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4658,6 +6977,32 @@ pub struct InboundDomainCreateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl InboundDomainCreateRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `subDomain` property ([`Self::sub_domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUB_DOMAIN: crate::Field<Self> = crate::Field::new("subDomain");
+    /// The `mailFromSettings` property ([`Self::mail_from_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAIL_FROM_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "mailFromSettings",
+    );
+    /// The `customSMTPServer` property ([`Self::custom_smtp_server`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOM_SMTP_SERVER: crate::Field<Self> = crate::Field::new(
+        "customSMTPServer",
+    );
+    /// The `imapSettings` property ([`Self::imap_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAP_SETTINGS: crate::Field<Self> = crate::Field::new("imapSettings");
+    /// The `graphApiSettings` property ([`Self::graph_api_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRAPH_API_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "graphApiSettings",
+    );
+    /// The `emailSetting` property ([`Self::email_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_SETTING: crate::Field<Self> = crate::Field::new("emailSetting");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for InboundDomainCreateRequest {
@@ -4675,6 +7020,12 @@ impl crate::Model for InboundDomainCreateRequest {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -4702,6 +7053,18 @@ impl crate::__private::DecodeFields for InboundDomainCreateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "subDomain",
+        "mailFromSettings",
+        "customSMTPServer",
+        "imapSettings",
+        "graphApiSettings",
+        "emailSetting",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(InboundDomainCreateRequest);
@@ -4710,13 +7073,43 @@ impl serde::Serialize for InboundDomainCreateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "subDomain", &self.sub_domain)?;
-        crate::__private::field(&mut map, "mailFromSettings", &self.mail_from_settings)?;
-        crate::__private::field(&mut map, "customSMTPServer", &self.custom_smtp_server)?;
-        crate::__private::field(&mut map, "imapSettings", &self.imap_settings)?;
-        crate::__private::field(&mut map, "graphApiSettings", &self.graph_api_settings)?;
-        crate::__private::field(&mut map, "emailSetting", &self.email_setting)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "subDomain",
+            &self.sub_domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mailFromSettings",
+            &self.mail_from_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customSMTPServer",
+            &self.custom_smtp_server,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "imapSettings",
+            &self.imap_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "graphApiSettings",
+            &self.graph_api_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emailSetting",
+            &self.email_setting,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4749,6 +7142,32 @@ pub struct InboundDomainEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl InboundDomainEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for InboundDomainEntityListing {
@@ -4762,6 +7181,12 @@ impl crate::Model for InboundDomainEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -4796,6 +7221,21 @@ impl crate::__private::DecodeFields for InboundDomainEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(InboundDomainEntityListing);
@@ -4804,16 +7244,66 @@ impl serde::Serialize for InboundDomainEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4836,6 +7326,28 @@ pub struct InboundDomainPatchRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl InboundDomainPatchRequest {
+    /// The `mailFromSettings` property ([`Self::mail_from_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAIL_FROM_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "mailFromSettings",
+    );
+    /// The `customSMTPServer` property ([`Self::custom_smtp_server`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOM_SMTP_SERVER: crate::Field<Self> = crate::Field::new(
+        "customSMTPServer",
+    );
+    /// The `imapSettings` property ([`Self::imap_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAP_SETTINGS: crate::Field<Self> = crate::Field::new("imapSettings");
+    /// The `graphApiSettings` property ([`Self::graph_api_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRAPH_API_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "graphApiSettings",
+    );
+    /// The `emailSetting` property ([`Self::email_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_SETTING: crate::Field<Self> = crate::Field::new("emailSetting");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for InboundDomainPatchRequest {
@@ -4849,6 +7361,12 @@ impl crate::Model for InboundDomainPatchRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -4872,6 +7390,16 @@ impl crate::__private::DecodeFields for InboundDomainPatchRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "mailFromSettings",
+        "customSMTPServer",
+        "imapSettings",
+        "graphApiSettings",
+        "emailSetting",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(InboundDomainPatchRequest);
@@ -4880,11 +7408,36 @@ impl serde::Serialize for InboundDomainPatchRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "mailFromSettings", &self.mail_from_settings)?;
-        crate::__private::field(&mut map, "customSMTPServer", &self.custom_smtp_server)?;
-        crate::__private::field(&mut map, "imapSettings", &self.imap_settings)?;
-        crate::__private::field(&mut map, "graphApiSettings", &self.graph_api_settings)?;
-        crate::__private::field(&mut map, "emailSetting", &self.email_setting)?;
+        crate::__private::model_field(
+            &mut map,
+            "mailFromSettings",
+            &self.mail_from_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customSMTPServer",
+            &self.custom_smtp_server,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "imapSettings",
+            &self.imap_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "graphApiSettings",
+            &self.graph_api_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emailSetting",
+            &self.email_setting,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4923,6 +7476,36 @@ pub struct InboundMessageRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl InboundMessageRequest {
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `flowId` property ([`Self::flow_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_ID: crate::Field<Self> = crate::Field::new("flowId");
+    /// The `provider` property ([`Self::provider`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER: crate::Field<Self> = crate::Field::new("provider");
+    /// The `skillIds` property ([`Self::skill_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_IDS: crate::Field<Self> = crate::Field::new("skillIds");
+    /// The `languageId` property ([`Self::language_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_ID: crate::Field<Self> = crate::Field::new("languageId");
+    /// The `priority` property ([`Self::priority`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIORITY: crate::Field<Self> = crate::Field::new("priority");
+    /// The `attributes` property ([`Self::attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTES: crate::Field<Self> = crate::Field::new("attributes");
+    /// The `toAddress` property ([`Self::to_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO_ADDRESS: crate::Field<Self> = crate::Field::new("toAddress");
+    /// The `toName` property ([`Self::to_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO_NAME: crate::Field<Self> = crate::Field::new("toName");
+    /// The `fromAddress` property ([`Self::from_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_ADDRESS: crate::Field<Self> = crate::Field::new("fromAddress");
+    /// The `fromName` property ([`Self::from_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_NAME: crate::Field<Self> = crate::Field::new("fromName");
+    /// The `subject` property ([`Self::subject`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBJECT: crate::Field<Self> = crate::Field::new("subject");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for InboundMessageRequest {
@@ -4940,6 +7523,12 @@ impl crate::Model for InboundMessageRequest {
             missing.push("provider");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -4972,6 +7561,23 @@ impl crate::__private::DecodeFields for InboundMessageRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queueId",
+        "flowId",
+        "provider",
+        "skillIds",
+        "languageId",
+        "priority",
+        "attributes",
+        "toAddress",
+        "toName",
+        "fromAddress",
+        "fromName",
+        "subject",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(InboundMessageRequest);
@@ -4980,18 +7586,78 @@ impl serde::Serialize for InboundMessageRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(&mut map, "flowId", &self.flow_id)?;
-        crate::__private::field(&mut map, "provider", &self.provider)?;
-        crate::__private::field(&mut map, "skillIds", &self.skill_ids)?;
-        crate::__private::field(&mut map, "languageId", &self.language_id)?;
-        crate::__private::field(&mut map, "priority", &self.priority)?;
-        crate::__private::field(&mut map, "attributes", &self.attributes)?;
-        crate::__private::field(&mut map, "toAddress", &self.to_address)?;
-        crate::__private::field(&mut map, "toName", &self.to_name)?;
-        crate::__private::field(&mut map, "fromAddress", &self.from_address)?;
-        crate::__private::field(&mut map, "fromName", &self.from_name)?;
-        crate::__private::field(&mut map, "subject", &self.subject)?;
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowId",
+            &self.flow_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "provider",
+            &self.provider,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skillIds",
+            &self.skill_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageId",
+            &self.language_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "priority",
+            &self.priority,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attributes",
+            &self.attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "toAddress",
+            &self.to_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "toName",
+            &self.to_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromAddress",
+            &self.from_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromName",
+            &self.from_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subject",
+            &self.subject,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5006,6 +7672,14 @@ pub struct InboundOnlySetting {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "conversations", feature = "messaging"))]
+impl InboundOnlySetting {
+    /// The `inbound` property ([`Self::inbound`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INBOUND: crate::Field<Self> = crate::Field::new("inbound");
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
 impl crate::Model for InboundOnlySetting {
@@ -5019,6 +7693,12 @@ impl crate::Model for InboundOnlySetting {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
@@ -5038,6 +7718,10 @@ impl crate::__private::DecodeFields for InboundOnlySetting {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["inbound"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
 crate::__impl_model_deserialize!(InboundOnlySetting);
@@ -5046,7 +7730,12 @@ impl serde::Serialize for InboundOnlySetting {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "inbound", &self.inbound)?;
+        crate::__private::model_field(
+            &mut map,
+            "inbound",
+            &self.inbound,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5155,6 +7844,69 @@ pub struct InboundRoute {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "authorization",
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "routing",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail"
+    )
+)]
+impl InboundRoute {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `pattern` property ([`Self::pattern`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATTERN: crate::Field<Self> = crate::Field::new("pattern");
+    /// The `queue` property ([`Self::queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE: crate::Field<Self> = crate::Field::new("queue");
+    /// The `priority` property ([`Self::priority`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIORITY: crate::Field<Self> = crate::Field::new("priority");
+    /// The `skills` property ([`Self::skills`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILLS: crate::Field<Self> = crate::Field::new("skills");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `fromName` property ([`Self::from_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_NAME: crate::Field<Self> = crate::Field::new("fromName");
+    /// The `fromEmail` property ([`Self::from_email`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_EMAIL: crate::Field<Self> = crate::Field::new("fromEmail");
+    /// The `flow` property ([`Self::flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW: crate::Field<Self> = crate::Field::new("flow");
+    /// The `replyEmailAddress` property ([`Self::reply_email_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPLY_EMAIL_ADDRESS: crate::Field<Self> = crate::Field::new(
+        "replyEmailAddress",
+    );
+    /// The `autoBcc` property ([`Self::auto_bcc`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTO_BCC: crate::Field<Self> = crate::Field::new("autoBcc");
+    /// The `spamFlow` property ([`Self::spam_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SPAM_FLOW: crate::Field<Self> = crate::Field::new("spamFlow");
+    /// The `signature` property ([`Self::signature`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIGNATURE: crate::Field<Self> = crate::Field::new("signature");
+    /// The `historyInclusion` property ([`Self::history_inclusion`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HISTORY_INCLUSION: crate::Field<Self> = crate::Field::new(
+        "historyInclusion",
+    );
+    /// The `allowMultipleActions` property ([`Self::allow_multiple_actions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALLOW_MULTIPLE_ACTIONS: crate::Field<Self> = crate::Field::new(
+        "allowMultipleActions",
+    );
+    /// The `mailboxFolders` property ([`Self::mailbox_folders`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAILBOX_FOLDERS: crate::Field<Self> = crate::Field::new("mailboxFolders");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -5188,6 +7940,12 @@ impl crate::Model for InboundRoute {
             missing.push("fromName");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -5244,6 +8002,30 @@ impl crate::__private::DecodeFields for InboundRoute {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "pattern",
+        "queue",
+        "priority",
+        "skills",
+        "language",
+        "fromName",
+        "fromEmail",
+        "flow",
+        "replyEmailAddress",
+        "autoBcc",
+        "spamFlow",
+        "signature",
+        "historyInclusion",
+        "allowMultipleActions",
+        "mailboxFolders",
+        "status",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -5278,33 +8060,115 @@ impl serde::Serialize for InboundRoute {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "pattern", &self.pattern)?;
-        crate::__private::field(&mut map, "queue", &self.queue)?;
-        crate::__private::field(&mut map, "priority", &self.priority)?;
-        crate::__private::field(&mut map, "skills", &self.skills)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "fromName", &self.from_name)?;
-        crate::__private::field(&mut map, "fromEmail", &self.from_email)?;
-        crate::__private::field(&mut map, "flow", &self.flow)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pattern",
+            &self.pattern,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queue",
+            &self.queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "priority",
+            &self.priority,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skills",
+            &self.skills,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromName",
+            &self.from_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromEmail",
+            &self.from_email,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flow",
+            &self.flow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "replyEmailAddress",
             &self.reply_email_address,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "autoBcc", &self.auto_bcc)?;
-        crate::__private::field(&mut map, "spamFlow", &self.spam_flow)?;
-        crate::__private::field(&mut map, "signature", &self.signature)?;
-        crate::__private::field(&mut map, "historyInclusion", &self.history_inclusion)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "autoBcc",
+            &self.auto_bcc,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "spamFlow",
+            &self.spam_flow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "signature",
+            &self.signature,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "historyInclusion",
+            &self.history_inclusion,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "allowMultipleActions",
             &self.allow_multiple_actions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "mailboxFolders", &self.mailbox_folders)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "mailboxFolders",
+            &self.mailbox_folders,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5506,6 +8370,32 @@ pub struct InboundRouteEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl InboundRouteEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for InboundRouteEntityListing {
@@ -5519,6 +8409,12 @@ impl crate::Model for InboundRouteEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -5553,6 +8449,21 @@ impl crate::__private::DecodeFields for InboundRouteEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(InboundRouteEntityListing);
@@ -5561,16 +8472,66 @@ impl serde::Serialize for InboundRouteEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5631,6 +8592,44 @@ pub struct IncomingMessageRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl IncomingMessageRequest {
+    /// The `botId` property ([`Self::bot_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_ID: crate::Field<Self> = crate::Field::new("botId");
+    /// The `botName` property ([`Self::bot_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_NAME: crate::Field<Self> = crate::Field::new("botName");
+    /// The `botVersion` property ([`Self::bot_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_VERSION: crate::Field<Self> = crate::Field::new("botVersion");
+    /// The `integrationId` property ([`Self::integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ID: crate::Field<Self> = crate::Field::new("integrationId");
+    /// The `botSessionId` property ([`Self::bot_session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_SESSION_ID: crate::Field<Self> = crate::Field::new("botSessionId");
+    /// The `automateFlowExecId` property ([`Self::automate_flow_exec_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTOMATE_FLOW_EXEC_ID: crate::Field<Self> = crate::Field::new(
+        "automateFlowExecId",
+    );
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `languageCode` property ([`Self::language_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_CODE: crate::Field<Self> = crate::Field::new("languageCode");
+    /// The `inputMessage` property ([`Self::input_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INPUT_MESSAGE: crate::Field<Self> = crate::Field::new("inputMessage");
+    /// The `messagingPlatformType` property ([`Self::messaging_platform_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_PLATFORM_TYPE: crate::Field<Self> = crate::Field::new(
+        "messagingPlatformType",
+    );
+    /// The `channels` property ([`Self::channels`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNELS: crate::Field<Self> = crate::Field::new("channels");
+    /// The `botSessionTimeout` property ([`Self::bot_session_timeout`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_SESSION_TIMEOUT: crate::Field<Self> = crate::Field::new(
+        "botSessionTimeout",
+    );
+    /// The `parameters` property ([`Self::parameters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARAMETERS: crate::Field<Self> = crate::Field::new("parameters");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for IncomingMessageRequest {
@@ -5706,6 +8705,12 @@ impl crate::Model for IncomingMessageRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for IncomingMessageRequest {
@@ -5740,6 +8745,24 @@ impl crate::__private::DecodeFields for IncomingMessageRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "botId",
+        "botName",
+        "botVersion",
+        "integrationId",
+        "botSessionId",
+        "automateFlowExecId",
+        "conversationId",
+        "languageCode",
+        "inputMessage",
+        "messagingPlatformType",
+        "channels",
+        "botSessionTimeout",
+        "parameters",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(IncomingMessageRequest);
@@ -5748,31 +8771,84 @@ impl serde::Serialize for IncomingMessageRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "botId", &self.bot_id)?;
-        crate::__private::field(&mut map, "botName", &self.bot_name)?;
-        crate::__private::field(&mut map, "botVersion", &self.bot_version)?;
-        crate::__private::field(&mut map, "integrationId", &self.integration_id)?;
-        crate::__private::field(&mut map, "botSessionId", &self.bot_session_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "botId",
+            &self.bot_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botName",
+            &self.bot_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botVersion",
+            &self.bot_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "integrationId",
+            &self.integration_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botSessionId",
+            &self.bot_session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "automateFlowExecId",
             &self.automate_flow_exec_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "languageCode", &self.language_code)?;
-        crate::__private::field(&mut map, "inputMessage", &self.input_message)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageCode",
+            &self.language_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "inputMessage",
+            &self.input_message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "messagingPlatformType",
             &self.messaging_platform_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "channels", &self.channels)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "channels",
+            &self.channels,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "botSessionTimeout",
             &self.bot_session_timeout,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "parameters", &self.parameters)?;
+        crate::__private::model_field(
+            &mut map,
+            "parameters",
+            &self.parameters,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5907,6 +8983,14 @@ pub struct IncomingMessageResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl IncomingMessageResponse {
+    /// The `messageId` property ([`Self::message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_ID: crate::Field<Self> = crate::Field::new("messageId");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for IncomingMessageResponse {
@@ -5920,6 +9004,12 @@ impl crate::Model for IncomingMessageResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -5939,6 +9029,10 @@ impl crate::__private::DecodeFields for IncomingMessageResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["messageId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(IncomingMessageResponse);
@@ -5947,7 +9041,12 @@ impl serde::Serialize for IncomingMessageResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "messageId", &self.message_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "messageId",
+            &self.message_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5966,6 +9065,18 @@ pub struct InfixOperator {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl InfixOperator {
+    /// The `operatorType` property ([`Self::operator_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR_TYPE: crate::Field<Self> = crate::Field::new("operatorType");
+    /// The `operatorPosition` property ([`Self::operator_position`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR_POSITION: crate::Field<Self> = crate::Field::new(
+        "operatorPosition",
+    );
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for InfixOperator {
@@ -5986,6 +9097,12 @@ impl crate::Model for InfixOperator {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::__private::DecodeFields for InfixOperator {
@@ -6005,6 +9122,10 @@ impl crate::__private::DecodeFields for InfixOperator {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["operatorType", "operatorPosition"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(InfixOperator);
@@ -6013,8 +9134,18 @@ impl serde::Serialize for InfixOperator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "operatorType", &self.operator_type)?;
-        crate::__private::field(&mut map, "operatorPosition", &self.operator_position)?;
+        crate::__private::model_field(
+            &mut map,
+            "operatorType",
+            &self.operator_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operatorPosition",
+            &self.operator_position,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6090,6 +9221,34 @@ pub struct InfrastructureascodeJob {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "infrastructure-as-code")]
+impl InfrastructureascodeJob {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `dryRun` property ([`Self::dry_run`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DRY_RUN: crate::Field<Self> = crate::Field::new("dryRun");
+    /// The `acceleratorId` property ([`Self::accelerator_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACCELERATOR_ID: crate::Field<Self> = crate::Field::new("acceleratorId");
+    /// The `dateSubmitted` property ([`Self::date_submitted`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_SUBMITTED: crate::Field<Self> = crate::Field::new("dateSubmitted");
+    /// The `submittedBy` property ([`Self::submitted_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBMITTED_BY: crate::Field<Self> = crate::Field::new("submittedBy");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `errorInfo` property ([`Self::error_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFO: crate::Field<Self> = crate::Field::new("errorInfo");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
+    /// The `rollbackResults` property ([`Self::rollback_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLLBACK_RESULTS: crate::Field<Self> = crate::Field::new(
+        "rollbackResults",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "infrastructure-as-code")]
 impl crate::Model for InfrastructureascodeJob {
@@ -6107,6 +9266,12 @@ impl crate::Model for InfrastructureascodeJob {
             missing.push("dryRun");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "infrastructure-as-code")]
@@ -6137,6 +9302,21 @@ impl crate::__private::DecodeFields for InfrastructureascodeJob {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dryRun",
+        "acceleratorId",
+        "dateSubmitted",
+        "submittedBy",
+        "status",
+        "errorInfo",
+        "results",
+        "rollbackResults",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "infrastructure-as-code")]
 crate::__impl_model_deserialize!(InfrastructureascodeJob);
@@ -6145,16 +9325,61 @@ impl serde::Serialize for InfrastructureascodeJob {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "dryRun", &self.dry_run)?;
-        crate::__private::field(&mut map, "acceleratorId", &self.accelerator_id)?;
-        crate::__private::field(&mut map, "dateSubmitted", &self.date_submitted)?;
-        crate::__private::field(&mut map, "submittedBy", &self.submitted_by)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "errorInfo", &self.error_info)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
-        crate::__private::field(&mut map, "rollbackResults", &self.rollback_results)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dryRun",
+            &self.dry_run,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "acceleratorId",
+            &self.accelerator_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateSubmitted",
+            &self.date_submitted,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "submittedBy",
+            &self.submitted_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInfo",
+            &self.error_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rollbackResults",
+            &self.rollback_results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6254,6 +9479,26 @@ pub struct InitialConfiguration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "events")]
+impl InitialConfiguration {
+    /// The `audioState` property ([`Self::audio_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUDIO_STATE: crate::Field<Self> = crate::Field::new("audioState");
+    /// The `alerting` property ([`Self::alerting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALERTING: crate::Field<Self> = crate::Field::new("alerting");
+    /// The `inbound` property ([`Self::inbound`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INBOUND: crate::Field<Self> = crate::Field::new("inbound");
+    /// The `invitedBy` property ([`Self::invited_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INVITED_BY: crate::Field<Self> = crate::Field::new("invitedBy");
+    /// The `recordingActive` property ([`Self::recording_active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORDING_ACTIVE: crate::Field<Self> = crate::Field::new(
+        "recordingActive",
+    );
+    /// The `additionalInfo` property ([`Self::additional_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDITIONAL_INFO: crate::Field<Self> = crate::Field::new("additionalInfo");
 }
 #[cfg(feature = "events")]
 impl crate::Model for InitialConfiguration {
@@ -6267,6 +9512,12 @@ impl crate::Model for InitialConfiguration {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "events")]
@@ -6299,6 +9550,17 @@ impl crate::__private::DecodeFields for InitialConfiguration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "audioState",
+        "alerting",
+        "inbound",
+        "invitedBy",
+        "recordingActive",
+        "additionalInfo",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "events")]
 crate::__impl_model_deserialize!(InitialConfiguration);
@@ -6307,12 +9569,42 @@ impl serde::Serialize for InitialConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "audioState", &self.audio_state)?;
-        crate::__private::field(&mut map, "alerting", &self.alerting)?;
-        crate::__private::field(&mut map, "inbound", &self.inbound)?;
-        crate::__private::field(&mut map, "invitedBy", &self.invited_by)?;
-        crate::__private::field(&mut map, "recordingActive", &self.recording_active)?;
-        crate::__private::field(&mut map, "additionalInfo", &self.additional_info)?;
+        crate::__private::model_field(
+            &mut map,
+            "audioState",
+            &self.audio_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "alerting",
+            &self.alerting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "inbound",
+            &self.inbound,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "invitedBy",
+            &self.invited_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recordingActive",
+            &self.recording_active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "additionalInfo",
+            &self.additional_info,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6331,6 +9623,22 @@ pub struct InitiateScreenRecording {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl InitiateScreenRecording {
+    /// The `recordACW` property ([`Self::record_acw`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORD_ACW: crate::Field<Self> = crate::Field::new("recordACW");
+    /// The `archiveRetention` property ([`Self::archive_retention`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARCHIVE_RETENTION: crate::Field<Self> = crate::Field::new(
+        "archiveRetention",
+    );
+    /// The `deleteRetention` property ([`Self::delete_retention`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DELETE_RETENTION: crate::Field<Self> = crate::Field::new(
+        "deleteRetention",
+    );
 }
 #[cfg(feature = "recording")]
 impl crate::Model for InitiateScreenRecording {
@@ -6344,6 +9652,12 @@ impl crate::Model for InitiateScreenRecording {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -6367,6 +9681,14 @@ impl crate::__private::DecodeFields for InitiateScreenRecording {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "recordACW",
+        "archiveRetention",
+        "deleteRetention",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(InitiateScreenRecording);
@@ -6375,9 +9697,24 @@ impl serde::Serialize for InitiateScreenRecording {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "recordACW", &self.record_acw)?;
-        crate::__private::field(&mut map, "archiveRetention", &self.archive_retention)?;
-        crate::__private::field(&mut map, "deleteRetention", &self.delete_retention)?;
+        crate::__private::model_field(
+            &mut map,
+            "recordACW",
+            &self.record_acw,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "archiveRetention",
+            &self.archive_retention,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deleteRetention",
+            &self.delete_retention,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6394,6 +9731,16 @@ pub struct InitiatingAction {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "audit")]
+impl InitiatingAction {
+    /// The `transactionId` property ([`Self::transaction_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSACTION_ID: crate::Field<Self> = crate::Field::new("transactionId");
+    /// The `actionContext` property ([`Self::action_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_CONTEXT: crate::Field<Self> = crate::Field::new("actionContext");
 }
 #[cfg(feature = "audit")]
 impl crate::Model for InitiatingAction {
@@ -6407,6 +9754,12 @@ impl crate::Model for InitiatingAction {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "audit")]
@@ -6427,6 +9780,10 @@ impl crate::__private::DecodeFields for InitiatingAction {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["transactionId", "actionContext"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "audit")]
 crate::__impl_model_deserialize!(InitiatingAction);
@@ -6435,8 +9792,18 @@ impl serde::Serialize for InitiatingAction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "transactionId", &self.transaction_id)?;
-        crate::__private::field(&mut map, "actionContext", &self.action_context)?;
+        crate::__private::model_field(
+            &mut map,
+            "transactionId",
+            &self.transaction_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionContext",
+            &self.action_context,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6457,6 +9824,16 @@ pub struct InitiatingAlternativeShift {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl InitiatingAlternativeShift {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for InitiatingAlternativeShift {
@@ -6478,6 +9855,12 @@ impl crate::Model for InitiatingAlternativeShift {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for InitiatingAlternativeShift {
@@ -6497,6 +9880,10 @@ impl crate::__private::DecodeFields for InitiatingAlternativeShift {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "startDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(InitiatingAlternativeShift);
@@ -6505,8 +9892,13 @@ impl serde::Serialize for InitiatingAlternativeShift {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6531,6 +9923,18 @@ pub struct InitiatingShiftRequestItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl InitiatingShiftRequestItem {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `schedule` property ([`Self::schedule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE: crate::Field<Self> = crate::Field::new("schedule");
+    /// The `weekDate` property ([`Self::week_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_DATE: crate::Field<Self> = crate::Field::new("weekDate");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for InitiatingShiftRequestItem {
@@ -6555,6 +9959,12 @@ impl crate::Model for InitiatingShiftRequestItem {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for InitiatingShiftRequestItem {
@@ -6575,6 +9985,10 @@ impl crate::__private::DecodeFields for InitiatingShiftRequestItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "schedule", "weekDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(InitiatingShiftRequestItem);
@@ -6583,9 +9997,19 @@ impl serde::Serialize for InitiatingShiftRequestItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "schedule", &self.schedule)?;
-        crate::__private::field(&mut map, "weekDate", &self.week_date)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "schedule",
+            &self.schedule,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "weekDate",
+            &self.week_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6618,6 +10042,32 @@ pub struct Input {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl Input {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `subtitle` property ([`Self::subtitle`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBTITLE: crate::Field<Self> = crate::Field::new("subtitle");
+    /// The `placeholderText` property ([`Self::placeholder_text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLACEHOLDER_TEXT: crate::Field<Self> = crate::Field::new(
+        "placeholderText",
+    );
+    /// The `isMultipleLine` property ([`Self::is_multiple_line`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_MULTIPLE_LINE: crate::Field<Self> = crate::Field::new("isMultipleLine");
+    /// The `isRequired` property ([`Self::is_required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_REQUIRED: crate::Field<Self> = crate::Field::new("isRequired");
+    /// The `keyboardType` property ([`Self::keyboard_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEYBOARD_TYPE: crate::Field<Self> = crate::Field::new("keyboardType");
+    /// The `autoCompleteType` property ([`Self::auto_complete_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTO_COMPLETE_TYPE: crate::Field<Self> = crate::Field::new(
+        "autoCompleteType",
+    );
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for Input {
@@ -6641,6 +10091,12 @@ impl crate::Model for Input {
             missing.push("isRequired");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -6673,6 +10129,19 @@ impl crate::__private::DecodeFields for Input {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "subtitle",
+        "placeholderText",
+        "isMultipleLine",
+        "isRequired",
+        "keyboardType",
+        "autoCompleteType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(Input);
@@ -6681,14 +10150,49 @@ impl serde::Serialize for Input {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "subtitle", &self.subtitle)?;
-        crate::__private::field(&mut map, "placeholderText", &self.placeholder_text)?;
-        crate::__private::field(&mut map, "isMultipleLine", &self.is_multiple_line)?;
-        crate::__private::field(&mut map, "isRequired", &self.is_required)?;
-        crate::__private::field(&mut map, "keyboardType", &self.keyboard_type)?;
-        crate::__private::field(&mut map, "autoCompleteType", &self.auto_complete_type)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subtitle",
+            &self.subtitle,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "placeholderText",
+            &self.placeholder_text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isMultipleLine",
+            &self.is_multiple_line,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isRequired",
+            &self.is_required,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "keyboardType",
+            &self.keyboard_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "autoCompleteType",
+            &self.auto_complete_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6999,6 +10503,18 @@ pub struct InputMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl InputMessage {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for InputMessage {
@@ -7016,6 +10532,12 @@ impl crate::Model for InputMessage {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -7037,6 +10559,10 @@ impl crate::__private::DecodeFields for InputMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "text", "content"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(InputMessage);
@@ -7045,9 +10571,24 @@ impl serde::Serialize for InputMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7128,6 +10669,20 @@ pub struct InsightsAgentItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsAgentItem {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `manager` property ([`Self::manager`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGER: crate::Field<Self> = crate::Field::new("manager");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsAgentItem {
@@ -7141,6 +10696,12 @@ impl crate::Model for InsightsAgentItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -7163,6 +10724,10 @@ impl crate::__private::DecodeFields for InsightsAgentItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "manager", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsAgentItem);
@@ -7171,10 +10736,25 @@ impl serde::Serialize for InsightsAgentItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "manager", &self.manager)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "manager",
+            &self.manager,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7199,6 +10779,28 @@ pub struct InsightsAgents {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsAgents {
+    /// The `performanceProfile` property ([`Self::performance_profile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERFORMANCE_PROFILE: crate::Field<Self> = crate::Field::new(
+        "performanceProfile",
+    );
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `granularity` property ([`Self::granularity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY: crate::Field<Self> = crate::Field::new("granularity");
+    /// The `dateStartWorkday` property ([`Self::date_start_workday`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START_WORKDAY: crate::Field<Self> = crate::Field::new(
+        "dateStartWorkday",
+    );
+    /// The `dateEndWorkday` property ([`Self::date_end_workday`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_END_WORKDAY: crate::Field<Self> = crate::Field::new("dateEndWorkday");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsAgents {
@@ -7212,6 +10814,12 @@ impl crate::Model for InsightsAgents {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -7236,6 +10844,17 @@ impl crate::__private::DecodeFields for InsightsAgents {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "performanceProfile",
+        "division",
+        "granularity",
+        "dateStartWorkday",
+        "dateEndWorkday",
+        "entities",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsAgents);
@@ -7244,16 +10863,42 @@ impl serde::Serialize for InsightsAgents {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "performanceProfile",
             &self.performance_profile,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "granularity", &self.granularity)?;
-        crate::__private::field(&mut map, "dateStartWorkday", &self.date_start_workday)?;
-        crate::__private::field(&mut map, "dateEndWorkday", &self.date_end_workday)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "granularity",
+            &self.granularity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStartWorkday",
+            &self.date_start_workday,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateEndWorkday",
+            &self.date_end_workday,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7323,6 +10968,32 @@ pub struct InsightsDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsDetails {
+    /// The `performanceProfile` property ([`Self::performance_profile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERFORMANCE_PROFILE: crate::Field<Self> = crate::Field::new(
+        "performanceProfile",
+    );
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `granularity` property ([`Self::granularity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY: crate::Field<Self> = crate::Field::new("granularity");
+    /// The `comparativePeriod` property ([`Self::comparative_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPARATIVE_PERIOD: crate::Field<Self> = crate::Field::new(
+        "comparativePeriod",
+    );
+    /// The `primaryPeriod` property ([`Self::primary_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY_PERIOD: crate::Field<Self> = crate::Field::new("primaryPeriod");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `metricData` property ([`Self::metric_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC_DATA: crate::Field<Self> = crate::Field::new("metricData");
+    /// The `overallData` property ([`Self::overall_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OVERALL_DATA: crate::Field<Self> = crate::Field::new("overallData");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsDetails {
@@ -7336,6 +11007,12 @@ impl crate::Model for InsightsDetails {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -7362,6 +11039,19 @@ impl crate::__private::DecodeFields for InsightsDetails {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "performanceProfile",
+        "division",
+        "granularity",
+        "comparativePeriod",
+        "primaryPeriod",
+        "user",
+        "metricData",
+        "overallData",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsDetails);
@@ -7370,22 +11060,54 @@ impl serde::Serialize for InsightsDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "performanceProfile",
             &self.performance_profile,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "granularity", &self.granularity)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "granularity",
+            &self.granularity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "comparativePeriod",
             &self.comparative_period,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "primaryPeriod", &self.primary_period)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "metricData", &self.metric_data)?;
-        crate::__private::field(&mut map, "overallData", &self.overall_data)?;
+        crate::__private::model_field(
+            &mut map,
+            "primaryPeriod",
+            &self.primary_period,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metricData",
+            &self.metric_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "overallData",
+            &self.overall_data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7449,6 +11171,26 @@ pub struct InsightsDetailsMetricItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsDetailsMetricItem {
+    /// The `metric` property ([`Self::metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC: crate::Field<Self> = crate::Field::new("metric");
+    /// The `comparativePeriod` property ([`Self::comparative_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPARATIVE_PERIOD: crate::Field<Self> = crate::Field::new(
+        "comparativePeriod",
+    );
+    /// The `primaryPeriod` property ([`Self::primary_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY_PERIOD: crate::Field<Self> = crate::Field::new("primaryPeriod");
+    /// The `percentOfGoalChange` property ([`Self::percent_of_goal_change`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENT_OF_GOAL_CHANGE: crate::Field<Self> = crate::Field::new(
+        "percentOfGoalChange",
+    );
+    /// The `valueChange` property ([`Self::value_change`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE_CHANGE: crate::Field<Self> = crate::Field::new("valueChange");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsDetailsMetricItem {
@@ -7462,6 +11204,12 @@ impl crate::Model for InsightsDetailsMetricItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -7491,6 +11239,16 @@ impl crate::__private::DecodeFields for InsightsDetailsMetricItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "comparativePeriod",
+        "primaryPeriod",
+        "percentOfGoalChange",
+        "valueChange",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsDetailsMetricItem);
@@ -7499,19 +11257,36 @@ impl serde::Serialize for InsightsDetailsMetricItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "metric", &self.metric)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "metric",
+            &self.metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "comparativePeriod",
             &self.comparative_period,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "primaryPeriod", &self.primary_period)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "primaryPeriod",
+            &self.primary_period,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "percentOfGoalChange",
             &self.percent_of_goal_change,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "valueChange", &self.value_change)?;
+        crate::__private::model_field(
+            &mut map,
+            "valueChange",
+            &self.value_change,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7538,6 +11313,30 @@ pub struct InsightsDetailsMetricPeriodPoints {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsDetailsMetricPeriodPoints {
+    /// The `points` property ([`Self::points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POINTS: crate::Field<Self> = crate::Field::new("points");
+    /// The `maxPoints` property ([`Self::max_points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_POINTS: crate::Field<Self> = crate::Field::new("maxPoints");
+    /// The `dataPointCount` property ([`Self::data_point_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA_POINT_COUNT: crate::Field<Self> = crate::Field::new("dataPointCount");
+    /// The `percentOfGoal` property ([`Self::percent_of_goal`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENT_OF_GOAL: crate::Field<Self> = crate::Field::new("percentOfGoal");
+    /// The `rankTotalPoints` property ([`Self::rank_total_points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANK_TOTAL_POINTS: crate::Field<Self> = crate::Field::new(
+        "rankTotalPoints",
+    );
+    /// The `rankPercentagePoints` property ([`Self::rank_percentage_points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANK_PERCENTAGE_POINTS: crate::Field<Self> = crate::Field::new(
+        "rankPercentagePoints",
+    );
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsDetailsMetricPeriodPoints {
@@ -7551,6 +11350,12 @@ impl crate::Model for InsightsDetailsMetricPeriodPoints {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -7594,6 +11399,18 @@ impl crate::__private::DecodeFields for InsightsDetailsMetricPeriodPoints {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "points",
+        "maxPoints",
+        "dataPointCount",
+        "percentOfGoal",
+        "rankTotalPoints",
+        "rankPercentagePoints",
+        "value",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsDetailsMetricPeriodPoints);
@@ -7602,17 +11419,48 @@ impl serde::Serialize for InsightsDetailsMetricPeriodPoints {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "points", &self.points)?;
-        crate::__private::field(&mut map, "maxPoints", &self.max_points)?;
-        crate::__private::field(&mut map, "dataPointCount", &self.data_point_count)?;
-        crate::__private::field(&mut map, "percentOfGoal", &self.percent_of_goal)?;
-        crate::__private::field(&mut map, "rankTotalPoints", &self.rank_total_points)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "points",
+            &self.points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maxPoints",
+            &self.max_points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dataPointCount",
+            &self.data_point_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "percentOfGoal",
+            &self.percent_of_goal,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rankTotalPoints",
+            &self.rank_total_points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "rankPercentagePoints",
             &self.rank_percentage_points,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7631,6 +11479,22 @@ pub struct InsightsDetailsOverallItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsDetailsOverallItem {
+    /// The `comparativePeriod` property ([`Self::comparative_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPARATIVE_PERIOD: crate::Field<Self> = crate::Field::new(
+        "comparativePeriod",
+    );
+    /// The `primaryPeriod` property ([`Self::primary_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY_PERIOD: crate::Field<Self> = crate::Field::new("primaryPeriod");
+    /// The `percentOfGoalChange` property ([`Self::percent_of_goal_change`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENT_OF_GOAL_CHANGE: crate::Field<Self> = crate::Field::new(
+        "percentOfGoalChange",
+    );
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsDetailsOverallItem {
@@ -7644,6 +11508,12 @@ impl crate::Model for InsightsDetailsOverallItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -7669,6 +11539,14 @@ impl crate::__private::DecodeFields for InsightsDetailsOverallItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "comparativePeriod",
+        "primaryPeriod",
+        "percentOfGoalChange",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsDetailsOverallItem);
@@ -7677,16 +11555,23 @@ impl serde::Serialize for InsightsDetailsOverallItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "comparativePeriod",
             &self.comparative_period,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "primaryPeriod", &self.primary_period)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "primaryPeriod",
+            &self.primary_period,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "percentOfGoalChange",
             &self.percent_of_goal_change,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -7712,6 +11597,28 @@ pub struct InsightsDetailsOverallPeriodPoints {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsDetailsOverallPeriodPoints {
+    /// The `points` property ([`Self::points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POINTS: crate::Field<Self> = crate::Field::new("points");
+    /// The `maxPoints` property ([`Self::max_points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_POINTS: crate::Field<Self> = crate::Field::new("maxPoints");
+    /// The `dataPointCount` property ([`Self::data_point_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA_POINT_COUNT: crate::Field<Self> = crate::Field::new("dataPointCount");
+    /// The `percentOfGoal` property ([`Self::percent_of_goal`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENT_OF_GOAL: crate::Field<Self> = crate::Field::new("percentOfGoal");
+    /// The `rankTotalPoints` property ([`Self::rank_total_points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANK_TOTAL_POINTS: crate::Field<Self> = crate::Field::new(
+        "rankTotalPoints",
+    );
+    /// The `rankPercentagePoints` property ([`Self::rank_percentage_points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANK_PERCENTAGE_POINTS: crate::Field<Self> = crate::Field::new(
+        "rankPercentagePoints",
+    );
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsDetailsOverallPeriodPoints {
@@ -7725,6 +11632,12 @@ impl crate::Model for InsightsDetailsOverallPeriodPoints {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -7767,6 +11680,17 @@ impl crate::__private::DecodeFields for InsightsDetailsOverallPeriodPoints {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "points",
+        "maxPoints",
+        "dataPointCount",
+        "percentOfGoal",
+        "rankTotalPoints",
+        "rankPercentagePoints",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsDetailsOverallPeriodPoints);
@@ -7775,15 +11699,41 @@ impl serde::Serialize for InsightsDetailsOverallPeriodPoints {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "points", &self.points)?;
-        crate::__private::field(&mut map, "maxPoints", &self.max_points)?;
-        crate::__private::field(&mut map, "dataPointCount", &self.data_point_count)?;
-        crate::__private::field(&mut map, "percentOfGoal", &self.percent_of_goal)?;
-        crate::__private::field(&mut map, "rankTotalPoints", &self.rank_total_points)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "points",
+            &self.points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maxPoints",
+            &self.max_points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dataPointCount",
+            &self.data_point_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "percentOfGoal",
+            &self.percent_of_goal,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rankTotalPoints",
+            &self.rank_total_points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "rankPercentagePoints",
             &self.rank_percentage_points,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -7811,6 +11761,30 @@ pub struct InsightsRankings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsRankings {
+    /// The `performanceProfile` property ([`Self::performance_profile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERFORMANCE_PROFILE: crate::Field<Self> = crate::Field::new(
+        "performanceProfile",
+    );
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `granularity` property ([`Self::granularity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY: crate::Field<Self> = crate::Field::new("granularity");
+    /// The `comparativePeriod` property ([`Self::comparative_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPARATIVE_PERIOD: crate::Field<Self> = crate::Field::new(
+        "comparativePeriod",
+    );
+    /// The `primaryPeriod` property ([`Self::primary_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY_PERIOD: crate::Field<Self> = crate::Field::new("primaryPeriod");
+    /// The `leaders` property ([`Self::leaders`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LEADERS: crate::Field<Self> = crate::Field::new("leaders");
+    /// The `trailers` property ([`Self::trailers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRAILERS: crate::Field<Self> = crate::Field::new("trailers");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsRankings {
@@ -7824,6 +11798,12 @@ impl crate::Model for InsightsRankings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -7849,6 +11829,18 @@ impl crate::__private::DecodeFields for InsightsRankings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "performanceProfile",
+        "division",
+        "granularity",
+        "comparativePeriod",
+        "primaryPeriod",
+        "leaders",
+        "trailers",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsRankings);
@@ -7857,21 +11849,48 @@ impl serde::Serialize for InsightsRankings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "performanceProfile",
             &self.performance_profile,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "granularity", &self.granularity)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "granularity",
+            &self.granularity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "comparativePeriod",
             &self.comparative_period,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "primaryPeriod", &self.primary_period)?;
-        crate::__private::field(&mut map, "leaders", &self.leaders)?;
-        crate::__private::field(&mut map, "trailers", &self.trailers)?;
+        crate::__private::model_field(
+            &mut map,
+            "primaryPeriod",
+            &self.primary_period,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "leaders",
+            &self.leaders,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "trailers",
+            &self.trailers,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7929,6 +11948,14 @@ pub struct InsightsSettingsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl InsightsSettingsRequest {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for InsightsSettingsRequest {
@@ -7946,6 +11973,12 @@ impl crate::Model for InsightsSettingsRequest {
             missing.push("enabled");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -7967,6 +12000,10 @@ impl crate::__private::DecodeFields for InsightsSettingsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(InsightsSettingsRequest);
@@ -7975,7 +12012,12 @@ impl serde::Serialize for InsightsSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8008,6 +12050,36 @@ pub struct InsightsSummary {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsSummary {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `performanceProfile` property ([`Self::performance_profile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERFORMANCE_PROFILE: crate::Field<Self> = crate::Field::new(
+        "performanceProfile",
+    );
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `granularity` property ([`Self::granularity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY: crate::Field<Self> = crate::Field::new("granularity");
+    /// The `comparativePeriod` property ([`Self::comparative_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPARATIVE_PERIOD: crate::Field<Self> = crate::Field::new(
+        "comparativePeriod",
+    );
+    /// The `primaryPeriod` property ([`Self::primary_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY_PERIOD: crate::Field<Self> = crate::Field::new("primaryPeriod");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsSummary {
@@ -8021,6 +12093,12 @@ impl crate::Model for InsightsSummary {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -8055,6 +12133,21 @@ impl crate::__private::DecodeFields for InsightsSummary {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "performanceProfile",
+        "division",
+        "granularity",
+        "comparativePeriod",
+        "primaryPeriod",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsSummary);
@@ -8063,24 +12156,66 @@ impl serde::Serialize for InsightsSummary {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "performanceProfile",
             &self.performance_profile,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "granularity", &self.granularity)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "granularity",
+            &self.granularity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "comparativePeriod",
             &self.comparative_period,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "primaryPeriod", &self.primary_period)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "primaryPeriod",
+            &self.primary_period,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8144,6 +12279,26 @@ pub struct InsightsSummaryMetricItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsSummaryMetricItem {
+    /// The `metric` property ([`Self::metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC: crate::Field<Self> = crate::Field::new("metric");
+    /// The `comparativePeriod` property ([`Self::comparative_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPARATIVE_PERIOD: crate::Field<Self> = crate::Field::new(
+        "comparativePeriod",
+    );
+    /// The `primaryPeriod` property ([`Self::primary_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY_PERIOD: crate::Field<Self> = crate::Field::new("primaryPeriod");
+    /// The `percentOfGoalChange` property ([`Self::percent_of_goal_change`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENT_OF_GOAL_CHANGE: crate::Field<Self> = crate::Field::new(
+        "percentOfGoalChange",
+    );
+    /// The `valueChange` property ([`Self::value_change`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE_CHANGE: crate::Field<Self> = crate::Field::new("valueChange");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsSummaryMetricItem {
@@ -8157,6 +12312,12 @@ impl crate::Model for InsightsSummaryMetricItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -8186,6 +12347,16 @@ impl crate::__private::DecodeFields for InsightsSummaryMetricItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "comparativePeriod",
+        "primaryPeriod",
+        "percentOfGoalChange",
+        "valueChange",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsSummaryMetricItem);
@@ -8194,19 +12365,36 @@ impl serde::Serialize for InsightsSummaryMetricItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "metric", &self.metric)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "metric",
+            &self.metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "comparativePeriod",
             &self.comparative_period,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "primaryPeriod", &self.primary_period)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "primaryPeriod",
+            &self.primary_period,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "percentOfGoalChange",
             &self.percent_of_goal_change,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "valueChange", &self.value_change)?;
+        crate::__private::model_field(
+            &mut map,
+            "valueChange",
+            &self.value_change,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8229,6 +12417,22 @@ pub struct InsightsSummaryMetricPeriodPoints {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsSummaryMetricPeriodPoints {
+    /// The `points` property ([`Self::points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POINTS: crate::Field<Self> = crate::Field::new("points");
+    /// The `maxPoints` property ([`Self::max_points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_POINTS: crate::Field<Self> = crate::Field::new("maxPoints");
+    /// The `dataPointCount` property ([`Self::data_point_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA_POINT_COUNT: crate::Field<Self> = crate::Field::new("dataPointCount");
+    /// The `percentOfGoal` property ([`Self::percent_of_goal`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENT_OF_GOAL: crate::Field<Self> = crate::Field::new("percentOfGoal");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsSummaryMetricPeriodPoints {
@@ -8242,6 +12446,12 @@ impl crate::Model for InsightsSummaryMetricPeriodPoints {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -8275,6 +12485,16 @@ impl crate::__private::DecodeFields for InsightsSummaryMetricPeriodPoints {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "points",
+        "maxPoints",
+        "dataPointCount",
+        "percentOfGoal",
+        "value",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsSummaryMetricPeriodPoints);
@@ -8283,11 +12503,36 @@ impl serde::Serialize for InsightsSummaryMetricPeriodPoints {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "points", &self.points)?;
-        crate::__private::field(&mut map, "maxPoints", &self.max_points)?;
-        crate::__private::field(&mut map, "dataPointCount", &self.data_point_count)?;
-        crate::__private::field(&mut map, "percentOfGoal", &self.percent_of_goal)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "points",
+            &self.points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maxPoints",
+            &self.max_points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dataPointCount",
+            &self.data_point_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "percentOfGoal",
+            &self.percent_of_goal,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8306,6 +12551,22 @@ pub struct InsightsSummaryOverallItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsSummaryOverallItem {
+    /// The `comparativePeriod` property ([`Self::comparative_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPARATIVE_PERIOD: crate::Field<Self> = crate::Field::new(
+        "comparativePeriod",
+    );
+    /// The `primaryPeriod` property ([`Self::primary_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY_PERIOD: crate::Field<Self> = crate::Field::new("primaryPeriod");
+    /// The `percentOfGoalChange` property ([`Self::percent_of_goal_change`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENT_OF_GOAL_CHANGE: crate::Field<Self> = crate::Field::new(
+        "percentOfGoalChange",
+    );
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsSummaryOverallItem {
@@ -8319,6 +12580,12 @@ impl crate::Model for InsightsSummaryOverallItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -8344,6 +12611,14 @@ impl crate::__private::DecodeFields for InsightsSummaryOverallItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "comparativePeriod",
+        "primaryPeriod",
+        "percentOfGoalChange",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsSummaryOverallItem);
@@ -8352,16 +12627,23 @@ impl serde::Serialize for InsightsSummaryOverallItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "comparativePeriod",
             &self.comparative_period,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "primaryPeriod", &self.primary_period)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "primaryPeriod",
+            &self.primary_period,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "percentOfGoalChange",
             &self.percent_of_goal_change,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -8383,6 +12665,20 @@ pub struct InsightsSummaryOverallPeriodPoints {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsSummaryOverallPeriodPoints {
+    /// The `points` property ([`Self::points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POINTS: crate::Field<Self> = crate::Field::new("points");
+    /// The `maxPoints` property ([`Self::max_points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_POINTS: crate::Field<Self> = crate::Field::new("maxPoints");
+    /// The `dataPointCount` property ([`Self::data_point_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA_POINT_COUNT: crate::Field<Self> = crate::Field::new("dataPointCount");
+    /// The `percentOfGoal` property ([`Self::percent_of_goal`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENT_OF_GOAL: crate::Field<Self> = crate::Field::new("percentOfGoal");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsSummaryOverallPeriodPoints {
@@ -8396,6 +12692,12 @@ impl crate::Model for InsightsSummaryOverallPeriodPoints {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -8428,6 +12730,15 @@ impl crate::__private::DecodeFields for InsightsSummaryOverallPeriodPoints {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "points",
+        "maxPoints",
+        "dataPointCount",
+        "percentOfGoal",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsSummaryOverallPeriodPoints);
@@ -8436,10 +12747,30 @@ impl serde::Serialize for InsightsSummaryOverallPeriodPoints {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "points", &self.points)?;
-        crate::__private::field(&mut map, "maxPoints", &self.max_points)?;
-        crate::__private::field(&mut map, "dataPointCount", &self.data_point_count)?;
-        crate::__private::field(&mut map, "percentOfGoal", &self.percent_of_goal)?;
+        crate::__private::model_field(
+            &mut map,
+            "points",
+            &self.points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maxPoints",
+            &self.max_points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dataPointCount",
+            &self.data_point_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "percentOfGoal",
+            &self.percent_of_goal,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8460,6 +12791,20 @@ pub struct InsightsSummaryUserItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsSummaryUserItem {
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `metricData` property ([`Self::metric_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC_DATA: crate::Field<Self> = crate::Field::new("metricData");
+    /// The `overallData` property ([`Self::overall_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OVERALL_DATA: crate::Field<Self> = crate::Field::new("overallData");
+    /// The `ranking` property ([`Self::ranking`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANKING: crate::Field<Self> = crate::Field::new("ranking");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsSummaryUserItem {
@@ -8473,6 +12818,12 @@ impl crate::Model for InsightsSummaryUserItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -8497,6 +12848,15 @@ impl crate::__private::DecodeFields for InsightsSummaryUserItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "user",
+        "metricData",
+        "overallData",
+        "ranking",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsSummaryUserItem);
@@ -8505,10 +12865,30 @@ impl serde::Serialize for InsightsSummaryUserItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "metricData", &self.metric_data)?;
-        crate::__private::field(&mut map, "overallData", &self.overall_data)?;
-        crate::__private::field(&mut map, "ranking", &self.ranking)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metricData",
+            &self.metric_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "overallData",
+            &self.overall_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ranking",
+            &self.ranking,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8535,6 +12915,30 @@ pub struct InsightsTrend {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsTrend {
+    /// The `performanceProfile` property ([`Self::performance_profile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERFORMANCE_PROFILE: crate::Field<Self> = crate::Field::new(
+        "performanceProfile",
+    );
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `granularity` property ([`Self::granularity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY: crate::Field<Self> = crate::Field::new("granularity");
+    /// The `comparativePeriod` property ([`Self::comparative_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPARATIVE_PERIOD: crate::Field<Self> = crate::Field::new(
+        "comparativePeriod",
+    );
+    /// The `primaryPeriod` property ([`Self::primary_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY_PERIOD: crate::Field<Self> = crate::Field::new("primaryPeriod");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsTrend {
@@ -8548,6 +12952,12 @@ impl crate::Model for InsightsTrend {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -8573,6 +12983,18 @@ impl crate::__private::DecodeFields for InsightsTrend {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "performanceProfile",
+        "division",
+        "granularity",
+        "comparativePeriod",
+        "primaryPeriod",
+        "entities",
+        "total",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsTrend);
@@ -8581,21 +13003,48 @@ impl serde::Serialize for InsightsTrend {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "performanceProfile",
             &self.performance_profile,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "granularity", &self.granularity)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "granularity",
+            &self.granularity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "comparativePeriod",
             &self.comparative_period,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "primaryPeriod", &self.primary_period)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
+        crate::__private::model_field(
+            &mut map,
+            "primaryPeriod",
+            &self.primary_period,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8653,6 +13102,16 @@ pub struct InsightsTrendMetricItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsTrendMetricItem {
+    /// The `metric` property ([`Self::metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC: crate::Field<Self> = crate::Field::new("metric");
+    /// The `trends` property ([`Self::trends`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRENDS: crate::Field<Self> = crate::Field::new("trends");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsTrendMetricItem {
@@ -8666,6 +13125,12 @@ impl crate::Model for InsightsTrendMetricItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -8686,6 +13151,10 @@ impl crate::__private::DecodeFields for InsightsTrendMetricItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metric", "trends"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsTrendMetricItem);
@@ -8694,8 +13163,18 @@ impl serde::Serialize for InsightsTrendMetricItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "metric", &self.metric)?;
-        crate::__private::field(&mut map, "trends", &self.trends)?;
+        crate::__private::model_field(
+            &mut map,
+            "metric",
+            &self.metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "trends",
+            &self.trends,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8710,6 +13189,14 @@ pub struct InsightsTrendTotalItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsTrendTotalItem {
+    /// The `trends` property ([`Self::trends`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRENDS: crate::Field<Self> = crate::Field::new("trends");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsTrendTotalItem {
@@ -8723,6 +13210,12 @@ impl crate::Model for InsightsTrendTotalItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -8742,6 +13235,10 @@ impl crate::__private::DecodeFields for InsightsTrendTotalItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["trends"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsTrendTotalItem);
@@ -8750,7 +13247,12 @@ impl serde::Serialize for InsightsTrendTotalItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "trends", &self.trends)?;
+        crate::__private::model_field(
+            &mut map,
+            "trends",
+            &self.trends,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8767,6 +13269,18 @@ pub struct InsightsTrends {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InsightsTrends {
+    /// The `comparativePeriod` property ([`Self::comparative_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPARATIVE_PERIOD: crate::Field<Self> = crate::Field::new(
+        "comparativePeriod",
+    );
+    /// The `primaryPeriod` property ([`Self::primary_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY_PERIOD: crate::Field<Self> = crate::Field::new("primaryPeriod");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InsightsTrends {
@@ -8780,6 +13294,12 @@ impl crate::Model for InsightsTrends {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -8800,6 +13320,10 @@ impl crate::__private::DecodeFields for InsightsTrends {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["comparativePeriod", "primaryPeriod"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InsightsTrends);
@@ -8808,12 +13332,18 @@ impl serde::Serialize for InsightsTrends {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "comparativePeriod",
             &self.comparative_period,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "primaryPeriod", &self.primary_period)?;
+        crate::__private::model_field(
+            &mut map,
+            "primaryPeriod",
+            &self.primary_period,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8836,6 +13366,18 @@ pub struct InstagramDataIngestionRuleRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl InstagramDataIngestionRuleRequest {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `integrationId` property ([`Self::integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ID: crate::Field<Self> = crate::Field::new("integrationId");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for InstagramDataIngestionRuleRequest {
@@ -8859,6 +13401,12 @@ impl crate::Model for InstagramDataIngestionRuleRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "social-media")]
 impl crate::__private::DecodeFields for InstagramDataIngestionRuleRequest {
@@ -8879,6 +13427,14 @@ impl crate::__private::DecodeFields for InstagramDataIngestionRuleRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "integrationId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(InstagramDataIngestionRuleRequest);
@@ -8887,9 +13443,24 @@ impl serde::Serialize for InstagramDataIngestionRuleRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "integrationId", &self.integration_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "integrationId",
+            &self.integration_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8924,6 +13495,36 @@ pub struct InstagramDataIngestionRuleResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl InstagramDataIngestionRuleResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `platform` property ([`Self::platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLATFORM: crate::Field<Self> = crate::Field::new("platform");
+    /// The `ingestionRuleInfo` property ([`Self::ingestion_rule_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INGESTION_RULE_INFO: crate::Field<Self> = crate::Field::new(
+        "ingestionRuleInfo",
+    );
+    /// The `integrationId` property ([`Self::integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ID: crate::Field<Self> = crate::Field::new("integrationId");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for InstagramDataIngestionRuleResponse {
@@ -8937,6 +13538,12 @@ impl crate::Model for InstagramDataIngestionRuleResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -8968,6 +13575,22 @@ impl crate::__private::DecodeFields for InstagramDataIngestionRuleResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "integrationId",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(InstagramDataIngestionRuleResponse);
@@ -8976,21 +13599,67 @@ impl serde::Serialize for InstagramDataIngestionRuleResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "platform", &self.platform)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "platform",
+            &self.platform,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "ingestionRuleInfo",
             &self.ingestion_rule_info,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "integrationId", &self.integration_id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "integrationId",
+            &self.integration_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9085,6 +13754,36 @@ pub struct InstagramDataIngestionRuleVersionResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl InstagramDataIngestionRuleVersionResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `platform` property ([`Self::platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLATFORM: crate::Field<Self> = crate::Field::new("platform");
+    /// The `ingestionRuleInfo` property ([`Self::ingestion_rule_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INGESTION_RULE_INFO: crate::Field<Self> = crate::Field::new(
+        "ingestionRuleInfo",
+    );
+    /// The `integrationId` property ([`Self::integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ID: crate::Field<Self> = crate::Field::new("integrationId");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for InstagramDataIngestionRuleVersionResponse {
@@ -9098,6 +13797,12 @@ impl crate::Model for InstagramDataIngestionRuleVersionResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -9129,6 +13834,22 @@ impl crate::__private::DecodeFields for InstagramDataIngestionRuleVersionRespons
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "integrationId",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(InstagramDataIngestionRuleVersionResponse);
@@ -9137,21 +13858,67 @@ impl serde::Serialize for InstagramDataIngestionRuleVersionResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "platform", &self.platform)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "platform",
+            &self.platform,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "ingestionRuleInfo",
             &self.ingestion_rule_info,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "integrationId", &self.integration_id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "integrationId",
+            &self.integration_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9244,6 +14011,32 @@ pub struct InstagramDataIngestionRuleVersionResponseEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl InstagramDataIngestionRuleVersionResponseEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for InstagramDataIngestionRuleVersionResponseEntityListing {
@@ -9257,6 +14050,12 @@ impl crate::Model for InstagramDataIngestionRuleVersionResponseEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -9292,6 +14091,21 @@ for InstagramDataIngestionRuleVersionResponseEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(InstagramDataIngestionRuleVersionResponseEntityListing);
@@ -9300,16 +14114,66 @@ impl serde::Serialize for InstagramDataIngestionRuleVersionResponseEntityListing
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9322,6 +14186,9 @@ pub struct InstagramHashtags {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for InstagramHashtags {
@@ -9335,6 +14202,12 @@ impl crate::Model for InstagramHashtags {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -9350,6 +14223,10 @@ impl crate::__private::DecodeFields for InstagramHashtags {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -9381,6 +14258,20 @@ pub struct InstagramId {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(feature = "conversations", feature = "external-contacts", feature = "recording")
+)]
+impl InstagramId {
+    /// The `ids` property ([`Self::ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IDS: crate::Field<Self> = crate::Field::new("ids");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `handle` property ([`Self::handle`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HANDLE: crate::Field<Self> = crate::Field::new("handle");
 }
 #[cfg(
     any(feature = "conversations", feature = "external-contacts", feature = "recording")
@@ -9400,6 +14291,12 @@ impl crate::Model for InstagramId {
             missing.push("ids");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -9423,6 +14320,10 @@ impl crate::__private::DecodeFields for InstagramId {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ids", "displayName", "handle"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(feature = "conversations", feature = "external-contacts", feature = "recording")
@@ -9435,9 +14336,19 @@ impl serde::Serialize for InstagramId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "ids", &self.ids)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(&mut map, "handle", &self.handle)?;
+        crate::__private::model_field(&mut map, "ids", &self.ids, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "handle",
+            &self.handle,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9458,6 +14369,20 @@ pub struct InstagramIdentityResolutionConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl InstagramIdentityResolutionConfig {
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `resolveIdentities` property ([`Self::resolve_identities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOLVE_IDENTITIES: crate::Field<Self> = crate::Field::new(
+        "resolveIdentities",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for InstagramIdentityResolutionConfig {
@@ -9477,6 +14402,12 @@ impl crate::Model for InstagramIdentityResolutionConfig {
             missing.push("resolveIdentities");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -9502,6 +14433,14 @@ impl crate::__private::DecodeFields for InstagramIdentityResolutionConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(InstagramIdentityResolutionConfig);
@@ -9510,13 +14449,24 @@ impl serde::Serialize for InstagramIdentityResolutionConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "resolveIdentities",
             &self.resolve_identities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9577,6 +14527,60 @@ pub struct InstagramIntegration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl InstagramIntegration {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `supportedContent` property ([`Self::supported_content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORTED_CONTENT: crate::Field<Self> = crate::Field::new(
+        "supportedContent",
+    );
+    /// The `messagingSetting` property ([`Self::messaging_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_SETTING: crate::Field<Self> = crate::Field::new(
+        "messagingSetting",
+    );
+    /// The `appId` property ([`Self::app_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APP_ID: crate::Field<Self> = crate::Field::new("appId");
+    /// The `pageId` property ([`Self::page_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_ID: crate::Field<Self> = crate::Field::new("pageId");
+    /// The `instagramId` property ([`Self::instagram_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INSTAGRAM_ID: crate::Field<Self> = crate::Field::new("instagramId");
+    /// The `instagramUsername` property ([`Self::instagram_username`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INSTAGRAM_USERNAME: crate::Field<Self> = crate::Field::new(
+        "instagramUsername",
+    );
+    /// The `instagramName` property ([`Self::instagram_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INSTAGRAM_NAME: crate::Field<Self> = crate::Field::new("instagramName");
+    /// The `instagramProfileImageUrl` property ([`Self::instagram_profile_image_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INSTAGRAM_PROFILE_IMAGE_URL: crate::Field<Self> = crate::Field::new(
+        "instagramProfileImageUrl",
+    );
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `recipient` property ([`Self::recipient`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT: crate::Field<Self> = crate::Field::new("recipient");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `createStatus` property ([`Self::create_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATE_STATUS: crate::Field<Self> = crate::Field::new("createStatus");
+    /// The `createError` property ([`Self::create_error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATE_ERROR: crate::Field<Self> = crate::Field::new("createError");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for InstagramIntegration {
@@ -9603,6 +14607,12 @@ impl crate::Model for InstagramIntegration {
             missing.push("version");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -9645,6 +14655,31 @@ impl crate::__private::DecodeFields for InstagramIntegration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "appId",
+        "pageId",
+        "instagramId",
+        "instagramUsername",
+        "instagramName",
+        "instagramProfileImageUrl",
+        "status",
+        "recipient",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "version",
+        "createStatus",
+        "createError",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(InstagramIntegration);
@@ -9653,34 +14688,121 @@ impl serde::Serialize for InstagramIntegration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "supportedContent", &self.supported_content)?;
-        crate::__private::field(&mut map, "messagingSetting", &self.messaging_setting)?;
-        crate::__private::field(&mut map, "appId", &self.app_id)?;
-        crate::__private::field(&mut map, "pageId", &self.page_id)?;
-        crate::__private::field(&mut map, "instagramId", &self.instagram_id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "supportedContent",
+            &self.supported_content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messagingSetting",
+            &self.messaging_setting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "appId",
+            &self.app_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageId",
+            &self.page_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "instagramId",
+            &self.instagram_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "instagramUsername",
             &self.instagram_username,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "instagramName", &self.instagram_name)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "instagramName",
+            &self.instagram_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "instagramProfileImageUrl",
             &self.instagram_profile_image_url,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "recipient", &self.recipient)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "createStatus", &self.create_status)?;
-        crate::__private::field(&mut map, "createError", &self.create_error)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recipient",
+            &self.recipient,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createStatus",
+            &self.create_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createError",
+            &self.create_error,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9754,6 +14876,32 @@ pub struct InstagramIntegrationEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl InstagramIntegrationEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for InstagramIntegrationEntityListing {
@@ -9767,6 +14915,12 @@ impl crate::Model for InstagramIntegrationEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -9801,6 +14955,21 @@ impl crate::__private::DecodeFields for InstagramIntegrationEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(InstagramIntegrationEntityListing);
@@ -9809,16 +14978,66 @@ impl serde::Serialize for InstagramIntegrationEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9853,6 +15072,40 @@ pub struct InstagramIntegrationRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl InstagramIntegrationRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `supportedContent` property ([`Self::supported_content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORTED_CONTENT: crate::Field<Self> = crate::Field::new(
+        "supportedContent",
+    );
+    /// The `messagingSetting` property ([`Self::messaging_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_SETTING: crate::Field<Self> = crate::Field::new(
+        "messagingSetting",
+    );
+    /// The `pageAccessToken` property ([`Self::page_access_token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_ACCESS_TOKEN: crate::Field<Self> = crate::Field::new(
+        "pageAccessToken",
+    );
+    /// The `userAccessToken` property ([`Self::user_access_token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ACCESS_TOKEN: crate::Field<Self> = crate::Field::new(
+        "userAccessToken",
+    );
+    /// The `pageId` property ([`Self::page_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_ID: crate::Field<Self> = crate::Field::new("pageId");
+    /// The `appId` property ([`Self::app_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APP_ID: crate::Field<Self> = crate::Field::new("appId");
+    /// The `appSecret` property ([`Self::app_secret`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APP_SECRET: crate::Field<Self> = crate::Field::new("appSecret");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for InstagramIntegrationRequest {
@@ -9870,6 +15123,12 @@ impl crate::Model for InstagramIntegrationRequest {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -9898,6 +15157,21 @@ impl crate::__private::DecodeFields for InstagramIntegrationRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "pageAccessToken",
+        "userAccessToken",
+        "pageId",
+        "appId",
+        "appSecret",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(InstagramIntegrationRequest);
@@ -9906,16 +15180,61 @@ impl serde::Serialize for InstagramIntegrationRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "supportedContent", &self.supported_content)?;
-        crate::__private::field(&mut map, "messagingSetting", &self.messaging_setting)?;
-        crate::__private::field(&mut map, "pageAccessToken", &self.page_access_token)?;
-        crate::__private::field(&mut map, "userAccessToken", &self.user_access_token)?;
-        crate::__private::field(&mut map, "pageId", &self.page_id)?;
-        crate::__private::field(&mut map, "appId", &self.app_id)?;
-        crate::__private::field(&mut map, "appSecret", &self.app_secret)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "supportedContent",
+            &self.supported_content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messagingSetting",
+            &self.messaging_setting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageAccessToken",
+            &self.page_access_token,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userAccessToken",
+            &self.user_access_token,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageId",
+            &self.page_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "appId",
+            &self.app_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "appSecret",
+            &self.app_secret,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9942,6 +15261,34 @@ pub struct InstagramIntegrationUpdateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl InstagramIntegrationUpdateRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `supportedContent` property ([`Self::supported_content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORTED_CONTENT: crate::Field<Self> = crate::Field::new(
+        "supportedContent",
+    );
+    /// The `messagingSetting` property ([`Self::messaging_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_SETTING: crate::Field<Self> = crate::Field::new(
+        "messagingSetting",
+    );
+    /// The `pageAccessToken` property ([`Self::page_access_token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_ACCESS_TOKEN: crate::Field<Self> = crate::Field::new(
+        "pageAccessToken",
+    );
+    /// The `userAccessToken` property ([`Self::user_access_token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ACCESS_TOKEN: crate::Field<Self> = crate::Field::new(
+        "userAccessToken",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for InstagramIntegrationUpdateRequest {
@@ -9955,6 +15302,12 @@ impl crate::Model for InstagramIntegrationUpdateRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -9980,6 +15333,18 @@ impl crate::__private::DecodeFields for InstagramIntegrationUpdateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "pageAccessToken",
+        "userAccessToken",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(InstagramIntegrationUpdateRequest);
@@ -9988,13 +15353,43 @@ impl serde::Serialize for InstagramIntegrationUpdateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "supportedContent", &self.supported_content)?;
-        crate::__private::field(&mut map, "messagingSetting", &self.messaging_setting)?;
-        crate::__private::field(&mut map, "pageAccessToken", &self.page_access_token)?;
-        crate::__private::field(&mut map, "userAccessToken", &self.user_access_token)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "supportedContent",
+            &self.supported_content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messagingSetting",
+            &self.messaging_setting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageAccessToken",
+            &self.page_access_token,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userAccessToken",
+            &self.user_access_token,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10007,6 +15402,9 @@ pub struct InstagramNonOwnedAccount {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for InstagramNonOwnedAccount {
@@ -10020,6 +15418,12 @@ impl crate::Model for InstagramNonOwnedAccount {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -10035,6 +15439,10 @@ impl crate::__private::DecodeFields for InstagramNonOwnedAccount {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -10062,6 +15470,16 @@ pub struct InstagramScopedId {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(feature = "conversations", feature = "external-contacts", feature = "recording")
+)]
+impl InstagramScopedId {
+    /// The `scopedId` property ([`Self::scoped_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCOPED_ID: crate::Field<Self> = crate::Field::new("scopedId");
 }
 #[cfg(
     any(feature = "conversations", feature = "external-contacts", feature = "recording")
@@ -10081,6 +15499,12 @@ impl crate::Model for InstagramScopedId {
             missing.push("scopedId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -10102,6 +15526,10 @@ impl crate::__private::DecodeFields for InstagramScopedId {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["scopedId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(feature = "conversations", feature = "external-contacts", feature = "recording")
@@ -10114,7 +15542,12 @@ impl serde::Serialize for InstagramScopedId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "scopedId", &self.scoped_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "scopedId",
+            &self.scoped_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10129,6 +15562,14 @@ pub struct Intake {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "case-management")]
+impl Intake {
+    /// The `data` property ([`Self::data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA: crate::Field<Self> = crate::Field::new("data");
 }
 #[cfg(feature = "case-management")]
 impl crate::Model for Intake {
@@ -10142,6 +15583,12 @@ impl crate::Model for Intake {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "case-management")]
@@ -10161,6 +15608,10 @@ impl crate::__private::DecodeFields for Intake {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["data"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "case-management")]
 crate::__impl_model_deserialize!(Intake);
@@ -10169,7 +15620,12 @@ impl serde::Serialize for Intake {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "data", &self.data)?;
+        crate::__private::model_field(
+            &mut map,
+            "data",
+            &self.data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10194,6 +15650,18 @@ pub struct IntakeSetting {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "case-management")]
+impl IntakeSetting {
+    /// The `property` property ([`Self::property`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTY: crate::Field<Self> = crate::Field::new("property");
+    /// The `required` property ([`Self::required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUIRED: crate::Field<Self> = crate::Field::new("required");
+    /// The `displayOrder` property ([`Self::display_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_ORDER: crate::Field<Self> = crate::Field::new("displayOrder");
 }
 #[cfg(feature = "case-management")]
 impl crate::Model for IntakeSetting {
@@ -10220,6 +15688,12 @@ impl crate::Model for IntakeSetting {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "case-management")]
 impl crate::__private::DecodeFields for IntakeSetting {
@@ -10244,6 +15718,14 @@ impl crate::__private::DecodeFields for IntakeSetting {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "property",
+        "required",
+        "displayOrder",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "case-management")]
 crate::__impl_model_deserialize!(IntakeSetting);
@@ -10252,9 +15734,24 @@ impl serde::Serialize for IntakeSetting {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "property", &self.property)?;
-        crate::__private::field(&mut map, "required", &self.required)?;
-        crate::__private::field(&mut map, "displayOrder", &self.display_order)?;
+        crate::__private::model_field(
+            &mut map,
+            "property",
+            &self.property,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "required",
+            &self.required,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayOrder",
+            &self.display_order,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10269,6 +15766,14 @@ pub struct IntakeSettingsListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "case-management")]
+impl IntakeSettingsListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "case-management")]
 impl crate::Model for IntakeSettingsListing {
@@ -10282,6 +15787,12 @@ impl crate::Model for IntakeSettingsListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "case-management")]
@@ -10301,6 +15812,10 @@ impl crate::__private::DecodeFields for IntakeSettingsListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "case-management")]
 crate::__impl_model_deserialize!(IntakeSettingsListing);
@@ -10309,7 +15824,12 @@ impl serde::Serialize for IntakeSettingsListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10324,6 +15844,14 @@ pub struct IntakeSettingsUpdate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "case-management")]
+impl IntakeSettingsUpdate {
+    /// The `intakeSettings` property ([`Self::intake_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTAKE_SETTINGS: crate::Field<Self> = crate::Field::new("intakeSettings");
 }
 #[cfg(feature = "case-management")]
 impl crate::Model for IntakeSettingsUpdate {
@@ -10337,6 +15865,12 @@ impl crate::Model for IntakeSettingsUpdate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "case-management")]
@@ -10356,6 +15890,10 @@ impl crate::__private::DecodeFields for IntakeSettingsUpdate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["intakeSettings"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "case-management")]
 crate::__impl_model_deserialize!(IntakeSettingsUpdate);
@@ -10364,7 +15902,12 @@ impl serde::Serialize for IntakeSettingsUpdate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "intakeSettings", &self.intake_settings)?;
+        crate::__private::model_field(
+            &mut map,
+            "intakeSettings",
+            &self.intake_settings,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10397,6 +15940,32 @@ pub struct Integration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl Integration {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `integrationType` property ([`Self::integration_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_TYPE: crate::Field<Self> = crate::Field::new(
+        "integrationType",
+    );
+    /// The `notes` property ([`Self::notes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTES: crate::Field<Self> = crate::Field::new("notes");
+    /// The `intendedState` property ([`Self::intended_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENDED_STATE: crate::Field<Self> = crate::Field::new("intendedState");
+    /// The `config` property ([`Self::config`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIG: crate::Field<Self> = crate::Field::new("config");
+    /// The `reportedState` property ([`Self::reported_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPORTED_STATE: crate::Field<Self> = crate::Field::new("reportedState");
+    /// The `attributes` property ([`Self::attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTES: crate::Field<Self> = crate::Field::new("attributes");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for Integration {
@@ -10416,6 +15985,12 @@ impl crate::Model for Integration {
             missing.push("intendedState");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -10443,6 +16018,20 @@ impl crate::__private::DecodeFields for Integration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "integrationType",
+        "notes",
+        "intendedState",
+        "config",
+        "reportedState",
+        "attributes",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(Integration);
@@ -10451,15 +16040,55 @@ impl serde::Serialize for Integration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "integrationType", &self.integration_type)?;
-        crate::__private::field(&mut map, "notes", &self.notes)?;
-        crate::__private::field(&mut map, "intendedState", &self.intended_state)?;
-        crate::__private::field(&mut map, "config", &self.config)?;
-        crate::__private::field(&mut map, "reportedState", &self.reported_state)?;
-        crate::__private::field(&mut map, "attributes", &self.attributes)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "integrationType",
+            &self.integration_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "notes",
+            &self.notes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intendedState",
+            &self.intended_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "config",
+            &self.config,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reportedState",
+            &self.reported_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attributes",
+            &self.attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10526,6 +16155,16 @@ pub struct IntegrationAction {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl IntegrationAction {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "full")]
 impl crate::Model for IntegrationAction {
@@ -10539,6 +16178,12 @@ impl crate::Model for IntegrationAction {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -10559,6 +16204,10 @@ impl crate::__private::DecodeFields for IntegrationAction {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(IntegrationAction);
@@ -10567,8 +16216,13 @@ impl serde::Serialize for IntegrationAction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10585,6 +16239,20 @@ pub struct IntegrationActionFields {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl IntegrationActionFields {
+    /// The `integrationAction` property ([`Self::integration_action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ACTION: crate::Field<Self> = crate::Field::new(
+        "integrationAction",
+    );
+    /// The `requestMappings` property ([`Self::request_mappings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUEST_MAPPINGS: crate::Field<Self> = crate::Field::new(
+        "requestMappings",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for IntegrationActionFields {
@@ -10598,6 +16266,12 @@ impl crate::Model for IntegrationActionFields {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -10618,6 +16292,13 @@ impl crate::__private::DecodeFields for IntegrationActionFields {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "integrationAction",
+        "requestMappings",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(IntegrationActionFields);
@@ -10626,12 +16307,18 @@ impl serde::Serialize for IntegrationActionFields {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "integrationAction",
             &self.integration_action,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "requestMappings", &self.request_mappings)?;
+        crate::__private::model_field(
+            &mut map,
+            "requestMappings",
+            &self.request_mappings,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10672,6 +16359,28 @@ pub struct IntegrationConfiguration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl IntegrationConfiguration {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `properties` property ([`Self::properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTIES: crate::Field<Self> = crate::Field::new("properties");
+    /// The `advanced` property ([`Self::advanced`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADVANCED: crate::Field<Self> = crate::Field::new("advanced");
+    /// The `notes` property ([`Self::notes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTES: crate::Field<Self> = crate::Field::new("notes");
+    /// The `credentials` property ([`Self::credentials`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREDENTIALS: crate::Field<Self> = crate::Field::new("credentials");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for IntegrationConfiguration {
@@ -10713,6 +16422,12 @@ impl crate::Model for IntegrationConfiguration {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for IntegrationConfiguration {
@@ -10740,6 +16455,19 @@ impl crate::__private::DecodeFields for IntegrationConfiguration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "version",
+        "properties",
+        "advanced",
+        "notes",
+        "credentials",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(IntegrationConfiguration);
@@ -10748,14 +16476,49 @@ impl serde::Serialize for IntegrationConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "properties", &self.properties)?;
-        crate::__private::field(&mut map, "advanced", &self.advanced)?;
-        crate::__private::field(&mut map, "notes", &self.notes)?;
-        crate::__private::field(&mut map, "credentials", &self.credentials)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "properties",
+            &self.properties,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "advanced",
+            &self.advanced,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "notes",
+            &self.notes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "credentials",
+            &self.credentials,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10770,6 +16533,14 @@ pub struct IntegrationConfigurationInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl IntegrationConfigurationInfo {
+    /// The `current` property ([`Self::current`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENT: crate::Field<Self> = crate::Field::new("current");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for IntegrationConfigurationInfo {
@@ -10783,6 +16554,12 @@ impl crate::Model for IntegrationConfigurationInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -10802,6 +16579,10 @@ impl crate::__private::DecodeFields for IntegrationConfigurationInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["current"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(IntegrationConfigurationInfo);
@@ -10810,7 +16591,12 @@ impl serde::Serialize for IntegrationConfigurationInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "current", &self.current)?;
+        crate::__private::model_field(
+            &mut map,
+            "current",
+            &self.current,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10843,6 +16629,32 @@ pub struct IntegrationEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl IntegrationEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for IntegrationEntityListing {
@@ -10856,6 +16668,12 @@ impl crate::Model for IntegrationEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -10890,6 +16708,21 @@ impl crate::__private::DecodeFields for IntegrationEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(IntegrationEntityListing);
@@ -10898,16 +16731,66 @@ impl serde::Serialize for IntegrationEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10926,6 +16809,18 @@ pub struct IntegrationExport {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl IntegrationExport {
+    /// The `integration` property ([`Self::integration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION: crate::Field<Self> = crate::Field::new("integration");
+    /// The `shouldExportScreenRecordings` property ([`Self::should_export_screen_recordings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHOULD_EXPORT_SCREEN_RECORDINGS: crate::Field<Self> = crate::Field::new(
+        "shouldExportScreenRecordings",
+    );
 }
 #[cfg(feature = "recording")]
 impl crate::Model for IntegrationExport {
@@ -10944,6 +16839,12 @@ impl crate::Model for IntegrationExport {
             missing.push("integration");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -10968,6 +16869,13 @@ impl crate::__private::DecodeFields for IntegrationExport {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "integration",
+        "shouldExportScreenRecordings",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(IntegrationExport);
@@ -10976,11 +16884,17 @@ impl serde::Serialize for IntegrationExport {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "integration", &self.integration)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "integration",
+            &self.integration,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "shouldExportScreenRecordings",
             &self.should_export_screen_recordings,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11002,6 +16916,20 @@ pub struct IntegrationStatusInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl IntegrationStatusInfo {
+    /// The `code` property ([`Self::code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CODE: crate::Field<Self> = crate::Field::new("code");
+    /// The `effective` property ([`Self::effective`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EFFECTIVE: crate::Field<Self> = crate::Field::new("effective");
+    /// The `detail` property ([`Self::detail`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DETAIL: crate::Field<Self> = crate::Field::new("detail");
+    /// The `lastUpdated` property ([`Self::last_updated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_UPDATED: crate::Field<Self> = crate::Field::new("lastUpdated");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for IntegrationStatusInfo {
@@ -11015,6 +16943,12 @@ impl crate::Model for IntegrationStatusInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -11037,6 +16971,15 @@ impl crate::__private::DecodeFields for IntegrationStatusInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "code",
+        "effective",
+        "detail",
+        "lastUpdated",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(IntegrationStatusInfo);
@@ -11045,10 +16988,30 @@ impl serde::Serialize for IntegrationStatusInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "code", &self.code)?;
-        crate::__private::field(&mut map, "effective", &self.effective)?;
-        crate::__private::field(&mut map, "detail", &self.detail)?;
-        crate::__private::field(&mut map, "lastUpdated", &self.last_updated)?;
+        crate::__private::model_field(
+            &mut map,
+            "code",
+            &self.code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "effective",
+            &self.effective,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "detail",
+            &self.detail,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUpdated",
+            &self.last_updated,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11166,6 +17129,78 @@ pub struct IntegrationType {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl IntegrationType {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `provider` property ([`Self::provider`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER: crate::Field<Self> = crate::Field::new("provider");
+    /// The `category` property ([`Self::category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY: crate::Field<Self> = crate::Field::new("category");
+    /// The `images` property ([`Self::images`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGES: crate::Field<Self> = crate::Field::new("images");
+    /// The `configPropertiesSchemaUri` property ([`Self::config_properties_schema_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIG_PROPERTIES_SCHEMA_URI: crate::Field<Self> = crate::Field::new(
+        "configPropertiesSchemaUri",
+    );
+    /// The `configAdvancedSchemaUri` property ([`Self::config_advanced_schema_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIG_ADVANCED_SCHEMA_URI: crate::Field<Self> = crate::Field::new(
+        "configAdvancedSchemaUri",
+    );
+    /// The `helpUri` property ([`Self::help_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HELP_URI: crate::Field<Self> = crate::Field::new("helpUri");
+    /// The `termsOfServiceUri` property ([`Self::terms_of_service_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TERMS_OF_SERVICE_URI: crate::Field<Self> = crate::Field::new(
+        "termsOfServiceUri",
+    );
+    /// The `vendorName` property ([`Self::vendor_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VENDOR_NAME: crate::Field<Self> = crate::Field::new("vendorName");
+    /// The `vendorWebsiteUri` property ([`Self::vendor_website_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VENDOR_WEBSITE_URI: crate::Field<Self> = crate::Field::new(
+        "vendorWebsiteUri",
+    );
+    /// The `marketplaceUri` property ([`Self::marketplace_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MARKETPLACE_URI: crate::Field<Self> = crate::Field::new("marketplaceUri");
+    /// The `faqUri` property ([`Self::faq_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAQ_URI: crate::Field<Self> = crate::Field::new("faqUri");
+    /// The `privacyPolicyUri` property ([`Self::privacy_policy_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIVACY_POLICY_URI: crate::Field<Self> = crate::Field::new(
+        "privacyPolicyUri",
+    );
+    /// The `supportContactUri` property ([`Self::support_contact_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORT_CONTACT_URI: crate::Field<Self> = crate::Field::new(
+        "supportContactUri",
+    );
+    /// The `salesContactUri` property ([`Self::sales_contact_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SALES_CONTACT_URI: crate::Field<Self> = crate::Field::new(
+        "salesContactUri",
+    );
+    /// The `helpLinks` property ([`Self::help_links`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HELP_LINKS: crate::Field<Self> = crate::Field::new("helpLinks");
+    /// The `credentials` property ([`Self::credentials`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREDENTIALS: crate::Field<Self> = crate::Field::new("credentials");
+    /// The `nonInstallable` property ([`Self::non_installable`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NON_INSTALLABLE: crate::Field<Self> = crate::Field::new("nonInstallable");
+    /// The `maxInstances` property ([`Self::max_instances`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_INSTANCES: crate::Field<Self> = crate::Field::new("maxInstances");
+    /// The `userPermissions` property ([`Self::user_permissions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_PERMISSIONS: crate::Field<Self> = crate::Field::new(
+        "userPermissions",
+    );
+    /// The `vendorOAuthClientIds` property ([`Self::vendor_o_auth_client_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VENDOR_O_AUTH_CLIENT_IDS: crate::Field<Self> = crate::Field::new(
+        "vendorOAuthClientIds",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for IntegrationType {
@@ -11183,6 +17218,12 @@ impl crate::Model for IntegrationType {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -11235,6 +17276,35 @@ impl crate::__private::DecodeFields for IntegrationType {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "provider",
+        "category",
+        "images",
+        "configPropertiesSchemaUri",
+        "configAdvancedSchemaUri",
+        "helpUri",
+        "termsOfServiceUri",
+        "vendorName",
+        "vendorWebsiteUri",
+        "marketplaceUri",
+        "faqUri",
+        "privacyPolicyUri",
+        "supportContactUri",
+        "salesContactUri",
+        "helpLinks",
+        "credentials",
+        "nonInstallable",
+        "maxInstances",
+        "userPermissions",
+        "vendorOAuthClientIds",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(IntegrationType);
@@ -11243,50 +17313,145 @@ impl serde::Serialize for IntegrationType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "provider", &self.provider)?;
-        crate::__private::field(&mut map, "category", &self.category)?;
-        crate::__private::field(&mut map, "images", &self.images)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "provider",
+            &self.provider,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "category",
+            &self.category,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "images",
+            &self.images,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "configPropertiesSchemaUri",
             &self.config_properties_schema_uri,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "configAdvancedSchemaUri",
             &self.config_advanced_schema_uri,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "helpUri", &self.help_uri)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "helpUri",
+            &self.help_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "termsOfServiceUri",
             &self.terms_of_service_uri,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "vendorName", &self.vendor_name)?;
-        crate::__private::field(&mut map, "vendorWebsiteUri", &self.vendor_website_uri)?;
-        crate::__private::field(&mut map, "marketplaceUri", &self.marketplace_uri)?;
-        crate::__private::field(&mut map, "faqUri", &self.faq_uri)?;
-        crate::__private::field(&mut map, "privacyPolicyUri", &self.privacy_policy_uri)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "vendorName",
+            &self.vendor_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "vendorWebsiteUri",
+            &self.vendor_website_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "marketplaceUri",
+            &self.marketplace_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "faqUri",
+            &self.faq_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "privacyPolicyUri",
+            &self.privacy_policy_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "supportContactUri",
             &self.support_contact_uri,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "salesContactUri", &self.sales_contact_uri)?;
-        crate::__private::field(&mut map, "helpLinks", &self.help_links)?;
-        crate::__private::field(&mut map, "credentials", &self.credentials)?;
-        crate::__private::field(&mut map, "nonInstallable", &self.non_installable)?;
-        crate::__private::field(&mut map, "maxInstances", &self.max_instances)?;
-        crate::__private::field(&mut map, "userPermissions", &self.user_permissions)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "salesContactUri",
+            &self.sales_contact_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "helpLinks",
+            &self.help_links,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "credentials",
+            &self.credentials,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nonInstallable",
+            &self.non_installable,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maxInstances",
+            &self.max_instances,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userPermissions",
+            &self.user_permissions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "vendorOAuthClientIds",
             &self.vendor_o_auth_client_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11319,6 +17484,32 @@ pub struct IntegrationTypeEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl IntegrationTypeEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for IntegrationTypeEntityListing {
@@ -11332,6 +17523,12 @@ impl crate::Model for IntegrationTypeEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -11366,6 +17563,21 @@ impl crate::__private::DecodeFields for IntegrationTypeEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(IntegrationTypeEntityListing);
@@ -11374,16 +17586,66 @@ impl serde::Serialize for IntegrationTypeEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11400,6 +17662,16 @@ pub struct Intent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "architect", feature = "routing", feature = "web-deployments"))]
+impl Intent {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
 }
 #[cfg(any(feature = "architect", feature = "routing", feature = "web-deployments"))]
 impl crate::Model for Intent {
@@ -11413,6 +17685,12 @@ impl crate::Model for Intent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "architect", feature = "routing", feature = "web-deployments"))]
@@ -11433,6 +17711,10 @@ impl crate::__private::DecodeFields for Intent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "description"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "architect", feature = "routing", feature = "web-deployments"))]
 crate::__impl_model_deserialize!(Intent);
@@ -11441,8 +17723,18 @@ impl serde::Serialize for Intent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11461,6 +17753,18 @@ pub struct IntentClassifierInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl IntentClassifierInfo {
+    /// The `classifierId` property ([`Self::classifier_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLASSIFIER_ID: crate::Field<Self> = crate::Field::new("classifierId");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
 }
 #[cfg(feature = "full")]
 impl crate::Model for IntentClassifierInfo {
@@ -11474,6 +17778,12 @@ impl crate::Model for IntentClassifierInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -11495,6 +17805,10 @@ impl crate::__private::DecodeFields for IntentClassifierInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["classifierId", "version", "state"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(IntentClassifierInfo);
@@ -11503,9 +17817,24 @@ impl serde::Serialize for IntentClassifierInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "classifierId", &self.classifier_id)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
+        crate::__private::model_field(
+            &mut map,
+            "classifierId",
+            &self.classifier_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11590,6 +17919,39 @@ pub struct IntentDefinition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "language-understanding",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl IntentDefinition {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `entityTypeBindings` property ([`Self::entity_type_bindings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_TYPE_BINDINGS: crate::Field<Self> = crate::Field::new(
+        "entityTypeBindings",
+    );
+    /// The `entityNameReferences` property ([`Self::entity_name_references`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_NAME_REFERENCES: crate::Field<Self> = crate::Field::new(
+        "entityNameReferences",
+    );
+    /// The `utterances` property ([`Self::utterances`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UTTERANCES: crate::Field<Self> = crate::Field::new("utterances");
+    /// The `additionalLanguages` property ([`Self::additional_languages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDITIONAL_LANGUAGES: crate::Field<Self> = crate::Field::new(
+        "additionalLanguages",
+    );
 }
 #[cfg(
     any(
@@ -11617,6 +17979,12 @@ impl crate::Model for IntentDefinition {
             missing.push("utterances");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -11649,6 +18017,18 @@ impl crate::__private::DecodeFields for IntentDefinition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "entityTypeBindings",
+        "entityNameReferences",
+        "utterances",
+        "additionalLanguages",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -11671,24 +18051,42 @@ impl serde::Serialize for IntentDefinition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "entityTypeBindings",
             &self.entity_type_bindings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "entityNameReferences",
             &self.entity_name_references,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "utterances", &self.utterances)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "utterances",
+            &self.utterances,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "additionalLanguages",
             &self.additional_languages,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11710,6 +18108,20 @@ pub struct IntentFeedback {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl IntentFeedback {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `probability` property ([`Self::probability`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROBABILITY: crate::Field<Self> = crate::Field::new("probability");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `assessment` property ([`Self::assessment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT: crate::Field<Self> = crate::Field::new("assessment");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for IntentFeedback {
@@ -11723,6 +18135,12 @@ impl crate::Model for IntentFeedback {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -11747,6 +18165,15 @@ impl crate::__private::DecodeFields for IntentFeedback {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "probability",
+        "entities",
+        "assessment",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(IntentFeedback);
@@ -11755,10 +18182,30 @@ impl serde::Serialize for IntentFeedback {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "probability", &self.probability)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "assessment", &self.assessment)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "probability",
+            &self.probability,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assessment",
+            &self.assessment,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11834,6 +18281,23 @@ pub struct IntentReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "language-understanding",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl IntentReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
 }
 #[cfg(
     any(
@@ -11858,6 +18322,12 @@ impl crate::Model for IntentReference {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -11885,6 +18355,10 @@ impl crate::__private::DecodeFields for IntentReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -11907,8 +18381,13 @@ impl serde::Serialize for IntentReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11935,6 +18414,22 @@ pub struct IntentsCategory {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "intents")]
+impl IntentsCategory {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "intents")]
 impl crate::Model for IntentsCategory {
@@ -11956,6 +18451,12 @@ impl crate::Model for IntentsCategory {
             missing.push("description");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "intents")]
@@ -11979,6 +18480,16 @@ impl crate::__private::DecodeFields for IntentsCategory {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "dateCreated",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "intents")]
 crate::__impl_model_deserialize!(IntentsCategory);
@@ -11987,11 +18498,31 @@ impl serde::Serialize for IntentsCategory {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12024,6 +18555,32 @@ pub struct IntentsCategoryListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "intents")]
+impl IntentsCategoryListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "intents")]
 impl crate::Model for IntentsCategoryListing {
@@ -12037,6 +18594,12 @@ impl crate::Model for IntentsCategoryListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "intents")]
@@ -12071,6 +18634,21 @@ impl crate::__private::DecodeFields for IntentsCategoryListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "intents")]
 crate::__impl_model_deserialize!(IntentsCategoryListing);
@@ -12079,16 +18657,66 @@ impl serde::Serialize for IntentsCategoryListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12109,6 +18737,20 @@ pub struct IntentsCategoryPatch {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "intents")]
+impl IntentsCategoryPatch {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "intents")]
 impl crate::Model for IntentsCategoryPatch {
@@ -12122,6 +18764,12 @@ impl crate::Model for IntentsCategoryPatch {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "intents")]
@@ -12144,6 +18792,15 @@ impl crate::__private::DecodeFields for IntentsCategoryPatch {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "intents")]
 crate::__impl_model_deserialize!(IntentsCategoryPatch);
@@ -12152,10 +18809,25 @@ impl serde::Serialize for IntentsCategoryPatch {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12172,6 +18844,16 @@ pub struct InteractiveApplication {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl InteractiveApplication {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for InteractiveApplication {
@@ -12185,6 +18867,12 @@ impl crate::Model for InteractiveApplication {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -12205,6 +18893,10 @@ impl crate::__private::DecodeFields for InteractiveApplication {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "url"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(InteractiveApplication);
@@ -12213,8 +18905,13 @@ impl serde::Serialize for InteractiveApplication {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12265,6 +18962,54 @@ pub struct InternalMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl InternalMessage {
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `initialState` property ([`Self::initial_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIAL_STATE: crate::Field<Self> = crate::Field::new("initialState");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `segments` property ([`Self::segments`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEGMENTS: crate::Field<Self> = crate::Field::new("segments");
+    /// The `disconnectType` property ([`Self::disconnect_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISCONNECT_TYPE: crate::Field<Self> = crate::Field::new("disconnectType");
+    /// The `startAlertingTime` property ([`Self::start_alerting_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_ALERTING_TIME: crate::Field<Self> = crate::Field::new(
+        "startAlertingTime",
+    );
+    /// The `connectedTime` property ([`Self::connected_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONNECTED_TIME: crate::Field<Self> = crate::Field::new("connectedTime");
+    /// The `disconnectedTime` property ([`Self::disconnected_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISCONNECTED_TIME: crate::Field<Self> = crate::Field::new(
+        "disconnectedTime",
+    );
+    /// The `provider` property ([`Self::provider`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER: crate::Field<Self> = crate::Field::new("provider");
+    /// The `peerId` property ([`Self::peer_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PEER_ID: crate::Field<Self> = crate::Field::new("peerId");
+    /// The `targetUserId` property ([`Self::target_user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_USER_ID: crate::Field<Self> = crate::Field::new("targetUserId");
+    /// The `sourceUserId` property ([`Self::source_user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_USER_ID: crate::Field<Self> = crate::Field::new("sourceUserId");
+    /// The `toAddress` property ([`Self::to_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO_ADDRESS: crate::Field<Self> = crate::Field::new("toAddress");
+    /// The `fromAddress` property ([`Self::from_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_ADDRESS: crate::Field<Self> = crate::Field::new("fromAddress");
+    /// The `messages` property ([`Self::messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGES: crate::Field<Self> = crate::Field::new("messages");
 }
 #[cfg(
     any(
@@ -12286,6 +19031,12 @@ impl crate::Model for InternalMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -12327,6 +19078,26 @@ impl crate::__private::DecodeFields for InternalMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "initialState",
+        "id",
+        "segments",
+        "disconnectType",
+        "startAlertingTime",
+        "connectedTime",
+        "disconnectedTime",
+        "provider",
+        "peerId",
+        "targetUserId",
+        "sourceUserId",
+        "toAddress",
+        "fromAddress",
+        "messages",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -12351,25 +19122,91 @@ impl serde::Serialize for InternalMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "initialState", &self.initial_state)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "segments", &self.segments)?;
-        crate::__private::field(&mut map, "disconnectType", &self.disconnect_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "initialState",
+            &self.initial_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "segments",
+            &self.segments,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disconnectType",
+            &self.disconnect_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "startAlertingTime",
             &self.start_alerting_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "connectedTime", &self.connected_time)?;
-        crate::__private::field(&mut map, "disconnectedTime", &self.disconnected_time)?;
-        crate::__private::field(&mut map, "provider", &self.provider)?;
-        crate::__private::field(&mut map, "peerId", &self.peer_id)?;
-        crate::__private::field(&mut map, "targetUserId", &self.target_user_id)?;
-        crate::__private::field(&mut map, "sourceUserId", &self.source_user_id)?;
-        crate::__private::field(&mut map, "toAddress", &self.to_address)?;
-        crate::__private::field(&mut map, "fromAddress", &self.from_address)?;
-        crate::__private::field(&mut map, "messages", &self.messages)?;
+        crate::__private::model_field(
+            &mut map,
+            "connectedTime",
+            &self.connected_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disconnectedTime",
+            &self.disconnected_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "provider",
+            &self.provider,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "peerId",
+            &self.peer_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "targetUserId",
+            &self.target_user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceUserId",
+            &self.source_user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "toAddress",
+            &self.to_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromAddress",
+            &self.from_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messages",
+            &self.messages,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12612,6 +19449,36 @@ pub struct InternalMessageConversation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl InternalMessageConversation {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `participants` property ([`Self::participants`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANTS: crate::Field<Self> = crate::Field::new("participants");
+    /// The `otherMediaUris` property ([`Self::other_media_uris`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OTHER_MEDIA_URIS: crate::Field<Self> = crate::Field::new("otherMediaUris");
+    /// The `recentTransfers` property ([`Self::recent_transfers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECENT_TRANSFERS: crate::Field<Self> = crate::Field::new(
+        "recentTransfers",
+    );
+    /// The `utilizationLabelId` property ([`Self::utilization_label_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UTILIZATION_LABEL_ID: crate::Field<Self> = crate::Field::new(
+        "utilizationLabelId",
+    );
+    /// The `inactivityTimeout` property ([`Self::inactivity_timeout`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INACTIVITY_TIMEOUT: crate::Field<Self> = crate::Field::new(
+        "inactivityTimeout",
+    );
+    /// The `divisions` property ([`Self::divisions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISIONS: crate::Field<Self> = crate::Field::new("divisions");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for InternalMessageConversation {
@@ -12625,6 +19492,12 @@ impl crate::Model for InternalMessageConversation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -12652,6 +19525,20 @@ impl crate::__private::DecodeFields for InternalMessageConversation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "participants",
+        "otherMediaUris",
+        "recentTransfers",
+        "utilizationLabelId",
+        "inactivityTimeout",
+        "divisions",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(InternalMessageConversation);
@@ -12660,23 +19547,55 @@ impl serde::Serialize for InternalMessageConversation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "participants", &self.participants)?;
-        crate::__private::field(&mut map, "otherMediaUris", &self.other_media_uris)?;
-        crate::__private::field(&mut map, "recentTransfers", &self.recent_transfers)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participants",
+            &self.participants,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "otherMediaUris",
+            &self.other_media_uris,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recentTransfers",
+            &self.recent_transfers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "utilizationLabelId",
             &self.utilization_label_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "inactivityTimeout",
             &self.inactivity_timeout,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "divisions", &self.divisions)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "divisions",
+            &self.divisions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12709,6 +19628,32 @@ pub struct InternalMessageConversationEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl InternalMessageConversationEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for InternalMessageConversationEntityListing {
@@ -12722,6 +19667,12 @@ impl crate::Model for InternalMessageConversationEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -12756,6 +19707,21 @@ impl crate::__private::DecodeFields for InternalMessageConversationEntityListing
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(InternalMessageConversationEntityListing);
@@ -12764,16 +19730,66 @@ impl serde::Serialize for InternalMessageConversationEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12806,6 +19822,34 @@ pub struct InternalMessageData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl InternalMessageData {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `conversation` property ([`Self::conversation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION: crate::Field<Self> = crate::Field::new("conversation");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `timestamp` property ([`Self::timestamp`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIMESTAMP: crate::Field<Self> = crate::Field::new("timestamp");
+    /// The `sender` property ([`Self::sender`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENDER: crate::Field<Self> = crate::Field::new("sender");
+    /// The `recipient` property ([`Self::recipient`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT: crate::Field<Self> = crate::Field::new("recipient");
+    /// The `normalizedMessage` property ([`Self::normalized_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NORMALIZED_MESSAGE: crate::Field<Self> = crate::Field::new(
+        "normalizedMessage",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for InternalMessageData {
@@ -12823,6 +19867,12 @@ impl crate::Model for InternalMessageData {
             missing.push("timestamp");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -12850,6 +19900,20 @@ impl crate::__private::DecodeFields for InternalMessageData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "conversation",
+        "communicationId",
+        "timestamp",
+        "sender",
+        "recipient",
+        "normalizedMessage",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(InternalMessageData);
@@ -12858,19 +19922,55 @@ impl serde::Serialize for InternalMessageData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "conversation", &self.conversation)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "timestamp", &self.timestamp)?;
-        crate::__private::field(&mut map, "sender", &self.sender)?;
-        crate::__private::field(&mut map, "recipient", &self.recipient)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversation",
+            &self.conversation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timestamp",
+            &self.timestamp,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sender",
+            &self.sender,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recipient",
+            &self.recipient,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "normalizedMessage",
             &self.normalized_message,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12903,6 +20003,32 @@ pub struct InternalMessageDataEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl InternalMessageDataEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for InternalMessageDataEntityListing {
@@ -12916,6 +20042,12 @@ impl crate::Model for InternalMessageDataEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -12950,6 +20082,21 @@ impl crate::__private::DecodeFields for InternalMessageDataEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(InternalMessageDataEntityListing);
@@ -12958,16 +20105,66 @@ impl serde::Serialize for InternalMessageDataEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12994,6 +20191,26 @@ pub struct InternalMessageDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "topics-routing",
+        feature = "topics-users",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl InternalMessageDetails {
+    /// The `messageId` property ([`Self::message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_ID: crate::Field<Self> = crate::Field::new("messageId");
+    /// The `messageTime` property ([`Self::message_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_TIME: crate::Field<Self> = crate::Field::new("messageTime");
 }
 #[cfg(
     any(
@@ -13017,6 +20234,12 @@ impl crate::Model for InternalMessageDetails {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -13047,6 +20270,10 @@ impl crate::__private::DecodeFields for InternalMessageDetails {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["messageId", "messageTime"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -13075,8 +20302,18 @@ impl serde::Serialize for InternalMessageDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "messageId", &self.message_id)?;
-        crate::__private::field(&mut map, "messageTime", &self.message_time)?;
+        crate::__private::model_field(
+            &mut map,
+            "messageId",
+            &self.message_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageTime",
+            &self.message_time,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13177,6 +20414,116 @@ pub struct InternalMessageMediaParticipant {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl InternalMessageMediaParticipant {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `address` property ([`Self::address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS: crate::Field<Self> = crate::Field::new("address");
+    /// The `startTime` property ([`Self::start_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_TIME: crate::Field<Self> = crate::Field::new("startTime");
+    /// The `startAlertingTime` property ([`Self::start_alerting_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_ALERTING_TIME: crate::Field<Self> = crate::Field::new(
+        "startAlertingTime",
+    );
+    /// The `connectedTime` property ([`Self::connected_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONNECTED_TIME: crate::Field<Self> = crate::Field::new("connectedTime");
+    /// The `endTime` property ([`Self::end_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_TIME: crate::Field<Self> = crate::Field::new("endTime");
+    /// The `startHoldTime` property ([`Self::start_hold_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_HOLD_TIME: crate::Field<Self> = crate::Field::new("startHoldTime");
+    /// The `purpose` property ([`Self::purpose`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PURPOSE: crate::Field<Self> = crate::Field::new("purpose");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `direction` property ([`Self::direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION: crate::Field<Self> = crate::Field::new("direction");
+    /// The `disconnectType` property ([`Self::disconnect_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISCONNECT_TYPE: crate::Field<Self> = crate::Field::new("disconnectType");
+    /// The `held` property ([`Self::held`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HELD: crate::Field<Self> = crate::Field::new("held");
+    /// The `wrapupRequired` property ([`Self::wrapup_required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_REQUIRED: crate::Field<Self> = crate::Field::new("wrapupRequired");
+    /// The `wrapupPrompt` property ([`Self::wrapup_prompt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_PROMPT: crate::Field<Self> = crate::Field::new("wrapupPrompt");
+    /// The `mediaRoles` property ([`Self::media_roles`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_ROLES: crate::Field<Self> = crate::Field::new("mediaRoles");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `queue` property ([`Self::queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE: crate::Field<Self> = crate::Field::new("queue");
+    /// The `team` property ([`Self::team`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAM: crate::Field<Self> = crate::Field::new("team");
+    /// The `attributes` property ([`Self::attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTES: crate::Field<Self> = crate::Field::new("attributes");
+    /// The `errorInfo` property ([`Self::error_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFO: crate::Field<Self> = crate::Field::new("errorInfo");
+    /// The `script` property ([`Self::script`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCRIPT: crate::Field<Self> = crate::Field::new("script");
+    /// The `wrapupTimeoutMs` property ([`Self::wrapup_timeout_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_TIMEOUT_MS: crate::Field<Self> = crate::Field::new(
+        "wrapupTimeoutMs",
+    );
+    /// The `wrapupSkipped` property ([`Self::wrapup_skipped`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_SKIPPED: crate::Field<Self> = crate::Field::new("wrapupSkipped");
+    /// The `alertingTimeoutMs` property ([`Self::alerting_timeout_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALERTING_TIMEOUT_MS: crate::Field<Self> = crate::Field::new(
+        "alertingTimeoutMs",
+    );
+    /// The `provider` property ([`Self::provider`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER: crate::Field<Self> = crate::Field::new("provider");
+    /// The `externalContact` property ([`Self::external_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT: crate::Field<Self> = crate::Field::new(
+        "externalContact",
+    );
+    /// The `externalContactInitialDivisionId` property ([`Self::external_contact_initial_division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_INITIAL_DIVISION_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactInitialDivisionId",
+    );
+    /// The `externalOrganization` property ([`Self::external_organization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ORGANIZATION: crate::Field<Self> = crate::Field::new(
+        "externalOrganization",
+    );
+    /// The `wrapup` property ([`Self::wrapup`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP: crate::Field<Self> = crate::Field::new("wrapup");
+    /// The `peer` property ([`Self::peer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PEER: crate::Field<Self> = crate::Field::new("peer");
+    /// The `flaggedReason` property ([`Self::flagged_reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLAGGED_REASON: crate::Field<Self> = crate::Field::new("flaggedReason");
+    /// The `journeyContext` property ([`Self::journey_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_CONTEXT: crate::Field<Self> = crate::Field::new("journeyContext");
+    /// The `conversationRoutingData` property ([`Self::conversation_routing_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ROUTING_DATA: crate::Field<Self> = crate::Field::new(
+        "conversationRoutingData",
+    );
+    /// The `startAcwTime` property ([`Self::start_acw_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_ACW_TIME: crate::Field<Self> = crate::Field::new("startAcwTime");
+    /// The `endAcwTime` property ([`Self::end_acw_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_ACW_TIME: crate::Field<Self> = crate::Field::new("endAcwTime");
+    /// The `parkTime` property ([`Self::park_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARK_TIME: crate::Field<Self> = crate::Field::new("parkTime");
+    /// The `resumeTime` property ([`Self::resume_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESUME_TIME: crate::Field<Self> = crate::Field::new("resumeTime");
+    /// The `internalMessageId` property ([`Self::internal_message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERNAL_MESSAGE_ID: crate::Field<Self> = crate::Field::new(
+        "internalMessageId",
+    );
+    /// The `targetUser` property ([`Self::target_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_USER: crate::Field<Self> = crate::Field::new("targetUser");
+    /// The `sourceUser` property ([`Self::source_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_USER: crate::Field<Self> = crate::Field::new("sourceUser");
+    /// The `toAddress` property ([`Self::to_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO_ADDRESS: crate::Field<Self> = crate::Field::new("toAddress");
+    /// The `fromAddress` property ([`Self::from_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_ADDRESS: crate::Field<Self> = crate::Field::new("fromAddress");
+    /// The `messages` property ([`Self::messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGES: crate::Field<Self> = crate::Field::new("messages");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for InternalMessageMediaParticipant {
@@ -13190,6 +20537,12 @@ impl crate::Model for InternalMessageMediaParticipant {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -13270,6 +20623,55 @@ impl crate::__private::DecodeFields for InternalMessageMediaParticipant {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "address",
+        "startTime",
+        "startAlertingTime",
+        "connectedTime",
+        "endTime",
+        "startHoldTime",
+        "purpose",
+        "state",
+        "direction",
+        "disconnectType",
+        "held",
+        "wrapupRequired",
+        "wrapupPrompt",
+        "mediaRoles",
+        "user",
+        "queue",
+        "team",
+        "attributes",
+        "errorInfo",
+        "script",
+        "wrapupTimeoutMs",
+        "wrapupSkipped",
+        "alertingTimeoutMs",
+        "provider",
+        "externalContact",
+        "externalContactInitialDivisionId",
+        "externalOrganization",
+        "wrapup",
+        "peer",
+        "flaggedReason",
+        "journeyContext",
+        "conversationRoutingData",
+        "startAcwTime",
+        "endAcwTime",
+        "parkTime",
+        "resumeTime",
+        "internalMessageId",
+        "targetUser",
+        "sourceUser",
+        "toAddress",
+        "fromAddress",
+        "messages",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(InternalMessageMediaParticipant);
@@ -13278,74 +20680,265 @@ impl serde::Serialize for InternalMessageMediaParticipant {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "address", &self.address)?;
-        crate::__private::field(&mut map, "startTime", &self.start_time)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "address",
+            &self.address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startTime",
+            &self.start_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "startAlertingTime",
             &self.start_alerting_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "connectedTime", &self.connected_time)?;
-        crate::__private::field(&mut map, "endTime", &self.end_time)?;
-        crate::__private::field(&mut map, "startHoldTime", &self.start_hold_time)?;
-        crate::__private::field(&mut map, "purpose", &self.purpose)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "direction", &self.direction)?;
-        crate::__private::field(&mut map, "disconnectType", &self.disconnect_type)?;
-        crate::__private::field(&mut map, "held", &self.held)?;
-        crate::__private::field(&mut map, "wrapupRequired", &self.wrapup_required)?;
-        crate::__private::field(&mut map, "wrapupPrompt", &self.wrapup_prompt)?;
-        crate::__private::field(&mut map, "mediaRoles", &self.media_roles)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "queue", &self.queue)?;
-        crate::__private::field(&mut map, "team", &self.team)?;
-        crate::__private::field(&mut map, "attributes", &self.attributes)?;
-        crate::__private::field(&mut map, "errorInfo", &self.error_info)?;
-        crate::__private::field(&mut map, "script", &self.script)?;
-        crate::__private::field(&mut map, "wrapupTimeoutMs", &self.wrapup_timeout_ms)?;
-        crate::__private::field(&mut map, "wrapupSkipped", &self.wrapup_skipped)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "connectedTime",
+            &self.connected_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endTime",
+            &self.end_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startHoldTime",
+            &self.start_hold_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "purpose",
+            &self.purpose,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "direction",
+            &self.direction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disconnectType",
+            &self.disconnect_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "held",
+            &self.held,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupRequired",
+            &self.wrapup_required,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupPrompt",
+            &self.wrapup_prompt,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaRoles",
+            &self.media_roles,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queue",
+            &self.queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "team",
+            &self.team,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attributes",
+            &self.attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInfo",
+            &self.error_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "script",
+            &self.script,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupTimeoutMs",
+            &self.wrapup_timeout_ms,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupSkipped",
+            &self.wrapup_skipped,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "alertingTimeoutMs",
             &self.alerting_timeout_ms,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "provider", &self.provider)?;
-        crate::__private::field(&mut map, "externalContact", &self.external_contact)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "provider",
+            &self.provider,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalContact",
+            &self.external_contact,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalContactInitialDivisionId",
             &self.external_contact_initial_division_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "externalOrganization",
             &self.external_organization,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "wrapup", &self.wrapup)?;
-        crate::__private::field(&mut map, "peer", &self.peer)?;
-        crate::__private::field(&mut map, "flaggedReason", &self.flagged_reason)?;
-        crate::__private::field(&mut map, "journeyContext", &self.journey_context)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "wrapup",
+            &self.wrapup,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "peer",
+            &self.peer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flaggedReason",
+            &self.flagged_reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "journeyContext",
+            &self.journey_context,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationRoutingData",
             &self.conversation_routing_data,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "startAcwTime", &self.start_acw_time)?;
-        crate::__private::field(&mut map, "endAcwTime", &self.end_acw_time)?;
-        crate::__private::field(&mut map, "parkTime", &self.park_time)?;
-        crate::__private::field(&mut map, "resumeTime", &self.resume_time)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "startAcwTime",
+            &self.start_acw_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endAcwTime",
+            &self.end_acw_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "parkTime",
+            &self.park_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resumeTime",
+            &self.resume_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "internalMessageId",
             &self.internal_message_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "targetUser", &self.target_user)?;
-        crate::__private::field(&mut map, "sourceUser", &self.source_user)?;
-        crate::__private::field(&mut map, "toAddress", &self.to_address)?;
-        crate::__private::field(&mut map, "fromAddress", &self.from_address)?;
-        crate::__private::field(&mut map, "messages", &self.messages)?;
+        crate::__private::model_field(
+            &mut map,
+            "targetUser",
+            &self.target_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceUser",
+            &self.source_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "toAddress",
+            &self.to_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromAddress",
+            &self.from_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messages",
+            &self.messages,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13647,6 +21240,14 @@ pub struct InternalMessageRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl InternalMessageRequest {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for InternalMessageRequest {
@@ -13664,6 +21265,12 @@ impl crate::Model for InternalMessageRequest {
             missing.push("text");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -13683,6 +21290,10 @@ impl crate::__private::DecodeFields for InternalMessageRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(InternalMessageRequest);
@@ -13691,7 +21302,12 @@ impl serde::Serialize for InternalMessageRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13710,6 +21326,24 @@ pub struct IntradayPerformancePredictionData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-businessunits", feature = "workforce-management"))]
+impl IntradayPerformancePredictionData {
+    /// The `serviceLevelPercent` property ([`Self::service_level_percent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVICE_LEVEL_PERCENT: crate::Field<Self> = crate::Field::new(
+        "serviceLevelPercent",
+    );
+    /// The `averageSpeedOfAnswerSeconds` property ([`Self::average_speed_of_answer_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AVERAGE_SPEED_OF_ANSWER_SECONDS: crate::Field<Self> = crate::Field::new(
+        "averageSpeedOfAnswerSeconds",
+    );
+    /// The `occupancyPercent` property ([`Self::occupancy_percent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OCCUPANCY_PERCENT: crate::Field<Self> = crate::Field::new(
+        "occupancyPercent",
+    );
 }
 #[cfg(any(feature = "topics-businessunits", feature = "workforce-management"))]
 impl crate::Model for IntradayPerformancePredictionData {
@@ -13723,6 +21357,12 @@ impl crate::Model for IntradayPerformancePredictionData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-businessunits", feature = "workforce-management"))]
@@ -13756,6 +21396,14 @@ impl crate::__private::DecodeFields for IntradayPerformancePredictionData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "serviceLevelPercent",
+        "averageSpeedOfAnswerSeconds",
+        "occupancyPercent",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-businessunits", feature = "workforce-management"))]
 crate::__impl_model_deserialize!(IntradayPerformancePredictionData);
@@ -13764,17 +21412,24 @@ impl serde::Serialize for IntradayPerformancePredictionData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "serviceLevelPercent",
             &self.service_level_percent,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "averageSpeedOfAnswerSeconds",
             &self.average_speed_of_answer_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "occupancyPercent", &self.occupancy_percent)?;
+        crate::__private::model_field(
+            &mut map,
+            "occupancyPercent",
+            &self.occupancy_percent,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13799,6 +21454,26 @@ pub struct IntradayPlanningGroupRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl IntradayPlanningGroupRequest {
+    /// The `businessUnitDate` property ([`Self::business_unit_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUSINESS_UNIT_DATE: crate::Field<Self> = crate::Field::new(
+        "businessUnitDate",
+    );
+    /// The `categories` property ([`Self::categories`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORIES: crate::Field<Self> = crate::Field::new("categories");
+    /// The `planningGroupIds` property ([`Self::planning_group_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNING_GROUP_IDS: crate::Field<Self> = crate::Field::new(
+        "planningGroupIds",
+    );
+    /// The `intervalLengthMinutes` property ([`Self::interval_length_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL_LENGTH_MINUTES: crate::Field<Self> = crate::Field::new(
+        "intervalLengthMinutes",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for IntradayPlanningGroupRequest {
@@ -13821,6 +21496,12 @@ impl crate::Model for IntradayPlanningGroupRequest {
             missing.push("categories");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -13847,6 +21528,15 @@ impl crate::__private::DecodeFields for IntradayPlanningGroupRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "businessUnitDate",
+        "categories",
+        "planningGroupIds",
+        "intervalLengthMinutes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(IntradayPlanningGroupRequest);
@@ -13855,13 +21545,29 @@ impl serde::Serialize for IntradayPlanningGroupRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "businessUnitDate", &self.business_unit_date)?;
-        crate::__private::field(&mut map, "categories", &self.categories)?;
-        crate::__private::field(&mut map, "planningGroupIds", &self.planning_group_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "businessUnitDate",
+            &self.business_unit_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "categories",
+            &self.categories,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "planningGroupIds",
+            &self.planning_group_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "intervalLengthMinutes",
             &self.interval_length_minutes,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -13879,6 +21585,16 @@ pub struct InvalidAssignment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl InvalidAssignment {
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for InvalidAssignment {
@@ -13892,6 +21608,12 @@ impl crate::Model for InvalidAssignment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -13912,6 +21634,10 @@ impl crate::__private::DecodeFields for InvalidAssignment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "message"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(InvalidAssignment);
@@ -13920,8 +21646,18 @@ impl serde::Serialize for InvalidAssignment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13962,6 +21698,48 @@ pub struct InvoiceAddress {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "billing")]
+impl InvoiceAddress {
+    /// The `dateEffective` property ([`Self::date_effective`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_EFFECTIVE: crate::Field<Self> = crate::Field::new("dateEffective");
+    /// The `addressType` property ([`Self::address_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS_TYPE: crate::Field<Self> = crate::Field::new("addressType");
+    /// The `currencyIsoCode` property ([`Self::currency_iso_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENCY_ISO_CODE: crate::Field<Self> = crate::Field::new(
+        "currencyIsoCode",
+    );
+    /// The `line1` property ([`Self::line1`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINE1: crate::Field<Self> = crate::Field::new("line1");
+    /// The `line2` property ([`Self::line2`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINE2: crate::Field<Self> = crate::Field::new("line2");
+    /// The `line3` property ([`Self::line3`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINE3: crate::Field<Self> = crate::Field::new("line3");
+    /// The `cityName` property ([`Self::city_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CITY_NAME: crate::Field<Self> = crate::Field::new("cityName");
+    /// The `postalCode` property ([`Self::postal_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POSTAL_CODE: crate::Field<Self> = crate::Field::new("postalCode");
+    /// The `stateCode` property ([`Self::state_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE_CODE: crate::Field<Self> = crate::Field::new("stateCode");
+    /// The `countryCode` property ([`Self::country_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNTRY_CODE: crate::Field<Self> = crate::Field::new("countryCode");
+    /// The `citySubdivision1` property ([`Self::city_subdivision1`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CITY_SUBDIVISION1: crate::Field<Self> = crate::Field::new(
+        "citySubdivision1",
+    );
+    /// The `regionSubdivision1` property ([`Self::region_subdivision1`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGION_SUBDIVISION1: crate::Field<Self> = crate::Field::new(
+        "regionSubdivision1",
+    );
+    /// The `regionSubdivision2` property ([`Self::region_subdivision2`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGION_SUBDIVISION2: crate::Field<Self> = crate::Field::new(
+        "regionSubdivision2",
+    );
+    /// The `country` property ([`Self::country`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNTRY: crate::Field<Self> = crate::Field::new("country");
 }
 #[cfg(feature = "billing")]
 impl crate::Model for InvoiceAddress {
@@ -13975,6 +21753,12 @@ impl crate::Model for InvoiceAddress {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "billing")]
@@ -14007,6 +21791,25 @@ impl crate::__private::DecodeFields for InvoiceAddress {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateEffective",
+        "addressType",
+        "currencyIsoCode",
+        "line1",
+        "line2",
+        "line3",
+        "cityName",
+        "postalCode",
+        "stateCode",
+        "countryCode",
+        "citySubdivision1",
+        "regionSubdivision1",
+        "regionSubdivision2",
+        "country",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "billing")]
 crate::__impl_model_deserialize!(InvoiceAddress);
@@ -14015,28 +21818,90 @@ impl serde::Serialize for InvoiceAddress {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dateEffective", &self.date_effective)?;
-        crate::__private::field(&mut map, "addressType", &self.address_type)?;
-        crate::__private::field(&mut map, "currencyIsoCode", &self.currency_iso_code)?;
-        crate::__private::field(&mut map, "line1", &self.line1)?;
-        crate::__private::field(&mut map, "line2", &self.line2)?;
-        crate::__private::field(&mut map, "line3", &self.line3)?;
-        crate::__private::field(&mut map, "cityName", &self.city_name)?;
-        crate::__private::field(&mut map, "postalCode", &self.postal_code)?;
-        crate::__private::field(&mut map, "stateCode", &self.state_code)?;
-        crate::__private::field(&mut map, "countryCode", &self.country_code)?;
-        crate::__private::field(&mut map, "citySubdivision1", &self.city_subdivision1)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "dateEffective",
+            &self.date_effective,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addressType",
+            &self.address_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "currencyIsoCode",
+            &self.currency_iso_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "line1",
+            &self.line1,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "line2",
+            &self.line2,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "line3",
+            &self.line3,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "cityName",
+            &self.city_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "postalCode",
+            &self.postal_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "stateCode",
+            &self.state_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "countryCode",
+            &self.country_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "citySubdivision1",
+            &self.city_subdivision1,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "regionSubdivision1",
             &self.region_subdivision1,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "regionSubdivision2",
             &self.region_subdivision2,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "country", &self.country)?;
+        crate::__private::model_field(
+            &mut map,
+            "country",
+            &self.country,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14101,6 +21966,16 @@ pub struct IpAddressAuthentication {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "organization")]
+impl IpAddressAuthentication {
+    /// The `networkWhitelist` property ([`Self::network_whitelist`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NETWORK_WHITELIST: crate::Field<Self> = crate::Field::new(
+        "networkWhitelist",
+    );
 }
 #[cfg(feature = "organization")]
 impl crate::Model for IpAddressAuthentication {
@@ -14114,6 +21989,12 @@ impl crate::Model for IpAddressAuthentication {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "organization")]
@@ -14133,6 +22014,10 @@ impl crate::__private::DecodeFields for IpAddressAuthentication {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["networkWhitelist"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "organization")]
 crate::__impl_model_deserialize!(IpAddressAuthentication);
@@ -14141,7 +22026,12 @@ impl serde::Serialize for IpAddressAuthentication {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "networkWhitelist", &self.network_whitelist)?;
+        crate::__private::model_field(
+            &mut map,
+            "networkWhitelist",
+            &self.network_whitelist,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14162,6 +22052,20 @@ pub struct IpAddressRange {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "utilities")]
+impl IpAddressRange {
+    /// The `cidr` property ([`Self::cidr`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CIDR: crate::Field<Self> = crate::Field::new("cidr");
+    /// The `service` property ([`Self::service`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVICE: crate::Field<Self> = crate::Field::new("service");
+    /// The `region` property ([`Self::region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGION: crate::Field<Self> = crate::Field::new("region");
+    /// The `direction` property ([`Self::direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION: crate::Field<Self> = crate::Field::new("direction");
 }
 #[cfg(feature = "utilities")]
 impl crate::Model for IpAddressRange {
@@ -14175,6 +22079,12 @@ impl crate::Model for IpAddressRange {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "utilities")]
@@ -14197,6 +22107,15 @@ impl crate::__private::DecodeFields for IpAddressRange {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "cidr",
+        "service",
+        "region",
+        "direction",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "utilities")]
 crate::__impl_model_deserialize!(IpAddressRange);
@@ -14205,10 +22124,30 @@ impl serde::Serialize for IpAddressRange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "cidr", &self.cidr)?;
-        crate::__private::field(&mut map, "service", &self.service)?;
-        crate::__private::field(&mut map, "region", &self.region)?;
-        crate::__private::field(&mut map, "direction", &self.direction)?;
+        crate::__private::model_field(
+            &mut map,
+            "cidr",
+            &self.cidr,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "service",
+            &self.service,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "region",
+            &self.region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "direction",
+            &self.direction,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14359,6 +22298,14 @@ pub struct IpAddressRangeListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "utilities")]
+impl IpAddressRangeListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "utilities")]
 impl crate::Model for IpAddressRangeListing {
@@ -14372,6 +22319,12 @@ impl crate::Model for IpAddressRangeListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "utilities")]
@@ -14391,6 +22344,10 @@ impl crate::__private::DecodeFields for IpAddressRangeListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "utilities")]
 crate::__impl_model_deserialize!(IpAddressRangeListing);
@@ -14399,7 +22356,12 @@ impl serde::Serialize for IpAddressRangeListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14416,6 +22378,16 @@ pub struct IpFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl IpFilter {
+    /// The `ipAddress` property ([`Self::ip_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IP_ADDRESS: crate::Field<Self> = crate::Field::new("ipAddress");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for IpFilter {
@@ -14429,6 +22401,12 @@ impl crate::Model for IpFilter {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -14449,6 +22427,10 @@ impl crate::__private::DecodeFields for IpFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ipAddress", "name"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(IpFilter);
@@ -14457,8 +22439,18 @@ impl serde::Serialize for IpFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "ipAddress", &self.ip_address)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
+        crate::__private::model_field(
+            &mut map,
+            "ipAddress",
+            &self.ip_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14489,6 +22481,26 @@ pub struct ItemValidationLimits {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "business-rules",
+        feature = "conversations",
+        feature = "data-extensions",
+        feature = "external-contacts",
+        feature = "journey",
+        feature = "task-management",
+        feature = "users"
+    )
+)]
+impl ItemValidationLimits {
+    /// The `minLength` property ([`Self::min_length`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MIN_LENGTH: crate::Field<Self> = crate::Field::new("minLength");
+    /// The `maxLength` property ([`Self::max_length`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_LENGTH: crate::Field<Self> = crate::Field::new("maxLength");
 }
 #[cfg(
     any(
@@ -14520,6 +22532,12 @@ impl crate::Model for ItemValidationLimits {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(
@@ -14549,6 +22567,10 @@ impl crate::__private::DecodeFields for ItemValidationLimits {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["minLength", "maxLength"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -14577,8 +22599,18 @@ impl serde::Serialize for ItemValidationLimits {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "minLength", &self.min_length)?;
-        crate::__private::field(&mut map, "maxLength", &self.max_length)?;
+        crate::__private::model_field(
+            &mut map,
+            "minLength",
+            &self.min_length,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maxLength",
+            &self.max_length,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14605,6 +22637,26 @@ pub struct Items {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "business-rules",
+        feature = "conversations",
+        feature = "data-extensions",
+        feature = "external-contacts",
+        feature = "journey",
+        feature = "task-management",
+        feature = "users"
+    )
+)]
+impl Items {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `pattern` property ([`Self::pattern`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATTERN: crate::Field<Self> = crate::Field::new("pattern");
 }
 #[cfg(
     any(
@@ -14628,6 +22680,12 @@ impl crate::Model for Items {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -14658,6 +22716,10 @@ impl crate::__private::DecodeFields for Items {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "pattern"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -14686,8 +22748,18 @@ impl serde::Serialize for Items {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "pattern", &self.pattern)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pattern",
+            &self.pattern,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14732,6 +22804,38 @@ pub struct IvrEstablishedEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "events")]
+impl IvrEstablishedEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `ivrPhoneNumber` property ([`Self::ivr_phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IVR_PHONE_NUMBER: crate::Field<Self> = crate::Field::new("ivrPhoneNumber");
+    /// The `ivrName` property ([`Self::ivr_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IVR_NAME: crate::Field<Self> = crate::Field::new("ivrName");
+    /// The `ani` property ([`Self::ani`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANI: crate::Field<Self> = crate::Field::new("ani");
+    /// The `dnis` property ([`Self::dnis`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DNIS: crate::Field<Self> = crate::Field::new("dnis");
+    /// The `initialConfiguration` property ([`Self::initial_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIAL_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "initialConfiguration",
+    );
+    /// The `sourceConfiguration` property ([`Self::source_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "sourceConfiguration",
+    );
 }
 #[cfg(feature = "events")]
 impl crate::Model for IvrEstablishedEvent {
@@ -14782,6 +22886,12 @@ impl crate::Model for IvrEstablishedEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "events")]
 impl crate::__private::DecodeFields for IvrEstablishedEvent {
@@ -14809,6 +22919,21 @@ impl crate::__private::DecodeFields for IvrEstablishedEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "ivrPhoneNumber",
+        "ivrName",
+        "ani",
+        "dnis",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "events")]
 crate::__impl_model_deserialize!(IvrEstablishedEvent);
@@ -14817,23 +22942,60 @@ impl serde::Serialize for IvrEstablishedEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "ivrPhoneNumber", &self.ivr_phone_number)?;
-        crate::__private::field(&mut map, "ivrName", &self.ivr_name)?;
-        crate::__private::field(&mut map, "ani", &self.ani)?;
-        crate::__private::field(&mut map, "dnis", &self.dnis)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ivrPhoneNumber",
+            &self.ivr_phone_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ivrName",
+            &self.ivr_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "ani", &self.ani, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dnis",
+            &self.dnis,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "initialConfiguration",
             &self.initial_configuration,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "sourceConfiguration",
             &self.source_configuration,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }

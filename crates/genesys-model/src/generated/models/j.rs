@@ -17,6 +17,14 @@ pub struct Journey {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl Journey {
+    /// The `patterns` property ([`Self::patterns`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATTERNS: crate::Field<Self> = crate::Field::new("patterns");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for Journey {
@@ -34,6 +42,12 @@ impl crate::Model for Journey {
             missing.push("patterns");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -53,6 +67,10 @@ impl crate::__private::DecodeFields for Journey {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["patterns"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(Journey);
@@ -61,7 +79,12 @@ impl serde::Serialize for Journey {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "patterns", &self.patterns)?;
+        crate::__private::model_field(
+            &mut map,
+            "patterns",
+            &self.patterns,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -91,6 +114,25 @@ pub struct JourneyAction {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl JourneyAction {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `actionMap` property ([`Self::action_map`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_MAP: crate::Field<Self> = crate::Field::new("actionMap");
 }
 #[cfg(
     any(
@@ -121,6 +163,12 @@ impl crate::Model for JourneyAction {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(
@@ -149,6 +197,10 @@ impl crate::__private::DecodeFields for JourneyAction {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "actionMap"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -175,8 +227,13 @@ impl serde::Serialize for JourneyAction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "actionMap", &self.action_map)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "actionMap",
+            &self.action_map,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -206,6 +263,25 @@ pub struct JourneyActionMap {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl JourneyActionMap {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
 }
 #[cfg(
     any(
@@ -235,6 +311,12 @@ impl crate::Model for JourneyActionMap {
             missing.push("version");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -266,6 +348,10 @@ impl crate::__private::DecodeFields for JourneyActionMap {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "version"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -292,8 +378,13 @@ impl serde::Serialize for JourneyActionMap {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -310,6 +401,16 @@ pub struct JourneyAggregateDataContainer {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "journey"))]
+impl JourneyAggregateDataContainer {
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `data` property ([`Self::data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA: crate::Field<Self> = crate::Field::new("data");
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 impl crate::Model for JourneyAggregateDataContainer {
@@ -323,6 +424,12 @@ impl crate::Model for JourneyAggregateDataContainer {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
@@ -343,6 +450,10 @@ impl crate::__private::DecodeFields for JourneyAggregateDataContainer {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 crate::__impl_model_deserialize!(JourneyAggregateDataContainer);
@@ -351,8 +462,18 @@ impl serde::Serialize for JourneyAggregateDataContainer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "data", &self.data)?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "data",
+            &self.data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -373,6 +494,16 @@ pub struct JourneyAggregateQueryClause {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "journey"))]
+impl JourneyAggregateQueryClause {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 impl crate::Model for JourneyAggregateQueryClause {
@@ -394,6 +525,12 @@ impl crate::Model for JourneyAggregateQueryClause {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 impl crate::__private::DecodeFields for JourneyAggregateQueryClause {
@@ -413,6 +550,10 @@ impl crate::__private::DecodeFields for JourneyAggregateQueryClause {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 crate::__impl_model_deserialize!(JourneyAggregateQueryClause);
@@ -421,8 +562,18 @@ impl serde::Serialize for JourneyAggregateQueryClause {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -480,6 +631,18 @@ pub struct JourneyAggregateQueryFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "journey"))]
+impl JourneyAggregateQueryFilter {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `clauses` property ([`Self::clauses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLAUSES: crate::Field<Self> = crate::Field::new("clauses");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 impl crate::Model for JourneyAggregateQueryFilter {
@@ -497,6 +660,12 @@ impl crate::Model for JourneyAggregateQueryFilter {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
@@ -518,6 +687,10 @@ impl crate::__private::DecodeFields for JourneyAggregateQueryFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 crate::__impl_model_deserialize!(JourneyAggregateQueryFilter);
@@ -526,9 +699,24 @@ impl serde::Serialize for JourneyAggregateQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "clauses", &self.clauses)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clauses",
+            &self.clauses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -588,6 +776,22 @@ pub struct JourneyAggregateQueryPredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "journey"))]
+impl JourneyAggregateQueryPredicate {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `dimension` property ([`Self::dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIMENSION: crate::Field<Self> = crate::Field::new("dimension");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 impl crate::Model for JourneyAggregateQueryPredicate {
@@ -601,6 +805,12 @@ impl crate::Model for JourneyAggregateQueryPredicate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
@@ -624,6 +834,16 @@ impl crate::__private::DecodeFields for JourneyAggregateQueryPredicate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 crate::__impl_model_deserialize!(JourneyAggregateQueryPredicate);
@@ -632,11 +852,36 @@ impl serde::Serialize for JourneyAggregateQueryPredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "dimension", &self.dimension)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dimension",
+            &self.dimension,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -967,6 +1212,14 @@ pub struct JourneyAggregateQueryResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "journey"))]
+impl JourneyAggregateQueryResponse {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 impl crate::Model for JourneyAggregateQueryResponse {
@@ -980,6 +1233,12 @@ impl crate::Model for JourneyAggregateQueryResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
@@ -999,6 +1258,10 @@ impl crate::__private::DecodeFields for JourneyAggregateQueryResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 crate::__impl_model_deserialize!(JourneyAggregateQueryResponse);
@@ -1007,7 +1270,12 @@ impl serde::Serialize for JourneyAggregateQueryResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1042,6 +1310,34 @@ pub struct JourneyAggregationQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "journey"))]
+impl JourneyAggregationQuery {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `granularity` property ([`Self::granularity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY: crate::Field<Self> = crate::Field::new("granularity");
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
+    /// The `groupBy` property ([`Self::group_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY: crate::Field<Self> = crate::Field::new("groupBy");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `flattenMultivaluedDimensions` property ([`Self::flatten_multivalued_dimensions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLATTEN_MULTIVALUED_DIMENSIONS: crate::Field<Self> = crate::Field::new(
+        "flattenMultivaluedDimensions",
+    );
+    /// The `views` property ([`Self::views`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEWS: crate::Field<Self> = crate::Field::new("views");
+    /// The `alternateTimeDimension` property ([`Self::alternate_time_dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALTERNATE_TIME_DIMENSION: crate::Field<Self> = crate::Field::new(
+        "alternateTimeDimension",
+    );
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 impl crate::Model for JourneyAggregationQuery {
@@ -1062,6 +1358,12 @@ impl crate::Model for JourneyAggregationQuery {
             missing.push("metrics");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
@@ -1093,6 +1395,20 @@ impl crate::__private::DecodeFields for JourneyAggregationQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 crate::__impl_model_deserialize!(JourneyAggregationQuery);
@@ -1101,22 +1417,59 @@ impl serde::Serialize for JourneyAggregationQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "granularity", &self.granularity)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
-        crate::__private::field(&mut map, "groupBy", &self.group_by)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "granularity",
+            &self.granularity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupBy",
+            &self.group_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "flattenMultivaluedDimensions",
             &self.flatten_multivalued_dimensions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "views", &self.views)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "views",
+            &self.views,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "alternateTimeDimension",
             &self.alternate_time_dimension,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1171,6 +1524,16 @@ pub struct JourneyAggregationSort {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl JourneyAggregationSort {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `function` property ([`Self::function`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FUNCTION: crate::Field<Self> = crate::Field::new("function");
 }
 #[cfg(feature = "full")]
 impl crate::Model for JourneyAggregationSort {
@@ -1192,6 +1555,12 @@ impl crate::Model for JourneyAggregationSort {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for JourneyAggregationSort {
@@ -1211,6 +1580,10 @@ impl crate::__private::DecodeFields for JourneyAggregationSort {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "function"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(JourneyAggregationSort);
@@ -1219,8 +1592,18 @@ impl serde::Serialize for JourneyAggregationSort {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "function", &self.function)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "function",
+            &self.function,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1445,6 +1828,20 @@ pub struct JourneyAggregationView {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "journey"))]
+impl JourneyAggregationView {
+    /// The `target` property ([`Self::target`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET: crate::Field<Self> = crate::Field::new("target");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `function` property ([`Self::function`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FUNCTION: crate::Field<Self> = crate::Field::new("function");
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 impl crate::Model for JourneyAggregationView {
@@ -1469,6 +1866,12 @@ impl crate::Model for JourneyAggregationView {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 impl crate::__private::DecodeFields for JourneyAggregationView {
@@ -1490,6 +1893,15 @@ impl crate::__private::DecodeFields for JourneyAggregationView {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 crate::__impl_model_deserialize!(JourneyAggregationView);
@@ -1498,10 +1910,30 @@ impl serde::Serialize for JourneyAggregationView {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "target", &self.target)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "function", &self.function)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
+        crate::__private::model_field(
+            &mut map,
+            "target",
+            &self.target,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "function",
+            &self.function,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1711,6 +2143,20 @@ pub struct JourneyApp {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "external-contacts", feature = "journey"))]
+impl JourneyApp {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `namespace` property ([`Self::namespace`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAMESPACE: crate::Field<Self> = crate::Field::new("namespace");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `buildNumber` property ([`Self::build_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUILD_NUMBER: crate::Field<Self> = crate::Field::new("buildNumber");
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 impl crate::Model for JourneyApp {
@@ -1745,6 +2191,12 @@ impl crate::Model for JourneyApp {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 impl crate::__private::DecodeFields for JourneyApp {
@@ -1766,6 +2218,15 @@ impl crate::__private::DecodeFields for JourneyApp {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "namespace",
+        "version",
+        "buildNumber",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 crate::__impl_model_deserialize!(JourneyApp);
@@ -1774,10 +2235,30 @@ impl serde::Serialize for JourneyApp {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "namespace", &self.namespace)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "buildNumber", &self.build_number)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "namespace",
+            &self.namespace,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "buildNumber",
+            &self.build_number,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1798,6 +2279,20 @@ pub struct JourneyAppEventsNotificationActionMap {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyAppEventsNotificationActionMap {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyAppEventsNotificationActionMap {
@@ -1811,6 +2306,12 @@ impl crate::Model for JourneyAppEventsNotificationActionMap {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -1835,6 +2336,15 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationActionMap {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "selfUri",
+        "displayName",
+        "version",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(JourneyAppEventsNotificationActionMap);
@@ -1843,10 +2353,25 @@ impl serde::Serialize for JourneyAppEventsNotificationActionMap {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1872,6 +2397,20 @@ pub struct JourneyAppEventsNotificationApp {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
+impl JourneyAppEventsNotificationApp {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `namespace` property ([`Self::namespace`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAMESPACE: crate::Field<Self> = crate::Field::new("namespace");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `buildNumber` property ([`Self::build_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUILD_NUMBER: crate::Field<Self> = crate::Field::new("buildNumber");
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 impl crate::Model for JourneyAppEventsNotificationApp {
@@ -1885,6 +2424,12 @@ impl crate::Model for JourneyAppEventsNotificationApp {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
@@ -1907,6 +2452,15 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationApp {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "namespace",
+        "version",
+        "buildNumber",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 crate::__impl_model_deserialize!(JourneyAppEventsNotificationApp);
@@ -1915,10 +2469,30 @@ impl serde::Serialize for JourneyAppEventsNotificationApp {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "namespace", &self.namespace)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "buildNumber", &self.build_number)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "namespace",
+            &self.namespace,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "buildNumber",
+            &self.build_number,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1955,6 +2529,38 @@ pub struct JourneyAppEventsNotificationAppEventsNotification {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyAppEventsNotificationAppEventsNotification {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `correlationId` property ([`Self::correlation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CORRELATION_ID: crate::Field<Self> = crate::Field::new("correlationId");
+    /// The `externalContact` property ([`Self::external_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT: crate::Field<Self> = crate::Field::new(
+        "externalContact",
+    );
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `customerId` property ([`Self::customer_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_ID: crate::Field<Self> = crate::Field::new("customerId");
+    /// The `customerIdType` property ([`Self::customer_id_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_ID_TYPE: crate::Field<Self> = crate::Field::new("customerIdType");
+    /// The `session` property ([`Self::session`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION: crate::Field<Self> = crate::Field::new("session");
+    /// The `eventType` property ([`Self::event_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TYPE: crate::Field<Self> = crate::Field::new("eventType");
+    /// The `appEvent` property ([`Self::app_event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APP_EVENT: crate::Field<Self> = crate::Field::new("appEvent");
+    /// The `segmentAssignmentEvent` property ([`Self::segment_assignment_event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEGMENT_ASSIGNMENT_EVENT: crate::Field<Self> = crate::Field::new(
+        "segmentAssignmentEvent",
+    );
+    /// The `webActionEvent` property ([`Self::web_action_event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEB_ACTION_EVENT: crate::Field<Self> = crate::Field::new("webActionEvent");
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyAppEventsNotificationAppEventsNotification {
@@ -1968,6 +2574,12 @@ impl crate::Model for JourneyAppEventsNotificationAppEventsNotification {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -1998,6 +2610,22 @@ for JourneyAppEventsNotificationAppEventsNotification {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "correlationId",
+        "externalContact",
+        "createdDate",
+        "customerId",
+        "customerIdType",
+        "session",
+        "eventType",
+        "appEvent",
+        "segmentAssignmentEvent",
+        "webActionEvent",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(JourneyAppEventsNotificationAppEventsNotification);
@@ -2006,21 +2634,67 @@ impl serde::Serialize for JourneyAppEventsNotificationAppEventsNotification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "correlationId", &self.correlation_id)?;
-        crate::__private::field(&mut map, "externalContact", &self.external_contact)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "customerId", &self.customer_id)?;
-        crate::__private::field(&mut map, "customerIdType", &self.customer_id_type)?;
-        crate::__private::field(&mut map, "session", &self.session)?;
-        crate::__private::field(&mut map, "eventType", &self.event_type)?;
-        crate::__private::field(&mut map, "appEvent", &self.app_event)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "correlationId",
+            &self.correlation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalContact",
+            &self.external_contact,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customerId",
+            &self.customer_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customerIdType",
+            &self.customer_id_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "session",
+            &self.session,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventType",
+            &self.event_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "appEvent",
+            &self.app_event,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "segmentAssignmentEvent",
             &self.segment_assignment_event,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "webActionEvent", &self.web_action_event)?;
+        crate::__private::model_field(
+            &mut map,
+            "webActionEvent",
+            &self.web_action_event,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2114,6 +2788,40 @@ pub struct JourneyAppEventsNotificationAppMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyAppEventsNotificationAppMessage {
+    /// The `eventName` property ([`Self::event_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_NAME: crate::Field<Self> = crate::Field::new("eventName");
+    /// The `screenName` property ([`Self::screen_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_NAME: crate::Field<Self> = crate::Field::new("screenName");
+    /// The `app` property ([`Self::app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APP: crate::Field<Self> = crate::Field::new("app");
+    /// The `device` property ([`Self::device`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVICE: crate::Field<Self> = crate::Field::new("device");
+    /// The `ipAddress` property ([`Self::ip_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IP_ADDRESS: crate::Field<Self> = crate::Field::new("ipAddress");
+    /// The `ipOrganization` property ([`Self::ip_organization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IP_ORGANIZATION: crate::Field<Self> = crate::Field::new("ipOrganization");
+    /// The `geolocation` property ([`Self::geolocation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GEOLOCATION: crate::Field<Self> = crate::Field::new("geolocation");
+    /// The `sdkLibrary` property ([`Self::sdk_library`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SDK_LIBRARY: crate::Field<Self> = crate::Field::new("sdkLibrary");
+    /// The `networkConnectivity` property ([`Self::network_connectivity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NETWORK_CONNECTIVITY: crate::Field<Self> = crate::Field::new(
+        "networkConnectivity",
+    );
+    /// The `mktCampaign` property ([`Self::mkt_campaign`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MKT_CAMPAIGN: crate::Field<Self> = crate::Field::new("mktCampaign");
+    /// The `searchQuery` property ([`Self::search_query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_QUERY: crate::Field<Self> = crate::Field::new("searchQuery");
+    /// The `attributes` property ([`Self::attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTES: crate::Field<Self> = crate::Field::new("attributes");
+    /// The `traits` property ([`Self::traits`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRAITS: crate::Field<Self> = crate::Field::new("traits");
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyAppEventsNotificationAppMessage {
@@ -2127,6 +2835,12 @@ impl crate::Model for JourneyAppEventsNotificationAppMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -2158,6 +2872,24 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationAppMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventName",
+        "screenName",
+        "app",
+        "device",
+        "ipAddress",
+        "ipOrganization",
+        "geolocation",
+        "sdkLibrary",
+        "networkConnectivity",
+        "mktCampaign",
+        "searchQuery",
+        "attributes",
+        "traits",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(JourneyAppEventsNotificationAppMessage);
@@ -2166,23 +2898,79 @@ impl serde::Serialize for JourneyAppEventsNotificationAppMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventName", &self.event_name)?;
-        crate::__private::field(&mut map, "screenName", &self.screen_name)?;
-        crate::__private::field(&mut map, "app", &self.app)?;
-        crate::__private::field(&mut map, "device", &self.device)?;
-        crate::__private::field(&mut map, "ipAddress", &self.ip_address)?;
-        crate::__private::field(&mut map, "ipOrganization", &self.ip_organization)?;
-        crate::__private::field(&mut map, "geolocation", &self.geolocation)?;
-        crate::__private::field(&mut map, "sdkLibrary", &self.sdk_library)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventName",
+            &self.event_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "screenName",
+            &self.screen_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "app", &self.app, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "device",
+            &self.device,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ipAddress",
+            &self.ip_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ipOrganization",
+            &self.ip_organization,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "geolocation",
+            &self.geolocation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sdkLibrary",
+            &self.sdk_library,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "networkConnectivity",
             &self.network_connectivity,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "mktCampaign", &self.mkt_campaign)?;
-        crate::__private::field(&mut map, "searchQuery", &self.search_query)?;
-        crate::__private::field(&mut map, "attributes", &self.attributes)?;
-        crate::__private::field(&mut map, "traits", &self.traits)?;
+        crate::__private::model_field(
+            &mut map,
+            "mktCampaign",
+            &self.mkt_campaign,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchQuery",
+            &self.search_query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attributes",
+            &self.attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "traits",
+            &self.traits,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2215,6 +3003,32 @@ pub struct JourneyAppEventsNotificationBrowser {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
+impl JourneyAppEventsNotificationBrowser {
+    /// The `family` property ([`Self::family`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAMILY: crate::Field<Self> = crate::Field::new("family");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `lang` property ([`Self::lang`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANG: crate::Field<Self> = crate::Field::new("lang");
+    /// The `fingerprint` property ([`Self::fingerprint`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FINGERPRINT: crate::Field<Self> = crate::Field::new("fingerprint");
+    /// The `viewHeight` property ([`Self::view_height`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEW_HEIGHT: crate::Field<Self> = crate::Field::new("viewHeight");
+    /// The `viewWidth` property ([`Self::view_width`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEW_WIDTH: crate::Field<Self> = crate::Field::new("viewWidth");
+    /// The `featuresFlash` property ([`Self::features_flash`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FEATURES_FLASH: crate::Field<Self> = crate::Field::new("featuresFlash");
+    /// The `featuresJava` property ([`Self::features_java`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FEATURES_JAVA: crate::Field<Self> = crate::Field::new("featuresJava");
+    /// The `featuresPdf` property ([`Self::features_pdf`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FEATURES_PDF: crate::Field<Self> = crate::Field::new("featuresPdf");
+    /// The `featuresWebrtc` property ([`Self::features_webrtc`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FEATURES_WEBRTC: crate::Field<Self> = crate::Field::new("featuresWebrtc");
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 impl crate::Model for JourneyAppEventsNotificationBrowser {
@@ -2228,6 +3042,12 @@ impl crate::Model for JourneyAppEventsNotificationBrowser {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
@@ -2270,6 +3090,21 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationBrowser {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "family",
+        "version",
+        "lang",
+        "fingerprint",
+        "viewHeight",
+        "viewWidth",
+        "featuresFlash",
+        "featuresJava",
+        "featuresPdf",
+        "featuresWebrtc",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 crate::__impl_model_deserialize!(JourneyAppEventsNotificationBrowser);
@@ -2278,16 +3113,66 @@ impl serde::Serialize for JourneyAppEventsNotificationBrowser {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "family", &self.family)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "lang", &self.lang)?;
-        crate::__private::field(&mut map, "fingerprint", &self.fingerprint)?;
-        crate::__private::field(&mut map, "viewHeight", &self.view_height)?;
-        crate::__private::field(&mut map, "viewWidth", &self.view_width)?;
-        crate::__private::field(&mut map, "featuresFlash", &self.features_flash)?;
-        crate::__private::field(&mut map, "featuresJava", &self.features_java)?;
-        crate::__private::field(&mut map, "featuresPdf", &self.features_pdf)?;
-        crate::__private::field(&mut map, "featuresWebrtc", &self.features_webrtc)?;
+        crate::__private::model_field(
+            &mut map,
+            "family",
+            &self.family,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lang",
+            &self.lang,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fingerprint",
+            &self.fingerprint,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "viewHeight",
+            &self.view_height,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "viewWidth",
+            &self.view_width,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "featuresFlash",
+            &self.features_flash,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "featuresJava",
+            &self.features_java,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "featuresPdf",
+            &self.features_pdf,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "featuresWebrtc",
+            &self.features_webrtc,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2304,6 +3189,16 @@ pub struct JourneyAppEventsNotificationCustomEventAttribute {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyAppEventsNotificationCustomEventAttribute {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `dataType` property ([`Self::data_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA_TYPE: crate::Field<Self> = crate::Field::new("dataType");
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyAppEventsNotificationCustomEventAttribute {
@@ -2317,6 +3212,12 @@ impl crate::Model for JourneyAppEventsNotificationCustomEventAttribute {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -2338,6 +3239,10 @@ for JourneyAppEventsNotificationCustomEventAttribute {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value", "dataType"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(JourneyAppEventsNotificationCustomEventAttribute);
@@ -2346,8 +3251,18 @@ impl serde::Serialize for JourneyAppEventsNotificationCustomEventAttribute {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "dataType", &self.data_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dataType",
+            &self.data_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2421,6 +3336,32 @@ pub struct JourneyAppEventsNotificationDevice {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
+impl JourneyAppEventsNotificationDevice {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `isMobile` property ([`Self::is_mobile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_MOBILE: crate::Field<Self> = crate::Field::new("isMobile");
+    /// The `screenHeight` property ([`Self::screen_height`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_HEIGHT: crate::Field<Self> = crate::Field::new("screenHeight");
+    /// The `screenWidth` property ([`Self::screen_width`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_WIDTH: crate::Field<Self> = crate::Field::new("screenWidth");
+    /// The `screenDensity` property ([`Self::screen_density`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_DENSITY: crate::Field<Self> = crate::Field::new("screenDensity");
+    /// The `fingerprint` property ([`Self::fingerprint`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FINGERPRINT: crate::Field<Self> = crate::Field::new("fingerprint");
+    /// The `osFamily` property ([`Self::os_family`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OS_FAMILY: crate::Field<Self> = crate::Field::new("osFamily");
+    /// The `osVersion` property ([`Self::os_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OS_VERSION: crate::Field<Self> = crate::Field::new("osVersion");
+    /// The `category` property ([`Self::category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY: crate::Field<Self> = crate::Field::new("category");
+    /// The `manufacturer` property ([`Self::manufacturer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANUFACTURER: crate::Field<Self> = crate::Field::new("manufacturer");
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 impl crate::Model for JourneyAppEventsNotificationDevice {
@@ -2434,6 +3375,12 @@ impl crate::Model for JourneyAppEventsNotificationDevice {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
@@ -2470,6 +3417,21 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationDevice {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "isMobile",
+        "screenHeight",
+        "screenWidth",
+        "screenDensity",
+        "fingerprint",
+        "osFamily",
+        "osVersion",
+        "category",
+        "manufacturer",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 crate::__impl_model_deserialize!(JourneyAppEventsNotificationDevice);
@@ -2478,16 +3440,66 @@ impl serde::Serialize for JourneyAppEventsNotificationDevice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "isMobile", &self.is_mobile)?;
-        crate::__private::field(&mut map, "screenHeight", &self.screen_height)?;
-        crate::__private::field(&mut map, "screenWidth", &self.screen_width)?;
-        crate::__private::field(&mut map, "screenDensity", &self.screen_density)?;
-        crate::__private::field(&mut map, "fingerprint", &self.fingerprint)?;
-        crate::__private::field(&mut map, "osFamily", &self.os_family)?;
-        crate::__private::field(&mut map, "osVersion", &self.os_version)?;
-        crate::__private::field(&mut map, "category", &self.category)?;
-        crate::__private::field(&mut map, "manufacturer", &self.manufacturer)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isMobile",
+            &self.is_mobile,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "screenHeight",
+            &self.screen_height,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "screenWidth",
+            &self.screen_width,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "screenDensity",
+            &self.screen_density,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fingerprint",
+            &self.fingerprint,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "osFamily",
+            &self.os_family,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "osVersion",
+            &self.os_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "category",
+            &self.category,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "manufacturer",
+            &self.manufacturer,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2560,6 +3572,22 @@ pub struct JourneyAppEventsNotificationEventAction {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyAppEventsNotificationEventAction {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `prompt` property ([`Self::prompt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROMPT: crate::Field<Self> = crate::Field::new("prompt");
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyAppEventsNotificationEventAction {
@@ -2573,6 +3601,12 @@ impl crate::Model for JourneyAppEventsNotificationEventAction {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -2596,6 +3630,16 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationEventAction 
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "createdDate",
+        "state",
+        "mediaType",
+        "prompt",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(JourneyAppEventsNotificationEventAction);
@@ -2604,11 +3648,31 @@ impl serde::Serialize for JourneyAppEventsNotificationEventAction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "prompt", &self.prompt)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "prompt",
+            &self.prompt,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2789,6 +3853,24 @@ pub struct JourneyAppEventsNotificationNetworkConnectivity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
+impl JourneyAppEventsNotificationNetworkConnectivity {
+    /// The `carrier` property ([`Self::carrier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CARRIER: crate::Field<Self> = crate::Field::new("carrier");
+    /// The `bluetoothEnabled` property ([`Self::bluetooth_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BLUETOOTH_ENABLED: crate::Field<Self> = crate::Field::new(
+        "bluetoothEnabled",
+    );
+    /// The `cellularEnabled` property ([`Self::cellular_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CELLULAR_ENABLED: crate::Field<Self> = crate::Field::new(
+        "cellularEnabled",
+    );
+    /// The `wifiEnabled` property ([`Self::wifi_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WIFI_ENABLED: crate::Field<Self> = crate::Field::new("wifiEnabled");
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 impl crate::Model for JourneyAppEventsNotificationNetworkConnectivity {
@@ -2802,6 +3884,12 @@ impl crate::Model for JourneyAppEventsNotificationNetworkConnectivity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
@@ -2834,6 +3922,15 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationNetworkConne
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "carrier",
+        "bluetoothEnabled",
+        "cellularEnabled",
+        "wifiEnabled",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 crate::__impl_model_deserialize!(JourneyAppEventsNotificationNetworkConnectivity);
@@ -2842,10 +3939,30 @@ impl serde::Serialize for JourneyAppEventsNotificationNetworkConnectivity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "carrier", &self.carrier)?;
-        crate::__private::field(&mut map, "bluetoothEnabled", &self.bluetooth_enabled)?;
-        crate::__private::field(&mut map, "cellularEnabled", &self.cellular_enabled)?;
-        crate::__private::field(&mut map, "wifiEnabled", &self.wifi_enabled)?;
+        crate::__private::model_field(
+            &mut map,
+            "carrier",
+            &self.carrier,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "bluetoothEnabled",
+            &self.bluetooth_enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "cellularEnabled",
+            &self.cellular_enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wifiEnabled",
+            &self.wifi_enabled,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2876,6 +3993,30 @@ pub struct JourneyAppEventsNotificationReferrer {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
+impl JourneyAppEventsNotificationReferrer {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
+    /// The `hostname` property ([`Self::hostname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HOSTNAME: crate::Field<Self> = crate::Field::new("hostname");
+    /// The `keywords` property ([`Self::keywords`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEYWORDS: crate::Field<Self> = crate::Field::new("keywords");
+    /// The `pathname` property ([`Self::pathname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATHNAME: crate::Field<Self> = crate::Field::new("pathname");
+    /// The `queryString` property ([`Self::query_string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_STRING: crate::Field<Self> = crate::Field::new("queryString");
+    /// The `fragment` property ([`Self::fragment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FRAGMENT: crate::Field<Self> = crate::Field::new("fragment");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `medium` property ([`Self::medium`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIUM: crate::Field<Self> = crate::Field::new("medium");
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 impl crate::Model for JourneyAppEventsNotificationReferrer {
@@ -2889,6 +4030,12 @@ impl crate::Model for JourneyAppEventsNotificationReferrer {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
@@ -2916,6 +4063,20 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationReferrer {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "domain",
+        "hostname",
+        "keywords",
+        "pathname",
+        "queryString",
+        "fragment",
+        "name",
+        "medium",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 crate::__impl_model_deserialize!(JourneyAppEventsNotificationReferrer);
@@ -2924,15 +4085,55 @@ impl serde::Serialize for JourneyAppEventsNotificationReferrer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
-        crate::__private::field(&mut map, "hostname", &self.hostname)?;
-        crate::__private::field(&mut map, "keywords", &self.keywords)?;
-        crate::__private::field(&mut map, "pathname", &self.pathname)?;
-        crate::__private::field(&mut map, "queryString", &self.query_string)?;
-        crate::__private::field(&mut map, "fragment", &self.fragment)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "medium", &self.medium)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hostname",
+            &self.hostname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "keywords",
+            &self.keywords,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pathname",
+            &self.pathname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryString",
+            &self.query_string,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fragment",
+            &self.fragment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "medium",
+            &self.medium,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3009,6 +4210,16 @@ pub struct JourneyAppEventsNotificationSdkLibrary {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
+impl JourneyAppEventsNotificationSdkLibrary {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 impl crate::Model for JourneyAppEventsNotificationSdkLibrary {
@@ -3022,6 +4233,12 @@ impl crate::Model for JourneyAppEventsNotificationSdkLibrary {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
@@ -3042,6 +4259,10 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationSdkLibrary {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "version"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 crate::__impl_model_deserialize!(JourneyAppEventsNotificationSdkLibrary);
@@ -3050,8 +4271,18 @@ impl serde::Serialize for JourneyAppEventsNotificationSdkLibrary {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3079,6 +4310,24 @@ pub struct JourneyAppEventsNotificationSegmentAssignmentMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
+impl JourneyAppEventsNotificationSegmentAssignmentMessage {
+    /// The `segment` property ([`Self::segment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEGMENT: crate::Field<Self> = crate::Field::new("segment");
+    /// The `assignmentState` property ([`Self::assignment_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGNMENT_STATE: crate::Field<Self> = crate::Field::new(
+        "assignmentState",
+    );
+    /// The `dateAssigned` property ([`Self::date_assigned`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_ASSIGNED: crate::Field<Self> = crate::Field::new("dateAssigned");
+    /// The `dateForUnassignment` property ([`Self::date_for_unassignment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_FOR_UNASSIGNMENT: crate::Field<Self> = crate::Field::new(
+        "dateForUnassignment",
+    );
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 impl crate::Model for JourneyAppEventsNotificationSegmentAssignmentMessage {
@@ -3092,6 +4341,12 @@ impl crate::Model for JourneyAppEventsNotificationSegmentAssignmentMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
@@ -3115,6 +4370,15 @@ for JourneyAppEventsNotificationSegmentAssignmentMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "segment",
+        "assignmentState",
+        "dateAssigned",
+        "dateForUnassignment",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 crate::__impl_model_deserialize!(JourneyAppEventsNotificationSegmentAssignmentMessage);
@@ -3123,13 +4387,29 @@ impl serde::Serialize for JourneyAppEventsNotificationSegmentAssignmentMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "segment", &self.segment)?;
-        crate::__private::field(&mut map, "assignmentState", &self.assignment_state)?;
-        crate::__private::field(&mut map, "dateAssigned", &self.date_assigned)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "segment",
+            &self.segment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assignmentState",
+            &self.assignment_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateAssigned",
+            &self.date_assigned,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dateForUnassignment",
             &self.date_for_unassignment,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3193,6 +4473,18 @@ pub struct JourneyAppEventsNotificationSession {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
+impl JourneyAppEventsNotificationSession {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 impl crate::Model for JourneyAppEventsNotificationSession {
@@ -3206,6 +4498,12 @@ impl crate::Model for JourneyAppEventsNotificationSession {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
@@ -3227,6 +4525,10 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationSession {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri", "type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 crate::__impl_model_deserialize!(JourneyAppEventsNotificationSession);
@@ -3235,9 +4537,19 @@ impl serde::Serialize for JourneyAppEventsNotificationSession {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3278,6 +4590,44 @@ pub struct JourneyAppEventsNotificationWebActionMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyAppEventsNotificationWebActionMessage {
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
+    /// The `actionTarget` property ([`Self::action_target`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_TARGET: crate::Field<Self> = crate::Field::new("actionTarget");
+    /// The `actionMap` property ([`Self::action_map`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_MAP: crate::Field<Self> = crate::Field::new("actionMap");
+    /// The `errorCode` property ([`Self::error_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_CODE: crate::Field<Self> = crate::Field::new("errorCode");
+    /// The `errorMessage` property ([`Self::error_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_MESSAGE: crate::Field<Self> = crate::Field::new("errorMessage");
+    /// The `userAgentString` property ([`Self::user_agent_string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_AGENT_STRING: crate::Field<Self> = crate::Field::new(
+        "userAgentString",
+    );
+    /// The `ipAddress` property ([`Self::ip_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IP_ADDRESS: crate::Field<Self> = crate::Field::new("ipAddress");
+    /// The `ipOrganization` property ([`Self::ip_organization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IP_ORGANIZATION: crate::Field<Self> = crate::Field::new("ipOrganization");
+    /// The `browser` property ([`Self::browser`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BROWSER: crate::Field<Self> = crate::Field::new("browser");
+    /// The `device` property ([`Self::device`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVICE: crate::Field<Self> = crate::Field::new("device");
+    /// The `geolocation` property ([`Self::geolocation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GEOLOCATION: crate::Field<Self> = crate::Field::new("geolocation");
+    /// The `mktCampaign` property ([`Self::mkt_campaign`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MKT_CAMPAIGN: crate::Field<Self> = crate::Field::new("mktCampaign");
+    /// The `visitReferrer` property ([`Self::visit_referrer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIT_REFERRER: crate::Field<Self> = crate::Field::new("visitReferrer");
+    /// The `timeToDisposition` property ([`Self::time_to_disposition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_TO_DISPOSITION: crate::Field<Self> = crate::Field::new(
+        "timeToDisposition",
+    );
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyAppEventsNotificationWebActionMessage {
@@ -3291,6 +4641,12 @@ impl crate::Model for JourneyAppEventsNotificationWebActionMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -3327,6 +4683,25 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationWebActionMes
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "action",
+        "actionTarget",
+        "actionMap",
+        "errorCode",
+        "errorMessage",
+        "userAgentString",
+        "ipAddress",
+        "ipOrganization",
+        "browser",
+        "device",
+        "geolocation",
+        "mktCampaign",
+        "visitReferrer",
+        "timeToDisposition",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(JourneyAppEventsNotificationWebActionMessage);
@@ -3335,23 +4710,89 @@ impl serde::Serialize for JourneyAppEventsNotificationWebActionMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
-        crate::__private::field(&mut map, "actionTarget", &self.action_target)?;
-        crate::__private::field(&mut map, "actionMap", &self.action_map)?;
-        crate::__private::field(&mut map, "errorCode", &self.error_code)?;
-        crate::__private::field(&mut map, "errorMessage", &self.error_message)?;
-        crate::__private::field(&mut map, "userAgentString", &self.user_agent_string)?;
-        crate::__private::field(&mut map, "ipAddress", &self.ip_address)?;
-        crate::__private::field(&mut map, "ipOrganization", &self.ip_organization)?;
-        crate::__private::field(&mut map, "browser", &self.browser)?;
-        crate::__private::field(&mut map, "device", &self.device)?;
-        crate::__private::field(&mut map, "geolocation", &self.geolocation)?;
-        crate::__private::field(&mut map, "mktCampaign", &self.mkt_campaign)?;
-        crate::__private::field(&mut map, "visitReferrer", &self.visit_referrer)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionTarget",
+            &self.action_target,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionMap",
+            &self.action_map,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorCode",
+            &self.error_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorMessage",
+            &self.error_message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userAgentString",
+            &self.user_agent_string,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ipAddress",
+            &self.ip_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ipOrganization",
+            &self.ip_organization,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "browser",
+            &self.browser,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "device",
+            &self.device,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "geolocation",
+            &self.geolocation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mktCampaign",
+            &self.mkt_campaign,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visitReferrer",
+            &self.visit_referrer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "timeToDisposition",
             &self.time_to_disposition,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3369,6 +4810,16 @@ pub struct JourneyAsyncAggregateQueryResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "journey"))]
+impl JourneyAsyncAggregateQueryResponse {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
+    /// The `cursor` property ([`Self::cursor`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURSOR: crate::Field<Self> = crate::Field::new("cursor");
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 impl crate::Model for JourneyAsyncAggregateQueryResponse {
@@ -3382,6 +4833,12 @@ impl crate::Model for JourneyAsyncAggregateQueryResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
@@ -3402,6 +4859,10 @@ impl crate::__private::DecodeFields for JourneyAsyncAggregateQueryResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "cursor"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 crate::__impl_model_deserialize!(JourneyAsyncAggregateQueryResponse);
@@ -3410,8 +4871,18 @@ impl serde::Serialize for JourneyAsyncAggregateQueryResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
-        crate::__private::field(&mut map, "cursor", &self.cursor)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "cursor",
+            &self.cursor,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3450,6 +4921,36 @@ pub struct JourneyAsyncAggregationQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "journey"))]
+impl JourneyAsyncAggregationQuery {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `granularity` property ([`Self::granularity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY: crate::Field<Self> = crate::Field::new("granularity");
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
+    /// The `groupBy` property ([`Self::group_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY: crate::Field<Self> = crate::Field::new("groupBy");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `flattenMultivaluedDimensions` property ([`Self::flatten_multivalued_dimensions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLATTEN_MULTIVALUED_DIMENSIONS: crate::Field<Self> = crate::Field::new(
+        "flattenMultivaluedDimensions",
+    );
+    /// The `views` property ([`Self::views`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEWS: crate::Field<Self> = crate::Field::new("views");
+    /// The `alternateTimeDimension` property ([`Self::alternate_time_dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALTERNATE_TIME_DIMENSION: crate::Field<Self> = crate::Field::new(
+        "alternateTimeDimension",
+    );
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 impl crate::Model for JourneyAsyncAggregationQuery {
@@ -3470,6 +4971,12 @@ impl crate::Model for JourneyAsyncAggregationQuery {
             missing.push("metrics");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
@@ -3504,6 +5011,21 @@ impl crate::__private::DecodeFields for JourneyAsyncAggregationQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "pageSize",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "journey"))]
 crate::__impl_model_deserialize!(JourneyAsyncAggregationQuery);
@@ -3512,24 +5034,66 @@ impl serde::Serialize for JourneyAsyncAggregationQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "granularity", &self.granularity)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
-        crate::__private::field(&mut map, "groupBy", &self.group_by)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "granularity",
+            &self.granularity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupBy",
+            &self.group_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "flattenMultivaluedDimensions",
             &self.flatten_multivalued_dimensions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "views", &self.views)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "views",
+            &self.views,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "alternateTimeDimension",
             &self.alternate_time_dimension,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3596,6 +5160,33 @@ pub struct JourneyCampaign {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "external-contacts",
+        feature = "journey",
+        feature = "topics-externalcontacts",
+        feature = "topics-journey"
+    )
+)]
+impl JourneyCampaign {
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
+    /// The `medium` property ([`Self::medium`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIUM: crate::Field<Self> = crate::Field::new("medium");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `term` property ([`Self::term`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TERM: crate::Field<Self> = crate::Field::new("term");
+    /// The `clickId` property ([`Self::click_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLICK_ID: crate::Field<Self> = crate::Field::new("clickId");
+    /// The `network` property ([`Self::network`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NETWORK: crate::Field<Self> = crate::Field::new("network");
 }
 #[cfg(
     any(
@@ -3616,6 +5207,12 @@ impl crate::Model for JourneyCampaign {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -3648,6 +5245,18 @@ impl crate::__private::DecodeFields for JourneyCampaign {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "content",
+        "medium",
+        "name",
+        "source",
+        "term",
+        "clickId",
+        "network",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -3670,13 +5279,48 @@ impl serde::Serialize for JourneyCampaign {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
-        crate::__private::field(&mut map, "medium", &self.medium)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "term", &self.term)?;
-        crate::__private::field(&mut map, "clickId", &self.click_id)?;
-        crate::__private::field(&mut map, "network", &self.network)?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "medium",
+            &self.medium,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "term",
+            &self.term,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clickId",
+            &self.click_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "network",
+            &self.network,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3701,6 +5345,22 @@ pub struct JourneyCaseAssociation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "external-contacts", feature = "journey"))]
+impl JourneyCaseAssociation {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `associatedCase` property ([`Self::associated_case`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSOCIATED_CASE: crate::Field<Self> = crate::Field::new("associatedCase");
+    /// The `caseReference` property ([`Self::case_reference`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CASE_REFERENCE: crate::Field<Self> = crate::Field::new("caseReference");
+    /// The `dateAssociated` property ([`Self::date_associated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_ASSOCIATED: crate::Field<Self> = crate::Field::new("dateAssociated");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 impl crate::Model for JourneyCaseAssociation {
@@ -3718,6 +5378,12 @@ impl crate::Model for JourneyCaseAssociation {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
@@ -3741,6 +5407,16 @@ impl crate::__private::DecodeFields for JourneyCaseAssociation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "associatedCase",
+        "caseReference",
+        "dateAssociated",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 crate::__impl_model_deserialize!(JourneyCaseAssociation);
@@ -3749,11 +5425,31 @@ impl serde::Serialize for JourneyCaseAssociation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "associatedCase", &self.associated_case)?;
-        crate::__private::field(&mut map, "caseReference", &self.case_reference)?;
-        crate::__private::field(&mut map, "dateAssociated", &self.date_associated)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "associatedCase",
+            &self.associated_case,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "caseReference",
+            &self.case_reference,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateAssociated",
+            &self.date_associated,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3782,6 +5478,30 @@ pub struct JourneyContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl JourneyContext {
+    /// The `customer` property ([`Self::customer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER: crate::Field<Self> = crate::Field::new("customer");
+    /// The `customerSession` property ([`Self::customer_session`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_SESSION: crate::Field<Self> = crate::Field::new(
+        "customerSession",
+    );
+    /// The `triggeringAction` property ([`Self::triggering_action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGERING_ACTION: crate::Field<Self> = crate::Field::new(
+        "triggeringAction",
+    );
 }
 #[cfg(
     any(
@@ -3807,6 +5527,12 @@ impl crate::Model for JourneyContext {
             missing.push("customer");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -3836,6 +5562,14 @@ impl crate::__private::DecodeFields for JourneyContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "customer",
+        "customerSession",
+        "triggeringAction",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -3860,9 +5594,24 @@ impl serde::Serialize for JourneyContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "customer", &self.customer)?;
-        crate::__private::field(&mut map, "customerSession", &self.customer_session)?;
-        crate::__private::field(&mut map, "triggeringAction", &self.triggering_action)?;
+        crate::__private::model_field(
+            &mut map,
+            "customer",
+            &self.customer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customerSession",
+            &self.customer_session,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "triggeringAction",
+            &self.triggering_action,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3892,6 +5641,25 @@ pub struct JourneyCustomer {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl JourneyCustomer {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `idType` property ([`Self::id_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID_TYPE: crate::Field<Self> = crate::Field::new("idType");
 }
 #[cfg(
     any(
@@ -3922,6 +5690,12 @@ impl crate::Model for JourneyCustomer {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(
@@ -3950,6 +5724,10 @@ impl crate::__private::DecodeFields for JourneyCustomer {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "idType"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -3976,8 +5754,13 @@ impl serde::Serialize for JourneyCustomer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "idType", &self.id_type)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "idType",
+            &self.id_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4007,6 +5790,25 @@ pub struct JourneyCustomerSession {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl JourneyCustomerSession {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(
     any(
@@ -4037,6 +5839,12 @@ impl crate::Model for JourneyCustomerSession {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(
@@ -4065,6 +5873,10 @@ impl crate::__private::DecodeFields for JourneyCustomerSession {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -4091,8 +5903,13 @@ impl serde::Serialize for JourneyCustomerSession {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4129,6 +5946,28 @@ pub struct JourneyEventDefinition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyEventDefinition {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `rank` property ([`Self::rank`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANK: crate::Field<Self> = crate::Field::new("rank");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `jsonSchema` property ([`Self::json_schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JSON_SCHEMA: crate::Field<Self> = crate::Field::new("jsonSchema");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyEventDefinition {
@@ -4163,6 +6002,12 @@ impl crate::Model for JourneyEventDefinition {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for JourneyEventDefinition {
@@ -4188,6 +6033,19 @@ impl crate::__private::DecodeFields for JourneyEventDefinition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "source",
+        "rank",
+        "displayName",
+        "description",
+        "jsonSchema",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyEventDefinition);
@@ -4196,14 +6054,49 @@ impl serde::Serialize for JourneyEventDefinition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "rank", &self.rank)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "jsonSchema", &self.json_schema)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rank",
+            &self.rank,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "jsonSchema",
+            &self.json_schema,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4259,6 +6152,18 @@ pub struct JourneyEventDefinitionListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyEventDefinitionListing {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyEventDefinitionListing {
@@ -4272,6 +6177,12 @@ impl crate::Model for JourneyEventDefinitionListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -4293,6 +6204,10 @@ impl crate::__private::DecodeFields for JourneyEventDefinitionListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyEventDefinitionListing);
@@ -4301,9 +6216,24 @@ impl serde::Serialize for JourneyEventDefinitionListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4338,6 +6268,48 @@ pub struct JourneyEventsSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl JourneyEventsSettings {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `excludedQueryParameters` property ([`Self::excluded_query_parameters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXCLUDED_QUERY_PARAMETERS: crate::Field<Self> = crate::Field::new(
+        "excludedQueryParameters",
+    );
+    /// The `shouldKeepUrlFragment` property ([`Self::should_keep_url_fragment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHOULD_KEEP_URL_FRAGMENT: crate::Field<Self> = crate::Field::new(
+        "shouldKeepUrlFragment",
+    );
+    /// The `searchQueryParameters` property ([`Self::search_query_parameters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_QUERY_PARAMETERS: crate::Field<Self> = crate::Field::new(
+        "searchQueryParameters",
+    );
+    /// The `pageviewConfig` property ([`Self::pageview_config`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGEVIEW_CONFIG: crate::Field<Self> = crate::Field::new("pageviewConfig");
+    /// The `clickEvents` property ([`Self::click_events`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLICK_EVENTS: crate::Field<Self> = crate::Field::new("clickEvents");
+    /// The `formsTrackEvents` property ([`Self::forms_track_events`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORMS_TRACK_EVENTS: crate::Field<Self> = crate::Field::new(
+        "formsTrackEvents",
+    );
+    /// The `idleEvents` property ([`Self::idle_events`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IDLE_EVENTS: crate::Field<Self> = crate::Field::new("idleEvents");
+    /// The `inViewportEvents` property ([`Self::in_viewport_events`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IN_VIEWPORT_EVENTS: crate::Field<Self> = crate::Field::new(
+        "inViewportEvents",
+    );
+    /// The `scrollDepthEvents` property ([`Self::scroll_depth_events`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCROLL_DEPTH_EVENTS: crate::Field<Self> = crate::Field::new(
+        "scrollDepthEvents",
+    );
+    /// The `trackingSettings` property ([`Self::tracking_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRACKING_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "trackingSettings",
+    );
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for JourneyEventsSettings {
@@ -4351,6 +6323,12 @@ impl crate::Model for JourneyEventsSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -4388,6 +6366,22 @@ impl crate::__private::DecodeFields for JourneyEventsSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "excludedQueryParameters",
+        "shouldKeepUrlFragment",
+        "searchQueryParameters",
+        "pageviewConfig",
+        "clickEvents",
+        "formsTrackEvents",
+        "idleEvents",
+        "inViewportEvents",
+        "scrollDepthEvents",
+        "trackingSettings",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(JourneyEventsSettings);
@@ -4396,33 +6390,72 @@ impl serde::Serialize for JourneyEventsSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "excludedQueryParameters",
             &self.excluded_query_parameters,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "shouldKeepUrlFragment",
             &self.should_keep_url_fragment,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "searchQueryParameters",
             &self.search_query_parameters,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "pageviewConfig", &self.pageview_config)?;
-        crate::__private::field(&mut map, "clickEvents", &self.click_events)?;
-        crate::__private::field(&mut map, "formsTrackEvents", &self.forms_track_events)?;
-        crate::__private::field(&mut map, "idleEvents", &self.idle_events)?;
-        crate::__private::field(&mut map, "inViewportEvents", &self.in_viewport_events)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "pageviewConfig",
+            &self.pageview_config,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clickEvents",
+            &self.click_events,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "formsTrackEvents",
+            &self.forms_track_events,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "idleEvents",
+            &self.idle_events,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "inViewportEvents",
+            &self.in_viewport_events,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "scrollDepthEvents",
             &self.scroll_depth_events,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "trackingSettings", &self.tracking_settings)?;
+        crate::__private::model_field(
+            &mut map,
+            "trackingSettings",
+            &self.tracking_settings,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4490,6 +6523,26 @@ pub struct JourneyExternalEventsSchema {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyExternalEventsSchema {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `jsonSchema` property ([`Self::json_schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JSON_SCHEMA: crate::Field<Self> = crate::Field::new("jsonSchema");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyExternalEventsSchema {
@@ -4503,6 +6556,12 @@ impl crate::Model for JourneyExternalEventsSchema {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -4532,6 +6591,18 @@ impl crate::__private::DecodeFields for JourneyExternalEventsSchema {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "version",
+        "enabled",
+        "dateCreated",
+        "createdBy",
+        "jsonSchema",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyExternalEventsSchema);
@@ -4540,13 +6611,43 @@ impl serde::Serialize for JourneyExternalEventsSchema {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "jsonSchema", &self.json_schema)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "jsonSchema",
+            &self.json_schema,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4565,6 +6666,18 @@ pub struct JourneyExternalEventsSchemaListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyExternalEventsSchemaListing {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyExternalEventsSchemaListing {
@@ -4578,6 +6691,12 @@ impl crate::Model for JourneyExternalEventsSchemaListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -4599,6 +6718,10 @@ impl crate::__private::DecodeFields for JourneyExternalEventsSchemaListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyExternalEventsSchemaListing);
@@ -4607,9 +6730,24 @@ impl serde::Serialize for JourneyExternalEventsSchemaListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4649,6 +6787,39 @@ pub struct JourneyGeolocation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "external-contacts",
+        feature = "journey",
+        feature = "topics-externalcontacts",
+        feature = "topics-journey"
+    )
+)]
+impl JourneyGeolocation {
+    /// The `country` property ([`Self::country`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNTRY: crate::Field<Self> = crate::Field::new("country");
+    /// The `countryName` property ([`Self::country_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNTRY_NAME: crate::Field<Self> = crate::Field::new("countryName");
+    /// The `latitude` property ([`Self::latitude`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LATITUDE: crate::Field<Self> = crate::Field::new("latitude");
+    /// The `longitude` property ([`Self::longitude`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LONGITUDE: crate::Field<Self> = crate::Field::new("longitude");
+    /// The `locality` property ([`Self::locality`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCALITY: crate::Field<Self> = crate::Field::new("locality");
+    /// The `postalCode` property ([`Self::postal_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POSTAL_CODE: crate::Field<Self> = crate::Field::new("postalCode");
+    /// The `region` property ([`Self::region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGION: crate::Field<Self> = crate::Field::new("region");
+    /// The `regionName` property ([`Self::region_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGION_NAME: crate::Field<Self> = crate::Field::new("regionName");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `timezone` property ([`Self::timezone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIMEZONE: crate::Field<Self> = crate::Field::new("timezone");
 }
 #[cfg(
     any(
@@ -4669,6 +6840,12 @@ impl crate::Model for JourneyGeolocation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -4708,6 +6885,21 @@ impl crate::__private::DecodeFields for JourneyGeolocation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "country",
+        "countryName",
+        "latitude",
+        "longitude",
+        "locality",
+        "postalCode",
+        "region",
+        "regionName",
+        "source",
+        "timezone",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -4730,16 +6922,66 @@ impl serde::Serialize for JourneyGeolocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "country", &self.country)?;
-        crate::__private::field(&mut map, "countryName", &self.country_name)?;
-        crate::__private::field(&mut map, "latitude", &self.latitude)?;
-        crate::__private::field(&mut map, "longitude", &self.longitude)?;
-        crate::__private::field(&mut map, "locality", &self.locality)?;
-        crate::__private::field(&mut map, "postalCode", &self.postal_code)?;
-        crate::__private::field(&mut map, "region", &self.region)?;
-        crate::__private::field(&mut map, "regionName", &self.region_name)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "timezone", &self.timezone)?;
+        crate::__private::model_field(
+            &mut map,
+            "country",
+            &self.country,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "countryName",
+            &self.country_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "latitude",
+            &self.latitude,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "longitude",
+            &self.longitude,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "locality",
+            &self.locality,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "postalCode",
+            &self.postal_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "region",
+            &self.region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "regionName",
+            &self.region_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timezone",
+            &self.timezone,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4766,6 +7008,22 @@ pub struct JourneyJsonSchemaDocument {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyJsonSchemaDocument {
+    /// The `$schema` property ([`Self::schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEMA: crate::Field<Self> = crate::Field::new("$schema");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `required` property ([`Self::required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUIRED: crate::Field<Self> = crate::Field::new("required");
+    /// The `properties` property ([`Self::properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTIES: crate::Field<Self> = crate::Field::new("properties");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyJsonSchemaDocument {
@@ -4786,6 +7044,12 @@ impl crate::Model for JourneyJsonSchemaDocument {
             missing.push("title");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -4809,6 +7073,16 @@ impl crate::__private::DecodeFields for JourneyJsonSchemaDocument {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "$schema",
+        "title",
+        "description",
+        "required",
+        "properties",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyJsonSchemaDocument);
@@ -4817,11 +7091,36 @@ impl serde::Serialize for JourneyJsonSchemaDocument {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "$schema", &self.schema)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "required", &self.required)?;
-        crate::__private::field(&mut map, "properties", &self.properties)?;
+        crate::__private::model_field(
+            &mut map,
+            "$schema",
+            &self.schema,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "required",
+            &self.required,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "properties",
+            &self.properties,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4850,6 +7149,22 @@ pub struct JourneyJsonSchemaRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyJsonSchemaRequest {
+    /// The `$schema` property ([`Self::schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEMA: crate::Field<Self> = crate::Field::new("$schema");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `required` property ([`Self::required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUIRED: crate::Field<Self> = crate::Field::new("required");
+    /// The `properties` property ([`Self::properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTIES: crate::Field<Self> = crate::Field::new("properties");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyJsonSchemaRequest {
@@ -4874,6 +7189,12 @@ impl crate::Model for JourneyJsonSchemaRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for JourneyJsonSchemaRequest {
@@ -4896,6 +7217,16 @@ impl crate::__private::DecodeFields for JourneyJsonSchemaRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "$schema",
+        "title",
+        "description",
+        "required",
+        "properties",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyJsonSchemaRequest);
@@ -4904,11 +7235,36 @@ impl serde::Serialize for JourneyJsonSchemaRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "$schema", &self.schema)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "required", &self.required)?;
-        crate::__private::field(&mut map, "properties", &self.properties)?;
+        crate::__private::model_field(
+            &mut map,
+            "$schema",
+            &self.schema,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "required",
+            &self.required,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "properties",
+            &self.properties,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4930,6 +7286,16 @@ pub struct JourneyOutcomeEventsNotificationAssociatedValue {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyOutcomeEventsNotificationAssociatedValue {
+    /// The `dataType` property ([`Self::data_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA_TYPE: crate::Field<Self> = crate::Field::new("dataType");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyOutcomeEventsNotificationAssociatedValue {
@@ -4943,6 +7309,12 @@ impl crate::Model for JourneyOutcomeEventsNotificationAssociatedValue {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -4963,6 +7335,10 @@ impl crate::__private::DecodeFields for JourneyOutcomeEventsNotificationAssociat
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dataType", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(JourneyOutcomeEventsNotificationAssociatedValue);
@@ -4971,8 +7347,18 @@ impl serde::Serialize for JourneyOutcomeEventsNotificationAssociatedValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dataType", &self.data_type)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "dataType",
+            &self.data_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5033,6 +7419,18 @@ pub struct JourneyOutcomeEventsNotificationOutcome {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyOutcomeEventsNotificationOutcome {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyOutcomeEventsNotificationOutcome {
@@ -5046,6 +7444,12 @@ impl crate::Model for JourneyOutcomeEventsNotificationOutcome {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -5067,6 +7471,10 @@ impl crate::__private::DecodeFields for JourneyOutcomeEventsNotificationOutcome 
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri", "displayName"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(JourneyOutcomeEventsNotificationOutcome);
@@ -5075,9 +7483,19 @@ impl serde::Serialize for JourneyOutcomeEventsNotificationOutcome {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5100,6 +7518,26 @@ pub struct JourneyOutcomeEventsNotificationOutcomeAttributionMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyOutcomeEventsNotificationOutcomeAttributionMessage {
+    /// The `outcome` property ([`Self::outcome`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME: crate::Field<Self> = crate::Field::new("outcome");
+    /// The `outcomeTouchpoints` property ([`Self::outcome_touchpoints`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME_TOUCHPOINTS: crate::Field<Self> = crate::Field::new(
+        "outcomeTouchpoints",
+    );
+    /// The `segmentAssignments` property ([`Self::segment_assignments`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEGMENT_ASSIGNMENTS: crate::Field<Self> = crate::Field::new(
+        "segmentAssignments",
+    );
+    /// The `associatedValue` property ([`Self::associated_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSOCIATED_VALUE: crate::Field<Self> = crate::Field::new(
+        "associatedValue",
+    );
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyOutcomeEventsNotificationOutcomeAttributionMessage {
@@ -5113,6 +7551,12 @@ impl crate::Model for JourneyOutcomeEventsNotificationOutcomeAttributionMessage 
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -5136,6 +7580,15 @@ for JourneyOutcomeEventsNotificationOutcomeAttributionMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcome",
+        "outcomeTouchpoints",
+        "segmentAssignments",
+        "associatedValue",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(
@@ -5146,18 +7599,30 @@ impl serde::Serialize for JourneyOutcomeEventsNotificationOutcomeAttributionMess
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "outcome", &self.outcome)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "outcome",
+            &self.outcome,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outcomeTouchpoints",
             &self.outcome_touchpoints,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "segmentAssignments",
             &self.segment_assignments,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "associatedValue", &self.associated_value)?;
+        crate::__private::model_field(
+            &mut map,
+            "associatedValue",
+            &self.associated_value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5192,6 +7657,34 @@ pub struct JourneyOutcomeEventsNotificationOutcomeEventsNotification {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyOutcomeEventsNotificationOutcomeEventsNotification {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `correlationId` property ([`Self::correlation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CORRELATION_ID: crate::Field<Self> = crate::Field::new("correlationId");
+    /// The `externalContact` property ([`Self::external_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT: crate::Field<Self> = crate::Field::new(
+        "externalContact",
+    );
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `customerId` property ([`Self::customer_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_ID: crate::Field<Self> = crate::Field::new("customerId");
+    /// The `customerIdType` property ([`Self::customer_id_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_ID_TYPE: crate::Field<Self> = crate::Field::new("customerIdType");
+    /// The `session` property ([`Self::session`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION: crate::Field<Self> = crate::Field::new("session");
+    /// The `eventType` property ([`Self::event_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TYPE: crate::Field<Self> = crate::Field::new("eventType");
+    /// The `outcomeAttributionEventMessage` property ([`Self::outcome_attribution_event_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME_ATTRIBUTION_EVENT_MESSAGE: crate::Field<Self> = crate::Field::new(
+        "outcomeAttributionEventMessage",
+    );
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyOutcomeEventsNotificationOutcomeEventsNotification {
@@ -5205,6 +7698,12 @@ impl crate::Model for JourneyOutcomeEventsNotificationOutcomeEventsNotification 
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -5235,6 +7734,20 @@ for JourneyOutcomeEventsNotificationOutcomeEventsNotification {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "correlationId",
+        "externalContact",
+        "createdDate",
+        "customerId",
+        "customerIdType",
+        "session",
+        "eventType",
+        "outcomeAttributionEventMessage",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(
@@ -5245,18 +7758,54 @@ impl serde::Serialize for JourneyOutcomeEventsNotificationOutcomeEventsNotificat
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "correlationId", &self.correlation_id)?;
-        crate::__private::field(&mut map, "externalContact", &self.external_contact)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "customerId", &self.customer_id)?;
-        crate::__private::field(&mut map, "customerIdType", &self.customer_id_type)?;
-        crate::__private::field(&mut map, "session", &self.session)?;
-        crate::__private::field(&mut map, "eventType", &self.event_type)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "correlationId",
+            &self.correlation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalContact",
+            &self.external_contact,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customerId",
+            &self.customer_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customerIdType",
+            &self.customer_id_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "session",
+            &self.session,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventType",
+            &self.event_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outcomeAttributionEventMessage",
             &self.outcome_attribution_event_message,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -5314,6 +7863,20 @@ pub struct JourneyOutcomeEventsNotificationOutcomeTouchpoint {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyOutcomeEventsNotificationOutcomeTouchpoint {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `channels` property ([`Self::channels`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNELS: crate::Field<Self> = crate::Field::new("channels");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `actionMap` property ([`Self::action_map`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_MAP: crate::Field<Self> = crate::Field::new("actionMap");
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyOutcomeEventsNotificationOutcomeTouchpoint {
@@ -5327,6 +7890,12 @@ impl crate::Model for JourneyOutcomeEventsNotificationOutcomeTouchpoint {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -5350,6 +7919,15 @@ for JourneyOutcomeEventsNotificationOutcomeTouchpoint {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "channels",
+        "createdDate",
+        "actionMap",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(JourneyOutcomeEventsNotificationOutcomeTouchpoint);
@@ -5358,10 +7936,25 @@ impl serde::Serialize for JourneyOutcomeEventsNotificationOutcomeTouchpoint {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "channels", &self.channels)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "actionMap", &self.action_map)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "channels",
+            &self.channels,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionMap",
+            &self.action_map,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5376,6 +7969,14 @@ pub struct JourneyOutcomeEventsNotificationOutcomeTouchpointChannel {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyOutcomeEventsNotificationOutcomeTouchpointChannel {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyOutcomeEventsNotificationOutcomeTouchpointChannel {
@@ -5389,6 +7990,12 @@ impl crate::Model for JourneyOutcomeEventsNotificationOutcomeTouchpointChannel {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -5409,6 +8016,10 @@ for JourneyOutcomeEventsNotificationOutcomeTouchpointChannel {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(
@@ -5419,7 +8030,12 @@ impl serde::Serialize for JourneyOutcomeEventsNotificationOutcomeTouchpointChann
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5475,6 +8091,18 @@ pub struct JourneyOutcomeEventsNotificationSegment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyOutcomeEventsNotificationSegment {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `assignedDate` property ([`Self::assigned_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGNED_DATE: crate::Field<Self> = crate::Field::new("assignedDate");
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyOutcomeEventsNotificationSegment {
@@ -5488,6 +8116,12 @@ impl crate::Model for JourneyOutcomeEventsNotificationSegment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -5509,6 +8143,10 @@ impl crate::__private::DecodeFields for JourneyOutcomeEventsNotificationSegment 
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri", "assignedDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(JourneyOutcomeEventsNotificationSegment);
@@ -5517,9 +8155,19 @@ impl serde::Serialize for JourneyOutcomeEventsNotificationSegment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "assignedDate", &self.assigned_date)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assignedDate",
+            &self.assigned_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5567,6 +8215,32 @@ pub struct JourneyPage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "external-contacts", feature = "journey"))]
+impl JourneyPage {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
+    /// The `fragment` property ([`Self::fragment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FRAGMENT: crate::Field<Self> = crate::Field::new("fragment");
+    /// The `hostname` property ([`Self::hostname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HOSTNAME: crate::Field<Self> = crate::Field::new("hostname");
+    /// The `keywords` property ([`Self::keywords`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEYWORDS: crate::Field<Self> = crate::Field::new("keywords");
+    /// The `lang` property ([`Self::lang`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANG: crate::Field<Self> = crate::Field::new("lang");
+    /// The `pathname` property ([`Self::pathname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATHNAME: crate::Field<Self> = crate::Field::new("pathname");
+    /// The `queryString` property ([`Self::query_string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_STRING: crate::Field<Self> = crate::Field::new("queryString");
+    /// The `breadcrumb` property ([`Self::breadcrumb`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BREADCRUMB: crate::Field<Self> = crate::Field::new("breadcrumb");
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 impl crate::Model for JourneyPage {
@@ -5603,6 +8277,12 @@ impl crate::Model for JourneyPage {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 impl crate::__private::DecodeFields for JourneyPage {
@@ -5630,6 +8310,21 @@ impl crate::__private::DecodeFields for JourneyPage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "title",
+        "domain",
+        "fragment",
+        "hostname",
+        "keywords",
+        "lang",
+        "pathname",
+        "queryString",
+        "breadcrumb",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 crate::__impl_model_deserialize!(JourneyPage);
@@ -5638,16 +8333,61 @@ impl serde::Serialize for JourneyPage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
-        crate::__private::field(&mut map, "fragment", &self.fragment)?;
-        crate::__private::field(&mut map, "hostname", &self.hostname)?;
-        crate::__private::field(&mut map, "keywords", &self.keywords)?;
-        crate::__private::field(&mut map, "lang", &self.lang)?;
-        crate::__private::field(&mut map, "pathname", &self.pathname)?;
-        crate::__private::field(&mut map, "queryString", &self.query_string)?;
-        crate::__private::field(&mut map, "breadcrumb", &self.breadcrumb)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fragment",
+            &self.fragment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hostname",
+            &self.hostname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "keywords",
+            &self.keywords,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lang",
+            &self.lang,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pathname",
+            &self.pathname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryString",
+            &self.query_string,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "breadcrumb",
+            &self.breadcrumb,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5678,6 +8418,22 @@ pub struct JourneyPattern {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyPattern {
+    /// The `criteria` property ([`Self::criteria`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CRITERIA: crate::Field<Self> = crate::Field::new("criteria");
+    /// The `count` property ([`Self::count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT: crate::Field<Self> = crate::Field::new("count");
+    /// The `streamType` property ([`Self::stream_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STREAM_TYPE: crate::Field<Self> = crate::Field::new("streamType");
+    /// The `sessionType` property ([`Self::session_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_TYPE: crate::Field<Self> = crate::Field::new("sessionType");
+    /// The `eventName` property ([`Self::event_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_NAME: crate::Field<Self> = crate::Field::new("eventName");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyPattern {
@@ -5713,6 +8469,12 @@ impl crate::Model for JourneyPattern {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for JourneyPattern {
@@ -5735,6 +8497,16 @@ impl crate::__private::DecodeFields for JourneyPattern {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "criteria",
+        "count",
+        "streamType",
+        "sessionType",
+        "eventName",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyPattern);
@@ -5743,11 +8515,36 @@ impl serde::Serialize for JourneyPattern {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "criteria", &self.criteria)?;
-        crate::__private::field(&mut map, "count", &self.count)?;
-        crate::__private::field(&mut map, "streamType", &self.stream_type)?;
-        crate::__private::field(&mut map, "sessionType", &self.session_type)?;
-        crate::__private::field(&mut map, "eventName", &self.event_name)?;
+        crate::__private::model_field(
+            &mut map,
+            "criteria",
+            &self.criteria,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "count",
+            &self.count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "streamType",
+            &self.stream_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionType",
+            &self.session_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventName",
+            &self.event_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5822,6 +8619,18 @@ pub struct JourneySchemaUpdateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneySchemaUpdateRequest {
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `jsonSchema` property ([`Self::json_schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JSON_SCHEMA: crate::Field<Self> = crate::Field::new("jsonSchema");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneySchemaUpdateRequest {
@@ -5847,6 +8656,12 @@ impl crate::Model for JourneySchemaUpdateRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for JourneySchemaUpdateRequest {
@@ -5871,6 +8686,10 @@ impl crate::__private::DecodeFields for JourneySchemaUpdateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["version", "enabled", "jsonSchema"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneySchemaUpdateRequest);
@@ -5879,9 +8698,24 @@ impl serde::Serialize for JourneySchemaUpdateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "jsonSchema", &self.json_schema)?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "jsonSchema",
+            &self.json_schema,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5946,6 +8780,48 @@ pub struct JourneySegment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneySegment {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `isActive` property ([`Self::is_active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_ACTIVE: crate::Field<Self> = crate::Field::new("isActive");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `color` property ([`Self::color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLOR: crate::Field<Self> = crate::Field::new("color");
+    /// The `scope` property ([`Self::scope`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCOPE: crate::Field<Self> = crate::Field::new("scope");
+    /// The `shouldDisplayToAgent` property ([`Self::should_display_to_agent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHOULD_DISPLAY_TO_AGENT: crate::Field<Self> = crate::Field::new(
+        "shouldDisplayToAgent",
+    );
+    /// The `context` property ([`Self::context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT: crate::Field<Self> = crate::Field::new("context");
+    /// The `journey` property ([`Self::journey`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY: crate::Field<Self> = crate::Field::new("journey");
+    /// The `externalSegment` property ([`Self::external_segment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_SEGMENT: crate::Field<Self> = crate::Field::new(
+        "externalSegment",
+    );
+    /// The `assignmentExpirationDays` property ([`Self::assignment_expiration_days`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGNMENT_EXPIRATION_DAYS: crate::Field<Self> = crate::Field::new(
+        "assignmentExpirationDays",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneySegment {
@@ -6014,6 +8890,12 @@ impl crate::Model for JourneySegment {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for JourneySegment {
@@ -6058,6 +8940,26 @@ impl crate::__private::DecodeFields for JourneySegment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "isActive",
+        "displayName",
+        "version",
+        "description",
+        "color",
+        "scope",
+        "shouldDisplayToAgent",
+        "context",
+        "journey",
+        "externalSegment",
+        "assignmentExpirationDays",
+        "selfUri",
+        "createdDate",
+        "modifiedDate",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneySegment);
@@ -6066,29 +8968,91 @@ impl serde::Serialize for JourneySegment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "isActive", &self.is_active)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "color", &self.color)?;
-        crate::__private::field(&mut map, "scope", &self.scope)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "isActive",
+            &self.is_active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "color",
+            &self.color,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scope",
+            &self.scope,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "shouldDisplayToAgent",
             &self.should_display_to_agent,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "context", &self.context)?;
-        crate::__private::field(&mut map, "journey", &self.journey)?;
-        crate::__private::field(&mut map, "externalSegment", &self.external_segment)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "context",
+            &self.context,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "journey",
+            &self.journey,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalSegment",
+            &self.external_segment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "assignmentExpirationDays",
             &self.assignment_expiration_days,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6172,6 +9136,34 @@ pub struct JourneySegmentAssignmentEventsNotificationSegmentAssignmentEventsNoti
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-externalcontacts")]
+impl JourneySegmentAssignmentEventsNotificationSegmentAssignmentEventsNotification {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `correlationId` property ([`Self::correlation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CORRELATION_ID: crate::Field<Self> = crate::Field::new("correlationId");
+    /// The `externalContact` property ([`Self::external_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT: crate::Field<Self> = crate::Field::new(
+        "externalContact",
+    );
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `customerId` property ([`Self::customer_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_ID: crate::Field<Self> = crate::Field::new("customerId");
+    /// The `customerIdType` property ([`Self::customer_id_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_ID_TYPE: crate::Field<Self> = crate::Field::new("customerIdType");
+    /// The `session` property ([`Self::session`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION: crate::Field<Self> = crate::Field::new("session");
+    /// The `eventType` property ([`Self::event_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TYPE: crate::Field<Self> = crate::Field::new("eventType");
+    /// The `segmentAssignmentEvent` property ([`Self::segment_assignment_event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEGMENT_ASSIGNMENT_EVENT: crate::Field<Self> = crate::Field::new(
+        "segmentAssignmentEvent",
+    );
 }
 #[cfg(feature = "topics-externalcontacts")]
 impl crate::Model
@@ -6186,6 +9178,12 @@ for JourneySegmentAssignmentEventsNotificationSegmentAssignmentEventsNotificatio
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-externalcontacts")]
@@ -6214,6 +9212,20 @@ for JourneySegmentAssignmentEventsNotificationSegmentAssignmentEventsNotificatio
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "correlationId",
+        "externalContact",
+        "createdDate",
+        "customerId",
+        "customerIdType",
+        "session",
+        "eventType",
+        "segmentAssignmentEvent",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-externalcontacts")]
 crate::__impl_model_deserialize!(
@@ -6225,18 +9237,54 @@ for JourneySegmentAssignmentEventsNotificationSegmentAssignmentEventsNotificatio
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "correlationId", &self.correlation_id)?;
-        crate::__private::field(&mut map, "externalContact", &self.external_contact)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "customerId", &self.customer_id)?;
-        crate::__private::field(&mut map, "customerIdType", &self.customer_id_type)?;
-        crate::__private::field(&mut map, "session", &self.session)?;
-        crate::__private::field(&mut map, "eventType", &self.event_type)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "correlationId",
+            &self.correlation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalContact",
+            &self.external_contact,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customerId",
+            &self.customer_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customerIdType",
+            &self.customer_id_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "session",
+            &self.session,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventType",
+            &self.event_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "segmentAssignmentEvent",
             &self.segment_assignment_event,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -6321,6 +9369,38 @@ pub struct JourneySegmentRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneySegmentRequest {
+    /// The `isActive` property ([`Self::is_active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_ACTIVE: crate::Field<Self> = crate::Field::new("isActive");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `color` property ([`Self::color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLOR: crate::Field<Self> = crate::Field::new("color");
+    /// The `shouldDisplayToAgent` property ([`Self::should_display_to_agent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHOULD_DISPLAY_TO_AGENT: crate::Field<Self> = crate::Field::new(
+        "shouldDisplayToAgent",
+    );
+    /// The `context` property ([`Self::context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT: crate::Field<Self> = crate::Field::new("context");
+    /// The `journey` property ([`Self::journey`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY: crate::Field<Self> = crate::Field::new("journey");
+    /// The `externalSegment` property ([`Self::external_segment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_SEGMENT: crate::Field<Self> = crate::Field::new(
+        "externalSegment",
+    );
+    /// The `assignmentExpirationDays` property ([`Self::assignment_expiration_days`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGNMENT_EXPIRATION_DAYS: crate::Field<Self> = crate::Field::new(
+        "assignmentExpirationDays",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneySegmentRequest {
@@ -6340,6 +9420,12 @@ impl crate::Model for JourneySegmentRequest {
             missing.push("displayName");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -6380,6 +9466,21 @@ impl crate::__private::DecodeFields for JourneySegmentRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "isActive",
+        "displayName",
+        "version",
+        "description",
+        "color",
+        "shouldDisplayToAgent",
+        "context",
+        "journey",
+        "externalSegment",
+        "assignmentExpirationDays",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneySegmentRequest);
@@ -6388,23 +9489,65 @@ impl serde::Serialize for JourneySegmentRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "isActive", &self.is_active)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "color", &self.color)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "isActive",
+            &self.is_active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "color",
+            &self.color,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "shouldDisplayToAgent",
             &self.should_display_to_agent,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "context", &self.context)?;
-        crate::__private::field(&mut map, "journey", &self.journey)?;
-        crate::__private::field(&mut map, "externalSegment", &self.external_segment)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "context",
+            &self.context,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "journey",
+            &self.journey,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalSegment",
+            &self.external_segment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "assignmentExpirationDays",
             &self.assignment_expiration_days,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -6439,6 +9582,18 @@ pub struct JourneySessionEventsNotificationCaseAssociation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-externalcontacts")]
+impl JourneySessionEventsNotificationCaseAssociation {
+    /// The `caseId` property ([`Self::case_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CASE_ID: crate::Field<Self> = crate::Field::new("caseId");
+    /// The `caseReference` property ([`Self::case_reference`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CASE_REFERENCE: crate::Field<Self> = crate::Field::new("caseReference");
+    /// The `dateAssociated` property ([`Self::date_associated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_ASSOCIATED: crate::Field<Self> = crate::Field::new("dateAssociated");
 }
 #[cfg(feature = "topics-externalcontacts")]
 impl crate::Model for JourneySessionEventsNotificationCaseAssociation {
@@ -6452,6 +9607,12 @@ impl crate::Model for JourneySessionEventsNotificationCaseAssociation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-externalcontacts")]
@@ -6473,6 +9634,14 @@ impl crate::__private::DecodeFields for JourneySessionEventsNotificationCaseAsso
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "caseId",
+        "caseReference",
+        "dateAssociated",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-externalcontacts")]
 crate::__impl_model_deserialize!(JourneySessionEventsNotificationCaseAssociation);
@@ -6481,9 +9650,24 @@ impl serde::Serialize for JourneySessionEventsNotificationCaseAssociation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "caseId", &self.case_id)?;
-        crate::__private::field(&mut map, "caseReference", &self.case_reference)?;
-        crate::__private::field(&mut map, "dateAssociated", &self.date_associated)?;
+        crate::__private::model_field(
+            &mut map,
+            "caseId",
+            &self.case_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "caseReference",
+            &self.case_reference,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateAssociated",
+            &self.date_associated,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6514,6 +9698,18 @@ pub struct JourneySessionEventsNotificationConversationChannel {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-externalcontacts")]
+impl JourneySessionEventsNotificationConversationChannel {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `messageType` property ([`Self::message_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_TYPE: crate::Field<Self> = crate::Field::new("messageType");
+    /// The `platform` property ([`Self::platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLATFORM: crate::Field<Self> = crate::Field::new("platform");
 }
 #[cfg(feature = "topics-externalcontacts")]
 impl crate::Model for JourneySessionEventsNotificationConversationChannel {
@@ -6527,6 +9723,12 @@ impl crate::Model for JourneySessionEventsNotificationConversationChannel {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-externalcontacts")]
@@ -6549,6 +9751,10 @@ for JourneySessionEventsNotificationConversationChannel {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "messageType", "platform"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-externalcontacts")]
 crate::__impl_model_deserialize!(JourneySessionEventsNotificationConversationChannel);
@@ -6557,9 +9763,24 @@ impl serde::Serialize for JourneySessionEventsNotificationConversationChannel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "messageType", &self.message_type)?;
-        crate::__private::field(&mut map, "platform", &self.platform)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageType",
+            &self.message_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "platform",
+            &self.platform,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6738,6 +9959,18 @@ pub struct JourneySessionEventsNotificationConversationUserDisposition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-externalcontacts")]
+impl JourneySessionEventsNotificationConversationUserDisposition {
+    /// The `code` property ([`Self::code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CODE: crate::Field<Self> = crate::Field::new("code");
+    /// The `notes` property ([`Self::notes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTES: crate::Field<Self> = crate::Field::new("notes");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
 }
 #[cfg(feature = "topics-externalcontacts")]
 impl crate::Model for JourneySessionEventsNotificationConversationUserDisposition {
@@ -6751,6 +9984,12 @@ impl crate::Model for JourneySessionEventsNotificationConversationUserDispositio
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-externalcontacts")]
@@ -6773,6 +10012,10 @@ for JourneySessionEventsNotificationConversationUserDisposition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["code", "notes", "user"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-externalcontacts")]
 crate::__impl_model_deserialize!(
@@ -6783,9 +10026,24 @@ impl serde::Serialize for JourneySessionEventsNotificationConversationUserDispos
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "code", &self.code)?;
-        crate::__private::field(&mut map, "notes", &self.notes)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
+        crate::__private::model_field(
+            &mut map,
+            "code",
+            &self.code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "notes",
+            &self.notes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6835,6 +10093,16 @@ pub struct JourneySessionEventsNotificationOutcomeAchievement {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-externalcontacts")]
+impl JourneySessionEventsNotificationOutcomeAchievement {
+    /// The `outcome` property ([`Self::outcome`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME: crate::Field<Self> = crate::Field::new("outcome");
+    /// The `achievedDate` property ([`Self::achieved_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACHIEVED_DATE: crate::Field<Self> = crate::Field::new("achievedDate");
 }
 #[cfg(feature = "topics-externalcontacts")]
 impl crate::Model for JourneySessionEventsNotificationOutcomeAchievement {
@@ -6848,6 +10116,12 @@ impl crate::Model for JourneySessionEventsNotificationOutcomeAchievement {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-externalcontacts")]
@@ -6869,6 +10143,10 @@ for JourneySessionEventsNotificationOutcomeAchievement {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["outcome", "achievedDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-externalcontacts")]
 crate::__impl_model_deserialize!(JourneySessionEventsNotificationOutcomeAchievement);
@@ -6877,8 +10155,18 @@ impl serde::Serialize for JourneySessionEventsNotificationOutcomeAchievement {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "outcome", &self.outcome)?;
-        crate::__private::field(&mut map, "achievedDate", &self.achieved_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "outcome",
+            &self.outcome,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "achievedDate",
+            &self.achieved_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6911,6 +10199,32 @@ pub struct JourneySessionEventsNotificationPage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
+impl JourneySessionEventsNotificationPage {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
+    /// The `fragment` property ([`Self::fragment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FRAGMENT: crate::Field<Self> = crate::Field::new("fragment");
+    /// The `hostname` property ([`Self::hostname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HOSTNAME: crate::Field<Self> = crate::Field::new("hostname");
+    /// The `keywords` property ([`Self::keywords`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEYWORDS: crate::Field<Self> = crate::Field::new("keywords");
+    /// The `lang` property ([`Self::lang`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANG: crate::Field<Self> = crate::Field::new("lang");
+    /// The `pathname` property ([`Self::pathname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATHNAME: crate::Field<Self> = crate::Field::new("pathname");
+    /// The `queryString` property ([`Self::query_string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_STRING: crate::Field<Self> = crate::Field::new("queryString");
+    /// The `breadcrumb` property ([`Self::breadcrumb`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BREADCRUMB: crate::Field<Self> = crate::Field::new("breadcrumb");
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 impl crate::Model for JourneySessionEventsNotificationPage {
@@ -6924,6 +10238,12 @@ impl crate::Model for JourneySessionEventsNotificationPage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
@@ -6952,6 +10272,21 @@ impl crate::__private::DecodeFields for JourneySessionEventsNotificationPage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "title",
+        "domain",
+        "fragment",
+        "hostname",
+        "keywords",
+        "lang",
+        "pathname",
+        "queryString",
+        "breadcrumb",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-externalcontacts", feature = "topics-journey"))]
 crate::__impl_model_deserialize!(JourneySessionEventsNotificationPage);
@@ -6960,16 +10295,61 @@ impl serde::Serialize for JourneySessionEventsNotificationPage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
-        crate::__private::field(&mut map, "fragment", &self.fragment)?;
-        crate::__private::field(&mut map, "hostname", &self.hostname)?;
-        crate::__private::field(&mut map, "keywords", &self.keywords)?;
-        crate::__private::field(&mut map, "lang", &self.lang)?;
-        crate::__private::field(&mut map, "pathname", &self.pathname)?;
-        crate::__private::field(&mut map, "queryString", &self.query_string)?;
-        crate::__private::field(&mut map, "breadcrumb", &self.breadcrumb)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fragment",
+            &self.fragment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hostname",
+            &self.hostname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "keywords",
+            &self.keywords,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lang",
+            &self.lang,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pathname",
+            &self.pathname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryString",
+            &self.query_string,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "breadcrumb",
+            &self.breadcrumb,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7004,6 +10384,16 @@ pub struct JourneySessionEventsNotificationSegmentAssignment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-externalcontacts")]
+impl JourneySessionEventsNotificationSegmentAssignment {
+    /// The `segment` property ([`Self::segment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEGMENT: crate::Field<Self> = crate::Field::new("segment");
+    /// The `assignedDate` property ([`Self::assigned_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGNED_DATE: crate::Field<Self> = crate::Field::new("assignedDate");
 }
 #[cfg(feature = "topics-externalcontacts")]
 impl crate::Model for JourneySessionEventsNotificationSegmentAssignment {
@@ -7017,6 +10407,12 @@ impl crate::Model for JourneySessionEventsNotificationSegmentAssignment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-externalcontacts")]
@@ -7038,6 +10434,10 @@ for JourneySessionEventsNotificationSegmentAssignment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["segment", "assignedDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-externalcontacts")]
 crate::__impl_model_deserialize!(JourneySessionEventsNotificationSegmentAssignment);
@@ -7046,8 +10446,18 @@ impl serde::Serialize for JourneySessionEventsNotificationSegmentAssignment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "segment", &self.segment)?;
-        crate::__private::field(&mut map, "assignedDate", &self.assigned_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "segment",
+            &self.segment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assignedDate",
+            &self.assigned_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7168,6 +10578,134 @@ pub struct JourneySessionEventsNotificationSessionEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-externalcontacts")]
+impl JourneySessionEventsNotificationSessionEvent {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `endedDate` property ([`Self::ended_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENDED_DATE: crate::Field<Self> = crate::Field::new("endedDate");
+    /// The `externalContact` property ([`Self::external_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT: crate::Field<Self> = crate::Field::new(
+        "externalContact",
+    );
+    /// The `customerId` property ([`Self::customer_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_ID: crate::Field<Self> = crate::Field::new("customerId");
+    /// The `customerIdType` property ([`Self::customer_id_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_ID_TYPE: crate::Field<Self> = crate::Field::new("customerIdType");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `outcomeAchievements` property ([`Self::outcome_achievements`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME_ACHIEVEMENTS: crate::Field<Self> = crate::Field::new(
+        "outcomeAchievements",
+    );
+    /// The `segmentAssignments` property ([`Self::segment_assignments`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEGMENT_ASSIGNMENTS: crate::Field<Self> = crate::Field::new(
+        "segmentAssignments",
+    );
+    /// The `awayDate` property ([`Self::away_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AWAY_DATE: crate::Field<Self> = crate::Field::new("awayDate");
+    /// The `browser` property ([`Self::browser`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BROWSER: crate::Field<Self> = crate::Field::new("browser");
+    /// The `device` property ([`Self::device`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVICE: crate::Field<Self> = crate::Field::new("device");
+    /// The `geolocation` property ([`Self::geolocation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GEOLOCATION: crate::Field<Self> = crate::Field::new("geolocation");
+    /// The `idleDate` property ([`Self::idle_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IDLE_DATE: crate::Field<Self> = crate::Field::new("idleDate");
+    /// The `ipAddress` property ([`Self::ip_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IP_ADDRESS: crate::Field<Self> = crate::Field::new("ipAddress");
+    /// The `ipOrganization` property ([`Self::ip_organization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IP_ORGANIZATION: crate::Field<Self> = crate::Field::new("ipOrganization");
+    /// The `lastPage` property ([`Self::last_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_PAGE: crate::Field<Self> = crate::Field::new("lastPage");
+    /// The `mktCampaign` property ([`Self::mkt_campaign`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MKT_CAMPAIGN: crate::Field<Self> = crate::Field::new("mktCampaign");
+    /// The `referrer` property ([`Self::referrer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REFERRER: crate::Field<Self> = crate::Field::new("referrer");
+    /// The `searchTerms` property ([`Self::search_terms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_TERMS: crate::Field<Self> = crate::Field::new("searchTerms");
+    /// The `userAgentString` property ([`Self::user_agent_string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_AGENT_STRING: crate::Field<Self> = crate::Field::new(
+        "userAgentString",
+    );
+    /// The `durationInSeconds` property ([`Self::duration_in_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DURATION_IN_SECONDS: crate::Field<Self> = crate::Field::new(
+        "durationInSeconds",
+    );
+    /// The `eventCount` property ([`Self::event_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_COUNT: crate::Field<Self> = crate::Field::new("eventCount");
+    /// The `pageviewCount` property ([`Self::pageview_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGEVIEW_COUNT: crate::Field<Self> = crate::Field::new("pageviewCount");
+    /// The `screenviewCount` property ([`Self::screenview_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREENVIEW_COUNT: crate::Field<Self> = crate::Field::new(
+        "screenviewCount",
+    );
+    /// The `lastEvent` property ([`Self::last_event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_EVENT: crate::Field<Self> = crate::Field::new("lastEvent");
+    /// The `conversation` property ([`Self::conversation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION: crate::Field<Self> = crate::Field::new("conversation");
+    /// The `originatingDirection` property ([`Self::originating_direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORIGINATING_DIRECTION: crate::Field<Self> = crate::Field::new(
+        "originatingDirection",
+    );
+    /// The `conversationSubject` property ([`Self::conversation_subject`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_SUBJECT: crate::Field<Self> = crate::Field::new(
+        "conversationSubject",
+    );
+    /// The `lastUserDisposition` property ([`Self::last_user_disposition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_USER_DISPOSITION: crate::Field<Self> = crate::Field::new(
+        "lastUserDisposition",
+    );
+    /// The `lastConnectedUser` property ([`Self::last_connected_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_CONNECTED_USER: crate::Field<Self> = crate::Field::new(
+        "lastConnectedUser",
+    );
+    /// The `lastConnectedQueue` property ([`Self::last_connected_queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_CONNECTED_QUEUE: crate::Field<Self> = crate::Field::new(
+        "lastConnectedQueue",
+    );
+    /// The `conversationChannels` property ([`Self::conversation_channels`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_CHANNELS: crate::Field<Self> = crate::Field::new(
+        "conversationChannels",
+    );
+    /// The `lastUserDisconnectType` property ([`Self::last_user_disconnect_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_USER_DISCONNECT_TYPE: crate::Field<Self> = crate::Field::new(
+        "lastUserDisconnectType",
+    );
+    /// The `lastAcdOutcome` property ([`Self::last_acd_outcome`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_ACD_OUTCOME: crate::Field<Self> = crate::Field::new("lastAcdOutcome");
+    /// The `authenticated` property ([`Self::authenticated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTHENTICATED: crate::Field<Self> = crate::Field::new("authenticated");
+    /// The `app` property ([`Self::app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APP: crate::Field<Self> = crate::Field::new("app");
+    /// The `sdkLibrary` property ([`Self::sdk_library`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SDK_LIBRARY: crate::Field<Self> = crate::Field::new("sdkLibrary");
+    /// The `networkConnectivity` property ([`Self::network_connectivity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NETWORK_CONNECTIVITY: crate::Field<Self> = crate::Field::new(
+        "networkConnectivity",
+    );
+    /// The `divisionIds` property ([`Self::division_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_IDS: crate::Field<Self> = crate::Field::new("divisionIds");
+    /// The `lastScreen` property ([`Self::last_screen`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_SCREEN: crate::Field<Self> = crate::Field::new("lastScreen");
+    /// The `caseAssociations` property ([`Self::case_associations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CASE_ASSOCIATIONS: crate::Field<Self> = crate::Field::new(
+        "caseAssociations",
+    );
+    /// The `caseEntity` property ([`Self::case_entity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CASE_ENTITY: crate::Field<Self> = crate::Field::new("caseEntity");
+    /// The `caseReference` property ([`Self::case_reference`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CASE_REFERENCE: crate::Field<Self> = crate::Field::new("caseReference");
+    /// The `caseStatus` property ([`Self::case_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CASE_STATUS: crate::Field<Self> = crate::Field::new("caseStatus");
 }
 #[cfg(feature = "topics-externalcontacts")]
 impl crate::Model for JourneySessionEventsNotificationSessionEvent {
@@ -7181,6 +10719,12 @@ impl crate::Model for JourneySessionEventsNotificationSessionEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-externalcontacts")]
@@ -7261,6 +10805,57 @@ impl crate::__private::DecodeFields for JourneySessionEventsNotificationSessionE
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "selfUri",
+        "createdDate",
+        "endedDate",
+        "externalContact",
+        "customerId",
+        "customerIdType",
+        "type",
+        "outcomeAchievements",
+        "segmentAssignments",
+        "awayDate",
+        "browser",
+        "device",
+        "geolocation",
+        "idleDate",
+        "ipAddress",
+        "ipOrganization",
+        "lastPage",
+        "mktCampaign",
+        "referrer",
+        "searchTerms",
+        "userAgentString",
+        "durationInSeconds",
+        "eventCount",
+        "pageviewCount",
+        "screenviewCount",
+        "lastEvent",
+        "conversation",
+        "originatingDirection",
+        "conversationSubject",
+        "lastUserDisposition",
+        "lastConnectedUser",
+        "lastConnectedQueue",
+        "conversationChannels",
+        "lastUserDisconnectType",
+        "lastAcdOutcome",
+        "authenticated",
+        "app",
+        "sdkLibrary",
+        "networkConnectivity",
+        "divisionIds",
+        "lastScreen",
+        "caseAssociations",
+        "caseEntity",
+        "caseReference",
+        "caseStatus",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-externalcontacts")]
 crate::__impl_model_deserialize!(JourneySessionEventsNotificationSessionEvent);
@@ -7269,96 +10864,272 @@ impl serde::Serialize for JourneySessionEventsNotificationSessionEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "endedDate", &self.ended_date)?;
-        crate::__private::field(&mut map, "externalContact", &self.external_contact)?;
-        crate::__private::field(&mut map, "customerId", &self.customer_id)?;
-        crate::__private::field(&mut map, "customerIdType", &self.customer_id_type)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endedDate",
+            &self.ended_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalContact",
+            &self.external_contact,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customerId",
+            &self.customer_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customerIdType",
+            &self.customer_id_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outcomeAchievements",
             &self.outcome_achievements,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "segmentAssignments",
             &self.segment_assignments,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "awayDate", &self.away_date)?;
-        crate::__private::field(&mut map, "browser", &self.browser)?;
-        crate::__private::field(&mut map, "device", &self.device)?;
-        crate::__private::field(&mut map, "geolocation", &self.geolocation)?;
-        crate::__private::field(&mut map, "idleDate", &self.idle_date)?;
-        crate::__private::field(&mut map, "ipAddress", &self.ip_address)?;
-        crate::__private::field(&mut map, "ipOrganization", &self.ip_organization)?;
-        crate::__private::field(&mut map, "lastPage", &self.last_page)?;
-        crate::__private::field(&mut map, "mktCampaign", &self.mkt_campaign)?;
-        crate::__private::field(&mut map, "referrer", &self.referrer)?;
-        crate::__private::field(&mut map, "searchTerms", &self.search_terms)?;
-        crate::__private::field(&mut map, "userAgentString", &self.user_agent_string)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "awayDate",
+            &self.away_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "browser",
+            &self.browser,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "device",
+            &self.device,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "geolocation",
+            &self.geolocation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "idleDate",
+            &self.idle_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ipAddress",
+            &self.ip_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ipOrganization",
+            &self.ip_organization,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastPage",
+            &self.last_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mktCampaign",
+            &self.mkt_campaign,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "referrer",
+            &self.referrer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchTerms",
+            &self.search_terms,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userAgentString",
+            &self.user_agent_string,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "durationInSeconds",
             &self.duration_in_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "eventCount", &self.event_count)?;
-        crate::__private::field(&mut map, "pageviewCount", &self.pageview_count)?;
-        crate::__private::field(&mut map, "screenviewCount", &self.screenview_count)?;
-        crate::__private::field(&mut map, "lastEvent", &self.last_event)?;
-        crate::__private::field(&mut map, "conversation", &self.conversation)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventCount",
+            &self.event_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageviewCount",
+            &self.pageview_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "screenviewCount",
+            &self.screenview_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastEvent",
+            &self.last_event,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversation",
+            &self.conversation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "originatingDirection",
             &self.originating_direction,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationSubject",
             &self.conversation_subject,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "lastUserDisposition",
             &self.last_user_disposition,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "lastConnectedUser",
             &self.last_connected_user,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "lastConnectedQueue",
             &self.last_connected_queue,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationChannels",
             &self.conversation_channels,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "lastUserDisconnectType",
             &self.last_user_disconnect_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lastAcdOutcome", &self.last_acd_outcome)?;
-        crate::__private::field(&mut map, "authenticated", &self.authenticated)?;
-        crate::__private::field(&mut map, "app", &self.app)?;
-        crate::__private::field(&mut map, "sdkLibrary", &self.sdk_library)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "lastAcdOutcome",
+            &self.last_acd_outcome,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "authenticated",
+            &self.authenticated,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "app", &self.app, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "sdkLibrary",
+            &self.sdk_library,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "networkConnectivity",
             &self.network_connectivity,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "divisionIds", &self.division_ids)?;
-        crate::__private::field(&mut map, "lastScreen", &self.last_screen)?;
-        crate::__private::field(&mut map, "caseAssociations", &self.case_associations)?;
-        crate::__private::field(&mut map, "caseEntity", &self.case_entity)?;
-        crate::__private::field(&mut map, "caseReference", &self.case_reference)?;
-        crate::__private::field(&mut map, "caseStatus", &self.case_status)?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionIds",
+            &self.division_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastScreen",
+            &self.last_screen,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "caseAssociations",
+            &self.case_associations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "caseEntity",
+            &self.case_entity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "caseReference",
+            &self.case_reference,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "caseStatus",
+            &self.case_status,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7659,6 +11430,18 @@ pub struct JourneySessionEventsNotificationSessionLastEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-externalcontacts")]
+impl JourneySessionEventsNotificationSessionLastEvent {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `eventName` property ([`Self::event_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_NAME: crate::Field<Self> = crate::Field::new("eventName");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
 }
 #[cfg(feature = "topics-externalcontacts")]
 impl crate::Model for JourneySessionEventsNotificationSessionLastEvent {
@@ -7672,6 +11455,12 @@ impl crate::Model for JourneySessionEventsNotificationSessionLastEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-externalcontacts")]
@@ -7694,6 +11483,10 @@ for JourneySessionEventsNotificationSessionLastEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "eventName", "createdDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-externalcontacts")]
 crate::__impl_model_deserialize!(JourneySessionEventsNotificationSessionLastEvent);
@@ -7702,9 +11495,19 @@ impl serde::Serialize for JourneySessionEventsNotificationSessionLastEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "eventName", &self.event_name)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "eventName",
+            &self.event_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7750,6 +11553,38 @@ pub struct JourneyView {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyView {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `duration` property ([`Self::duration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DURATION: crate::Field<Self> = crate::Field::new("duration");
+    /// The `elements` property ([`Self::elements`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ELEMENTS: crate::Field<Self> = crate::Field::new("elements");
+    /// The `charts` property ([`Self::charts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHARTS: crate::Field<Self> = crate::Field::new("charts");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyView {
@@ -7767,6 +11602,12 @@ impl crate::Model for JourneyView {
             missing.push("elements");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -7800,6 +11641,24 @@ impl crate::__private::DecodeFields for JourneyView {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "version",
+        "createdBy",
+        "modifiedBy",
+        "interval",
+        "duration",
+        "elements",
+        "charts",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyView);
@@ -7808,19 +11667,79 @@ impl serde::Serialize for JourneyView {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "duration", &self.duration)?;
-        crate::__private::field(&mut map, "elements", &self.elements)?;
-        crate::__private::field(&mut map, "charts", &self.charts)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "duration",
+            &self.duration,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "elements",
+            &self.elements,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "charts",
+            &self.charts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7855,6 +11774,36 @@ pub struct JourneyViewChart {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewChart {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `rank` property ([`Self::rank`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANK: crate::Field<Self> = crate::Field::new("rank");
+    /// The `groupByTime` property ([`Self::group_by_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY_TIME: crate::Field<Self> = crate::Field::new("groupByTime");
+    /// The `groupByAttributes` property ([`Self::group_by_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "groupByAttributes",
+    );
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `displayAttributes` property ([`Self::display_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "displayAttributes",
+    );
+    /// The `groupByMax` property ([`Self::group_by_max`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY_MAX: crate::Field<Self> = crate::Field::new("groupByMax");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewChart {
@@ -7872,6 +11821,12 @@ impl crate::Model for JourneyViewChart {
             missing.push("metrics");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -7904,6 +11859,21 @@ impl crate::__private::DecodeFields for JourneyViewChart {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "version",
+        "rank",
+        "groupByTime",
+        "groupByAttributes",
+        "metrics",
+        "displayAttributes",
+        "groupByMax",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewChart);
@@ -7912,24 +11882,61 @@ impl serde::Serialize for JourneyViewChart {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "rank", &self.rank)?;
-        crate::__private::field(&mut map, "groupByTime", &self.group_by_time)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rank",
+            &self.rank,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupByTime",
+            &self.group_by_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "groupByAttributes",
             &self.group_by_attributes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "displayAttributes",
             &self.display_attributes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "groupByMax", &self.group_by_max)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "groupByMax",
+            &self.group_by_max,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7997,6 +12004,24 @@ pub struct JourneyViewChartDisplayAttributes {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewChartDisplayAttributes {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `groupByTitle` property ([`Self::group_by_title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY_TITLE: crate::Field<Self> = crate::Field::new("groupByTitle");
+    /// The `metricsTitle` property ([`Self::metrics_title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS_TITLE: crate::Field<Self> = crate::Field::new("metricsTitle");
+    /// The `secondaryMetricsTitle` property ([`Self::secondary_metrics_title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SECONDARY_METRICS_TITLE: crate::Field<Self> = crate::Field::new(
+        "secondaryMetricsTitle",
+    );
+    /// The `showLegend` property ([`Self::show_legend`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHOW_LEGEND: crate::Field<Self> = crate::Field::new("showLegend");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewChartDisplayAttributes {
@@ -8010,6 +12035,12 @@ impl crate::Model for JourneyViewChartDisplayAttributes {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -8035,6 +12066,16 @@ impl crate::__private::DecodeFields for JourneyViewChartDisplayAttributes {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "groupByTitle",
+        "metricsTitle",
+        "secondaryMetricsTitle",
+        "showLegend",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewChartDisplayAttributes);
@@ -8043,15 +12084,36 @@ impl serde::Serialize for JourneyViewChartDisplayAttributes {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "groupByTitle", &self.group_by_title)?;
-        crate::__private::field(&mut map, "metricsTitle", &self.metrics_title)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupByTitle",
+            &self.group_by_title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metricsTitle",
+            &self.metrics_title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "secondaryMetricsTitle",
             &self.secondary_metrics_title,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "showLegend", &self.show_legend)?;
+        crate::__private::model_field(
+            &mut map,
+            "showLegend",
+            &self.show_legend,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8113,6 +12175,16 @@ pub struct JourneyViewChartGroupByAttribute {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewChartGroupByAttribute {
+    /// The `elementId` property ([`Self::element_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ELEMENT_ID: crate::Field<Self> = crate::Field::new("elementId");
+    /// The `attribute` property ([`Self::attribute`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTE: crate::Field<Self> = crate::Field::new("attribute");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewChartGroupByAttribute {
@@ -8134,6 +12206,12 @@ impl crate::Model for JourneyViewChartGroupByAttribute {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for JourneyViewChartGroupByAttribute {
@@ -8153,6 +12231,10 @@ impl crate::__private::DecodeFields for JourneyViewChartGroupByAttribute {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["elementId", "attribute"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewChartGroupByAttribute);
@@ -8161,8 +12243,18 @@ impl serde::Serialize for JourneyViewChartGroupByAttribute {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "elementId", &self.element_id)?;
-        crate::__private::field(&mut map, "attribute", &self.attribute)?;
+        crate::__private::model_field(
+            &mut map,
+            "elementId",
+            &self.element_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attribute",
+            &self.attribute,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8189,6 +12281,22 @@ pub struct JourneyViewChartMetric {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewChartMetric {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `elementId` property ([`Self::element_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ELEMENT_ID: crate::Field<Self> = crate::Field::new("elementId");
+    /// The `aggregate` property ([`Self::aggregate`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGGREGATE: crate::Field<Self> = crate::Field::new("aggregate");
+    /// The `displayLabel` property ([`Self::display_label`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_LABEL: crate::Field<Self> = crate::Field::new("displayLabel");
+    /// The `attribute` property ([`Self::attribute`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTE: crate::Field<Self> = crate::Field::new("attribute");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewChartMetric {
@@ -8209,6 +12317,12 @@ impl crate::Model for JourneyViewChartMetric {
             missing.push("elementId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -8232,6 +12346,16 @@ impl crate::__private::DecodeFields for JourneyViewChartMetric {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "elementId",
+        "aggregate",
+        "displayLabel",
+        "attribute",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewChartMetric);
@@ -8240,11 +12364,31 @@ impl serde::Serialize for JourneyViewChartMetric {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "elementId", &self.element_id)?;
-        crate::__private::field(&mut map, "aggregate", &self.aggregate)?;
-        crate::__private::field(&mut map, "displayLabel", &self.display_label)?;
-        crate::__private::field(&mut map, "attribute", &self.attribute)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "elementId",
+            &self.element_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "aggregate",
+            &self.aggregate,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayLabel",
+            &self.display_label,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attribute",
+            &self.attribute,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8321,6 +12465,16 @@ pub struct JourneyViewChartMetricResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewChartMetricResult {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewChartMetricResult {
@@ -8334,6 +12488,12 @@ impl crate::Model for JourneyViewChartMetricResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -8354,6 +12514,10 @@ impl crate::__private::DecodeFields for JourneyViewChartMetricResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewChartMetricResult);
@@ -8362,8 +12526,13 @@ impl serde::Serialize for JourneyViewChartMetricResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8380,6 +12549,18 @@ pub struct JourneyViewChartMetricResultValue {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewChartMetricResultValue {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `groupByAttributes` property ([`Self::group_by_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "groupByAttributes",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewChartMetricResultValue {
@@ -8393,6 +12574,12 @@ impl crate::Model for JourneyViewChartMetricResultValue {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -8413,6 +12600,10 @@ impl crate::__private::DecodeFields for JourneyViewChartMetricResultValue {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value", "groupByAttributes"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewChartMetricResultValue);
@@ -8421,11 +12612,17 @@ impl serde::Serialize for JourneyViewChartMetricResultValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "groupByAttributes",
             &self.group_by_attributes,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -8447,6 +12644,20 @@ pub struct JourneyViewChartResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewChartResult {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewChartResult {
@@ -8460,6 +12671,12 @@ impl crate::Model for JourneyViewChartResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -8484,6 +12701,15 @@ impl crate::__private::DecodeFields for JourneyViewChartResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "version",
+        "metrics",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewChartResult);
@@ -8492,10 +12718,25 @@ impl serde::Serialize for JourneyViewChartResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8526,6 +12767,26 @@ pub struct JourneyViewElement {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewElement {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `attributes` property ([`Self::attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTES: crate::Field<Self> = crate::Field::new("attributes");
+    /// The `displayAttributes` property ([`Self::display_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "displayAttributes",
+    );
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `followedBy` property ([`Self::followed_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FOLLOWED_BY: crate::Field<Self> = crate::Field::new("followedBy");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewElement {
@@ -8550,6 +12811,12 @@ impl crate::Model for JourneyViewElement {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for JourneyViewElement {
@@ -8573,6 +12840,17 @@ impl crate::__private::DecodeFields for JourneyViewElement {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "attributes",
+        "displayAttributes",
+        "filter",
+        "followedBy",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewElement);
@@ -8581,16 +12859,37 @@ impl serde::Serialize for JourneyViewElement {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "attributes", &self.attributes)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attributes",
+            &self.attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "displayAttributes",
             &self.display_attributes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "followedBy", &self.followed_by)?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "followedBy",
+            &self.followed_by,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8611,6 +12910,18 @@ pub struct JourneyViewElementAttributes {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewElementAttributes {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewElementAttributes {
@@ -8628,6 +12939,12 @@ impl crate::Model for JourneyViewElementAttributes {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -8649,6 +12966,10 @@ impl crate::__private::DecodeFields for JourneyViewElementAttributes {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "id", "source"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewElementAttributes);
@@ -8657,9 +12978,19 @@ impl serde::Serialize for JourneyViewElementAttributes {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8717,6 +13048,18 @@ pub struct JourneyViewElementDisplayAttributes {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewElementDisplayAttributes {
+    /// The `x` property ([`Self::x`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const X: crate::Field<Self> = crate::Field::new("x");
+    /// The `y` property ([`Self::y`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const Y: crate::Field<Self> = crate::Field::new("y");
+    /// The `col` property ([`Self::col`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COL: crate::Field<Self> = crate::Field::new("col");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewElementDisplayAttributes {
@@ -8741,6 +13084,12 @@ impl crate::Model for JourneyViewElementDisplayAttributes {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for JourneyViewElementDisplayAttributes {
@@ -8761,6 +13110,10 @@ impl crate::__private::DecodeFields for JourneyViewElementDisplayAttributes {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["x", "y", "col"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewElementDisplayAttributes);
@@ -8769,9 +13122,9 @@ impl serde::Serialize for JourneyViewElementDisplayAttributes {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "x", &self.x)?;
-        crate::__private::field(&mut map, "y", &self.y)?;
-        crate::__private::field(&mut map, "col", &self.col)?;
+        crate::__private::model_field(&mut map, "x", &self.x, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "y", &self.y, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "col", &self.col, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8792,6 +13145,20 @@ pub struct JourneyViewElementFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewElementFilter {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
+    /// The `numberPredicates` property ([`Self::number_predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUMBER_PREDICATES: crate::Field<Self> = crate::Field::new(
+        "numberPredicates",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewElementFilter {
@@ -8809,6 +13176,12 @@ impl crate::Model for JourneyViewElementFilter {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -8830,6 +13203,14 @@ impl crate::__private::DecodeFields for JourneyViewElementFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "predicates",
+        "numberPredicates",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewElementFilter);
@@ -8838,9 +13219,24 @@ impl serde::Serialize for JourneyViewElementFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
-        crate::__private::field(&mut map, "numberPredicates", &self.number_predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "numberPredicates",
+            &self.number_predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8898,6 +13294,20 @@ pub struct JourneyViewElementFilterNumberPredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewElementFilterNumberPredicate {
+    /// The `dimension` property ([`Self::dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIMENSION: crate::Field<Self> = crate::Field::new("dimension");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `noValue` property ([`Self::no_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NO_VALUE: crate::Field<Self> = crate::Field::new("noValue");
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewElementFilterNumberPredicate {
@@ -8918,6 +13328,12 @@ impl crate::Model for JourneyViewElementFilterNumberPredicate {
             missing.push("range");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -8942,6 +13358,15 @@ impl crate::__private::DecodeFields for JourneyViewElementFilterNumberPredicate 
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dimension",
+        "operator",
+        "noValue",
+        "range",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewElementFilterNumberPredicate);
@@ -8950,10 +13375,30 @@ impl serde::Serialize for JourneyViewElementFilterNumberPredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dimension", &self.dimension)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "noValue", &self.no_value)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
+        crate::__private::model_field(
+            &mut map,
+            "dimension",
+            &self.dimension,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "noValue",
+            &self.no_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9015,6 +13460,20 @@ pub struct JourneyViewElementFilterPredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewElementFilterPredicate {
+    /// The `dimension` property ([`Self::dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIMENSION: crate::Field<Self> = crate::Field::new("dimension");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `noValue` property ([`Self::no_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NO_VALUE: crate::Field<Self> = crate::Field::new("noValue");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewElementFilterPredicate {
@@ -9035,6 +13494,12 @@ impl crate::Model for JourneyViewElementFilterPredicate {
             missing.push("values");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -9059,6 +13524,15 @@ impl crate::__private::DecodeFields for JourneyViewElementFilterPredicate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dimension",
+        "values",
+        "operator",
+        "noValue",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewElementFilterPredicate);
@@ -9067,10 +13541,30 @@ impl serde::Serialize for JourneyViewElementFilterPredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dimension", &self.dimension)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "noValue", &self.no_value)?;
+        crate::__private::model_field(
+            &mut map,
+            "dimension",
+            &self.dimension,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "noValue",
+            &self.no_value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9132,6 +13626,24 @@ pub struct JourneyViewElementFilterRange {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewElementFilterRange {
+    /// The `lt` property ([`Self::lt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LT: crate::Field<Self> = crate::Field::new("lt");
+    /// The `lte` property ([`Self::lte`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LTE: crate::Field<Self> = crate::Field::new("lte");
+    /// The `gt` property ([`Self::gt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GT: crate::Field<Self> = crate::Field::new("gt");
+    /// The `gte` property ([`Self::gte`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GTE: crate::Field<Self> = crate::Field::new("gte");
+    /// The `eq` property ([`Self::eq`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EQ: crate::Field<Self> = crate::Field::new("eq");
+    /// The `neq` property ([`Self::neq`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEQ: crate::Field<Self> = crate::Field::new("neq");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewElementFilterRange {
@@ -9145,6 +13657,12 @@ impl crate::Model for JourneyViewElementFilterRange {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -9169,6 +13687,17 @@ impl crate::__private::DecodeFields for JourneyViewElementFilterRange {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "lt",
+        "lte",
+        "gt",
+        "gte",
+        "eq",
+        "neq",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewElementFilterRange);
@@ -9177,12 +13706,12 @@ impl serde::Serialize for JourneyViewElementFilterRange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "lt", &self.lt)?;
-        crate::__private::field(&mut map, "lte", &self.lte)?;
-        crate::__private::field(&mut map, "gt", &self.gt)?;
-        crate::__private::field(&mut map, "gte", &self.gte)?;
-        crate::__private::field(&mut map, "eq", &self.eq)?;
-        crate::__private::field(&mut map, "neq", &self.neq)?;
+        crate::__private::model_field(&mut map, "lt", &self.lt, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "lte", &self.lte, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "gt", &self.gt, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "gte", &self.gte, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "eq", &self.eq, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "neq", &self.neq, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9199,6 +13728,16 @@ pub struct JourneyViewElementFilterRangeData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewElementFilterRangeData {
+    /// The `duration` property ([`Self::duration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DURATION: crate::Field<Self> = crate::Field::new("duration");
+    /// The `number` property ([`Self::number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUMBER: crate::Field<Self> = crate::Field::new("number");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewElementFilterRangeData {
@@ -9212,6 +13751,12 @@ impl crate::Model for JourneyViewElementFilterRangeData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -9232,6 +13777,10 @@ impl crate::__private::DecodeFields for JourneyViewElementFilterRangeData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["duration", "number"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewElementFilterRangeData);
@@ -9240,8 +13789,18 @@ impl serde::Serialize for JourneyViewElementFilterRangeData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "duration", &self.duration)?;
-        crate::__private::field(&mut map, "number", &self.number)?;
+        crate::__private::model_field(
+            &mut map,
+            "duration",
+            &self.duration,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "number",
+            &self.number,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9286,6 +13845,34 @@ pub struct JourneyViewJob {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewJob {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateCompleted` property ([`Self::date_completed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_COMPLETED: crate::Field<Self> = crate::Field::new("dateCompleted");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `journeyView` property ([`Self::journey_view`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_VIEW: crate::Field<Self> = crate::Field::new("journeyView");
+    /// The `dateCompletionEstimated` property ([`Self::date_completion_estimated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_COMPLETION_ESTIMATED: crate::Field<Self> = crate::Field::new(
+        "dateCompletionEstimated",
+    );
+    /// The `estimatedCompletionMargin` property ([`Self::estimated_completion_margin`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ESTIMATED_COMPLETION_MARGIN: crate::Field<Self> = crate::Field::new(
+        "estimatedCompletionMargin",
+    );
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewJob {
@@ -9340,6 +13927,12 @@ impl crate::Model for JourneyViewJob {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for JourneyViewJob {
@@ -9372,6 +13965,20 @@ impl crate::__private::DecodeFields for JourneyViewJob {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateCompleted",
+        "status",
+        "journeyView",
+        "dateCompletionEstimated",
+        "estimatedCompletionMargin",
+        "userId",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewJob);
@@ -9380,23 +13987,55 @@ impl serde::Serialize for JourneyViewJob {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateCompleted", &self.date_completed)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "journeyView", &self.journey_view)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCompleted",
+            &self.date_completed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "journeyView",
+            &self.journey_view,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dateCompletionEstimated",
             &self.date_completion_estimated,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "estimatedCompletionMargin",
             &self.estimated_completion_margin,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9489,6 +14128,32 @@ pub struct JourneyViewJobListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewJobListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewJobListing {
@@ -9502,6 +14167,12 @@ impl crate::Model for JourneyViewJobListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -9536,6 +14207,21 @@ impl crate::__private::DecodeFields for JourneyViewJobListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewJobListing);
@@ -9544,16 +14230,66 @@ impl serde::Serialize for JourneyViewJobListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9589,6 +14325,32 @@ pub struct JourneyViewJobNotificationTopicJourneyViewJobNotificationEventV2 {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyViewJobNotificationTopicJourneyViewJobNotificationEventV2 {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateCompleted` property ([`Self::date_completed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_COMPLETED: crate::Field<Self> = crate::Field::new("dateCompleted");
+    /// The `journeyView` property ([`Self::journey_view`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_VIEW: crate::Field<Self> = crate::Field::new("journeyView");
+    /// The `dateCompletionEstimated` property ([`Self::date_completion_estimated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_COMPLETION_ESTIMATED: crate::Field<Self> = crate::Field::new(
+        "dateCompletionEstimated",
+    );
+    /// The `estimatedCompletionMargin` property ([`Self::estimated_completion_margin`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ESTIMATED_COMPLETION_MARGIN: crate::Field<Self> = crate::Field::new(
+        "estimatedCompletionMargin",
+    );
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyViewJobNotificationTopicJourneyViewJobNotificationEventV2 {
@@ -9602,6 +14364,12 @@ impl crate::Model for JourneyViewJobNotificationTopicJourneyViewJobNotificationE
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -9635,6 +14403,19 @@ for JourneyViewJobNotificationTopicJourneyViewJobNotificationEventV2 {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "dateCreated",
+        "dateCompleted",
+        "journeyView",
+        "dateCompletionEstimated",
+        "estimatedCompletionMargin",
+        "userId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(
@@ -9646,22 +14427,49 @@ for JourneyViewJobNotificationTopicJourneyViewJobNotificationEventV2 {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateCompleted", &self.date_completed)?;
-        crate::__private::field(&mut map, "journeyView", &self.journey_view)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCompleted",
+            &self.date_completed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "journeyView",
+            &self.journey_view,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dateCompletionEstimated",
             &self.date_completion_estimated,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "estimatedCompletionMargin",
             &self.estimated_completion_margin,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9754,6 +14562,26 @@ pub struct JourneyViewLink {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewLink {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `constraintWithin` property ([`Self::constraint_within`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONSTRAINT_WITHIN: crate::Field<Self> = crate::Field::new(
+        "constraintWithin",
+    );
+    /// The `constraintAfter` property ([`Self::constraint_after`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONSTRAINT_AFTER: crate::Field<Self> = crate::Field::new(
+        "constraintAfter",
+    );
+    /// The `eventCountType` property ([`Self::event_count_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_COUNT_TYPE: crate::Field<Self> = crate::Field::new("eventCountType");
+    /// The `joinAttributes` property ([`Self::join_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOIN_ATTRIBUTES: crate::Field<Self> = crate::Field::new("joinAttributes");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewLink {
@@ -9771,6 +14599,12 @@ impl crate::Model for JourneyViewLink {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -9794,6 +14628,16 @@ impl crate::__private::DecodeFields for JourneyViewLink {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "constraintWithin",
+        "constraintAfter",
+        "eventCountType",
+        "joinAttributes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewLink);
@@ -9802,11 +14646,31 @@ impl serde::Serialize for JourneyViewLink {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "constraintWithin", &self.constraint_within)?;
-        crate::__private::field(&mut map, "constraintAfter", &self.constraint_after)?;
-        crate::__private::field(&mut map, "eventCountType", &self.event_count_type)?;
-        crate::__private::field(&mut map, "joinAttributes", &self.join_attributes)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "constraintWithin",
+            &self.constraint_within,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "constraintAfter",
+            &self.constraint_after,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventCountType",
+            &self.event_count_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "joinAttributes",
+            &self.join_attributes,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9864,6 +14728,16 @@ pub struct JourneyViewLinkTimeConstraint {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewLinkTimeConstraint {
+    /// The `unit` property ([`Self::unit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNIT: crate::Field<Self> = crate::Field::new("unit");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewLinkTimeConstraint {
@@ -9877,6 +14751,12 @@ impl crate::Model for JourneyViewLinkTimeConstraint {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -9897,6 +14777,10 @@ impl crate::__private::DecodeFields for JourneyViewLinkTimeConstraint {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["unit", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewLinkTimeConstraint);
@@ -9905,8 +14789,18 @@ impl serde::Serialize for JourneyViewLinkTimeConstraint {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "unit", &self.unit)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "unit",
+            &self.unit,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9999,6 +14893,32 @@ pub struct JourneyViewListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewListing {
@@ -10012,6 +14932,12 @@ impl crate::Model for JourneyViewListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -10046,6 +14972,21 @@ impl crate::__private::DecodeFields for JourneyViewListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewListing);
@@ -10054,16 +14995,66 @@ impl serde::Serialize for JourneyViewListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10080,6 +15071,16 @@ pub struct JourneyViewResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewResult {
+    /// The `elements` property ([`Self::elements`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ELEMENTS: crate::Field<Self> = crate::Field::new("elements");
+    /// The `charts` property ([`Self::charts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHARTS: crate::Field<Self> = crate::Field::new("charts");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewResult {
@@ -10093,6 +15094,12 @@ impl crate::Model for JourneyViewResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -10113,6 +15120,10 @@ impl crate::__private::DecodeFields for JourneyViewResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["elements", "charts"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewResult);
@@ -10121,8 +15132,18 @@ impl serde::Serialize for JourneyViewResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "elements", &self.elements)?;
-        crate::__private::field(&mut map, "charts", &self.charts)?;
+        crate::__private::model_field(
+            &mut map,
+            "elements",
+            &self.elements,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "charts",
+            &self.charts,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10143,6 +15164,20 @@ pub struct JourneyViewResultElement {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewResultElement {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `followedBy` property ([`Self::followed_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FOLLOWED_BY: crate::Field<Self> = crate::Field::new("followedBy");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewResultElement {
@@ -10156,6 +15191,12 @@ impl crate::Model for JourneyViewResultElement {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -10178,6 +15219,15 @@ impl crate::__private::DecodeFields for JourneyViewResultElement {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "metrics",
+        "followedBy",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewResultElement);
@@ -10186,10 +15236,25 @@ impl serde::Serialize for JourneyViewResultElement {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(&mut map, "followedBy", &self.followed_by)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "followedBy",
+            &self.followed_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10208,6 +15273,20 @@ pub struct JourneyViewResultLink {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewResultLink {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `connectionCount` property ([`Self::connection_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONNECTION_COUNT: crate::Field<Self> = crate::Field::new(
+        "connectionCount",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewResultLink {
@@ -10221,6 +15300,12 @@ impl crate::Model for JourneyViewResultLink {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -10246,6 +15331,10 @@ impl crate::__private::DecodeFields for JourneyViewResultLink {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "connectionCount", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewResultLink);
@@ -10254,9 +15343,19 @@ impl serde::Serialize for JourneyViewResultLink {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "connectionCount", &self.connection_count)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "connectionCount",
+            &self.connection_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10279,6 +15378,24 @@ pub struct JourneyViewResultMetrics {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewResultMetrics {
+    /// The `participantCount` property ([`Self::participant_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_COUNT: crate::Field<Self> = crate::Field::new(
+        "participantCount",
+    );
+    /// The `activeCount` property ([`Self::active_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVE_COUNT: crate::Field<Self> = crate::Field::new("activeCount");
+    /// The `completedCount` property ([`Self::completed_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETED_COUNT: crate::Field<Self> = crate::Field::new("completedCount");
+    /// The `dropoutCount` property ([`Self::dropout_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DROPOUT_COUNT: crate::Field<Self> = crate::Field::new("dropoutCount");
+    /// The `flowCount` property ([`Self::flow_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_COUNT: crate::Field<Self> = crate::Field::new("flowCount");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewResultMetrics {
@@ -10292,6 +15409,12 @@ impl crate::Model for JourneyViewResultMetrics {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -10329,6 +15452,16 @@ impl crate::__private::DecodeFields for JourneyViewResultMetrics {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "participantCount",
+        "activeCount",
+        "completedCount",
+        "dropoutCount",
+        "flowCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewResultMetrics);
@@ -10337,11 +15470,36 @@ impl serde::Serialize for JourneyViewResultMetrics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "participantCount", &self.participant_count)?;
-        crate::__private::field(&mut map, "activeCount", &self.active_count)?;
-        crate::__private::field(&mut map, "completedCount", &self.completed_count)?;
-        crate::__private::field(&mut map, "dropoutCount", &self.dropout_count)?;
-        crate::__private::field(&mut map, "flowCount", &self.flow_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "participantCount",
+            &self.participant_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activeCount",
+            &self.active_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "completedCount",
+            &self.completed_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dropoutCount",
+            &self.dropout_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowCount",
+            &self.flow_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10370,6 +15528,22 @@ pub struct JourneyViewSchedule {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewSchedule {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `frequency` property ([`Self::frequency`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FREQUENCY: crate::Field<Self> = crate::Field::new("frequency");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewSchedule {
@@ -10396,6 +15570,12 @@ impl crate::Model for JourneyViewSchedule {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for JourneyViewSchedule {
@@ -10418,6 +15598,16 @@ impl crate::__private::DecodeFields for JourneyViewSchedule {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "frequency",
+        "dateModified",
+        "user",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewSchedule);
@@ -10426,11 +15616,31 @@ impl serde::Serialize for JourneyViewSchedule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "frequency", &self.frequency)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "frequency",
+            &self.frequency,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10504,6 +15714,32 @@ pub struct JourneyViewScheduleListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewScheduleListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewScheduleListing {
@@ -10517,6 +15753,12 @@ impl crate::Model for JourneyViewScheduleListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -10551,6 +15793,21 @@ impl crate::__private::DecodeFields for JourneyViewScheduleListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewScheduleListing);
@@ -10559,16 +15816,66 @@ impl serde::Serialize for JourneyViewScheduleListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10587,6 +15894,18 @@ pub struct JourneyViewUser {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl JourneyViewUser {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `emailAddress` property ([`Self::email_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_ADDRESS: crate::Field<Self> = crate::Field::new("emailAddress");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for JourneyViewUser {
@@ -10600,6 +15919,12 @@ impl crate::Model for JourneyViewUser {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -10621,6 +15946,10 @@ impl crate::__private::DecodeFields for JourneyViewUser {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "emailAddress", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(JourneyViewUser);
@@ -10629,9 +15958,19 @@ impl serde::Serialize for JourneyViewUser {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "emailAddress", &self.email_address)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "emailAddress",
+            &self.email_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10655,6 +15994,16 @@ pub struct JourneyWebActionEventsNotificationActionMapPageUrlCondition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyWebActionEventsNotificationActionMapPageUrlCondition {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyWebActionEventsNotificationActionMapPageUrlCondition {
@@ -10668,6 +16017,12 @@ impl crate::Model for JourneyWebActionEventsNotificationActionMapPageUrlConditio
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -10689,6 +16044,10 @@ for JourneyWebActionEventsNotificationActionMapPageUrlCondition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values", "operator"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(
@@ -10699,8 +16058,18 @@ impl serde::Serialize for JourneyWebActionEventsNotificationActionMapPageUrlCond
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10854,6 +16223,42 @@ pub struct JourneyWebActionEventsNotificationBlockedWebActionOfferMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyWebActionEventsNotificationBlockedWebActionOfferMessage {
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
+    /// The `actionMap` property ([`Self::action_map`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_MAP: crate::Field<Self> = crate::Field::new("actionMap");
+    /// The `actionTarget` property ([`Self::action_target`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_TARGET: crate::Field<Self> = crate::Field::new("actionTarget");
+    /// The `blockingReason` property ([`Self::blocking_reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BLOCKING_REASON: crate::Field<Self> = crate::Field::new("blockingReason");
+    /// The `blockingActionMap` property ([`Self::blocking_action_map`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BLOCKING_ACTION_MAP: crate::Field<Self> = crate::Field::new(
+        "blockingActionMap",
+    );
+    /// The `blockingAction` property ([`Self::blocking_action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BLOCKING_ACTION: crate::Field<Self> = crate::Field::new("blockingAction");
+    /// The `blockingFrequencyCapBehaviour` property ([`Self::blocking_frequency_cap_behaviour`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BLOCKING_FREQUENCY_CAP_BEHAVIOUR: crate::Field<Self> = crate::Field::new(
+        "blockingFrequencyCapBehaviour",
+    );
+    /// The `blockingPageUrlConditions` property ([`Self::blocking_page_url_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BLOCKING_PAGE_URL_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "blockingPageUrlConditions",
+    );
+    /// The `blockingScheduleGroup` property ([`Self::blocking_schedule_group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BLOCKING_SCHEDULE_GROUP: crate::Field<Self> = crate::Field::new(
+        "blockingScheduleGroup",
+    );
+    /// The `blockingEmergencyScheduleGroup` property ([`Self::blocking_emergency_schedule_group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BLOCKING_EMERGENCY_SCHEDULE_GROUP: crate::Field<Self> = crate::Field::new(
+        "blockingEmergencyScheduleGroup",
+    );
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyWebActionEventsNotificationBlockedWebActionOfferMessage {
@@ -10867,6 +16272,12 @@ impl crate::Model for JourneyWebActionEventsNotificationBlockedWebActionOfferMes
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -10902,6 +16313,21 @@ for JourneyWebActionEventsNotificationBlockedWebActionOfferMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "action",
+        "actionMap",
+        "actionTarget",
+        "blockingReason",
+        "blockingActionMap",
+        "blockingAction",
+        "blockingFrequencyCapBehaviour",
+        "blockingPageUrlConditions",
+        "blockingScheduleGroup",
+        "blockingEmergencyScheduleGroup",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(
@@ -10913,35 +16339,65 @@ for JourneyWebActionEventsNotificationBlockedWebActionOfferMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
-        crate::__private::field(&mut map, "actionMap", &self.action_map)?;
-        crate::__private::field(&mut map, "actionTarget", &self.action_target)?;
-        crate::__private::field(&mut map, "blockingReason", &self.blocking_reason)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionMap",
+            &self.action_map,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionTarget",
+            &self.action_target,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "blockingReason",
+            &self.blocking_reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "blockingActionMap",
             &self.blocking_action_map,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "blockingAction", &self.blocking_action)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "blockingAction",
+            &self.blocking_action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "blockingFrequencyCapBehaviour",
             &self.blocking_frequency_cap_behaviour,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "blockingPageUrlConditions",
             &self.blocking_page_url_conditions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "blockingScheduleGroup",
             &self.blocking_schedule_group,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "blockingEmergencyScheduleGroup",
             &self.blocking_emergency_schedule_group,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11166,6 +16622,36 @@ pub struct JourneyWebActionEventsNotificationWebActionEventsNotification {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyWebActionEventsNotificationWebActionEventsNotification {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `correlationId` property ([`Self::correlation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CORRELATION_ID: crate::Field<Self> = crate::Field::new("correlationId");
+    /// The `externalContact` property ([`Self::external_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT: crate::Field<Self> = crate::Field::new(
+        "externalContact",
+    );
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `customerId` property ([`Self::customer_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_ID: crate::Field<Self> = crate::Field::new("customerId");
+    /// The `customerIdType` property ([`Self::customer_id_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_ID_TYPE: crate::Field<Self> = crate::Field::new("customerIdType");
+    /// The `session` property ([`Self::session`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION: crate::Field<Self> = crate::Field::new("session");
+    /// The `eventType` property ([`Self::event_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TYPE: crate::Field<Self> = crate::Field::new("eventType");
+    /// The `webActionEvent` property ([`Self::web_action_event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEB_ACTION_EVENT: crate::Field<Self> = crate::Field::new("webActionEvent");
+    /// The `blockedWebActionOfferEvent` property ([`Self::blocked_web_action_offer_event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BLOCKED_WEB_ACTION_OFFER_EVENT: crate::Field<Self> = crate::Field::new(
+        "blockedWebActionOfferEvent",
+    );
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyWebActionEventsNotificationWebActionEventsNotification {
@@ -11179,6 +16665,12 @@ impl crate::Model for JourneyWebActionEventsNotificationWebActionEventsNotificat
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -11210,6 +16702,21 @@ for JourneyWebActionEventsNotificationWebActionEventsNotification {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "correlationId",
+        "externalContact",
+        "createdDate",
+        "customerId",
+        "customerIdType",
+        "session",
+        "eventType",
+        "webActionEvent",
+        "blockedWebActionOfferEvent",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(
@@ -11220,19 +16727,60 @@ impl serde::Serialize for JourneyWebActionEventsNotificationWebActionEventsNotif
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "correlationId", &self.correlation_id)?;
-        crate::__private::field(&mut map, "externalContact", &self.external_contact)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "customerId", &self.customer_id)?;
-        crate::__private::field(&mut map, "customerIdType", &self.customer_id_type)?;
-        crate::__private::field(&mut map, "session", &self.session)?;
-        crate::__private::field(&mut map, "eventType", &self.event_type)?;
-        crate::__private::field(&mut map, "webActionEvent", &self.web_action_event)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "correlationId",
+            &self.correlation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalContact",
+            &self.external_contact,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customerId",
+            &self.customer_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customerIdType",
+            &self.customer_id_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "session",
+            &self.session,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventType",
+            &self.event_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "webActionEvent",
+            &self.web_action_event,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "blockedWebActionOfferEvent",
             &self.blocked_web_action_offer_event,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11317,6 +16865,44 @@ pub struct JourneyWebActionEventsNotificationWebActionMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyWebActionEventsNotificationWebActionMessage {
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
+    /// The `actionTarget` property ([`Self::action_target`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_TARGET: crate::Field<Self> = crate::Field::new("actionTarget");
+    /// The `actionMap` property ([`Self::action_map`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_MAP: crate::Field<Self> = crate::Field::new("actionMap");
+    /// The `errorCode` property ([`Self::error_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_CODE: crate::Field<Self> = crate::Field::new("errorCode");
+    /// The `errorMessage` property ([`Self::error_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_MESSAGE: crate::Field<Self> = crate::Field::new("errorMessage");
+    /// The `userAgentString` property ([`Self::user_agent_string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_AGENT_STRING: crate::Field<Self> = crate::Field::new(
+        "userAgentString",
+    );
+    /// The `ipAddress` property ([`Self::ip_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IP_ADDRESS: crate::Field<Self> = crate::Field::new("ipAddress");
+    /// The `ipOrganization` property ([`Self::ip_organization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IP_ORGANIZATION: crate::Field<Self> = crate::Field::new("ipOrganization");
+    /// The `browser` property ([`Self::browser`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BROWSER: crate::Field<Self> = crate::Field::new("browser");
+    /// The `device` property ([`Self::device`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVICE: crate::Field<Self> = crate::Field::new("device");
+    /// The `geolocation` property ([`Self::geolocation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GEOLOCATION: crate::Field<Self> = crate::Field::new("geolocation");
+    /// The `mktCampaign` property ([`Self::mkt_campaign`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MKT_CAMPAIGN: crate::Field<Self> = crate::Field::new("mktCampaign");
+    /// The `visitReferrer` property ([`Self::visit_referrer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIT_REFERRER: crate::Field<Self> = crate::Field::new("visitReferrer");
+    /// The `timeToDisposition` property ([`Self::time_to_disposition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_TO_DISPOSITION: crate::Field<Self> = crate::Field::new(
+        "timeToDisposition",
+    );
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyWebActionEventsNotificationWebActionMessage {
@@ -11330,6 +16916,12 @@ impl crate::Model for JourneyWebActionEventsNotificationWebActionMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -11367,6 +16959,25 @@ for JourneyWebActionEventsNotificationWebActionMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "action",
+        "actionTarget",
+        "actionMap",
+        "errorCode",
+        "errorMessage",
+        "userAgentString",
+        "ipAddress",
+        "ipOrganization",
+        "browser",
+        "device",
+        "geolocation",
+        "mktCampaign",
+        "visitReferrer",
+        "timeToDisposition",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(JourneyWebActionEventsNotificationWebActionMessage);
@@ -11375,23 +16986,89 @@ impl serde::Serialize for JourneyWebActionEventsNotificationWebActionMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
-        crate::__private::field(&mut map, "actionTarget", &self.action_target)?;
-        crate::__private::field(&mut map, "actionMap", &self.action_map)?;
-        crate::__private::field(&mut map, "errorCode", &self.error_code)?;
-        crate::__private::field(&mut map, "errorMessage", &self.error_message)?;
-        crate::__private::field(&mut map, "userAgentString", &self.user_agent_string)?;
-        crate::__private::field(&mut map, "ipAddress", &self.ip_address)?;
-        crate::__private::field(&mut map, "ipOrganization", &self.ip_organization)?;
-        crate::__private::field(&mut map, "browser", &self.browser)?;
-        crate::__private::field(&mut map, "device", &self.device)?;
-        crate::__private::field(&mut map, "geolocation", &self.geolocation)?;
-        crate::__private::field(&mut map, "mktCampaign", &self.mkt_campaign)?;
-        crate::__private::field(&mut map, "visitReferrer", &self.visit_referrer)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionTarget",
+            &self.action_target,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionMap",
+            &self.action_map,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorCode",
+            &self.error_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorMessage",
+            &self.error_message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userAgentString",
+            &self.user_agent_string,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ipAddress",
+            &self.ip_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ipOrganization",
+            &self.ip_organization,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "browser",
+            &self.browser,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "device",
+            &self.device,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "geolocation",
+            &self.geolocation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mktCampaign",
+            &self.mkt_campaign,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visitReferrer",
+            &self.visit_referrer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "timeToDisposition",
             &self.time_to_disposition,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11522,6 +17199,38 @@ pub struct JourneyWebEventsNotificationWebEventsNotification {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyWebEventsNotificationWebEventsNotification {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `correlationId` property ([`Self::correlation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CORRELATION_ID: crate::Field<Self> = crate::Field::new("correlationId");
+    /// The `externalContact` property ([`Self::external_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT: crate::Field<Self> = crate::Field::new(
+        "externalContact",
+    );
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `customerId` property ([`Self::customer_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_ID: crate::Field<Self> = crate::Field::new("customerId");
+    /// The `customerIdType` property ([`Self::customer_id_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_ID_TYPE: crate::Field<Self> = crate::Field::new("customerIdType");
+    /// The `session` property ([`Self::session`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION: crate::Field<Self> = crate::Field::new("session");
+    /// The `eventType` property ([`Self::event_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TYPE: crate::Field<Self> = crate::Field::new("eventType");
+    /// The `webEvent` property ([`Self::web_event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEB_EVENT: crate::Field<Self> = crate::Field::new("webEvent");
+    /// The `webActionEvent` property ([`Self::web_action_event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEB_ACTION_EVENT: crate::Field<Self> = crate::Field::new("webActionEvent");
+    /// The `segmentAssignmentEvent` property ([`Self::segment_assignment_event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEGMENT_ASSIGNMENT_EVENT: crate::Field<Self> = crate::Field::new(
+        "segmentAssignmentEvent",
+    );
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyWebEventsNotificationWebEventsNotification {
@@ -11535,6 +17244,12 @@ impl crate::Model for JourneyWebEventsNotificationWebEventsNotification {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -11565,6 +17280,22 @@ for JourneyWebEventsNotificationWebEventsNotification {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "correlationId",
+        "externalContact",
+        "createdDate",
+        "customerId",
+        "customerIdType",
+        "session",
+        "eventType",
+        "webEvent",
+        "webActionEvent",
+        "segmentAssignmentEvent",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(JourneyWebEventsNotificationWebEventsNotification);
@@ -11573,20 +17304,66 @@ impl serde::Serialize for JourneyWebEventsNotificationWebEventsNotification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "correlationId", &self.correlation_id)?;
-        crate::__private::field(&mut map, "externalContact", &self.external_contact)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "customerId", &self.customer_id)?;
-        crate::__private::field(&mut map, "customerIdType", &self.customer_id_type)?;
-        crate::__private::field(&mut map, "session", &self.session)?;
-        crate::__private::field(&mut map, "eventType", &self.event_type)?;
-        crate::__private::field(&mut map, "webEvent", &self.web_event)?;
-        crate::__private::field(&mut map, "webActionEvent", &self.web_action_event)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "correlationId",
+            &self.correlation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalContact",
+            &self.external_contact,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customerId",
+            &self.customer_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "customerIdType",
+            &self.customer_id_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "session",
+            &self.session,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventType",
+            &self.event_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "webEvent",
+            &self.web_event,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "webActionEvent",
+            &self.web_action_event,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "segmentAssignmentEvent",
             &self.segment_assignment_event,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11687,6 +17464,50 @@ pub struct JourneyWebEventsNotificationWebMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-journey")]
+impl JourneyWebEventsNotificationWebMessage {
+    /// The `eventName` property ([`Self::event_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_NAME: crate::Field<Self> = crate::Field::new("eventName");
+    /// The `totalEventCount` property ([`Self::total_event_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_EVENT_COUNT: crate::Field<Self> = crate::Field::new(
+        "totalEventCount",
+    );
+    /// The `totalPageviewCount` property ([`Self::total_pageview_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_PAGEVIEW_COUNT: crate::Field<Self> = crate::Field::new(
+        "totalPageviewCount",
+    );
+    /// The `userAgentString` property ([`Self::user_agent_string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_AGENT_STRING: crate::Field<Self> = crate::Field::new(
+        "userAgentString",
+    );
+    /// The `ipAddress` property ([`Self::ip_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IP_ADDRESS: crate::Field<Self> = crate::Field::new("ipAddress");
+    /// The `ipOrganization` property ([`Self::ip_organization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IP_ORGANIZATION: crate::Field<Self> = crate::Field::new("ipOrganization");
+    /// The `searchQuery` property ([`Self::search_query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_QUERY: crate::Field<Self> = crate::Field::new("searchQuery");
+    /// The `authenticated` property ([`Self::authenticated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTHENTICATED: crate::Field<Self> = crate::Field::new("authenticated");
+    /// The `browser` property ([`Self::browser`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BROWSER: crate::Field<Self> = crate::Field::new("browser");
+    /// The `device` property ([`Self::device`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVICE: crate::Field<Self> = crate::Field::new("device");
+    /// The `geolocation` property ([`Self::geolocation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GEOLOCATION: crate::Field<Self> = crate::Field::new("geolocation");
+    /// The `mktCampaign` property ([`Self::mkt_campaign`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MKT_CAMPAIGN: crate::Field<Self> = crate::Field::new("mktCampaign");
+    /// The `page` property ([`Self::page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE: crate::Field<Self> = crate::Field::new("page");
+    /// The `referrer` property ([`Self::referrer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REFERRER: crate::Field<Self> = crate::Field::new("referrer");
+    /// The `attributes` property ([`Self::attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTES: crate::Field<Self> = crate::Field::new("attributes");
+    /// The `traits` property ([`Self::traits`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRAITS: crate::Field<Self> = crate::Field::new("traits");
 }
 #[cfg(feature = "topics-journey")]
 impl crate::Model for JourneyWebEventsNotificationWebMessage {
@@ -11700,6 +17521,12 @@ impl crate::Model for JourneyWebEventsNotificationWebMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-journey")]
@@ -11744,6 +17571,27 @@ impl crate::__private::DecodeFields for JourneyWebEventsNotificationWebMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventName",
+        "totalEventCount",
+        "totalPageviewCount",
+        "userAgentString",
+        "ipAddress",
+        "ipOrganization",
+        "searchQuery",
+        "authenticated",
+        "browser",
+        "device",
+        "geolocation",
+        "mktCampaign",
+        "page",
+        "referrer",
+        "attributes",
+        "traits",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-journey")]
 crate::__impl_model_deserialize!(JourneyWebEventsNotificationWebMessage);
@@ -11752,26 +17600,102 @@ impl serde::Serialize for JourneyWebEventsNotificationWebMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventName", &self.event_name)?;
-        crate::__private::field(&mut map, "totalEventCount", &self.total_event_count)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventName",
+            &self.event_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "totalEventCount",
+            &self.total_event_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "totalPageviewCount",
             &self.total_pageview_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "userAgentString", &self.user_agent_string)?;
-        crate::__private::field(&mut map, "ipAddress", &self.ip_address)?;
-        crate::__private::field(&mut map, "ipOrganization", &self.ip_organization)?;
-        crate::__private::field(&mut map, "searchQuery", &self.search_query)?;
-        crate::__private::field(&mut map, "authenticated", &self.authenticated)?;
-        crate::__private::field(&mut map, "browser", &self.browser)?;
-        crate::__private::field(&mut map, "device", &self.device)?;
-        crate::__private::field(&mut map, "geolocation", &self.geolocation)?;
-        crate::__private::field(&mut map, "mktCampaign", &self.mkt_campaign)?;
-        crate::__private::field(&mut map, "page", &self.page)?;
-        crate::__private::field(&mut map, "referrer", &self.referrer)?;
-        crate::__private::field(&mut map, "attributes", &self.attributes)?;
-        crate::__private::field(&mut map, "traits", &self.traits)?;
+        crate::__private::model_field(
+            &mut map,
+            "userAgentString",
+            &self.user_agent_string,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ipAddress",
+            &self.ip_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ipOrganization",
+            &self.ip_organization,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchQuery",
+            &self.search_query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "authenticated",
+            &self.authenticated,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "browser",
+            &self.browser,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "device",
+            &self.device,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "geolocation",
+            &self.geolocation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mktCampaign",
+            &self.mkt_campaign,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "page",
+            &self.page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "referrer",
+            &self.referrer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attributes",
+            &self.attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "traits",
+            &self.traits,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11796,6 +17720,20 @@ pub struct JsonCursorSearchResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "conversations", feature = "search"))]
+impl JsonCursorSearchResponse {
+    /// The `types` property ([`Self::types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPES: crate::Field<Self> = crate::Field::new("types");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
+    /// The `aggregations` property ([`Self::aggregations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGGREGATIONS: crate::Field<Self> = crate::Field::new("aggregations");
+    /// The `cursor` property ([`Self::cursor`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURSOR: crate::Field<Self> = crate::Field::new("cursor");
 }
 #[cfg(any(feature = "conversations", feature = "search"))]
 impl crate::Model for JsonCursorSearchResponse {
@@ -11816,6 +17754,12 @@ impl crate::Model for JsonCursorSearchResponse {
             missing.push("results");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "conversations", feature = "search"))]
@@ -11838,6 +17782,15 @@ impl crate::__private::DecodeFields for JsonCursorSearchResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "types",
+        "results",
+        "aggregations",
+        "cursor",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "conversations", feature = "search"))]
 crate::__impl_model_deserialize!(JsonCursorSearchResponse);
@@ -11846,10 +17799,30 @@ impl serde::Serialize for JsonCursorSearchResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "types", &self.types)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
-        crate::__private::field(&mut map, "aggregations", &self.aggregations)?;
-        crate::__private::field(&mut map, "cursor", &self.cursor)?;
+        crate::__private::model_field(
+            &mut map,
+            "types",
+            &self.types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "aggregations",
+            &self.aggregations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "cursor",
+            &self.cursor,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11862,6 +17835,9 @@ pub struct JsonNode {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for JsonNode {
@@ -11875,6 +17851,12 @@ impl crate::Model for JsonNode {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -11890,6 +17872,10 @@ impl crate::__private::DecodeFields for JsonNode {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -11931,6 +17917,32 @@ pub struct JsonNodeSearchResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "search", feature = "suggest"))]
+impl JsonNodeSearchResponse {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `previousPage` property ([`Self::previous_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_PAGE: crate::Field<Self> = crate::Field::new("previousPage");
+    /// The `currentPage` property ([`Self::current_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENT_PAGE: crate::Field<Self> = crate::Field::new("currentPage");
+    /// The `nextPage` property ([`Self::next_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_PAGE: crate::Field<Self> = crate::Field::new("nextPage");
+    /// The `types` property ([`Self::types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPES: crate::Field<Self> = crate::Field::new("types");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
+    /// The `aggregations` property ([`Self::aggregations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGGREGATIONS: crate::Field<Self> = crate::Field::new("aggregations");
 }
 #[cfg(any(feature = "search", feature = "suggest"))]
 impl crate::Model for JsonNodeSearchResponse {
@@ -11944,6 +17956,12 @@ impl crate::Model for JsonNodeSearchResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "search", feature = "suggest"))]
@@ -11978,6 +17996,21 @@ impl crate::__private::DecodeFields for JsonNodeSearchResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+        "aggregations",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "search", feature = "suggest"))]
 crate::__impl_model_deserialize!(JsonNodeSearchResponse);
@@ -11986,16 +18019,66 @@ impl serde::Serialize for JsonNodeSearchResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "previousPage", &self.previous_page)?;
-        crate::__private::field(&mut map, "currentPage", &self.current_page)?;
-        crate::__private::field(&mut map, "nextPage", &self.next_page)?;
-        crate::__private::field(&mut map, "types", &self.types)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
-        crate::__private::field(&mut map, "aggregations", &self.aggregations)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousPage",
+            &self.previous_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "currentPage",
+            &self.current_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextPage",
+            &self.next_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "types",
+            &self.types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "aggregations",
+            &self.aggregations,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12039,6 +18122,45 @@ pub struct JsonSchemaDocument {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "business-rules",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "integrations",
+        feature = "journey",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "task-management",
+        feature = "users",
+        feature = "web-deployments"
+    )
+)]
+impl JsonSchemaDocument {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `$schema` property ([`Self::schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEMA: crate::Field<Self> = crate::Field::new("$schema");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `required` property ([`Self::required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUIRED: crate::Field<Self> = crate::Field::new("required");
+    /// The `properties` property ([`Self::properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTIES: crate::Field<Self> = crate::Field::new("properties");
+    /// The `additionalProperties` property ([`Self::additional_properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDITIONAL_PROPERTIES: crate::Field<Self> = crate::Field::new(
+        "additionalProperties",
+    );
 }
 #[cfg(
     any(
@@ -12067,6 +18189,12 @@ impl crate::Model for JsonSchemaDocument {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -12108,6 +18236,19 @@ impl crate::__private::DecodeFields for JsonSchemaDocument {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "$schema",
+        "title",
+        "description",
+        "type",
+        "required",
+        "properties",
+        "additionalProperties",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -12146,17 +18287,48 @@ impl serde::Serialize for JsonSchemaDocument {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "$schema", &self.schema)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "required", &self.required)?;
-        crate::__private::field(&mut map, "properties", &self.properties)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "$schema",
+            &self.schema,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "required",
+            &self.required,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "properties",
+            &self.properties,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "additionalProperties",
             &self.additional_properties,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -12188,6 +18360,32 @@ pub struct JsonSchemaWithDefinitions {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "business-rules")]
+impl JsonSchemaWithDefinitions {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `$schema` property ([`Self::schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEMA: crate::Field<Self> = crate::Field::new("$schema");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `required` property ([`Self::required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUIRED: crate::Field<Self> = crate::Field::new("required");
+    /// The `properties` property ([`Self::properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTIES: crate::Field<Self> = crate::Field::new("properties");
+    /// The `additionalProperties` property ([`Self::additional_properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDITIONAL_PROPERTIES: crate::Field<Self> = crate::Field::new(
+        "additionalProperties",
+    );
+    /// The `definitions` property ([`Self::definitions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFINITIONS: crate::Field<Self> = crate::Field::new("definitions");
 }
 #[cfg(feature = "business-rules")]
 impl crate::Model for JsonSchemaWithDefinitions {
@@ -12201,6 +18399,12 @@ impl crate::Model for JsonSchemaWithDefinitions {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "business-rules")]
@@ -12228,6 +18432,20 @@ impl crate::__private::DecodeFields for JsonSchemaWithDefinitions {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "$schema",
+        "title",
+        "description",
+        "type",
+        "required",
+        "properties",
+        "additionalProperties",
+        "definitions",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "business-rules")]
 crate::__impl_model_deserialize!(JsonSchemaWithDefinitions);
@@ -12236,19 +18454,55 @@ impl serde::Serialize for JsonSchemaWithDefinitions {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "$schema", &self.schema)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "required", &self.required)?;
-        crate::__private::field(&mut map, "properties", &self.properties)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "$schema",
+            &self.schema,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "required",
+            &self.required,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "properties",
+            &self.properties,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "additionalProperties",
             &self.additional_properties,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "definitions", &self.definitions)?;
+        crate::__private::model_field(
+            &mut map,
+            "definitions",
+            &self.definitions,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12289,6 +18543,28 @@ pub struct JsonSearchResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(feature = "conversations", feature = "search", feature = "speech-text-analytics")
+)]
+impl JsonSearchResponse {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `types` property ([`Self::types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPES: crate::Field<Self> = crate::Field::new("types");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
+    /// The `aggregations` property ([`Self::aggregations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGGREGATIONS: crate::Field<Self> = crate::Field::new("aggregations");
 }
 #[cfg(
     any(feature = "conversations", feature = "search", feature = "speech-text-analytics")
@@ -12332,6 +18608,12 @@ impl crate::Model for JsonSearchResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(feature = "conversations", feature = "search", feature = "speech-text-analytics")
@@ -12364,6 +18646,18 @@ impl crate::__private::DecodeFields for JsonSearchResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "types",
+        "results",
+        "aggregations",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(feature = "conversations", feature = "search", feature = "speech-text-analytics")
@@ -12376,13 +18670,48 @@ impl serde::Serialize for JsonSearchResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "types", &self.types)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
-        crate::__private::field(&mut map, "aggregations", &self.aggregations)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "types",
+            &self.types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "aggregations",
+            &self.aggregations,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }

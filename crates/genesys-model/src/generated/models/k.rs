@@ -43,6 +43,46 @@ pub struct KeyPerformanceIndicator {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl KeyPerformanceIndicator {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `optimizationType` property ([`Self::optimization_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPTIMIZATION_TYPE: crate::Field<Self> = crate::Field::new(
+        "optimizationType",
+    );
+    /// The `problemType` property ([`Self::problem_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROBLEM_TYPE: crate::Field<Self> = crate::Field::new("problemType");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `kpiType` property ([`Self::kpi_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KPI_TYPE: crate::Field<Self> = crate::Field::new("kpiType");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `wrapUpCodeConfig` property ([`Self::wrap_up_code_config`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAP_UP_CODE_CONFIG: crate::Field<Self> = crate::Field::new(
+        "wrapUpCodeConfig",
+    );
+    /// The `outcomeConfig` property ([`Self::outcome_config`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME_CONFIG: crate::Field<Self> = crate::Field::new("outcomeConfig");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `kpiGroup` property ([`Self::kpi_group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KPI_GROUP: crate::Field<Self> = crate::Field::new("kpiGroup");
+    /// The `queues` property ([`Self::queues`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUES: crate::Field<Self> = crate::Field::new("queues");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for KeyPerformanceIndicator {
@@ -56,6 +96,12 @@ impl crate::Model for KeyPerformanceIndicator {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -89,6 +135,26 @@ impl crate::__private::DecodeFields for KeyPerformanceIndicator {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "optimizationType",
+        "problemType",
+        "dateCreated",
+        "dateModified",
+        "description",
+        "kpiType",
+        "source",
+        "wrapUpCodeConfig",
+        "outcomeConfig",
+        "status",
+        "kpiGroup",
+        "queues",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(KeyPerformanceIndicator);
@@ -97,25 +163,91 @@ impl serde::Serialize for KeyPerformanceIndicator {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "optimizationType", &self.optimization_type)?;
-        crate::__private::field(&mut map, "problemType", &self.problem_type)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "kpiType", &self.kpi_type)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "optimizationType",
+            &self.optimization_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "problemType",
+            &self.problem_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "kpiType",
+            &self.kpi_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "wrapUpCodeConfig",
             &self.wrap_up_code_config,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "outcomeConfig", &self.outcome_config)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "kpiGroup", &self.kpi_group)?;
-        crate::__private::field(&mut map, "queues", &self.queues)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "outcomeConfig",
+            &self.outcome_config,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "kpiGroup",
+            &self.kpi_group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queues",
+            &self.queues,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -383,6 +515,20 @@ pub struct KeyPerformanceIndicatorAssessment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl KeyPerformanceIndicatorAssessment {
+    /// The `kpi` property ([`Self::kpi`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KPI: crate::Field<Self> = crate::Field::new("kpi");
+    /// The `assessmentResult` property ([`Self::assessment_result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_RESULT: crate::Field<Self> = crate::Field::new(
+        "assessmentResult",
+    );
+    /// The `checks` property ([`Self::checks`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHECKS: crate::Field<Self> = crate::Field::new("checks");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for KeyPerformanceIndicatorAssessment {
@@ -396,6 +542,12 @@ impl crate::Model for KeyPerformanceIndicatorAssessment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -417,6 +569,10 @@ impl crate::__private::DecodeFields for KeyPerformanceIndicatorAssessment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["kpi", "assessmentResult", "checks"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(KeyPerformanceIndicatorAssessment);
@@ -425,9 +581,19 @@ impl serde::Serialize for KeyPerformanceIndicatorAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "kpi", &self.kpi)?;
-        crate::__private::field(&mut map, "assessmentResult", &self.assessment_result)?;
-        crate::__private::field(&mut map, "checks", &self.checks)?;
+        crate::__private::model_field(&mut map, "kpi", &self.kpi, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "assessmentResult",
+            &self.assessment_result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "checks",
+            &self.checks,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -497,6 +663,14 @@ pub struct KeyPerformanceIndicatorEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl KeyPerformanceIndicatorEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for KeyPerformanceIndicatorEntityListing {
@@ -510,6 +684,12 @@ impl crate::Model for KeyPerformanceIndicatorEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -529,6 +709,10 @@ impl crate::__private::DecodeFields for KeyPerformanceIndicatorEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(KeyPerformanceIndicatorEntityListing);
@@ -537,7 +721,12 @@ impl serde::Serialize for KeyPerformanceIndicatorEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -554,6 +743,16 @@ pub struct KeyPerformanceIndicatorType {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl KeyPerformanceIndicatorType {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `sources` property ([`Self::sources`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCES: crate::Field<Self> = crate::Field::new("sources");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for KeyPerformanceIndicatorType {
@@ -567,6 +766,12 @@ impl crate::Model for KeyPerformanceIndicatorType {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -587,6 +792,10 @@ impl crate::__private::DecodeFields for KeyPerformanceIndicatorType {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "sources"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(KeyPerformanceIndicatorType);
@@ -595,8 +804,13 @@ impl serde::Serialize for KeyPerformanceIndicatorType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "sources", &self.sources)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "sources",
+            &self.sources,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -683,6 +897,20 @@ pub struct KeyRotationSchedule {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl KeyRotationSchedule {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `period` property ([`Self::period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERIOD: crate::Field<Self> = crate::Field::new("period");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for KeyRotationSchedule {
@@ -700,6 +928,12 @@ impl crate::Model for KeyRotationSchedule {
             missing.push("period");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -722,6 +956,10 @@ impl crate::__private::DecodeFields for KeyRotationSchedule {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "period", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(KeyRotationSchedule);
@@ -730,10 +968,25 @@ impl serde::Serialize for KeyRotationSchedule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "period", &self.period)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "period",
+            &self.period,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -809,6 +1062,16 @@ pub struct KeyValue {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl KeyValue {
+    /// The `key` property ([`Self::key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEY: crate::Field<Self> = crate::Field::new("key");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for KeyValue {
@@ -830,6 +1093,12 @@ impl crate::Model for KeyValue {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for KeyValue {
@@ -849,6 +1118,10 @@ impl crate::__private::DecodeFields for KeyValue {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["key", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(KeyValue);
@@ -857,8 +1130,13 @@ impl serde::Serialize for KeyValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "key", &self.key)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(&mut map, "key", &self.key, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -875,6 +1153,16 @@ pub struct Knowledge {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl Knowledge {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `knowledgeBase` property ([`Self::knowledge_base`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE: crate::Field<Self> = crate::Field::new("knowledgeBase");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for Knowledge {
@@ -888,6 +1176,12 @@ impl crate::Model for Knowledge {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -910,6 +1204,10 @@ impl crate::__private::DecodeFields for Knowledge {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled", "knowledgeBase"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(Knowledge);
@@ -918,8 +1216,18 @@ impl serde::Serialize for Knowledge {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "knowledgeBase", &self.knowledge_base)?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBase",
+            &self.knowledge_base,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -936,6 +1244,16 @@ pub struct KnowledgeAggregateDataContainer {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl KnowledgeAggregateDataContainer {
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `data` property ([`Self::data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA: crate::Field<Self> = crate::Field::new("data");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for KnowledgeAggregateDataContainer {
@@ -949,6 +1267,12 @@ impl crate::Model for KnowledgeAggregateDataContainer {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -969,6 +1293,10 @@ impl crate::__private::DecodeFields for KnowledgeAggregateDataContainer {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(KnowledgeAggregateDataContainer);
@@ -977,8 +1305,18 @@ impl serde::Serialize for KnowledgeAggregateDataContainer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "data", &self.data)?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "data",
+            &self.data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -999,6 +1337,16 @@ pub struct KnowledgeAggregateQueryClause {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl KnowledgeAggregateQueryClause {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for KnowledgeAggregateQueryClause {
@@ -1020,6 +1368,12 @@ impl crate::Model for KnowledgeAggregateQueryClause {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "analytics")]
 impl crate::__private::DecodeFields for KnowledgeAggregateQueryClause {
@@ -1039,6 +1393,10 @@ impl crate::__private::DecodeFields for KnowledgeAggregateQueryClause {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(KnowledgeAggregateQueryClause);
@@ -1047,8 +1405,18 @@ impl serde::Serialize for KnowledgeAggregateQueryClause {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1106,6 +1474,18 @@ pub struct KnowledgeAggregateQueryFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl KnowledgeAggregateQueryFilter {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `clauses` property ([`Self::clauses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLAUSES: crate::Field<Self> = crate::Field::new("clauses");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for KnowledgeAggregateQueryFilter {
@@ -1123,6 +1503,12 @@ impl crate::Model for KnowledgeAggregateQueryFilter {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -1144,6 +1530,10 @@ impl crate::__private::DecodeFields for KnowledgeAggregateQueryFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(KnowledgeAggregateQueryFilter);
@@ -1152,9 +1542,24 @@ impl serde::Serialize for KnowledgeAggregateQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "clauses", &self.clauses)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clauses",
+            &self.clauses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1214,6 +1619,22 @@ pub struct KnowledgeAggregateQueryPredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl KnowledgeAggregateQueryPredicate {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `dimension` property ([`Self::dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIMENSION: crate::Field<Self> = crate::Field::new("dimension");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for KnowledgeAggregateQueryPredicate {
@@ -1227,6 +1648,12 @@ impl crate::Model for KnowledgeAggregateQueryPredicate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -1250,6 +1677,16 @@ impl crate::__private::DecodeFields for KnowledgeAggregateQueryPredicate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(KnowledgeAggregateQueryPredicate);
@@ -1258,11 +1695,36 @@ impl serde::Serialize for KnowledgeAggregateQueryPredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "dimension", &self.dimension)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dimension",
+            &self.dimension,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1574,6 +2036,14 @@ pub struct KnowledgeAggregateQueryResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl KnowledgeAggregateQueryResponse {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for KnowledgeAggregateQueryResponse {
@@ -1587,6 +2057,12 @@ impl crate::Model for KnowledgeAggregateQueryResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -1606,6 +2082,10 @@ impl crate::__private::DecodeFields for KnowledgeAggregateQueryResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(KnowledgeAggregateQueryResponse);
@@ -1614,7 +2094,12 @@ impl serde::Serialize for KnowledgeAggregateQueryResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1657,6 +2142,40 @@ pub struct KnowledgeAggregationQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl KnowledgeAggregationQuery {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `granularity` property ([`Self::granularity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY: crate::Field<Self> = crate::Field::new("granularity");
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
+    /// The `groupBy` property ([`Self::group_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY: crate::Field<Self> = crate::Field::new("groupBy");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `flattenMultivaluedDimensions` property ([`Self::flatten_multivalued_dimensions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLATTEN_MULTIVALUED_DIMENSIONS: crate::Field<Self> = crate::Field::new(
+        "flattenMultivaluedDimensions",
+    );
+    /// The `views` property ([`Self::views`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEWS: crate::Field<Self> = crate::Field::new("views");
+    /// The `alternateTimeDimension` property ([`Self::alternate_time_dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALTERNATE_TIME_DIMENSION: crate::Field<Self> = crate::Field::new(
+        "alternateTimeDimension",
+    );
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `sortMetric` property ([`Self::sort_metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_METRIC: crate::Field<Self> = crate::Field::new("sortMetric");
+    /// The `limit` property ([`Self::limit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIMIT: crate::Field<Self> = crate::Field::new("limit");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for KnowledgeAggregationQuery {
@@ -1677,6 +2196,12 @@ impl crate::Model for KnowledgeAggregationQuery {
             missing.push("metrics");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -1711,6 +2236,23 @@ impl crate::__private::DecodeFields for KnowledgeAggregationQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "queryType",
+        "sortMetric",
+        "limit",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(KnowledgeAggregationQuery);
@@ -1719,26 +2261,78 @@ impl serde::Serialize for KnowledgeAggregationQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "granularity", &self.granularity)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
-        crate::__private::field(&mut map, "groupBy", &self.group_by)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "granularity",
+            &self.granularity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupBy",
+            &self.group_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "flattenMultivaluedDimensions",
             &self.flatten_multivalued_dimensions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "views", &self.views)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "views",
+            &self.views,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "alternateTimeDimension",
             &self.alternate_time_dimension,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "sortMetric", &self.sort_metric)?;
-        crate::__private::field(&mut map, "limit", &self.limit)?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortMetric",
+            &self.sort_metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "limit",
+            &self.limit,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1833,6 +2427,16 @@ pub struct KnowledgeAggregationSort {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl KnowledgeAggregationSort {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `function` property ([`Self::function`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FUNCTION: crate::Field<Self> = crate::Field::new("function");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for KnowledgeAggregationSort {
@@ -1854,6 +2458,12 @@ impl crate::Model for KnowledgeAggregationSort {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "analytics")]
 impl crate::__private::DecodeFields for KnowledgeAggregationSort {
@@ -1873,6 +2483,10 @@ impl crate::__private::DecodeFields for KnowledgeAggregationSort {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "function"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(KnowledgeAggregationSort);
@@ -1881,8 +2495,18 @@ impl serde::Serialize for KnowledgeAggregationSort {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "function", &self.function)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "function",
+            &self.function,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2073,6 +2697,20 @@ pub struct KnowledgeAggregationView {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl KnowledgeAggregationView {
+    /// The `target` property ([`Self::target`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET: crate::Field<Self> = crate::Field::new("target");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `function` property ([`Self::function`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FUNCTION: crate::Field<Self> = crate::Field::new("function");
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for KnowledgeAggregationView {
@@ -2097,6 +2735,12 @@ impl crate::Model for KnowledgeAggregationView {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "analytics")]
 impl crate::__private::DecodeFields for KnowledgeAggregationView {
@@ -2118,6 +2762,15 @@ impl crate::__private::DecodeFields for KnowledgeAggregationView {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(KnowledgeAggregationView);
@@ -2126,10 +2779,30 @@ impl serde::Serialize for KnowledgeAggregationView {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "target", &self.target)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "function", &self.function)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
+        crate::__private::model_field(
+            &mut map,
+            "target",
+            &self.target,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "function",
+            &self.function,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2295,6 +2968,21 @@ pub struct KnowledgeAnswerConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "agent-assistants",
+        feature = "agent-copilot",
+        feature = "assistant-copilot-variations",
+        feature = "routing"
+    )
+)]
+impl KnowledgeAnswerConfig {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
 }
 #[cfg(
     any(
@@ -2319,6 +3007,12 @@ impl crate::Model for KnowledgeAnswerConfig {
             missing.push("enabled");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -2347,6 +3041,10 @@ impl crate::__private::DecodeFields for KnowledgeAnswerConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -2369,7 +3067,12 @@ impl serde::Serialize for KnowledgeAnswerConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2390,6 +3093,20 @@ pub struct KnowledgeAnswerDocumentResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeAnswerDocumentResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `answer` property ([`Self::answer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER: crate::Field<Self> = crate::Field::new("answer");
+    /// The `variation` property ([`Self::variation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VARIATION: crate::Field<Self> = crate::Field::new("variation");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeAnswerDocumentResponse {
@@ -2403,6 +3120,12 @@ impl crate::Model for KnowledgeAnswerDocumentResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -2425,6 +3148,10 @@ impl crate::__private::DecodeFields for KnowledgeAnswerDocumentResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "title", "answer", "variation"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeAnswerDocumentResponse);
@@ -2433,10 +3160,25 @@ impl serde::Serialize for KnowledgeAnswerDocumentResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "answer", &self.answer)?;
-        crate::__private::field(&mut map, "variation", &self.variation)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "answer",
+            &self.answer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "variation",
+            &self.variation,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2453,6 +3195,18 @@ pub struct KnowledgeAnswerDocumentsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeAnswerDocumentsResponse {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
+    /// The `answerGeneration` property ([`Self::answer_generation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER_GENERATION: crate::Field<Self> = crate::Field::new(
+        "answerGeneration",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeAnswerDocumentsResponse {
@@ -2466,6 +3220,12 @@ impl crate::Model for KnowledgeAnswerDocumentsResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -2486,6 +3246,10 @@ impl crate::__private::DecodeFields for KnowledgeAnswerDocumentsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "answerGeneration"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeAnswerDocumentsResponse);
@@ -2494,8 +3258,18 @@ impl serde::Serialize for KnowledgeAnswerDocumentsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
-        crate::__private::field(&mut map, "answerGeneration", &self.answer_generation)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "answerGeneration",
+            &self.answer_generation,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2512,6 +3286,16 @@ pub struct KnowledgeAnswerGenerationResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeAnswerGenerationResponse {
+    /// The `answer` property ([`Self::answer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER: crate::Field<Self> = crate::Field::new("answer");
+    /// The `documents` property ([`Self::documents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENTS: crate::Field<Self> = crate::Field::new("documents");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeAnswerGenerationResponse {
@@ -2525,6 +3309,12 @@ impl crate::Model for KnowledgeAnswerGenerationResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -2545,6 +3335,10 @@ impl crate::__private::DecodeFields for KnowledgeAnswerGenerationResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["answer", "documents"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeAnswerGenerationResponse);
@@ -2553,8 +3347,18 @@ impl serde::Serialize for KnowledgeAnswerGenerationResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "answer", &self.answer)?;
-        crate::__private::field(&mut map, "documents", &self.documents)?;
+        crate::__private::model_field(
+            &mut map,
+            "answer",
+            &self.answer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documents",
+            &self.documents,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2571,6 +3375,16 @@ pub struct KnowledgeAsyncAggregateQueryResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl KnowledgeAsyncAggregateQueryResponse {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
+    /// The `cursor` property ([`Self::cursor`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURSOR: crate::Field<Self> = crate::Field::new("cursor");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for KnowledgeAsyncAggregateQueryResponse {
@@ -2584,6 +3398,12 @@ impl crate::Model for KnowledgeAsyncAggregateQueryResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -2604,6 +3424,10 @@ impl crate::__private::DecodeFields for KnowledgeAsyncAggregateQueryResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "cursor"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(KnowledgeAsyncAggregateQueryResponse);
@@ -2612,8 +3436,18 @@ impl serde::Serialize for KnowledgeAsyncAggregateQueryResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
-        crate::__private::field(&mut map, "cursor", &self.cursor)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "cursor",
+            &self.cursor,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2658,6 +3492,42 @@ pub struct KnowledgeAsyncAggregationQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl KnowledgeAsyncAggregationQuery {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `granularity` property ([`Self::granularity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY: crate::Field<Self> = crate::Field::new("granularity");
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
+    /// The `groupBy` property ([`Self::group_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY: crate::Field<Self> = crate::Field::new("groupBy");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `flattenMultivaluedDimensions` property ([`Self::flatten_multivalued_dimensions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLATTEN_MULTIVALUED_DIMENSIONS: crate::Field<Self> = crate::Field::new(
+        "flattenMultivaluedDimensions",
+    );
+    /// The `views` property ([`Self::views`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEWS: crate::Field<Self> = crate::Field::new("views");
+    /// The `alternateTimeDimension` property ([`Self::alternate_time_dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALTERNATE_TIME_DIMENSION: crate::Field<Self> = crate::Field::new(
+        "alternateTimeDimension",
+    );
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `sortMetric` property ([`Self::sort_metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_METRIC: crate::Field<Self> = crate::Field::new("sortMetric");
+    /// The `limit` property ([`Self::limit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIMIT: crate::Field<Self> = crate::Field::new("limit");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for KnowledgeAsyncAggregationQuery {
@@ -2678,6 +3548,12 @@ impl crate::Model for KnowledgeAsyncAggregationQuery {
             missing.push("metrics");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -2715,6 +3591,24 @@ impl crate::__private::DecodeFields for KnowledgeAsyncAggregationQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "queryType",
+        "sortMetric",
+        "limit",
+        "pageSize",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(KnowledgeAsyncAggregationQuery);
@@ -2723,27 +3617,84 @@ impl serde::Serialize for KnowledgeAsyncAggregationQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "granularity", &self.granularity)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
-        crate::__private::field(&mut map, "groupBy", &self.group_by)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "granularity",
+            &self.granularity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupBy",
+            &self.group_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "flattenMultivaluedDimensions",
             &self.flatten_multivalued_dimensions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "views", &self.views)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "views",
+            &self.views,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "alternateTimeDimension",
             &self.alternate_time_dimension,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "sortMetric", &self.sort_metric)?;
-        crate::__private::field(&mut map, "limit", &self.limit)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortMetric",
+            &self.sort_metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "limit",
+            &self.limit,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2856,6 +3807,40 @@ pub struct KnowledgeBase {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeBase {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `coreLanguage` property ([`Self::core_language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CORE_LANGUAGE: crate::Field<Self> = crate::Field::new("coreLanguage");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `faqCount` property ([`Self::faq_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAQ_COUNT: crate::Field<Self> = crate::Field::new("faqCount");
+    /// The `dateDocumentLastModified` property ([`Self::date_document_last_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_DOCUMENT_LAST_MODIFIED: crate::Field<Self> = crate::Field::new(
+        "dateDocumentLastModified",
+    );
+    /// The `articleCount` property ([`Self::article_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARTICLE_COUNT: crate::Field<Self> = crate::Field::new("articleCount");
+    /// The `published` property ([`Self::published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUBLISHED: crate::Field<Self> = crate::Field::new("published");
+    /// The `contentSearchEnabled` property ([`Self::content_search_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_SEARCH_ENABLED: crate::Field<Self> = crate::Field::new(
+        "contentSearchEnabled",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeBase {
@@ -2875,6 +3860,12 @@ impl crate::Model for KnowledgeBase {
             missing.push("coreLanguage");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -2917,6 +3908,23 @@ impl crate::__private::DecodeFields for KnowledgeBase {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "coreLanguage",
+        "dateCreated",
+        "dateModified",
+        "faqCount",
+        "dateDocumentLastModified",
+        "articleCount",
+        "published",
+        "contentSearchEnabled",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeBase);
@@ -2925,26 +3933,73 @@ impl serde::Serialize for KnowledgeBase {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "coreLanguage", &self.core_language)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "faqCount", &self.faq_count)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "coreLanguage",
+            &self.core_language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "faqCount",
+            &self.faq_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dateDocumentLastModified",
             &self.date_document_last_modified,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "articleCount", &self.article_count)?;
-        crate::__private::field(&mut map, "published", &self.published)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "articleCount",
+            &self.article_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "published",
+            &self.published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contentSearchEnabled",
             &self.content_search_enabled,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3259,6 +4314,22 @@ pub struct KnowledgeBaseCreateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeBaseCreateRequest {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `coreLanguage` property ([`Self::core_language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CORE_LANGUAGE: crate::Field<Self> = crate::Field::new("coreLanguage");
+    /// The `contentSearchEnabled` property ([`Self::content_search_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_SEARCH_ENABLED: crate::Field<Self> = crate::Field::new(
+        "contentSearchEnabled",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeBaseCreateRequest {
@@ -3281,6 +4352,12 @@ impl crate::Model for KnowledgeBaseCreateRequest {
             missing.push("coreLanguage");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -3307,6 +4384,15 @@ impl crate::__private::DecodeFields for KnowledgeBaseCreateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "coreLanguage",
+        "contentSearchEnabled",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeBaseCreateRequest);
@@ -3315,13 +4401,29 @@ impl serde::Serialize for KnowledgeBaseCreateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "coreLanguage", &self.core_language)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "coreLanguage",
+            &self.core_language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contentSearchEnabled",
             &self.content_search_enabled,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3633,6 +4735,20 @@ pub struct KnowledgeBaseListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeBaseListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeBaseListing {
@@ -3646,6 +4762,12 @@ impl crate::Model for KnowledgeBaseListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -3668,6 +4790,15 @@ impl crate::__private::DecodeFields for KnowledgeBaseListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeBaseListing);
@@ -3676,10 +4807,30 @@ impl serde::Serialize for KnowledgeBaseListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3709,6 +4860,29 @@ pub struct KnowledgeBaseReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "agent-assistants",
+        feature = "assistant-copilot-variations",
+        feature = "knowledge",
+        feature = "routing"
+    )
+)]
+impl KnowledgeBaseReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `languageCode` property ([`Self::language_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_CODE: crate::Field<Self> = crate::Field::new("languageCode");
+    /// The `contentSearchEnabled` property ([`Self::content_search_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_SEARCH_ENABLED: crate::Field<Self> = crate::Field::new(
+        "contentSearchEnabled",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -3733,6 +4907,12 @@ impl crate::Model for KnowledgeBaseReference {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -3766,6 +4946,15 @@ impl crate::__private::DecodeFields for KnowledgeBaseReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "languageCode",
+        "contentSearchEnabled",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -3788,14 +4977,25 @@ impl serde::Serialize for KnowledgeBaseReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "languageCode", &self.language_code)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "languageCode",
+            &self.language_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contentSearchEnabled",
             &self.content_search_enabled,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4123,6 +5323,16 @@ pub struct KnowledgeBaseUpdateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeBaseUpdateRequest {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeBaseUpdateRequest {
@@ -4136,6 +5346,12 @@ impl crate::Model for KnowledgeBaseUpdateRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -4156,6 +5372,10 @@ impl crate::__private::DecodeFields for KnowledgeBaseUpdateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "description"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeBaseUpdateRequest);
@@ -4164,8 +5384,18 @@ impl serde::Serialize for KnowledgeBaseUpdateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4194,6 +5424,24 @@ pub struct KnowledgeBaseWithDialectReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "agent-assistants",
+        feature = "assistant-copilot-variations",
+        feature = "routing"
+    )
+)]
+impl KnowledgeBaseWithDialectReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `languageCode` property ([`Self::language_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_CODE: crate::Field<Self> = crate::Field::new("languageCode");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -4223,6 +5471,12 @@ impl crate::Model for KnowledgeBaseWithDialectReference {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(
@@ -4249,6 +5503,10 @@ impl crate::__private::DecodeFields for KnowledgeBaseWithDialectReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "languageCode", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -4269,9 +5527,19 @@ impl serde::Serialize for KnowledgeBaseWithDialectReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "languageCode", &self.language_code)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "languageCode",
+            &self.language_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4538,6 +5806,16 @@ pub struct KnowledgeContextReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeContextReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeContextReference {
@@ -4555,6 +5833,12 @@ impl crate::Model for KnowledgeContextReference {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -4575,6 +5859,10 @@ impl crate::__private::DecodeFields for KnowledgeContextReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeContextReference);
@@ -4583,8 +5871,13 @@ impl serde::Serialize for KnowledgeContextReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4603,6 +5896,16 @@ pub struct KnowledgeContextValueReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeContextValueReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeContextValueReference {
@@ -4620,6 +5923,12 @@ impl crate::Model for KnowledgeContextValueReference {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -4640,6 +5949,10 @@ impl crate::__private::DecodeFields for KnowledgeContextValueReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeContextValueReference);
@@ -4648,8 +5961,13 @@ impl serde::Serialize for KnowledgeContextValueReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4674,6 +5992,24 @@ pub struct KnowledgeConversationContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeConversationContext {
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `messageType` property ([`Self::message_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_TYPE: crate::Field<Self> = crate::Field::new("messageType");
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `externalContactId` property ([`Self::external_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactId",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeConversationContext {
@@ -4693,6 +6029,12 @@ impl crate::Model for KnowledgeConversationContext {
             missing.push("conversationId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -4716,6 +6058,16 @@ impl crate::__private::DecodeFields for KnowledgeConversationContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "mediaType",
+        "messageType",
+        "queueId",
+        "externalContactId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeConversationContext);
@@ -4724,14 +6076,35 @@ impl serde::Serialize for KnowledgeConversationContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "messageType", &self.message_type)?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageType",
+            &self.message_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalContactId",
             &self.external_contact_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -4950,6 +6323,22 @@ pub struct KnowledgeConversationContextResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeConversationContextResponse {
+    /// The `conversation` property ([`Self::conversation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION: crate::Field<Self> = crate::Field::new("conversation");
+    /// The `queue` property ([`Self::queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE: crate::Field<Self> = crate::Field::new("queue");
+    /// The `externalContact` property ([`Self::external_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT: crate::Field<Self> = crate::Field::new(
+        "externalContact",
+    );
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeConversationContextResponse {
@@ -4969,6 +6358,12 @@ impl crate::Model for KnowledgeConversationContextResponse {
             missing.push("conversation");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -4991,6 +6386,15 @@ impl crate::__private::DecodeFields for KnowledgeConversationContextResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversation",
+        "queue",
+        "externalContact",
+        "mediaType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeConversationContextResponse);
@@ -4999,10 +6403,30 @@ impl serde::Serialize for KnowledgeConversationContextResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversation", &self.conversation)?;
-        crate::__private::field(&mut map, "queue", &self.queue)?;
-        crate::__private::field(&mut map, "externalContact", &self.external_contact)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "conversation",
+            &self.conversation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queue",
+            &self.queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalContact",
+            &self.external_contact,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5094,6 +6518,16 @@ pub struct KnowledgeConversationTurn {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeConversationTurn {
+    /// The `participant` property ([`Self::participant`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT: crate::Field<Self> = crate::Field::new("participant");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeConversationTurn {
@@ -5107,6 +6541,12 @@ impl crate::Model for KnowledgeConversationTurn {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -5127,6 +6567,10 @@ impl crate::__private::DecodeFields for KnowledgeConversationTurn {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["participant", "text"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeConversationTurn);
@@ -5135,8 +6579,18 @@ impl serde::Serialize for KnowledgeConversationTurn {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "participant", &self.participant)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
+        crate::__private::model_field(
+            &mut map,
+            "participant",
+            &self.participant,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5194,6 +6648,16 @@ pub struct KnowledgeDocumentAlternative {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentAlternative {
+    /// The `phrase` property ([`Self::phrase`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHRASE: crate::Field<Self> = crate::Field::new("phrase");
+    /// The `autocomplete` property ([`Self::autocomplete`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTOCOMPLETE: crate::Field<Self> = crate::Field::new("autocomplete");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentAlternative {
@@ -5217,6 +6681,12 @@ impl crate::Model for KnowledgeDocumentAlternative {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for KnowledgeDocumentAlternative {
@@ -5238,6 +6708,10 @@ impl crate::__private::DecodeFields for KnowledgeDocumentAlternative {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["phrase", "autocomplete"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentAlternative);
@@ -5246,8 +6720,18 @@ impl serde::Serialize for KnowledgeDocumentAlternative {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "phrase", &self.phrase)?;
-        crate::__private::field(&mut map, "autocomplete", &self.autocomplete)?;
+        crate::__private::model_field(
+            &mut map,
+            "phrase",
+            &self.phrase,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "autocomplete",
+            &self.autocomplete,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5264,6 +6748,14 @@ pub struct KnowledgeDocumentBulkRemoveRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentBulkRemoveRequest {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentBulkRemoveRequest {
@@ -5281,6 +6773,12 @@ impl crate::Model for KnowledgeDocumentBulkRemoveRequest {
             missing.push("entities");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -5300,6 +6798,10 @@ impl crate::__private::DecodeFields for KnowledgeDocumentBulkRemoveRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentBulkRemoveRequest);
@@ -5308,7 +6810,12 @@ impl serde::Serialize for KnowledgeDocumentBulkRemoveRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5327,6 +6834,18 @@ pub struct KnowledgeDocumentBulkUpdateEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentBulkUpdateEntity {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `categoryId` property ([`Self::category_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY_ID: crate::Field<Self> = crate::Field::new("categoryId");
+    /// The `labelIds` property ([`Self::label_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LABEL_IDS: crate::Field<Self> = crate::Field::new("labelIds");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentBulkUpdateEntity {
@@ -5340,6 +6859,12 @@ impl crate::Model for KnowledgeDocumentBulkUpdateEntity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -5361,6 +6886,10 @@ impl crate::__private::DecodeFields for KnowledgeDocumentBulkUpdateEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "categoryId", "labelIds"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentBulkUpdateEntity);
@@ -5369,9 +6898,19 @@ impl serde::Serialize for KnowledgeDocumentBulkUpdateEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "categoryId", &self.category_id)?;
-        crate::__private::field(&mut map, "labelIds", &self.label_ids)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "categoryId",
+            &self.category_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "labelIds",
+            &self.label_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5388,6 +6927,14 @@ pub struct KnowledgeDocumentBulkUpdateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentBulkUpdateRequest {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentBulkUpdateRequest {
@@ -5405,6 +6952,12 @@ impl crate::Model for KnowledgeDocumentBulkUpdateRequest {
             missing.push("entities");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -5424,6 +6977,10 @@ impl crate::__private::DecodeFields for KnowledgeDocumentBulkUpdateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentBulkUpdateRequest);
@@ -5432,7 +6989,12 @@ impl serde::Serialize for KnowledgeDocumentBulkUpdateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5451,6 +7013,22 @@ pub struct KnowledgeDocumentBulkVersionAddEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentBulkVersionAddEntity {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `restoreFromVersionId` property ([`Self::restore_from_version_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESTORE_FROM_VERSION_ID: crate::Field<Self> = crate::Field::new(
+        "restoreFromVersionId",
+    );
+    /// The `restorePrevious` property ([`Self::restore_previous`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESTORE_PREVIOUS: crate::Field<Self> = crate::Field::new(
+        "restorePrevious",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentBulkVersionAddEntity {
@@ -5464,6 +7042,12 @@ impl crate::Model for KnowledgeDocumentBulkVersionAddEntity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -5489,6 +7073,14 @@ impl crate::__private::DecodeFields for KnowledgeDocumentBulkVersionAddEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "restoreFromVersionId",
+        "restorePrevious",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentBulkVersionAddEntity);
@@ -5497,13 +7089,19 @@ impl serde::Serialize for KnowledgeDocumentBulkVersionAddEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "restoreFromVersionId",
             &self.restore_from_version_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "restorePrevious", &self.restore_previous)?;
+        crate::__private::model_field(
+            &mut map,
+            "restorePrevious",
+            &self.restore_previous,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5520,6 +7118,14 @@ pub struct KnowledgeDocumentBulkVersionAddRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentBulkVersionAddRequest {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentBulkVersionAddRequest {
@@ -5537,6 +7143,12 @@ impl crate::Model for KnowledgeDocumentBulkVersionAddRequest {
             missing.push("entities");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -5556,6 +7168,10 @@ impl crate::__private::DecodeFields for KnowledgeDocumentBulkVersionAddRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentBulkVersionAddRequest);
@@ -5564,7 +7180,12 @@ impl serde::Serialize for KnowledgeDocumentBulkVersionAddRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5599,6 +7220,40 @@ pub struct KnowledgeDocumentChunkRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentChunkRequest {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `preprocessQuery` property ([`Self::preprocess_query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREPROCESS_QUERY: crate::Field<Self> = crate::Field::new(
+        "preprocessQuery",
+    );
+    /// The `includeDraftDocuments` property ([`Self::include_draft_documents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_DRAFT_DOCUMENTS: crate::Field<Self> = crate::Field::new(
+        "includeDraftDocuments",
+    );
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
+    /// The `conversationContext` property ([`Self::conversation_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_CONTEXT: crate::Field<Self> = crate::Field::new(
+        "conversationContext",
+    );
+    /// The `confidenceThreshold` property ([`Self::confidence_threshold`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIDENCE_THRESHOLD: crate::Field<Self> = crate::Field::new(
+        "confidenceThreshold",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentChunkRequest {
@@ -5616,6 +7271,12 @@ impl crate::Model for KnowledgeDocumentChunkRequest {
             missing.push("query");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -5660,6 +7321,21 @@ impl crate::__private::DecodeFields for KnowledgeDocumentChunkRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "pageNumber",
+        "filter",
+        "queryType",
+        "preprocessQuery",
+        "includeDraftDocuments",
+        "application",
+        "conversationContext",
+        "confidenceThreshold",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentChunkRequest);
@@ -5668,27 +7344,65 @@ impl serde::Serialize for KnowledgeDocumentChunkRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "preprocessQuery", &self.preprocess_query)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "preprocessQuery",
+            &self.preprocess_query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "includeDraftDocuments",
             &self.include_draft_documents,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "application", &self.application)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationContext",
             &self.conversation_context,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "confidenceThreshold",
             &self.confidence_threshold,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -5771,6 +7485,42 @@ pub struct KnowledgeDocumentChunkResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentChunkResponse {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `preprocessQuery` property ([`Self::preprocess_query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREPROCESS_QUERY: crate::Field<Self> = crate::Field::new(
+        "preprocessQuery",
+    );
+    /// The `confidenceThreshold` property ([`Self::confidence_threshold`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIDENCE_THRESHOLD: crate::Field<Self> = crate::Field::new(
+        "confidenceThreshold",
+    );
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
+    /// The `conversationContext` property ([`Self::conversation_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_CONTEXT: crate::Field<Self> = crate::Field::new(
+        "conversationContext",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentChunkResponse {
@@ -5784,6 +7534,12 @@ impl crate::Model for KnowledgeDocumentChunkResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -5828,6 +7584,23 @@ impl crate::__private::DecodeFields for KnowledgeDocumentChunkResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "queryType",
+        "searchId",
+        "preprocessQuery",
+        "confidenceThreshold",
+        "results",
+        "application",
+        "conversationContext",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentChunkResponse);
@@ -5836,25 +7609,77 @@ impl serde::Serialize for KnowledgeDocumentChunkResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "preprocessQuery", &self.preprocess_query)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "preprocessQuery",
+            &self.preprocess_query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "confidenceThreshold",
             &self.confidence_threshold,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "results", &self.results)?;
-        crate::__private::field(&mut map, "application", &self.application)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationContext",
             &self.conversation_context,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -5935,6 +7760,36 @@ pub struct KnowledgeDocumentCopy {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentCopy {
+    /// The `documentVariationId` property ([`Self::document_variation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VARIATION_ID: crate::Field<Self> = crate::Field::new(
+        "documentVariationId",
+    );
+    /// The `documentVersionId` property ([`Self::document_version_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION_ID: crate::Field<Self> = crate::Field::new(
+        "documentVersionId",
+    );
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `surfacingMethod` property ([`Self::surfacing_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURFACING_METHOD: crate::Field<Self> = crate::Field::new(
+        "surfacingMethod",
+    );
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `conversationContext` property ([`Self::conversation_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_CONTEXT: crate::Field<Self> = crate::Field::new(
+        "conversationContext",
+    );
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentCopy {
@@ -5968,6 +7823,12 @@ impl crate::Model for KnowledgeDocumentCopy {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for KnowledgeDocumentCopy {
@@ -5993,6 +7854,19 @@ impl crate::__private::DecodeFields for KnowledgeDocumentCopy {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documentVariationId",
+        "documentVersionId",
+        "searchId",
+        "queryType",
+        "surfacingMethod",
+        "sessionId",
+        "conversationContext",
+        "application",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentCopy);
@@ -6001,26 +7875,54 @@ impl serde::Serialize for KnowledgeDocumentCopy {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "documentVariationId",
             &self.document_variation_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "documentVersionId",
             &self.document_version_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "surfacingMethod", &self.surfacing_method)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "surfacingMethod",
+            &self.surfacing_method,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationContext",
             &self.conversation_context,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "application", &self.application)?;
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6198,6 +8100,50 @@ pub struct KnowledgeDocumentFeedback {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentFeedback {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `documentVariation` property ([`Self::document_variation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VARIATION: crate::Field<Self> = crate::Field::new(
+        "documentVariation",
+    );
+    /// The `rating` property ([`Self::rating`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RATING: crate::Field<Self> = crate::Field::new("rating");
+    /// The `reason` property ([`Self::reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REASON: crate::Field<Self> = crate::Field::new("reason");
+    /// The `comment` property ([`Self::comment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMENT: crate::Field<Self> = crate::Field::new("comment");
+    /// The `search` property ([`Self::search`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH: crate::Field<Self> = crate::Field::new("search");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `surfacingMethod` property ([`Self::surfacing_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURFACING_METHOD: crate::Field<Self> = crate::Field::new(
+        "surfacingMethod",
+    );
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `document` property ([`Self::document`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT: crate::Field<Self> = crate::Field::new("document");
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
+    /// The `conversationContext` property ([`Self::conversation_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_CONTEXT: crate::Field<Self> = crate::Field::new(
+        "conversationContext",
+    );
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentFeedback {
@@ -6233,6 +8179,12 @@ impl crate::Model for KnowledgeDocumentFeedback {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for KnowledgeDocumentFeedback {
@@ -6266,6 +8218,27 @@ impl crate::__private::DecodeFields for KnowledgeDocumentFeedback {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "documentVariation",
+        "rating",
+        "reason",
+        "comment",
+        "search",
+        "sessionId",
+        "dateCreated",
+        "queryType",
+        "surfacingMethod",
+        "state",
+        "document",
+        "application",
+        "conversationContext",
+        "userId",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentFeedback);
@@ -6274,30 +8247,97 @@ impl serde::Serialize for KnowledgeDocumentFeedback {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "documentVariation",
             &self.document_variation,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "rating", &self.rating)?;
-        crate::__private::field(&mut map, "reason", &self.reason)?;
-        crate::__private::field(&mut map, "comment", &self.comment)?;
-        crate::__private::field(&mut map, "search", &self.search)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "surfacingMethod", &self.surfacing_method)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "document", &self.document)?;
-        crate::__private::field(&mut map, "application", &self.application)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "rating",
+            &self.rating,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reason",
+            &self.reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "comment",
+            &self.comment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "search",
+            &self.search,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "surfacingMethod",
+            &self.surfacing_method,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "document",
+            &self.document,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationContext",
             &self.conversation_context,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6582,6 +8622,50 @@ pub struct KnowledgeDocumentFeedbackResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentFeedbackResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `documentVariation` property ([`Self::document_variation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VARIATION: crate::Field<Self> = crate::Field::new(
+        "documentVariation",
+    );
+    /// The `rating` property ([`Self::rating`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RATING: crate::Field<Self> = crate::Field::new("rating");
+    /// The `reason` property ([`Self::reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REASON: crate::Field<Self> = crate::Field::new("reason");
+    /// The `comment` property ([`Self::comment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMENT: crate::Field<Self> = crate::Field::new("comment");
+    /// The `search` property ([`Self::search`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH: crate::Field<Self> = crate::Field::new("search");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `surfacingMethod` property ([`Self::surfacing_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURFACING_METHOD: crate::Field<Self> = crate::Field::new(
+        "surfacingMethod",
+    );
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `document` property ([`Self::document`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT: crate::Field<Self> = crate::Field::new("document");
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
+    /// The `conversationContext` property ([`Self::conversation_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_CONTEXT: crate::Field<Self> = crate::Field::new(
+        "conversationContext",
+    );
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentFeedbackResponse {
@@ -6604,6 +8688,12 @@ impl crate::Model for KnowledgeDocumentFeedbackResponse {
             missing.push("rating");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -6638,6 +8728,27 @@ impl crate::__private::DecodeFields for KnowledgeDocumentFeedbackResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "documentVariation",
+        "rating",
+        "reason",
+        "comment",
+        "search",
+        "sessionId",
+        "dateCreated",
+        "queryType",
+        "surfacingMethod",
+        "state",
+        "document",
+        "application",
+        "conversationContext",
+        "user",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentFeedbackResponse);
@@ -6646,30 +8757,97 @@ impl serde::Serialize for KnowledgeDocumentFeedbackResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "documentVariation",
             &self.document_variation,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "rating", &self.rating)?;
-        crate::__private::field(&mut map, "reason", &self.reason)?;
-        crate::__private::field(&mut map, "comment", &self.comment)?;
-        crate::__private::field(&mut map, "search", &self.search)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "surfacingMethod", &self.surfacing_method)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "document", &self.document)?;
-        crate::__private::field(&mut map, "application", &self.application)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "rating",
+            &self.rating,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reason",
+            &self.reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "comment",
+            &self.comment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "search",
+            &self.search,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "surfacingMethod",
+            &self.surfacing_method,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "document",
+            &self.document,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationContext",
             &self.conversation_context,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6926,6 +9104,20 @@ pub struct KnowledgeDocumentFeedbackResponseListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentFeedbackResponseListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentFeedbackResponseListing {
@@ -6939,6 +9131,12 @@ impl crate::Model for KnowledgeDocumentFeedbackResponseListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -6961,6 +9159,15 @@ impl crate::__private::DecodeFields for KnowledgeDocumentFeedbackResponseListing
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentFeedbackResponseListing);
@@ -6969,10 +9176,30 @@ impl serde::Serialize for KnowledgeDocumentFeedbackResponseListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6995,6 +9222,20 @@ pub struct KnowledgeDocumentFeedbackUpdateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentFeedbackUpdateRequest {
+    /// The `rating` property ([`Self::rating`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RATING: crate::Field<Self> = crate::Field::new("rating");
+    /// The `reason` property ([`Self::reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REASON: crate::Field<Self> = crate::Field::new("reason");
+    /// The `comment` property ([`Self::comment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMENT: crate::Field<Self> = crate::Field::new("comment");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentFeedbackUpdateRequest {
@@ -7012,6 +9253,12 @@ impl crate::Model for KnowledgeDocumentFeedbackUpdateRequest {
             missing.push("rating");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -7034,6 +9281,15 @@ impl crate::__private::DecodeFields for KnowledgeDocumentFeedbackUpdateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "rating",
+        "reason",
+        "comment",
+        "state",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentFeedbackUpdateRequest);
@@ -7042,10 +9298,30 @@ impl serde::Serialize for KnowledgeDocumentFeedbackUpdateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "rating", &self.rating)?;
-        crate::__private::field(&mut map, "reason", &self.reason)?;
-        crate::__private::field(&mut map, "comment", &self.comment)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
+        crate::__private::model_field(
+            &mut map,
+            "rating",
+            &self.rating,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reason",
+            &self.reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "comment",
+            &self.comment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7189,6 +9465,30 @@ pub struct KnowledgeDocumentGuestSearch {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentGuestSearch {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentGuestSearch {
@@ -7206,6 +9506,12 @@ impl crate::Model for KnowledgeDocumentGuestSearch {
             missing.push("query");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -7239,6 +9545,20 @@ impl crate::__private::DecodeFields for KnowledgeDocumentGuestSearch {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "pageNumber",
+        "searchId",
+        "total",
+        "pageCount",
+        "queryType",
+        "sessionId",
+        "results",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentGuestSearch);
@@ -7247,15 +9567,60 @@ impl serde::Serialize for KnowledgeDocumentGuestSearch {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7335,6 +9700,36 @@ pub struct KnowledgeDocumentGuestSearchRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentGuestSearchRequest {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `answerHighlightTopResults` property ([`Self::answer_highlight_top_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER_HIGHLIGHT_TOP_RESULTS: crate::Field<Self> = crate::Field::new(
+        "answerHighlightTopResults",
+    );
+    /// The `includeDraftDocuments` property ([`Self::include_draft_documents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_DRAFT_DOCUMENTS: crate::Field<Self> = crate::Field::new(
+        "includeDraftDocuments",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentGuestSearchRequest {
@@ -7352,6 +9747,12 @@ impl crate::Model for KnowledgeDocumentGuestSearchRequest {
             missing.push("query");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -7394,6 +9795,21 @@ impl crate::__private::DecodeFields for KnowledgeDocumentGuestSearchRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "pageNumber",
+        "searchId",
+        "total",
+        "pageCount",
+        "queryType",
+        "sessionId",
+        "answerHighlightTopResults",
+        "includeDraftDocuments",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentGuestSearchRequest);
@@ -7402,23 +9818,65 @@ impl serde::Serialize for KnowledgeDocumentGuestSearchRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "answerHighlightTopResults",
             &self.answer_highlight_top_results,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "includeDraftDocuments",
             &self.include_draft_documents,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -7481,6 +9939,16 @@ pub struct KnowledgeDocumentGuestSearchResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentGuestSearchResult {
+    /// The `confidence` property ([`Self::confidence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIDENCE: crate::Field<Self> = crate::Field::new("confidence");
+    /// The `document` property ([`Self::document`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT: crate::Field<Self> = crate::Field::new("document");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentGuestSearchResult {
@@ -7494,6 +9962,12 @@ impl crate::Model for KnowledgeDocumentGuestSearchResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -7516,6 +9990,10 @@ impl crate::__private::DecodeFields for KnowledgeDocumentGuestSearchResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["confidence", "document"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentGuestSearchResult);
@@ -7524,8 +10002,18 @@ impl serde::Serialize for KnowledgeDocumentGuestSearchResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "confidence", &self.confidence)?;
-        crate::__private::field(&mut map, "document", &self.document)?;
+        crate::__private::model_field(
+            &mut map,
+            "confidence",
+            &self.confidence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "document",
+            &self.document,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7556,6 +10044,30 @@ pub struct KnowledgeDocumentPresentation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentPresentation {
+    /// The `documents` property ([`Self::documents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENTS: crate::Field<Self> = crate::Field::new("documents");
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `surfacingMethod` property ([`Self::surfacing_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURFACING_METHOD: crate::Field<Self> = crate::Field::new(
+        "surfacingMethod",
+    );
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `conversationContext` property ([`Self::conversation_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_CONTEXT: crate::Field<Self> = crate::Field::new(
+        "conversationContext",
+    );
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentPresentation {
@@ -7577,6 +10089,12 @@ impl crate::Model for KnowledgeDocumentPresentation {
             missing.push("application");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -7602,6 +10120,18 @@ impl crate::__private::DecodeFields for KnowledgeDocumentPresentation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documents",
+        "searchId",
+        "queryType",
+        "surfacingMethod",
+        "sessionId",
+        "conversationContext",
+        "application",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentPresentation);
@@ -7610,17 +10140,48 @@ impl serde::Serialize for KnowledgeDocumentPresentation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "documents", &self.documents)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "surfacingMethod", &self.surfacing_method)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "documents",
+            &self.documents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "surfacingMethod",
+            &self.surfacing_method,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationContext",
             &self.conversation_context,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "application", &self.application)?;
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7776,6 +10337,32 @@ pub struct KnowledgeDocumentQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentQuery {
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `includeDraftDocuments` property ([`Self::include_draft_documents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_DRAFT_DOCUMENTS: crate::Field<Self> = crate::Field::new(
+        "includeDraftDocuments",
+    );
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `includeVariations` property ([`Self::include_variations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_VARIATIONS: crate::Field<Self> = crate::Field::new(
+        "includeVariations",
+    );
+    /// The `sortOrder` property ([`Self::sort_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_ORDER: crate::Field<Self> = crate::Field::new("sortOrder");
+    /// The `sortBy` property ([`Self::sort_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_BY: crate::Field<Self> = crate::Field::new("sortBy");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentQuery {
@@ -7793,6 +10380,12 @@ impl crate::Model for KnowledgeDocumentQuery {
             missing.push("filter");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -7827,6 +10420,19 @@ impl crate::__private::DecodeFields for KnowledgeDocumentQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "pageSize",
+        "pageNumber",
+        "includeDraftDocuments",
+        "interval",
+        "filter",
+        "includeVariations",
+        "sortOrder",
+        "sortBy",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentQuery);
@@ -7835,22 +10441,54 @@ impl serde::Serialize for KnowledgeDocumentQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "includeDraftDocuments",
             &self.include_draft_documents,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "includeVariations",
             &self.include_variations,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "sortOrder", &self.sort_order)?;
-        crate::__private::field(&mut map, "sortBy", &self.sort_by)?;
+        crate::__private::model_field(
+            &mut map,
+            "sortOrder",
+            &self.sort_order,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortBy",
+            &self.sort_by,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8010,6 +10648,22 @@ pub struct KnowledgeDocumentQueryResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentQueryResponse {
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentQueryResponse {
@@ -8023,6 +10677,12 @@ impl crate::Model for KnowledgeDocumentQueryResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -8052,6 +10712,16 @@ impl crate::__private::DecodeFields for KnowledgeDocumentQueryResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "pageSize",
+        "pageNumber",
+        "total",
+        "pageCount",
+        "results",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentQueryResponse);
@@ -8060,11 +10730,36 @@ impl serde::Serialize for KnowledgeDocumentQueryResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8121,6 +10816,60 @@ pub struct KnowledgeDocumentQueryResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentQueryResult {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `visible` property ([`Self::visible`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIBLE: crate::Field<Self> = crate::Field::new("visible");
+    /// The `alternatives` property ([`Self::alternatives`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALTERNATIVES: crate::Field<Self> = crate::Field::new("alternatives");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `dateImported` property ([`Self::date_imported`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_IMPORTED: crate::Field<Self> = crate::Field::new("dateImported");
+    /// The `lastPublishedVersionNumber` property ([`Self::last_published_version_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_PUBLISHED_VERSION_NUMBER: crate::Field<Self> = crate::Field::new(
+        "lastPublishedVersionNumber",
+    );
+    /// The `datePublished` property ([`Self::date_published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_PUBLISHED: crate::Field<Self> = crate::Field::new("datePublished");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `documentVersion` property ([`Self::document_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION: crate::Field<Self> = crate::Field::new(
+        "documentVersion",
+    );
+    /// The `category` property ([`Self::category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY: crate::Field<Self> = crate::Field::new("category");
+    /// The `labels` property ([`Self::labels`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LABELS: crate::Field<Self> = crate::Field::new("labels");
+    /// The `knowledgeBase` property ([`Self::knowledge_base`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE: crate::Field<Self> = crate::Field::new("knowledgeBase");
+    /// The `externalId` property ([`Self::external_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ID: crate::Field<Self> = crate::Field::new("externalId");
+    /// The `externalUrl` property ([`Self::external_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_URL: crate::Field<Self> = crate::Field::new("externalUrl");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `readonly` property ([`Self::readonly`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const READONLY: crate::Field<Self> = crate::Field::new("readonly");
+    /// The `variations` property ([`Self::variations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VARIATIONS: crate::Field<Self> = crate::Field::new("variations");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentQueryResult {
@@ -8134,6 +10883,12 @@ impl crate::Model for KnowledgeDocumentQueryResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -8182,6 +10937,33 @@ impl crate::__private::DecodeFields for KnowledgeDocumentQueryResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "visible",
+        "alternatives",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "dateImported",
+        "lastPublishedVersionNumber",
+        "datePublished",
+        "createdBy",
+        "modifiedBy",
+        "documentVersion",
+        "category",
+        "labels",
+        "knowledgeBase",
+        "externalId",
+        "externalUrl",
+        "source",
+        "readonly",
+        "variations",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentQueryResult);
@@ -8190,32 +10972,133 @@ impl serde::Serialize for KnowledgeDocumentQueryResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "visible", &self.visible)?;
-        crate::__private::field(&mut map, "alternatives", &self.alternatives)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "dateImported", &self.date_imported)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visible",
+            &self.visible,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "alternatives",
+            &self.alternatives,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateImported",
+            &self.date_imported,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "lastPublishedVersionNumber",
             &self.last_published_version_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "datePublished", &self.date_published)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "documentVersion", &self.document_version)?;
-        crate::__private::field(&mut map, "category", &self.category)?;
-        crate::__private::field(&mut map, "labels", &self.labels)?;
-        crate::__private::field(&mut map, "knowledgeBase", &self.knowledge_base)?;
-        crate::__private::field(&mut map, "externalId", &self.external_id)?;
-        crate::__private::field(&mut map, "externalUrl", &self.external_url)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "readonly", &self.readonly)?;
-        crate::__private::field(&mut map, "variations", &self.variations)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "datePublished",
+            &self.date_published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documentVersion",
+            &self.document_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "category",
+            &self.category,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "labels",
+            &self.labels,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBase",
+            &self.knowledge_base,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalId",
+            &self.external_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalUrl",
+            &self.external_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "readonly",
+            &self.readonly,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "variations",
+            &self.variations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8293,6 +11176,36 @@ pub struct KnowledgeDocumentQueryVariation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentQueryVariation {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `documentVersion` property ([`Self::document_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION: crate::Field<Self> = crate::Field::new(
+        "documentVersion",
+    );
+    /// The `contexts` property ([`Self::contexts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXTS: crate::Field<Self> = crate::Field::new("contexts");
+    /// The `document` property ([`Self::document`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT: crate::Field<Self> = crate::Field::new("document");
+    /// The `priority` property ([`Self::priority`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIORITY: crate::Field<Self> = crate::Field::new("priority");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `body` property ([`Self::body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BODY: crate::Field<Self> = crate::Field::new("body");
+    /// The `chunks` property ([`Self::chunks`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHUNKS: crate::Field<Self> = crate::Field::new("chunks");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentQueryVariation {
@@ -8310,6 +11223,12 @@ impl crate::Model for KnowledgeDocumentQueryVariation {
             missing.push("contexts");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -8341,6 +11260,22 @@ impl crate::__private::DecodeFields for KnowledgeDocumentQueryVariation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateModified",
+        "documentVersion",
+        "contexts",
+        "document",
+        "priority",
+        "name",
+        "body",
+        "chunks",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentQueryVariation);
@@ -8349,17 +11284,67 @@ impl serde::Serialize for KnowledgeDocumentQueryVariation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "documentVersion", &self.document_version)?;
-        crate::__private::field(&mut map, "contexts", &self.contexts)?;
-        crate::__private::field(&mut map, "document", &self.document)?;
-        crate::__private::field(&mut map, "priority", &self.priority)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "body", &self.body)?;
-        crate::__private::field(&mut map, "chunks", &self.chunks)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documentVersion",
+            &self.document_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contexts",
+            &self.contexts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "document",
+            &self.document,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "priority",
+            &self.priority,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "body",
+            &self.body,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "chunks",
+            &self.chunks,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8382,6 +11367,18 @@ pub struct KnowledgeDocumentReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `knowledgeBase` property ([`Self::knowledge_base`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE: crate::Field<Self> = crate::Field::new("knowledgeBase");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentReference {
@@ -8405,6 +11402,12 @@ impl crate::Model for KnowledgeDocumentReference {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for KnowledgeDocumentReference {
@@ -8425,6 +11428,10 @@ impl crate::__private::DecodeFields for KnowledgeDocumentReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "knowledgeBase", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentReference);
@@ -8433,9 +11440,19 @@ impl serde::Serialize for KnowledgeDocumentReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "knowledgeBase", &self.knowledge_base)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBase",
+            &self.knowledge_base,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8468,6 +11485,30 @@ pub struct KnowledgeDocumentReq {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentReq {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `visible` property ([`Self::visible`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIBLE: crate::Field<Self> = crate::Field::new("visible");
+    /// The `alternatives` property ([`Self::alternatives`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALTERNATIVES: crate::Field<Self> = crate::Field::new("alternatives");
+    /// The `categoryId` property ([`Self::category_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY_ID: crate::Field<Self> = crate::Field::new("categoryId");
+    /// The `labelIds` property ([`Self::label_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LABEL_IDS: crate::Field<Self> = crate::Field::new("labelIds");
+    /// The `externalId` property ([`Self::external_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ID: crate::Field<Self> = crate::Field::new("externalId");
+    /// The `externalUrl` property ([`Self::external_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_URL: crate::Field<Self> = crate::Field::new("externalUrl");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentReq {
@@ -8485,6 +11526,12 @@ impl crate::Model for KnowledgeDocumentReq {
             missing.push("title");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -8514,6 +11561,20 @@ impl crate::__private::DecodeFields for KnowledgeDocumentReq {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "visible",
+        "alternatives",
+        "categoryId",
+        "labelIds",
+        "externalId",
+        "externalUrl",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentReq);
@@ -8522,15 +11583,55 @@ impl serde::Serialize for KnowledgeDocumentReq {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "visible", &self.visible)?;
-        crate::__private::field(&mut map, "alternatives", &self.alternatives)?;
-        crate::__private::field(&mut map, "categoryId", &self.category_id)?;
-        crate::__private::field(&mut map, "labelIds", &self.label_ids)?;
-        crate::__private::field(&mut map, "externalId", &self.external_id)?;
-        crate::__private::field(&mut map, "externalUrl", &self.external_url)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visible",
+            &self.visible,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "alternatives",
+            &self.alternatives,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "categoryId",
+            &self.category_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "labelIds",
+            &self.label_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalId",
+            &self.external_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalUrl",
+            &self.external_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8587,6 +11688,60 @@ pub struct KnowledgeDocumentResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `visible` property ([`Self::visible`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIBLE: crate::Field<Self> = crate::Field::new("visible");
+    /// The `alternatives` property ([`Self::alternatives`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALTERNATIVES: crate::Field<Self> = crate::Field::new("alternatives");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `dateImported` property ([`Self::date_imported`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_IMPORTED: crate::Field<Self> = crate::Field::new("dateImported");
+    /// The `lastPublishedVersionNumber` property ([`Self::last_published_version_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_PUBLISHED_VERSION_NUMBER: crate::Field<Self> = crate::Field::new(
+        "lastPublishedVersionNumber",
+    );
+    /// The `datePublished` property ([`Self::date_published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_PUBLISHED: crate::Field<Self> = crate::Field::new("datePublished");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `documentVersion` property ([`Self::document_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION: crate::Field<Self> = crate::Field::new(
+        "documentVersion",
+    );
+    /// The `category` property ([`Self::category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY: crate::Field<Self> = crate::Field::new("category");
+    /// The `labels` property ([`Self::labels`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LABELS: crate::Field<Self> = crate::Field::new("labels");
+    /// The `knowledgeBase` property ([`Self::knowledge_base`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE: crate::Field<Self> = crate::Field::new("knowledgeBase");
+    /// The `externalId` property ([`Self::external_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ID: crate::Field<Self> = crate::Field::new("externalId");
+    /// The `externalUrl` property ([`Self::external_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_URL: crate::Field<Self> = crate::Field::new("externalUrl");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `readonly` property ([`Self::readonly`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const READONLY: crate::Field<Self> = crate::Field::new("readonly");
+    /// The `variations` property ([`Self::variations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VARIATIONS: crate::Field<Self> = crate::Field::new("variations");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentResponse {
@@ -8600,6 +11755,12 @@ impl crate::Model for KnowledgeDocumentResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -8648,6 +11809,33 @@ impl crate::__private::DecodeFields for KnowledgeDocumentResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "visible",
+        "alternatives",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "dateImported",
+        "lastPublishedVersionNumber",
+        "datePublished",
+        "createdBy",
+        "modifiedBy",
+        "documentVersion",
+        "category",
+        "labels",
+        "knowledgeBase",
+        "externalId",
+        "externalUrl",
+        "source",
+        "readonly",
+        "variations",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentResponse);
@@ -8656,32 +11844,133 @@ impl serde::Serialize for KnowledgeDocumentResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "visible", &self.visible)?;
-        crate::__private::field(&mut map, "alternatives", &self.alternatives)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "dateImported", &self.date_imported)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visible",
+            &self.visible,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "alternatives",
+            &self.alternatives,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateImported",
+            &self.date_imported,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "lastPublishedVersionNumber",
             &self.last_published_version_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "datePublished", &self.date_published)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "documentVersion", &self.document_version)?;
-        crate::__private::field(&mut map, "category", &self.category)?;
-        crate::__private::field(&mut map, "labels", &self.labels)?;
-        crate::__private::field(&mut map, "knowledgeBase", &self.knowledge_base)?;
-        crate::__private::field(&mut map, "externalId", &self.external_id)?;
-        crate::__private::field(&mut map, "externalUrl", &self.external_url)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "readonly", &self.readonly)?;
-        crate::__private::field(&mut map, "variations", &self.variations)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "datePublished",
+            &self.date_published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documentVersion",
+            &self.document_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "category",
+            &self.category,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "labels",
+            &self.labels,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBase",
+            &self.knowledge_base,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalId",
+            &self.external_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalUrl",
+            &self.external_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "readonly",
+            &self.readonly,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "variations",
+            &self.variations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8743,6 +12032,20 @@ pub struct KnowledgeDocumentResponseListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentResponseListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentResponseListing {
@@ -8756,6 +12059,12 @@ impl crate::Model for KnowledgeDocumentResponseListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -8778,6 +12087,15 @@ impl crate::__private::DecodeFields for KnowledgeDocumentResponseListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentResponseListing);
@@ -8786,10 +12104,30 @@ impl serde::Serialize for KnowledgeDocumentResponseListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8830,6 +12168,46 @@ pub struct KnowledgeDocumentSearch {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentSearch {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
+    /// The `conversationContext` property ([`Self::conversation_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_CONTEXT: crate::Field<Self> = crate::Field::new(
+        "conversationContext",
+    );
+    /// The `confidenceThreshold` property ([`Self::confidence_threshold`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIDENCE_THRESHOLD: crate::Field<Self> = crate::Field::new(
+        "confidenceThreshold",
+    );
+    /// The `answerGeneration` property ([`Self::answer_generation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER_GENERATION: crate::Field<Self> = crate::Field::new(
+        "answerGeneration",
+    );
+    /// The `preprocessQuery` property ([`Self::preprocess_query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREPROCESS_QUERY: crate::Field<Self> = crate::Field::new(
+        "preprocessQuery",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentSearch {
@@ -8847,6 +12225,12 @@ impl crate::Model for KnowledgeDocumentSearch {
             missing.push("query");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -8892,6 +12276,24 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSearch {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "pageNumber",
+        "searchId",
+        "total",
+        "pageCount",
+        "queryType",
+        "results",
+        "application",
+        "conversationContext",
+        "confidenceThreshold",
+        "answerGeneration",
+        "preprocessQuery",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentSearch);
@@ -8900,27 +12302,84 @@ impl serde::Serialize for KnowledgeDocumentSearch {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
-        crate::__private::field(&mut map, "application", &self.application)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationContext",
             &self.conversation_context,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "confidenceThreshold",
             &self.confidence_threshold,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "answerGeneration", &self.answer_generation)?;
-        crate::__private::field(&mut map, "preprocessQuery", &self.preprocess_query)?;
+        crate::__private::model_field(
+            &mut map,
+            "answerGeneration",
+            &self.answer_generation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "preprocessQuery",
+            &self.preprocess_query,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9016,6 +12475,58 @@ pub struct KnowledgeDocumentSearchRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentSearchRequest {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `includeDraftDocuments` property ([`Self::include_draft_documents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_DRAFT_DOCUMENTS: crate::Field<Self> = crate::Field::new(
+        "includeDraftDocuments",
+    );
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `sortOrder` property ([`Self::sort_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_ORDER: crate::Field<Self> = crate::Field::new("sortOrder");
+    /// The `sortBy` property ([`Self::sort_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_BY: crate::Field<Self> = crate::Field::new("sortBy");
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
+    /// The `conversationContext` property ([`Self::conversation_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_CONTEXT: crate::Field<Self> = crate::Field::new(
+        "conversationContext",
+    );
+    /// The `confidenceThreshold` property ([`Self::confidence_threshold`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIDENCE_THRESHOLD: crate::Field<Self> = crate::Field::new(
+        "confidenceThreshold",
+    );
+    /// The `answerHighlightTopResults` property ([`Self::answer_highlight_top_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER_HIGHLIGHT_TOP_RESULTS: crate::Field<Self> = crate::Field::new(
+        "answerHighlightTopResults",
+    );
+    /// The `answerMode` property ([`Self::answer_mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER_MODE: crate::Field<Self> = crate::Field::new("answerMode");
+    /// The `preprocessQuery` property ([`Self::preprocess_query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREPROCESS_QUERY: crate::Field<Self> = crate::Field::new(
+        "preprocessQuery",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentSearchRequest {
@@ -9033,6 +12544,12 @@ impl crate::Model for KnowledgeDocumentSearchRequest {
             missing.push("query");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9091,6 +12608,29 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSearchRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "pageNumber",
+        "searchId",
+        "total",
+        "pageCount",
+        "queryType",
+        "includeDraftDocuments",
+        "interval",
+        "filter",
+        "sortOrder",
+        "sortBy",
+        "application",
+        "conversationContext",
+        "confidenceThreshold",
+        "answerHighlightTopResults",
+        "answerMode",
+        "preprocessQuery",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentSearchRequest);
@@ -9099,40 +12639,114 @@ impl serde::Serialize for KnowledgeDocumentSearchRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "includeDraftDocuments",
             &self.include_draft_documents,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "sortOrder", &self.sort_order)?;
-        crate::__private::field(&mut map, "sortBy", &self.sort_by)?;
-        crate::__private::field(&mut map, "application", &self.application)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortOrder",
+            &self.sort_order,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortBy",
+            &self.sort_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationContext",
             &self.conversation_context,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "confidenceThreshold",
             &self.confidence_threshold,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "answerHighlightTopResults",
             &self.answer_highlight_top_results,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "answerMode", &self.answer_mode)?;
-        crate::__private::field(&mut map, "preprocessQuery", &self.preprocess_query)?;
+        crate::__private::model_field(
+            &mut map,
+            "answerMode",
+            &self.answer_mode,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "preprocessQuery",
+            &self.preprocess_query,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9286,6 +12900,16 @@ pub struct KnowledgeDocumentSearchResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentSearchResult {
+    /// The `confidence` property ([`Self::confidence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIDENCE: crate::Field<Self> = crate::Field::new("confidence");
+    /// The `document` property ([`Self::document`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT: crate::Field<Self> = crate::Field::new("document");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentSearchResult {
@@ -9299,6 +12923,12 @@ impl crate::Model for KnowledgeDocumentSearchResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9321,6 +12951,10 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSearchResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["confidence", "document"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentSearchResult);
@@ -9329,8 +12963,18 @@ impl serde::Serialize for KnowledgeDocumentSearchResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "confidence", &self.confidence)?;
-        crate::__private::field(&mut map, "document", &self.document)?;
+        crate::__private::model_field(
+            &mut map,
+            "confidence",
+            &self.confidence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "document",
+            &self.document,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9367,6 +13011,36 @@ pub struct KnowledgeDocumentSearchVariation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentSearchVariation {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `documentVersion` property ([`Self::document_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION: crate::Field<Self> = crate::Field::new(
+        "documentVersion",
+    );
+    /// The `contexts` property ([`Self::contexts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXTS: crate::Field<Self> = crate::Field::new("contexts");
+    /// The `document` property ([`Self::document`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT: crate::Field<Self> = crate::Field::new("document");
+    /// The `priority` property ([`Self::priority`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIORITY: crate::Field<Self> = crate::Field::new("priority");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `body` property ([`Self::body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BODY: crate::Field<Self> = crate::Field::new("body");
+    /// The `chunks` property ([`Self::chunks`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHUNKS: crate::Field<Self> = crate::Field::new("chunks");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentSearchVariation {
@@ -9384,6 +13058,12 @@ impl crate::Model for KnowledgeDocumentSearchVariation {
             missing.push("contexts");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9415,6 +13095,22 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSearchVariation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateModified",
+        "documentVersion",
+        "contexts",
+        "document",
+        "priority",
+        "name",
+        "body",
+        "chunks",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentSearchVariation);
@@ -9423,17 +13119,67 @@ impl serde::Serialize for KnowledgeDocumentSearchVariation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "documentVersion", &self.document_version)?;
-        crate::__private::field(&mut map, "contexts", &self.contexts)?;
-        crate::__private::field(&mut map, "document", &self.document)?;
-        crate::__private::field(&mut map, "priority", &self.priority)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "body", &self.body)?;
-        crate::__private::field(&mut map, "chunks", &self.chunks)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documentVersion",
+            &self.document_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contexts",
+            &self.contexts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "document",
+            &self.document,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "priority",
+            &self.priority,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "body",
+            &self.body,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "chunks",
+            &self.chunks,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9454,6 +13200,18 @@ pub struct KnowledgeDocumentSuggestion {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentSuggestion {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentSuggestion {
@@ -9471,6 +13229,12 @@ impl crate::Model for KnowledgeDocumentSuggestion {
             missing.push("query");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9494,6 +13258,10 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSuggestion {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["query", "pageSize", "results"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentSuggestion);
@@ -9502,9 +13270,24 @@ impl serde::Serialize for KnowledgeDocumentSuggestion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9529,6 +13312,24 @@ pub struct KnowledgeDocumentSuggestionRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentSuggestionRequest {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `includeDraftDocuments` property ([`Self::include_draft_documents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_DRAFT_DOCUMENTS: crate::Field<Self> = crate::Field::new(
+        "includeDraftDocuments",
+    );
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentSuggestionRequest {
@@ -9546,6 +13347,12 @@ impl crate::Model for KnowledgeDocumentSuggestionRequest {
             missing.push("query");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9575,6 +13382,16 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSuggestionRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "includeDraftDocuments",
+        "interval",
+        "filter",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentSuggestionRequest);
@@ -9583,15 +13400,36 @@ impl serde::Serialize for KnowledgeDocumentSuggestionRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "includeDraftDocuments",
             &self.include_draft_documents,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9608,6 +13446,16 @@ pub struct KnowledgeDocumentSuggestionResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentSuggestionResult {
+    /// The `matchedPhrase` property ([`Self::matched_phrase`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MATCHED_PHRASE: crate::Field<Self> = crate::Field::new("matchedPhrase");
+    /// The `document` property ([`Self::document`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT: crate::Field<Self> = crate::Field::new("document");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentSuggestionResult {
@@ -9621,6 +13469,12 @@ impl crate::Model for KnowledgeDocumentSuggestionResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9641,6 +13495,10 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSuggestionResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["matchedPhrase", "document"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentSuggestionResult);
@@ -9649,8 +13507,18 @@ impl serde::Serialize for KnowledgeDocumentSuggestionResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "matchedPhrase", &self.matched_phrase)?;
-        crate::__private::field(&mut map, "document", &self.document)?;
+        crate::__private::model_field(
+            &mut map,
+            "matchedPhrase",
+            &self.matched_phrase,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "document",
+            &self.document,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9677,6 +13545,20 @@ pub struct KnowledgeDocumentSuggestionResultDocument {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentSuggestionResultDocument {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `knowledgeBase` property ([`Self::knowledge_base`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE: crate::Field<Self> = crate::Field::new("knowledgeBase");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentSuggestionResultDocument {
@@ -9703,6 +13585,12 @@ impl crate::Model for KnowledgeDocumentSuggestionResultDocument {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for KnowledgeDocumentSuggestionResultDocument {
@@ -9724,6 +13612,15 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSuggestionResultDocumen
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "knowledgeBase",
+        "title",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentSuggestionResultDocument);
@@ -9732,10 +13629,25 @@ impl serde::Serialize for KnowledgeDocumentSuggestionResultDocument {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "knowledgeBase", &self.knowledge_base)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBase",
+            &self.knowledge_base,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9764,6 +13676,28 @@ pub struct KnowledgeDocumentVersion {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentVersion {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `datePublished` property ([`Self::date_published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_PUBLISHED: crate::Field<Self> = crate::Field::new("datePublished");
+    /// The `document` property ([`Self::document`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT: crate::Field<Self> = crate::Field::new("document");
+    /// The `restoreFromVersionId` property ([`Self::restore_from_version_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESTORE_FROM_VERSION_ID: crate::Field<Self> = crate::Field::new(
+        "restoreFromVersionId",
+    );
+    /// The `versionNumber` property ([`Self::version_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION_NUMBER: crate::Field<Self> = crate::Field::new("versionNumber");
+    /// The `dateExpires` property ([`Self::date_expires`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_EXPIRES: crate::Field<Self> = crate::Field::new("dateExpires");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentVersion {
@@ -9783,6 +13717,12 @@ impl crate::Model for KnowledgeDocumentVersion {
             missing.push("restoreFromVersionId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9810,6 +13750,18 @@ impl crate::__private::DecodeFields for KnowledgeDocumentVersion {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "datePublished",
+        "document",
+        "restoreFromVersionId",
+        "versionNumber",
+        "dateExpires",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentVersion);
@@ -9818,17 +13770,43 @@ impl serde::Serialize for KnowledgeDocumentVersion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "datePublished", &self.date_published)?;
-        crate::__private::field(&mut map, "document", &self.document)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "datePublished",
+            &self.date_published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "document",
+            &self.document,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "restoreFromVersionId",
             &self.restore_from_version_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "versionNumber", &self.version_number)?;
-        crate::__private::field(&mut map, "dateExpires", &self.date_expires)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "versionNumber",
+            &self.version_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateExpires",
+            &self.date_expires,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9849,6 +13827,20 @@ pub struct KnowledgeDocumentVersionListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentVersionListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentVersionListing {
@@ -9862,6 +13854,12 @@ impl crate::Model for KnowledgeDocumentVersionListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9884,6 +13882,15 @@ impl crate::__private::DecodeFields for KnowledgeDocumentVersionListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentVersionListing);
@@ -9892,10 +13899,30 @@ impl serde::Serialize for KnowledgeDocumentVersionListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9920,6 +13947,20 @@ pub struct KnowledgeDocumentVersionReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentVersionReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `knowledgeBase` property ([`Self::knowledge_base`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE: crate::Field<Self> = crate::Field::new("knowledgeBase");
+    /// The `versionId` property ([`Self::version_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION_ID: crate::Field<Self> = crate::Field::new("versionId");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentVersionReference {
@@ -9943,6 +13984,12 @@ impl crate::Model for KnowledgeDocumentVersionReference {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for KnowledgeDocumentVersionReference {
@@ -9964,6 +14011,15 @@ impl crate::__private::DecodeFields for KnowledgeDocumentVersionReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "knowledgeBase",
+        "versionId",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentVersionReference);
@@ -9972,10 +14028,25 @@ impl serde::Serialize for KnowledgeDocumentVersionReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "knowledgeBase", &self.knowledge_base)?;
-        crate::__private::field(&mut map, "versionId", &self.version_id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBase",
+            &self.knowledge_base,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "versionId",
+            &self.version_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10008,6 +14079,32 @@ pub struct KnowledgeDocumentVersionVariation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentVersionVariation {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `contexts` property ([`Self::contexts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXTS: crate::Field<Self> = crate::Field::new("contexts");
+    /// The `priority` property ([`Self::priority`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIORITY: crate::Field<Self> = crate::Field::new("priority");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `body` property ([`Self::body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BODY: crate::Field<Self> = crate::Field::new("body");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `documentVersion` property ([`Self::document_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION: crate::Field<Self> = crate::Field::new(
+        "documentVersion",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentVersionVariation {
@@ -10025,6 +14122,12 @@ impl crate::Model for KnowledgeDocumentVersionVariation {
             missing.push("contexts");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -10054,6 +14157,20 @@ impl crate::__private::DecodeFields for KnowledgeDocumentVersionVariation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateModified",
+        "contexts",
+        "priority",
+        "name",
+        "body",
+        "selfUri",
+        "documentVersion",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentVersionVariation);
@@ -10062,15 +14179,55 @@ impl serde::Serialize for KnowledgeDocumentVersionVariation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "contexts", &self.contexts)?;
-        crate::__private::field(&mut map, "priority", &self.priority)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "body", &self.body)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "documentVersion", &self.document_version)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contexts",
+            &self.contexts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "priority",
+            &self.priority,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "body",
+            &self.body,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documentVersion",
+            &self.document_version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10091,6 +14248,20 @@ pub struct KnowledgeDocumentVersionVariationListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentVersionVariationListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentVersionVariationListing {
@@ -10104,6 +14275,12 @@ impl crate::Model for KnowledgeDocumentVersionVariationListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -10126,6 +14303,15 @@ impl crate::__private::DecodeFields for KnowledgeDocumentVersionVariationListing
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentVersionVariationListing);
@@ -10134,10 +14320,30 @@ impl serde::Serialize for KnowledgeDocumentVersionVariationListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10172,6 +14378,36 @@ pub struct KnowledgeDocumentView {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentView {
+    /// The `documentVariationId` property ([`Self::document_variation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VARIATION_ID: crate::Field<Self> = crate::Field::new(
+        "documentVariationId",
+    );
+    /// The `documentVersionId` property ([`Self::document_version_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION_ID: crate::Field<Self> = crate::Field::new(
+        "documentVersionId",
+    );
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `surfacingMethod` property ([`Self::surfacing_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURFACING_METHOD: crate::Field<Self> = crate::Field::new(
+        "surfacingMethod",
+    );
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `conversationContext` property ([`Self::conversation_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_CONTEXT: crate::Field<Self> = crate::Field::new(
+        "conversationContext",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentView {
@@ -10205,6 +14441,12 @@ impl crate::Model for KnowledgeDocumentView {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for KnowledgeDocumentView {
@@ -10230,6 +14472,19 @@ impl crate::__private::DecodeFields for KnowledgeDocumentView {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documentVariationId",
+        "documentVersionId",
+        "searchId",
+        "queryType",
+        "surfacingMethod",
+        "application",
+        "sessionId",
+        "conversationContext",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentView);
@@ -10238,25 +14493,53 @@ impl serde::Serialize for KnowledgeDocumentView {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "documentVariationId",
             &self.document_variation_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "documentVersionId",
             &self.document_version_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "surfacingMethod", &self.surfacing_method)?;
-        crate::__private::field(&mut map, "application", &self.application)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "surfacingMethod",
+            &self.surfacing_method,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationContext",
             &self.conversation_context,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -10413,6 +14696,30 @@ pub struct KnowledgeDocumentsAnswerFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeDocumentsAnswerFilter {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `appType` property ([`Self::app_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APP_TYPE: crate::Field<Self> = crate::Field::new("appType");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `insertHighlightIntoVariationContent` property ([`Self::insert_highlight_into_variation_content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INSERT_HIGHLIGHT_INTO_VARIATION_CONTENT: crate::Field<Self> = crate::Field::new(
+        "insertHighlightIntoVariationContent",
+    );
+    /// The `answerMode` property ([`Self::answer_mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER_MODE: crate::Field<Self> = crate::Field::new("answerMode");
+    /// The `variationIds` property ([`Self::variation_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VARIATION_IDS: crate::Field<Self> = crate::Field::new("variationIds");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeDocumentsAnswerFilter {
@@ -10432,6 +14739,12 @@ impl crate::Model for KnowledgeDocumentsAnswerFilter {
             missing.push("variationIds");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -10462,6 +14775,19 @@ impl crate::__private::DecodeFields for KnowledgeDocumentsAnswerFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "language",
+        "appType",
+        "queryType",
+        "searchId",
+        "insertHighlightIntoVariationContent",
+        "answerMode",
+        "variationIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeDocumentsAnswerFilter);
@@ -10470,18 +14796,54 @@ impl serde::Serialize for KnowledgeDocumentsAnswerFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "appType", &self.app_type)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "appType",
+            &self.app_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "insertHighlightIntoVariationContent",
             &self.insert_highlight_into_variation_content,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "answerMode", &self.answer_mode)?;
-        crate::__private::field(&mut map, "variationIds", &self.variation_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "answerMode",
+            &self.answer_mode,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "variationIds",
+            &self.variation_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10915,6 +15277,18 @@ pub struct KnowledgeExportJobDocumentsFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeExportJobDocumentsFilter {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `sourceId` property ([`Self::source_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_ID: crate::Field<Self> = crate::Field::new("sourceId");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeExportJobDocumentsFilter {
@@ -10928,6 +15302,12 @@ impl crate::Model for KnowledgeExportJobDocumentsFilter {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -10949,6 +15329,10 @@ impl crate::__private::DecodeFields for KnowledgeExportJobDocumentsFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "entities", "sourceId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeExportJobDocumentsFilter);
@@ -10957,9 +15341,24 @@ impl serde::Serialize for KnowledgeExportJobDocumentsFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "sourceId", &self.source_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceId",
+            &self.source_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10980,6 +15379,20 @@ pub struct KnowledgeExportJobFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeExportJobFilter {
+    /// The `documentsFilter` property ([`Self::documents_filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENTS_FILTER: crate::Field<Self> = crate::Field::new(
+        "documentsFilter",
+    );
+    /// The `versionFilter` property ([`Self::version_filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION_FILTER: crate::Field<Self> = crate::Field::new("versionFilter");
+    /// The `exclude` property ([`Self::exclude`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXCLUDE: crate::Field<Self> = crate::Field::new("exclude");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeExportJobFilter {
@@ -10999,6 +15412,12 @@ impl crate::Model for KnowledgeExportJobFilter {
             missing.push("versionFilter");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -11020,6 +15439,14 @@ impl crate::__private::DecodeFields for KnowledgeExportJobFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documentsFilter",
+        "versionFilter",
+        "exclude",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeExportJobFilter);
@@ -11028,9 +15455,24 @@ impl serde::Serialize for KnowledgeExportJobFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "documentsFilter", &self.documents_filter)?;
-        crate::__private::field(&mut map, "versionFilter", &self.version_filter)?;
-        crate::__private::field(&mut map, "exclude", &self.exclude)?;
+        crate::__private::model_field(
+            &mut map,
+            "documentsFilter",
+            &self.documents_filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "versionFilter",
+            &self.version_filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "exclude",
+            &self.exclude,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11092,6 +15534,22 @@ pub struct KnowledgeExportJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeExportJobRequest {
+    /// The `exportFilter` property ([`Self::export_filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORT_FILTER: crate::Field<Self> = crate::Field::new("exportFilter");
+    /// The `fileType` property ([`Self::file_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_TYPE: crate::Field<Self> = crate::Field::new("fileType");
+    /// The `sourceId` property ([`Self::source_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_ID: crate::Field<Self> = crate::Field::new("sourceId");
+    /// The `jsonFileVersion` property ([`Self::json_file_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JSON_FILE_VERSION: crate::Field<Self> = crate::Field::new(
+        "jsonFileVersion",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeExportJobRequest {
@@ -11114,6 +15572,12 @@ impl crate::Model for KnowledgeExportJobRequest {
             missing.push("fileType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -11140,6 +15604,15 @@ impl crate::__private::DecodeFields for KnowledgeExportJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "exportFilter",
+        "fileType",
+        "sourceId",
+        "jsonFileVersion",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeExportJobRequest);
@@ -11148,10 +15621,30 @@ impl serde::Serialize for KnowledgeExportJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "exportFilter", &self.export_filter)?;
-        crate::__private::field(&mut map, "fileType", &self.file_type)?;
-        crate::__private::field(&mut map, "sourceId", &self.source_id)?;
-        crate::__private::field(&mut map, "jsonFileVersion", &self.json_file_version)?;
+        crate::__private::model_field(
+            &mut map,
+            "exportFilter",
+            &self.export_filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileType",
+            &self.file_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceId",
+            &self.source_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "jsonFileVersion",
+            &self.json_file_version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11235,6 +15728,46 @@ pub struct KnowledgeExportJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeExportJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `downloadURL` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadURL");
+    /// The `fileType` property ([`Self::file_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_TYPE: crate::Field<Self> = crate::Field::new("fileType");
+    /// The `jsonFileVersion` property ([`Self::json_file_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JSON_FILE_VERSION: crate::Field<Self> = crate::Field::new(
+        "jsonFileVersion",
+    );
+    /// The `countDocumentProcessed` property ([`Self::count_document_processed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_PROCESSED: crate::Field<Self> = crate::Field::new(
+        "countDocumentProcessed",
+    );
+    /// The `exportFilter` property ([`Self::export_filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORT_FILTER: crate::Field<Self> = crate::Field::new("exportFilter");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `knowledgeBase` property ([`Self::knowledge_base`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE: crate::Field<Self> = crate::Field::new("knowledgeBase");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `errorInformation` property ([`Self::error_information`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFORMATION: crate::Field<Self> = crate::Field::new(
+        "errorInformation",
+    );
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeExportJobResponse {
@@ -11252,6 +15785,12 @@ impl crate::Model for KnowledgeExportJobResponse {
             missing.push("fileType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -11292,6 +15831,25 @@ impl crate::__private::DecodeFields for KnowledgeExportJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "downloadURL",
+        "fileType",
+        "jsonFileVersion",
+        "countDocumentProcessed",
+        "exportFilter",
+        "status",
+        "knowledgeBase",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "errorInformation",
+        "source",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeExportJobResponse);
@@ -11300,24 +15858,85 @@ impl serde::Serialize for KnowledgeExportJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "downloadURL", &self.download_url)?;
-        crate::__private::field(&mut map, "fileType", &self.file_type)?;
-        crate::__private::field(&mut map, "jsonFileVersion", &self.json_file_version)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadURL",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileType",
+            &self.file_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "jsonFileVersion",
+            &self.json_file_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "countDocumentProcessed",
             &self.count_document_processed,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "exportFilter", &self.export_filter)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "knowledgeBase", &self.knowledge_base)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "errorInformation", &self.error_information)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "exportFilter",
+            &self.export_filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBase",
+            &self.knowledge_base,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInformation",
+            &self.error_information,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11462,6 +16081,20 @@ pub struct KnowledgeGenerationSetting {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGenerationSetting {
+    /// The `answerGeneration` property ([`Self::answer_generation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER_GENERATION: crate::Field<Self> = crate::Field::new(
+        "answerGeneration",
+    );
+    /// The `generationLanguage` property ([`Self::generation_language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GENERATION_LANGUAGE: crate::Field<Self> = crate::Field::new(
+        "generationLanguage",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGenerationSetting {
@@ -11481,6 +16114,12 @@ impl crate::Model for KnowledgeGenerationSetting {
             missing.push("answerGeneration");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -11505,6 +16144,13 @@ impl crate::__private::DecodeFields for KnowledgeGenerationSetting {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "answerGeneration",
+        "generationLanguage",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGenerationSetting);
@@ -11513,11 +16159,17 @@ impl serde::Serialize for KnowledgeGenerationSetting {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "answerGeneration", &self.answer_generation)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "answerGeneration",
+            &self.answer_generation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "generationLanguage",
             &self.generation_language,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11792,6 +16444,24 @@ pub struct KnowledgeGroupStatistics {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGroupStatistics {
+    /// The `unlinkedPhraseCount` property ([`Self::unlinked_phrase_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNLINKED_PHRASE_COUNT: crate::Field<Self> = crate::Field::new(
+        "unlinkedPhraseCount",
+    );
+    /// The `unlinkedPhraseHitCount` property ([`Self::unlinked_phrase_hit_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNLINKED_PHRASE_HIT_COUNT: crate::Field<Self> = crate::Field::new(
+        "unlinkedPhraseHitCount",
+    );
+    /// The `totalPhraseHitCount` property ([`Self::total_phrase_hit_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_PHRASE_HIT_COUNT: crate::Field<Self> = crate::Field::new(
+        "totalPhraseHitCount",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGroupStatistics {
@@ -11805,6 +16475,12 @@ impl crate::Model for KnowledgeGroupStatistics {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -11838,6 +16514,14 @@ impl crate::__private::DecodeFields for KnowledgeGroupStatistics {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "unlinkedPhraseCount",
+        "unlinkedPhraseHitCount",
+        "totalPhraseHitCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGroupStatistics);
@@ -11846,20 +16530,23 @@ impl serde::Serialize for KnowledgeGroupStatistics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "unlinkedPhraseCount",
             &self.unlinked_phrase_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "unlinkedPhraseHitCount",
             &self.unlinked_phrase_hit_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "totalPhraseHitCount",
             &self.total_phrase_hit_count,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11881,6 +16568,20 @@ pub struct KnowledgeGuestAnswerDocumentResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestAnswerDocumentResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `answer` property ([`Self::answer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER: crate::Field<Self> = crate::Field::new("answer");
+    /// The `variation` property ([`Self::variation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VARIATION: crate::Field<Self> = crate::Field::new("variation");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestAnswerDocumentResponse {
@@ -11894,6 +16595,12 @@ impl crate::Model for KnowledgeGuestAnswerDocumentResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -11916,6 +16623,10 @@ impl crate::__private::DecodeFields for KnowledgeGuestAnswerDocumentResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "title", "answer", "variation"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestAnswerDocumentResponse);
@@ -11924,10 +16635,25 @@ impl serde::Serialize for KnowledgeGuestAnswerDocumentResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "answer", &self.answer)?;
-        crate::__private::field(&mut map, "variation", &self.variation)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "answer",
+            &self.answer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "variation",
+            &self.variation,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11942,6 +16668,14 @@ pub struct KnowledgeGuestAnswerDocumentsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestAnswerDocumentsResponse {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestAnswerDocumentsResponse {
@@ -11955,6 +16689,12 @@ impl crate::Model for KnowledgeGuestAnswerDocumentsResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -11974,6 +16714,10 @@ impl crate::__private::DecodeFields for KnowledgeGuestAnswerDocumentsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestAnswerDocumentsResponse);
@@ -11982,7 +16726,12 @@ impl serde::Serialize for KnowledgeGuestAnswerDocumentsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12013,6 +16762,32 @@ pub struct KnowledgeGuestDocumentCopy {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestDocumentCopy {
+    /// The `documentVariationId` property ([`Self::document_variation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VARIATION_ID: crate::Field<Self> = crate::Field::new(
+        "documentVariationId",
+    );
+    /// The `documentVersionId` property ([`Self::document_version_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION_ID: crate::Field<Self> = crate::Field::new(
+        "documentVersionId",
+    );
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `surfacingMethod` property ([`Self::surfacing_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURFACING_METHOD: crate::Field<Self> = crate::Field::new(
+        "surfacingMethod",
+    );
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestDocumentCopy {
@@ -12041,6 +16816,12 @@ impl crate::Model for KnowledgeGuestDocumentCopy {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for KnowledgeGuestDocumentCopy {
@@ -12065,6 +16846,18 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentCopy {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documentVariationId",
+        "documentVersionId",
+        "searchId",
+        "queryType",
+        "surfacingMethod",
+        "sessionId",
+        "application",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestDocumentCopy);
@@ -12073,21 +16866,48 @@ impl serde::Serialize for KnowledgeGuestDocumentCopy {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "documentVariationId",
             &self.document_variation_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "documentVersionId",
             &self.document_version_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "surfacingMethod", &self.surfacing_method)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "application", &self.application)?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "surfacingMethod",
+            &self.surfacing_method,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12257,6 +17077,42 @@ pub struct KnowledgeGuestDocumentFeedback {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestDocumentFeedback {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `documentVariation` property ([`Self::document_variation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VARIATION: crate::Field<Self> = crate::Field::new(
+        "documentVariation",
+    );
+    /// The `rating` property ([`Self::rating`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RATING: crate::Field<Self> = crate::Field::new("rating");
+    /// The `reason` property ([`Self::reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REASON: crate::Field<Self> = crate::Field::new("reason");
+    /// The `comment` property ([`Self::comment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMENT: crate::Field<Self> = crate::Field::new("comment");
+    /// The `search` property ([`Self::search`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH: crate::Field<Self> = crate::Field::new("search");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `surfacingMethod` property ([`Self::surfacing_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURFACING_METHOD: crate::Field<Self> = crate::Field::new(
+        "surfacingMethod",
+    );
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `document` property ([`Self::document`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT: crate::Field<Self> = crate::Field::new("document");
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestDocumentFeedback {
@@ -12286,6 +17142,12 @@ impl crate::Model for KnowledgeGuestDocumentFeedback {
             missing.push("document");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -12317,6 +17179,24 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentFeedback {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "documentVariation",
+        "rating",
+        "reason",
+        "comment",
+        "search",
+        "sessionId",
+        "dateCreated",
+        "queryType",
+        "surfacingMethod",
+        "state",
+        "document",
+        "application",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestDocumentFeedback);
@@ -12325,23 +17205,79 @@ impl serde::Serialize for KnowledgeGuestDocumentFeedback {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "documentVariation",
             &self.document_variation,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "rating", &self.rating)?;
-        crate::__private::field(&mut map, "reason", &self.reason)?;
-        crate::__private::field(&mut map, "comment", &self.comment)?;
-        crate::__private::field(&mut map, "search", &self.search)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "surfacingMethod", &self.surfacing_method)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "document", &self.document)?;
-        crate::__private::field(&mut map, "application", &self.application)?;
+        crate::__private::model_field(
+            &mut map,
+            "rating",
+            &self.rating,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reason",
+            &self.reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "comment",
+            &self.comment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "search",
+            &self.search,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "surfacingMethod",
+            &self.surfacing_method,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "document",
+            &self.document,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12604,6 +17540,26 @@ pub struct KnowledgeGuestDocumentPresentation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestDocumentPresentation {
+    /// The `documents` property ([`Self::documents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENTS: crate::Field<Self> = crate::Field::new("documents");
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `surfacingMethod` property ([`Self::surfacing_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURFACING_METHOD: crate::Field<Self> = crate::Field::new(
+        "surfacingMethod",
+    );
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestDocumentPresentation {
@@ -12621,6 +17577,12 @@ impl crate::Model for KnowledgeGuestDocumentPresentation {
             missing.push("documents");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -12645,6 +17607,17 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentPresentation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documents",
+        "searchId",
+        "queryType",
+        "surfacingMethod",
+        "sessionId",
+        "application",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestDocumentPresentation);
@@ -12653,12 +17626,42 @@ impl serde::Serialize for KnowledgeGuestDocumentPresentation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "documents", &self.documents)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "surfacingMethod", &self.surfacing_method)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "application", &self.application)?;
+        crate::__private::model_field(
+            &mut map,
+            "documents",
+            &self.documents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "surfacingMethod",
+            &self.surfacing_method,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12830,6 +17833,50 @@ pub struct KnowledgeGuestDocumentResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestDocumentResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `visible` property ([`Self::visible`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIBLE: crate::Field<Self> = crate::Field::new("visible");
+    /// The `alternatives` property ([`Self::alternatives`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALTERNATIVES: crate::Field<Self> = crate::Field::new("alternatives");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `dateImported` property ([`Self::date_imported`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_IMPORTED: crate::Field<Self> = crate::Field::new("dateImported");
+    /// The `lastPublishedVersionNumber` property ([`Self::last_published_version_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_PUBLISHED_VERSION_NUMBER: crate::Field<Self> = crate::Field::new(
+        "lastPublishedVersionNumber",
+    );
+    /// The `datePublished` property ([`Self::date_published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_PUBLISHED: crate::Field<Self> = crate::Field::new("datePublished");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `documentVersion` property ([`Self::document_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION: crate::Field<Self> = crate::Field::new(
+        "documentVersion",
+    );
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `category` property ([`Self::category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY: crate::Field<Self> = crate::Field::new("category");
+    /// The `variations` property ([`Self::variations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VARIATIONS: crate::Field<Self> = crate::Field::new("variations");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestDocumentResponse {
@@ -12843,6 +17890,12 @@ impl crate::Model for KnowledgeGuestDocumentResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -12884,6 +17937,28 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "visible",
+        "alternatives",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "dateImported",
+        "lastPublishedVersionNumber",
+        "datePublished",
+        "createdBy",
+        "modifiedBy",
+        "documentVersion",
+        "sessionId",
+        "category",
+        "variations",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestDocumentResponse);
@@ -12892,27 +17967,103 @@ impl serde::Serialize for KnowledgeGuestDocumentResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "visible", &self.visible)?;
-        crate::__private::field(&mut map, "alternatives", &self.alternatives)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "dateImported", &self.date_imported)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visible",
+            &self.visible,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "alternatives",
+            &self.alternatives,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateImported",
+            &self.date_imported,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "lastPublishedVersionNumber",
             &self.last_published_version_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "datePublished", &self.date_published)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "documentVersion", &self.document_version)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "category", &self.category)?;
-        crate::__private::field(&mut map, "variations", &self.variations)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "datePublished",
+            &self.date_published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documentVersion",
+            &self.document_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "category",
+            &self.category,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "variations",
+            &self.variations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12974,6 +18125,20 @@ pub struct KnowledgeGuestDocumentResponseListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestDocumentResponseListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestDocumentResponseListing {
@@ -12987,6 +18152,12 @@ impl crate::Model for KnowledgeGuestDocumentResponseListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -13009,6 +18180,15 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentResponseListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestDocumentResponseListing);
@@ -13017,10 +18197,30 @@ impl serde::Serialize for KnowledgeGuestDocumentResponseListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13043,6 +18243,20 @@ pub struct KnowledgeGuestDocumentSuggestion {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestDocumentSuggestion {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestDocumentSuggestion {
@@ -13060,6 +18274,12 @@ impl crate::Model for KnowledgeGuestDocumentSuggestion {
             missing.push("query");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -13084,6 +18304,15 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentSuggestion {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "sessionId",
+        "results",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestDocumentSuggestion);
@@ -13092,10 +18321,30 @@ impl serde::Serialize for KnowledgeGuestDocumentSuggestion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13116,6 +18365,20 @@ pub struct KnowledgeGuestDocumentSuggestionRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestDocumentSuggestionRequest {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `includeDraftDocuments` property ([`Self::include_draft_documents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_DRAFT_DOCUMENTS: crate::Field<Self> = crate::Field::new(
+        "includeDraftDocuments",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestDocumentSuggestionRequest {
@@ -13133,6 +18396,12 @@ impl crate::Model for KnowledgeGuestDocumentSuggestionRequest {
             missing.push("query");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -13160,6 +18429,14 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentSuggestionRequest 
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "includeDraftDocuments",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestDocumentSuggestionRequest);
@@ -13168,12 +18445,23 @@ impl serde::Serialize for KnowledgeGuestDocumentSuggestionRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "includeDraftDocuments",
             &self.include_draft_documents,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -13189,6 +18477,14 @@ pub struct KnowledgeGuestDocumentSuggestionResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestDocumentSuggestionResult {
+    /// The `matchedPhrase` property ([`Self::matched_phrase`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MATCHED_PHRASE: crate::Field<Self> = crate::Field::new("matchedPhrase");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestDocumentSuggestionResult {
@@ -13202,6 +18498,12 @@ impl crate::Model for KnowledgeGuestDocumentSuggestionResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -13221,6 +18523,10 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentSuggestionResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["matchedPhrase"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestDocumentSuggestionResult);
@@ -13229,7 +18535,12 @@ impl serde::Serialize for KnowledgeGuestDocumentSuggestionResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "matchedPhrase", &self.matched_phrase)?;
+        crate::__private::model_field(
+            &mut map,
+            "matchedPhrase",
+            &self.matched_phrase,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13260,6 +18571,30 @@ pub struct KnowledgeGuestDocumentVariation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestDocumentVariation {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `documentVersion` property ([`Self::document_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION: crate::Field<Self> = crate::Field::new(
+        "documentVersion",
+    );
+    /// The `contexts` property ([`Self::contexts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXTS: crate::Field<Self> = crate::Field::new("contexts");
+    /// The `document` property ([`Self::document`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT: crate::Field<Self> = crate::Field::new("document");
+    /// The `body` property ([`Self::body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BODY: crate::Field<Self> = crate::Field::new("body");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestDocumentVariation {
@@ -13277,6 +18612,12 @@ impl crate::Model for KnowledgeGuestDocumentVariation {
             missing.push("contexts");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -13303,6 +18644,19 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentVariation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateModified",
+        "documentVersion",
+        "contexts",
+        "document",
+        "body",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestDocumentVariation);
@@ -13311,14 +18665,49 @@ impl serde::Serialize for KnowledgeGuestDocumentVariation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "documentVersion", &self.document_version)?;
-        crate::__private::field(&mut map, "contexts", &self.contexts)?;
-        crate::__private::field(&mut map, "document", &self.document)?;
-        crate::__private::field(&mut map, "body", &self.body)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documentVersion",
+            &self.document_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contexts",
+            &self.contexts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "document",
+            &self.document,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "body",
+            &self.body,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13349,6 +18738,30 @@ pub struct KnowledgeGuestDocumentVariationAnswer {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestDocumentVariationAnswer {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `documentVersion` property ([`Self::document_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION: crate::Field<Self> = crate::Field::new(
+        "documentVersion",
+    );
+    /// The `contexts` property ([`Self::contexts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXTS: crate::Field<Self> = crate::Field::new("contexts");
+    /// The `document` property ([`Self::document`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT: crate::Field<Self> = crate::Field::new("document");
+    /// The `body` property ([`Self::body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BODY: crate::Field<Self> = crate::Field::new("body");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestDocumentVariationAnswer {
@@ -13366,6 +18779,12 @@ impl crate::Model for KnowledgeGuestDocumentVariationAnswer {
             missing.push("contexts");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -13392,6 +18811,19 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentVariationAnswer {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateModified",
+        "documentVersion",
+        "contexts",
+        "document",
+        "body",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestDocumentVariationAnswer);
@@ -13400,14 +18832,49 @@ impl serde::Serialize for KnowledgeGuestDocumentVariationAnswer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "documentVersion", &self.document_version)?;
-        crate::__private::field(&mut map, "contexts", &self.contexts)?;
-        crate::__private::field(&mut map, "document", &self.document)?;
-        crate::__private::field(&mut map, "body", &self.body)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documentVersion",
+            &self.document_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contexts",
+            &self.contexts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "document",
+            &self.document,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "body",
+            &self.body,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13428,6 +18895,16 @@ pub struct KnowledgeGuestDocumentVariationContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestDocumentVariationContext {
+    /// The `context` property ([`Self::context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT: crate::Field<Self> = crate::Field::new("context");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestDocumentVariationContext {
@@ -13449,6 +18926,12 @@ impl crate::Model for KnowledgeGuestDocumentVariationContext {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for KnowledgeGuestDocumentVariationContext {
@@ -13468,6 +18951,10 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentVariationContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["context", "values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestDocumentVariationContext);
@@ -13476,8 +18963,18 @@ impl serde::Serialize for KnowledgeGuestDocumentVariationContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "context", &self.context)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "context",
+            &self.context,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13496,6 +18993,16 @@ pub struct KnowledgeGuestDocumentVersionReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestDocumentVersionReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `versionId` property ([`Self::version_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION_ID: crate::Field<Self> = crate::Field::new("versionId");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestDocumentVersionReference {
@@ -13513,6 +19020,12 @@ impl crate::Model for KnowledgeGuestDocumentVersionReference {
             missing.push("versionId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -13533,6 +19046,10 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentVersionReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "versionId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestDocumentVersionReference);
@@ -13541,8 +19058,13 @@ impl serde::Serialize for KnowledgeGuestDocumentVersionReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "versionId", &self.version_id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "versionId",
+            &self.version_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13569,6 +19091,28 @@ pub struct KnowledgeGuestDocumentView {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestDocumentView {
+    /// The `documentVariationId` property ([`Self::document_variation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VARIATION_ID: crate::Field<Self> = crate::Field::new(
+        "documentVariationId",
+    );
+    /// The `documentVersionId` property ([`Self::document_version_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION_ID: crate::Field<Self> = crate::Field::new(
+        "documentVersionId",
+    );
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `surfacingMethod` property ([`Self::surfacing_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURFACING_METHOD: crate::Field<Self> = crate::Field::new(
+        "surfacingMethod",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestDocumentView {
@@ -13597,6 +19141,12 @@ impl crate::Model for KnowledgeGuestDocumentView {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for KnowledgeGuestDocumentView {
@@ -13619,6 +19169,16 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentView {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documentVariationId",
+        "documentVersionId",
+        "searchId",
+        "queryType",
+        "surfacingMethod",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestDocumentView);
@@ -13627,19 +19187,36 @@ impl serde::Serialize for KnowledgeGuestDocumentView {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "documentVariationId",
             &self.document_variation_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "documentVersionId",
             &self.document_version_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(&mut map, "surfacingMethod", &self.surfacing_method)?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "surfacingMethod",
+            &self.surfacing_method,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13787,6 +19364,20 @@ pub struct KnowledgeGuestSearchClientApplication {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestSearchClientApplication {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `deployment` property ([`Self::deployment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEPLOYMENT: crate::Field<Self> = crate::Field::new("deployment");
+    /// The `botFlow` property ([`Self::bot_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_FLOW: crate::Field<Self> = crate::Field::new("botFlow");
+    /// The `assistant` property ([`Self::assistant`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSISTANT: crate::Field<Self> = crate::Field::new("assistant");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestSearchClientApplication {
@@ -13804,6 +19395,12 @@ impl crate::Model for KnowledgeGuestSearchClientApplication {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -13826,6 +19423,15 @@ impl crate::__private::DecodeFields for KnowledgeGuestSearchClientApplication {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "deployment",
+        "botFlow",
+        "assistant",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestSearchClientApplication);
@@ -13834,10 +19440,30 @@ impl serde::Serialize for KnowledgeGuestSearchClientApplication {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "deployment", &self.deployment)?;
-        crate::__private::field(&mut map, "botFlow", &self.bot_flow)?;
-        crate::__private::field(&mut map, "assistant", &self.assistant)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deployment",
+            &self.deployment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botFlow",
+            &self.bot_flow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assistant",
+            &self.assistant,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13941,6 +19567,52 @@ pub struct KnowledgeGuestSearchDocumentResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestSearchDocumentResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `visible` property ([`Self::visible`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIBLE: crate::Field<Self> = crate::Field::new("visible");
+    /// The `alternatives` property ([`Self::alternatives`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALTERNATIVES: crate::Field<Self> = crate::Field::new("alternatives");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `dateImported` property ([`Self::date_imported`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_IMPORTED: crate::Field<Self> = crate::Field::new("dateImported");
+    /// The `lastPublishedVersionNumber` property ([`Self::last_published_version_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_PUBLISHED_VERSION_NUMBER: crate::Field<Self> = crate::Field::new(
+        "lastPublishedVersionNumber",
+    );
+    /// The `datePublished` property ([`Self::date_published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_PUBLISHED: crate::Field<Self> = crate::Field::new("datePublished");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `documentVersion` property ([`Self::document_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION: crate::Field<Self> = crate::Field::new(
+        "documentVersion",
+    );
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `category` property ([`Self::category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY: crate::Field<Self> = crate::Field::new("category");
+    /// The `variations` property ([`Self::variations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VARIATIONS: crate::Field<Self> = crate::Field::new("variations");
+    /// The `answer` property ([`Self::answer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER: crate::Field<Self> = crate::Field::new("answer");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestSearchDocumentResponse {
@@ -13954,6 +19626,12 @@ impl crate::Model for KnowledgeGuestSearchDocumentResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -13996,6 +19674,29 @@ impl crate::__private::DecodeFields for KnowledgeGuestSearchDocumentResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "visible",
+        "alternatives",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "dateImported",
+        "lastPublishedVersionNumber",
+        "datePublished",
+        "createdBy",
+        "modifiedBy",
+        "documentVersion",
+        "sessionId",
+        "category",
+        "variations",
+        "answer",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestSearchDocumentResponse);
@@ -14004,28 +19705,109 @@ impl serde::Serialize for KnowledgeGuestSearchDocumentResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "visible", &self.visible)?;
-        crate::__private::field(&mut map, "alternatives", &self.alternatives)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "dateImported", &self.date_imported)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visible",
+            &self.visible,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "alternatives",
+            &self.alternatives,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateImported",
+            &self.date_imported,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "lastPublishedVersionNumber",
             &self.last_published_version_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "datePublished", &self.date_published)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "documentVersion", &self.document_version)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "category", &self.category)?;
-        crate::__private::field(&mut map, "variations", &self.variations)?;
-        crate::__private::field(&mut map, "answer", &self.answer)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "datePublished",
+            &self.date_published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documentVersion",
+            &self.document_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "category",
+            &self.category,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "variations",
+            &self.variations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "answer",
+            &self.answer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14095,6 +19877,26 @@ pub struct KnowledgeGuestSession {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestSession {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `app` property ([`Self::app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APP: crate::Field<Self> = crate::Field::new("app");
+    /// The `customerId` property ([`Self::customer_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_ID: crate::Field<Self> = crate::Field::new("customerId");
+    /// The `pageUrl` property ([`Self::page_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_URL: crate::Field<Self> = crate::Field::new("pageUrl");
+    /// The `contexts` property ([`Self::contexts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXTS: crate::Field<Self> = crate::Field::new("contexts");
+    /// The `journeySessionId` property ([`Self::journey_session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_SESSION_ID: crate::Field<Self> = crate::Field::new(
+        "journeySessionId",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestSession {
@@ -14116,6 +19918,12 @@ impl crate::Model for KnowledgeGuestSession {
             missing.push("customerId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -14140,6 +19948,17 @@ impl crate::__private::DecodeFields for KnowledgeGuestSession {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "app",
+        "customerId",
+        "pageUrl",
+        "contexts",
+        "journeySessionId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestSession);
@@ -14148,12 +19967,32 @@ impl serde::Serialize for KnowledgeGuestSession {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "app", &self.app)?;
-        crate::__private::field(&mut map, "customerId", &self.customer_id)?;
-        crate::__private::field(&mut map, "pageUrl", &self.page_url)?;
-        crate::__private::field(&mut map, "contexts", &self.contexts)?;
-        crate::__private::field(&mut map, "journeySessionId", &self.journey_session_id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "app", &self.app, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "customerId",
+            &self.customer_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageUrl",
+            &self.page_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contexts",
+            &self.contexts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "journeySessionId",
+            &self.journey_session_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14174,6 +20013,16 @@ pub struct KnowledgeGuestSessionApp {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestSessionApp {
+    /// The `deploymentId` property ([`Self::deployment_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEPLOYMENT_ID: crate::Field<Self> = crate::Field::new("deploymentId");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestSessionApp {
@@ -14197,6 +20046,12 @@ impl crate::Model for KnowledgeGuestSessionApp {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for KnowledgeGuestSessionApp {
@@ -14216,6 +20071,10 @@ impl crate::__private::DecodeFields for KnowledgeGuestSessionApp {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["deploymentId", "type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestSessionApp);
@@ -14224,8 +20083,18 @@ impl serde::Serialize for KnowledgeGuestSessionApp {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "deploymentId", &self.deployment_id)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "deploymentId",
+            &self.deployment_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14286,6 +20155,16 @@ pub struct KnowledgeGuestSessionContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeGuestSessionContext {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeGuestSessionContext {
@@ -14307,6 +20186,12 @@ impl crate::Model for KnowledgeGuestSessionContext {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for KnowledgeGuestSessionContext {
@@ -14326,6 +20211,10 @@ impl crate::__private::DecodeFields for KnowledgeGuestSessionContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeGuestSessionContext);
@@ -14334,8 +20223,13 @@ impl serde::Serialize for KnowledgeGuestSessionContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14372,6 +20266,38 @@ pub struct KnowledgeImportJobError {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeImportJobError {
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
+    /// The `code` property ([`Self::code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CODE: crate::Field<Self> = crate::Field::new("code");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `entityId` property ([`Self::entity_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_ID: crate::Field<Self> = crate::Field::new("entityId");
+    /// The `entityName` property ([`Self::entity_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_NAME: crate::Field<Self> = crate::Field::new("entityName");
+    /// The `messageWithParams` property ([`Self::message_with_params`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_WITH_PARAMS: crate::Field<Self> = crate::Field::new(
+        "messageWithParams",
+    );
+    /// The `messageParams` property ([`Self::message_params`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_PARAMS: crate::Field<Self> = crate::Field::new("messageParams");
+    /// The `contextId` property ([`Self::context_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT_ID: crate::Field<Self> = crate::Field::new("contextId");
+    /// The `details` property ([`Self::details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DETAILS: crate::Field<Self> = crate::Field::new("details");
+    /// The `errors` property ([`Self::errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERRORS: crate::Field<Self> = crate::Field::new("errors");
+    /// The `limit` property ([`Self::limit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIMIT: crate::Field<Self> = crate::Field::new("limit");
+    /// The `documentIndex` property ([`Self::document_index`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_INDEX: crate::Field<Self> = crate::Field::new("documentIndex");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeImportJobError {
@@ -14385,6 +20311,12 @@ impl crate::Model for KnowledgeImportJobError {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -14417,6 +20349,23 @@ impl crate::__private::DecodeFields for KnowledgeImportJobError {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "message",
+        "code",
+        "status",
+        "entityId",
+        "entityName",
+        "messageWithParams",
+        "messageParams",
+        "contextId",
+        "details",
+        "errors",
+        "limit",
+        "documentIndex",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeImportJobError);
@@ -14425,22 +20374,78 @@ impl serde::Serialize for KnowledgeImportJobError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
-        crate::__private::field(&mut map, "code", &self.code)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "entityId", &self.entity_id)?;
-        crate::__private::field(&mut map, "entityName", &self.entity_name)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "code",
+            &self.code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityId",
+            &self.entity_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityName",
+            &self.entity_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "messageWithParams",
             &self.message_with_params,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "messageParams", &self.message_params)?;
-        crate::__private::field(&mut map, "contextId", &self.context_id)?;
-        crate::__private::field(&mut map, "details", &self.details)?;
-        crate::__private::field(&mut map, "errors", &self.errors)?;
-        crate::__private::field(&mut map, "limit", &self.limit)?;
-        crate::__private::field(&mut map, "documentIndex", &self.document_index)?;
+        crate::__private::model_field(
+            &mut map,
+            "messageParams",
+            &self.message_params,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contextId",
+            &self.context_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "details",
+            &self.details,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errors",
+            &self.errors,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "limit",
+            &self.limit,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documentIndex",
+            &self.document_index,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14457,6 +20462,16 @@ pub struct KnowledgeImportJobReport {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeImportJobReport {
+    /// The `errors` property ([`Self::errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERRORS: crate::Field<Self> = crate::Field::new("errors");
+    /// The `statistics` property ([`Self::statistics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATISTICS: crate::Field<Self> = crate::Field::new("statistics");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeImportJobReport {
@@ -14470,6 +20485,12 @@ impl crate::Model for KnowledgeImportJobReport {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -14490,6 +20511,10 @@ impl crate::__private::DecodeFields for KnowledgeImportJobReport {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["errors", "statistics"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeImportJobReport);
@@ -14498,8 +20523,18 @@ impl serde::Serialize for KnowledgeImportJobReport {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "errors", &self.errors)?;
-        crate::__private::field(&mut map, "statistics", &self.statistics)?;
+        crate::__private::model_field(
+            &mut map,
+            "errors",
+            &self.errors,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "statistics",
+            &self.statistics,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14524,6 +20559,22 @@ pub struct KnowledgeImportJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeImportJobRequest {
+    /// The `uploadKey` property ([`Self::upload_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_KEY: crate::Field<Self> = crate::Field::new("uploadKey");
+    /// The `fileType` property ([`Self::file_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_TYPE: crate::Field<Self> = crate::Field::new("fileType");
+    /// The `settings` property ([`Self::settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SETTINGS: crate::Field<Self> = crate::Field::new("settings");
+    /// The `skipConfirmationStep` property ([`Self::skip_confirmation_step`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKIP_CONFIRMATION_STEP: crate::Field<Self> = crate::Field::new(
+        "skipConfirmationStep",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeImportJobRequest {
@@ -14544,6 +20595,12 @@ impl crate::Model for KnowledgeImportJobRequest {
             missing.push("fileType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -14570,6 +20627,15 @@ impl crate::__private::DecodeFields for KnowledgeImportJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "uploadKey",
+        "fileType",
+        "settings",
+        "skipConfirmationStep",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeImportJobRequest);
@@ -14578,13 +20644,29 @@ impl serde::Serialize for KnowledgeImportJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "uploadKey", &self.upload_key)?;
-        crate::__private::field(&mut map, "fileType", &self.file_type)?;
-        crate::__private::field(&mut map, "settings", &self.settings)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "uploadKey",
+            &self.upload_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileType",
+            &self.file_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "settings",
+            &self.settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "skipConfirmationStep",
             &self.skip_confirmation_step,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -14671,6 +20753,44 @@ pub struct KnowledgeImportJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeImportJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `downloadURL` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadURL");
+    /// The `failedEntitiesURL` property ([`Self::failed_entities_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAILED_ENTITIES_URL: crate::Field<Self> = crate::Field::new(
+        "failedEntitiesURL",
+    );
+    /// The `uploadKey` property ([`Self::upload_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_KEY: crate::Field<Self> = crate::Field::new("uploadKey");
+    /// The `fileType` property ([`Self::file_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_TYPE: crate::Field<Self> = crate::Field::new("fileType");
+    /// The `settings` property ([`Self::settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SETTINGS: crate::Field<Self> = crate::Field::new("settings");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `report` property ([`Self::report`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPORT: crate::Field<Self> = crate::Field::new("report");
+    /// The `knowledgeBase` property ([`Self::knowledge_base`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE: crate::Field<Self> = crate::Field::new("knowledgeBase");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `skipConfirmationStep` property ([`Self::skip_confirmation_step`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKIP_CONFIRMATION_STEP: crate::Field<Self> = crate::Field::new(
+        "skipConfirmationStep",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeImportJobResponse {
@@ -14691,6 +20811,12 @@ impl crate::Model for KnowledgeImportJobResponse {
             missing.push("fileType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -14727,6 +20853,25 @@ impl crate::__private::DecodeFields for KnowledgeImportJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "downloadURL",
+        "failedEntitiesURL",
+        "uploadKey",
+        "fileType",
+        "settings",
+        "status",
+        "report",
+        "knowledgeBase",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "skipConfirmationStep",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeImportJobResponse);
@@ -14735,28 +20880,85 @@ impl serde::Serialize for KnowledgeImportJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "downloadURL", &self.download_url)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadURL",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "failedEntitiesURL",
             &self.failed_entities_url,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "uploadKey", &self.upload_key)?;
-        crate::__private::field(&mut map, "fileType", &self.file_type)?;
-        crate::__private::field(&mut map, "settings", &self.settings)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "report", &self.report)?;
-        crate::__private::field(&mut map, "knowledgeBase", &self.knowledge_base)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "uploadKey",
+            &self.upload_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileType",
+            &self.file_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "settings",
+            &self.settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "report",
+            &self.report,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBase",
+            &self.knowledge_base,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "skipConfirmationStep",
             &self.skip_confirmation_step,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14903,6 +21105,20 @@ pub struct KnowledgeImportJobSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeImportJobSettings {
+    /// The `importAsNew` property ([`Self::import_as_new`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMPORT_AS_NEW: crate::Field<Self> = crate::Field::new("importAsNew");
+    /// The `visible` property ([`Self::visible`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIBLE: crate::Field<Self> = crate::Field::new("visible");
+    /// The `categoryId` property ([`Self::category_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY_ID: crate::Field<Self> = crate::Field::new("categoryId");
+    /// The `labelIds` property ([`Self::label_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LABEL_IDS: crate::Field<Self> = crate::Field::new("labelIds");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeImportJobSettings {
@@ -14916,6 +21132,12 @@ impl crate::Model for KnowledgeImportJobSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -14942,6 +21164,15 @@ impl crate::__private::DecodeFields for KnowledgeImportJobSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "importAsNew",
+        "visible",
+        "categoryId",
+        "labelIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeImportJobSettings);
@@ -14950,10 +21181,30 @@ impl serde::Serialize for KnowledgeImportJobSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "importAsNew", &self.import_as_new)?;
-        crate::__private::field(&mut map, "visible", &self.visible)?;
-        crate::__private::field(&mut map, "categoryId", &self.category_id)?;
-        crate::__private::field(&mut map, "labelIds", &self.label_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "importAsNew",
+            &self.import_as_new,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visible",
+            &self.visible,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "categoryId",
+            &self.category_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "labelIds",
+            &self.label_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15000,6 +21251,80 @@ pub struct KnowledgeImportJobStatistics {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeImportJobStatistics {
+    /// The `countDocumentImportActivityCreate` property ([`Self::count_document_import_activity_create`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_IMPORT_ACTIVITY_CREATE: crate::Field<Self> = crate::Field::new(
+        "countDocumentImportActivityCreate",
+    );
+    /// The `countDocumentImportActivityUpdate` property ([`Self::count_document_import_activity_update`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_IMPORT_ACTIVITY_UPDATE: crate::Field<Self> = crate::Field::new(
+        "countDocumentImportActivityUpdate",
+    );
+    /// The `countDocumentStateDraft` property ([`Self::count_document_state_draft`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_STATE_DRAFT: crate::Field<Self> = crate::Field::new(
+        "countDocumentStateDraft",
+    );
+    /// The `countDocumentStatePublished` property ([`Self::count_document_state_published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_STATE_PUBLISHED: crate::Field<Self> = crate::Field::new(
+        "countDocumentStatePublished",
+    );
+    /// The `countDocumentValidationSuccess` property ([`Self::count_document_validation_success`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_VALIDATION_SUCCESS: crate::Field<Self> = crate::Field::new(
+        "countDocumentValidationSuccess",
+    );
+    /// The `countDocumentValidationFailure` property ([`Self::count_document_validation_failure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_VALIDATION_FAILURE: crate::Field<Self> = crate::Field::new(
+        "countDocumentValidationFailure",
+    );
+    /// The `countDocumentImportSuccess` property ([`Self::count_document_import_success`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_IMPORT_SUCCESS: crate::Field<Self> = crate::Field::new(
+        "countDocumentImportSuccess",
+    );
+    /// The `countDocumentImportFailure` property ([`Self::count_document_import_failure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_IMPORT_FAILURE: crate::Field<Self> = crate::Field::new(
+        "countDocumentImportFailure",
+    );
+    /// The `countCategoryValidationSuccess` property ([`Self::count_category_validation_success`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_CATEGORY_VALIDATION_SUCCESS: crate::Field<Self> = crate::Field::new(
+        "countCategoryValidationSuccess",
+    );
+    /// The `countCategoryValidationFailure` property ([`Self::count_category_validation_failure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_CATEGORY_VALIDATION_FAILURE: crate::Field<Self> = crate::Field::new(
+        "countCategoryValidationFailure",
+    );
+    /// The `countCategoryImportSuccess` property ([`Self::count_category_import_success`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_CATEGORY_IMPORT_SUCCESS: crate::Field<Self> = crate::Field::new(
+        "countCategoryImportSuccess",
+    );
+    /// The `countCategoryImportFailure` property ([`Self::count_category_import_failure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_CATEGORY_IMPORT_FAILURE: crate::Field<Self> = crate::Field::new(
+        "countCategoryImportFailure",
+    );
+    /// The `countLabelValidationSuccess` property ([`Self::count_label_validation_success`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_LABEL_VALIDATION_SUCCESS: crate::Field<Self> = crate::Field::new(
+        "countLabelValidationSuccess",
+    );
+    /// The `countLabelValidationFailure` property ([`Self::count_label_validation_failure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_LABEL_VALIDATION_FAILURE: crate::Field<Self> = crate::Field::new(
+        "countLabelValidationFailure",
+    );
+    /// The `countLabelImportSuccess` property ([`Self::count_label_import_success`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_LABEL_IMPORT_SUCCESS: crate::Field<Self> = crate::Field::new(
+        "countLabelImportSuccess",
+    );
+    /// The `countLabelImportFailure` property ([`Self::count_label_import_failure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_LABEL_IMPORT_FAILURE: crate::Field<Self> = crate::Field::new(
+        "countLabelImportFailure",
+    );
+    /// The `migrationDetected` property ([`Self::migration_detected`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MIGRATION_DETECTED: crate::Field<Self> = crate::Field::new(
+        "migrationDetected",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeImportJobStatistics {
@@ -15013,6 +21338,12 @@ impl crate::Model for KnowledgeImportJobStatistics {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -15116,6 +21447,28 @@ impl crate::__private::DecodeFields for KnowledgeImportJobStatistics {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "countDocumentImportActivityCreate",
+        "countDocumentImportActivityUpdate",
+        "countDocumentStateDraft",
+        "countDocumentStatePublished",
+        "countDocumentValidationSuccess",
+        "countDocumentValidationFailure",
+        "countDocumentImportSuccess",
+        "countDocumentImportFailure",
+        "countCategoryValidationSuccess",
+        "countCategoryValidationFailure",
+        "countCategoryImportSuccess",
+        "countCategoryImportFailure",
+        "countLabelValidationSuccess",
+        "countLabelValidationFailure",
+        "countLabelImportSuccess",
+        "countLabelImportFailure",
+        "migrationDetected",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeImportJobStatistics);
@@ -15124,90 +21477,107 @@ impl serde::Serialize for KnowledgeImportJobStatistics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentImportActivityCreate",
             &self.count_document_import_activity_create,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentImportActivityUpdate",
             &self.count_document_import_activity_update,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentStateDraft",
             &self.count_document_state_draft,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentStatePublished",
             &self.count_document_state_published,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentValidationSuccess",
             &self.count_document_validation_success,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentValidationFailure",
             &self.count_document_validation_failure,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentImportSuccess",
             &self.count_document_import_success,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentImportFailure",
             &self.count_document_import_failure,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countCategoryValidationSuccess",
             &self.count_category_validation_success,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countCategoryValidationFailure",
             &self.count_category_validation_failure,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countCategoryImportSuccess",
             &self.count_category_import_success,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countCategoryImportFailure",
             &self.count_category_import_failure,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countLabelValidationSuccess",
             &self.count_label_validation_success,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countLabelValidationFailure",
             &self.count_label_validation_failure,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countLabelImportSuccess",
             &self.count_label_import_success,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countLabelImportFailure",
             &self.count_label_import_failure,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "migrationDetected",
             &self.migration_detected,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -15223,6 +21593,14 @@ pub struct KnowledgeIntegrationDefaultSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl KnowledgeIntegrationDefaultSettings {
+    /// The `baseUrl` property ([`Self::base_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BASE_URL: crate::Field<Self> = crate::Field::new("baseUrl");
 }
 #[cfg(feature = "full")]
 impl crate::Model for KnowledgeIntegrationDefaultSettings {
@@ -15236,6 +21614,12 @@ impl crate::Model for KnowledgeIntegrationDefaultSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -15255,6 +21639,10 @@ impl crate::__private::DecodeFields for KnowledgeIntegrationDefaultSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["baseUrl"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(KnowledgeIntegrationDefaultSettings);
@@ -15263,7 +21651,12 @@ impl serde::Serialize for KnowledgeIntegrationDefaultSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "baseUrl", &self.base_url)?;
+        crate::__private::model_field(
+            &mut map,
+            "baseUrl",
+            &self.base_url,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15284,6 +21677,20 @@ pub struct KnowledgeIntegrationFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeIntegrationFilter {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeIntegrationFilter {
@@ -15297,6 +21704,12 @@ impl crate::Model for KnowledgeIntegrationFilter {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -15319,6 +21732,10 @@ impl crate::__private::DecodeFields for KnowledgeIntegrationFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type", "action", "values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeIntegrationFilter);
@@ -15327,10 +21744,30 @@ impl serde::Serialize for KnowledgeIntegrationFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15466,6 +21903,16 @@ pub struct KnowledgeIntegrationFilterValue {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeIntegrationFilterValue {
+    /// The `key` property ([`Self::key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEY: crate::Field<Self> = crate::Field::new("key");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeIntegrationFilterValue {
@@ -15479,6 +21926,12 @@ impl crate::Model for KnowledgeIntegrationFilterValue {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -15499,6 +21952,10 @@ impl crate::__private::DecodeFields for KnowledgeIntegrationFilterValue {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["key", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeIntegrationFilterValue);
@@ -15507,8 +21964,13 @@ impl serde::Serialize for KnowledgeIntegrationFilterValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "key", &self.key)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(&mut map, "key", &self.key, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15523,6 +21985,14 @@ pub struct KnowledgeIntegrationOptionsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeIntegrationOptionsResponse {
+    /// The `filters` property ([`Self::filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTERS: crate::Field<Self> = crate::Field::new("filters");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeIntegrationOptionsResponse {
@@ -15536,6 +22006,12 @@ impl crate::Model for KnowledgeIntegrationOptionsResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -15555,6 +22031,10 @@ impl crate::__private::DecodeFields for KnowledgeIntegrationOptionsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["filters"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeIntegrationOptionsResponse);
@@ -15563,7 +22043,12 @@ impl serde::Serialize for KnowledgeIntegrationOptionsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "filters", &self.filters)?;
+        crate::__private::model_field(
+            &mut map,
+            "filters",
+            &self.filters,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15582,6 +22067,16 @@ pub struct KnowledgeIntegrationReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeIntegrationReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeIntegrationReference {
@@ -15599,6 +22094,12 @@ impl crate::Model for KnowledgeIntegrationReference {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -15619,6 +22120,10 @@ impl crate::__private::DecodeFields for KnowledgeIntegrationReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeIntegrationReference);
@@ -15627,8 +22132,13 @@ impl serde::Serialize for KnowledgeIntegrationReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15647,6 +22157,18 @@ pub struct KnowledgeOperationSource {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeOperationSource {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeOperationSource {
@@ -15660,6 +22182,12 @@ impl crate::Model for KnowledgeOperationSource {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -15681,6 +22209,10 @@ impl crate::__private::DecodeFields for KnowledgeOperationSource {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "type", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeOperationSource);
@@ -15689,9 +22221,19 @@ impl serde::Serialize for KnowledgeOperationSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15751,6 +22293,18 @@ pub struct KnowledgeParseImportResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeParseImportResult {
+    /// The `success` property ([`Self::success`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUCCESS: crate::Field<Self> = crate::Field::new("success");
+    /// The `failure` property ([`Self::failure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAILURE: crate::Field<Self> = crate::Field::new("failure");
+    /// The `errors` property ([`Self::errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERRORS: crate::Field<Self> = crate::Field::new("errors");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeParseImportResult {
@@ -15771,6 +22325,12 @@ impl crate::Model for KnowledgeParseImportResult {
             missing.push("failure");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -15796,6 +22356,10 @@ impl crate::__private::DecodeFields for KnowledgeParseImportResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["success", "failure", "errors"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeParseImportResult);
@@ -15804,9 +22368,24 @@ impl serde::Serialize for KnowledgeParseImportResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "success", &self.success)?;
-        crate::__private::field(&mut map, "failure", &self.failure)?;
-        crate::__private::field(&mut map, "errors", &self.errors)?;
+        crate::__private::model_field(
+            &mut map,
+            "success",
+            &self.success,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "failure",
+            &self.failure,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errors",
+            &self.errors,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15825,6 +22404,16 @@ pub struct KnowledgeParseJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeParseJobRequest {
+    /// The `uploadKey` property ([`Self::upload_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_KEY: crate::Field<Self> = crate::Field::new("uploadKey");
+    /// The `hints` property ([`Self::hints`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HINTS: crate::Field<Self> = crate::Field::new("hints");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeParseJobRequest {
@@ -15842,6 +22431,12 @@ impl crate::Model for KnowledgeParseJobRequest {
             missing.push("uploadKey");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -15862,6 +22457,10 @@ impl crate::__private::DecodeFields for KnowledgeParseJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["uploadKey", "hints"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeParseJobRequest);
@@ -15870,8 +22469,18 @@ impl serde::Serialize for KnowledgeParseJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "uploadKey", &self.upload_key)?;
-        crate::__private::field(&mut map, "hints", &self.hints)?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadKey",
+            &self.upload_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hints",
+            &self.hints,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15888,6 +22497,16 @@ pub struct KnowledgeParseJobRequestImport {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeParseJobRequestImport {
+    /// The `edits` property ([`Self::edits`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EDITS: crate::Field<Self> = crate::Field::new("edits");
+    /// The `excludes` property ([`Self::excludes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXCLUDES: crate::Field<Self> = crate::Field::new("excludes");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeParseJobRequestImport {
@@ -15901,6 +22520,12 @@ impl crate::Model for KnowledgeParseJobRequestImport {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -15921,6 +22546,10 @@ impl crate::__private::DecodeFields for KnowledgeParseJobRequestImport {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["edits", "excludes"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeParseJobRequestImport);
@@ -15929,8 +22558,18 @@ impl serde::Serialize for KnowledgeParseJobRequestImport {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "edits", &self.edits)?;
-        crate::__private::field(&mut map, "excludes", &self.excludes)?;
+        crate::__private::model_field(
+            &mut map,
+            "edits",
+            &self.edits,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "excludes",
+            &self.excludes,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15945,6 +22584,14 @@ pub struct KnowledgeParseJobRequestPatch {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeParseJobRequestPatch {
+    /// The `hints` property ([`Self::hints`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HINTS: crate::Field<Self> = crate::Field::new("hints");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeParseJobRequestPatch {
@@ -15958,6 +22605,12 @@ impl crate::Model for KnowledgeParseJobRequestPatch {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -15977,6 +22630,10 @@ impl crate::__private::DecodeFields for KnowledgeParseJobRequestPatch {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["hints"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeParseJobRequestPatch);
@@ -15985,7 +22642,12 @@ impl serde::Serialize for KnowledgeParseJobRequestPatch {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "hints", &self.hints)?;
+        crate::__private::model_field(
+            &mut map,
+            "hints",
+            &self.hints,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16018,6 +22680,32 @@ pub struct KnowledgeParseJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeParseJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `downloadURL` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadURL");
+    /// The `hints` property ([`Self::hints`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HINTS: crate::Field<Self> = crate::Field::new("hints");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `parseResults` property ([`Self::parse_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARSE_RESULTS: crate::Field<Self> = crate::Field::new("parseResults");
+    /// The `importResult` property ([`Self::import_result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMPORT_RESULT: crate::Field<Self> = crate::Field::new("importResult");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeParseJobResponse {
@@ -16031,6 +22719,12 @@ impl crate::Model for KnowledgeParseJobResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -16059,6 +22753,21 @@ impl crate::__private::DecodeFields for KnowledgeParseJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "downloadURL",
+        "hints",
+        "status",
+        "parseResults",
+        "importResult",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeParseJobResponse);
@@ -16067,16 +22776,61 @@ impl serde::Serialize for KnowledgeParseJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "downloadURL", &self.download_url)?;
-        crate::__private::field(&mut map, "hints", &self.hints)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "parseResults", &self.parse_results)?;
-        crate::__private::field(&mut map, "importResult", &self.import_result)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadURL",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hints",
+            &self.hints,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "parseResults",
+            &self.parse_results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "importResult",
+            &self.import_result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16165,6 +22919,18 @@ pub struct KnowledgeParseRecord {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeParseRecord {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `body` property ([`Self::body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BODY: crate::Field<Self> = crate::Field::new("body");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeParseRecord {
@@ -16178,6 +22944,12 @@ impl crate::Model for KnowledgeParseRecord {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -16199,6 +22971,10 @@ impl crate::__private::DecodeFields for KnowledgeParseRecord {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "title", "body"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeParseRecord);
@@ -16207,9 +22983,19 @@ impl serde::Serialize for KnowledgeParseRecord {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "body", &self.body)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "body",
+            &self.body,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16232,6 +23018,24 @@ pub struct KnowledgeRetrievedReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeRetrievedReference {
+    /// The `confidence` property ([`Self::confidence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIDENCE: crate::Field<Self> = crate::Field::new("confidence");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `fileName` property ([`Self::file_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_NAME: crate::Field<Self> = crate::Field::new("fileName");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `usedForGeneration` property ([`Self::used_for_generation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USED_FOR_GENERATION: crate::Field<Self> = crate::Field::new(
+        "usedForGeneration",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeRetrievedReference {
@@ -16245,6 +23049,12 @@ impl crate::Model for KnowledgeRetrievedReference {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -16274,6 +23084,16 @@ impl crate::__private::DecodeFields for KnowledgeRetrievedReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "confidence",
+        "text",
+        "fileName",
+        "url",
+        "usedForGeneration",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeRetrievedReference);
@@ -16282,14 +23102,30 @@ impl serde::Serialize for KnowledgeRetrievedReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "confidence", &self.confidence)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "fileName", &self.file_name)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "confidence",
+            &self.confidence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileName",
+            &self.file_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "usedForGeneration",
             &self.used_for_generation,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -16313,6 +23149,20 @@ pub struct KnowledgeSearchClientApplication {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeSearchClientApplication {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `deployment` property ([`Self::deployment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEPLOYMENT: crate::Field<Self> = crate::Field::new("deployment");
+    /// The `botFlow` property ([`Self::bot_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_FLOW: crate::Field<Self> = crate::Field::new("botFlow");
+    /// The `assistant` property ([`Self::assistant`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSISTANT: crate::Field<Self> = crate::Field::new("assistant");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeSearchClientApplication {
@@ -16330,6 +23180,12 @@ impl crate::Model for KnowledgeSearchClientApplication {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -16352,6 +23208,15 @@ impl crate::__private::DecodeFields for KnowledgeSearchClientApplication {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "deployment",
+        "botFlow",
+        "assistant",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeSearchClientApplication);
@@ -16360,10 +23225,30 @@ impl serde::Serialize for KnowledgeSearchClientApplication {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "deployment", &self.deployment)?;
-        crate::__private::field(&mut map, "botFlow", &self.bot_flow)?;
-        crate::__private::field(&mut map, "assistant", &self.assistant)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deployment",
+            &self.deployment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botFlow",
+            &self.bot_flow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assistant",
+            &self.assistant,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16477,6 +23362,62 @@ pub struct KnowledgeSearchDocumentResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeSearchDocumentResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `visible` property ([`Self::visible`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIBLE: crate::Field<Self> = crate::Field::new("visible");
+    /// The `alternatives` property ([`Self::alternatives`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALTERNATIVES: crate::Field<Self> = crate::Field::new("alternatives");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `dateImported` property ([`Self::date_imported`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_IMPORTED: crate::Field<Self> = crate::Field::new("dateImported");
+    /// The `lastPublishedVersionNumber` property ([`Self::last_published_version_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_PUBLISHED_VERSION_NUMBER: crate::Field<Self> = crate::Field::new(
+        "lastPublishedVersionNumber",
+    );
+    /// The `datePublished` property ([`Self::date_published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_PUBLISHED: crate::Field<Self> = crate::Field::new("datePublished");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `documentVersion` property ([`Self::document_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION: crate::Field<Self> = crate::Field::new(
+        "documentVersion",
+    );
+    /// The `category` property ([`Self::category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY: crate::Field<Self> = crate::Field::new("category");
+    /// The `labels` property ([`Self::labels`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LABELS: crate::Field<Self> = crate::Field::new("labels");
+    /// The `knowledgeBase` property ([`Self::knowledge_base`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE: crate::Field<Self> = crate::Field::new("knowledgeBase");
+    /// The `externalId` property ([`Self::external_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ID: crate::Field<Self> = crate::Field::new("externalId");
+    /// The `externalUrl` property ([`Self::external_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_URL: crate::Field<Self> = crate::Field::new("externalUrl");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `readonly` property ([`Self::readonly`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const READONLY: crate::Field<Self> = crate::Field::new("readonly");
+    /// The `variations` property ([`Self::variations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VARIATIONS: crate::Field<Self> = crate::Field::new("variations");
+    /// The `answer` property ([`Self::answer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER: crate::Field<Self> = crate::Field::new("answer");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeSearchDocumentResponse {
@@ -16490,6 +23431,12 @@ impl crate::Model for KnowledgeSearchDocumentResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -16539,6 +23486,34 @@ impl crate::__private::DecodeFields for KnowledgeSearchDocumentResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "visible",
+        "alternatives",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "dateImported",
+        "lastPublishedVersionNumber",
+        "datePublished",
+        "createdBy",
+        "modifiedBy",
+        "documentVersion",
+        "category",
+        "labels",
+        "knowledgeBase",
+        "externalId",
+        "externalUrl",
+        "source",
+        "readonly",
+        "variations",
+        "answer",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeSearchDocumentResponse);
@@ -16547,33 +23522,139 @@ impl serde::Serialize for KnowledgeSearchDocumentResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "visible", &self.visible)?;
-        crate::__private::field(&mut map, "alternatives", &self.alternatives)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "dateImported", &self.date_imported)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visible",
+            &self.visible,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "alternatives",
+            &self.alternatives,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateImported",
+            &self.date_imported,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "lastPublishedVersionNumber",
             &self.last_published_version_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "datePublished", &self.date_published)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "documentVersion", &self.document_version)?;
-        crate::__private::field(&mut map, "category", &self.category)?;
-        crate::__private::field(&mut map, "labels", &self.labels)?;
-        crate::__private::field(&mut map, "knowledgeBase", &self.knowledge_base)?;
-        crate::__private::field(&mut map, "externalId", &self.external_id)?;
-        crate::__private::field(&mut map, "externalUrl", &self.external_url)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "readonly", &self.readonly)?;
-        crate::__private::field(&mut map, "variations", &self.variations)?;
-        crate::__private::field(&mut map, "answer", &self.answer)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "datePublished",
+            &self.date_published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documentVersion",
+            &self.document_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "category",
+            &self.category,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "labels",
+            &self.labels,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBase",
+            &self.knowledge_base,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalId",
+            &self.external_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalUrl",
+            &self.external_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "readonly",
+            &self.readonly,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "variations",
+            &self.variations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "answer",
+            &self.answer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16649,6 +23730,34 @@ pub struct KnowledgeSearchPreviewRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeSearchPreviewRequest {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `sources` property ([`Self::sources`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCES: crate::Field<Self> = crate::Field::new("sources");
+    /// The `generationSetting` property ([`Self::generation_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GENERATION_SETTING: crate::Field<Self> = crate::Field::new(
+        "generationSetting",
+    );
+    /// The `stateful` property ([`Self::stateful`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATEFUL: crate::Field<Self> = crate::Field::new("stateful");
+    /// The `conversationTurns` property ([`Self::conversation_turns`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_TURNS: crate::Field<Self> = crate::Field::new(
+        "conversationTurns",
+    );
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
+    /// The `conversationContext` property ([`Self::conversation_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_CONTEXT: crate::Field<Self> = crate::Field::new(
+        "conversationContext",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeSearchPreviewRequest {
@@ -16674,6 +23783,12 @@ impl crate::Model for KnowledgeSearchPreviewRequest {
             missing.push("generationSetting");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -16702,6 +23817,19 @@ impl crate::__private::DecodeFields for KnowledgeSearchPreviewRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "sources",
+        "generationSetting",
+        "stateful",
+        "conversationTurns",
+        "filter",
+        "application",
+        "conversationContext",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeSearchPreviewRequest);
@@ -16710,25 +23838,53 @@ impl serde::Serialize for KnowledgeSearchPreviewRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "sources", &self.sources)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sources",
+            &self.sources,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "generationSetting",
             &self.generation_setting,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "stateful", &self.stateful)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "stateful",
+            &self.stateful,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationTurns",
             &self.conversation_turns,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "application", &self.application)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationContext",
             &self.conversation_context,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -16754,6 +23910,26 @@ pub struct KnowledgeSearchPreviewResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeSearchPreviewResponse {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
+    /// The `conversationContext` property ([`Self::conversation_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_CONTEXT: crate::Field<Self> = crate::Field::new(
+        "conversationContext",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeSearchPreviewResponse {
@@ -16767,6 +23943,12 @@ impl crate::Model for KnowledgeSearchPreviewResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -16791,6 +23973,17 @@ impl crate::__private::DecodeFields for KnowledgeSearchPreviewResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "searchId",
+        "sessionId",
+        "result",
+        "application",
+        "conversationContext",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeSearchPreviewResponse);
@@ -16799,15 +23992,41 @@ impl serde::Serialize for KnowledgeSearchPreviewResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
-        crate::__private::field(&mut map, "application", &self.application)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationContext",
             &self.conversation_context,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -16825,6 +24044,20 @@ pub struct KnowledgeSearchResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeSearchResult {
+    /// The `generatedAnswer` property ([`Self::generated_answer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GENERATED_ANSWER: crate::Field<Self> = crate::Field::new(
+        "generatedAnswer",
+    );
+    /// The `retrievedReferences` property ([`Self::retrieved_references`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RETRIEVED_REFERENCES: crate::Field<Self> = crate::Field::new(
+        "retrievedReferences",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeSearchResult {
@@ -16838,6 +24071,12 @@ impl crate::Model for KnowledgeSearchResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -16858,6 +24097,13 @@ impl crate::__private::DecodeFields for KnowledgeSearchResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "generatedAnswer",
+        "retrievedReferences",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeSearchResult);
@@ -16866,11 +24112,17 @@ impl serde::Serialize for KnowledgeSearchResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "generatedAnswer", &self.generated_answer)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "generatedAnswer",
+            &self.generated_answer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "retrievedReferences",
             &self.retrieved_references,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -16890,6 +24142,16 @@ pub struct KnowledgeSetting {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl KnowledgeSetting {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "full")]
 impl crate::Model for KnowledgeSetting {
@@ -16907,6 +24169,12 @@ impl crate::Model for KnowledgeSetting {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -16927,6 +24195,10 @@ impl crate::__private::DecodeFields for KnowledgeSetting {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(KnowledgeSetting);
@@ -16935,8 +24207,13 @@ impl serde::Serialize for KnowledgeSetting {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16951,6 +24228,14 @@ pub struct KnowledgeSettingDynamicFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl KnowledgeSettingDynamicFilter {
+    /// The `context` property ([`Self::context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT: crate::Field<Self> = crate::Field::new("context");
 }
 #[cfg(feature = "full")]
 impl crate::Model for KnowledgeSettingDynamicFilter {
@@ -16964,6 +24249,12 @@ impl crate::Model for KnowledgeSettingDynamicFilter {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -16983,6 +24274,10 @@ impl crate::__private::DecodeFields for KnowledgeSettingDynamicFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["context"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(KnowledgeSettingDynamicFilter);
@@ -16991,7 +24286,12 @@ impl serde::Serialize for KnowledgeSettingDynamicFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "context", &self.context)?;
+        crate::__private::model_field(
+            &mut map,
+            "context",
+            &self.context,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17012,6 +24312,20 @@ pub struct KnowledgeSettingListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeSettingListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeSettingListing {
@@ -17025,6 +24339,12 @@ impl crate::Model for KnowledgeSettingListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -17047,6 +24367,15 @@ impl crate::__private::DecodeFields for KnowledgeSettingListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeSettingListing);
@@ -17055,10 +24384,30 @@ impl serde::Serialize for KnowledgeSettingListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17077,6 +24426,18 @@ pub struct KnowledgeSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl KnowledgeSettings {
+    /// The `knowledgeId` property ([`Self::knowledge_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_ID: crate::Field<Self> = crate::Field::new("knowledgeId");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `knowledgeType` property ([`Self::knowledge_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_TYPE: crate::Field<Self> = crate::Field::new("knowledgeType");
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for KnowledgeSettings {
@@ -17090,6 +24451,12 @@ impl crate::Model for KnowledgeSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -17111,6 +24478,14 @@ impl crate::__private::DecodeFields for KnowledgeSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "knowledgeId",
+        "description",
+        "knowledgeType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(KnowledgeSettings);
@@ -17119,9 +24494,24 @@ impl serde::Serialize for KnowledgeSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "knowledgeId", &self.knowledge_id)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "knowledgeType", &self.knowledge_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeId",
+            &self.knowledge_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeType",
+            &self.knowledge_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17187,6 +24577,26 @@ pub struct KnowledgeSettingsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeSettingsRequest {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `sources` property ([`Self::sources`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCES: crate::Field<Self> = crate::Field::new("sources");
+    /// The `generationSetting` property ([`Self::generation_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GENERATION_SETTING: crate::Field<Self> = crate::Field::new(
+        "generationSetting",
+    );
+    /// The `stateful` property ([`Self::stateful`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATEFUL: crate::Field<Self> = crate::Field::new("stateful");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeSettingsRequest {
@@ -17207,6 +24617,12 @@ impl crate::Model for KnowledgeSettingsRequest {
             missing.push("sources");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -17233,6 +24649,17 @@ impl crate::__private::DecodeFields for KnowledgeSettingsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "sources",
+        "generationSetting",
+        "stateful",
+        "filter",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeSettingsRequest);
@@ -17241,16 +24668,42 @@ impl serde::Serialize for KnowledgeSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "sources", &self.sources)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sources",
+            &self.sources,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "generationSetting",
             &self.generation_setting,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "stateful", &self.stateful)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
+        crate::__private::model_field(
+            &mut map,
+            "stateful",
+            &self.stateful,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17285,6 +24738,36 @@ pub struct KnowledgeSettingsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeSettingsResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `sources` property ([`Self::sources`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCES: crate::Field<Self> = crate::Field::new("sources");
+    /// The `generationSetting` property ([`Self::generation_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GENERATION_SETTING: crate::Field<Self> = crate::Field::new(
+        "generationSetting",
+    );
+    /// The `stateful` property ([`Self::stateful`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATEFUL: crate::Field<Self> = crate::Field::new("stateful");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeSettingsResponse {
@@ -17298,6 +24781,12 @@ impl crate::Model for KnowledgeSettingsResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -17329,6 +24818,22 @@ impl crate::__private::DecodeFields for KnowledgeSettingsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "sources",
+        "generationSetting",
+        "stateful",
+        "filter",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeSettingsResponse);
@@ -17337,21 +24842,67 @@ impl serde::Serialize for KnowledgeSettingsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "sources", &self.sources)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sources",
+            &self.sources,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "generationSetting",
             &self.generation_setting,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "stateful", &self.stateful)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "stateful",
+            &self.stateful,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17372,6 +24923,20 @@ pub struct KnowledgeSource {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl KnowledgeSource {
+    /// The `sourceName` property ([`Self::source_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_NAME: crate::Field<Self> = crate::Field::new("sourceName");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `confidence` property ([`Self::confidence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIDENCE: crate::Field<Self> = crate::Field::new("confidence");
 }
 #[cfg(feature = "full")]
 impl crate::Model for KnowledgeSource {
@@ -17385,6 +24950,12 @@ impl crate::Model for KnowledgeSource {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -17409,6 +24980,15 @@ impl crate::__private::DecodeFields for KnowledgeSource {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sourceName",
+        "text",
+        "url",
+        "confidence",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(KnowledgeSource);
@@ -17417,10 +24997,25 @@ impl serde::Serialize for KnowledgeSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "sourceName", &self.source_name)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "confidence", &self.confidence)?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceName",
+            &self.source_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "confidence",
+            &self.confidence,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17453,6 +25048,36 @@ pub struct KnowledgeSourcesSearchRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeSourcesSearchRequest {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `knowledgeSettingId` property ([`Self::knowledge_setting_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_SETTING_ID: crate::Field<Self> = crate::Field::new(
+        "knowledgeSettingId",
+    );
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
+    /// The `conversationContext` property ([`Self::conversation_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_CONTEXT: crate::Field<Self> = crate::Field::new(
+        "conversationContext",
+    );
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `generationLanguage` property ([`Self::generation_language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GENERATION_LANGUAGE: crate::Field<Self> = crate::Field::new(
+        "generationLanguage",
+    );
+    /// The `conversationTurns` property ([`Self::conversation_turns`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_TURNS: crate::Field<Self> = crate::Field::new(
+        "conversationTurns",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeSourcesSearchRequest {
@@ -17475,6 +25100,12 @@ impl crate::Model for KnowledgeSourcesSearchRequest {
             missing.push("knowledgeSettingId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -17501,6 +25132,19 @@ impl crate::__private::DecodeFields for KnowledgeSourcesSearchRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "knowledgeSettingId",
+        "application",
+        "conversationContext",
+        "sessionId",
+        "queryType",
+        "generationLanguage",
+        "conversationTurns",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeSourcesSearchRequest);
@@ -17509,29 +25153,53 @@ impl serde::Serialize for KnowledgeSourcesSearchRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "knowledgeSettingId",
             &self.knowledge_setting_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "application", &self.application)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationContext",
             &self.conversation_context,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "generationLanguage",
             &self.generation_language,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationTurns",
             &self.conversation_turns,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -17857,6 +25525,40 @@ pub struct KnowledgeSourcesSearchResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeSourcesSearchResponse {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
+    /// The `knowledgeSettingId` property ([`Self::knowledge_setting_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_SETTING_ID: crate::Field<Self> = crate::Field::new(
+        "knowledgeSettingId",
+    );
+    /// The `conversationContext` property ([`Self::conversation_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_CONTEXT: crate::Field<Self> = crate::Field::new(
+        "conversationContext",
+    );
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
+    /// The `queryType` property ([`Self::query_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_TYPE: crate::Field<Self> = crate::Field::new("queryType");
+    /// The `generationLanguage` property ([`Self::generation_language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GENERATION_LANGUAGE: crate::Field<Self> = crate::Field::new(
+        "generationLanguage",
+    );
+    /// The `answerGeneration` property ([`Self::answer_generation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER_GENERATION: crate::Field<Self> = crate::Field::new(
+        "answerGeneration",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeSourcesSearchResponse {
@@ -17870,6 +25572,12 @@ impl crate::Model for KnowledgeSourcesSearchResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -17902,6 +25610,21 @@ impl crate::__private::DecodeFields for KnowledgeSourcesSearchResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "searchId",
+        "sessionId",
+        "result",
+        "knowledgeSettingId",
+        "conversationContext",
+        "application",
+        "queryType",
+        "generationLanguage",
+        "answerGeneration",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeSourcesSearchResponse);
@@ -17910,28 +25633,66 @@ impl serde::Serialize for KnowledgeSourcesSearchResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "knowledgeSettingId",
             &self.knowledge_setting_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationContext",
             &self.conversation_context,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "application", &self.application)?;
-        crate::__private::field(&mut map, "queryType", &self.query_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryType",
+            &self.query_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "generationLanguage",
             &self.generation_language,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "answerGeneration", &self.answer_generation)?;
+        crate::__private::model_field(
+            &mut map,
+            "answerGeneration",
+            &self.answer_generation,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18252,6 +26013,28 @@ pub struct KnowledgeSuggestionConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "agent-assistants",
+        feature = "assistant-copilot-variations",
+        feature = "routing"
+    )
+)]
+impl KnowledgeSuggestionConfig {
+    /// The `vendorName` property ([`Self::vendor_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VENDOR_NAME: crate::Field<Self> = crate::Field::new("vendorName");
+    /// The `knowledgeBase` property ([`Self::knowledge_base`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE: crate::Field<Self> = crate::Field::new("knowledgeBase");
+    /// The `knowledgeBases` property ([`Self::knowledge_bases`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASES: crate::Field<Self> = crate::Field::new("knowledgeBases");
+    /// The `receiveSegmentedArticles` property ([`Self::receive_segmented_articles`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECEIVE_SEGMENTED_ARTICLES: crate::Field<Self> = crate::Field::new(
+        "receiveSegmentedArticles",
+    );
 }
 #[cfg(
     any(
@@ -18276,6 +26059,12 @@ impl crate::Model for KnowledgeSuggestionConfig {
             missing.push("vendorName");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -18308,6 +26097,15 @@ impl crate::__private::DecodeFields for KnowledgeSuggestionConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "vendorName",
+        "knowledgeBase",
+        "knowledgeBases",
+        "receiveSegmentedArticles",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -18328,13 +26126,29 @@ impl serde::Serialize for KnowledgeSuggestionConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "vendorName", &self.vendor_name)?;
-        crate::__private::field(&mut map, "knowledgeBase", &self.knowledge_base)?;
-        crate::__private::field(&mut map, "knowledgeBases", &self.knowledge_bases)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "vendorName",
+            &self.vendor_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBase",
+            &self.knowledge_base,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBases",
+            &self.knowledge_bases,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "receiveSegmentedArticles",
             &self.receive_segmented_articles,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -18420,6 +26234,16 @@ pub struct KnowledgeSyncJobReport {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeSyncJobReport {
+    /// The `errors` property ([`Self::errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERRORS: crate::Field<Self> = crate::Field::new("errors");
+    /// The `statistics` property ([`Self::statistics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATISTICS: crate::Field<Self> = crate::Field::new("statistics");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeSyncJobReport {
@@ -18433,6 +26257,12 @@ impl crate::Model for KnowledgeSyncJobReport {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -18453,6 +26283,10 @@ impl crate::__private::DecodeFields for KnowledgeSyncJobReport {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["errors", "statistics"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeSyncJobReport);
@@ -18461,8 +26295,18 @@ impl serde::Serialize for KnowledgeSyncJobReport {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "errors", &self.errors)?;
-        crate::__private::field(&mut map, "statistics", &self.statistics)?;
+        crate::__private::model_field(
+            &mut map,
+            "errors",
+            &self.errors,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "statistics",
+            &self.statistics,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18481,6 +26325,16 @@ pub struct KnowledgeSyncJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeSyncJobRequest {
+    /// The `uploadKey` property ([`Self::upload_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_KEY: crate::Field<Self> = crate::Field::new("uploadKey");
+    /// The `sourceId` property ([`Self::source_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_ID: crate::Field<Self> = crate::Field::new("sourceId");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeSyncJobRequest {
@@ -18498,6 +26352,12 @@ impl crate::Model for KnowledgeSyncJobRequest {
             missing.push("uploadKey");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -18518,6 +26378,10 @@ impl crate::__private::DecodeFields for KnowledgeSyncJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["uploadKey", "sourceId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeSyncJobRequest);
@@ -18526,8 +26390,18 @@ impl serde::Serialize for KnowledgeSyncJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "uploadKey", &self.upload_key)?;
-        crate::__private::field(&mut map, "sourceId", &self.source_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadKey",
+            &self.upload_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceId",
+            &self.source_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18564,6 +26438,38 @@ pub struct KnowledgeSyncJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeSyncJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `uploadKey` property ([`Self::upload_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_KEY: crate::Field<Self> = crate::Field::new("uploadKey");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `report` property ([`Self::report`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPORT: crate::Field<Self> = crate::Field::new("report");
+    /// The `knowledgeBase` property ([`Self::knowledge_base`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE: crate::Field<Self> = crate::Field::new("knowledgeBase");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `downloadURL` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadURL");
+    /// The `failedEntitiesURL` property ([`Self::failed_entities_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAILED_ENTITIES_URL: crate::Field<Self> = crate::Field::new(
+        "failedEntitiesURL",
+    );
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeSyncJobResponse {
@@ -18577,6 +26483,12 @@ impl crate::Model for KnowledgeSyncJobResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -18607,6 +26519,23 @@ impl crate::__private::DecodeFields for KnowledgeSyncJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "uploadKey",
+        "status",
+        "report",
+        "knowledgeBase",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "downloadURL",
+        "failedEntitiesURL",
+        "source",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeSyncJobResponse);
@@ -18615,22 +26544,73 @@ impl serde::Serialize for KnowledgeSyncJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "uploadKey", &self.upload_key)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "report", &self.report)?;
-        crate::__private::field(&mut map, "knowledgeBase", &self.knowledge_base)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "downloadURL", &self.download_url)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadKey",
+            &self.upload_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "report",
+            &self.report,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBase",
+            &self.knowledge_base,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadURL",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "failedEntitiesURL",
             &self.failed_entities_url,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18760,6 +26740,76 @@ pub struct KnowledgeSyncJobStatistics {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeSyncJobStatistics {
+    /// The `countDocumentImportActivityCreate` property ([`Self::count_document_import_activity_create`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_IMPORT_ACTIVITY_CREATE: crate::Field<Self> = crate::Field::new(
+        "countDocumentImportActivityCreate",
+    );
+    /// The `countDocumentImportActivityUpdate` property ([`Self::count_document_import_activity_update`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_IMPORT_ACTIVITY_UPDATE: crate::Field<Self> = crate::Field::new(
+        "countDocumentImportActivityUpdate",
+    );
+    /// The `countDocumentStateDraft` property ([`Self::count_document_state_draft`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_STATE_DRAFT: crate::Field<Self> = crate::Field::new(
+        "countDocumentStateDraft",
+    );
+    /// The `countDocumentStatePublished` property ([`Self::count_document_state_published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_STATE_PUBLISHED: crate::Field<Self> = crate::Field::new(
+        "countDocumentStatePublished",
+    );
+    /// The `countDocumentImportSuccess` property ([`Self::count_document_import_success`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_IMPORT_SUCCESS: crate::Field<Self> = crate::Field::new(
+        "countDocumentImportSuccess",
+    );
+    /// The `countDocumentImportFailure` property ([`Self::count_document_import_failure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_IMPORT_FAILURE: crate::Field<Self> = crate::Field::new(
+        "countDocumentImportFailure",
+    );
+    /// The `countCategoryImportSuccess` property ([`Self::count_category_import_success`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_CATEGORY_IMPORT_SUCCESS: crate::Field<Self> = crate::Field::new(
+        "countCategoryImportSuccess",
+    );
+    /// The `countCategoryImportFailure` property ([`Self::count_category_import_failure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_CATEGORY_IMPORT_FAILURE: crate::Field<Self> = crate::Field::new(
+        "countCategoryImportFailure",
+    );
+    /// The `countLabelImportSuccess` property ([`Self::count_label_import_success`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_LABEL_IMPORT_SUCCESS: crate::Field<Self> = crate::Field::new(
+        "countLabelImportSuccess",
+    );
+    /// The `countLabelImportFailure` property ([`Self::count_label_import_failure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_LABEL_IMPORT_FAILURE: crate::Field<Self> = crate::Field::new(
+        "countLabelImportFailure",
+    );
+    /// The `countDocumentDeleteSuccess` property ([`Self::count_document_delete_success`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_DELETE_SUCCESS: crate::Field<Self> = crate::Field::new(
+        "countDocumentDeleteSuccess",
+    );
+    /// The `countDocumentDeleteFailure` property ([`Self::count_document_delete_failure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_DOCUMENT_DELETE_FAILURE: crate::Field<Self> = crate::Field::new(
+        "countDocumentDeleteFailure",
+    );
+    /// The `countCategoryDeleteSuccess` property ([`Self::count_category_delete_success`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_CATEGORY_DELETE_SUCCESS: crate::Field<Self> = crate::Field::new(
+        "countCategoryDeleteSuccess",
+    );
+    /// The `countCategoryDeleteFailure` property ([`Self::count_category_delete_failure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_CATEGORY_DELETE_FAILURE: crate::Field<Self> = crate::Field::new(
+        "countCategoryDeleteFailure",
+    );
+    /// The `countLabelDeleteSuccess` property ([`Self::count_label_delete_success`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_LABEL_DELETE_SUCCESS: crate::Field<Self> = crate::Field::new(
+        "countLabelDeleteSuccess",
+    );
+    /// The `countLabelDeleteFailure` property ([`Self::count_label_delete_failure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT_LABEL_DELETE_FAILURE: crate::Field<Self> = crate::Field::new(
+        "countLabelDeleteFailure",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeSyncJobStatistics {
@@ -18773,6 +26823,12 @@ impl crate::Model for KnowledgeSyncJobStatistics {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -18871,6 +26927,27 @@ impl crate::__private::DecodeFields for KnowledgeSyncJobStatistics {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "countDocumentImportActivityCreate",
+        "countDocumentImportActivityUpdate",
+        "countDocumentStateDraft",
+        "countDocumentStatePublished",
+        "countDocumentImportSuccess",
+        "countDocumentImportFailure",
+        "countCategoryImportSuccess",
+        "countCategoryImportFailure",
+        "countLabelImportSuccess",
+        "countLabelImportFailure",
+        "countDocumentDeleteSuccess",
+        "countDocumentDeleteFailure",
+        "countCategoryDeleteSuccess",
+        "countCategoryDeleteFailure",
+        "countLabelDeleteSuccess",
+        "countLabelDeleteFailure",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeSyncJobStatistics);
@@ -18879,85 +26956,101 @@ impl serde::Serialize for KnowledgeSyncJobStatistics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentImportActivityCreate",
             &self.count_document_import_activity_create,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentImportActivityUpdate",
             &self.count_document_import_activity_update,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentStateDraft",
             &self.count_document_state_draft,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentStatePublished",
             &self.count_document_state_published,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentImportSuccess",
             &self.count_document_import_success,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentImportFailure",
             &self.count_document_import_failure,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countCategoryImportSuccess",
             &self.count_category_import_success,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countCategoryImportFailure",
             &self.count_category_import_failure,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countLabelImportSuccess",
             &self.count_label_import_success,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countLabelImportFailure",
             &self.count_label_import_failure,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentDeleteSuccess",
             &self.count_document_delete_success,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countDocumentDeleteFailure",
             &self.count_document_delete_failure,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countCategoryDeleteSuccess",
             &self.count_category_delete_success,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countCategoryDeleteFailure",
             &self.count_category_delete_failure,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countLabelDeleteSuccess",
             &self.count_label_delete_success,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "countLabelDeleteFailure",
             &self.count_label_delete_failure,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -18971,6 +27064,9 @@ pub struct KnowledgeSyncRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for KnowledgeSyncRequest {
@@ -18984,6 +27080,12 @@ impl crate::Model for KnowledgeSyncRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -18999,6 +27101,10 @@ impl crate::__private::DecodeFields for KnowledgeSyncRequest {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -19030,6 +27136,24 @@ pub struct KnowledgeV3ConversationContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeV3ConversationContext {
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `messageType` property ([`Self::message_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_TYPE: crate::Field<Self> = crate::Field::new("messageType");
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `externalContactId` property ([`Self::external_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactId",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeV3ConversationContext {
@@ -19043,6 +27167,12 @@ impl crate::Model for KnowledgeV3ConversationContext {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -19066,6 +27196,16 @@ impl crate::__private::DecodeFields for KnowledgeV3ConversationContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "mediaType",
+        "messageType",
+        "queueId",
+        "externalContactId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeV3ConversationContext);
@@ -19074,14 +27214,35 @@ impl serde::Serialize for KnowledgeV3ConversationContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "messageType", &self.message_type)?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageType",
+            &self.message_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalContactId",
             &self.external_contact_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -19280,6 +27441,22 @@ pub struct KnowledgeV3ConversationContextResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeV3ConversationContextResponse {
+    /// The `conversation` property ([`Self::conversation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION: crate::Field<Self> = crate::Field::new("conversation");
+    /// The `queue` property ([`Self::queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE: crate::Field<Self> = crate::Field::new("queue");
+    /// The `externalContact` property ([`Self::external_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT: crate::Field<Self> = crate::Field::new(
+        "externalContact",
+    );
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeV3ConversationContextResponse {
@@ -19299,6 +27476,12 @@ impl crate::Model for KnowledgeV3ConversationContextResponse {
             missing.push("conversation");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -19321,6 +27504,15 @@ impl crate::__private::DecodeFields for KnowledgeV3ConversationContextResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversation",
+        "queue",
+        "externalContact",
+        "mediaType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeV3ConversationContextResponse);
@@ -19329,10 +27521,30 @@ impl serde::Serialize for KnowledgeV3ConversationContextResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversation", &self.conversation)?;
-        crate::__private::field(&mut map, "queue", &self.queue)?;
-        crate::__private::field(&mut map, "externalContact", &self.external_contact)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "conversation",
+            &self.conversation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queue",
+            &self.queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalContact",
+            &self.external_contact,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19404,6 +27616,14 @@ pub struct KnowledgeV3PreviewConversationContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl KnowledgeV3PreviewConversationContext {
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for KnowledgeV3PreviewConversationContext {
@@ -19421,6 +27641,12 @@ impl crate::Model for KnowledgeV3PreviewConversationContext {
             missing.push("mediaType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -19440,6 +27666,10 @@ impl crate::__private::DecodeFields for KnowledgeV3PreviewConversationContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["mediaType"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(KnowledgeV3PreviewConversationContext);
@@ -19448,7 +27678,12 @@ impl serde::Serialize for KnowledgeV3PreviewConversationContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19510,6 +27745,30 @@ pub struct KpiResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl KpiResult {
+    /// The `kpiTotalOn` property ([`Self::kpi_total_on`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KPI_TOTAL_ON: crate::Field<Self> = crate::Field::new("kpiTotalOn");
+    /// The `kpiTotalOff` property ([`Self::kpi_total_off`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KPI_TOTAL_OFF: crate::Field<Self> = crate::Field::new("kpiTotalOff");
+    /// The `interactionCountOn` property ([`Self::interaction_count_on`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERACTION_COUNT_ON: crate::Field<Self> = crate::Field::new(
+        "interactionCountOn",
+    );
+    /// The `interactionCountOff` property ([`Self::interaction_count_off`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERACTION_COUNT_OFF: crate::Field<Self> = crate::Field::new(
+        "interactionCountOff",
+    );
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `percentageBenefit` property ([`Self::percentage_benefit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_BENEFIT: crate::Field<Self> = crate::Field::new(
+        "percentageBenefit",
+    );
 }
 #[cfg(feature = "routing")]
 impl crate::Model for KpiResult {
@@ -19523,6 +27782,12 @@ impl crate::Model for KpiResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -19563,6 +27828,17 @@ impl crate::__private::DecodeFields for KpiResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "kpiTotalOn",
+        "kpiTotalOff",
+        "interactionCountOn",
+        "interactionCountOff",
+        "mediaType",
+        "percentageBenefit",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(KpiResult);
@@ -19571,23 +27847,41 @@ impl serde::Serialize for KpiResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "kpiTotalOn", &self.kpi_total_on)?;
-        crate::__private::field(&mut map, "kpiTotalOff", &self.kpi_total_off)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "kpiTotalOn",
+            &self.kpi_total_on,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "kpiTotalOff",
+            &self.kpi_total_off,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "interactionCountOn",
             &self.interaction_count_on,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "interactionCountOff",
             &self.interaction_count_off,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "percentageBenefit",
             &self.percentage_benefit,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }

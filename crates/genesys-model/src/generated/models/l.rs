@@ -25,6 +25,18 @@ pub struct Label {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl Label {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `encoded` property ([`Self::encoded`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENCODED: crate::Field<Self> = crate::Field::new("encoded");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for Label {
@@ -49,6 +61,12 @@ impl crate::Model for Label {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for Label {
@@ -71,6 +89,10 @@ impl crate::__private::DecodeFields for Label {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "value", "encoded"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(Label);
@@ -79,9 +101,24 @@ impl serde::Serialize for Label {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "encoded", &self.encoded)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "encoded",
+            &self.encoded,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -108,6 +145,22 @@ pub struct LabelCreateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl LabelCreateRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `color` property ([`Self::color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLOR: crate::Field<Self> = crate::Field::new("color");
+    /// The `externalId` property ([`Self::external_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ID: crate::Field<Self> = crate::Field::new("externalId");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for LabelCreateRequest {
@@ -128,6 +181,12 @@ impl crate::Model for LabelCreateRequest {
             missing.push("color");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -151,6 +210,16 @@ impl crate::__private::DecodeFields for LabelCreateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "color",
+        "externalId",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(LabelCreateRequest);
@@ -159,11 +228,31 @@ impl serde::Serialize for LabelCreateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "color", &self.color)?;
-        crate::__private::field(&mut map, "externalId", &self.external_id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "color",
+            &self.color,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalId",
+            &self.external_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -182,6 +271,16 @@ pub struct LabelEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl LabelEntity {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "full")]
 impl crate::Model for LabelEntity {
@@ -199,6 +298,12 @@ impl crate::Model for LabelEntity {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -219,6 +324,10 @@ impl crate::__private::DecodeFields for LabelEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(LabelEntity);
@@ -227,8 +336,13 @@ impl serde::Serialize for LabelEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -249,6 +363,20 @@ pub struct LabelListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl LabelListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for LabelListing {
@@ -262,6 +390,12 @@ impl crate::Model for LabelListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -284,6 +418,15 @@ impl crate::__private::DecodeFields for LabelListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(LabelListing);
@@ -292,10 +435,30 @@ impl serde::Serialize for LabelListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -324,6 +487,28 @@ pub struct LabelResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl LabelResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `color` property ([`Self::color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLOR: crate::Field<Self> = crate::Field::new("color");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `documentCount` property ([`Self::document_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_COUNT: crate::Field<Self> = crate::Field::new("documentCount");
+    /// The `externalId` property ([`Self::external_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ID: crate::Field<Self> = crate::Field::new("externalId");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for LabelResponse {
@@ -337,6 +522,12 @@ impl crate::Model for LabelResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -365,6 +556,19 @@ impl crate::__private::DecodeFields for LabelResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "color",
+        "dateCreated",
+        "dateModified",
+        "documentCount",
+        "externalId",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(LabelResponse);
@@ -373,14 +577,49 @@ impl serde::Serialize for LabelResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "color", &self.color)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "documentCount", &self.document_count)?;
-        crate::__private::field(&mut map, "externalId", &self.external_id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "color",
+            &self.color,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documentCount",
+            &self.document_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalId",
+            &self.external_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -403,6 +642,22 @@ pub struct LabelUpdateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl LabelUpdateRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `color` property ([`Self::color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLOR: crate::Field<Self> = crate::Field::new("color");
+    /// The `externalId` property ([`Self::external_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ID: crate::Field<Self> = crate::Field::new("externalId");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for LabelUpdateRequest {
@@ -416,6 +671,12 @@ impl crate::Model for LabelUpdateRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -439,6 +700,16 @@ impl crate::__private::DecodeFields for LabelUpdateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "color",
+        "externalId",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(LabelUpdateRequest);
@@ -447,11 +718,31 @@ impl serde::Serialize for LabelUpdateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "color", &self.color)?;
-        crate::__private::field(&mut map, "externalId", &self.external_id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "color",
+            &self.color,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalId",
+            &self.external_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -468,6 +759,20 @@ pub struct LabelUtilizationRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "routing", feature = "users"))]
+impl LabelUtilizationRequest {
+    /// The `maximumCapacity` property ([`Self::maximum_capacity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAXIMUM_CAPACITY: crate::Field<Self> = crate::Field::new(
+        "maximumCapacity",
+    );
+    /// The `interruptingLabelIds` property ([`Self::interrupting_label_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERRUPTING_LABEL_IDS: crate::Field<Self> = crate::Field::new(
+        "interruptingLabelIds",
+    );
 }
 #[cfg(any(feature = "routing", feature = "users"))]
 impl crate::Model for LabelUtilizationRequest {
@@ -481,6 +786,12 @@ impl crate::Model for LabelUtilizationRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "routing", feature = "users"))]
@@ -505,6 +816,13 @@ impl crate::__private::DecodeFields for LabelUtilizationRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "maximumCapacity",
+        "interruptingLabelIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "routing", feature = "users"))]
 crate::__impl_model_deserialize!(LabelUtilizationRequest);
@@ -513,11 +831,17 @@ impl serde::Serialize for LabelUtilizationRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "maximumCapacity", &self.maximum_capacity)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "maximumCapacity",
+            &self.maximum_capacity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "interruptingLabelIds",
             &self.interrupting_label_ids,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -537,6 +861,22 @@ pub struct LabelUtilizationResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "routing", feature = "users"))]
+impl LabelUtilizationResponse {
+    /// The `maximumCapacity` property ([`Self::maximum_capacity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAXIMUM_CAPACITY: crate::Field<Self> = crate::Field::new(
+        "maximumCapacity",
+    );
+    /// The `interruptingLabelIds` property ([`Self::interrupting_label_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERRUPTING_LABEL_IDS: crate::Field<Self> = crate::Field::new(
+        "interruptingLabelIds",
+    );
+    /// The `labelName` property ([`Self::label_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LABEL_NAME: crate::Field<Self> = crate::Field::new("labelName");
 }
 #[cfg(any(feature = "routing", feature = "users"))]
 impl crate::Model for LabelUtilizationResponse {
@@ -550,6 +890,12 @@ impl crate::Model for LabelUtilizationResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "routing", feature = "users"))]
@@ -575,6 +921,14 @@ impl crate::__private::DecodeFields for LabelUtilizationResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "maximumCapacity",
+        "interruptingLabelIds",
+        "labelName",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "routing", feature = "users"))]
 crate::__impl_model_deserialize!(LabelUtilizationResponse);
@@ -583,13 +937,24 @@ impl serde::Serialize for LabelUtilizationResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "maximumCapacity", &self.maximum_capacity)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "maximumCapacity",
+            &self.maximum_capacity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "interruptingLabelIds",
             &self.interrupting_label_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "labelName", &self.label_name)?;
+        crate::__private::model_field(
+            &mut map,
+            "labelName",
+            &self.label_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -606,6 +971,14 @@ pub struct LabelsFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl LabelsFilter {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "full")]
 impl crate::Model for LabelsFilter {
@@ -623,6 +996,12 @@ impl crate::Model for LabelsFilter {
             missing.push("entities");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -642,6 +1021,10 @@ impl crate::__private::DecodeFields for LabelsFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(LabelsFilter);
@@ -650,7 +1033,12 @@ impl serde::Serialize for LabelsFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -681,6 +1069,24 @@ pub struct Language {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "languages", feature = "recording", feature = "routing"))]
+impl Language {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "languages", feature = "recording", feature = "routing"))]
 impl crate::Model for Language {
@@ -698,6 +1104,12 @@ impl crate::Model for Language {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "languages", feature = "recording", feature = "routing"))]
@@ -722,6 +1134,17 @@ impl crate::__private::DecodeFields for Language {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateModified",
+        "state",
+        "version",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "languages", feature = "recording", feature = "routing"))]
 crate::__impl_model_deserialize!(Language);
@@ -730,12 +1153,37 @@ impl serde::Serialize for Language {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -809,6 +1257,32 @@ pub struct LanguageEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "languages", feature = "routing"))]
+impl LanguageEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(any(feature = "languages", feature = "routing"))]
 impl crate::Model for LanguageEntityListing {
@@ -822,6 +1296,12 @@ impl crate::Model for LanguageEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "languages", feature = "routing"))]
@@ -856,6 +1336,21 @@ impl crate::__private::DecodeFields for LanguageEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "languages", feature = "routing"))]
 crate::__impl_model_deserialize!(LanguageEntityListing);
@@ -864,16 +1359,66 @@ impl serde::Serialize for LanguageEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -898,6 +1443,18 @@ pub struct LanguageOverride {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl LanguageOverride {
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `engine` property ([`Self::engine`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENGINE: crate::Field<Self> = crate::Field::new("engine");
+    /// The `voice` property ([`Self::voice`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VOICE: crate::Field<Self> = crate::Field::new("voice");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for LanguageOverride {
@@ -922,6 +1479,12 @@ impl crate::Model for LanguageOverride {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for LanguageOverride {
@@ -942,6 +1505,10 @@ impl crate::__private::DecodeFields for LanguageOverride {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["language", "engine", "voice"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(LanguageOverride);
@@ -950,9 +1517,24 @@ impl serde::Serialize for LanguageOverride {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "engine", &self.engine)?;
-        crate::__private::field(&mut map, "voice", &self.voice)?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "engine",
+            &self.engine,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "voice",
+            &self.voice,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -969,6 +1551,16 @@ pub struct LanguageReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl LanguageReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for LanguageReference {
@@ -982,6 +1574,12 @@ impl crate::Model for LanguageReference {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -1002,6 +1600,10 @@ impl crate::__private::DecodeFields for LanguageReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(LanguageReference);
@@ -1010,8 +1612,13 @@ impl serde::Serialize for LanguageReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1028,6 +1635,16 @@ pub struct LanguageSupportInfoRecord {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "agent-copilot")]
+impl LanguageSupportInfoRecord {
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `featureSupport` property ([`Self::feature_support`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FEATURE_SUPPORT: crate::Field<Self> = crate::Field::new("featureSupport");
 }
 #[cfg(feature = "agent-copilot")]
 impl crate::Model for LanguageSupportInfoRecord {
@@ -1041,6 +1658,12 @@ impl crate::Model for LanguageSupportInfoRecord {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "agent-copilot")]
@@ -1061,6 +1684,10 @@ impl crate::__private::DecodeFields for LanguageSupportInfoRecord {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["language", "featureSupport"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "agent-copilot")]
 crate::__impl_model_deserialize!(LanguageSupportInfoRecord);
@@ -1069,8 +1696,18 @@ impl serde::Serialize for LanguageSupportInfoRecord {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "featureSupport", &self.feature_support)?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "featureSupport",
+            &self.feature_support,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1085,6 +1722,14 @@ pub struct LanguageSupportResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "agent-copilot")]
+impl LanguageSupportResponse {
+    /// The `languages` property ([`Self::languages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGES: crate::Field<Self> = crate::Field::new("languages");
 }
 #[cfg(feature = "agent-copilot")]
 impl crate::Model for LanguageSupportResponse {
@@ -1098,6 +1743,12 @@ impl crate::Model for LanguageSupportResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "agent-copilot")]
@@ -1117,6 +1768,10 @@ impl crate::__private::DecodeFields for LanguageSupportResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["languages"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "agent-copilot")]
 crate::__impl_model_deserialize!(LanguageSupportResponse);
@@ -1125,7 +1780,12 @@ impl serde::Serialize for LanguageSupportResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "languages", &self.languages)?;
+        crate::__private::model_field(
+            &mut map,
+            "languages",
+            &self.languages,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1152,6 +1812,26 @@ pub struct LastAttemptByColumnConditionSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl LastAttemptByColumnConditionSettings {
+    /// The `emailColumnName` property ([`Self::email_column_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_COLUMN_NAME: crate::Field<Self> = crate::Field::new(
+        "emailColumnName",
+    );
+    /// The `smsColumnName` property ([`Self::sms_column_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SMS_COLUMN_NAME: crate::Field<Self> = crate::Field::new("smsColumnName");
+    /// The `whatsAppColumnName` property ([`Self::whats_app_column_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHATS_APP_COLUMN_NAME: crate::Field<Self> = crate::Field::new(
+        "whatsAppColumnName",
+    );
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for LastAttemptByColumnConditionSettings {
@@ -1172,6 +1852,12 @@ impl crate::Model for LastAttemptByColumnConditionSettings {
             missing.push("value");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -1195,6 +1881,16 @@ impl crate::__private::DecodeFields for LastAttemptByColumnConditionSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "emailColumnName",
+        "smsColumnName",
+        "whatsAppColumnName",
+        "operator",
+        "value",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(LastAttemptByColumnConditionSettings);
@@ -1203,15 +1899,36 @@ impl serde::Serialize for LastAttemptByColumnConditionSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "emailColumnName", &self.email_column_name)?;
-        crate::__private::field(&mut map, "smsColumnName", &self.sms_column_name)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "emailColumnName",
+            &self.email_column_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "smsColumnName",
+            &self.sms_column_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "whatsAppColumnName",
             &self.whats_app_column_name,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1273,6 +1990,18 @@ pub struct LastAttemptOverallConditionSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl LastAttemptOverallConditionSettings {
+    /// The `mediaTypes` property ([`Self::media_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPES: crate::Field<Self> = crate::Field::new("mediaTypes");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for LastAttemptOverallConditionSettings {
@@ -1298,6 +2027,12 @@ impl crate::Model for LastAttemptOverallConditionSettings {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "outbound")]
 impl crate::__private::DecodeFields for LastAttemptOverallConditionSettings {
@@ -1318,6 +2053,10 @@ impl crate::__private::DecodeFields for LastAttemptOverallConditionSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["mediaTypes", "operator", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(LastAttemptOverallConditionSettings);
@@ -1326,9 +2065,24 @@ impl serde::Serialize for LastAttemptOverallConditionSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "mediaTypes", &self.media_types)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaTypes",
+            &self.media_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1390,6 +2144,32 @@ pub struct LastResultByColumnConditionSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl LastResultByColumnConditionSettings {
+    /// The `emailColumnName` property ([`Self::email_column_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_COLUMN_NAME: crate::Field<Self> = crate::Field::new(
+        "emailColumnName",
+    );
+    /// The `emailWrapupCodes` property ([`Self::email_wrapup_codes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_WRAPUP_CODES: crate::Field<Self> = crate::Field::new(
+        "emailWrapupCodes",
+    );
+    /// The `smsColumnName` property ([`Self::sms_column_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SMS_COLUMN_NAME: crate::Field<Self> = crate::Field::new("smsColumnName");
+    /// The `smsWrapupCodes` property ([`Self::sms_wrapup_codes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SMS_WRAPUP_CODES: crate::Field<Self> = crate::Field::new("smsWrapupCodes");
+    /// The `whatsAppColumnName` property ([`Self::whats_app_column_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHATS_APP_COLUMN_NAME: crate::Field<Self> = crate::Field::new(
+        "whatsAppColumnName",
+    );
+    /// The `whatsAppWrapupCodes` property ([`Self::whats_app_wrapup_codes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHATS_APP_WRAPUP_CODES: crate::Field<Self> = crate::Field::new(
+        "whatsAppWrapupCodes",
+    );
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for LastResultByColumnConditionSettings {
@@ -1403,6 +2183,12 @@ impl crate::Model for LastResultByColumnConditionSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -1427,6 +2213,17 @@ impl crate::__private::DecodeFields for LastResultByColumnConditionSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "emailColumnName",
+        "emailWrapupCodes",
+        "smsColumnName",
+        "smsWrapupCodes",
+        "whatsAppColumnName",
+        "whatsAppWrapupCodes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(LastResultByColumnConditionSettings);
@@ -1435,19 +2232,41 @@ impl serde::Serialize for LastResultByColumnConditionSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "emailColumnName", &self.email_column_name)?;
-        crate::__private::field(&mut map, "emailWrapupCodes", &self.email_wrapup_codes)?;
-        crate::__private::field(&mut map, "smsColumnName", &self.sms_column_name)?;
-        crate::__private::field(&mut map, "smsWrapupCodes", &self.sms_wrapup_codes)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "emailColumnName",
+            &self.email_column_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emailWrapupCodes",
+            &self.email_wrapup_codes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "smsColumnName",
+            &self.sms_column_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "smsWrapupCodes",
+            &self.sms_wrapup_codes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "whatsAppColumnName",
             &self.whats_app_column_name,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "whatsAppWrapupCodes",
             &self.whats_app_wrapup_codes,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1467,6 +2286,22 @@ pub struct LastResultOverallConditionSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl LastResultOverallConditionSettings {
+    /// The `emailWrapupCodes` property ([`Self::email_wrapup_codes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_WRAPUP_CODES: crate::Field<Self> = crate::Field::new(
+        "emailWrapupCodes",
+    );
+    /// The `smsWrapupCodes` property ([`Self::sms_wrapup_codes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SMS_WRAPUP_CODES: crate::Field<Self> = crate::Field::new("smsWrapupCodes");
+    /// The `whatsAppWrapupCodes` property ([`Self::whats_app_wrapup_codes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHATS_APP_WRAPUP_CODES: crate::Field<Self> = crate::Field::new(
+        "whatsAppWrapupCodes",
+    );
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for LastResultOverallConditionSettings {
@@ -1480,6 +2315,12 @@ impl crate::Model for LastResultOverallConditionSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -1501,6 +2342,14 @@ impl crate::__private::DecodeFields for LastResultOverallConditionSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "emailWrapupCodes",
+        "smsWrapupCodes",
+        "whatsAppWrapupCodes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(LastResultOverallConditionSettings);
@@ -1509,12 +2358,23 @@ impl serde::Serialize for LastResultOverallConditionSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "emailWrapupCodes", &self.email_wrapup_codes)?;
-        crate::__private::field(&mut map, "smsWrapupCodes", &self.sms_wrapup_codes)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "emailWrapupCodes",
+            &self.email_wrapup_codes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "smsWrapupCodes",
+            &self.sms_wrapup_codes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "whatsAppWrapupCodes",
             &self.whats_app_wrapup_codes,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1534,6 +2394,18 @@ pub struct LauncherButtonSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl LauncherButtonSettings {
+    /// The `visibility` property ([`Self::visibility`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIBILITY: crate::Field<Self> = crate::Field::new("visibility");
+    /// The `displayType` property ([`Self::display_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_TYPE: crate::Field<Self> = crate::Field::new("displayType");
+    /// The `icon` property ([`Self::icon`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ICON: crate::Field<Self> = crate::Field::new("icon");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for LauncherButtonSettings {
@@ -1547,6 +2419,12 @@ impl crate::Model for LauncherButtonSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -1568,6 +2446,10 @@ impl crate::__private::DecodeFields for LauncherButtonSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["visibility", "displayType", "icon"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(LauncherButtonSettings);
@@ -1576,9 +2458,24 @@ impl serde::Serialize for LauncherButtonSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "visibility", &self.visibility)?;
-        crate::__private::field(&mut map, "displayType", &self.display_type)?;
-        crate::__private::field(&mut map, "icon", &self.icon)?;
+        crate::__private::model_field(
+            &mut map,
+            "visibility",
+            &self.visibility,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayType",
+            &self.display_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "icon",
+            &self.icon,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1687,6 +2584,30 @@ pub struct Leaderboard {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl Leaderboard {
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `metric` property ([`Self::metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC: crate::Field<Self> = crate::Field::new("metric");
+    /// The `dateStartWorkday` property ([`Self::date_start_workday`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START_WORKDAY: crate::Field<Self> = crate::Field::new(
+        "dateStartWorkday",
+    );
+    /// The `dateEndWorkday` property ([`Self::date_end_workday`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_END_WORKDAY: crate::Field<Self> = crate::Field::new("dateEndWorkday");
+    /// The `leaders` property ([`Self::leaders`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LEADERS: crate::Field<Self> = crate::Field::new("leaders");
+    /// The `userRank` property ([`Self::user_rank`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_RANK: crate::Field<Self> = crate::Field::new("userRank");
+    /// The `performanceProfile` property ([`Self::performance_profile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERFORMANCE_PROFILE: crate::Field<Self> = crate::Field::new(
+        "performanceProfile",
+    );
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for Leaderboard {
@@ -1700,6 +2621,12 @@ impl crate::Model for Leaderboard {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -1725,6 +2652,18 @@ impl crate::__private::DecodeFields for Leaderboard {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "metric",
+        "dateStartWorkday",
+        "dateEndWorkday",
+        "leaders",
+        "userRank",
+        "performanceProfile",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(Leaderboard);
@@ -1733,16 +2672,47 @@ impl serde::Serialize for Leaderboard {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "metric", &self.metric)?;
-        crate::__private::field(&mut map, "dateStartWorkday", &self.date_start_workday)?;
-        crate::__private::field(&mut map, "dateEndWorkday", &self.date_end_workday)?;
-        crate::__private::field(&mut map, "leaders", &self.leaders)?;
-        crate::__private::field(&mut map, "userRank", &self.user_rank)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metric",
+            &self.metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStartWorkday",
+            &self.date_start_workday,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateEndWorkday",
+            &self.date_end_workday,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "leaders",
+            &self.leaders,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userRank",
+            &self.user_rank,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "performanceProfile",
             &self.performance_profile,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1762,6 +2732,18 @@ pub struct LeaderboardItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl LeaderboardItem {
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `rank` property ([`Self::rank`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANK: crate::Field<Self> = crate::Field::new("rank");
+    /// The `points` property ([`Self::points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POINTS: crate::Field<Self> = crate::Field::new("points");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for LeaderboardItem {
@@ -1775,6 +2757,12 @@ impl crate::Model for LeaderboardItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -1796,6 +2784,10 @@ impl crate::__private::DecodeFields for LeaderboardItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "rank", "points"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(LeaderboardItem);
@@ -1804,9 +2796,24 @@ impl serde::Serialize for LeaderboardItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "rank", &self.rank)?;
-        crate::__private::field(&mut map, "points", &self.points)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rank",
+            &self.rank,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "points",
+            &self.points,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1835,6 +2842,30 @@ pub struct LearningAssessment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssessment {
+    /// The `assessmentId` property ([`Self::assessment_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_ID: crate::Field<Self> = crate::Field::new("assessmentId");
+    /// The `contextId` property ([`Self::context_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT_ID: crate::Field<Self> = crate::Field::new("contextId");
+    /// The `assessmentFormId` property ([`Self::assessment_form_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_FORM_ID: crate::Field<Self> = crate::Field::new(
+        "assessmentFormId",
+    );
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `answers` property ([`Self::answers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWERS: crate::Field<Self> = crate::Field::new("answers");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `dateSubmitted` property ([`Self::date_submitted`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_SUBMITTED: crate::Field<Self> = crate::Field::new("dateSubmitted");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssessment {
@@ -1848,6 +2879,12 @@ impl crate::Model for LearningAssessment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -1874,6 +2911,19 @@ impl crate::__private::DecodeFields for LearningAssessment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "assessmentId",
+        "contextId",
+        "assessmentFormId",
+        "status",
+        "answers",
+        "dateCreated",
+        "dateModified",
+        "dateSubmitted",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssessment);
@@ -1882,14 +2932,54 @@ impl serde::Serialize for LearningAssessment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "assessmentId", &self.assessment_id)?;
-        crate::__private::field(&mut map, "contextId", &self.context_id)?;
-        crate::__private::field(&mut map, "assessmentFormId", &self.assessment_form_id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "answers", &self.answers)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "dateSubmitted", &self.date_submitted)?;
+        crate::__private::model_field(
+            &mut map,
+            "assessmentId",
+            &self.assessment_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contextId",
+            &self.context_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assessmentFormId",
+            &self.assessment_form_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "answers",
+            &self.answers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateSubmitted",
+            &self.date_submitted,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1951,6 +3041,16 @@ pub struct LearningAssessmentScoringRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssessmentScoringRequest {
+    /// The `assessmentForm` property ([`Self::assessment_form`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_FORM: crate::Field<Self> = crate::Field::new("assessmentForm");
+    /// The `answers` property ([`Self::answers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWERS: crate::Field<Self> = crate::Field::new("answers");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssessmentScoringRequest {
@@ -1974,6 +3074,12 @@ impl crate::Model for LearningAssessmentScoringRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "learning")]
 impl crate::__private::DecodeFields for LearningAssessmentScoringRequest {
@@ -1993,6 +3099,10 @@ impl crate::__private::DecodeFields for LearningAssessmentScoringRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["assessmentForm", "answers"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssessmentScoringRequest);
@@ -2001,8 +3111,18 @@ impl serde::Serialize for LearningAssessmentScoringRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "assessmentForm", &self.assessment_form)?;
-        crate::__private::field(&mut map, "answers", &self.answers)?;
+        crate::__private::model_field(
+            &mut map,
+            "assessmentForm",
+            &self.assessment_form,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "answers",
+            &self.answers,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2067,6 +3187,76 @@ pub struct LearningAssignment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignment {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `assessment` property ([`Self::assessment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT: crate::Field<Self> = crate::Field::new("assessment");
+    /// The `dateCompleted` property ([`Self::date_completed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_COMPLETED: crate::Field<Self> = crate::Field::new("dateCompleted");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `isOverdue` property ([`Self::is_overdue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_OVERDUE: crate::Field<Self> = crate::Field::new("isOverdue");
+    /// The `percentageScore` property ([`Self::percentage_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_SCORE: crate::Field<Self> = crate::Field::new(
+        "percentageScore",
+    );
+    /// The `assessmentPercentageScore` property ([`Self::assessment_percentage_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_PERCENTAGE_SCORE: crate::Field<Self> = crate::Field::new(
+        "assessmentPercentageScore",
+    );
+    /// The `isRule` property ([`Self::is_rule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_RULE: crate::Field<Self> = crate::Field::new("isRule");
+    /// The `isManual` property ([`Self::is_manual`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_MANUAL: crate::Field<Self> = crate::Field::new("isManual");
+    /// The `isPassed` property ([`Self::is_passed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_PASSED: crate::Field<Self> = crate::Field::new("isPassed");
+    /// The `isLatest` property ([`Self::is_latest`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_LATEST: crate::Field<Self> = crate::Field::new("isLatest");
+    /// The `assessmentCompletionPercentage` property ([`Self::assessment_completion_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_COMPLETION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "assessmentCompletionPercentage",
+    );
+    /// The `completionPercentage` property ([`Self::completion_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "completionPercentage",
+    );
+    /// The `steps` property ([`Self::steps`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STEPS: crate::Field<Self> = crate::Field::new("steps");
+    /// The `nextStep` property ([`Self::next_step`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_STEP: crate::Field<Self> = crate::Field::new("nextStep");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateRecommendedForCompletion` property ([`Self::date_recommended_for_completion`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_RECOMMENDED_FOR_COMPLETION: crate::Field<Self> = crate::Field::new(
+        "dateRecommendedForCompletion",
+    );
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `module` property ([`Self::module`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODULE: crate::Field<Self> = crate::Field::new("module");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `assessmentForm` property ([`Self::assessment_form`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_FORM: crate::Field<Self> = crate::Field::new("assessmentForm");
+    /// The `lengthInMinutes` property ([`Self::length_in_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_IN_MINUTES: crate::Field<Self> = crate::Field::new(
+        "lengthInMinutes",
+    );
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignment {
@@ -2080,6 +3270,12 @@ impl crate::Model for LearningAssignment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -2158,6 +3354,37 @@ impl crate::__private::DecodeFields for LearningAssignment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "assessment",
+        "dateCompleted",
+        "createdBy",
+        "dateCreated",
+        "modifiedBy",
+        "dateModified",
+        "isOverdue",
+        "percentageScore",
+        "assessmentPercentageScore",
+        "isRule",
+        "isManual",
+        "isPassed",
+        "isLatest",
+        "assessmentCompletionPercentage",
+        "completionPercentage",
+        "steps",
+        "nextStep",
+        "selfUri",
+        "state",
+        "dateRecommendedForCompletion",
+        "version",
+        "module",
+        "user",
+        "assessmentForm",
+        "lengthInMinutes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignment);
@@ -2166,48 +3393,157 @@ impl serde::Serialize for LearningAssignment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "assessment", &self.assessment)?;
-        crate::__private::field(&mut map, "dateCompleted", &self.date_completed)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "isOverdue", &self.is_overdue)?;
-        crate::__private::field(&mut map, "percentageScore", &self.percentage_score)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "assessment",
+            &self.assessment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCompleted",
+            &self.date_completed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isOverdue",
+            &self.is_overdue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "percentageScore",
+            &self.percentage_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "assessmentPercentageScore",
             &self.assessment_percentage_score,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "isRule", &self.is_rule)?;
-        crate::__private::field(&mut map, "isManual", &self.is_manual)?;
-        crate::__private::field(&mut map, "isPassed", &self.is_passed)?;
-        crate::__private::field(&mut map, "isLatest", &self.is_latest)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "isRule",
+            &self.is_rule,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isManual",
+            &self.is_manual,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isPassed",
+            &self.is_passed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isLatest",
+            &self.is_latest,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "assessmentCompletionPercentage",
             &self.assessment_completion_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "completionPercentage",
             &self.completion_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "steps", &self.steps)?;
-        crate::__private::field(&mut map, "nextStep", &self.next_step)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "steps",
+            &self.steps,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextStep",
+            &self.next_step,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dateRecommendedForCompletion",
             &self.date_recommended_for_completion,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "module", &self.module)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "assessmentForm", &self.assessment_form)?;
-        crate::__private::field(&mut map, "lengthInMinutes", &self.length_in_minutes)?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "module",
+            &self.module,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assessmentForm",
+            &self.assessment_form,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthInMinutes",
+            &self.length_in_minutes,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2292,6 +3628,20 @@ pub struct LearningAssignmentAggregateParam {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentAggregateParam {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `groupBy` property ([`Self::group_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY: crate::Field<Self> = crate::Field::new("groupBy");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentAggregateParam {
@@ -2312,6 +3662,12 @@ impl crate::Model for LearningAssignmentAggregateParam {
             missing.push("filter");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -2334,6 +3690,15 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateParam {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "metrics",
+        "groupBy",
+        "filter",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentAggregateParam);
@@ -2342,10 +3707,30 @@ impl serde::Serialize for LearningAssignmentAggregateParam {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(&mut map, "groupBy", &self.group_by)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupBy",
+            &self.group_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2366,6 +3751,16 @@ pub struct LearningAssignmentAggregateQueryRequestClause {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentAggregateQueryRequestClause {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentAggregateQueryRequestClause {
@@ -2387,6 +3782,12 @@ impl crate::Model for LearningAssignmentAggregateQueryRequestClause {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "learning")]
 impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryRequestClause {
@@ -2406,6 +3807,10 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryRequestC
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentAggregateQueryRequestClause);
@@ -2414,8 +3819,18 @@ impl serde::Serialize for LearningAssignmentAggregateQueryRequestClause {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2473,6 +3888,16 @@ pub struct LearningAssignmentAggregateQueryRequestFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentAggregateQueryRequestFilter {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `clauses` property ([`Self::clauses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLAUSES: crate::Field<Self> = crate::Field::new("clauses");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentAggregateQueryRequestFilter {
@@ -2494,6 +3919,12 @@ impl crate::Model for LearningAssignmentAggregateQueryRequestFilter {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "learning")]
 impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryRequestFilter {
@@ -2513,6 +3944,10 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryRequestF
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentAggregateQueryRequestFilter);
@@ -2521,8 +3956,18 @@ impl serde::Serialize for LearningAssignmentAggregateQueryRequestFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "clauses", &self.clauses)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clauses",
+            &self.clauses,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2580,6 +4025,16 @@ pub struct LearningAssignmentAggregateQueryRequestPredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentAggregateQueryRequestPredicate {
+    /// The `dimension` property ([`Self::dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIMENSION: crate::Field<Self> = crate::Field::new("dimension");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentAggregateQueryRequestPredicate {
@@ -2601,6 +4056,12 @@ impl crate::Model for LearningAssignmentAggregateQueryRequestPredicate {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "learning")]
 impl crate::__private::DecodeFields
@@ -2621,6 +4082,10 @@ for LearningAssignmentAggregateQueryRequestPredicate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dimension", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentAggregateQueryRequestPredicate);
@@ -2629,8 +4094,18 @@ impl serde::Serialize for LearningAssignmentAggregateQueryRequestPredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dimension", &self.dimension)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "dimension",
+            &self.dimension,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2697,6 +4172,16 @@ pub struct LearningAssignmentAggregateQueryResponseData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentAggregateQueryResponseData {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentAggregateQueryResponseData {
@@ -2710,6 +4195,12 @@ impl crate::Model for LearningAssignmentAggregateQueryResponseData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -2730,6 +4221,10 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryResponse
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "metrics"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentAggregateQueryResponseData);
@@ -2738,8 +4233,18 @@ impl serde::Serialize for LearningAssignmentAggregateQueryResponseData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2756,6 +4261,16 @@ pub struct LearningAssignmentAggregateQueryResponseGroupedData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentAggregateQueryResponseGroupedData {
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `data` property ([`Self::data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA: crate::Field<Self> = crate::Field::new("data");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentAggregateQueryResponseGroupedData {
@@ -2769,6 +4284,12 @@ impl crate::Model for LearningAssignmentAggregateQueryResponseGroupedData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -2790,6 +4311,10 @@ for LearningAssignmentAggregateQueryResponseGroupedData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentAggregateQueryResponseGroupedData);
@@ -2798,8 +4323,18 @@ impl serde::Serialize for LearningAssignmentAggregateQueryResponseGroupedData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "data", &self.data)?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "data",
+            &self.data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2816,6 +4351,16 @@ pub struct LearningAssignmentAggregateQueryResponseMetric {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentAggregateQueryResponseMetric {
+    /// The `metric` property ([`Self::metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC: crate::Field<Self> = crate::Field::new("metric");
+    /// The `stats` property ([`Self::stats`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATS: crate::Field<Self> = crate::Field::new("stats");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentAggregateQueryResponseMetric {
@@ -2829,6 +4374,12 @@ impl crate::Model for LearningAssignmentAggregateQueryResponseMetric {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -2849,6 +4400,10 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryResponse
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metric", "stats"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentAggregateQueryResponseMetric);
@@ -2857,8 +4412,18 @@ impl serde::Serialize for LearningAssignmentAggregateQueryResponseMetric {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "metric", &self.metric)?;
-        crate::__private::field(&mut map, "stats", &self.stats)?;
+        crate::__private::model_field(
+            &mut map,
+            "metric",
+            &self.metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "stats",
+            &self.stats,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2959,6 +4524,20 @@ pub struct LearningAssignmentAggregateQueryResponseStats {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentAggregateQueryResponseStats {
+    /// The `count` property ([`Self::count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT: crate::Field<Self> = crate::Field::new("count");
+    /// The `min` property ([`Self::min`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MIN: crate::Field<Self> = crate::Field::new("min");
+    /// The `max` property ([`Self::max`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX: crate::Field<Self> = crate::Field::new("max");
+    /// The `sum` property ([`Self::sum`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUM: crate::Field<Self> = crate::Field::new("sum");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentAggregateQueryResponseStats {
@@ -2972,6 +4551,12 @@ impl crate::Model for LearningAssignmentAggregateQueryResponseStats {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -2994,6 +4579,10 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryResponse
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["count", "min", "max", "sum"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentAggregateQueryResponseStats);
@@ -3002,10 +4591,15 @@ impl serde::Serialize for LearningAssignmentAggregateQueryResponseStats {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "count", &self.count)?;
-        crate::__private::field(&mut map, "min", &self.min)?;
-        crate::__private::field(&mut map, "max", &self.max)?;
-        crate::__private::field(&mut map, "sum", &self.sum)?;
+        crate::__private::model_field(
+            &mut map,
+            "count",
+            &self.count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "min", &self.min, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "max", &self.max, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "sum", &self.sum, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3020,6 +4614,14 @@ pub struct LearningAssignmentAggregateResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentAggregateResponse {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentAggregateResponse {
@@ -3033,6 +4635,12 @@ impl crate::Model for LearningAssignmentAggregateResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -3052,6 +4660,10 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentAggregateResponse);
@@ -3060,7 +4672,12 @@ impl serde::Serialize for LearningAssignmentAggregateResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3077,6 +4694,18 @@ pub struct LearningAssignmentBulkAddResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentBulkAddResponse {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `disallowedEntities` property ([`Self::disallowed_entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISALLOWED_ENTITIES: crate::Field<Self> = crate::Field::new(
+        "disallowedEntities",
+    );
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentBulkAddResponse {
@@ -3090,6 +4719,12 @@ impl crate::Model for LearningAssignmentBulkAddResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -3110,6 +4745,10 @@ impl crate::__private::DecodeFields for LearningAssignmentBulkAddResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "disallowedEntities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentBulkAddResponse);
@@ -3118,11 +4757,17 @@ impl serde::Serialize for LearningAssignmentBulkAddResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "disallowedEntities",
             &self.disallowed_entities,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3140,6 +4785,18 @@ pub struct LearningAssignmentBulkRemoveResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentBulkRemoveResponse {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `disallowedEntities` property ([`Self::disallowed_entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISALLOWED_ENTITIES: crate::Field<Self> = crate::Field::new(
+        "disallowedEntities",
+    );
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentBulkRemoveResponse {
@@ -3153,6 +4810,12 @@ impl crate::Model for LearningAssignmentBulkRemoveResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -3173,6 +4836,10 @@ impl crate::__private::DecodeFields for LearningAssignmentBulkRemoveResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "disallowedEntities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentBulkRemoveResponse);
@@ -3181,11 +4848,17 @@ impl serde::Serialize for LearningAssignmentBulkRemoveResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "disallowedEntities",
             &self.disallowed_entities,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3213,6 +4886,26 @@ pub struct LearningAssignmentCreate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentCreate {
+    /// The `addToSchedule` property ([`Self::add_to_schedule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADD_TO_SCHEDULE: crate::Field<Self> = crate::Field::new("addToSchedule");
+    /// The `moduleId` property ([`Self::module_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODULE_ID: crate::Field<Self> = crate::Field::new("moduleId");
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `recommendedCompletionDate` property ([`Self::recommended_completion_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECOMMENDED_COMPLETION_DATE: crate::Field<Self> = crate::Field::new(
+        "recommendedCompletionDate",
+    );
+    /// The `lengthInMinutes` property ([`Self::length_in_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_IN_MINUTES: crate::Field<Self> = crate::Field::new(
+        "lengthInMinutes",
+    );
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentCreate {
@@ -3233,6 +4926,12 @@ impl crate::Model for LearningAssignmentCreate {
             missing.push("userId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -3266,6 +4965,16 @@ impl crate::__private::DecodeFields for LearningAssignmentCreate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "addToSchedule",
+        "moduleId",
+        "userId",
+        "recommendedCompletionDate",
+        "lengthInMinutes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentCreate);
@@ -3274,15 +4983,36 @@ impl serde::Serialize for LearningAssignmentCreate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "addToSchedule", &self.add_to_schedule)?;
-        crate::__private::field(&mut map, "moduleId", &self.module_id)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "addToSchedule",
+            &self.add_to_schedule,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "moduleId",
+            &self.module_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "recommendedCompletionDate",
             &self.recommended_completion_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lengthInMinutes", &self.length_in_minutes)?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthInMinutes",
+            &self.length_in_minutes,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3297,6 +5027,14 @@ pub struct LearningAssignmentEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentEntity {
+    /// The `assignmentId` property ([`Self::assignment_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGNMENT_ID: crate::Field<Self> = crate::Field::new("assignmentId");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentEntity {
@@ -3310,6 +5048,12 @@ impl crate::Model for LearningAssignmentEntity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -3329,6 +5073,10 @@ impl crate::__private::DecodeFields for LearningAssignmentEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["assignmentId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentEntity);
@@ -3337,7 +5085,12 @@ impl serde::Serialize for LearningAssignmentEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "assignmentId", &self.assignment_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "assignmentId",
+            &self.assignment_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3356,6 +5109,20 @@ pub struct LearningAssignmentExternalUpdate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentExternalUpdate {
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `percentageScore` property ([`Self::percentage_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_SCORE: crate::Field<Self> = crate::Field::new(
+        "percentageScore",
+    );
+    /// The `isPassed` property ([`Self::is_passed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_PASSED: crate::Field<Self> = crate::Field::new("isPassed");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentExternalUpdate {
@@ -3369,6 +5136,12 @@ impl crate::Model for LearningAssignmentExternalUpdate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -3396,6 +5169,14 @@ impl crate::__private::DecodeFields for LearningAssignmentExternalUpdate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "percentageScore",
+        "isPassed",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentExternalUpdate);
@@ -3404,9 +5185,24 @@ impl serde::Serialize for LearningAssignmentExternalUpdate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "percentageScore", &self.percentage_score)?;
-        crate::__private::field(&mut map, "isPassed", &self.is_passed)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "percentageScore",
+            &self.percentage_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isPassed",
+            &self.is_passed,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3487,6 +5283,16 @@ pub struct LearningAssignmentItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentItem {
+    /// The `moduleId` property ([`Self::module_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODULE_ID: crate::Field<Self> = crate::Field::new("moduleId");
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentItem {
@@ -3508,6 +5314,12 @@ impl crate::Model for LearningAssignmentItem {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "learning")]
 impl crate::__private::DecodeFields for LearningAssignmentItem {
@@ -3527,6 +5339,10 @@ impl crate::__private::DecodeFields for LearningAssignmentItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["moduleId", "userId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentItem);
@@ -3535,8 +5351,18 @@ impl serde::Serialize for LearningAssignmentItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "moduleId", &self.module_id)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "moduleId",
+            &self.module_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3555,6 +5381,22 @@ pub struct LearningAssignmentReassign {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl LearningAssignmentReassign {
+    /// The `recommendedCompletionDate` property ([`Self::recommended_completion_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECOMMENDED_COMPLETION_DATE: crate::Field<Self> = crate::Field::new(
+        "recommendedCompletionDate",
+    );
+    /// The `lengthInMinutes` property ([`Self::length_in_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_IN_MINUTES: crate::Field<Self> = crate::Field::new(
+        "lengthInMinutes",
+    );
+    /// The `addToSchedule` property ([`Self::add_to_schedule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADD_TO_SCHEDULE: crate::Field<Self> = crate::Field::new("addToSchedule");
 }
 #[cfg(feature = "full")]
 impl crate::Model for LearningAssignmentReassign {
@@ -3568,6 +5410,12 @@ impl crate::Model for LearningAssignmentReassign {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -3599,6 +5447,14 @@ impl crate::__private::DecodeFields for LearningAssignmentReassign {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "recommendedCompletionDate",
+        "lengthInMinutes",
+        "addToSchedule",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(LearningAssignmentReassign);
@@ -3607,13 +5463,24 @@ impl serde::Serialize for LearningAssignmentReassign {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "recommendedCompletionDate",
             &self.recommended_completion_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lengthInMinutes", &self.length_in_minutes)?;
-        crate::__private::field(&mut map, "addToSchedule", &self.add_to_schedule)?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthInMinutes",
+            &self.length_in_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addToSchedule",
+            &self.add_to_schedule,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3630,6 +5497,16 @@ pub struct LearningAssignmentReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentReference {
@@ -3643,6 +5520,12 @@ impl crate::Model for LearningAssignmentReference {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -3663,6 +5546,10 @@ impl crate::__private::DecodeFields for LearningAssignmentReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentReference);
@@ -3671,8 +5558,13 @@ impl serde::Serialize for LearningAssignmentReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3693,6 +5585,22 @@ pub struct LearningAssignmentReschedule {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentReschedule {
+    /// The `dateRecommendedForCompletion` property ([`Self::date_recommended_for_completion`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_RECOMMENDED_FOR_COMPLETION: crate::Field<Self> = crate::Field::new(
+        "dateRecommendedForCompletion",
+    );
+    /// The `lengthInMinutes` property ([`Self::length_in_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_IN_MINUTES: crate::Field<Self> = crate::Field::new(
+        "lengthInMinutes",
+    );
+    /// The `addToSchedule` property ([`Self::add_to_schedule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADD_TO_SCHEDULE: crate::Field<Self> = crate::Field::new("addToSchedule");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentReschedule {
@@ -3712,6 +5620,12 @@ impl crate::Model for LearningAssignmentReschedule {
             missing.push("dateRecommendedForCompletion");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -3743,6 +5657,14 @@ impl crate::__private::DecodeFields for LearningAssignmentReschedule {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateRecommendedForCompletion",
+        "lengthInMinutes",
+        "addToSchedule",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentReschedule);
@@ -3751,13 +5673,24 @@ impl serde::Serialize for LearningAssignmentReschedule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "dateRecommendedForCompletion",
             &self.date_recommended_for_completion,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lengthInMinutes", &self.length_in_minutes)?;
-        crate::__private::field(&mut map, "addToSchedule", &self.add_to_schedule)?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthInMinutes",
+            &self.length_in_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addToSchedule",
+            &self.add_to_schedule,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3774,6 +5707,16 @@ pub struct LearningAssignmentRuleRunTopicLearningAssignmentRuleRunNotification {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-wem")]
+impl LearningAssignmentRuleRunTopicLearningAssignmentRuleRunNotification {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
 }
 #[cfg(feature = "topics-wem")]
 impl crate::Model
@@ -3788,6 +5731,12 @@ for LearningAssignmentRuleRunTopicLearningAssignmentRuleRunNotification {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-wem")]
@@ -3809,6 +5758,10 @@ for LearningAssignmentRuleRunTopicLearningAssignmentRuleRunNotification {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "total"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-wem")]
 crate::__impl_model_deserialize!(
@@ -3820,8 +5773,18 @@ for LearningAssignmentRuleRunTopicLearningAssignmentRuleRunNotification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3836,6 +5799,14 @@ pub struct LearningAssignmentRuleRunTopicLearningAssignmentsCreated {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-wem")]
+impl LearningAssignmentRuleRunTopicLearningAssignmentsCreated {
+    /// The `module` property ([`Self::module`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODULE: crate::Field<Self> = crate::Field::new("module");
 }
 #[cfg(feature = "topics-wem")]
 impl crate::Model for LearningAssignmentRuleRunTopicLearningAssignmentsCreated {
@@ -3849,6 +5820,12 @@ impl crate::Model for LearningAssignmentRuleRunTopicLearningAssignmentsCreated {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-wem")]
@@ -3869,6 +5846,10 @@ for LearningAssignmentRuleRunTopicLearningAssignmentsCreated {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["module"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-wem")]
 crate::__impl_model_deserialize!(
@@ -3879,7 +5860,12 @@ impl serde::Serialize for LearningAssignmentRuleRunTopicLearningAssignmentsCreat
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "module", &self.module)?;
+        crate::__private::model_field(
+            &mut map,
+            "module",
+            &self.module,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3917,6 +5903,40 @@ pub struct LearningAssignmentStep {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentStep {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `moduleStep` property ([`Self::module_step`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODULE_STEP: crate::Field<Self> = crate::Field::new("moduleStep");
+    /// The `structure` property ([`Self::structure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STRUCTURE: crate::Field<Self> = crate::Field::new("structure");
+    /// The `successStatus` property ([`Self::success_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUCCESS_STATUS: crate::Field<Self> = crate::Field::new("successStatus");
+    /// The `completionStatus` property ([`Self::completion_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_STATUS: crate::Field<Self> = crate::Field::new(
+        "completionStatus",
+    );
+    /// The `completionPercentage` property ([`Self::completion_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "completionPercentage",
+    );
+    /// The `percentageScore` property ([`Self::percentage_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_SCORE: crate::Field<Self> = crate::Field::new(
+        "percentageScore",
+    );
+    /// The `shareableContentObject` property ([`Self::shareable_content_object`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHAREABLE_CONTENT_OBJECT: crate::Field<Self> = crate::Field::new(
+        "shareableContentObject",
+    );
+    /// The `signedCookie` property ([`Self::signed_cookie`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIGNED_COOKIE: crate::Field<Self> = crate::Field::new("signedCookie");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentStep {
@@ -3930,6 +5950,12 @@ impl crate::Model for LearningAssignmentStep {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -3966,6 +5992,21 @@ impl crate::__private::DecodeFields for LearningAssignmentStep {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "moduleStep",
+        "structure",
+        "successStatus",
+        "completionStatus",
+        "completionPercentage",
+        "percentageScore",
+        "shareableContentObject",
+        "signedCookie",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentStep);
@@ -3974,24 +6015,61 @@ impl serde::Serialize for LearningAssignmentStep {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "moduleStep", &self.module_step)?;
-        crate::__private::field(&mut map, "structure", &self.structure)?;
-        crate::__private::field(&mut map, "successStatus", &self.success_status)?;
-        crate::__private::field(&mut map, "completionStatus", &self.completion_status)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "moduleStep",
+            &self.module_step,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "structure",
+            &self.structure,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "successStatus",
+            &self.success_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "completionStatus",
+            &self.completion_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "completionPercentage",
             &self.completion_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "percentageScore", &self.percentage_score)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "percentageScore",
+            &self.percentage_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "shareableContentObject",
             &self.shareable_content_object,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "signedCookie", &self.signed_cookie)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "signedCookie",
+            &self.signed_cookie,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4105,6 +6183,24 @@ pub struct LearningAssignmentStepScoStructure {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentStepScoStructure {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `successStatus` property ([`Self::success_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUCCESS_STATUS: crate::Field<Self> = crate::Field::new("successStatus");
+    /// The `completionStatus` property ([`Self::completion_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_STATUS: crate::Field<Self> = crate::Field::new(
+        "completionStatus",
+    );
+    /// The `children` property ([`Self::children`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHILDREN: crate::Field<Self> = crate::Field::new("children");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentStepScoStructure {
@@ -4118,6 +6214,12 @@ impl crate::Model for LearningAssignmentStepScoStructure {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -4141,6 +6243,16 @@ impl crate::__private::DecodeFields for LearningAssignmentStepScoStructure {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "successStatus",
+        "completionStatus",
+        "children",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentStepScoStructure);
@@ -4149,11 +6261,31 @@ impl serde::Serialize for LearningAssignmentStepScoStructure {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "successStatus", &self.success_status)?;
-        crate::__private::field(&mut map, "completionStatus", &self.completion_status)?;
-        crate::__private::field(&mut map, "children", &self.children)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "successStatus",
+            &self.success_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "completionStatus",
+            &self.completion_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "children",
+            &self.children,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4261,6 +6393,16 @@ pub struct LearningAssignmentStepSignedCookie {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentStepSignedCookie {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `cookieValues` property ([`Self::cookie_values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COOKIE_VALUES: crate::Field<Self> = crate::Field::new("cookieValues");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentStepSignedCookie {
@@ -4274,6 +6416,12 @@ impl crate::Model for LearningAssignmentStepSignedCookie {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -4294,6 +6442,10 @@ impl crate::__private::DecodeFields for LearningAssignmentStepSignedCookie {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "cookieValues"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentStepSignedCookie);
@@ -4302,8 +6454,13 @@ impl serde::Serialize for LearningAssignmentStepSignedCookie {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "cookieValues", &self.cookie_values)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "cookieValues",
+            &self.cookie_values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4346,6 +6503,48 @@ pub struct LearningAssignmentTopicLearningAssignmentNotification {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl LearningAssignmentTopicLearningAssignmentNotification {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `module` property ([`Self::module`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODULE: crate::Field<Self> = crate::Field::new("module");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateRecommendedForCompletion` property ([`Self::date_recommended_for_completion`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_RECOMMENDED_FOR_COMPLETION: crate::Field<Self> = crate::Field::new(
+        "dateRecommendedForCompletion",
+    );
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `isOverdue` property ([`Self::is_overdue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_OVERDUE: crate::Field<Self> = crate::Field::new("isOverdue");
+    /// The `lengthInMinutes` property ([`Self::length_in_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_IN_MINUTES: crate::Field<Self> = crate::Field::new(
+        "lengthInMinutes",
+    );
+    /// The `percentageScore` property ([`Self::percentage_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_SCORE: crate::Field<Self> = crate::Field::new(
+        "percentageScore",
+    );
+    /// The `isPassed` property ([`Self::is_passed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_PASSED: crate::Field<Self> = crate::Field::new("isPassed");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for LearningAssignmentTopicLearningAssignmentNotification {
@@ -4359,6 +6558,12 @@ impl crate::Model for LearningAssignmentTopicLearningAssignmentNotification {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -4409,6 +6614,26 @@ for LearningAssignmentTopicLearningAssignmentNotification {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "user",
+        "module",
+        "version",
+        "state",
+        "dateRecommendedForCompletion",
+        "createdBy",
+        "dateCreated",
+        "modifiedBy",
+        "dateModified",
+        "isOverdue",
+        "lengthInMinutes",
+        "percentageScore",
+        "isPassed",
+        "type",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(LearningAssignmentTopicLearningAssignmentNotification);
@@ -4417,25 +6642,91 @@ impl serde::Serialize for LearningAssignmentTopicLearningAssignmentNotification 
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "module", &self.module)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "module",
+            &self.module,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dateRecommendedForCompletion",
             &self.date_recommended_for_completion,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "isOverdue", &self.is_overdue)?;
-        crate::__private::field(&mut map, "lengthInMinutes", &self.length_in_minutes)?;
-        crate::__private::field(&mut map, "percentageScore", &self.percentage_score)?;
-        crate::__private::field(&mut map, "isPassed", &self.is_passed)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isOverdue",
+            &self.is_overdue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthInMinutes",
+            &self.length_in_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "percentageScore",
+            &self.percentage_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isPassed",
+            &self.is_passed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4563,6 +6854,16 @@ pub struct LearningAssignmentUpdate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentUpdate {
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `assessment` property ([`Self::assessment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT: crate::Field<Self> = crate::Field::new("assessment");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentUpdate {
@@ -4576,6 +6877,12 @@ impl crate::Model for LearningAssignmentUpdate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -4596,6 +6903,10 @@ impl crate::__private::DecodeFields for LearningAssignmentUpdate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["state", "assessment"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentUpdate);
@@ -4604,8 +6915,18 @@ impl serde::Serialize for LearningAssignmentUpdate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "assessment", &self.assessment)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assessment",
+            &self.assessment,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4684,6 +7005,18 @@ pub struct LearningAssignmentUser {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentUser {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentUser {
@@ -4697,6 +7030,12 @@ impl crate::Model for LearningAssignmentUser {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -4718,6 +7057,10 @@ impl crate::__private::DecodeFields for LearningAssignmentUser {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentUser);
@@ -4726,9 +7069,19 @@ impl serde::Serialize for LearningAssignmentUser {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4763,6 +7116,36 @@ pub struct LearningAssignmentUserListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentUserListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `unfilteredTotal` property ([`Self::unfiltered_total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNFILTERED_TOTAL: crate::Field<Self> = crate::Field::new(
+        "unfilteredTotal",
+    );
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentUserListing {
@@ -4776,6 +7159,12 @@ impl crate::Model for LearningAssignmentUserListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -4815,6 +7204,22 @@ impl crate::__private::DecodeFields for LearningAssignmentUserListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "unfilteredTotal",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentUserListing);
@@ -4823,17 +7228,72 @@ impl serde::Serialize for LearningAssignmentUserListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "unfilteredTotal", &self.unfiltered_total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "unfilteredTotal",
+            &self.unfiltered_total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4852,6 +7312,16 @@ pub struct LearningAssignmentUserQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentUserQuery {
+    /// The `rule` property ([`Self::rule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULE: crate::Field<Self> = crate::Field::new("rule");
+    /// The `searchTerm` property ([`Self::search_term`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_TERM: crate::Field<Self> = crate::Field::new("searchTerm");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentUserQuery {
@@ -4869,6 +7339,12 @@ impl crate::Model for LearningAssignmentUserQuery {
             missing.push("rule");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -4889,6 +7365,10 @@ impl crate::__private::DecodeFields for LearningAssignmentUserQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rule", "searchTerm"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentUserQuery);
@@ -4897,8 +7377,18 @@ impl serde::Serialize for LearningAssignmentUserQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "rule", &self.rule)?;
-        crate::__private::field(&mut map, "searchTerm", &self.search_term)?;
+        crate::__private::model_field(
+            &mut map,
+            "rule",
+            &self.rule,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchTerm",
+            &self.search_term,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4931,6 +7421,32 @@ pub struct LearningAssignmentsDomainEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningAssignmentsDomainEntity {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningAssignmentsDomainEntity {
@@ -4944,6 +7460,12 @@ impl crate::Model for LearningAssignmentsDomainEntity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -4978,6 +7500,21 @@ impl crate::__private::DecodeFields for LearningAssignmentsDomainEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningAssignmentsDomainEntity);
@@ -4986,16 +7523,66 @@ impl serde::Serialize for LearningAssignmentsDomainEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5012,6 +7599,16 @@ pub struct LearningCoverArtThumbnail {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningCoverArtThumbnail {
+    /// The `resolution` property ([`Self::resolution`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOLUTION: crate::Field<Self> = crate::Field::new("resolution");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningCoverArtThumbnail {
@@ -5025,6 +7622,12 @@ impl crate::Model for LearningCoverArtThumbnail {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -5045,6 +7648,10 @@ impl crate::__private::DecodeFields for LearningCoverArtThumbnail {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["resolution", "url"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningCoverArtThumbnail);
@@ -5053,8 +7660,13 @@ impl serde::Serialize for LearningCoverArtThumbnail {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "resolution", &self.resolution)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
+        crate::__private::model_field(
+            &mut map,
+            "resolution",
+            &self.resolution,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5081,6 +7693,26 @@ pub struct LearningCoverArtUploadUrlRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "uploads")]
+impl LearningCoverArtUploadUrlRequest {
+    /// The `fileName` property ([`Self::file_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_NAME: crate::Field<Self> = crate::Field::new("fileName");
+    /// The `contentMd5` property ([`Self::content_md5`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_MD5: crate::Field<Self> = crate::Field::new("contentMd5");
+    /// The `signedUrlTimeoutSeconds` property ([`Self::signed_url_timeout_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIGNED_URL_TIMEOUT_SECONDS: crate::Field<Self> = crate::Field::new(
+        "signedUrlTimeoutSeconds",
+    );
+    /// The `contentType` property ([`Self::content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TYPE: crate::Field<Self> = crate::Field::new("contentType");
+    /// The `serverSideEncryption` property ([`Self::server_side_encryption`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVER_SIDE_ENCRYPTION: crate::Field<Self> = crate::Field::new(
+        "serverSideEncryption",
+    );
 }
 #[cfg(feature = "uploads")]
 impl crate::Model for LearningCoverArtUploadUrlRequest {
@@ -5100,6 +7732,12 @@ impl crate::Model for LearningCoverArtUploadUrlRequest {
             missing.push("contentType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "uploads")]
@@ -5127,6 +7765,16 @@ impl crate::__private::DecodeFields for LearningCoverArtUploadUrlRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileName",
+        "contentMd5",
+        "signedUrlTimeoutSeconds",
+        "contentType",
+        "serverSideEncryption",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "uploads")]
 crate::__impl_model_deserialize!(LearningCoverArtUploadUrlRequest);
@@ -5135,18 +7783,35 @@ impl serde::Serialize for LearningCoverArtUploadUrlRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "fileName", &self.file_name)?;
-        crate::__private::field(&mut map, "contentMd5", &self.content_md5)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "fileName",
+            &self.file_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentMd5",
+            &self.content_md5,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "signedUrlTimeoutSeconds",
             &self.signed_url_timeout_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "contentType", &self.content_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "contentType",
+            &self.content_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "serverSideEncryption",
             &self.server_side_encryption,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -5306,6 +7971,78 @@ pub struct LearningModule {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModule {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `excludedFromCatalog` property ([`Self::excluded_from_catalog`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXCLUDED_FROM_CATALOG: crate::Field<Self> = crate::Field::new(
+        "excludedFromCatalog",
+    );
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `externalId` property ([`Self::external_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ID: crate::Field<Self> = crate::Field::new("externalId");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `rule` property ([`Self::rule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULE: crate::Field<Self> = crate::Field::new("rule");
+    /// The `enforceContentOrder` property ([`Self::enforce_content_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENFORCE_CONTENT_ORDER: crate::Field<Self> = crate::Field::new(
+        "enforceContentOrder",
+    );
+    /// The `reviewAssessmentResults` property ([`Self::review_assessment_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REVIEW_ASSESSMENT_RESULTS: crate::Field<Self> = crate::Field::new(
+        "reviewAssessmentResults",
+    );
+    /// The `autoAssign` property ([`Self::auto_assign`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTO_ASSIGN: crate::Field<Self> = crate::Field::new("autoAssign");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `isArchived` property ([`Self::is_archived`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_ARCHIVED: crate::Field<Self> = crate::Field::new("isArchived");
+    /// The `isPublished` property ([`Self::is_published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_PUBLISHED: crate::Field<Self> = crate::Field::new("isPublished");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `completionTimeInDays` property ([`Self::completion_time_in_days`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_TIME_IN_DAYS: crate::Field<Self> = crate::Field::new(
+        "completionTimeInDays",
+    );
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `informSteps` property ([`Self::inform_steps`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INFORM_STEPS: crate::Field<Self> = crate::Field::new("informSteps");
+    /// The `assessmentForm` property ([`Self::assessment_form`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_FORM: crate::Field<Self> = crate::Field::new("assessmentForm");
+    /// The `summaryData` property ([`Self::summary_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUMMARY_DATA: crate::Field<Self> = crate::Field::new("summaryData");
+    /// The `reassignSummaryData` property ([`Self::reassign_summary_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REASSIGN_SUMMARY_DATA: crate::Field<Self> = crate::Field::new(
+        "reassignSummaryData",
+    );
+    /// The `coverArt` property ([`Self::cover_art`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COVER_ART: crate::Field<Self> = crate::Field::new("coverArt");
+    /// The `lengthInMinutes` property ([`Self::length_in_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_IN_MINUTES: crate::Field<Self> = crate::Field::new(
+        "lengthInMinutes",
+    );
+    /// The `archivalMode` property ([`Self::archival_mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARCHIVAL_MODE: crate::Field<Self> = crate::Field::new("archivalMode");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModule {
@@ -5328,6 +8065,12 @@ impl crate::Model for LearningModule {
             missing.push("completionTimeInDays");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -5397,6 +8140,38 @@ impl crate::__private::DecodeFields for LearningModule {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "excludedFromCatalog",
+        "createdBy",
+        "dateCreated",
+        "modifiedBy",
+        "dateModified",
+        "version",
+        "externalId",
+        "source",
+        "rule",
+        "enforceContentOrder",
+        "reviewAssessmentResults",
+        "autoAssign",
+        "selfUri",
+        "isArchived",
+        "isPublished",
+        "description",
+        "completionTimeInDays",
+        "type",
+        "informSteps",
+        "assessmentForm",
+        "summaryData",
+        "reassignSummaryData",
+        "coverArt",
+        "lengthInMinutes",
+        "archivalMode",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModule);
@@ -5405,53 +8180,163 @@ impl serde::Serialize for LearningModule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "excludedFromCatalog",
             &self.excluded_from_catalog,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "externalId", &self.external_id)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "rule", &self.rule)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalId",
+            &self.external_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rule",
+            &self.rule,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "enforceContentOrder",
             &self.enforce_content_order,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "reviewAssessmentResults",
             &self.review_assessment_results,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "autoAssign", &self.auto_assign)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "isArchived", &self.is_archived)?;
-        crate::__private::field(&mut map, "isPublished", &self.is_published)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "autoAssign",
+            &self.auto_assign,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isArchived",
+            &self.is_archived,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isPublished",
+            &self.is_published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "completionTimeInDays",
             &self.completion_time_in_days,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "informSteps", &self.inform_steps)?;
-        crate::__private::field(&mut map, "assessmentForm", &self.assessment_form)?;
-        crate::__private::field(&mut map, "summaryData", &self.summary_data)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "informSteps",
+            &self.inform_steps,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assessmentForm",
+            &self.assessment_form,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "summaryData",
+            &self.summary_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "reassignSummaryData",
             &self.reassign_summary_data,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "coverArt", &self.cover_art)?;
-        crate::__private::field(&mut map, "lengthInMinutes", &self.length_in_minutes)?;
-        crate::__private::field(&mut map, "archivalMode", &self.archival_mode)?;
+        crate::__private::model_field(
+            &mut map,
+            "coverArt",
+            &self.cover_art,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthInMinutes",
+            &self.length_in_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "archivalMode",
+            &self.archival_mode,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5601,6 +8486,16 @@ pub struct LearningModuleAutoAssignRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleAutoAssignRequest {
+    /// The `ruleId` property ([`Self::rule_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULE_ID: crate::Field<Self> = crate::Field::new("ruleId");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleAutoAssignRequest {
@@ -5621,6 +8516,12 @@ impl crate::Model for LearningModuleAutoAssignRequest {
             missing.push("enabled");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -5643,6 +8544,10 @@ impl crate::__private::DecodeFields for LearningModuleAutoAssignRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ruleId", "enabled"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleAutoAssignRequest);
@@ -5651,8 +8556,18 @@ impl serde::Serialize for LearningModuleAutoAssignRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "ruleId", &self.rule_id)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
+        crate::__private::model_field(
+            &mut map,
+            "ruleId",
+            &self.rule_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5673,6 +8588,16 @@ pub struct LearningModuleAutoAssignResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleAutoAssignResponse {
+    /// The `rule` property ([`Self::rule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULE: crate::Field<Self> = crate::Field::new("rule");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleAutoAssignResponse {
@@ -5693,6 +8618,12 @@ impl crate::Model for LearningModuleAutoAssignResponse {
             missing.push("enabled");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -5715,6 +8646,10 @@ impl crate::__private::DecodeFields for LearningModuleAutoAssignResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rule", "enabled"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleAutoAssignResponse);
@@ -5723,8 +8658,18 @@ impl serde::Serialize for LearningModuleAutoAssignResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "rule", &self.rule)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
+        crate::__private::model_field(
+            &mut map,
+            "rule",
+            &self.rule,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5741,6 +8686,14 @@ pub struct LearningModuleCoverArtRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleCoverArtRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleCoverArtRequest {
@@ -5758,6 +8711,12 @@ impl crate::Model for LearningModuleCoverArtRequest {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -5777,6 +8736,10 @@ impl crate::__private::DecodeFields for LearningModuleCoverArtRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleCoverArtRequest);
@@ -5785,7 +8748,7 @@ impl serde::Serialize for LearningModuleCoverArtRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5806,6 +8769,20 @@ pub struct LearningModuleCoverArtResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleCoverArtResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `thumbnails` property ([`Self::thumbnails`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const THUMBNAILS: crate::Field<Self> = crate::Field::new("thumbnails");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleCoverArtResponse {
@@ -5819,6 +8796,12 @@ impl crate::Model for LearningModuleCoverArtResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -5841,6 +8824,10 @@ impl crate::__private::DecodeFields for LearningModuleCoverArtResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri", "url", "thumbnails"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleCoverArtResponse);
@@ -5849,10 +8836,20 @@ impl serde::Serialize for LearningModuleCoverArtResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "thumbnails", &self.thumbnails)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "thumbnails",
+            &self.thumbnails,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5887,6 +8884,28 @@ pub struct LearningModuleInformStep {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleInformStep {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `sharingUri` property ([`Self::sharing_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHARING_URI: crate::Field<Self> = crate::Field::new("sharingUri");
+    /// The `contentType` property ([`Self::content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TYPE: crate::Field<Self> = crate::Field::new("contentType");
+    /// The `order` property ([`Self::order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORDER: crate::Field<Self> = crate::Field::new("order");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleInformStep {
@@ -5910,6 +8929,12 @@ impl crate::Model for LearningModuleInformStep {
             missing.push("order");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -5936,6 +8961,19 @@ impl crate::__private::DecodeFields for LearningModuleInformStep {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "name",
+        "value",
+        "sharingUri",
+        "contentType",
+        "order",
+        "displayName",
+        "description",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleInformStep);
@@ -5944,14 +8982,54 @@ impl serde::Serialize for LearningModuleInformStep {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "sharingUri", &self.sharing_uri)?;
-        crate::__private::field(&mut map, "contentType", &self.content_type)?;
-        crate::__private::field(&mut map, "order", &self.order)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sharingUri",
+            &self.sharing_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentType",
+            &self.content_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "order",
+            &self.order,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6041,6 +9119,28 @@ pub struct LearningModuleInformStepRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleInformStepRequest {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `sharingUri` property ([`Self::sharing_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHARING_URI: crate::Field<Self> = crate::Field::new("sharingUri");
+    /// The `contentType` property ([`Self::content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TYPE: crate::Field<Self> = crate::Field::new("contentType");
+    /// The `order` property ([`Self::order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORDER: crate::Field<Self> = crate::Field::new("order");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleInformStepRequest {
@@ -6064,6 +9164,12 @@ impl crate::Model for LearningModuleInformStepRequest {
             missing.push("order");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -6090,6 +9196,19 @@ impl crate::__private::DecodeFields for LearningModuleInformStepRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "name",
+        "value",
+        "sharingUri",
+        "contentType",
+        "order",
+        "displayName",
+        "description",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleInformStepRequest);
@@ -6098,14 +9217,54 @@ impl serde::Serialize for LearningModuleInformStepRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "sharingUri", &self.sharing_uri)?;
-        crate::__private::field(&mut map, "contentType", &self.content_type)?;
-        crate::__private::field(&mut map, "order", &self.order)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sharingUri",
+            &self.sharing_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentType",
+            &self.content_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "order",
+            &self.order,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6177,6 +9336,14 @@ pub struct LearningModuleJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleJobRequest {
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleJobRequest {
@@ -6194,6 +9361,12 @@ impl crate::Model for LearningModuleJobRequest {
             missing.push("action");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -6213,6 +9386,10 @@ impl crate::__private::DecodeFields for LearningModuleJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["action"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleJobRequest);
@@ -6221,7 +9398,12 @@ impl serde::Serialize for LearningModuleJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6295,6 +9477,18 @@ pub struct LearningModuleJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleJobResponse {
@@ -6308,6 +9502,12 @@ impl crate::Model for LearningModuleJobResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -6329,6 +9529,10 @@ impl crate::__private::DecodeFields for LearningModuleJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "status", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleJobResponse);
@@ -6337,9 +9541,19 @@ impl serde::Serialize for LearningModuleJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6424,6 +9638,36 @@ pub struct LearningModuleList {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleList {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `totalLegacyRules` property ([`Self::total_legacy_rules`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_LEGACY_RULES: crate::Field<Self> = crate::Field::new(
+        "totalLegacyRules",
+    );
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleList {
@@ -6437,6 +9681,12 @@ impl crate::Model for LearningModuleList {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -6476,6 +9726,22 @@ impl crate::__private::DecodeFields for LearningModuleList {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalLegacyRules",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleList);
@@ -6484,17 +9750,72 @@ impl serde::Serialize for LearningModuleList {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "totalLegacyRules", &self.total_legacy_rules)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "totalLegacyRules",
+            &self.total_legacy_rules,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6511,6 +9832,14 @@ pub struct LearningModuleMigrateResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleMigrateResponse {
+    /// The `autoAssign` property ([`Self::auto_assign`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTO_ASSIGN: crate::Field<Self> = crate::Field::new("autoAssign");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleMigrateResponse {
@@ -6530,6 +9859,12 @@ impl crate::Model for LearningModuleMigrateResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "learning")]
 impl crate::__private::DecodeFields for LearningModuleMigrateResponse {
@@ -6548,6 +9883,10 @@ impl crate::__private::DecodeFields for LearningModuleMigrateResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["autoAssign"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleMigrateResponse);
@@ -6556,7 +9895,12 @@ impl serde::Serialize for LearningModuleMigrateResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "autoAssign", &self.auto_assign)?;
+        crate::__private::model_field(
+            &mut map,
+            "autoAssign",
+            &self.auto_assign,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6589,6 +9933,34 @@ pub struct LearningModulePreviewGetResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModulePreviewGetResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `coverArt` property ([`Self::cover_art`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COVER_ART: crate::Field<Self> = crate::Field::new("coverArt");
+    /// The `enforceContentOrder` property ([`Self::enforce_content_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENFORCE_CONTENT_ORDER: crate::Field<Self> = crate::Field::new(
+        "enforceContentOrder",
+    );
+    /// The `reviewAssessmentResults` property ([`Self::review_assessment_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REVIEW_ASSESSMENT_RESULTS: crate::Field<Self> = crate::Field::new(
+        "reviewAssessmentResults",
+    );
+    /// The `assessmentForm` property ([`Self::assessment_form`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_FORM: crate::Field<Self> = crate::Field::new("assessmentForm");
+    /// The `assignment` property ([`Self::assignment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGNMENT: crate::Field<Self> = crate::Field::new("assignment");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModulePreviewGetResponse {
@@ -6606,6 +9978,12 @@ impl crate::Model for LearningModulePreviewGetResponse {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -6639,6 +10017,20 @@ impl crate::__private::DecodeFields for LearningModulePreviewGetResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "coverArt",
+        "enforceContentOrder",
+        "reviewAssessmentResults",
+        "assessmentForm",
+        "assignment",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModulePreviewGetResponse);
@@ -6647,23 +10039,55 @@ impl serde::Serialize for LearningModulePreviewGetResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "coverArt", &self.cover_art)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "coverArt",
+            &self.cover_art,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "enforceContentOrder",
             &self.enforce_content_order,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "reviewAssessmentResults",
             &self.review_assessment_results,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "assessmentForm", &self.assessment_form)?;
-        crate::__private::field(&mut map, "assignment", &self.assignment)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "assessmentForm",
+            &self.assessment_form,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assignment",
+            &self.assignment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6690,6 +10114,34 @@ pub struct LearningModulePreviewGetResponseAssignment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModulePreviewGetResponseAssignment {
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `percentageScore` property ([`Self::percentage_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_SCORE: crate::Field<Self> = crate::Field::new(
+        "percentageScore",
+    );
+    /// The `assessmentPercentageScore` property ([`Self::assessment_percentage_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_PERCENTAGE_SCORE: crate::Field<Self> = crate::Field::new(
+        "assessmentPercentageScore",
+    );
+    /// The `isPassed` property ([`Self::is_passed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_PASSED: crate::Field<Self> = crate::Field::new("isPassed");
+    /// The `assessmentCompletionPercentage` property ([`Self::assessment_completion_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_COMPLETION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "assessmentCompletionPercentage",
+    );
+    /// The `completionPercentage` property ([`Self::completion_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "completionPercentage",
+    );
+    /// The `steps` property ([`Self::steps`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STEPS: crate::Field<Self> = crate::Field::new("steps");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModulePreviewGetResponseAssignment {
@@ -6703,6 +10155,12 @@ impl crate::Model for LearningModulePreviewGetResponseAssignment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -6746,6 +10204,18 @@ impl crate::__private::DecodeFields for LearningModulePreviewGetResponseAssignme
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "percentageScore",
+        "assessmentPercentageScore",
+        "isPassed",
+        "assessmentCompletionPercentage",
+        "completionPercentage",
+        "steps",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModulePreviewGetResponseAssignment);
@@ -6754,25 +10224,48 @@ impl serde::Serialize for LearningModulePreviewGetResponseAssignment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "percentageScore", &self.percentage_score)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "percentageScore",
+            &self.percentage_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "assessmentPercentageScore",
             &self.assessment_percentage_score,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "isPassed", &self.is_passed)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "isPassed",
+            &self.is_passed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "assessmentCompletionPercentage",
             &self.assessment_completion_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "completionPercentage",
             &self.completion_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "steps", &self.steps)?;
+        crate::__private::model_field(
+            &mut map,
+            "steps",
+            &self.steps,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6861,6 +10354,34 @@ pub struct LearningModulePreviewGetResponseStep {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModulePreviewGetResponseStep {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `moduleStep` property ([`Self::module_step`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODULE_STEP: crate::Field<Self> = crate::Field::new("moduleStep");
+    /// The `structure` property ([`Self::structure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STRUCTURE: crate::Field<Self> = crate::Field::new("structure");
+    /// The `successStatus` property ([`Self::success_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUCCESS_STATUS: crate::Field<Self> = crate::Field::new("successStatus");
+    /// The `completionStatus` property ([`Self::completion_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_STATUS: crate::Field<Self> = crate::Field::new(
+        "completionStatus",
+    );
+    /// The `completionPercentage` property ([`Self::completion_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "completionPercentage",
+    );
+    /// The `percentageScore` property ([`Self::percentage_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_SCORE: crate::Field<Self> = crate::Field::new(
+        "percentageScore",
+    );
+    /// The `signedCookie` property ([`Self::signed_cookie`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIGNED_COOKIE: crate::Field<Self> = crate::Field::new("signedCookie");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModulePreviewGetResponseStep {
@@ -6874,6 +10395,12 @@ impl crate::Model for LearningModulePreviewGetResponseStep {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -6908,6 +10435,19 @@ impl crate::__private::DecodeFields for LearningModulePreviewGetResponseStep {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "moduleStep",
+        "structure",
+        "successStatus",
+        "completionStatus",
+        "completionPercentage",
+        "percentageScore",
+        "signedCookie",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModulePreviewGetResponseStep);
@@ -6916,18 +10456,49 @@ impl serde::Serialize for LearningModulePreviewGetResponseStep {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "moduleStep", &self.module_step)?;
-        crate::__private::field(&mut map, "structure", &self.structure)?;
-        crate::__private::field(&mut map, "successStatus", &self.success_status)?;
-        crate::__private::field(&mut map, "completionStatus", &self.completion_status)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "moduleStep",
+            &self.module_step,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "structure",
+            &self.structure,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "successStatus",
+            &self.success_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "completionStatus",
+            &self.completion_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "completionPercentage",
             &self.completion_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "percentageScore", &self.percentage_score)?;
-        crate::__private::field(&mut map, "signedCookie", &self.signed_cookie)?;
+        crate::__private::model_field(
+            &mut map,
+            "percentageScore",
+            &self.percentage_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "signedCookie",
+            &self.signed_cookie,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7045,6 +10616,32 @@ pub struct LearningModulePreviewGetScoStructure {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModulePreviewGetScoStructure {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `successStatus` property ([`Self::success_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUCCESS_STATUS: crate::Field<Self> = crate::Field::new("successStatus");
+    /// The `completionStatus` property ([`Self::completion_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_STATUS: crate::Field<Self> = crate::Field::new(
+        "completionStatus",
+    );
+    /// The `percentageScore` property ([`Self::percentage_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_SCORE: crate::Field<Self> = crate::Field::new(
+        "percentageScore",
+    );
+    /// The `shareableContentObject` property ([`Self::shareable_content_object`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHAREABLE_CONTENT_OBJECT: crate::Field<Self> = crate::Field::new(
+        "shareableContentObject",
+    );
+    /// The `children` property ([`Self::children`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHILDREN: crate::Field<Self> = crate::Field::new("children");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModulePreviewGetScoStructure {
@@ -7058,6 +10655,12 @@ impl crate::Model for LearningModulePreviewGetScoStructure {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -7087,6 +10690,18 @@ impl crate::__private::DecodeFields for LearningModulePreviewGetScoStructure {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "successStatus",
+        "completionStatus",
+        "percentageScore",
+        "shareableContentObject",
+        "children",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModulePreviewGetScoStructure);
@@ -7095,17 +10710,43 @@ impl serde::Serialize for LearningModulePreviewGetScoStructure {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "successStatus", &self.success_status)?;
-        crate::__private::field(&mut map, "completionStatus", &self.completion_status)?;
-        crate::__private::field(&mut map, "percentageScore", &self.percentage_score)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "successStatus",
+            &self.success_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "completionStatus",
+            &self.completion_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "percentageScore",
+            &self.percentage_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "shareableContentObject",
             &self.shareable_content_object,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "children", &self.children)?;
+        crate::__private::model_field(
+            &mut map,
+            "children",
+            &self.children,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7219,6 +10860,22 @@ pub struct LearningModulePreviewUpdateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModulePreviewUpdateRequest {
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `currentStep` property ([`Self::current_step`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENT_STEP: crate::Field<Self> = crate::Field::new("currentStep");
+    /// The `steps` property ([`Self::steps`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STEPS: crate::Field<Self> = crate::Field::new("steps");
+    /// The `assessment` property ([`Self::assessment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT: crate::Field<Self> = crate::Field::new("assessment");
+    /// The `assessmentForm` property ([`Self::assessment_form`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_FORM: crate::Field<Self> = crate::Field::new("assessmentForm");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModulePreviewUpdateRequest {
@@ -7232,6 +10889,12 @@ impl crate::Model for LearningModulePreviewUpdateRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -7255,6 +10918,16 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "currentStep",
+        "steps",
+        "assessment",
+        "assessmentForm",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModulePreviewUpdateRequest);
@@ -7263,11 +10936,36 @@ impl serde::Serialize for LearningModulePreviewUpdateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "currentStep", &self.current_step)?;
-        crate::__private::field(&mut map, "steps", &self.steps)?;
-        crate::__private::field(&mut map, "assessment", &self.assessment)?;
-        crate::__private::field(&mut map, "assessmentForm", &self.assessment_form)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "currentStep",
+            &self.current_step,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "steps",
+            &self.steps,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assessment",
+            &self.assessment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assessmentForm",
+            &self.assessment_form,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7346,6 +11044,22 @@ pub struct LearningModulePreviewUpdateRequestCurrentStep {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModulePreviewUpdateRequestCurrentStep {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `completionPercentage` property ([`Self::completion_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "completionPercentage",
+    );
+    /// The `shareableContentObject` property ([`Self::shareable_content_object`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHAREABLE_CONTENT_OBJECT: crate::Field<Self> = crate::Field::new(
+        "shareableContentObject",
+    );
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModulePreviewUpdateRequestCurrentStep {
@@ -7359,6 +11073,12 @@ impl crate::Model for LearningModulePreviewUpdateRequestCurrentStep {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -7384,6 +11104,14 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateRequestCurren
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "completionPercentage",
+        "shareableContentObject",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModulePreviewUpdateRequestCurrentStep);
@@ -7392,16 +11120,18 @@ impl serde::Serialize for LearningModulePreviewUpdateRequestCurrentStep {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "completionPercentage",
             &self.completion_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "shareableContentObject",
             &self.shareable_content_object,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -7419,6 +11149,16 @@ pub struct LearningModulePreviewUpdateResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModulePreviewUpdateResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `assignment` property ([`Self::assignment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGNMENT: crate::Field<Self> = crate::Field::new("assignment");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModulePreviewUpdateResponse {
@@ -7432,6 +11172,12 @@ impl crate::Model for LearningModulePreviewUpdateResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -7452,6 +11198,10 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "assignment"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModulePreviewUpdateResponse);
@@ -7460,8 +11210,13 @@ impl serde::Serialize for LearningModulePreviewUpdateResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "assignment", &self.assignment)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "assignment",
+            &self.assignment,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7490,6 +11245,36 @@ pub struct LearningModulePreviewUpdateResponseAssignment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModulePreviewUpdateResponseAssignment {
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `percentageScore` property ([`Self::percentage_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_SCORE: crate::Field<Self> = crate::Field::new(
+        "percentageScore",
+    );
+    /// The `completionPercentage` property ([`Self::completion_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "completionPercentage",
+    );
+    /// The `assessmentPercentageScore` property ([`Self::assessment_percentage_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_PERCENTAGE_SCORE: crate::Field<Self> = crate::Field::new(
+        "assessmentPercentageScore",
+    );
+    /// The `assessmentCompletionPercentage` property ([`Self::assessment_completion_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_COMPLETION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "assessmentCompletionPercentage",
+    );
+    /// The `isPassed` property ([`Self::is_passed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_PASSED: crate::Field<Self> = crate::Field::new("isPassed");
+    /// The `currentStep` property ([`Self::current_step`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENT_STEP: crate::Field<Self> = crate::Field::new("currentStep");
+    /// The `steps` property ([`Self::steps`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STEPS: crate::Field<Self> = crate::Field::new("steps");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModulePreviewUpdateResponseAssignment {
@@ -7503,6 +11288,12 @@ impl crate::Model for LearningModulePreviewUpdateResponseAssignment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -7547,6 +11338,19 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateResponseAssig
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "percentageScore",
+        "completionPercentage",
+        "assessmentPercentageScore",
+        "assessmentCompletionPercentage",
+        "isPassed",
+        "currentStep",
+        "steps",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModulePreviewUpdateResponseAssignment);
@@ -7555,26 +11359,54 @@ impl serde::Serialize for LearningModulePreviewUpdateResponseAssignment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "percentageScore", &self.percentage_score)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "percentageScore",
+            &self.percentage_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "completionPercentage",
             &self.completion_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "assessmentPercentageScore",
             &self.assessment_percentage_score,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "assessmentCompletionPercentage",
             &self.assessment_completion_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "isPassed", &self.is_passed)?;
-        crate::__private::field(&mut map, "currentStep", &self.current_step)?;
-        crate::__private::field(&mut map, "steps", &self.steps)?;
+        crate::__private::model_field(
+            &mut map,
+            "isPassed",
+            &self.is_passed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "currentStep",
+            &self.current_step,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "steps",
+            &self.steps,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7649,6 +11481,16 @@ pub struct LearningModulePreviewUpdateResponseCurrentStep {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModulePreviewUpdateResponseCurrentStep {
+    /// The `shareableContentObject` property ([`Self::shareable_content_object`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHAREABLE_CONTENT_OBJECT: crate::Field<Self> = crate::Field::new(
+        "shareableContentObject",
+    );
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModulePreviewUpdateResponseCurrentStep {
@@ -7662,6 +11504,12 @@ impl crate::Model for LearningModulePreviewUpdateResponseCurrentStep {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -7681,6 +11529,10 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateResponseCurre
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["shareableContentObject"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModulePreviewUpdateResponseCurrentStep);
@@ -7689,10 +11541,11 @@ impl serde::Serialize for LearningModulePreviewUpdateResponseCurrentStep {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "shareableContentObject",
             &self.shareable_content_object,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -7720,6 +11573,28 @@ pub struct LearningModulePreviewUpdateScoStructure {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModulePreviewUpdateScoStructure {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `successStatus` property ([`Self::success_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUCCESS_STATUS: crate::Field<Self> = crate::Field::new("successStatus");
+    /// The `completionStatus` property ([`Self::completion_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_STATUS: crate::Field<Self> = crate::Field::new(
+        "completionStatus",
+    );
+    /// The `percentageScore` property ([`Self::percentage_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_SCORE: crate::Field<Self> = crate::Field::new(
+        "percentageScore",
+    );
+    /// The `children` property ([`Self::children`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHILDREN: crate::Field<Self> = crate::Field::new("children");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModulePreviewUpdateScoStructure {
@@ -7733,6 +11608,12 @@ impl crate::Model for LearningModulePreviewUpdateScoStructure {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -7761,6 +11642,17 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateScoStructure 
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "successStatus",
+        "completionStatus",
+        "percentageScore",
+        "children",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModulePreviewUpdateScoStructure);
@@ -7769,12 +11661,37 @@ impl serde::Serialize for LearningModulePreviewUpdateScoStructure {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "successStatus", &self.success_status)?;
-        crate::__private::field(&mut map, "completionStatus", &self.completion_status)?;
-        crate::__private::field(&mut map, "percentageScore", &self.percentage_score)?;
-        crate::__private::field(&mut map, "children", &self.children)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "successStatus",
+            &self.success_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "completionStatus",
+            &self.completion_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "percentageScore",
+            &self.percentage_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "children",
+            &self.children,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7890,6 +11807,30 @@ pub struct LearningModulePreviewUpdateStep {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModulePreviewUpdateStep {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `successStatus` property ([`Self::success_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUCCESS_STATUS: crate::Field<Self> = crate::Field::new("successStatus");
+    /// The `completionStatus` property ([`Self::completion_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_STATUS: crate::Field<Self> = crate::Field::new(
+        "completionStatus",
+    );
+    /// The `completionPercentage` property ([`Self::completion_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "completionPercentage",
+    );
+    /// The `percentageScore` property ([`Self::percentage_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_SCORE: crate::Field<Self> = crate::Field::new(
+        "percentageScore",
+    );
+    /// The `structure` property ([`Self::structure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STRUCTURE: crate::Field<Self> = crate::Field::new("structure");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModulePreviewUpdateStep {
@@ -7903,6 +11844,12 @@ impl crate::Model for LearningModulePreviewUpdateStep {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -7935,6 +11882,17 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateStep {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "successStatus",
+        "completionStatus",
+        "completionPercentage",
+        "percentageScore",
+        "structure",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModulePreviewUpdateStep);
@@ -7943,16 +11901,37 @@ impl serde::Serialize for LearningModulePreviewUpdateStep {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "successStatus", &self.success_status)?;
-        crate::__private::field(&mut map, "completionStatus", &self.completion_status)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "successStatus",
+            &self.success_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "completionStatus",
+            &self.completion_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "completionPercentage",
             &self.completion_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "percentageScore", &self.percentage_score)?;
-        crate::__private::field(&mut map, "structure", &self.structure)?;
+        crate::__private::model_field(
+            &mut map,
+            "percentageScore",
+            &self.percentage_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "structure",
+            &self.structure,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8058,6 +12037,16 @@ pub struct LearningModulePublishRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModulePublishRequest {
+    /// The `termsAndConditionsAccepted` property ([`Self::terms_and_conditions_accepted`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TERMS_AND_CONDITIONS_ACCEPTED: crate::Field<Self> = crate::Field::new(
+        "termsAndConditionsAccepted",
+    );
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModulePublishRequest {
@@ -8071,6 +12060,12 @@ impl crate::Model for LearningModulePublishRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -8094,6 +12089,10 @@ impl crate::__private::DecodeFields for LearningModulePublishRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["termsAndConditionsAccepted"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModulePublishRequest);
@@ -8102,10 +12101,11 @@ impl serde::Serialize for LearningModulePublishRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "termsAndConditionsAccepted",
             &self.terms_and_conditions_accepted,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -8125,6 +12125,18 @@ pub struct LearningModulePublishResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModulePublishResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModulePublishResponse {
@@ -8138,6 +12150,12 @@ impl crate::Model for LearningModulePublishResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -8161,6 +12179,10 @@ impl crate::__private::DecodeFields for LearningModulePublishResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "version", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModulePublishResponse);
@@ -8169,9 +12191,19 @@ impl serde::Serialize for LearningModulePublishResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8194,6 +12226,28 @@ pub struct LearningModuleReassignSummary {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleReassignSummary {
+    /// The `totalReassigned` property ([`Self::total_reassigned`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_REASSIGNED: crate::Field<Self> = crate::Field::new(
+        "totalReassigned",
+    );
+    /// The `completedCount` property ([`Self::completed_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETED_COUNT: crate::Field<Self> = crate::Field::new("completedCount");
+    /// The `inProgressCount` property ([`Self::in_progress_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IN_PROGRESS_COUNT: crate::Field<Self> = crate::Field::new(
+        "inProgressCount",
+    );
+    /// The `assignedCount` property ([`Self::assigned_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGNED_COUNT: crate::Field<Self> = crate::Field::new("assignedCount");
+    /// The `notCompletedCount` property ([`Self::not_completed_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOT_COMPLETED_COUNT: crate::Field<Self> = crate::Field::new(
+        "notCompletedCount",
+    );
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleReassignSummary {
@@ -8207,6 +12261,12 @@ impl crate::Model for LearningModuleReassignSummary {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -8248,6 +12308,16 @@ impl crate::__private::DecodeFields for LearningModuleReassignSummary {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "totalReassigned",
+        "completedCount",
+        "inProgressCount",
+        "assignedCount",
+        "notCompletedCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleReassignSummary);
@@ -8256,14 +12326,35 @@ impl serde::Serialize for LearningModuleReassignSummary {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "totalReassigned", &self.total_reassigned)?;
-        crate::__private::field(&mut map, "completedCount", &self.completed_count)?;
-        crate::__private::field(&mut map, "inProgressCount", &self.in_progress_count)?;
-        crate::__private::field(&mut map, "assignedCount", &self.assigned_count)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "totalReassigned",
+            &self.total_reassigned,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "completedCount",
+            &self.completed_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "inProgressCount",
+            &self.in_progress_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assignedCount",
+            &self.assigned_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "notCompletedCount",
             &self.not_completed_count,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -8307,6 +12398,48 @@ pub struct LearningModuleRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleRequest {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `completionTimeInDays` property ([`Self::completion_time_in_days`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETION_TIME_IN_DAYS: crate::Field<Self> = crate::Field::new(
+        "completionTimeInDays",
+    );
+    /// The `informSteps` property ([`Self::inform_steps`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INFORM_STEPS: crate::Field<Self> = crate::Field::new("informSteps");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `assessmentForm` property ([`Self::assessment_form`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSESSMENT_FORM: crate::Field<Self> = crate::Field::new("assessmentForm");
+    /// The `coverArt` property ([`Self::cover_art`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COVER_ART: crate::Field<Self> = crate::Field::new("coverArt");
+    /// The `lengthInMinutes` property ([`Self::length_in_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_IN_MINUTES: crate::Field<Self> = crate::Field::new(
+        "lengthInMinutes",
+    );
+    /// The `excludedFromCatalog` property ([`Self::excluded_from_catalog`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXCLUDED_FROM_CATALOG: crate::Field<Self> = crate::Field::new(
+        "excludedFromCatalog",
+    );
+    /// The `externalId` property ([`Self::external_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ID: crate::Field<Self> = crate::Field::new("externalId");
+    /// The `enforceContentOrder` property ([`Self::enforce_content_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENFORCE_CONTENT_ORDER: crate::Field<Self> = crate::Field::new(
+        "enforceContentOrder",
+    );
+    /// The `reviewAssessmentResults` property ([`Self::review_assessment_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REVIEW_ASSESSMENT_RESULTS: crate::Field<Self> = crate::Field::new(
+        "reviewAssessmentResults",
+    );
+    /// The `autoAssign` property ([`Self::auto_assign`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTO_ASSIGN: crate::Field<Self> = crate::Field::new("autoAssign");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleRequest {
@@ -8329,6 +12462,12 @@ impl crate::Model for LearningModuleRequest {
             missing.push("completionTimeInDays");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -8378,6 +12517,24 @@ impl crate::__private::DecodeFields for LearningModuleRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "completionTimeInDays",
+        "informSteps",
+        "type",
+        "assessmentForm",
+        "coverArt",
+        "lengthInMinutes",
+        "excludedFromCatalog",
+        "externalId",
+        "enforceContentOrder",
+        "reviewAssessmentResults",
+        "autoAssign",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleRequest);
@@ -8386,35 +12543,84 @@ impl serde::Serialize for LearningModuleRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "completionTimeInDays",
             &self.completion_time_in_days,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "informSteps", &self.inform_steps)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "assessmentForm", &self.assessment_form)?;
-        crate::__private::field(&mut map, "coverArt", &self.cover_art)?;
-        crate::__private::field(&mut map, "lengthInMinutes", &self.length_in_minutes)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "informSteps",
+            &self.inform_steps,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assessmentForm",
+            &self.assessment_form,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "coverArt",
+            &self.cover_art,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthInMinutes",
+            &self.length_in_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "excludedFromCatalog",
             &self.excluded_from_catalog,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "externalId", &self.external_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "externalId",
+            &self.external_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "enforceContentOrder",
             &self.enforce_content_order,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "reviewAssessmentResults",
             &self.review_assessment_results,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "autoAssign", &self.auto_assign)?;
+        crate::__private::model_field(
+            &mut map,
+            "autoAssign",
+            &self.auto_assign,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8494,6 +12700,20 @@ pub struct LearningModuleRule {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleRule {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `isActive` property ([`Self::is_active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_ACTIVE: crate::Field<Self> = crate::Field::new("isActive");
+    /// The `parts` property ([`Self::parts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTS: crate::Field<Self> = crate::Field::new("parts");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleRule {
@@ -8514,6 +12734,12 @@ impl crate::Model for LearningModuleRule {
             missing.push("parts");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -8538,6 +12764,10 @@ impl crate::__private::DecodeFields for LearningModuleRule {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "isActive", "parts", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleRule);
@@ -8546,10 +12776,25 @@ impl serde::Serialize for LearningModuleRule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "isActive", &self.is_active)?;
-        crate::__private::field(&mut map, "parts", &self.parts)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "isActive",
+            &self.is_active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "parts",
+            &self.parts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8578,6 +12823,20 @@ pub struct LearningModuleRuleParts {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleRuleParts {
+    /// The `operation` property ([`Self::operation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATION: crate::Field<Self> = crate::Field::new("operation");
+    /// The `selector` property ([`Self::selector`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELECTOR: crate::Field<Self> = crate::Field::new("selector");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `order` property ([`Self::order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORDER: crate::Field<Self> = crate::Field::new("order");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleRuleParts {
@@ -8610,6 +12869,12 @@ impl crate::Model for LearningModuleRuleParts {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "learning")]
 impl crate::__private::DecodeFields for LearningModuleRuleParts {
@@ -8631,6 +12896,15 @@ impl crate::__private::DecodeFields for LearningModuleRuleParts {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "operation",
+        "selector",
+        "value",
+        "order",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleRuleParts);
@@ -8639,10 +12913,30 @@ impl serde::Serialize for LearningModuleRuleParts {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "operation", &self.operation)?;
-        crate::__private::field(&mut map, "selector", &self.selector)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "order", &self.order)?;
+        crate::__private::model_field(
+            &mut map,
+            "operation",
+            &self.operation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selector",
+            &self.selector,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "order",
+            &self.order,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8775,6 +13069,20 @@ pub struct LearningModuleSummary {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningModuleSummary {
+    /// The `assignedCount` property ([`Self::assigned_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGNED_COUNT: crate::Field<Self> = crate::Field::new("assignedCount");
+    /// The `completedCount` property ([`Self::completed_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETED_COUNT: crate::Field<Self> = crate::Field::new("completedCount");
+    /// The `passedCount` property ([`Self::passed_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PASSED_COUNT: crate::Field<Self> = crate::Field::new("passedCount");
+    /// The `completedSum` property ([`Self::completed_sum`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETED_SUM: crate::Field<Self> = crate::Field::new("completedSum");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningModuleSummary {
@@ -8788,6 +13096,12 @@ impl crate::Model for LearningModuleSummary {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -8820,6 +13134,15 @@ impl crate::__private::DecodeFields for LearningModuleSummary {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "assignedCount",
+        "completedCount",
+        "passedCount",
+        "completedSum",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningModuleSummary);
@@ -8828,10 +13151,30 @@ impl serde::Serialize for LearningModuleSummary {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "assignedCount", &self.assigned_count)?;
-        crate::__private::field(&mut map, "completedCount", &self.completed_count)?;
-        crate::__private::field(&mut map, "passedCount", &self.passed_count)?;
-        crate::__private::field(&mut map, "completedSum", &self.completed_sum)?;
+        crate::__private::model_field(
+            &mut map,
+            "assignedCount",
+            &self.assigned_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "completedCount",
+            &self.completed_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "passedCount",
+            &self.passed_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "completedSum",
+            &self.completed_sum,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8864,6 +13207,24 @@ pub struct LearningScheduleSlotsJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningScheduleSlotsJobRequest {
+    /// The `userIds` property ([`Self::user_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_IDS: crate::Field<Self> = crate::Field::new("userIds");
+    /// The `lengthInMinutes` property ([`Self::length_in_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_IN_MINUTES: crate::Field<Self> = crate::Field::new(
+        "lengthInMinutes",
+    );
+    /// The `activityCodeId` property ([`Self::activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new("activityCodeId");
+    /// The `intervals` property ([`Self::intervals`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVALS: crate::Field<Self> = crate::Field::new("intervals");
+    /// The `slotsType` property ([`Self::slots_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLOTS_TYPE: crate::Field<Self> = crate::Field::new("slotsType");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningScheduleSlotsJobRequest {
@@ -8904,6 +13265,12 @@ impl crate::Model for LearningScheduleSlotsJobRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "learning")]
 impl crate::__private::DecodeFields for LearningScheduleSlotsJobRequest {
@@ -8930,6 +13297,16 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userIds",
+        "lengthInMinutes",
+        "activityCodeId",
+        "intervals",
+        "slotsType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningScheduleSlotsJobRequest);
@@ -8938,11 +13315,36 @@ impl serde::Serialize for LearningScheduleSlotsJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "userIds", &self.user_ids)?;
-        crate::__private::field(&mut map, "lengthInMinutes", &self.length_in_minutes)?;
-        crate::__private::field(&mut map, "activityCodeId", &self.activity_code_id)?;
-        crate::__private::field(&mut map, "intervals", &self.intervals)?;
-        crate::__private::field(&mut map, "slotsType", &self.slots_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "userIds",
+            &self.user_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthInMinutes",
+            &self.length_in_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeId",
+            &self.activity_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intervals",
+            &self.intervals,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "slotsType",
+            &self.slots_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9004,6 +13406,30 @@ pub struct LearningScheduleSlotsJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningScheduleSlotsJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `userIds` property ([`Self::user_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_IDS: crate::Field<Self> = crate::Field::new("userIds");
+    /// The `lengthInMinutes` property ([`Self::length_in_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_IN_MINUTES: crate::Field<Self> = crate::Field::new(
+        "lengthInMinutes",
+    );
+    /// The `businessUnitId` property ([`Self::business_unit_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUSINESS_UNIT_ID: crate::Field<Self> = crate::Field::new("businessUnitId");
+    /// The `activityCodeId` property ([`Self::activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new("activityCodeId");
+    /// The `slotsType` property ([`Self::slots_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLOTS_TYPE: crate::Field<Self> = crate::Field::new("slotsType");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningScheduleSlotsJobResponse {
@@ -9017,6 +13443,12 @@ impl crate::Model for LearningScheduleSlotsJobResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -9047,6 +13479,19 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "userIds",
+        "lengthInMinutes",
+        "businessUnitId",
+        "activityCodeId",
+        "slotsType",
+        "results",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningScheduleSlotsJobResponse);
@@ -9055,14 +13500,49 @@ impl serde::Serialize for LearningScheduleSlotsJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "userIds", &self.user_ids)?;
-        crate::__private::field(&mut map, "lengthInMinutes", &self.length_in_minutes)?;
-        crate::__private::field(&mut map, "businessUnitId", &self.business_unit_id)?;
-        crate::__private::field(&mut map, "activityCodeId", &self.activity_code_id)?;
-        crate::__private::field(&mut map, "slotsType", &self.slots_type)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "userIds",
+            &self.user_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthInMinutes",
+            &self.length_in_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "businessUnitId",
+            &self.business_unit_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeId",
+            &self.activity_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "slotsType",
+            &self.slots_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9114,6 +13594,18 @@ pub struct LearningScheduleSlotsJobResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningScheduleSlotsJobResult {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `slot` property ([`Self::slot`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLOT: crate::Field<Self> = crate::Field::new("slot");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningScheduleSlotsJobResult {
@@ -9127,6 +13619,12 @@ impl crate::Model for LearningScheduleSlotsJobResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -9148,6 +13646,10 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsJobResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "status", "slot"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningScheduleSlotsJobResult);
@@ -9156,9 +13658,24 @@ impl serde::Serialize for LearningScheduleSlotsJobResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "slot", &self.slot)?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "slot",
+            &self.slot,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9220,6 +13737,20 @@ pub struct LearningScheduleSlotsJobSchedule {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningScheduleSlotsJobSchedule {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `weekDate` property ([`Self::week_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_DATE: crate::Field<Self> = crate::Field::new("weekDate");
+    /// The `weekCount` property ([`Self::week_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_COUNT: crate::Field<Self> = crate::Field::new("weekCount");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningScheduleSlotsJobSchedule {
@@ -9233,6 +13764,12 @@ impl crate::Model for LearningScheduleSlotsJobSchedule {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -9257,6 +13794,15 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsJobSchedule {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "selfUri",
+        "weekDate",
+        "weekCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningScheduleSlotsJobSchedule);
@@ -9265,10 +13811,25 @@ impl serde::Serialize for LearningScheduleSlotsJobSchedule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "weekDate", &self.week_date)?;
-        crate::__private::field(&mut map, "weekCount", &self.week_count)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "weekDate",
+            &self.week_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "weekCount",
+            &self.week_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9285,6 +13846,16 @@ pub struct LearningScheduleSlotsJobSlot {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningScheduleSlotsJobSlot {
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `schedule` property ([`Self::schedule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE: crate::Field<Self> = crate::Field::new("schedule");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningScheduleSlotsJobSlot {
@@ -9298,6 +13869,12 @@ impl crate::Model for LearningScheduleSlotsJobSlot {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -9318,6 +13895,10 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsJobSlot {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateStart", "schedule"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningScheduleSlotsJobSlot);
@@ -9326,8 +13907,18 @@ impl serde::Serialize for LearningScheduleSlotsJobSlot {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(&mut map, "schedule", &self.schedule)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "schedule",
+            &self.schedule,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9354,6 +13945,24 @@ pub struct LearningScheduleSlotsQueryRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningScheduleSlotsQueryRequest {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `lengthInMinutes` property ([`Self::length_in_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_IN_MINUTES: crate::Field<Self> = crate::Field::new(
+        "lengthInMinutes",
+    );
+    /// The `userIds` property ([`Self::user_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_IDS: crate::Field<Self> = crate::Field::new("userIds");
+    /// The `interruptibleAssignmentId` property ([`Self::interruptible_assignment_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERRUPTIBLE_ASSIGNMENT_ID: crate::Field<Self> = crate::Field::new(
+        "interruptibleAssignmentId",
+    );
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningScheduleSlotsQueryRequest {
@@ -9384,6 +13993,12 @@ impl crate::Model for LearningScheduleSlotsQueryRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "learning")]
 impl crate::__private::DecodeFields for LearningScheduleSlotsQueryRequest {
@@ -9411,6 +14026,15 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsQueryRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "lengthInMinutes",
+        "userIds",
+        "interruptibleAssignmentId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningScheduleSlotsQueryRequest);
@@ -9419,13 +14043,29 @@ impl serde::Serialize for LearningScheduleSlotsQueryRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "lengthInMinutes", &self.length_in_minutes)?;
-        crate::__private::field(&mut map, "userIds", &self.user_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthInMinutes",
+            &self.length_in_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userIds",
+            &self.user_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "interruptibleAssignmentId",
             &self.interruptible_assignment_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -9443,6 +14083,18 @@ pub struct LearningScheduleSlotsQueryResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningScheduleSlotsQueryResponse {
+    /// The `suggestedSlots` property ([`Self::suggested_slots`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUGGESTED_SLOTS: crate::Field<Self> = crate::Field::new("suggestedSlots");
+    /// The `wfmScheduleActivities` property ([`Self::wfm_schedule_activities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WFM_SCHEDULE_ACTIVITIES: crate::Field<Self> = crate::Field::new(
+        "wfmScheduleActivities",
+    );
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningScheduleSlotsQueryResponse {
@@ -9456,6 +14108,12 @@ impl crate::Model for LearningScheduleSlotsQueryResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -9476,6 +14134,13 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsQueryResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "suggestedSlots",
+        "wfmScheduleActivities",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningScheduleSlotsQueryResponse);
@@ -9484,11 +14149,17 @@ impl serde::Serialize for LearningScheduleSlotsQueryResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "suggestedSlots", &self.suggested_slots)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "suggestedSlots",
+            &self.suggested_slots,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "wfmScheduleActivities",
             &self.wfm_schedule_activities,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -9514,6 +14185,26 @@ pub struct LearningScormResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningScormResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `errorCode` property ([`Self::error_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_CODE: crate::Field<Self> = crate::Field::new("errorCode");
+    /// The `errorMessage` property ([`Self::error_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_MESSAGE: crate::Field<Self> = crate::Field::new("errorMessage");
+    /// The `percentageUnpacked` property ([`Self::percentage_unpacked`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_UNPACKED: crate::Field<Self> = crate::Field::new(
+        "percentageUnpacked",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningScormResponse {
@@ -9527,6 +14218,12 @@ impl crate::Model for LearningScormResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -9555,6 +14252,17 @@ impl crate::__private::DecodeFields for LearningScormResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "errorCode",
+        "errorMessage",
+        "percentageUnpacked",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningScormResponse);
@@ -9563,16 +14271,37 @@ impl serde::Serialize for LearningScormResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "errorCode", &self.error_code)?;
-        crate::__private::field(&mut map, "errorMessage", &self.error_message)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorCode",
+            &self.error_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorMessage",
+            &self.error_message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "percentageUnpacked",
             &self.percentage_unpacked,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9639,6 +14368,14 @@ pub struct LearningScormUploadRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningScormUploadRequest {
+    /// The `contentMd5` property ([`Self::content_md5`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_MD5: crate::Field<Self> = crate::Field::new("contentMd5");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningScormUploadRequest {
@@ -9658,6 +14395,12 @@ impl crate::Model for LearningScormUploadRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "learning")]
 impl crate::__private::DecodeFields for LearningScormUploadRequest {
@@ -9676,6 +14419,10 @@ impl crate::__private::DecodeFields for LearningScormUploadRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contentMd5"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningScormUploadRequest);
@@ -9684,7 +14431,12 @@ impl serde::Serialize for LearningScormUploadRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "contentMd5", &self.content_md5)?;
+        crate::__private::model_field(
+            &mut map,
+            "contentMd5",
+            &self.content_md5,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9707,6 +14459,22 @@ pub struct LearningScormUploadResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningScormUploadResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `uploadUrl` property ([`Self::upload_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_URL: crate::Field<Self> = crate::Field::new("uploadUrl");
+    /// The `headers` property ([`Self::headers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADERS: crate::Field<Self> = crate::Field::new("headers");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningScormUploadResponse {
@@ -9720,6 +14488,12 @@ impl crate::Model for LearningScormUploadResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -9743,6 +14517,16 @@ impl crate::__private::DecodeFields for LearningScormUploadResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "uploadUrl",
+        "headers",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningScormUploadResponse);
@@ -9751,11 +14535,31 @@ impl serde::Serialize for LearningScormUploadResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "uploadUrl", &self.upload_url)?;
-        crate::__private::field(&mut map, "headers", &self.headers)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadUrl",
+            &self.upload_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "headers",
+            &self.headers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9852,6 +14656,44 @@ pub struct LearningShareableContentObject {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningShareableContentObject {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `lessonStatus` property ([`Self::lesson_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LESSON_STATUS: crate::Field<Self> = crate::Field::new("lessonStatus");
+    /// The `exit` property ([`Self::exit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXIT: crate::Field<Self> = crate::Field::new("exit");
+    /// The `location` property ([`Self::location`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCATION: crate::Field<Self> = crate::Field::new("location");
+    /// The `scoreRaw` property ([`Self::score_raw`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCORE_RAW: crate::Field<Self> = crate::Field::new("scoreRaw");
+    /// The `scoreMax` property ([`Self::score_max`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCORE_MAX: crate::Field<Self> = crate::Field::new("scoreMax");
+    /// The `scoreMin` property ([`Self::score_min`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCORE_MIN: crate::Field<Self> = crate::Field::new("scoreMin");
+    /// The `suspendData` property ([`Self::suspend_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUSPEND_DATA: crate::Field<Self> = crate::Field::new("suspendData");
+    /// The `credit` property ([`Self::credit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREDIT: crate::Field<Self> = crate::Field::new("credit");
+    /// The `entry` property ([`Self::entry`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTRY: crate::Field<Self> = crate::Field::new("entry");
+    /// The `mode` property ([`Self::mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODE: crate::Field<Self> = crate::Field::new("mode");
+    /// The `totalTime` property ([`Self::total_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_TIME: crate::Field<Self> = crate::Field::new("totalTime");
+    /// The `sessionTime` property ([`Self::session_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_TIME: crate::Field<Self> = crate::Field::new("sessionTime");
+    /// The `href` property ([`Self::href`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HREF: crate::Field<Self> = crate::Field::new("href");
+    /// The `parameters` property ([`Self::parameters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARAMETERS: crate::Field<Self> = crate::Field::new("parameters");
+    /// The `launchData` property ([`Self::launch_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAUNCH_DATA: crate::Field<Self> = crate::Field::new("launchData");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningShareableContentObject {
@@ -9869,6 +14711,12 @@ impl crate::Model for LearningShareableContentObject {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -9909,6 +14757,27 @@ impl crate::__private::DecodeFields for LearningShareableContentObject {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "lessonStatus",
+        "exit",
+        "location",
+        "scoreRaw",
+        "scoreMax",
+        "scoreMin",
+        "suspendData",
+        "credit",
+        "entry",
+        "mode",
+        "totalTime",
+        "sessionTime",
+        "href",
+        "parameters",
+        "launchData",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningShareableContentObject);
@@ -9917,22 +14786,97 @@ impl serde::Serialize for LearningShareableContentObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "lessonStatus", &self.lesson_status)?;
-        crate::__private::field(&mut map, "exit", &self.exit)?;
-        crate::__private::field(&mut map, "location", &self.location)?;
-        crate::__private::field(&mut map, "scoreRaw", &self.score_raw)?;
-        crate::__private::field(&mut map, "scoreMax", &self.score_max)?;
-        crate::__private::field(&mut map, "scoreMin", &self.score_min)?;
-        crate::__private::field(&mut map, "suspendData", &self.suspend_data)?;
-        crate::__private::field(&mut map, "credit", &self.credit)?;
-        crate::__private::field(&mut map, "entry", &self.entry)?;
-        crate::__private::field(&mut map, "mode", &self.mode)?;
-        crate::__private::field(&mut map, "totalTime", &self.total_time)?;
-        crate::__private::field(&mut map, "sessionTime", &self.session_time)?;
-        crate::__private::field(&mut map, "href", &self.href)?;
-        crate::__private::field(&mut map, "parameters", &self.parameters)?;
-        crate::__private::field(&mut map, "launchData", &self.launch_data)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "lessonStatus",
+            &self.lesson_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "exit",
+            &self.exit,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "location",
+            &self.location,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scoreRaw",
+            &self.score_raw,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scoreMax",
+            &self.score_max,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scoreMin",
+            &self.score_min,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "suspendData",
+            &self.suspend_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "credit",
+            &self.credit,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entry",
+            &self.entry,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mode",
+            &self.mode,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "totalTime",
+            &self.total_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionTime",
+            &self.session_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "href",
+            &self.href,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "parameters",
+            &self.parameters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "launchData",
+            &self.launch_data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10182,6 +15126,26 @@ pub struct LearningSlot {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningSlot {
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `lengthInMinutes` property ([`Self::length_in_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_IN_MINUTES: crate::Field<Self> = crate::Field::new(
+        "lengthInMinutes",
+    );
+    /// The `staffingDifference` property ([`Self::staffing_difference`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STAFFING_DIFFERENCE: crate::Field<Self> = crate::Field::new(
+        "staffingDifference",
+    );
+    /// The `differenceRating` property ([`Self::difference_rating`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIFFERENCE_RATING: crate::Field<Self> = crate::Field::new(
+        "differenceRating",
+    );
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningSlot {
@@ -10195,6 +15159,12 @@ impl crate::Model for LearningSlot {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -10225,6 +15195,15 @@ impl crate::__private::DecodeFields for LearningSlot {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateStart",
+        "lengthInMinutes",
+        "staffingDifference",
+        "differenceRating",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningSlot);
@@ -10233,14 +15212,30 @@ impl serde::Serialize for LearningSlot {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(&mut map, "lengthInMinutes", &self.length_in_minutes)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthInMinutes",
+            &self.length_in_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "staffingDifference",
             &self.staffing_difference,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "differenceRating", &self.difference_rating)?;
+        crate::__private::model_field(
+            &mut map,
+            "differenceRating",
+            &self.difference_rating,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10306,6 +15301,28 @@ pub struct LearningSlotFullDayTimeOffMarker {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningSlotFullDayTimeOffMarker {
+    /// The `businessUnitDate` property ([`Self::business_unit_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUSINESS_UNIT_DATE: crate::Field<Self> = crate::Field::new(
+        "businessUnitDate",
+    );
+    /// The `lengthMinutes` property ([`Self::length_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_MINUTES: crate::Field<Self> = crate::Field::new("lengthMinutes");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `activityCodeId` property ([`Self::activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new("activityCodeId");
+    /// The `paid` property ([`Self::paid`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAID: crate::Field<Self> = crate::Field::new("paid");
+    /// The `timeOffRequestId` property ([`Self::time_off_request_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_OFF_REQUEST_ID: crate::Field<Self> = crate::Field::new(
+        "timeOffRequestId",
+    );
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningSlotFullDayTimeOffMarker {
@@ -10319,6 +15336,12 @@ impl crate::Model for LearningSlotFullDayTimeOffMarker {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -10345,6 +15368,17 @@ impl crate::__private::DecodeFields for LearningSlotFullDayTimeOffMarker {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "businessUnitDate",
+        "lengthMinutes",
+        "description",
+        "activityCodeId",
+        "paid",
+        "timeOffRequestId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningSlotFullDayTimeOffMarker);
@@ -10353,15 +15387,41 @@ impl serde::Serialize for LearningSlotFullDayTimeOffMarker {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "businessUnitDate", &self.business_unit_date)?;
-        crate::__private::field(&mut map, "lengthMinutes", &self.length_minutes)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "activityCodeId", &self.activity_code_id)?;
-        crate::__private::field(&mut map, "paid", &self.paid)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "businessUnitDate",
+            &self.business_unit_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthMinutes",
+            &self.length_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeId",
+            &self.activity_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "paid",
+            &self.paid,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "timeOffRequestId",
             &self.time_off_request_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -10391,6 +15451,34 @@ pub struct LearningSlotScheduleActivity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningSlotScheduleActivity {
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `lengthMinutes` property ([`Self::length_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_MINUTES: crate::Field<Self> = crate::Field::new("lengthMinutes");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `activityCodeId` property ([`Self::activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new("activityCodeId");
+    /// The `paid` property ([`Self::paid`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAID: crate::Field<Self> = crate::Field::new("paid");
+    /// The `timeOffRequestId` property ([`Self::time_off_request_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_OFF_REQUEST_ID: crate::Field<Self> = crate::Field::new(
+        "timeOffRequestId",
+    );
+    /// The `externalActivityId` property ([`Self::external_activity_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ACTIVITY_ID: crate::Field<Self> = crate::Field::new(
+        "externalActivityId",
+    );
+    /// The `externalActivityType` property ([`Self::external_activity_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ACTIVITY_TYPE: crate::Field<Self> = crate::Field::new(
+        "externalActivityType",
+    );
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningSlotScheduleActivity {
@@ -10404,6 +15492,12 @@ impl crate::Model for LearningSlotScheduleActivity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -10432,6 +15526,19 @@ impl crate::__private::DecodeFields for LearningSlotScheduleActivity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateStart",
+        "lengthMinutes",
+        "description",
+        "activityCodeId",
+        "paid",
+        "timeOffRequestId",
+        "externalActivityId",
+        "externalActivityType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningSlotScheduleActivity);
@@ -10440,25 +15547,53 @@ impl serde::Serialize for LearningSlotScheduleActivity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(&mut map, "lengthMinutes", &self.length_minutes)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "activityCodeId", &self.activity_code_id)?;
-        crate::__private::field(&mut map, "paid", &self.paid)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthMinutes",
+            &self.length_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeId",
+            &self.activity_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "paid",
+            &self.paid,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "timeOffRequestId",
             &self.time_off_request_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "externalActivityId",
             &self.external_activity_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "externalActivityType",
             &self.external_activity_type,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -10528,6 +15663,20 @@ pub struct LearningSlotWfmScheduleActivity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl LearningSlotWfmScheduleActivity {
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `activities` property ([`Self::activities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITIES: crate::Field<Self> = crate::Field::new("activities");
+    /// The `fullDayTimeOffMarkers` property ([`Self::full_day_time_off_markers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FULL_DAY_TIME_OFF_MARKERS: crate::Field<Self> = crate::Field::new(
+        "fullDayTimeOffMarkers",
+    );
 }
 #[cfg(feature = "learning")]
 impl crate::Model for LearningSlotWfmScheduleActivity {
@@ -10541,6 +15690,12 @@ impl crate::Model for LearningSlotWfmScheduleActivity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -10562,6 +15717,14 @@ impl crate::__private::DecodeFields for LearningSlotWfmScheduleActivity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "user",
+        "activities",
+        "fullDayTimeOffMarkers",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(LearningSlotWfmScheduleActivity);
@@ -10570,12 +15733,23 @@ impl serde::Serialize for LearningSlotWfmScheduleActivity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "activities", &self.activities)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activities",
+            &self.activities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "fullDayTimeOffMarkers",
             &self.full_day_time_off_markers,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -10597,6 +15771,20 @@ pub struct LexBot {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl LexBot {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for LexBot {
@@ -10610,6 +15798,12 @@ impl crate::Model for LexBot {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -10632,6 +15826,15 @@ impl crate::__private::DecodeFields for LexBot {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(LexBot);
@@ -10640,10 +15843,25 @@ impl serde::Serialize for LexBot {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10676,6 +15894,30 @@ pub struct LexBotAlias {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl LexBotAlias {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `bot` property ([`Self::bot`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT: crate::Field<Self> = crate::Field::new("bot");
+    /// The `botVersion` property ([`Self::bot_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_VERSION: crate::Field<Self> = crate::Field::new("botVersion");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `failureReason` property ([`Self::failure_reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAILURE_REASON: crate::Field<Self> = crate::Field::new("failureReason");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `intents` property ([`Self::intents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENTS: crate::Field<Self> = crate::Field::new("intents");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for LexBotAlias {
@@ -10693,6 +15935,12 @@ impl crate::Model for LexBotAlias {
             missing.push("status");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -10720,6 +15968,20 @@ impl crate::__private::DecodeFields for LexBotAlias {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "bot",
+        "botVersion",
+        "status",
+        "failureReason",
+        "language",
+        "intents",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(LexBotAlias);
@@ -10728,15 +15990,50 @@ impl serde::Serialize for LexBotAlias {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "bot", &self.bot)?;
-        crate::__private::field(&mut map, "botVersion", &self.bot_version)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "failureReason", &self.failure_reason)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "intents", &self.intents)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "bot", &self.bot, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "botVersion",
+            &self.bot_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "failureReason",
+            &self.failure_reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intents",
+            &self.intents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10852,6 +16149,32 @@ pub struct LexBotAliasEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl LexBotAliasEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for LexBotAliasEntityListing {
@@ -10865,6 +16188,12 @@ impl crate::Model for LexBotAliasEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -10899,6 +16228,21 @@ impl crate::__private::DecodeFields for LexBotAliasEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(LexBotAliasEntityListing);
@@ -10907,16 +16251,66 @@ impl serde::Serialize for LexBotAliasEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10949,6 +16343,32 @@ pub struct LexBotEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl LexBotEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for LexBotEntityListing {
@@ -10962,6 +16382,12 @@ impl crate::Model for LexBotEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -10996,6 +16422,21 @@ impl crate::__private::DecodeFields for LexBotEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(LexBotEntityListing);
@@ -11004,16 +16445,66 @@ impl serde::Serialize for LexBotEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11040,6 +16531,20 @@ pub struct LexIntent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl LexIntent {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `slots` property ([`Self::slots`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLOTS: crate::Field<Self> = crate::Field::new("slots");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for LexIntent {
@@ -11064,6 +16569,12 @@ impl crate::Model for LexIntent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for LexIntent {
@@ -11085,6 +16596,15 @@ impl crate::__private::DecodeFields for LexIntent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "slots",
+        "version",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(LexIntent);
@@ -11093,10 +16613,30 @@ impl serde::Serialize for LexIntent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "slots", &self.slots)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "slots",
+            &self.slots,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11121,6 +16661,20 @@ pub struct LexSlot {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl LexSlot {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `priority` property ([`Self::priority`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIORITY: crate::Field<Self> = crate::Field::new("priority");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for LexSlot {
@@ -11141,6 +16695,12 @@ impl crate::Model for LexSlot {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -11165,6 +16725,15 @@ impl crate::__private::DecodeFields for LexSlot {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "type",
+        "priority",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(LexSlot);
@@ -11173,10 +16742,30 @@ impl serde::Serialize for LexSlot {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "priority", &self.priority)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "priority",
+            &self.priority,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11205,6 +16794,24 @@ pub struct LexV2Bot {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl LexV2Bot {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `botId` property ([`Self::bot_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_ID: crate::Field<Self> = crate::Field::new("botId");
+    /// The `region` property ([`Self::region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGION: crate::Field<Self> = crate::Field::new("region");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for LexV2Bot {
@@ -11225,6 +16832,12 @@ impl crate::Model for LexV2Bot {
             missing.push("region");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -11249,6 +16862,17 @@ impl crate::__private::DecodeFields for LexV2Bot {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "botId",
+        "region",
+        "description",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(LexV2Bot);
@@ -11257,12 +16881,37 @@ impl serde::Serialize for LexV2Bot {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "botId", &self.bot_id)?;
-        crate::__private::field(&mut map, "region", &self.region)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botId",
+            &self.bot_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "region",
+            &self.region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11299,6 +16948,32 @@ pub struct LexV2BotAlias {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl LexV2BotAlias {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `region` property ([`Self::region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGION: crate::Field<Self> = crate::Field::new("region");
+    /// The `aliasId` property ([`Self::alias_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALIAS_ID: crate::Field<Self> = crate::Field::new("aliasId");
+    /// The `bot` property ([`Self::bot`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT: crate::Field<Self> = crate::Field::new("bot");
+    /// The `botVersion` property ([`Self::bot_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_VERSION: crate::Field<Self> = crate::Field::new("botVersion");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `intents` property ([`Self::intents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENTS: crate::Field<Self> = crate::Field::new("intents");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for LexV2BotAlias {
@@ -11319,6 +16994,12 @@ impl crate::Model for LexV2BotAlias {
             missing.push("aliasId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -11347,6 +17028,21 @@ impl crate::__private::DecodeFields for LexV2BotAlias {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "region",
+        "aliasId",
+        "bot",
+        "botVersion",
+        "status",
+        "language",
+        "intents",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(LexV2BotAlias);
@@ -11355,16 +17051,56 @@ impl serde::Serialize for LexV2BotAlias {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "region", &self.region)?;
-        crate::__private::field(&mut map, "aliasId", &self.alias_id)?;
-        crate::__private::field(&mut map, "bot", &self.bot)?;
-        crate::__private::field(&mut map, "botVersion", &self.bot_version)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "intents", &self.intents)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "region",
+            &self.region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "aliasId",
+            &self.alias_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "bot", &self.bot, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "botVersion",
+            &self.bot_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intents",
+            &self.intents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11447,6 +17183,32 @@ pub struct LexV2BotAliasEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl LexV2BotAliasEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for LexV2BotAliasEntityListing {
@@ -11460,6 +17222,12 @@ impl crate::Model for LexV2BotAliasEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -11494,6 +17262,21 @@ impl crate::__private::DecodeFields for LexV2BotAliasEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(LexV2BotAliasEntityListing);
@@ -11502,16 +17285,66 @@ impl serde::Serialize for LexV2BotAliasEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11544,6 +17377,32 @@ pub struct LexV2BotEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl LexV2BotEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for LexV2BotEntityListing {
@@ -11557,6 +17416,12 @@ impl crate::Model for LexV2BotEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -11591,6 +17456,21 @@ impl crate::__private::DecodeFields for LexV2BotEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(LexV2BotEntityListing);
@@ -11599,16 +17479,66 @@ impl serde::Serialize for LexV2BotEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11635,6 +17565,20 @@ pub struct LexV2Intent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl LexV2Intent {
+    /// The `intentName` property ([`Self::intent_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENT_NAME: crate::Field<Self> = crate::Field::new("intentName");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `slots` property ([`Self::slots`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLOTS: crate::Field<Self> = crate::Field::new("slots");
+    /// The `intentId` property ([`Self::intent_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENT_ID: crate::Field<Self> = crate::Field::new("intentId");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for LexV2Intent {
@@ -11660,6 +17604,12 @@ impl crate::Model for LexV2Intent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for LexV2Intent {
@@ -11681,6 +17631,15 @@ impl crate::__private::DecodeFields for LexV2Intent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "intentName",
+        "description",
+        "slots",
+        "intentId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(LexV2Intent);
@@ -11689,10 +17648,30 @@ impl serde::Serialize for LexV2Intent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "intentName", &self.intent_name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "slots", &self.slots)?;
-        crate::__private::field(&mut map, "intentId", &self.intent_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "intentName",
+            &self.intent_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "slots",
+            &self.slots,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intentId",
+            &self.intent_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11723,6 +17702,22 @@ pub struct LexV2Slot {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl LexV2Slot {
+    /// The `slotName` property ([`Self::slot_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLOT_NAME: crate::Field<Self> = crate::Field::new("slotName");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `slotId` property ([`Self::slot_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLOT_ID: crate::Field<Self> = crate::Field::new("slotId");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `slotTypeId` property ([`Self::slot_type_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLOT_TYPE_ID: crate::Field<Self> = crate::Field::new("slotTypeId");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for LexV2Slot {
@@ -11756,6 +17751,12 @@ impl crate::Model for LexV2Slot {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for LexV2Slot {
@@ -11778,6 +17779,16 @@ impl crate::__private::DecodeFields for LexV2Slot {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "slotName",
+        "description",
+        "slotId",
+        "type",
+        "slotTypeId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(LexV2Slot);
@@ -11786,11 +17797,36 @@ impl serde::Serialize for LexV2Slot {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "slotName", &self.slot_name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "slotId", &self.slot_id)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "slotTypeId", &self.slot_type_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "slotName",
+            &self.slot_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "slotId",
+            &self.slot_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "slotTypeId",
+            &self.slot_type_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11825,6 +17861,28 @@ pub struct Library {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl Library {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `responseType` property ([`Self::response_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPONSE_TYPE: crate::Field<Self> = crate::Field::new("responseType");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for Library {
@@ -11842,6 +17900,12 @@ impl crate::Model for Library {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -11870,6 +17934,19 @@ impl crate::__private::DecodeFields for Library {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "version",
+        "createdBy",
+        "dateCreated",
+        "responseType",
+        "division",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(Library);
@@ -11878,14 +17955,49 @@ impl serde::Serialize for Library {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "responseType", &self.response_type)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "responseType",
+            &self.response_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11962,6 +18074,14 @@ pub struct LibraryBatchRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl LibraryBatchRequest {
+    /// The `libraryIds` property ([`Self::library_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIBRARY_IDS: crate::Field<Self> = crate::Field::new("libraryIds");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for LibraryBatchRequest {
@@ -11981,6 +18101,12 @@ impl crate::Model for LibraryBatchRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "response-management")]
 impl crate::__private::DecodeFields for LibraryBatchRequest {
@@ -11999,6 +18125,10 @@ impl crate::__private::DecodeFields for LibraryBatchRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["libraryIds"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(LibraryBatchRequest);
@@ -12007,7 +18137,12 @@ impl serde::Serialize for LibraryBatchRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "libraryIds", &self.library_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "libraryIds",
+            &self.library_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12026,6 +18161,18 @@ pub struct LibraryDivisionView {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl LibraryDivisionView {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for LibraryDivisionView {
@@ -12039,6 +18186,12 @@ impl crate::Model for LibraryDivisionView {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -12060,6 +18213,10 @@ impl crate::__private::DecodeFields for LibraryDivisionView {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(LibraryDivisionView);
@@ -12068,9 +18225,19 @@ impl serde::Serialize for LibraryDivisionView {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12103,6 +18270,32 @@ pub struct LibraryDivisionViewEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl LibraryDivisionViewEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for LibraryDivisionViewEntityListing {
@@ -12116,6 +18309,12 @@ impl crate::Model for LibraryDivisionViewEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -12150,6 +18349,21 @@ impl crate::__private::DecodeFields for LibraryDivisionViewEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(LibraryDivisionViewEntityListing);
@@ -12158,16 +18372,66 @@ impl serde::Serialize for LibraryDivisionViewEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12200,6 +18464,32 @@ pub struct LibraryEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl LibraryEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for LibraryEntityListing {
@@ -12213,6 +18503,12 @@ impl crate::Model for LibraryEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -12247,6 +18543,21 @@ impl crate::__private::DecodeFields for LibraryEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(LibraryEntityListing);
@@ -12255,16 +18566,66 @@ impl serde::Serialize for LibraryEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12289,6 +18650,18 @@ pub struct LicenseAssignmentRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "license")]
+impl LicenseAssignmentRequest {
+    /// The `licenseId` property ([`Self::license_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LICENSE_ID: crate::Field<Self> = crate::Field::new("licenseId");
+    /// The `userIdsAdd` property ([`Self::user_ids_add`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_IDS_ADD: crate::Field<Self> = crate::Field::new("userIdsAdd");
+    /// The `userIdsRemove` property ([`Self::user_ids_remove`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_IDS_REMOVE: crate::Field<Self> = crate::Field::new("userIdsRemove");
 }
 #[cfg(feature = "license")]
 impl crate::Model for LicenseAssignmentRequest {
@@ -12320,6 +18693,12 @@ impl crate::Model for LicenseAssignmentRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "license")]
 impl crate::__private::DecodeFields for LicenseAssignmentRequest {
@@ -12340,6 +18719,14 @@ impl crate::__private::DecodeFields for LicenseAssignmentRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "licenseId",
+        "userIdsAdd",
+        "userIdsRemove",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "license")]
 crate::__impl_model_deserialize!(LicenseAssignmentRequest);
@@ -12348,9 +18735,24 @@ impl serde::Serialize for LicenseAssignmentRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "licenseId", &self.license_id)?;
-        crate::__private::field(&mut map, "userIdsAdd", &self.user_ids_add)?;
-        crate::__private::field(&mut map, "userIdsRemove", &self.user_ids_remove)?;
+        crate::__private::model_field(
+            &mut map,
+            "licenseId",
+            &self.license_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userIdsAdd",
+            &self.user_ids_add,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userIdsRemove",
+            &self.user_ids_remove,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12367,6 +18769,14 @@ pub struct LicenseBatchAssignmentRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "license")]
+impl LicenseBatchAssignmentRequest {
+    /// The `assignments` property ([`Self::assignments`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGNMENTS: crate::Field<Self> = crate::Field::new("assignments");
 }
 #[cfg(feature = "license")]
 impl crate::Model for LicenseBatchAssignmentRequest {
@@ -12386,6 +18796,12 @@ impl crate::Model for LicenseBatchAssignmentRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "license")]
 impl crate::__private::DecodeFields for LicenseBatchAssignmentRequest {
@@ -12404,6 +18820,10 @@ impl crate::__private::DecodeFields for LicenseBatchAssignmentRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["assignments"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "license")]
 crate::__impl_model_deserialize!(LicenseBatchAssignmentRequest);
@@ -12412,7 +18832,12 @@ impl serde::Serialize for LicenseBatchAssignmentRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "assignments", &self.assignments)?;
+        crate::__private::model_field(
+            &mut map,
+            "assignments",
+            &self.assignments,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12441,6 +18866,24 @@ pub struct LicenseDefinition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "license")]
+impl LicenseDefinition {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `permissions` property ([`Self::permissions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERMISSIONS: crate::Field<Self> = crate::Field::new("permissions");
+    /// The `prerequisites` property ([`Self::prerequisites`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREREQUISITES: crate::Field<Self> = crate::Field::new("prerequisites");
+    /// The `comprises` property ([`Self::comprises`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPRISES: crate::Field<Self> = crate::Field::new("comprises");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "license")]
 impl crate::Model for LicenseDefinition {
@@ -12454,6 +18897,12 @@ impl crate::Model for LicenseDefinition {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "license")]
@@ -12478,6 +18927,17 @@ impl crate::__private::DecodeFields for LicenseDefinition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "description",
+        "permissions",
+        "prerequisites",
+        "comprises",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "license")]
 crate::__impl_model_deserialize!(LicenseDefinition);
@@ -12486,12 +18946,37 @@ impl serde::Serialize for LicenseDefinition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "permissions", &self.permissions)?;
-        crate::__private::field(&mut map, "prerequisites", &self.prerequisites)?;
-        crate::__private::field(&mut map, "comprises", &self.comprises)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "permissions",
+            &self.permissions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "prerequisites",
+            &self.prerequisites,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "comprises",
+            &self.comprises,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12508,6 +18993,16 @@ pub struct LicenseOrgToggle {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "license")]
+impl LicenseOrgToggle {
+    /// The `featureName` property ([`Self::feature_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FEATURE_NAME: crate::Field<Self> = crate::Field::new("featureName");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
 }
 #[cfg(feature = "license")]
 impl crate::Model for LicenseOrgToggle {
@@ -12521,6 +19016,12 @@ impl crate::Model for LicenseOrgToggle {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "license")]
@@ -12543,6 +19044,10 @@ impl crate::__private::DecodeFields for LicenseOrgToggle {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["featureName", "enabled"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "license")]
 crate::__impl_model_deserialize!(LicenseOrgToggle);
@@ -12551,8 +19056,18 @@ impl serde::Serialize for LicenseOrgToggle {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "featureName", &self.feature_name)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
+        crate::__private::model_field(
+            &mut map,
+            "featureName",
+            &self.feature_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12571,6 +19086,18 @@ pub struct LicenseUpdateStatus {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "license")]
+impl LicenseUpdateStatus {
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `licenseId` property ([`Self::license_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LICENSE_ID: crate::Field<Self> = crate::Field::new("licenseId");
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
 }
 #[cfg(feature = "license")]
 impl crate::Model for LicenseUpdateStatus {
@@ -12584,6 +19111,12 @@ impl crate::Model for LicenseUpdateStatus {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "license")]
@@ -12605,6 +19138,10 @@ impl crate::__private::DecodeFields for LicenseUpdateStatus {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userId", "licenseId", "result"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "license")]
 crate::__impl_model_deserialize!(LicenseUpdateStatus);
@@ -12613,9 +19150,24 @@ impl serde::Serialize for LicenseUpdateStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "licenseId", &self.license_id)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "licenseId",
+            &self.license_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12638,6 +19190,18 @@ pub struct LicenseUser {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "license")]
+impl LicenseUser {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `licenses` property ([`Self::licenses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LICENSES: crate::Field<Self> = crate::Field::new("licenses");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "license")]
 impl crate::Model for LicenseUser {
@@ -12651,6 +19215,12 @@ impl crate::Model for LicenseUser {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "license")]
@@ -12672,6 +19242,10 @@ impl crate::__private::DecodeFields for LicenseUser {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "licenses", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "license")]
 crate::__impl_model_deserialize!(LicenseUser);
@@ -12680,9 +19254,19 @@ impl serde::Serialize for LicenseUser {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "licenses", &self.licenses)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "licenses",
+            &self.licenses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12700,6 +19284,17 @@ pub struct Limit {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+impl Limit {
+    /// The `key` property ([`Self::key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEY: crate::Field<Self> = crate::Field::new("key");
+    /// The `namespace` property ([`Self::namespace`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAMESPACE: crate::Field<Self> = crate::Field::new("namespace");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 impl crate::Model for Limit {
     const DEFINITION: &'static str = "Limit";
@@ -12712,6 +19307,12 @@ impl crate::Model for Limit {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 impl crate::__private::DecodeFields for Limit {
@@ -12732,15 +19333,29 @@ impl crate::__private::DecodeFields for Limit {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["key", "namespace", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 crate::__impl_model_deserialize!(Limit);
 impl serde::Serialize for Limit {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "key", &self.key)?;
-        crate::__private::field(&mut map, "namespace", &self.namespace)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(&mut map, "key", &self.key, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "namespace",
+            &self.namespace,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13301,6 +19916,42 @@ pub struct LimitChangeRequestDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "organization")]
+impl LimitChangeRequestDetails {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `key` property ([`Self::key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEY: crate::Field<Self> = crate::Field::new("key");
+    /// The `namespace` property ([`Self::namespace`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAMESPACE: crate::Field<Self> = crate::Field::new("namespace");
+    /// The `requestedValue` property ([`Self::requested_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUESTED_VALUE: crate::Field<Self> = crate::Field::new("requestedValue");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `supportCaseUrl` property ([`Self::support_case_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORT_CASE_URL: crate::Field<Self> = crate::Field::new("supportCaseUrl");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `currentValue` property ([`Self::current_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENT_VALUE: crate::Field<Self> = crate::Field::new("currentValue");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `statusHistory` property ([`Self::status_history`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS_HISTORY: crate::Field<Self> = crate::Field::new("statusHistory");
+    /// The `dateCompleted` property ([`Self::date_completed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_COMPLETED: crate::Field<Self> = crate::Field::new("dateCompleted");
+    /// The `rejectReason` property ([`Self::reject_reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REJECT_REASON: crate::Field<Self> = crate::Field::new("rejectReason");
+    /// The `approvalNamespaces` property ([`Self::approval_namespaces`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPROVAL_NAMESPACES: crate::Field<Self> = crate::Field::new(
+        "approvalNamespaces",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "organization")]
 impl crate::Model for LimitChangeRequestDetails {
@@ -13342,6 +19993,12 @@ impl crate::Model for LimitChangeRequestDetails {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "organization")]
 impl crate::__private::DecodeFields for LimitChangeRequestDetails {
@@ -13379,6 +20036,25 @@ impl crate::__private::DecodeFields for LimitChangeRequestDetails {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "key",
+        "namespace",
+        "requestedValue",
+        "description",
+        "supportCaseUrl",
+        "status",
+        "currentValue",
+        "dateCreated",
+        "statusHistory",
+        "dateCompleted",
+        "rejectReason",
+        "approvalNamespaces",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "organization")]
 crate::__impl_model_deserialize!(LimitChangeRequestDetails);
@@ -13387,24 +20063,80 @@ impl serde::Serialize for LimitChangeRequestDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "key", &self.key)?;
-        crate::__private::field(&mut map, "namespace", &self.namespace)?;
-        crate::__private::field(&mut map, "requestedValue", &self.requested_value)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "supportCaseUrl", &self.support_case_url)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "currentValue", &self.current_value)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "statusHistory", &self.status_history)?;
-        crate::__private::field(&mut map, "dateCompleted", &self.date_completed)?;
-        crate::__private::field(&mut map, "rejectReason", &self.reject_reason)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "key", &self.key, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "namespace",
+            &self.namespace,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "requestedValue",
+            &self.requested_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "supportCaseUrl",
+            &self.support_case_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "currentValue",
+            &self.current_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "statusHistory",
+            &self.status_history,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCompleted",
+            &self.date_completed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rejectReason",
+            &self.reject_reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "approvalNamespaces",
             &self.approval_namespaces,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14088,6 +20820,20 @@ pub struct LimitChangeRequestsEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "organization")]
+impl LimitChangeRequestsEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "organization")]
 impl crate::Model for LimitChangeRequestsEntityListing {
@@ -14101,6 +20847,12 @@ impl crate::Model for LimitChangeRequestsEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "organization")]
@@ -14123,6 +20875,15 @@ impl crate::__private::DecodeFields for LimitChangeRequestsEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "organization")]
 crate::__impl_model_deserialize!(LimitChangeRequestsEntityListing);
@@ -14131,10 +20892,30 @@ impl serde::Serialize for LimitChangeRequestsEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14159,6 +20940,24 @@ pub struct LimitDocs {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "organization")]
+impl LimitDocs {
+    /// The `key` property ([`Self::key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEY: crate::Field<Self> = crate::Field::new("key");
+    /// The `defaultValue` property ([`Self::default_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT_VALUE: crate::Field<Self> = crate::Field::new("defaultValue");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `resource` property ([`Self::resource`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOURCE: crate::Field<Self> = crate::Field::new("resource");
+    /// The `configurable` property ([`Self::configurable`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIGURABLE: crate::Field<Self> = crate::Field::new("configurable");
+    /// The `trackable` property ([`Self::trackable`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRACKABLE: crate::Field<Self> = crate::Field::new("trackable");
 }
 #[cfg(feature = "organization")]
 impl crate::Model for LimitDocs {
@@ -14172,6 +20971,12 @@ impl crate::Model for LimitDocs {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "organization")]
@@ -14202,6 +21007,17 @@ impl crate::__private::DecodeFields for LimitDocs {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "defaultValue",
+        "description",
+        "resource",
+        "configurable",
+        "trackable",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "organization")]
 crate::__impl_model_deserialize!(LimitDocs);
@@ -14210,12 +21026,37 @@ impl serde::Serialize for LimitDocs {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "key", &self.key)?;
-        crate::__private::field(&mut map, "defaultValue", &self.default_value)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "resource", &self.resource)?;
-        crate::__private::field(&mut map, "configurable", &self.configurable)?;
-        crate::__private::field(&mut map, "trackable", &self.trackable)?;
+        crate::__private::model_field(&mut map, "key", &self.key, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "defaultValue",
+            &self.default_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resource",
+            &self.resource,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "configurable",
+            &self.configurable,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "trackable",
+            &self.trackable,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14232,6 +21073,16 @@ pub struct LimitDocumentation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "organization")]
+impl LimitDocumentation {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `namespaces` property ([`Self::namespaces`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAMESPACES: crate::Field<Self> = crate::Field::new("namespaces");
 }
 #[cfg(feature = "organization")]
 impl crate::Model for LimitDocumentation {
@@ -14245,6 +21096,12 @@ impl crate::Model for LimitDocumentation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "organization")]
@@ -14265,6 +21122,10 @@ impl crate::__private::DecodeFields for LimitDocumentation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "namespaces"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "organization")]
 crate::__impl_model_deserialize!(LimitDocumentation);
@@ -14273,8 +21134,13 @@ impl serde::Serialize for LimitDocumentation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "namespaces", &self.namespaces)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "namespaces",
+            &self.namespaces,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14289,6 +21155,14 @@ pub struct LimitsEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "organization")]
+impl LimitsEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "organization")]
 impl crate::Model for LimitsEntityListing {
@@ -14302,6 +21176,12 @@ impl crate::Model for LimitsEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "organization")]
@@ -14321,6 +21201,10 @@ impl crate::__private::DecodeFields for LimitsEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "organization")]
 crate::__impl_model_deserialize!(LimitsEntityListing);
@@ -14329,7 +21213,12 @@ impl serde::Serialize for LimitsEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14394,6 +21283,58 @@ pub struct Line {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl Line {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `modifiedByApp` property ([`Self::modified_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY_APP: crate::Field<Self> = crate::Field::new("modifiedByApp");
+    /// The `createdByApp` property ([`Self::created_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY_APP: crate::Field<Self> = crate::Field::new("createdByApp");
+    /// The `properties` property ([`Self::properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTIES: crate::Field<Self> = crate::Field::new("properties");
+    /// The `edgeGroup` property ([`Self::edge_group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EDGE_GROUP: crate::Field<Self> = crate::Field::new("edgeGroup");
+    /// The `template` property ([`Self::template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEMPLATE: crate::Field<Self> = crate::Field::new("template");
+    /// The `site` property ([`Self::site`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SITE: crate::Field<Self> = crate::Field::new("site");
+    /// The `lineBaseSettings` property ([`Self::line_base_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINE_BASE_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "lineBaseSettings",
+    );
+    /// The `primaryEdge` property ([`Self::primary_edge`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY_EDGE: crate::Field<Self> = crate::Field::new("primaryEdge");
+    /// The `secondaryEdge` property ([`Self::secondary_edge`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SECONDARY_EDGE: crate::Field<Self> = crate::Field::new("secondaryEdge");
+    /// The `loggedInUser` property ([`Self::logged_in_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOGGED_IN_USER: crate::Field<Self> = crate::Field::new("loggedInUser");
+    /// The `defaultForUser` property ([`Self::default_for_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT_FOR_USER: crate::Field<Self> = crate::Field::new("defaultForUser");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for Line {
@@ -14411,6 +21352,12 @@ impl crate::Model for Line {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -14453,6 +21400,33 @@ impl crate::__private::DecodeFields for Line {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "properties",
+        "edgeGroup",
+        "template",
+        "site",
+        "lineBaseSettings",
+        "primaryEdge",
+        "secondaryEdge",
+        "loggedInUser",
+        "defaultForUser",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(Line);
@@ -14461,28 +21435,133 @@ impl serde::Serialize for Line {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "modifiedByApp", &self.modified_by_app)?;
-        crate::__private::field(&mut map, "createdByApp", &self.created_by_app)?;
-        crate::__private::field(&mut map, "properties", &self.properties)?;
-        crate::__private::field(&mut map, "edgeGroup", &self.edge_group)?;
-        crate::__private::field(&mut map, "template", &self.template)?;
-        crate::__private::field(&mut map, "site", &self.site)?;
-        crate::__private::field(&mut map, "lineBaseSettings", &self.line_base_settings)?;
-        crate::__private::field(&mut map, "primaryEdge", &self.primary_edge)?;
-        crate::__private::field(&mut map, "secondaryEdge", &self.secondary_edge)?;
-        crate::__private::field(&mut map, "loggedInUser", &self.logged_in_user)?;
-        crate::__private::field(&mut map, "defaultForUser", &self.default_for_user)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedByApp",
+            &self.modified_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdByApp",
+            &self.created_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "properties",
+            &self.properties,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "edgeGroup",
+            &self.edge_group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "template",
+            &self.template,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "site",
+            &self.site,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lineBaseSettings",
+            &self.line_base_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "primaryEdge",
+            &self.primary_edge,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "secondaryEdge",
+            &self.secondary_edge,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "loggedInUser",
+            &self.logged_in_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "defaultForUser",
+            &self.default_for_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14574,6 +21653,42 @@ pub struct LineBase {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl LineBase {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `modifiedByApp` property ([`Self::modified_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY_APP: crate::Field<Self> = crate::Field::new("modifiedByApp");
+    /// The `createdByApp` property ([`Self::created_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY_APP: crate::Field<Self> = crate::Field::new("createdByApp");
+    /// The `lineMetaBase` property ([`Self::line_meta_base`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINE_META_BASE: crate::Field<Self> = crate::Field::new("lineMetaBase");
+    /// The `properties` property ([`Self::properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTIES: crate::Field<Self> = crate::Field::new("properties");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for LineBase {
@@ -14591,6 +21706,12 @@ impl crate::Model for LineBase {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -14626,6 +21747,26 @@ impl crate::__private::DecodeFields for LineBase {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "lineMetaBase",
+        "properties",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(LineBase);
@@ -14634,21 +21775,91 @@ impl serde::Serialize for LineBase {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "modifiedByApp", &self.modified_by_app)?;
-        crate::__private::field(&mut map, "createdByApp", &self.created_by_app)?;
-        crate::__private::field(&mut map, "lineMetaBase", &self.line_meta_base)?;
-        crate::__private::field(&mut map, "properties", &self.properties)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedByApp",
+            &self.modified_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdByApp",
+            &self.created_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lineMetaBase",
+            &self.line_meta_base,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "properties",
+            &self.properties,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14724,6 +21935,36 @@ pub struct LineBaseEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl LineBaseEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `totalNumberOfEntities` property ([`Self::total_number_of_entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_NUMBER_OF_ENTITIES: crate::Field<Self> = crate::Field::new(
+        "totalNumberOfEntities",
+    );
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for LineBaseEntityListing {
@@ -14737,6 +21978,12 @@ impl crate::Model for LineBaseEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -14776,6 +22023,22 @@ impl crate::__private::DecodeFields for LineBaseEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(LineBaseEntityListing);
@@ -14784,21 +22047,72 @@ impl serde::Serialize for LineBaseEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "totalNumberOfEntities",
             &self.total_number_of_entities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14833,6 +22147,36 @@ pub struct LineEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl LineEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `totalNumberOfEntities` property ([`Self::total_number_of_entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_NUMBER_OF_ENTITIES: crate::Field<Self> = crate::Field::new(
+        "totalNumberOfEntities",
+    );
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for LineEntityListing {
@@ -14846,6 +22190,12 @@ impl crate::Model for LineEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -14885,6 +22235,22 @@ impl crate::__private::DecodeFields for LineEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(LineEntityListing);
@@ -14893,21 +22259,72 @@ impl serde::Serialize for LineEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "totalNumberOfEntities",
             &self.total_number_of_entities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14928,6 +22345,18 @@ pub struct LineId {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(feature = "conversations", feature = "external-contacts", feature = "recording")
+)]
+impl LineId {
+    /// The `ids` property ([`Self::ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IDS: crate::Field<Self> = crate::Field::new("ids");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
 }
 #[cfg(
     any(feature = "conversations", feature = "external-contacts", feature = "recording")
@@ -14947,6 +22376,12 @@ impl crate::Model for LineId {
             missing.push("ids");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -14969,6 +22404,10 @@ impl crate::__private::DecodeFields for LineId {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ids", "displayName"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(feature = "conversations", feature = "external-contacts", feature = "recording")
@@ -14981,8 +22420,13 @@ impl serde::Serialize for LineId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "ids", &self.ids)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
+        crate::__private::model_field(&mut map, "ids", &self.ids, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15005,6 +22449,28 @@ pub struct LineStatus {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "telephony-providers-edge", feature = "topics-telephony"))]
+impl LineStatus {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `reachable` property ([`Self::reachable`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REACHABLE: crate::Field<Self> = crate::Field::new("reachable");
+    /// The `addressOfRecord` property ([`Self::address_of_record`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS_OF_RECORD: crate::Field<Self> = crate::Field::new(
+        "addressOfRecord",
+    );
+    /// The `contactAddresses` property ([`Self::contact_addresses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_ADDRESSES: crate::Field<Self> = crate::Field::new(
+        "contactAddresses",
+    );
+    /// The `reachableStateTime` property ([`Self::reachable_state_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REACHABLE_STATE_TIME: crate::Field<Self> = crate::Field::new(
+        "reachableStateTime",
+    );
 }
 #[cfg(any(feature = "telephony-providers-edge", feature = "topics-telephony"))]
 impl crate::Model for LineStatus {
@@ -15018,6 +22484,12 @@ impl crate::Model for LineStatus {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "telephony-providers-edge", feature = "topics-telephony"))]
@@ -15043,6 +22515,16 @@ impl crate::__private::DecodeFields for LineStatus {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "reachable",
+        "addressOfRecord",
+        "contactAddresses",
+        "reachableStateTime",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "telephony-providers-edge", feature = "topics-telephony"))]
 crate::__impl_model_deserialize!(LineStatus);
@@ -15051,14 +22533,30 @@ impl serde::Serialize for LineStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "reachable", &self.reachable)?;
-        crate::__private::field(&mut map, "addressOfRecord", &self.address_of_record)?;
-        crate::__private::field(&mut map, "contactAddresses", &self.contact_addresses)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "reachable",
+            &self.reachable,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addressOfRecord",
+            &self.address_of_record,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactAddresses",
+            &self.contact_addresses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "reachableStateTime",
             &self.reachable_state_time,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -15078,6 +22576,16 @@ pub struct LineUserId {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(feature = "conversations", feature = "external-contacts", feature = "recording")
+)]
+impl LineUserId {
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
 }
 #[cfg(
     any(feature = "conversations", feature = "external-contacts", feature = "recording")
@@ -15097,6 +22605,12 @@ impl crate::Model for LineUserId {
             missing.push("userId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -15118,6 +22632,10 @@ impl crate::__private::DecodeFields for LineUserId {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(feature = "conversations", feature = "external-contacts", feature = "recording")
@@ -15130,7 +22648,12 @@ impl serde::Serialize for LineUserId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15149,6 +22672,16 @@ pub struct LinkConfiguration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(feature = "conversations", feature = "external-contacts", feature = "recording")
+)]
+impl LinkConfiguration {
+    /// The `uriTemplate` property ([`Self::uri_template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URI_TEMPLATE: crate::Field<Self> = crate::Field::new("uriTemplate");
 }
 #[cfg(
     any(feature = "conversations", feature = "external-contacts", feature = "recording")
@@ -15171,6 +22704,12 @@ impl crate::Model for LinkConfiguration {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(feature = "conversations", feature = "external-contacts", feature = "recording")
@@ -15191,6 +22730,10 @@ impl crate::__private::DecodeFields for LinkConfiguration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["uriTemplate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(feature = "conversations", feature = "external-contacts", feature = "recording")
@@ -15203,7 +22746,12 @@ impl serde::Serialize for LinkConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "uriTemplate", &self.uri_template)?;
+        crate::__private::model_field(
+            &mut map,
+            "uriTemplate",
+            &self.uri_template,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15220,6 +22768,16 @@ pub struct ListAlternativeShiftTradesResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListAlternativeShiftTradesResponse {
+    /// The `job` property ([`Self::job`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOB: crate::Field<Self> = crate::Field::new("job");
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListAlternativeShiftTradesResponse {
@@ -15233,6 +22791,12 @@ impl crate::Model for ListAlternativeShiftTradesResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -15253,6 +22817,10 @@ impl crate::__private::DecodeFields for ListAlternativeShiftTradesResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["job", "result"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListAlternativeShiftTradesResponse);
@@ -15261,8 +22829,13 @@ impl serde::Serialize for ListAlternativeShiftTradesResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "job", &self.job)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
+        crate::__private::model_field(&mut map, "job", &self.job, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15283,6 +22856,20 @@ pub struct ListItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl ListItem {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `synonyms` property ([`Self::synonyms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYNONYMS: crate::Field<Self> = crate::Field::new("synonyms");
+    /// The `active` property ([`Self::active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVE: crate::Field<Self> = crate::Field::new("active");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
 }
 #[cfg(feature = "full")]
 impl crate::Model for ListItem {
@@ -15296,6 +22883,12 @@ impl crate::Model for ListItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -15318,6 +22911,15 @@ impl crate::__private::DecodeFields for ListItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "value",
+        "synonyms",
+        "active",
+        "description",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(ListItem);
@@ -15326,10 +22928,30 @@ impl serde::Serialize for ListItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "synonyms", &self.synonyms)?;
-        crate::__private::field(&mut map, "active", &self.active)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "synonyms",
+            &self.synonyms,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "active",
+            &self.active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15354,6 +22976,22 @@ pub struct ListPicker {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl ListPicker {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `subtitle` property ([`Self::subtitle`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBTITLE: crate::Field<Self> = crate::Field::new("subtitle");
+    /// The `header` property ([`Self::header`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADER: crate::Field<Self> = crate::Field::new("header");
+    /// The `sections` property ([`Self::sections`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SECTIONS: crate::Field<Self> = crate::Field::new("sections");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for ListPicker {
@@ -15371,6 +23009,12 @@ impl crate::Model for ListPicker {
             missing.push("sections");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -15394,6 +23038,16 @@ impl crate::__private::DecodeFields for ListPicker {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "subtitle",
+        "header",
+        "sections",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(ListPicker);
@@ -15402,11 +23056,31 @@ impl serde::Serialize for ListPicker {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "subtitle", &self.subtitle)?;
-        crate::__private::field(&mut map, "header", &self.header)?;
-        crate::__private::field(&mut map, "sections", &self.sections)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subtitle",
+            &self.subtitle,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "header",
+            &self.header,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sections",
+            &self.sections,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15433,6 +23107,20 @@ pub struct ListPickerItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl ListPickerItem {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `subtitle` property ([`Self::subtitle`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBTITLE: crate::Field<Self> = crate::Field::new("subtitle");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `selected` property ([`Self::selected`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELECTED: crate::Field<Self> = crate::Field::new("selected");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for ListPickerItem {
@@ -15457,6 +23145,12 @@ impl crate::Model for ListPickerItem {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "recording")]
 impl crate::__private::DecodeFields for ListPickerItem {
@@ -15480,6 +23174,15 @@ impl crate::__private::DecodeFields for ListPickerItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "subtitle",
+        "title",
+        "selected",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(ListPickerItem);
@@ -15488,10 +23191,25 @@ impl serde::Serialize for ListPickerItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "subtitle", &self.subtitle)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "selected", &self.selected)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "subtitle",
+            &self.subtitle,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selected",
+            &self.selected,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15516,6 +23234,20 @@ pub struct ListPickerSection {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl ListPickerSection {
+    /// The `items` property ([`Self::items`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ITEMS: crate::Field<Self> = crate::Field::new("items");
+    /// The `multipleSelection` property ([`Self::multiple_selection`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MULTIPLE_SELECTION: crate::Field<Self> = crate::Field::new(
+        "multipleSelection",
+    );
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for ListPickerSection {
@@ -15542,6 +23274,12 @@ impl crate::Model for ListPickerSection {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "recording")]
 impl crate::__private::DecodeFields for ListPickerSection {
@@ -15566,6 +23304,14 @@ impl crate::__private::DecodeFields for ListPickerSection {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "items",
+        "multipleSelection",
+        "title",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(ListPickerSection);
@@ -15574,13 +23320,24 @@ impl serde::Serialize for ListPickerSection {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "items", &self.items)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "items",
+            &self.items,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "multipleSelection",
             &self.multiple_selection,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "title", &self.title)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15593,6 +23350,9 @@ pub struct ListValues {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for ListValues {
@@ -15606,6 +23366,12 @@ impl crate::Model for ListValues {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -15621,6 +23387,10 @@ impl crate::__private::DecodeFields for ListValues {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -15644,6 +23414,14 @@ pub struct ListWrapperAgentWorkPlanField {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperAgentWorkPlanField {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperAgentWorkPlanField {
@@ -15657,6 +23435,12 @@ impl crate::Model for ListWrapperAgentWorkPlanField {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -15676,6 +23460,10 @@ impl crate::__private::DecodeFields for ListWrapperAgentWorkPlanField {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperAgentWorkPlanField);
@@ -15684,7 +23472,12 @@ impl serde::Serialize for ListWrapperAgentWorkPlanField {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15699,6 +23492,14 @@ pub struct ListWrapperAlternativeShiftBuSettingsActivityCategory {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperAlternativeShiftBuSettingsActivityCategory {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperAlternativeShiftBuSettingsActivityCategory {
@@ -15712,6 +23513,12 @@ impl crate::Model for ListWrapperAlternativeShiftBuSettingsActivityCategory {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -15732,6 +23539,10 @@ for ListWrapperAlternativeShiftBuSettingsActivityCategory {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperAlternativeShiftBuSettingsActivityCategory);
@@ -15740,7 +23551,12 @@ impl serde::Serialize for ListWrapperAlternativeShiftBuSettingsActivityCategory 
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15755,6 +23571,14 @@ pub struct ListWrapperAlternativeShiftBuSettingsGranularity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperAlternativeShiftBuSettingsGranularity {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperAlternativeShiftBuSettingsGranularity {
@@ -15768,6 +23592,12 @@ impl crate::Model for ListWrapperAlternativeShiftBuSettingsGranularity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -15788,6 +23618,10 @@ for ListWrapperAlternativeShiftBuSettingsGranularity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperAlternativeShiftBuSettingsGranularity);
@@ -15796,7 +23630,12 @@ impl serde::Serialize for ListWrapperAlternativeShiftBuSettingsGranularity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15811,6 +23650,14 @@ pub struct ListWrapperBidGroupWorkPlanRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperBidGroupWorkPlanRequest {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperBidGroupWorkPlanRequest {
@@ -15824,6 +23671,12 @@ impl crate::Model for ListWrapperBidGroupWorkPlanRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -15843,6 +23696,10 @@ impl crate::__private::DecodeFields for ListWrapperBidGroupWorkPlanRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperBidGroupWorkPlanRequest);
@@ -15851,7 +23708,12 @@ impl serde::Serialize for ListWrapperBidGroupWorkPlanRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15866,6 +23728,14 @@ pub struct ListWrapperBidGroupWorkPlanRotationRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperBidGroupWorkPlanRotationRequest {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperBidGroupWorkPlanRotationRequest {
@@ -15879,6 +23749,12 @@ impl crate::Model for ListWrapperBidGroupWorkPlanRotationRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -15898,6 +23774,10 @@ impl crate::__private::DecodeFields for ListWrapperBidGroupWorkPlanRotationReque
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperBidGroupWorkPlanRotationRequest);
@@ -15906,7 +23786,12 @@ impl serde::Serialize for ListWrapperBidGroupWorkPlanRotationRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15921,6 +23806,14 @@ pub struct ListWrapperFixedAvailability {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperFixedAvailability {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperFixedAvailability {
@@ -15934,6 +23827,12 @@ impl crate::Model for ListWrapperFixedAvailability {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -15953,6 +23852,10 @@ impl crate::__private::DecodeFields for ListWrapperFixedAvailability {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperFixedAvailability);
@@ -15961,7 +23864,12 @@ impl serde::Serialize for ListWrapperFixedAvailability {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15976,6 +23884,14 @@ pub struct ListWrapperInteger {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperInteger {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperInteger {
@@ -15989,6 +23905,12 @@ impl crate::Model for ListWrapperInteger {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -16008,6 +23930,10 @@ impl crate::__private::DecodeFields for ListWrapperInteger {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperInteger);
@@ -16016,7 +23942,12 @@ impl serde::Serialize for ListWrapperInteger {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16031,6 +23962,14 @@ pub struct ListWrapperInterval {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperInterval {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperInterval {
@@ -16044,6 +23983,12 @@ impl crate::Model for ListWrapperInterval {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -16063,6 +24008,10 @@ impl crate::__private::DecodeFields for ListWrapperInterval {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperInterval);
@@ -16071,7 +24020,12 @@ impl serde::Serialize for ListWrapperInterval {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16086,6 +24040,14 @@ pub struct ListWrapperOverrideDate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperOverrideDate {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperOverrideDate {
@@ -16099,6 +24061,12 @@ impl crate::Model for ListWrapperOverrideDate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -16118,6 +24086,10 @@ impl crate::__private::DecodeFields for ListWrapperOverrideDate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperOverrideDate);
@@ -16126,7 +24098,12 @@ impl serde::Serialize for ListWrapperOverrideDate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16141,6 +24118,14 @@ pub struct ListWrapperPlanningGroupMinimumsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperPlanningGroupMinimumsRequest {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperPlanningGroupMinimumsRequest {
@@ -16154,6 +24139,12 @@ impl crate::Model for ListWrapperPlanningGroupMinimumsRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -16173,6 +24164,10 @@ impl crate::__private::DecodeFields for ListWrapperPlanningGroupMinimumsRequest 
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperPlanningGroupMinimumsRequest);
@@ -16181,7 +24176,12 @@ impl serde::Serialize for ListWrapperPlanningGroupMinimumsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16196,6 +24196,14 @@ pub struct ListWrapperRequiredDateRange {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperRequiredDateRange {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperRequiredDateRange {
@@ -16209,6 +24217,12 @@ impl crate::Model for ListWrapperRequiredDateRange {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -16228,6 +24242,10 @@ impl crate::__private::DecodeFields for ListWrapperRequiredDateRange {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperRequiredDateRange);
@@ -16236,7 +24254,12 @@ impl serde::Serialize for ListWrapperRequiredDateRange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16251,6 +24274,14 @@ pub struct ListWrapperScheduleSetRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperScheduleSetRequest {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperScheduleSetRequest {
@@ -16264,6 +24295,12 @@ impl crate::Model for ListWrapperScheduleSetRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -16283,6 +24320,10 @@ impl crate::__private::DecodeFields for ListWrapperScheduleSetRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperScheduleSetRequest);
@@ -16291,7 +24332,12 @@ impl serde::Serialize for ListWrapperScheduleSetRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16306,6 +24352,14 @@ pub struct ListWrapperSecondaryPresence {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperSecondaryPresence {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperSecondaryPresence {
@@ -16319,6 +24373,12 @@ impl crate::Model for ListWrapperSecondaryPresence {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -16338,6 +24398,10 @@ impl crate::__private::DecodeFields for ListWrapperSecondaryPresence {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperSecondaryPresence);
@@ -16346,7 +24410,12 @@ impl serde::Serialize for ListWrapperSecondaryPresence {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16361,6 +24430,14 @@ pub struct ListWrapperShiftStartVariance {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperShiftStartVariance {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperShiftStartVariance {
@@ -16374,6 +24451,12 @@ impl crate::Model for ListWrapperShiftStartVariance {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -16393,6 +24476,10 @@ impl crate::__private::DecodeFields for ListWrapperShiftStartVariance {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperShiftStartVariance);
@@ -16401,7 +24488,12 @@ impl serde::Serialize for ListWrapperShiftStartVariance {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16416,6 +24508,14 @@ pub struct ListWrapperString {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ListWrapperString {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ListWrapperString {
@@ -16429,6 +24529,12 @@ impl crate::Model for ListWrapperString {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -16448,6 +24554,10 @@ impl crate::__private::DecodeFields for ListWrapperString {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ListWrapperString);
@@ -16456,7 +24566,12 @@ impl serde::Serialize for ListWrapperString {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16501,6 +24616,42 @@ pub struct ListedDictionaryFeedback {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ListedDictionaryFeedback {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `term` property ([`Self::term`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TERM: crate::Field<Self> = crate::Field::new("term");
+    /// The `dialect` property ([`Self::dialect`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIALECT: crate::Field<Self> = crate::Field::new("dialect");
+    /// The `boostValue` property ([`Self::boost_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOOST_VALUE: crate::Field<Self> = crate::Field::new("boostValue");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `transcriptionEngine` property ([`Self::transcription_engine`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSCRIPTION_ENGINE: crate::Field<Self> = crate::Field::new(
+        "transcriptionEngine",
+    );
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `invalidReason` property ([`Self::invalid_reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INVALID_REASON: crate::Field<Self> = crate::Field::new("invalidReason");
+    /// The `displayAs` property ([`Self::display_as`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_AS: crate::Field<Self> = crate::Field::new("displayAs");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ListedDictionaryFeedback {
@@ -16521,6 +24672,12 @@ impl crate::Model for ListedDictionaryFeedback {
             missing.push("dialect");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -16555,6 +24712,25 @@ impl crate::__private::DecodeFields for ListedDictionaryFeedback {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "term",
+        "dialect",
+        "boostValue",
+        "source",
+        "dateCreated",
+        "createdBy",
+        "dateModified",
+        "modifiedBy",
+        "transcriptionEngine",
+        "status",
+        "invalidReason",
+        "displayAs",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ListedDictionaryFeedback);
@@ -16563,24 +24739,85 @@ impl serde::Serialize for ListedDictionaryFeedback {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "term", &self.term)?;
-        crate::__private::field(&mut map, "dialect", &self.dialect)?;
-        crate::__private::field(&mut map, "boostValue", &self.boost_value)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "term",
+            &self.term,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dialect",
+            &self.dialect,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "boostValue",
+            &self.boost_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "transcriptionEngine",
             &self.transcription_engine,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "invalidReason", &self.invalid_reason)?;
-        crate::__private::field(&mut map, "displayAs", &self.display_as)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "invalidReason",
+            &self.invalid_reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayAs",
+            &self.display_as,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16736,6 +24973,30 @@ pub struct ListedProgram {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ListedProgram {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `published` property ([`Self::published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUBLISHED: crate::Field<Self> = crate::Field::new("published");
+    /// The `topicsCount` property ([`Self::topics_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPICS_COUNT: crate::Field<Self> = crate::Field::new("topicsCount");
+    /// The `tags` property ([`Self::tags`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TAGS: crate::Field<Self> = crate::Field::new("tags");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ListedProgram {
@@ -16749,6 +25010,12 @@ impl crate::Model for ListedProgram {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -16780,6 +25047,20 @@ impl crate::__private::DecodeFields for ListedProgram {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "published",
+        "topicsCount",
+        "tags",
+        "modifiedBy",
+        "dateModified",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ListedProgram);
@@ -16788,15 +25069,55 @@ impl serde::Serialize for ListedProgram {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "published", &self.published)?;
-        crate::__private::field(&mut map, "topicsCount", &self.topics_count)?;
-        crate::__private::field(&mut map, "tags", &self.tags)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "published",
+            &self.published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "topicsCount",
+            &self.topics_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "tags",
+            &self.tags,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16837,6 +25158,40 @@ pub struct ListedTopic {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ListedTopic {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `published` property ([`Self::published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUBLISHED: crate::Field<Self> = crate::Field::new("published");
+    /// The `strictness` property ([`Self::strictness`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STRICTNESS: crate::Field<Self> = crate::Field::new("strictness");
+    /// The `matchingType` property ([`Self::matching_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MATCHING_TYPE: crate::Field<Self> = crate::Field::new("matchingType");
+    /// The `programsCount` property ([`Self::programs_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROGRAMS_COUNT: crate::Field<Self> = crate::Field::new("programsCount");
+    /// The `tags` property ([`Self::tags`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TAGS: crate::Field<Self> = crate::Field::new("tags");
+    /// The `dialect` property ([`Self::dialect`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIALECT: crate::Field<Self> = crate::Field::new("dialect");
+    /// The `participants` property ([`Self::participants`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANTS: crate::Field<Self> = crate::Field::new("participants");
+    /// The `phrasesCount` property ([`Self::phrases_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHRASES_COUNT: crate::Field<Self> = crate::Field::new("phrasesCount");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ListedTopic {
@@ -16850,6 +25205,12 @@ impl crate::Model for ListedTopic {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -16888,6 +25249,25 @@ impl crate::__private::DecodeFields for ListedTopic {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "published",
+        "strictness",
+        "matchingType",
+        "programsCount",
+        "tags",
+        "dialect",
+        "participants",
+        "phrasesCount",
+        "modifiedBy",
+        "dateModified",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ListedTopic);
@@ -16896,20 +25276,85 @@ impl serde::Serialize for ListedTopic {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "published", &self.published)?;
-        crate::__private::field(&mut map, "strictness", &self.strictness)?;
-        crate::__private::field(&mut map, "matchingType", &self.matching_type)?;
-        crate::__private::field(&mut map, "programsCount", &self.programs_count)?;
-        crate::__private::field(&mut map, "tags", &self.tags)?;
-        crate::__private::field(&mut map, "dialect", &self.dialect)?;
-        crate::__private::field(&mut map, "participants", &self.participants)?;
-        crate::__private::field(&mut map, "phrasesCount", &self.phrases_count)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "published",
+            &self.published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "strictness",
+            &self.strictness,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "matchingType",
+            &self.matching_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "programsCount",
+            &self.programs_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "tags",
+            &self.tags,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dialect",
+            &self.dialect,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participants",
+            &self.participants,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "phrasesCount",
+            &self.phrases_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17061,6 +25506,20 @@ pub struct Listing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl Listing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for Listing {
@@ -17074,6 +25533,12 @@ impl crate::Model for Listing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -17096,6 +25561,15 @@ impl crate::__private::DecodeFields for Listing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(Listing);
@@ -17104,10 +25578,30 @@ impl serde::Serialize for Listing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17136,6 +25630,28 @@ pub struct Literal {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "business-rules")]
+impl Literal {
+    /// The `string` property ([`Self::string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STRING: crate::Field<Self> = crate::Field::new("string");
+    /// The `integer` property ([`Self::integer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGER: crate::Field<Self> = crate::Field::new("integer");
+    /// The `number` property ([`Self::number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUMBER: crate::Field<Self> = crate::Field::new("number");
+    /// The `date` property ([`Self::date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE: crate::Field<Self> = crate::Field::new("date");
+    /// The `datetime` property ([`Self::datetime`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATETIME: crate::Field<Self> = crate::Field::new("datetime");
+    /// The `special` property ([`Self::special`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SPECIAL: crate::Field<Self> = crate::Field::new("special");
+    /// The `strings` property ([`Self::strings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STRINGS: crate::Field<Self> = crate::Field::new("strings");
+    /// The `boolean` property ([`Self::boolean`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOOLEAN: crate::Field<Self> = crate::Field::new("boolean");
 }
 #[cfg(feature = "business-rules")]
 impl crate::Model for Literal {
@@ -17149,6 +25665,12 @@ impl crate::Model for Literal {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "business-rules")]
@@ -17179,6 +25701,19 @@ impl crate::__private::DecodeFields for Literal {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "string",
+        "integer",
+        "number",
+        "date",
+        "datetime",
+        "special",
+        "strings",
+        "boolean",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "business-rules")]
 crate::__impl_model_deserialize!(Literal);
@@ -17187,14 +25722,54 @@ impl serde::Serialize for Literal {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "string", &self.string)?;
-        crate::__private::field(&mut map, "integer", &self.integer)?;
-        crate::__private::field(&mut map, "number", &self.number)?;
-        crate::__private::field(&mut map, "date", &self.date)?;
-        crate::__private::field(&mut map, "datetime", &self.datetime)?;
-        crate::__private::field(&mut map, "special", &self.special)?;
-        crate::__private::field(&mut map, "strings", &self.strings)?;
-        crate::__private::field(&mut map, "boolean", &self.boolean)?;
+        crate::__private::model_field(
+            &mut map,
+            "string",
+            &self.string,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "integer",
+            &self.integer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "number",
+            &self.number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "date",
+            &self.date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "datetime",
+            &self.datetime,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "special",
+            &self.special,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "strings",
+            &self.strings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "boolean",
+            &self.boolean,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17261,6 +25836,16 @@ pub struct LocalDateRange {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl LocalDateRange {
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for LocalDateRange {
@@ -17274,6 +25859,12 @@ impl crate::Model for LocalDateRange {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -17294,6 +25885,10 @@ impl crate::__private::DecodeFields for LocalDateRange {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "endDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(LocalDateRange);
@@ -17302,8 +25897,18 @@ impl serde::Serialize for LocalDateRange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17338,6 +25943,24 @@ pub struct LocalEncryptionConfiguration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl LocalEncryptionConfiguration {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `apiId` property ([`Self::api_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const API_ID: crate::Field<Self> = crate::Field::new("apiId");
+    /// The `apiKey` property ([`Self::api_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const API_KEY: crate::Field<Self> = crate::Field::new("apiKey");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for LocalEncryptionConfiguration {
@@ -17362,6 +25985,12 @@ impl crate::Model for LocalEncryptionConfiguration {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "recording")]
 impl crate::__private::DecodeFields for LocalEncryptionConfiguration {
@@ -17385,6 +26014,17 @@ impl crate::__private::DecodeFields for LocalEncryptionConfiguration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "url",
+        "apiId",
+        "apiKey",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(LocalEncryptionConfiguration);
@@ -17393,12 +26033,32 @@ impl serde::Serialize for LocalEncryptionConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "apiId", &self.api_id)?;
-        crate::__private::field(&mut map, "apiKey", &self.api_key)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "apiId",
+            &self.api_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "apiKey",
+            &self.api_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17423,6 +26083,18 @@ pub struct LocalEncryptionKeyRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl LocalEncryptionKeyRequest {
+    /// The `configId` property ([`Self::config_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIG_ID: crate::Field<Self> = crate::Field::new("configId");
+    /// The `publicKey` property ([`Self::public_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUBLIC_KEY: crate::Field<Self> = crate::Field::new("publicKey");
+    /// The `keypairId` property ([`Self::keypair_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEYPAIR_ID: crate::Field<Self> = crate::Field::new("keypairId");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for LocalEncryptionKeyRequest {
@@ -17447,6 +26119,12 @@ impl crate::Model for LocalEncryptionKeyRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "recording")]
 impl crate::__private::DecodeFields for LocalEncryptionKeyRequest {
@@ -17467,6 +26145,10 @@ impl crate::__private::DecodeFields for LocalEncryptionKeyRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["configId", "publicKey", "keypairId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(LocalEncryptionKeyRequest);
@@ -17475,9 +26157,24 @@ impl serde::Serialize for LocalEncryptionKeyRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "configId", &self.config_id)?;
-        crate::__private::field(&mut map, "publicKey", &self.public_key)?;
-        crate::__private::field(&mut map, "keypairId", &self.keypair_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "configId",
+            &self.config_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "publicKey",
+            &self.public_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "keypairId",
+            &self.keypair_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17492,6 +26189,14 @@ pub struct LocaleFlowVersionInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl LocaleFlowVersionInfo {
+    /// The `nluVersion` property ([`Self::nlu_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NLU_VERSION: crate::Field<Self> = crate::Field::new("nluVersion");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for LocaleFlowVersionInfo {
@@ -17505,6 +26210,12 @@ impl crate::Model for LocaleFlowVersionInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -17524,6 +26235,10 @@ impl crate::__private::DecodeFields for LocaleFlowVersionInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["nluVersion"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(LocaleFlowVersionInfo);
@@ -17532,7 +26247,12 @@ impl serde::Serialize for LocaleFlowVersionInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "nluVersion", &self.nlu_version)?;
+        crate::__private::model_field(
+            &mut map,
+            "nluVersion",
+            &self.nlu_version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17551,6 +26271,20 @@ pub struct LocaleHealth {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl LocaleHealth {
+    /// The `overallScore` property ([`Self::overall_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OVERALL_SCORE: crate::Field<Self> = crate::Field::new("overallScore");
+    /// The `issueCount` property ([`Self::issue_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ISSUE_COUNT: crate::Field<Self> = crate::Field::new("issueCount");
+    /// The `staticValidationResults` property ([`Self::static_validation_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATIC_VALIDATION_RESULTS: crate::Field<Self> = crate::Field::new(
+        "staticValidationResults",
+    );
 }
 #[cfg(feature = "architect")]
 impl crate::Model for LocaleHealth {
@@ -17564,6 +26298,12 @@ impl crate::Model for LocaleHealth {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -17591,6 +26331,14 @@ impl crate::__private::DecodeFields for LocaleHealth {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "overallScore",
+        "issueCount",
+        "staticValidationResults",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(LocaleHealth);
@@ -17599,12 +26347,23 @@ impl serde::Serialize for LocaleHealth {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "overallScore", &self.overall_score)?;
-        crate::__private::field(&mut map, "issueCount", &self.issue_count)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "overallScore",
+            &self.overall_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "issueCount",
+            &self.issue_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "staticValidationResults",
             &self.static_validation_results,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -17624,6 +26383,20 @@ pub struct LocaleInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl LocaleInfo {
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `errorInfo` property ([`Self::error_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFO: crate::Field<Self> = crate::Field::new("errorInfo");
+    /// The `flowVersionInfo` property ([`Self::flow_version_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_VERSION_INFO: crate::Field<Self> = crate::Field::new(
+        "flowVersionInfo",
+    );
 }
 #[cfg(feature = "architect")]
 impl crate::Model for LocaleInfo {
@@ -17637,6 +26410,12 @@ impl crate::Model for LocaleInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -17658,6 +26437,14 @@ impl crate::__private::DecodeFields for LocaleInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "errorInfo",
+        "flowVersionInfo",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(LocaleInfo);
@@ -17666,9 +26453,24 @@ impl serde::Serialize for LocaleInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "errorInfo", &self.error_info)?;
-        crate::__private::field(&mut map, "flowVersionInfo", &self.flow_version_info)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInfo",
+            &self.error_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowVersionInfo",
+            &self.flow_version_info,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17726,6 +26528,16 @@ pub struct LocalizedLabels {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl LocalizedLabels {
+    /// The `key` property ([`Self::key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEY: crate::Field<Self> = crate::Field::new("key");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for LocalizedLabels {
@@ -17739,6 +26551,12 @@ impl crate::Model for LocalizedLabels {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -17759,6 +26577,10 @@ impl crate::__private::DecodeFields for LocalizedLabels {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["key", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(LocalizedLabels);
@@ -17767,8 +26589,13 @@ impl serde::Serialize for LocalizedLabels {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "key", &self.key)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(&mut map, "key", &self.key, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17868,6 +26695,46 @@ pub struct Location {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "groups",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl Location {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `floorplanId` property ([`Self::floorplan_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOORPLAN_ID: crate::Field<Self> = crate::Field::new("floorplanId");
+    /// The `coordinates` property ([`Self::coordinates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COORDINATES: crate::Field<Self> = crate::Field::new("coordinates");
+    /// The `notes` property ([`Self::notes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTES: crate::Field<Self> = crate::Field::new("notes");
+    /// The `locationDefinition` property ([`Self::location_definition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCATION_DEFINITION: crate::Field<Self> = crate::Field::new(
+        "locationDefinition",
+    );
 }
 #[cfg(
     any(
@@ -17903,6 +26770,12 @@ impl crate::Model for Location {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -17949,6 +26822,16 @@ impl crate::__private::DecodeFields for Location {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "floorplanId",
+        "coordinates",
+        "notes",
+        "locationDefinition",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -18002,14 +26885,30 @@ impl serde::Serialize for Location {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "floorplanId", &self.floorplan_id)?;
-        crate::__private::field(&mut map, "coordinates", &self.coordinates)?;
-        crate::__private::field(&mut map, "notes", &self.notes)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "floorplanId",
+            &self.floorplan_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "coordinates",
+            &self.coordinates,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "notes",
+            &self.notes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "locationDefinition",
             &self.location_definition,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -18063,6 +26962,52 @@ pub struct LocationAddress {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "carrier-services",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "geolocation",
+        feature = "groups",
+        feature = "locations",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "telephony-providers-edge",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl LocationAddress {
+    /// The `city` property ([`Self::city`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CITY: crate::Field<Self> = crate::Field::new("city");
+    /// The `country` property ([`Self::country`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNTRY: crate::Field<Self> = crate::Field::new("country");
+    /// The `countryName` property ([`Self::country_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNTRY_NAME: crate::Field<Self> = crate::Field::new("countryName");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `street1` property ([`Self::street1`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STREET1: crate::Field<Self> = crate::Field::new("street1");
+    /// The `street2` property ([`Self::street2`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STREET2: crate::Field<Self> = crate::Field::new("street2");
+    /// The `zipcode` property ([`Self::zipcode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ZIPCODE: crate::Field<Self> = crate::Field::new("zipcode");
 }
 #[cfg(
     any(
@@ -18102,6 +27047,12 @@ impl crate::Model for LocationAddress {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -18152,6 +27103,18 @@ impl crate::__private::DecodeFields for LocationAddress {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "city",
+        "country",
+        "countryName",
+        "state",
+        "street1",
+        "street2",
+        "zipcode",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -18213,13 +27176,48 @@ impl serde::Serialize for LocationAddress {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "city", &self.city)?;
-        crate::__private::field(&mut map, "country", &self.country)?;
-        crate::__private::field(&mut map, "countryName", &self.country_name)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "street1", &self.street1)?;
-        crate::__private::field(&mut map, "street2", &self.street2)?;
-        crate::__private::field(&mut map, "zipcode", &self.zipcode)?;
+        crate::__private::model_field(
+            &mut map,
+            "city",
+            &self.city,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "country",
+            &self.country,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "countryName",
+            &self.country_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "street1",
+            &self.street1,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "street2",
+            &self.street2,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "zipcode",
+            &self.zipcode,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18265,6 +27263,45 @@ pub struct LocationAddressVerificationDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "geolocation",
+        feature = "groups",
+        feature = "locations",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "telephony-providers-edge",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl LocationAddressVerificationDetails {
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `dateFinished` property ([`Self::date_finished`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_FINISHED: crate::Field<Self> = crate::Field::new("dateFinished");
+    /// The `dateStarted` property ([`Self::date_started`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_STARTED: crate::Field<Self> = crate::Field::new("dateStarted");
+    /// The `service` property ([`Self::service`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVICE: crate::Field<Self> = crate::Field::new("service");
 }
 #[cfg(
     any(
@@ -18303,6 +27340,12 @@ impl crate::Model for LocationAddressVerificationDetails {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -18349,6 +27392,15 @@ impl crate::__private::DecodeFields for LocationAddressVerificationDetails {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "dateFinished",
+        "dateStarted",
+        "service",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -18408,10 +27460,30 @@ impl serde::Serialize for LocationAddressVerificationDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "dateFinished", &self.date_finished)?;
-        crate::__private::field(&mut map, "dateStarted", &self.date_started)?;
-        crate::__private::field(&mut map, "service", &self.service)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateFinished",
+            &self.date_finished,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStarted",
+            &self.date_started,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "service",
+            &self.service,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18572,6 +27644,30 @@ pub struct LocationCreateDefinition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "locations")]
+impl LocationCreateDefinition {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `path` property ([`Self::path`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATH: crate::Field<Self> = crate::Field::new("path");
+    /// The `notes` property ([`Self::notes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTES: crate::Field<Self> = crate::Field::new("notes");
+    /// The `contactUser` property ([`Self::contact_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_USER: crate::Field<Self> = crate::Field::new("contactUser");
+    /// The `emergencyNumber` property ([`Self::emergency_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMERGENCY_NUMBER: crate::Field<Self> = crate::Field::new(
+        "emergencyNumber",
+    );
+    /// The `address` property ([`Self::address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS: crate::Field<Self> = crate::Field::new("address");
 }
 #[cfg(feature = "locations")]
 impl crate::Model for LocationCreateDefinition {
@@ -18589,6 +27685,12 @@ impl crate::Model for LocationCreateDefinition {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "locations")]
@@ -18617,6 +27719,19 @@ impl crate::__private::DecodeFields for LocationCreateDefinition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "version",
+        "state",
+        "path",
+        "notes",
+        "contactUser",
+        "emergencyNumber",
+        "address",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "locations")]
 crate::__impl_model_deserialize!(LocationCreateDefinition);
@@ -18625,14 +27740,54 @@ impl serde::Serialize for LocationCreateDefinition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "path", &self.path)?;
-        crate::__private::field(&mut map, "notes", &self.notes)?;
-        crate::__private::field(&mut map, "contactUser", &self.contact_user)?;
-        crate::__private::field(&mut map, "emergencyNumber", &self.emergency_number)?;
-        crate::__private::field(&mut map, "address", &self.address)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "path",
+            &self.path,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "notes",
+            &self.notes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactUser",
+            &self.contact_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emergencyNumber",
+            &self.emergency_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "address",
+            &self.address,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18743,6 +27898,75 @@ pub struct LocationDefinition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "geolocation",
+        feature = "groups",
+        feature = "locations",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "telephony-providers-edge",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl LocationDefinition {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `contactUser` property ([`Self::contact_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_USER: crate::Field<Self> = crate::Field::new("contactUser");
+    /// The `emergencyNumber` property ([`Self::emergency_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMERGENCY_NUMBER: crate::Field<Self> = crate::Field::new(
+        "emergencyNumber",
+    );
+    /// The `address` property ([`Self::address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS: crate::Field<Self> = crate::Field::new("address");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `notes` property ([`Self::notes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTES: crate::Field<Self> = crate::Field::new("notes");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `path` property ([`Self::path`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATH: crate::Field<Self> = crate::Field::new("path");
+    /// The `profileImage` property ([`Self::profile_image`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROFILE_IMAGE: crate::Field<Self> = crate::Field::new("profileImage");
+    /// The `floorplanImage` property ([`Self::floorplan_image`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOORPLAN_IMAGE: crate::Field<Self> = crate::Field::new("floorplanImage");
+    /// The `addressVerificationDetails` property ([`Self::address_verification_details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS_VERIFICATION_DETAILS: crate::Field<Self> = crate::Field::new(
+        "addressVerificationDetails",
+    );
+    /// The `addressVerified` property ([`Self::address_verified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS_VERIFIED: crate::Field<Self> = crate::Field::new(
+        "addressVerified",
+    );
+    /// The `addressStored` property ([`Self::address_stored`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS_STORED: crate::Field<Self> = crate::Field::new("addressStored");
+    /// The `images` property ([`Self::images`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGES: crate::Field<Self> = crate::Field::new("images");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -18781,6 +28005,12 @@ impl crate::Model for LocationDefinition {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -18850,6 +28080,27 @@ impl crate::__private::DecodeFields for LocationDefinition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "contactUser",
+        "emergencyNumber",
+        "address",
+        "state",
+        "notes",
+        "version",
+        "path",
+        "profileImage",
+        "floorplanImage",
+        "addressVerificationDetails",
+        "addressVerified",
+        "addressStored",
+        "images",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -18908,26 +28159,97 @@ impl serde::Serialize for LocationDefinition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "contactUser", &self.contact_user)?;
-        crate::__private::field(&mut map, "emergencyNumber", &self.emergency_number)?;
-        crate::__private::field(&mut map, "address", &self.address)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "notes", &self.notes)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "path", &self.path)?;
-        crate::__private::field(&mut map, "profileImage", &self.profile_image)?;
-        crate::__private::field(&mut map, "floorplanImage", &self.floorplan_image)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactUser",
+            &self.contact_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emergencyNumber",
+            &self.emergency_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "address",
+            &self.address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "notes",
+            &self.notes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "path",
+            &self.path,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "profileImage",
+            &self.profile_image,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "floorplanImage",
+            &self.floorplan_image,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "addressVerificationDetails",
             &self.address_verification_details,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "addressVerified", &self.address_verified)?;
-        crate::__private::field(&mut map, "addressStored", &self.address_stored)?;
-        crate::__private::field(&mut map, "images", &self.images)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "addressVerified",
+            &self.address_verified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addressStored",
+            &self.address_stored,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "images",
+            &self.images,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19083,6 +28405,43 @@ pub struct LocationEmergencyNumber {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "geolocation",
+        feature = "groups",
+        feature = "locations",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "telephony-providers-edge",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl LocationEmergencyNumber {
+    /// The `e164` property ([`Self::e164`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const E164: crate::Field<Self> = crate::Field::new("e164");
+    /// The `number` property ([`Self::number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUMBER: crate::Field<Self> = crate::Field::new("number");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(
     any(
@@ -19121,6 +28480,12 @@ impl crate::Model for LocationEmergencyNumber {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -19166,6 +28531,10 @@ impl crate::__private::DecodeFields for LocationEmergencyNumber {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &["e164", "number", "type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -19225,9 +28594,24 @@ impl serde::Serialize for LocationEmergencyNumber {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "e164", &self.e164)?;
-        crate::__private::field(&mut map, "number", &self.number)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "e164",
+            &self.e164,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "number",
+            &self.number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19372,6 +28756,32 @@ pub struct LocationEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "locations")]
+impl LocationEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "locations")]
 impl crate::Model for LocationEntityListing {
@@ -19385,6 +28795,12 @@ impl crate::Model for LocationEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "locations")]
@@ -19419,6 +28835,21 @@ impl crate::__private::DecodeFields for LocationEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "locations")]
 crate::__impl_model_deserialize!(LocationEntityListing);
@@ -19427,16 +28858,66 @@ impl serde::Serialize for LocationEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19478,6 +28959,41 @@ pub struct LocationImage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "geolocation",
+        feature = "groups",
+        feature = "locations",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "telephony-providers-edge",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl LocationImage {
+    /// The `resolution` property ([`Self::resolution`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOLUTION: crate::Field<Self> = crate::Field::new("resolution");
+    /// The `imageUri` property ([`Self::image_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGE_URI: crate::Field<Self> = crate::Field::new("imageUri");
 }
 #[cfg(
     any(
@@ -19516,6 +29032,12 @@ impl crate::Model for LocationImage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -19560,6 +29082,10 @@ impl crate::__private::DecodeFields for LocationImage {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &["resolution", "imageUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -19619,8 +29145,18 @@ impl serde::Serialize for LocationImage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "resolution", &self.resolution)?;
-        crate::__private::field(&mut map, "imageUri", &self.image_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "resolution",
+            &self.resolution,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "imageUri",
+            &self.image_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19653,6 +29189,30 @@ pub struct LocationSearchCriteria {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "locations", feature = "search"))]
+impl LocationSearchCriteria {
+    /// The `endValue` property ([`Self::end_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_VALUE: crate::Field<Self> = crate::Field::new("endValue");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
+    /// The `startValue` property ([`Self::start_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_VALUE: crate::Field<Self> = crate::Field::new("startValue");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `dateFormat` property ([`Self::date_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_FORMAT: crate::Field<Self> = crate::Field::new("dateFormat");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `fields` property ([`Self::fields`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIELDS: crate::Field<Self> = crate::Field::new("fields");
 }
 #[cfg(any(feature = "locations", feature = "search"))]
 impl crate::Model for LocationSearchCriteria {
@@ -19670,6 +29230,12 @@ impl crate::Model for LocationSearchCriteria {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "locations", feature = "search"))]
@@ -19697,6 +29263,20 @@ impl crate::__private::DecodeFields for LocationSearchCriteria {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+        "group",
+        "dateFormat",
+        "type",
+        "fields",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "locations", feature = "search"))]
 crate::__impl_model_deserialize!(LocationSearchCriteria);
@@ -19705,15 +29285,60 @@ impl serde::Serialize for LocationSearchCriteria {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "endValue", &self.end_value)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
-        crate::__private::field(&mut map, "startValue", &self.start_value)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "dateFormat", &self.date_format)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "fields", &self.fields)?;
+        crate::__private::model_field(
+            &mut map,
+            "endValue",
+            &self.end_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startValue",
+            &self.start_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateFormat",
+            &self.date_format,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fields",
+            &self.fields,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19851,6 +29476,26 @@ pub struct LocationSearchRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "locations", feature = "search"))]
+impl LocationSearchRequest {
+    /// The `sortOrder` property ([`Self::sort_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_ORDER: crate::Field<Self> = crate::Field::new("sortOrder");
+    /// The `sortBy` property ([`Self::sort_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_BY: crate::Field<Self> = crate::Field::new("sortBy");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `sort` property ([`Self::sort`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT: crate::Field<Self> = crate::Field::new("sort");
+    /// The `expand` property ([`Self::expand`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPAND: crate::Field<Self> = crate::Field::new("expand");
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
 }
 #[cfg(any(feature = "locations", feature = "search"))]
 impl crate::Model for LocationSearchRequest {
@@ -19864,6 +29509,12 @@ impl crate::Model for LocationSearchRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "locations", feature = "search"))]
@@ -19893,6 +29544,18 @@ impl crate::__private::DecodeFields for LocationSearchRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sortOrder",
+        "sortBy",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "expand",
+        "query",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "locations", feature = "search"))]
 crate::__impl_model_deserialize!(LocationSearchRequest);
@@ -19901,13 +29564,48 @@ impl serde::Serialize for LocationSearchRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "sortOrder", &self.sort_order)?;
-        crate::__private::field(&mut map, "sortBy", &self.sort_by)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "sort", &self.sort)?;
-        crate::__private::field(&mut map, "expand", &self.expand)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
+        crate::__private::model_field(
+            &mut map,
+            "sortOrder",
+            &self.sort_order,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortBy",
+            &self.sort_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sort",
+            &self.sort,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "expand",
+            &self.expand,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19981,6 +29679,30 @@ pub struct LocationUpdateDefinition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "locations")]
+impl LocationUpdateDefinition {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `path` property ([`Self::path`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATH: crate::Field<Self> = crate::Field::new("path");
+    /// The `notes` property ([`Self::notes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTES: crate::Field<Self> = crate::Field::new("notes");
+    /// The `contactUser` property ([`Self::contact_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_USER: crate::Field<Self> = crate::Field::new("contactUser");
+    /// The `emergencyNumber` property ([`Self::emergency_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMERGENCY_NUMBER: crate::Field<Self> = crate::Field::new(
+        "emergencyNumber",
+    );
+    /// The `address` property ([`Self::address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS: crate::Field<Self> = crate::Field::new("address");
 }
 #[cfg(feature = "locations")]
 impl crate::Model for LocationUpdateDefinition {
@@ -20001,6 +29723,12 @@ impl crate::Model for LocationUpdateDefinition {
             missing.push("version");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "locations")]
@@ -20029,6 +29757,19 @@ impl crate::__private::DecodeFields for LocationUpdateDefinition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "version",
+        "state",
+        "path",
+        "notes",
+        "contactUser",
+        "emergencyNumber",
+        "address",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "locations")]
 crate::__impl_model_deserialize!(LocationUpdateDefinition);
@@ -20037,14 +29778,54 @@ impl serde::Serialize for LocationUpdateDefinition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "path", &self.path)?;
-        crate::__private::field(&mut map, "notes", &self.notes)?;
-        crate::__private::field(&mut map, "contactUser", &self.contact_user)?;
-        crate::__private::field(&mut map, "emergencyNumber", &self.emergency_number)?;
-        crate::__private::field(&mut map, "address", &self.address)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "path",
+            &self.path,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "notes",
+            &self.notes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactUser",
+            &self.contact_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emergencyNumber",
+            &self.emergency_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "address",
+            &self.address,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20124,6 +29905,30 @@ pub struct LocationsSearchResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "locations", feature = "search"))]
+impl LocationsSearchResponse {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `previousPage` property ([`Self::previous_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_PAGE: crate::Field<Self> = crate::Field::new("previousPage");
+    /// The `currentPage` property ([`Self::current_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENT_PAGE: crate::Field<Self> = crate::Field::new("currentPage");
+    /// The `nextPage` property ([`Self::next_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_PAGE: crate::Field<Self> = crate::Field::new("nextPage");
+    /// The `types` property ([`Self::types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPES: crate::Field<Self> = crate::Field::new("types");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(any(feature = "locations", feature = "search"))]
 impl crate::Model for LocationsSearchResponse {
@@ -20165,6 +29970,12 @@ impl crate::Model for LocationsSearchResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "locations", feature = "search"))]
 impl crate::__private::DecodeFields for LocationsSearchResponse {
@@ -20197,6 +30008,20 @@ impl crate::__private::DecodeFields for LocationsSearchResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "locations", feature = "search"))]
 crate::__impl_model_deserialize!(LocationsSearchResponse);
@@ -20205,15 +30030,60 @@ impl serde::Serialize for LocationsSearchResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "previousPage", &self.previous_page)?;
-        crate::__private::field(&mut map, "currentPage", &self.current_page)?;
-        crate::__private::field(&mut map, "nextPage", &self.next_page)?;
-        crate::__private::field(&mut map, "types", &self.types)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousPage",
+            &self.previous_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "currentPage",
+            &self.current_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextPage",
+            &self.next_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "types",
+            &self.types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20234,6 +30104,20 @@ pub struct LockInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "content-management")]
+impl LockInfo {
+    /// The `lockedBy` property ([`Self::locked_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCKED_BY: crate::Field<Self> = crate::Field::new("lockedBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateExpires` property ([`Self::date_expires`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_EXPIRES: crate::Field<Self> = crate::Field::new("dateExpires");
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
 }
 #[cfg(feature = "content-management")]
 impl crate::Model for LockInfo {
@@ -20247,6 +30131,12 @@ impl crate::Model for LockInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "content-management")]
@@ -20269,6 +30159,15 @@ impl crate::__private::DecodeFields for LockInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "lockedBy",
+        "dateCreated",
+        "dateExpires",
+        "action",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "content-management")]
 crate::__impl_model_deserialize!(LockInfo);
@@ -20277,10 +30176,30 @@ impl serde::Serialize for LockInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "lockedBy", &self.locked_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateExpires", &self.date_expires)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
+        crate::__private::model_field(
+            &mut map,
+            "lockedBy",
+            &self.locked_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateExpires",
+            &self.date_expires,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20380,6 +30299,24 @@ pub struct LogCaptureDownloadExecutionResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "log-capture")]
+impl LogCaptureDownloadExecutionResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `fileUrl` property ([`Self::file_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_URL: crate::Field<Self> = crate::Field::new("fileUrl");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "log-capture")]
 impl crate::Model for LogCaptureDownloadExecutionResponse {
@@ -20416,6 +30353,12 @@ impl crate::Model for LogCaptureDownloadExecutionResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "log-capture")]
 impl crate::__private::DecodeFields for LogCaptureDownloadExecutionResponse {
@@ -20439,6 +30382,17 @@ impl crate::__private::DecodeFields for LogCaptureDownloadExecutionResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "user",
+        "state",
+        "dateStart",
+        "fileUrl",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "log-capture")]
 crate::__impl_model_deserialize!(LogCaptureDownloadExecutionResponse);
@@ -20447,12 +30401,37 @@ impl serde::Serialize for LogCaptureDownloadExecutionResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(&mut map, "fileUrl", &self.file_url)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileUrl",
+            &self.file_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20516,6 +30495,18 @@ pub struct LogCaptureQueryRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "log-capture")]
+impl LogCaptureQueryRequest {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `sortOrder` property ([`Self::sort_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_ORDER: crate::Field<Self> = crate::Field::new("sortOrder");
 }
 #[cfg(feature = "log-capture")]
 impl crate::Model for LogCaptureQueryRequest {
@@ -20537,6 +30528,12 @@ impl crate::Model for LogCaptureQueryRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "log-capture")]
 impl crate::__private::DecodeFields for LogCaptureQueryRequest {
@@ -20557,6 +30554,10 @@ impl crate::__private::DecodeFields for LogCaptureQueryRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "userId", "sortOrder"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "log-capture")]
 crate::__impl_model_deserialize!(LogCaptureQueryRequest);
@@ -20565,9 +30566,24 @@ impl serde::Serialize for LogCaptureQueryRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "sortOrder", &self.sort_order)?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortOrder",
+            &self.sort_order,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20623,6 +30639,18 @@ pub struct LogCaptureQueryResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "log-capture")]
+impl LogCaptureQueryResponse {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "log-capture")]
 impl crate::Model for LogCaptureQueryResponse {
@@ -20636,6 +30664,12 @@ impl crate::Model for LogCaptureQueryResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "log-capture")]
@@ -20657,6 +30691,10 @@ impl crate::__private::DecodeFields for LogCaptureQueryResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "nextUri", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "log-capture")]
 crate::__impl_model_deserialize!(LogCaptureQueryResponse);
@@ -20665,9 +30703,24 @@ impl serde::Serialize for LogCaptureQueryResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20692,6 +30745,22 @@ pub struct LogCaptureUserConfiguration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "log-capture")]
+impl LogCaptureUserConfiguration {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `dateStarted` property ([`Self::date_started`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_STARTED: crate::Field<Self> = crate::Field::new("dateStarted");
+    /// The `dateExpired` property ([`Self::date_expired`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_EXPIRED: crate::Field<Self> = crate::Field::new("dateExpired");
+    /// The `captureMethod` property ([`Self::capture_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CAPTURE_METHOD: crate::Field<Self> = crate::Field::new("captureMethod");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "log-capture")]
 impl crate::Model for LogCaptureUserConfiguration {
@@ -20711,6 +30780,12 @@ impl crate::Model for LogCaptureUserConfiguration {
             missing.push("dateExpired");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "log-capture")]
@@ -20734,6 +30809,16 @@ impl crate::__private::DecodeFields for LogCaptureUserConfiguration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateStarted",
+        "dateExpired",
+        "captureMethod",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "log-capture")]
 crate::__impl_model_deserialize!(LogCaptureUserConfiguration);
@@ -20742,11 +30827,31 @@ impl serde::Serialize for LogCaptureUserConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "dateStarted", &self.date_started)?;
-        crate::__private::field(&mut map, "dateExpired", &self.date_expired)?;
-        crate::__private::field(&mut map, "captureMethod", &self.capture_method)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStarted",
+            &self.date_started,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateExpired",
+            &self.date_expired,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "captureMethod",
+            &self.capture_method,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20802,6 +30907,18 @@ pub struct LogCaptureUserConfigurationListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "log-capture")]
+impl LogCaptureUserConfigurationListing {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "log-capture")]
 impl crate::Model for LogCaptureUserConfigurationListing {
@@ -20815,6 +30932,12 @@ impl crate::Model for LogCaptureUserConfigurationListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "log-capture")]
@@ -20836,6 +30959,10 @@ impl crate::__private::DecodeFields for LogCaptureUserConfigurationListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "log-capture")]
 crate::__impl_model_deserialize!(LogCaptureUserConfigurationListing);
@@ -20844,9 +30971,24 @@ impl serde::Serialize for LogCaptureUserConfigurationListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20869,6 +31011,20 @@ pub struct LogCaptureUserConfigurationResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "log-capture")]
+impl LogCaptureUserConfigurationResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `dateStarted` property ([`Self::date_started`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_STARTED: crate::Field<Self> = crate::Field::new("dateStarted");
+    /// The `dateExpired` property ([`Self::date_expired`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_EXPIRED: crate::Field<Self> = crate::Field::new("dateExpired");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "log-capture")]
 impl crate::Model for LogCaptureUserConfigurationResponse {
@@ -20888,6 +31044,12 @@ impl crate::Model for LogCaptureUserConfigurationResponse {
             missing.push("dateExpired");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "log-capture")]
@@ -20910,6 +31072,15 @@ impl crate::__private::DecodeFields for LogCaptureUserConfigurationResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateStarted",
+        "dateExpired",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "log-capture")]
 crate::__impl_model_deserialize!(LogCaptureUserConfigurationResponse);
@@ -20918,10 +31089,25 @@ impl serde::Serialize for LogCaptureUserConfigurationResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "dateStarted", &self.date_started)?;
-        crate::__private::field(&mut map, "dateExpired", &self.date_expired)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStarted",
+            &self.date_started,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateExpired",
+            &self.date_expired,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20940,6 +31126,18 @@ pub struct LogEntry {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "log-capture")]
+impl LogEntry {
+    /// The `level` property ([`Self::level`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LEVEL: crate::Field<Self> = crate::Field::new("level");
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
+    /// The `timestamp` property ([`Self::timestamp`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIMESTAMP: crate::Field<Self> = crate::Field::new("timestamp");
 }
 #[cfg(feature = "log-capture")]
 impl crate::Model for LogEntry {
@@ -20953,6 +31151,12 @@ impl crate::Model for LogEntry {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "log-capture")]
@@ -20976,6 +31180,10 @@ impl crate::__private::DecodeFields for LogEntry {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["level", "message", "timestamp"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "log-capture")]
 crate::__impl_model_deserialize!(LogEntry);
@@ -20984,9 +31192,24 @@ impl serde::Serialize for LogEntry {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "level", &self.level)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
-        crate::__private::field(&mut map, "timestamp", &self.timestamp)?;
+        crate::__private::model_field(
+            &mut map,
+            "level",
+            &self.level,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timestamp",
+            &self.timestamp,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21019,6 +31242,32 @@ pub struct LogicalInterfaceEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl LogicalInterfaceEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for LogicalInterfaceEntityListing {
@@ -21032,6 +31281,12 @@ impl crate::Model for LogicalInterfaceEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -21066,6 +31321,21 @@ impl crate::__private::DecodeFields for LogicalInterfaceEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(LogicalInterfaceEntityListing);
@@ -21074,16 +31344,66 @@ impl serde::Serialize for LogicalInterfaceEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21108,6 +31428,22 @@ pub struct LongTermForecastPlanningGroupData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl LongTermForecastPlanningGroupData {
+    /// The `planningGroupId` property ([`Self::planning_group_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNING_GROUP_ID: crate::Field<Self> = crate::Field::new(
+        "planningGroupId",
+    );
+    /// The `offeredPerDay` property ([`Self::offered_per_day`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OFFERED_PER_DAY: crate::Field<Self> = crate::Field::new("offeredPerDay");
+    /// The `averageHandleTimeSecondsPerDay` property ([`Self::average_handle_time_seconds_per_day`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AVERAGE_HANDLE_TIME_SECONDS_PER_DAY: crate::Field<Self> = crate::Field::new(
+        "averageHandleTimeSecondsPerDay",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for LongTermForecastPlanningGroupData {
@@ -21142,6 +31478,12 @@ impl crate::Model for LongTermForecastPlanningGroupData {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for LongTermForecastPlanningGroupData {
@@ -21170,6 +31512,14 @@ impl crate::__private::DecodeFields for LongTermForecastPlanningGroupData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "planningGroupId",
+        "offeredPerDay",
+        "averageHandleTimeSecondsPerDay",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(LongTermForecastPlanningGroupData);
@@ -21178,12 +31528,23 @@ impl serde::Serialize for LongTermForecastPlanningGroupData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "planningGroupId", &self.planning_group_id)?;
-        crate::__private::field(&mut map, "offeredPerDay", &self.offered_per_day)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "planningGroupId",
+            &self.planning_group_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "offeredPerDay",
+            &self.offered_per_day,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "averageHandleTimeSecondsPerDay",
             &self.average_handle_time_seconds_per_day,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -21203,6 +31564,20 @@ pub struct LongTermForecastResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl LongTermForecastResult {
+    /// The `planningGroups` property ([`Self::planning_groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNING_GROUPS: crate::Field<Self> = crate::Field::new("planningGroups");
+    /// The `referenceStartDate` property ([`Self::reference_start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REFERENCE_START_DATE: crate::Field<Self> = crate::Field::new(
+        "referenceStartDate",
+    );
+    /// The `weekCount` property ([`Self::week_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_COUNT: crate::Field<Self> = crate::Field::new("weekCount");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for LongTermForecastResult {
@@ -21216,6 +31591,12 @@ impl crate::Model for LongTermForecastResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -21239,6 +31620,14 @@ impl crate::__private::DecodeFields for LongTermForecastResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "planningGroups",
+        "referenceStartDate",
+        "weekCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(LongTermForecastResult);
@@ -21247,13 +31636,24 @@ impl serde::Serialize for LongTermForecastResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "planningGroups", &self.planning_groups)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "planningGroups",
+            &self.planning_groups,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "referenceStartDate",
             &self.reference_start_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "weekCount", &self.week_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "weekCount",
+            &self.week_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21270,6 +31670,16 @@ pub struct LongTermForecastResultResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl LongTermForecastResultResponse {
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for LongTermForecastResultResponse {
@@ -21283,6 +31693,12 @@ impl crate::Model for LongTermForecastResultResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -21303,6 +31719,10 @@ impl crate::__private::DecodeFields for LongTermForecastResultResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["result", "downloadUrl"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(LongTermForecastResultResponse);
@@ -21311,8 +31731,18 @@ impl serde::Serialize for LongTermForecastResultResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21339,6 +31769,26 @@ pub struct LongTermRequirements {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl LongTermRequirements {
+    /// The `forecastMetadata` property ([`Self::forecast_metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORECAST_METADATA: crate::Field<Self> = crate::Field::new(
+        "forecastMetadata",
+    );
+    /// The `dateGenerationStarted` property ([`Self::date_generation_started`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_GENERATION_STARTED: crate::Field<Self> = crate::Field::new(
+        "dateGenerationStarted",
+    );
+    /// The `months` property ([`Self::months`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MONTHS: crate::Field<Self> = crate::Field::new("months");
+    /// The `requirementResults` property ([`Self::requirement_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUIREMENT_RESULTS: crate::Field<Self> = crate::Field::new(
+        "requirementResults",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for LongTermRequirements {
@@ -21373,6 +31823,12 @@ impl crate::Model for LongTermRequirements {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for LongTermRequirements {
@@ -21394,6 +31850,15 @@ impl crate::__private::DecodeFields for LongTermRequirements {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "forecastMetadata",
+        "dateGenerationStarted",
+        "months",
+        "requirementResults",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(LongTermRequirements);
@@ -21402,17 +31867,29 @@ impl serde::Serialize for LongTermRequirements {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "forecastMetadata", &self.forecast_metadata)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "forecastMetadata",
+            &self.forecast_metadata,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dateGenerationStarted",
             &self.date_generation_started,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "months", &self.months)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "months",
+            &self.months,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "requirementResults",
             &self.requirement_results,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -21434,6 +31911,18 @@ pub struct LongTermRequirementsErrorDetail {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl LongTermRequirementsErrorDetail {
+    /// The `internalErrorCode` property ([`Self::internal_error_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERNAL_ERROR_CODE: crate::Field<Self> = crate::Field::new(
+        "internalErrorCode",
+    );
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for LongTermRequirementsErrorDetail {
@@ -21458,6 +31947,12 @@ impl crate::Model for LongTermRequirementsErrorDetail {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for LongTermRequirementsErrorDetail {
@@ -21477,6 +31972,10 @@ impl crate::__private::DecodeFields for LongTermRequirementsErrorDetail {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["internalErrorCode", "description"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(LongTermRequirementsErrorDetail);
@@ -21485,12 +31984,18 @@ impl serde::Serialize for LongTermRequirementsErrorDetail {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "internalErrorCode",
             &self.internal_error_code,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "description", &self.description)?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21568,6 +32073,22 @@ pub struct LongTermRequirementsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl LongTermRequirementsResponse {
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `errorCode` property ([`Self::error_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_CODE: crate::Field<Self> = crate::Field::new("errorCode");
+    /// The `longTermRequirements` property ([`Self::long_term_requirements`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LONG_TERM_REQUIREMENTS: crate::Field<Self> = crate::Field::new(
+        "longTermRequirements",
+    );
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for LongTermRequirementsResponse {
@@ -21585,6 +32106,12 @@ impl crate::Model for LongTermRequirementsResponse {
             missing.push("status");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -21607,6 +32134,15 @@ impl crate::__private::DecodeFields for LongTermRequirementsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "errorCode",
+        "longTermRequirements",
+        "downloadUrl",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(LongTermRequirementsResponse);
@@ -21615,14 +32151,30 @@ impl serde::Serialize for LongTermRequirementsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "errorCode", &self.error_code)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorCode",
+            &self.error_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "longTermRequirements",
             &self.long_term_requirements,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21768,6 +32320,36 @@ pub struct LongTermRequirementsServiceGoal {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl LongTermRequirementsServiceGoal {
+    /// The `useAsaTarget` property ([`Self::use_asa_target`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USE_ASA_TARGET: crate::Field<Self> = crate::Field::new("useAsaTarget");
+    /// The `targetAsaSec` property ([`Self::target_asa_sec`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_ASA_SEC: crate::Field<Self> = crate::Field::new("targetAsaSec");
+    /// The `useServiceLevelTarget` property ([`Self::use_service_level_target`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USE_SERVICE_LEVEL_TARGET: crate::Field<Self> = crate::Field::new(
+        "useServiceLevelTarget",
+    );
+    /// The `serviceLevelObjectiveSeconds` property ([`Self::service_level_objective_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVICE_LEVEL_OBJECTIVE_SECONDS: crate::Field<Self> = crate::Field::new(
+        "serviceLevelObjectiveSeconds",
+    );
+    /// The `serviceLevelGoalPercent` property ([`Self::service_level_goal_percent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVICE_LEVEL_GOAL_PERCENT: crate::Field<Self> = crate::Field::new(
+        "serviceLevelGoalPercent",
+    );
+    /// The `useAbandonRateGoal` property ([`Self::use_abandon_rate_goal`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USE_ABANDON_RATE_GOAL: crate::Field<Self> = crate::Field::new(
+        "useAbandonRateGoal",
+    );
+    /// The `abandonRateGoalPercent` property ([`Self::abandon_rate_goal_percent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ABANDON_RATE_GOAL_PERCENT: crate::Field<Self> = crate::Field::new(
+        "abandonRateGoalPercent",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for LongTermRequirementsServiceGoal {
@@ -21826,6 +32408,12 @@ impl crate::Model for LongTermRequirementsServiceGoal {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for LongTermRequirementsServiceGoal {
@@ -21874,6 +32462,18 @@ impl crate::__private::DecodeFields for LongTermRequirementsServiceGoal {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "useAsaTarget",
+        "targetAsaSec",
+        "useServiceLevelTarget",
+        "serviceLevelObjectiveSeconds",
+        "serviceLevelGoalPercent",
+        "useAbandonRateGoal",
+        "abandonRateGoalPercent",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(LongTermRequirementsServiceGoal);
@@ -21882,32 +32482,47 @@ impl serde::Serialize for LongTermRequirementsServiceGoal {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "useAsaTarget", &self.use_asa_target)?;
-        crate::__private::field(&mut map, "targetAsaSec", &self.target_asa_sec)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "useAsaTarget",
+            &self.use_asa_target,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "targetAsaSec",
+            &self.target_asa_sec,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "useServiceLevelTarget",
             &self.use_service_level_target,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "serviceLevelObjectiveSeconds",
             &self.service_level_objective_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "serviceLevelGoalPercent",
             &self.service_level_goal_percent,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "useAbandonRateGoal",
             &self.use_abandon_rate_goal,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "abandonRateGoalPercent",
             &self.abandon_rate_goal_percent,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -21929,6 +32544,16 @@ pub struct LongTermRequirementsServiceGoalDetail {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl LongTermRequirementsServiceGoalDetail {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `serviceGoals` property ([`Self::service_goals`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVICE_GOALS: crate::Field<Self> = crate::Field::new("serviceGoals");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for LongTermRequirementsServiceGoalDetail {
@@ -21952,6 +32577,12 @@ impl crate::Model for LongTermRequirementsServiceGoalDetail {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for LongTermRequirementsServiceGoalDetail {
@@ -21971,6 +32602,10 @@ impl crate::__private::DecodeFields for LongTermRequirementsServiceGoalDetail {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "serviceGoals"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(LongTermRequirementsServiceGoalDetail);
@@ -21979,8 +32614,13 @@ impl serde::Serialize for LongTermRequirementsServiceGoalDetail {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "serviceGoals", &self.service_goals)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "serviceGoals",
+            &self.service_goals,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }

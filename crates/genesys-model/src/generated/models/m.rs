@@ -13,6 +13,9 @@ pub struct MaestroWebhooksInvocationTopicObject {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for MaestroWebhooksInvocationTopicObject {
@@ -26,6 +29,12 @@ impl crate::Model for MaestroWebhooksInvocationTopicObject {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -41,6 +50,10 @@ impl crate::__private::DecodeFields for MaestroWebhooksInvocationTopicObject {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -68,6 +81,20 @@ pub struct MaestroWebhooksInvocationTopicPublicWebhooksEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-integrations")]
+impl MaestroWebhooksInvocationTopicPublicWebhooksEvent {
+    /// The `webhookId` property ([`Self::webhook_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEBHOOK_ID: crate::Field<Self> = crate::Field::new("webhookId");
+    /// The `invocationTime` property ([`Self::invocation_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INVOCATION_TIME: crate::Field<Self> = crate::Field::new("invocationTime");
+    /// The `webhooksInvocation` property ([`Self::webhooks_invocation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEBHOOKS_INVOCATION: crate::Field<Self> = crate::Field::new(
+        "webhooksInvocation",
+    );
 }
 #[cfg(feature = "topics-integrations")]
 impl crate::Model for MaestroWebhooksInvocationTopicPublicWebhooksEvent {
@@ -81,6 +108,12 @@ impl crate::Model for MaestroWebhooksInvocationTopicPublicWebhooksEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-integrations")]
@@ -103,6 +136,14 @@ for MaestroWebhooksInvocationTopicPublicWebhooksEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "webhookId",
+        "invocationTime",
+        "webhooksInvocation",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-integrations")]
 crate::__impl_model_deserialize!(MaestroWebhooksInvocationTopicPublicWebhooksEvent);
@@ -111,12 +152,23 @@ impl serde::Serialize for MaestroWebhooksInvocationTopicPublicWebhooksEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "webhookId", &self.webhook_id)?;
-        crate::__private::field(&mut map, "invocationTime", &self.invocation_time)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "webhookId",
+            &self.webhook_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "invocationTime",
+            &self.invocation_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "webhooksInvocation",
             &self.webhooks_invocation,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -136,6 +188,18 @@ pub struct MaestroWebhooksInvocationTopicWebhooksInvocation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-integrations")]
+impl MaestroWebhooksInvocationTopicWebhooksInvocation {
+    /// The `body` property ([`Self::body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BODY: crate::Field<Self> = crate::Field::new("body");
+    /// The `headers` property ([`Self::headers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADERS: crate::Field<Self> = crate::Field::new("headers");
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
 }
 #[cfg(feature = "topics-integrations")]
 impl crate::Model for MaestroWebhooksInvocationTopicWebhooksInvocation {
@@ -149,6 +213,12 @@ impl crate::Model for MaestroWebhooksInvocationTopicWebhooksInvocation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-integrations")]
@@ -171,6 +241,10 @@ for MaestroWebhooksInvocationTopicWebhooksInvocation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["body", "headers", "query"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-integrations")]
 crate::__impl_model_deserialize!(MaestroWebhooksInvocationTopicWebhooksInvocation);
@@ -179,9 +253,24 @@ impl serde::Serialize for MaestroWebhooksInvocationTopicWebhooksInvocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "body", &self.body)?;
-        crate::__private::field(&mut map, "headers", &self.headers)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
+        crate::__private::model_field(
+            &mut map,
+            "body",
+            &self.body,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "headers",
+            &self.headers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -202,6 +291,18 @@ pub struct MailFromResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl MailFromResult {
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `records` property ([`Self::records`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORDS: crate::Field<Self> = crate::Field::new("records");
+    /// The `mailFromDomain` property ([`Self::mail_from_domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAIL_FROM_DOMAIN: crate::Field<Self> = crate::Field::new("mailFromDomain");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for MailFromResult {
@@ -221,6 +322,12 @@ impl crate::Model for MailFromResult {
             missing.push("mailFromDomain");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -242,6 +349,14 @@ impl crate::__private::DecodeFields for MailFromResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "records",
+        "mailFromDomain",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(MailFromResult);
@@ -250,9 +365,24 @@ impl serde::Serialize for MailFromResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "records", &self.records)?;
-        crate::__private::field(&mut map, "mailFromDomain", &self.mail_from_domain)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "records",
+            &self.records,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mailFromDomain",
+            &self.mail_from_domain,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -317,6 +447,14 @@ pub struct ManageDeleteProtectionResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl ManageDeleteProtectionResult {
+    /// The `failedUpdates` property ([`Self::failed_updates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAILED_UPDATES: crate::Field<Self> = crate::Field::new("failedUpdates");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for ManageDeleteProtectionResult {
@@ -330,6 +468,12 @@ impl crate::Model for ManageDeleteProtectionResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -349,6 +493,10 @@ impl crate::__private::DecodeFields for ManageDeleteProtectionResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["failedUpdates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(ManageDeleteProtectionResult);
@@ -357,7 +505,12 @@ impl serde::Serialize for ManageDeleteProtectionResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "failedUpdates", &self.failed_updates)?;
+        crate::__private::model_field(
+            &mut map,
+            "failedUpdates",
+            &self.failed_updates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -402,6 +555,38 @@ pub struct ManagementUnit {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ManagementUnit {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `businessUnit` property ([`Self::business_unit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUSINESS_UNIT: crate::Field<Self> = crate::Field::new("businessUnit");
+    /// The `startDayOfWeek` property ([`Self::start_day_of_week`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DAY_OF_WEEK: crate::Field<Self> = crate::Field::new(
+        "startDayOfWeek",
+    );
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
+    /// The `settings` property ([`Self::settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SETTINGS: crate::Field<Self> = crate::Field::new("settings");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ManagementUnit {
@@ -415,6 +600,12 @@ impl crate::Model for ManagementUnit {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -447,6 +638,23 @@ impl crate::__private::DecodeFields for ManagementUnit {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "businessUnit",
+        "startDayOfWeek",
+        "timeZone",
+        "settings",
+        "metadata",
+        "division",
+        "version",
+        "modifiedBy",
+        "dateModified",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ManagementUnit);
@@ -455,18 +663,73 @@ impl serde::Serialize for ManagementUnit {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "businessUnit", &self.business_unit)?;
-        crate::__private::field(&mut map, "startDayOfWeek", &self.start_day_of_week)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
-        crate::__private::field(&mut map, "settings", &self.settings)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "businessUnit",
+            &self.business_unit,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startDayOfWeek",
+            &self.start_day_of_week,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "settings",
+            &self.settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -548,6 +811,14 @@ pub struct ManagementUnitAvailabilitySettingsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ManagementUnitAvailabilitySettingsResponse {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ManagementUnitAvailabilitySettingsResponse {
@@ -565,6 +836,12 @@ impl crate::Model for ManagementUnitAvailabilitySettingsResponse {
             missing.push("enabled");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -586,6 +863,10 @@ impl crate::__private::DecodeFields for ManagementUnitAvailabilitySettingsRespon
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ManagementUnitAvailabilitySettingsResponse);
@@ -594,7 +875,12 @@ impl serde::Serialize for ManagementUnitAvailabilitySettingsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -627,6 +913,32 @@ pub struct ManagementUnitListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ManagementUnitListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ManagementUnitListing {
@@ -640,6 +952,12 @@ impl crate::Model for ManagementUnitListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -674,6 +992,21 @@ impl crate::__private::DecodeFields for ManagementUnitListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "pageCount",
+        "nextUri",
+        "previousUri",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ManagementUnitListing);
@@ -682,16 +1015,66 @@ impl serde::Serialize for ManagementUnitListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -708,6 +1091,16 @@ pub struct ManagementUnitReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ManagementUnitReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ManagementUnitReference {
@@ -721,6 +1114,12 @@ impl crate::Model for ManagementUnitReference {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -741,6 +1140,10 @@ impl crate::__private::DecodeFields for ManagementUnitReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ManagementUnitReference);
@@ -749,8 +1152,13 @@ impl serde::Serialize for ManagementUnitReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -777,6 +1185,26 @@ pub struct ManagementUnitSettingsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ManagementUnitSettingsRequest {
+    /// The `adherence` property ([`Self::adherence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADHERENCE: crate::Field<Self> = crate::Field::new("adherence");
+    /// The `shortTermForecasting` property ([`Self::short_term_forecasting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHORT_TERM_FORECASTING: crate::Field<Self> = crate::Field::new(
+        "shortTermForecasting",
+    );
+    /// The `timeOff` property ([`Self::time_off`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_OFF: crate::Field<Self> = crate::Field::new("timeOff");
+    /// The `scheduling` property ([`Self::scheduling`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULING: crate::Field<Self> = crate::Field::new("scheduling");
+    /// The `shiftTrading` property ([`Self::shift_trading`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHIFT_TRADING: crate::Field<Self> = crate::Field::new("shiftTrading");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ManagementUnitSettingsRequest {
@@ -794,6 +1222,12 @@ impl crate::Model for ManagementUnitSettingsRequest {
             missing.push("metadata");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -818,6 +1252,17 @@ impl crate::__private::DecodeFields for ManagementUnitSettingsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "adherence",
+        "shortTermForecasting",
+        "timeOff",
+        "scheduling",
+        "shiftTrading",
+        "metadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ManagementUnitSettingsRequest);
@@ -826,16 +1271,42 @@ impl serde::Serialize for ManagementUnitSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "adherence", &self.adherence)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "adherence",
+            &self.adherence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "shortTermForecasting",
             &self.short_term_forecasting,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "timeOff", &self.time_off)?;
-        crate::__private::field(&mut map, "scheduling", &self.scheduling)?;
-        crate::__private::field(&mut map, "shiftTrading", &self.shift_trading)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(
+            &mut map,
+            "timeOff",
+            &self.time_off,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scheduling",
+            &self.scheduling,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "shiftTrading",
+            &self.shift_trading,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -862,6 +1333,26 @@ pub struct ManagementUnitSettingsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ManagementUnitSettingsResponse {
+    /// The `adherence` property ([`Self::adherence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADHERENCE: crate::Field<Self> = crate::Field::new("adherence");
+    /// The `shortTermForecasting` property ([`Self::short_term_forecasting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHORT_TERM_FORECASTING: crate::Field<Self> = crate::Field::new(
+        "shortTermForecasting",
+    );
+    /// The `timeOff` property ([`Self::time_off`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_OFF: crate::Field<Self> = crate::Field::new("timeOff");
+    /// The `scheduling` property ([`Self::scheduling`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULING: crate::Field<Self> = crate::Field::new("scheduling");
+    /// The `shiftTrading` property ([`Self::shift_trading`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHIFT_TRADING: crate::Field<Self> = crate::Field::new("shiftTrading");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ManagementUnitSettingsResponse {
@@ -879,6 +1370,12 @@ impl crate::Model for ManagementUnitSettingsResponse {
             missing.push("metadata");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -903,6 +1400,17 @@ impl crate::__private::DecodeFields for ManagementUnitSettingsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "adherence",
+        "shortTermForecasting",
+        "timeOff",
+        "scheduling",
+        "shiftTrading",
+        "metadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ManagementUnitSettingsResponse);
@@ -911,16 +1419,42 @@ impl serde::Serialize for ManagementUnitSettingsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "adherence", &self.adherence)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "adherence",
+            &self.adherence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "shortTermForecasting",
             &self.short_term_forecasting,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "timeOff", &self.time_off)?;
-        crate::__private::field(&mut map, "scheduling", &self.scheduling)?;
-        crate::__private::field(&mut map, "shiftTrading", &self.shift_trading)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(
+            &mut map,
+            "timeOff",
+            &self.time_off,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scheduling",
+            &self.scheduling,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "shiftTrading",
+            &self.shift_trading,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -941,6 +1475,16 @@ pub struct ManagementUnitUserListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ManagementUnitUserListing {
+    /// The `managementUnit` property ([`Self::management_unit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGEMENT_UNIT: crate::Field<Self> = crate::Field::new("managementUnit");
+    /// The `users` property ([`Self::users`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USERS: crate::Field<Self> = crate::Field::new("users");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ManagementUnitUserListing {
@@ -964,6 +1508,12 @@ impl crate::Model for ManagementUnitUserListing {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for ManagementUnitUserListing {
@@ -983,6 +1533,10 @@ impl crate::__private::DecodeFields for ManagementUnitUserListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnit", "users"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ManagementUnitUserListing);
@@ -991,8 +1545,18 @@ impl serde::Serialize for ManagementUnitUserListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "managementUnit", &self.management_unit)?;
-        crate::__private::field(&mut map, "users", &self.users)?;
+        crate::__private::model_field(
+            &mut map,
+            "managementUnit",
+            &self.management_unit,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "users",
+            &self.users,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1009,6 +1573,16 @@ pub struct Manager {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "scim")]
+impl Manager {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `$ref` property ([`Self::ref_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REF: crate::Field<Self> = crate::Field::new("$ref");
 }
 #[cfg(feature = "scim")]
 impl crate::Model for Manager {
@@ -1022,6 +1596,12 @@ impl crate::Model for Manager {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "scim")]
@@ -1042,6 +1622,10 @@ impl crate::__private::DecodeFields for Manager {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value", "$ref"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "scim")]
 crate::__impl_model_deserialize!(Manager);
@@ -1050,8 +1634,18 @@ impl serde::Serialize for Manager {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "$ref", &self.ref_)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "$ref",
+            &self.ref_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1068,6 +1662,16 @@ pub struct MandatoryPostCallActionInput {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MandatoryPostCallActionInput {
+    /// The `destination` property ([`Self::destination`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESTINATION: crate::Field<Self> = crate::Field::new("destination");
+    /// The `invocationData` property ([`Self::invocation_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INVOCATION_DATA: crate::Field<Self> = crate::Field::new("invocationData");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MandatoryPostCallActionInput {
@@ -1081,6 +1685,12 @@ impl crate::Model for MandatoryPostCallActionInput {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -1101,6 +1711,10 @@ impl crate::__private::DecodeFields for MandatoryPostCallActionInput {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["destination", "invocationData"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MandatoryPostCallActionInput);
@@ -1109,8 +1723,18 @@ impl serde::Serialize for MandatoryPostCallActionInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "destination", &self.destination)?;
-        crate::__private::field(&mut map, "invocationData", &self.invocation_data)?;
+        crate::__private::model_field(
+            &mut map,
+            "destination",
+            &self.destination,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "invocationData",
+            &self.invocation_data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1129,6 +1753,20 @@ pub struct ManualEscalationRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl ManualEscalationRequest {
+    /// The `socialMediaNormalizedMessageId` property ([`Self::social_media_normalized_message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_MEDIA_NORMALIZED_MESSAGE_ID: crate::Field<Self> = crate::Field::new(
+        "socialMediaNormalizedMessageId",
+    );
+    /// The `escalationTarget` property ([`Self::escalation_target`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ESCALATION_TARGET: crate::Field<Self> = crate::Field::new(
+        "escalationTarget",
+    );
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for ManualEscalationRequest {
@@ -1148,6 +1786,12 @@ impl crate::Model for ManualEscalationRequest {
             missing.push("socialMediaNormalizedMessageId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -1170,6 +1814,13 @@ impl crate::__private::DecodeFields for ManualEscalationRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "socialMediaNormalizedMessageId",
+        "escalationTarget",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(ManualEscalationRequest);
@@ -1178,12 +1829,18 @@ impl serde::Serialize for ManualEscalationRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "socialMediaNormalizedMessageId",
             &self.social_media_normalized_message_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "escalationTarget", &self.escalation_target)?;
+        crate::__private::model_field(
+            &mut map,
+            "escalationTarget",
+            &self.escalation_target,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1204,6 +1861,28 @@ pub struct ManualEscalationResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl ManualEscalationResponse {
+    /// The `socialMediaNormalizedMessageId` property ([`Self::social_media_normalized_message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_MEDIA_NORMALIZED_MESSAGE_ID: crate::Field<Self> = crate::Field::new(
+        "socialMediaNormalizedMessageId",
+    );
+    /// The `conversationNormalizedMessageId` property ([`Self::conversation_normalized_message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_NORMALIZED_MESSAGE_ID: crate::Field<Self> = crate::Field::new(
+        "conversationNormalizedMessageId",
+    );
+    /// The `escalationTarget` property ([`Self::escalation_target`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ESCALATION_TARGET: crate::Field<Self> = crate::Field::new(
+        "escalationTarget",
+    );
+    /// The `escalationStatus` property ([`Self::escalation_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ESCALATION_STATUS: crate::Field<Self> = crate::Field::new(
+        "escalationStatus",
+    );
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for ManualEscalationResponse {
@@ -1217,6 +1896,12 @@ impl crate::Model for ManualEscalationResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -1243,6 +1928,15 @@ impl crate::__private::DecodeFields for ManualEscalationResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "socialMediaNormalizedMessageId",
+        "conversationNormalizedMessageId",
+        "escalationTarget",
+        "escalationStatus",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(ManualEscalationResponse);
@@ -1251,18 +1945,30 @@ impl serde::Serialize for ManualEscalationResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "socialMediaNormalizedMessageId",
             &self.social_media_normalized_message_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationNormalizedMessageId",
             &self.conversation_normalized_message_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "escalationTarget", &self.escalation_target)?;
-        crate::__private::field(&mut map, "escalationStatus", &self.escalation_status)?;
+        crate::__private::model_field(
+            &mut map,
+            "escalationTarget",
+            &self.escalation_target,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "escalationStatus",
+            &self.escalation_status,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1346,6 +2052,27 @@ pub struct ManualSearchConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "agent-assistants",
+        feature = "agent-copilot",
+        feature = "assistant-copilot-variations",
+        feature = "routing"
+    )
+)]
+impl ManualSearchConfig {
+    /// The `articlesWithAnswerHighlights` property ([`Self::articles_with_answer_highlights`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARTICLES_WITH_ANSWER_HIGHLIGHTS: crate::Field<Self> = crate::Field::new(
+        "articlesWithAnswerHighlights",
+    );
+    /// The `answerGeneration` property ([`Self::answer_generation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER_GENERATION: crate::Field<Self> = crate::Field::new(
+        "answerGeneration",
+    );
 }
 #[cfg(
     any(
@@ -1366,6 +2093,12 @@ impl crate::Model for ManualSearchConfig {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -1401,6 +2134,13 @@ impl crate::__private::DecodeFields for ManualSearchConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "articlesWithAnswerHighlights",
+        "answerGeneration",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -1423,12 +2163,18 @@ impl serde::Serialize for ManualSearchConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "articlesWithAnswerHighlights",
             &self.articles_with_answer_highlights,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "answerGeneration", &self.answer_generation)?;
+        crate::__private::model_field(
+            &mut map,
+            "answerGeneration",
+            &self.answer_generation,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1441,6 +2187,9 @@ pub struct MarkContactAddressUncontactableActionSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for MarkContactAddressUncontactableActionSettings {
@@ -1454,6 +2203,12 @@ impl crate::Model for MarkContactAddressUncontactableActionSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -1469,6 +2224,10 @@ impl crate::__private::DecodeFields for MarkContactAddressUncontactableActionSet
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -1492,6 +2251,14 @@ pub struct MarkContactUncontactableActionSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl MarkContactUncontactableActionSettings {
+    /// The `mediaTypes` property ([`Self::media_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPES: crate::Field<Self> = crate::Field::new("mediaTypes");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for MarkContactUncontactableActionSettings {
@@ -1505,6 +2272,12 @@ impl crate::Model for MarkContactUncontactableActionSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -1524,6 +2297,10 @@ impl crate::__private::DecodeFields for MarkContactUncontactableActionSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["mediaTypes"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(MarkContactUncontactableActionSettings);
@@ -1532,7 +2309,12 @@ impl serde::Serialize for MarkContactUncontactableActionSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "mediaTypes", &self.media_types)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaTypes",
+            &self.media_types,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1547,6 +2329,14 @@ pub struct Markdown {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl Markdown {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for Markdown {
@@ -1560,6 +2350,12 @@ impl crate::Model for Markdown {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -1581,6 +2377,10 @@ impl crate::__private::DecodeFields for Markdown {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(Markdown);
@@ -1589,7 +2389,12 @@ impl serde::Serialize for Markdown {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1634,6 +2439,36 @@ pub struct MaskingRule {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "data-privacy")]
+impl MaskingRule {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `substituteCharacter` property ([`Self::substitute_character`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBSTITUTE_CHARACTER: crate::Field<Self> = crate::Field::new(
+        "substituteCharacter",
+    );
+    /// The `definition` property ([`Self::definition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFINITION: crate::Field<Self> = crate::Field::new("definition");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `direction` property ([`Self::direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION: crate::Field<Self> = crate::Field::new("direction");
+    /// The `integrations` property ([`Self::integrations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATIONS: crate::Field<Self> = crate::Field::new("integrations");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
 }
 #[cfg(feature = "data-privacy")]
 impl crate::Model for MaskingRule {
@@ -1672,6 +2507,12 @@ impl crate::Model for MaskingRule {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "data-privacy")]
 impl crate::__private::DecodeFields for MaskingRule {
@@ -1702,6 +2543,22 @@ impl crate::__private::DecodeFields for MaskingRule {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "substituteCharacter",
+        "definition",
+        "enabled",
+        "type",
+        "direction",
+        "integrations",
+        "dateCreated",
+        "dateModified",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "data-privacy")]
 crate::__impl_model_deserialize!(MaskingRule);
@@ -1710,21 +2567,67 @@ impl serde::Serialize for MaskingRule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "substituteCharacter",
             &self.substitute_character,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "definition", &self.definition)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "direction", &self.direction)?;
-        crate::__private::field(&mut map, "integrations", &self.integrations)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
+        crate::__private::model_field(
+            &mut map,
+            "definition",
+            &self.definition,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "direction",
+            &self.direction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "integrations",
+            &self.integrations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1817,6 +2720,14 @@ pub struct MaskingRuleListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "data-privacy")]
+impl MaskingRuleListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "data-privacy")]
 impl crate::Model for MaskingRuleListing {
@@ -1830,6 +2741,12 @@ impl crate::Model for MaskingRuleListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "data-privacy")]
@@ -1849,6 +2766,10 @@ impl crate::__private::DecodeFields for MaskingRuleListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "data-privacy")]
 crate::__impl_model_deserialize!(MaskingRuleListing);
@@ -1857,7 +2778,12 @@ impl serde::Serialize for MaskingRuleListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1878,6 +2804,16 @@ pub struct MaskingRuleValidateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "data-privacy")]
+impl MaskingRuleValidateRequest {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `definition` property ([`Self::definition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFINITION: crate::Field<Self> = crate::Field::new("definition");
 }
 #[cfg(feature = "data-privacy")]
 impl crate::Model for MaskingRuleValidateRequest {
@@ -1899,6 +2835,12 @@ impl crate::Model for MaskingRuleValidateRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "data-privacy")]
 impl crate::__private::DecodeFields for MaskingRuleValidateRequest {
@@ -1918,6 +2860,10 @@ impl crate::__private::DecodeFields for MaskingRuleValidateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "definition"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "data-privacy")]
 crate::__impl_model_deserialize!(MaskingRuleValidateRequest);
@@ -1926,8 +2872,18 @@ impl serde::Serialize for MaskingRuleValidateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "definition", &self.definition)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "definition",
+            &self.definition,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1946,6 +2902,20 @@ pub struct MaskingRuleValidateResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "data-privacy")]
+impl MaskingRuleValidateResponse {
+    /// The `valid` property ([`Self::valid`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALID: crate::Field<Self> = crate::Field::new("valid");
+    /// The `validationMessage` property ([`Self::validation_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALIDATION_MESSAGE: crate::Field<Self> = crate::Field::new(
+        "validationMessage",
+    );
+    /// The `maskedText` property ([`Self::masked_text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MASKED_TEXT: crate::Field<Self> = crate::Field::new("maskedText");
 }
 #[cfg(feature = "data-privacy")]
 impl crate::Model for MaskingRuleValidateResponse {
@@ -1959,6 +2929,12 @@ impl crate::Model for MaskingRuleValidateResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "data-privacy")]
@@ -1980,6 +2956,14 @@ impl crate::__private::DecodeFields for MaskingRuleValidateResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "valid",
+        "validationMessage",
+        "maskedText",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "data-privacy")]
 crate::__impl_model_deserialize!(MaskingRuleValidateResponse);
@@ -1988,13 +2972,24 @@ impl serde::Serialize for MaskingRuleValidateResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "valid", &self.valid)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "valid",
+            &self.valid,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "validationMessage",
             &self.validation_message,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "maskedText", &self.masked_text)?;
+        crate::__private::model_field(
+            &mut map,
+            "maskedText",
+            &self.masked_text,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2015,6 +3010,20 @@ pub struct MatchCriteria {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "process-automation")]
+impl MatchCriteria {
+    /// The `jsonPath` property ([`Self::json_path`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JSON_PATH: crate::Field<Self> = crate::Field::new("jsonPath");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "process-automation")]
 impl crate::Model for MatchCriteria {
@@ -2028,6 +3037,12 @@ impl crate::Model for MatchCriteria {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "process-automation")]
@@ -2050,6 +3065,15 @@ impl crate::__private::DecodeFields for MatchCriteria {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "jsonPath",
+        "operator",
+        "value",
+        "values",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "process-automation")]
 crate::__impl_model_deserialize!(MatchCriteria);
@@ -2058,10 +3082,30 @@ impl serde::Serialize for MatchCriteria {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "jsonPath", &self.json_path)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "jsonPath",
+            &self.json_path,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2178,6 +3222,30 @@ pub struct MatchCriteriaTestResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "process-automation")]
+impl MatchCriteriaTestResult {
+    /// The `jsonPath` property ([`Self::json_path`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JSON_PATH: crate::Field<Self> = crate::Field::new("jsonPath");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
+    /// The `generatedJsonPathCondition` property ([`Self::generated_json_path_condition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GENERATED_JSON_PATH_CONDITION: crate::Field<Self> = crate::Field::new(
+        "generatedJsonPathCondition",
+    );
+    /// The `match` property ([`Self::match_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MATCH: crate::Field<Self> = crate::Field::new("match");
+    /// The `jsonPathExtraction` property ([`Self::json_path_extraction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JSON_PATH_EXTRACTION: crate::Field<Self> = crate::Field::new(
+        "jsonPathExtraction",
+    );
 }
 #[cfg(feature = "process-automation")]
 impl crate::Model for MatchCriteriaTestResult {
@@ -2191,6 +3259,12 @@ impl crate::Model for MatchCriteriaTestResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "process-automation")]
@@ -2218,6 +3292,18 @@ impl crate::__private::DecodeFields for MatchCriteriaTestResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "jsonPath",
+        "operator",
+        "value",
+        "values",
+        "generatedJsonPathCondition",
+        "match",
+        "jsonPathExtraction",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "process-automation")]
 crate::__impl_model_deserialize!(MatchCriteriaTestResult);
@@ -2226,20 +3312,47 @@ impl serde::Serialize for MatchCriteriaTestResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "jsonPath", &self.json_path)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "jsonPath",
+            &self.json_path,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "generatedJsonPathCondition",
             &self.generated_json_path_condition,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "match", &self.match_)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "match",
+            &self.match_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "jsonPathExtraction",
             &self.json_path_extraction,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -2357,6 +3470,24 @@ pub struct MatchShiftTradeJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl MatchShiftTradeJobRequest {
+    /// The `weekDate` property ([`Self::week_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_DATE: crate::Field<Self> = crate::Field::new("weekDate");
+    /// The `receivingSchedule` property ([`Self::receiving_schedule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECEIVING_SCHEDULE: crate::Field<Self> = crate::Field::new(
+        "receivingSchedule",
+    );
+    /// The `receivingShiftId` property ([`Self::receiving_shift_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECEIVING_SHIFT_ID: crate::Field<Self> = crate::Field::new(
+        "receivingShiftId",
+    );
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for MatchShiftTradeJobRequest {
@@ -2387,6 +3518,12 @@ impl crate::Model for MatchShiftTradeJobRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for MatchShiftTradeJobRequest {
@@ -2408,6 +3545,15 @@ impl crate::__private::DecodeFields for MatchShiftTradeJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "weekDate",
+        "receivingSchedule",
+        "receivingShiftId",
+        "metadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(MatchShiftTradeJobRequest);
@@ -2416,14 +3562,30 @@ impl serde::Serialize for MatchShiftTradeJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "weekDate", &self.week_date)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "weekDate",
+            &self.week_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "receivingSchedule",
             &self.receiving_schedule,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "receivingShiftId", &self.receiving_shift_id)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(
+            &mut map,
+            "receivingShiftId",
+            &self.receiving_shift_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2446,6 +3608,22 @@ pub struct MatchShiftTradeRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl MatchShiftTradeRequest {
+    /// The `receivingScheduleId` property ([`Self::receiving_schedule_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECEIVING_SCHEDULE_ID: crate::Field<Self> = crate::Field::new(
+        "receivingScheduleId",
+    );
+    /// The `receivingShiftId` property ([`Self::receiving_shift_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECEIVING_SHIFT_ID: crate::Field<Self> = crate::Field::new(
+        "receivingShiftId",
+    );
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for MatchShiftTradeRequest {
@@ -2469,6 +3647,12 @@ impl crate::Model for MatchShiftTradeRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for MatchShiftTradeRequest {
@@ -2489,6 +3673,14 @@ impl crate::__private::DecodeFields for MatchShiftTradeRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "receivingScheduleId",
+        "receivingShiftId",
+        "metadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(MatchShiftTradeRequest);
@@ -2497,13 +3689,24 @@ impl serde::Serialize for MatchShiftTradeRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "receivingScheduleId",
             &self.receiving_schedule_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "receivingShiftId", &self.receiving_shift_id)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(
+            &mut map,
+            "receivingShiftId",
+            &self.receiving_shift_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2524,6 +3727,24 @@ pub struct MatchShiftTradeResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl MatchShiftTradeResponse {
+    /// The `trade` property ([`Self::trade`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRADE: crate::Field<Self> = crate::Field::new("trade");
+    /// The `violations` property ([`Self::violations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIOLATIONS: crate::Field<Self> = crate::Field::new("violations");
+    /// The `adminReviewViolations` property ([`Self::admin_review_violations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADMIN_REVIEW_VIOLATIONS: crate::Field<Self> = crate::Field::new(
+        "adminReviewViolations",
+    );
+    /// The `unevaluatedRules` property ([`Self::unevaluated_rules`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNEVALUATED_RULES: crate::Field<Self> = crate::Field::new(
+        "unevaluatedRules",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for MatchShiftTradeResponse {
@@ -2537,6 +3758,12 @@ impl crate::Model for MatchShiftTradeResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2559,6 +3786,15 @@ impl crate::__private::DecodeFields for MatchShiftTradeResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "trade",
+        "violations",
+        "adminReviewViolations",
+        "unevaluatedRules",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(MatchShiftTradeResponse);
@@ -2567,14 +3803,30 @@ impl serde::Serialize for MatchShiftTradeResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "trade", &self.trade)?;
-        crate::__private::field(&mut map, "violations", &self.violations)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "trade",
+            &self.trade,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "violations",
+            &self.violations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "adminReviewViolations",
             &self.admin_review_violations,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "unevaluatedRules", &self.unevaluated_rules)?;
+        crate::__private::model_field(
+            &mut map,
+            "unevaluatedRules",
+            &self.unevaluated_rules,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2591,6 +3843,16 @@ pub struct MatchTestResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "process-automation")]
+impl MatchTestResult {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `path` property ([`Self::path`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATH: crate::Field<Self> = crate::Field::new("path");
 }
 #[cfg(feature = "process-automation")]
 impl crate::Model for MatchTestResult {
@@ -2604,6 +3866,12 @@ impl crate::Model for MatchTestResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "process-automation")]
@@ -2624,6 +3892,10 @@ impl crate::__private::DecodeFields for MatchTestResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value", "path"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "process-automation")]
 crate::__impl_model_deserialize!(MatchTestResult);
@@ -2632,8 +3904,18 @@ impl serde::Serialize for MatchTestResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "path", &self.path)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "path",
+            &self.path,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2664,6 +3946,26 @@ pub struct MaxLength {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "business-rules",
+        feature = "conversations",
+        feature = "data-extensions",
+        feature = "external-contacts",
+        feature = "journey",
+        feature = "task-management",
+        feature = "users"
+    )
+)]
+impl MaxLength {
+    /// The `min` property ([`Self::min`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MIN: crate::Field<Self> = crate::Field::new("min");
+    /// The `max` property ([`Self::max`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX: crate::Field<Self> = crate::Field::new("max");
 }
 #[cfg(
     any(
@@ -2695,6 +3997,12 @@ impl crate::Model for MaxLength {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(
@@ -2724,6 +4032,10 @@ impl crate::__private::DecodeFields for MaxLength {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["min", "max"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -2752,8 +4064,8 @@ impl serde::Serialize for MaxLength {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "min", &self.min)?;
-        crate::__private::field(&mut map, "max", &self.max)?;
+        crate::__private::model_field(&mut map, "min", &self.min, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "max", &self.max, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2768,6 +4080,16 @@ pub struct MaxParticipants {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MaxParticipants {
+    /// The `maxParticipants` property ([`Self::max_participants`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_PARTICIPANTS: crate::Field<Self> = crate::Field::new(
+        "maxParticipants",
+    );
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MaxParticipants {
@@ -2781,6 +4103,12 @@ impl crate::Model for MaxParticipants {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -2804,6 +4132,10 @@ impl crate::__private::DecodeFields for MaxParticipants {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["maxParticipants"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MaxParticipants);
@@ -2812,7 +4144,12 @@ impl serde::Serialize for MaxParticipants {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "maxParticipants", &self.max_participants)?;
+        crate::__private::model_field(
+            &mut map,
+            "maxParticipants",
+            &self.max_participants,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2845,6 +4182,34 @@ pub struct MediaEndpointStatistics {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl MediaEndpointStatistics {
+    /// The `trunk` property ([`Self::trunk`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRUNK: crate::Field<Self> = crate::Field::new("trunk");
+    /// The `station` property ([`Self::station`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATION: crate::Field<Self> = crate::Field::new("station");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `ice` property ([`Self::ice`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ICE: crate::Field<Self> = crate::Field::new("ice");
+    /// The `rtp` property ([`Self::rtp`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RTP: crate::Field<Self> = crate::Field::new("rtp");
+    /// The `reconnectAttempts` property ([`Self::reconnect_attempts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECONNECT_ATTEMPTS: crate::Field<Self> = crate::Field::new(
+        "reconnectAttempts",
+    );
+    /// The `sourceType` property ([`Self::source_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_TYPE: crate::Field<Self> = crate::Field::new("sourceType");
+    /// The `clientInfo` property ([`Self::client_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLIENT_INFO: crate::Field<Self> = crate::Field::new("clientInfo");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateProcessed` property ([`Self::date_processed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_PROCESSED: crate::Field<Self> = crate::Field::new("dateProcessed");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for MediaEndpointStatistics {
@@ -2858,6 +4223,12 @@ impl crate::Model for MediaEndpointStatistics {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -2890,6 +4261,21 @@ impl crate::__private::DecodeFields for MediaEndpointStatistics {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "trunk",
+        "station",
+        "user",
+        "ice",
+        "rtp",
+        "reconnectAttempts",
+        "sourceType",
+        "clientInfo",
+        "dateCreated",
+        "dateProcessed",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(MediaEndpointStatistics);
@@ -2898,20 +4284,56 @@ impl serde::Serialize for MediaEndpointStatistics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "trunk", &self.trunk)?;
-        crate::__private::field(&mut map, "station", &self.station)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "ice", &self.ice)?;
-        crate::__private::field(&mut map, "rtp", &self.rtp)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "trunk",
+            &self.trunk,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "station",
+            &self.station,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "ice", &self.ice, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "rtp", &self.rtp, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "reconnectAttempts",
             &self.reconnect_attempts,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "sourceType", &self.source_type)?;
-        crate::__private::field(&mut map, "clientInfo", &self.client_info)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateProcessed", &self.date_processed)?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceType",
+            &self.source_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clientInfo",
+            &self.client_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateProcessed",
+            &self.date_processed,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2965,6 +4387,16 @@ pub struct MediaIceSelectedCandidate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl MediaIceSelectedCandidate {
+    /// The `address` property ([`Self::address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS: crate::Field<Self> = crate::Field::new("address");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for MediaIceSelectedCandidate {
@@ -2978,6 +4410,12 @@ impl crate::Model for MediaIceSelectedCandidate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -2998,6 +4436,10 @@ impl crate::__private::DecodeFields for MediaIceSelectedCandidate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["address", "type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(MediaIceSelectedCandidate);
@@ -3006,8 +4448,18 @@ impl serde::Serialize for MediaIceSelectedCandidate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "address", &self.address)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "address",
+            &self.address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3071,6 +4523,20 @@ pub struct MediaIceSelectedPair {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl MediaIceSelectedPair {
+    /// The `client` property ([`Self::client`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLIENT: crate::Field<Self> = crate::Field::new("client");
+    /// The `server` property ([`Self::server`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVER: crate::Field<Self> = crate::Field::new("server");
+    /// The `candidatePairSelectedMilliseconds` property ([`Self::candidate_pair_selected_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CANDIDATE_PAIR_SELECTED_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "candidatePairSelectedMilliseconds",
+    );
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for MediaIceSelectedPair {
@@ -3084,6 +4550,12 @@ impl crate::Model for MediaIceSelectedPair {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -3109,6 +4581,14 @@ impl crate::__private::DecodeFields for MediaIceSelectedPair {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "client",
+        "server",
+        "candidatePairSelectedMilliseconds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(MediaIceSelectedPair);
@@ -3117,12 +4597,23 @@ impl serde::Serialize for MediaIceSelectedPair {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "client", &self.client)?;
-        crate::__private::field(&mut map, "server", &self.server)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "client",
+            &self.client,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "server",
+            &self.server,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "candidatePairSelectedMilliseconds",
             &self.candidate_pair_selected_milliseconds,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3138,6 +4629,14 @@ pub struct MediaIceStatistics {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl MediaIceStatistics {
+    /// The `selectedPairs` property ([`Self::selected_pairs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELECTED_PAIRS: crate::Field<Self> = crate::Field::new("selectedPairs");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for MediaIceStatistics {
@@ -3151,6 +4650,12 @@ impl crate::Model for MediaIceStatistics {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -3170,6 +4675,10 @@ impl crate::__private::DecodeFields for MediaIceStatistics {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["selectedPairs"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(MediaIceStatistics);
@@ -3178,7 +4687,12 @@ impl serde::Serialize for MediaIceStatistics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "selectedPairs", &self.selected_pairs)?;
+        crate::__private::model_field(
+            &mut map,
+            "selectedPairs",
+            &self.selected_pairs,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3207,6 +4721,28 @@ pub struct MediaParticipantRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MediaParticipantRequest {
+    /// The `wrapup` property ([`Self::wrapup`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP: crate::Field<Self> = crate::Field::new("wrapup");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `recording` property ([`Self::recording`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORDING: crate::Field<Self> = crate::Field::new("recording");
+    /// The `muted` property ([`Self::muted`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MUTED: crate::Field<Self> = crate::Field::new("muted");
+    /// The `confined` property ([`Self::confined`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFINED: crate::Field<Self> = crate::Field::new("confined");
+    /// The `held` property ([`Self::held`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HELD: crate::Field<Self> = crate::Field::new("held");
+    /// The `wrapupSkipped` property ([`Self::wrapup_skipped`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_SKIPPED: crate::Field<Self> = crate::Field::new("wrapupSkipped");
+    /// The `resumeTime` property ([`Self::resume_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESUME_TIME: crate::Field<Self> = crate::Field::new("resumeTime");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MediaParticipantRequest {
@@ -3220,6 +4756,12 @@ impl crate::Model for MediaParticipantRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -3252,6 +4794,19 @@ impl crate::__private::DecodeFields for MediaParticipantRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "wrapup",
+        "state",
+        "recording",
+        "muted",
+        "confined",
+        "held",
+        "wrapupSkipped",
+        "resumeTime",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MediaParticipantRequest);
@@ -3260,14 +4815,54 @@ impl serde::Serialize for MediaParticipantRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "wrapup", &self.wrapup)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "recording", &self.recording)?;
-        crate::__private::field(&mut map, "muted", &self.muted)?;
-        crate::__private::field(&mut map, "confined", &self.confined)?;
-        crate::__private::field(&mut map, "held", &self.held)?;
-        crate::__private::field(&mut map, "wrapupSkipped", &self.wrapup_skipped)?;
-        crate::__private::field(&mut map, "resumeTime", &self.resume_time)?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapup",
+            &self.wrapup,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recording",
+            &self.recording,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "muted",
+            &self.muted,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "confined",
+            &self.confined,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "held",
+            &self.held,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupSkipped",
+            &self.wrapup_skipped,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resumeTime",
+            &self.resume_time,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3378,6 +4973,20 @@ pub struct MediaPolicies {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl MediaPolicies {
+    /// The `callPolicy` property ([`Self::call_policy`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALL_POLICY: crate::Field<Self> = crate::Field::new("callPolicy");
+    /// The `chatPolicy` property ([`Self::chat_policy`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHAT_POLICY: crate::Field<Self> = crate::Field::new("chatPolicy");
+    /// The `emailPolicy` property ([`Self::email_policy`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_POLICY: crate::Field<Self> = crate::Field::new("emailPolicy");
+    /// The `messagePolicy` property ([`Self::message_policy`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_POLICY: crate::Field<Self> = crate::Field::new("messagePolicy");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for MediaPolicies {
@@ -3391,6 +5000,12 @@ impl crate::Model for MediaPolicies {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -3413,6 +5028,15 @@ impl crate::__private::DecodeFields for MediaPolicies {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "callPolicy",
+        "chatPolicy",
+        "emailPolicy",
+        "messagePolicy",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(MediaPolicies);
@@ -3421,10 +5045,30 @@ impl serde::Serialize for MediaPolicies {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "callPolicy", &self.call_policy)?;
-        crate::__private::field(&mut map, "chatPolicy", &self.chat_policy)?;
-        crate::__private::field(&mut map, "emailPolicy", &self.email_policy)?;
-        crate::__private::field(&mut map, "messagePolicy", &self.message_policy)?;
+        crate::__private::model_field(
+            &mut map,
+            "callPolicy",
+            &self.call_policy,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "chatPolicy",
+            &self.chat_policy,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emailPolicy",
+            &self.email_policy,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messagePolicy",
+            &self.message_policy,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3443,6 +5087,20 @@ pub struct MediaRegions {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony")]
+impl MediaRegions {
+    /// The `awsHomeRegion` property ([`Self::aws_home_region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AWS_HOME_REGION: crate::Field<Self> = crate::Field::new("awsHomeRegion");
+    /// The `awsCoreRegions` property ([`Self::aws_core_regions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AWS_CORE_REGIONS: crate::Field<Self> = crate::Field::new("awsCoreRegions");
+    /// The `awsSatelliteRegions` property ([`Self::aws_satellite_regions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AWS_SATELLITE_REGIONS: crate::Field<Self> = crate::Field::new(
+        "awsSatelliteRegions",
+    );
 }
 #[cfg(feature = "telephony")]
 impl crate::Model for MediaRegions {
@@ -3456,6 +5114,12 @@ impl crate::Model for MediaRegions {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony")]
@@ -3477,6 +5141,14 @@ impl crate::__private::DecodeFields for MediaRegions {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "awsHomeRegion",
+        "awsCoreRegions",
+        "awsSatelliteRegions",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony")]
 crate::__impl_model_deserialize!(MediaRegions);
@@ -3485,12 +5157,23 @@ impl serde::Serialize for MediaRegions {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "awsHomeRegion", &self.aws_home_region)?;
-        crate::__private::field(&mut map, "awsCoreRegions", &self.aws_core_regions)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "awsHomeRegion",
+            &self.aws_home_region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "awsCoreRegions",
+            &self.aws_core_regions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "awsSatelliteRegions",
             &self.aws_satellite_regions,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3508,6 +5191,16 @@ pub struct MediaResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl MediaResult {
+    /// The `mediaUri` property ([`Self::media_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_URI: crate::Field<Self> = crate::Field::new("mediaUri");
+    /// The `waveformData` property ([`Self::waveform_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WAVEFORM_DATA: crate::Field<Self> = crate::Field::new("waveformData");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for MediaResult {
@@ -3521,6 +5214,12 @@ impl crate::Model for MediaResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -3543,6 +5242,10 @@ impl crate::__private::DecodeFields for MediaResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["mediaUri", "waveformData"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(MediaResult);
@@ -3551,8 +5254,18 @@ impl serde::Serialize for MediaResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "mediaUri", &self.media_uri)?;
-        crate::__private::field(&mut map, "waveformData", &self.waveform_data)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaUri",
+            &self.media_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "waveformData",
+            &self.waveform_data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3577,6 +5290,30 @@ pub struct MediaRtpStatistics {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl MediaRtpStatistics {
+    /// The `packetsReceived` property ([`Self::packets_received`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PACKETS_RECEIVED: crate::Field<Self> = crate::Field::new(
+        "packetsReceived",
+    );
+    /// The `packetsSent` property ([`Self::packets_sent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PACKETS_SENT: crate::Field<Self> = crate::Field::new("packetsSent");
+    /// The `rtpEventsReceived` property ([`Self::rtp_events_received`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RTP_EVENTS_RECEIVED: crate::Field<Self> = crate::Field::new(
+        "rtpEventsReceived",
+    );
+    /// The `rtpEventsSent` property ([`Self::rtp_events_sent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RTP_EVENTS_SENT: crate::Field<Self> = crate::Field::new("rtpEventsSent");
+    /// The `estimatedAverageMos` property ([`Self::estimated_average_mos`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ESTIMATED_AVERAGE_MOS: crate::Field<Self> = crate::Field::new(
+        "estimatedAverageMos",
+    );
+    /// The `averageJitter` property ([`Self::average_jitter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AVERAGE_JITTER: crate::Field<Self> = crate::Field::new("averageJitter");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for MediaRtpStatistics {
@@ -3590,6 +5327,12 @@ impl crate::Model for MediaRtpStatistics {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -3634,6 +5377,17 @@ impl crate::__private::DecodeFields for MediaRtpStatistics {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "packetsReceived",
+        "packetsSent",
+        "rtpEventsReceived",
+        "rtpEventsSent",
+        "estimatedAverageMos",
+        "averageJitter",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(MediaRtpStatistics);
@@ -3642,20 +5396,42 @@ impl serde::Serialize for MediaRtpStatistics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "packetsReceived", &self.packets_received)?;
-        crate::__private::field(&mut map, "packetsSent", &self.packets_sent)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "packetsReceived",
+            &self.packets_received,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "packetsSent",
+            &self.packets_sent,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "rtpEventsReceived",
             &self.rtp_events_received,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "rtpEventsSent", &self.rtp_events_sent)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "rtpEventsSent",
+            &self.rtp_events_sent,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "estimatedAverageMos",
             &self.estimated_average_mos,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "averageJitter", &self.average_jitter)?;
+        crate::__private::model_field(
+            &mut map,
+            "averageJitter",
+            &self.average_jitter,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3691,6 +5467,43 @@ pub struct MediaSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "authorization",
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "routing",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail"
+    )
+)]
+impl MediaSettings {
+    /// The `enableAutoAnswer` property ([`Self::enable_auto_answer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_AUTO_ANSWER: crate::Field<Self> = crate::Field::new(
+        "enableAutoAnswer",
+    );
+    /// The `alertingTimeoutSeconds` property ([`Self::alerting_timeout_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALERTING_TIMEOUT_SECONDS: crate::Field<Self> = crate::Field::new(
+        "alertingTimeoutSeconds",
+    );
+    /// The `serviceLevel` property ([`Self::service_level`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVICE_LEVEL: crate::Field<Self> = crate::Field::new("serviceLevel");
+    /// The `autoAnswerAlertToneSeconds` property ([`Self::auto_answer_alert_tone_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTO_ANSWER_ALERT_TONE_SECONDS: crate::Field<Self> = crate::Field::new(
+        "autoAnswerAlertToneSeconds",
+    );
+    /// The `manualAnswerAlertToneSeconds` property ([`Self::manual_answer_alert_tone_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANUAL_ANSWER_ALERT_TONE_SECONDS: crate::Field<Self> = crate::Field::new(
+        "manualAnswerAlertToneSeconds",
+    );
 }
 #[cfg(
     any(
@@ -3717,6 +5530,12 @@ impl crate::Model for MediaSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -3769,6 +5588,16 @@ impl crate::__private::DecodeFields for MediaSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enableAutoAnswer",
+        "alertingTimeoutSeconds",
+        "serviceLevel",
+        "autoAnswerAlertToneSeconds",
+        "manualAnswerAlertToneSeconds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -3803,22 +5632,35 @@ impl serde::Serialize for MediaSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enableAutoAnswer", &self.enable_auto_answer)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enableAutoAnswer",
+            &self.enable_auto_answer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "alertingTimeoutSeconds",
             &self.alerting_timeout_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "serviceLevel", &self.service_level)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "serviceLevel",
+            &self.service_level,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "autoAnswerAlertToneSeconds",
             &self.auto_answer_alert_tone_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "manualAnswerAlertToneSeconds",
             &self.manual_answer_alert_tone_seconds,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3844,6 +5686,34 @@ pub struct MediaStatistics {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl MediaStatistics {
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `creationMilliseconds` property ([`Self::creation_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATION_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "creationMilliseconds",
+    );
+    /// The `preferredRegion` property ([`Self::preferred_region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREFERRED_REGION: crate::Field<Self> = crate::Field::new(
+        "preferredRegion",
+    );
+    /// The `effectiveRegion` property ([`Self::effective_region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EFFECTIVE_REGION: crate::Field<Self> = crate::Field::new(
+        "effectiveRegion",
+    );
+    /// The `mediaStatistics` property ([`Self::media_statistics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_STATISTICS: crate::Field<Self> = crate::Field::new(
+        "mediaStatistics",
+    );
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for MediaStatistics {
@@ -3857,6 +5727,12 @@ impl crate::Model for MediaStatistics {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -3885,6 +5761,17 @@ impl crate::__private::DecodeFields for MediaStatistics {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "communicationId",
+        "dateStart",
+        "creationMilliseconds",
+        "preferredRegion",
+        "effectiveRegion",
+        "mediaStatistics",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(MediaStatistics);
@@ -3893,16 +5780,42 @@ impl serde::Serialize for MediaStatistics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "creationMilliseconds",
             &self.creation_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "preferredRegion", &self.preferred_region)?;
-        crate::__private::field(&mut map, "effectiveRegion", &self.effective_region)?;
-        crate::__private::field(&mut map, "mediaStatistics", &self.media_statistics)?;
+        crate::__private::model_field(
+            &mut map,
+            "preferredRegion",
+            &self.preferred_region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "effectiveRegion",
+            &self.effective_region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaStatistics",
+            &self.media_statistics,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3921,6 +5834,20 @@ pub struct MediaStatisticsClientInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl MediaStatisticsClientInfo {
+    /// The `originAppName` property ([`Self::origin_app_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORIGIN_APP_NAME: crate::Field<Self> = crate::Field::new("originAppName");
+    /// The `originAppId` property ([`Self::origin_app_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORIGIN_APP_ID: crate::Field<Self> = crate::Field::new("originAppId");
+    /// The `originAppVersion` property ([`Self::origin_app_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORIGIN_APP_VERSION: crate::Field<Self> = crate::Field::new(
+        "originAppVersion",
+    );
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for MediaStatisticsClientInfo {
@@ -3934,6 +5861,12 @@ impl crate::Model for MediaStatisticsClientInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -3955,6 +5888,14 @@ impl crate::__private::DecodeFields for MediaStatisticsClientInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "originAppName",
+        "originAppId",
+        "originAppVersion",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(MediaStatisticsClientInfo);
@@ -3963,9 +5904,24 @@ impl serde::Serialize for MediaStatisticsClientInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "originAppName", &self.origin_app_name)?;
-        crate::__private::field(&mut map, "originAppId", &self.origin_app_id)?;
-        crate::__private::field(&mut map, "originAppVersion", &self.origin_app_version)?;
+        crate::__private::model_field(
+            &mut map,
+            "originAppName",
+            &self.origin_app_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "originAppId",
+            &self.origin_app_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "originAppVersion",
+            &self.origin_app_version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3980,6 +5936,14 @@ pub struct MediaStatisticsListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl MediaStatisticsListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for MediaStatisticsListing {
@@ -3993,6 +5957,12 @@ impl crate::Model for MediaStatisticsListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -4012,6 +5982,10 @@ impl crate::__private::DecodeFields for MediaStatisticsListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(MediaStatisticsListing);
@@ -4020,7 +5994,12 @@ impl serde::Serialize for MediaStatisticsListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4039,6 +6018,18 @@ pub struct MediaStatisticsTrunkInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl MediaStatisticsTrunkInfo {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for MediaStatisticsTrunkInfo {
@@ -4052,6 +6043,12 @@ impl crate::Model for MediaStatisticsTrunkInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -4073,6 +6070,10 @@ impl crate::__private::DecodeFields for MediaStatisticsTrunkInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(MediaStatisticsTrunkInfo);
@@ -4081,9 +6082,19 @@ impl serde::Serialize for MediaStatisticsTrunkInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4217,6 +6228,38 @@ pub struct MediaSummary {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "groups",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl MediaSummary {
+    /// The `contactCenter` property ([`Self::contact_center`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_CENTER: crate::Field<Self> = crate::Field::new("contactCenter");
+    /// The `enterprise` property ([`Self::enterprise`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTERPRISE: crate::Field<Self> = crate::Field::new("enterprise");
 }
 #[cfg(
     any(
@@ -4252,6 +6295,12 @@ impl crate::Model for MediaSummary {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -4293,6 +6342,10 @@ impl crate::__private::DecodeFields for MediaSummary {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &["contactCenter", "enterprise"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -4346,8 +6399,18 @@ impl serde::Serialize for MediaSummary {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "contactCenter", &self.contact_center)?;
-        crate::__private::field(&mut map, "enterprise", &self.enterprise)?;
+        crate::__private::model_field(
+            &mut map,
+            "contactCenter",
+            &self.contact_center,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enterprise",
+            &self.enterprise,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4386,6 +6449,38 @@ pub struct MediaSummaryDetail {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "groups",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl MediaSummaryDetail {
+    /// The `active` property ([`Self::active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVE: crate::Field<Self> = crate::Field::new("active");
+    /// The `acw` property ([`Self::acw`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACW: crate::Field<Self> = crate::Field::new("acw");
 }
 #[cfg(
     any(
@@ -4421,6 +6516,12 @@ impl crate::Model for MediaSummaryDetail {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -4462,6 +6563,10 @@ impl crate::__private::DecodeFields for MediaSummaryDetail {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &["active", "acw"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -4515,8 +6620,13 @@ impl serde::Serialize for MediaSummaryDetail {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "active", &self.active)?;
-        crate::__private::field(&mut map, "acw", &self.acw)?;
+        crate::__private::model_field(
+            &mut map,
+            "active",
+            &self.active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "acw", &self.acw, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4538,6 +6648,21 @@ pub struct MediaType {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "messaging",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl MediaType {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(
     any(
@@ -4558,6 +6683,12 @@ impl crate::Model for MediaType {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -4584,6 +6715,10 @@ impl crate::__private::DecodeFields for MediaType {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -4606,7 +6741,12 @@ impl serde::Serialize for MediaType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4630,6 +6770,23 @@ pub struct MediaTypeAccess {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "messaging",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl MediaTypeAccess {
+    /// The `inbound` property ([`Self::inbound`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INBOUND: crate::Field<Self> = crate::Field::new("inbound");
+    /// The `outbound` property ([`Self::outbound`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND: crate::Field<Self> = crate::Field::new("outbound");
 }
 #[cfg(
     any(
@@ -4650,6 +6807,12 @@ impl crate::Model for MediaTypeAccess {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -4677,6 +6840,10 @@ impl crate::__private::DecodeFields for MediaTypeAccess {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["inbound", "outbound"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -4699,8 +6866,18 @@ impl serde::Serialize for MediaTypeAccess {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "inbound", &self.inbound)?;
-        crate::__private::field(&mut map, "outbound", &self.outbound)?;
+        crate::__private::model_field(
+            &mut map,
+            "inbound",
+            &self.inbound,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "outbound",
+            &self.outbound,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4722,6 +6899,21 @@ pub struct MediaTypes {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "messaging",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl MediaTypes {
+    /// The `allow` property ([`Self::allow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALLOW: crate::Field<Self> = crate::Field::new("allow");
 }
 #[cfg(
     any(
@@ -4742,6 +6934,12 @@ impl crate::Model for MediaTypes {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -4768,6 +6966,10 @@ impl crate::__private::DecodeFields for MediaTypes {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["allow"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -4790,7 +6992,12 @@ impl serde::Serialize for MediaTypes {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "allow", &self.allow)?;
+        crate::__private::model_field(
+            &mut map,
+            "allow",
+            &self.allow,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4809,6 +7016,22 @@ pub struct MediaUtilization {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "routing", feature = "users"))]
+impl MediaUtilization {
+    /// The `maximumCapacity` property ([`Self::maximum_capacity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAXIMUM_CAPACITY: crate::Field<Self> = crate::Field::new(
+        "maximumCapacity",
+    );
+    /// The `interruptableMediaTypes` property ([`Self::interruptable_media_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERRUPTABLE_MEDIA_TYPES: crate::Field<Self> = crate::Field::new(
+        "interruptableMediaTypes",
+    );
+    /// The `includeNonAcd` property ([`Self::include_non_acd`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_NON_ACD: crate::Field<Self> = crate::Field::new("includeNonAcd");
 }
 #[cfg(any(feature = "routing", feature = "users"))]
 impl crate::Model for MediaUtilization {
@@ -4822,6 +7045,12 @@ impl crate::Model for MediaUtilization {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "routing", feature = "users"))]
@@ -4853,6 +7082,14 @@ impl crate::__private::DecodeFields for MediaUtilization {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "maximumCapacity",
+        "interruptableMediaTypes",
+        "includeNonAcd",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "routing", feature = "users"))]
 crate::__impl_model_deserialize!(MediaUtilization);
@@ -4861,13 +7098,24 @@ impl serde::Serialize for MediaUtilization {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "maximumCapacity", &self.maximum_capacity)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "maximumCapacity",
+            &self.maximum_capacity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "interruptableMediaTypes",
             &self.interruptable_media_types,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "includeNonAcd", &self.include_non_acd)?;
+        crate::__private::model_field(
+            &mut map,
+            "includeNonAcd",
+            &self.include_non_acd,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4892,6 +7140,22 @@ pub struct MeetingIdRecord {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MeetingIdRecord {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `ephemeral` property ([`Self::ephemeral`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EPHEMERAL: crate::Field<Self> = crate::Field::new("ephemeral");
+    /// The `conferenceId` property ([`Self::conference_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFERENCE_ID: crate::Field<Self> = crate::Field::new("conferenceId");
+    /// The `dateExpired` property ([`Self::date_expired`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_EXPIRED: crate::Field<Self> = crate::Field::new("dateExpired");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MeetingIdRecord {
@@ -4909,6 +7173,12 @@ impl crate::Model for MeetingIdRecord {
             missing.push("ephemeral");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -4934,6 +7204,16 @@ impl crate::__private::DecodeFields for MeetingIdRecord {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "ephemeral",
+        "conferenceId",
+        "dateExpired",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MeetingIdRecord);
@@ -4942,11 +7222,31 @@ impl serde::Serialize for MeetingIdRecord {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "ephemeral", &self.ephemeral)?;
-        crate::__private::field(&mut map, "conferenceId", &self.conference_id)?;
-        crate::__private::field(&mut map, "dateExpired", &self.date_expired)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "ephemeral",
+            &self.ephemeral,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conferenceId",
+            &self.conference_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateExpired",
+            &self.date_expired,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4965,6 +7265,16 @@ pub struct Member {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl Member {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for Member {
@@ -4982,6 +7292,12 @@ impl crate::Model for Member {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -5002,6 +7318,10 @@ impl crate::__private::DecodeFields for Member {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(Member);
@@ -5010,8 +7330,13 @@ impl serde::Serialize for Member {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5026,6 +7351,14 @@ pub struct MemberEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "content-management")]
+impl MemberEntity {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "content-management")]
 impl crate::Model for MemberEntity {
@@ -5039,6 +7372,12 @@ impl crate::Model for MemberEntity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "content-management")]
@@ -5058,6 +7397,10 @@ impl crate::__private::DecodeFields for MemberEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "content-management")]
 crate::__impl_model_deserialize!(MemberEntity);
@@ -5066,7 +7409,7 @@ impl serde::Serialize for MemberEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5104,6 +7447,37 @@ pub struct MemberGroup {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "authorization",
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "routing",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail"
+    )
+)]
+impl MemberGroup {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `memberCount` property ([`Self::member_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMBER_COUNT: crate::Field<Self> = crate::Field::new("memberCount");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -5130,6 +7504,12 @@ impl crate::Model for MemberGroup {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -5169,6 +7549,17 @@ impl crate::__private::DecodeFields for MemberGroup {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "type",
+        "memberCount",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -5203,12 +7594,37 @@ impl serde::Serialize for MemberGroup {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "memberCount", &self.member_count)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "memberCount",
+            &self.member_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5303,6 +7719,14 @@ pub struct MemberListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl MemberListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for MemberListing {
@@ -5316,6 +7740,12 @@ impl crate::Model for MemberListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -5335,6 +7765,10 @@ impl crate::__private::DecodeFields for MemberListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(MemberListing);
@@ -5343,7 +7777,12 @@ impl serde::Serialize for MemberListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5362,6 +7801,16 @@ pub struct MergeContactsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl MergeContactsRequest {
+    /// The `contactIds` property ([`Self::contact_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_IDS: crate::Field<Self> = crate::Field::new("contactIds");
+    /// The `valueOverride` property ([`Self::value_override`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE_OVERRIDE: crate::Field<Self> = crate::Field::new("valueOverride");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for MergeContactsRequest {
@@ -5380,6 +7829,12 @@ impl crate::Model for MergeContactsRequest {
             missing.push("contactIds");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -5400,6 +7855,10 @@ impl crate::__private::DecodeFields for MergeContactsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contactIds", "valueOverride"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(MergeContactsRequest);
@@ -5408,8 +7867,18 @@ impl serde::Serialize for MergeContactsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "contactIds", &self.contact_ids)?;
-        crate::__private::field(&mut map, "valueOverride", &self.value_override)?;
+        crate::__private::model_field(
+            &mut map,
+            "contactIds",
+            &self.contact_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "valueOverride",
+            &self.value_override,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5426,6 +7895,16 @@ pub struct MergeError {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl MergeError {
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
+    /// The `code` property ([`Self::code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CODE: crate::Field<Self> = crate::Field::new("code");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for MergeError {
@@ -5439,6 +7918,12 @@ impl crate::Model for MergeError {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -5459,6 +7944,10 @@ impl crate::__private::DecodeFields for MergeError {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["message", "code"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(MergeError);
@@ -5467,8 +7956,18 @@ impl serde::Serialize for MergeError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
-        crate::__private::field(&mut map, "code", &self.code)?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "code",
+            &self.code,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5487,6 +7986,18 @@ pub struct MergeInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl MergeInfo {
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `error` property ([`Self::error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR: crate::Field<Self> = crate::Field::new("error");
+    /// The `dateMerged` property ([`Self::date_merged`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MERGED: crate::Field<Self> = crate::Field::new("dateMerged");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for MergeInfo {
@@ -5500,6 +8011,12 @@ impl crate::Model for MergeInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -5521,6 +8038,10 @@ impl crate::__private::DecodeFields for MergeInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status", "error", "dateMerged"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(MergeInfo);
@@ -5529,9 +8050,24 @@ impl serde::Serialize for MergeInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "error", &self.error)?;
-        crate::__private::field(&mut map, "dateMerged", &self.date_merged)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "error",
+            &self.error,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateMerged",
+            &self.date_merged,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5617,6 +8153,22 @@ pub struct MergeOperation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(feature = "conversations", feature = "external-contacts", feature = "recording")
+)]
+impl MergeOperation {
+    /// The `sourceContact` property ([`Self::source_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_CONTACT: crate::Field<Self> = crate::Field::new("sourceContact");
+    /// The `targetContact` property ([`Self::target_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_CONTACT: crate::Field<Self> = crate::Field::new("targetContact");
+    /// The `resultingContact` property ([`Self::resulting_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTING_CONTACT: crate::Field<Self> = crate::Field::new(
+        "resultingContact",
+    );
 }
 #[cfg(
     any(feature = "conversations", feature = "external-contacts", feature = "recording")
@@ -5632,6 +8184,12 @@ impl crate::Model for MergeOperation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -5655,6 +8213,14 @@ impl crate::__private::DecodeFields for MergeOperation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sourceContact",
+        "targetContact",
+        "resultingContact",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(feature = "conversations", feature = "external-contacts", feature = "recording")
@@ -5667,9 +8233,24 @@ impl serde::Serialize for MergeOperation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "sourceContact", &self.source_contact)?;
-        crate::__private::field(&mut map, "targetContact", &self.target_contact)?;
-        crate::__private::field(&mut map, "resultingContact", &self.resulting_contact)?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceContact",
+            &self.source_contact,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "targetContact",
+            &self.target_contact,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resultingContact",
+            &self.resulting_contact,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5690,6 +8271,20 @@ pub struct MergeRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl MergeRequest {
+    /// The `sourceContactId` property ([`Self::source_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "sourceContactId",
+    );
+    /// The `targetContactId` property ([`Self::target_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "targetContactId",
+    );
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for MergeRequest {
@@ -5715,6 +8310,12 @@ impl crate::Model for MergeRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "external-contacts")]
 impl crate::__private::DecodeFields for MergeRequest {
@@ -5734,6 +8335,10 @@ impl crate::__private::DecodeFields for MergeRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["sourceContactId", "targetContactId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(MergeRequest);
@@ -5742,8 +8347,18 @@ impl serde::Serialize for MergeRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "sourceContactId", &self.source_contact_id)?;
-        crate::__private::field(&mut map, "targetContactId", &self.target_contact_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceContactId",
+            &self.source_contact_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "targetContactId",
+            &self.target_contact_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5830,6 +8445,102 @@ pub struct Message {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl Message {
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `initialState` property ([`Self::initial_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIAL_STATE: crate::Field<Self> = crate::Field::new("initialState");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `held` property ([`Self::held`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HELD: crate::Field<Self> = crate::Field::new("held");
+    /// The `segments` property ([`Self::segments`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEGMENTS: crate::Field<Self> = crate::Field::new("segments");
+    /// The `direction` property ([`Self::direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION: crate::Field<Self> = crate::Field::new("direction");
+    /// The `recordingId` property ([`Self::recording_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORDING_ID: crate::Field<Self> = crate::Field::new("recordingId");
+    /// The `errorInfo` property ([`Self::error_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFO: crate::Field<Self> = crate::Field::new("errorInfo");
+    /// The `disconnectType` property ([`Self::disconnect_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISCONNECT_TYPE: crate::Field<Self> = crate::Field::new("disconnectType");
+    /// The `startHoldTime` property ([`Self::start_hold_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_HOLD_TIME: crate::Field<Self> = crate::Field::new("startHoldTime");
+    /// The `startAlertingTime` property ([`Self::start_alerting_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_ALERTING_TIME: crate::Field<Self> = crate::Field::new(
+        "startAlertingTime",
+    );
+    /// The `connectedTime` property ([`Self::connected_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONNECTED_TIME: crate::Field<Self> = crate::Field::new("connectedTime");
+    /// The `disconnectedTime` property ([`Self::disconnected_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISCONNECTED_TIME: crate::Field<Self> = crate::Field::new(
+        "disconnectedTime",
+    );
+    /// The `provider` property ([`Self::provider`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER: crate::Field<Self> = crate::Field::new("provider");
+    /// The `authenticated` property ([`Self::authenticated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTHENTICATED: crate::Field<Self> = crate::Field::new("authenticated");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `recipientCountry` property ([`Self::recipient_country`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT_COUNTRY: crate::Field<Self> = crate::Field::new(
+        "recipientCountry",
+    );
+    /// The `recipientType` property ([`Self::recipient_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT_TYPE: crate::Field<Self> = crate::Field::new("recipientType");
+    /// The `scriptId` property ([`Self::script_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCRIPT_ID: crate::Field<Self> = crate::Field::new("scriptId");
+    /// The `peerId` property ([`Self::peer_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PEER_ID: crate::Field<Self> = crate::Field::new("peerId");
+    /// The `toAddress` property ([`Self::to_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO_ADDRESS: crate::Field<Self> = crate::Field::new("toAddress");
+    /// The `fromAddress` property ([`Self::from_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_ADDRESS: crate::Field<Self> = crate::Field::new("fromAddress");
+    /// The `messages` property ([`Self::messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGES: crate::Field<Self> = crate::Field::new("messages");
+    /// The `journeyContext` property ([`Self::journey_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_CONTEXT: crate::Field<Self> = crate::Field::new("journeyContext");
+    /// The `wrapup` property ([`Self::wrapup`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP: crate::Field<Self> = crate::Field::new("wrapup");
+    /// The `afterCallWork` property ([`Self::after_call_work`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AFTER_CALL_WORK: crate::Field<Self> = crate::Field::new("afterCallWork");
+    /// The `afterCallWorkRequired` property ([`Self::after_call_work_required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AFTER_CALL_WORK_REQUIRED: crate::Field<Self> = crate::Field::new(
+        "afterCallWorkRequired",
+    );
+    /// The `agentAssistantId` property ([`Self::agent_assistant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_ASSISTANT_ID: crate::Field<Self> = crate::Field::new(
+        "agentAssistantId",
+    );
+    /// The `byoSmsIntegrationId` property ([`Self::byo_sms_integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BYO_SMS_INTEGRATION_ID: crate::Field<Self> = crate::Field::new(
+        "byoSmsIntegrationId",
+    );
+    /// The `queueMediaSettings` property ([`Self::queue_media_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_MEDIA_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "queueMediaSettings",
+    );
+    /// The `engagementSource` property ([`Self::engagement_source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENGAGEMENT_SOURCE: crate::Field<Self> = crate::Field::new(
+        "engagementSource",
+    );
+    /// The `resumeTime` property ([`Self::resume_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESUME_TIME: crate::Field<Self> = crate::Field::new("resumeTime");
+    /// The `parkTime` property ([`Self::park_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARK_TIME: crate::Field<Self> = crate::Field::new("parkTime");
 }
 #[cfg(
     any(
@@ -5851,6 +8562,12 @@ impl crate::Model for Message {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -5916,6 +8633,44 @@ impl crate::__private::DecodeFields for Message {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "initialState",
+        "id",
+        "held",
+        "segments",
+        "direction",
+        "recordingId",
+        "errorInfo",
+        "disconnectType",
+        "startHoldTime",
+        "startAlertingTime",
+        "connectedTime",
+        "disconnectedTime",
+        "provider",
+        "authenticated",
+        "type",
+        "recipientCountry",
+        "recipientType",
+        "scriptId",
+        "peerId",
+        "toAddress",
+        "fromAddress",
+        "messages",
+        "journeyContext",
+        "wrapup",
+        "afterCallWork",
+        "afterCallWorkRequired",
+        "agentAssistantId",
+        "byoSmsIntegrationId",
+        "queueMediaSettings",
+        "engagementSource",
+        "resumeTime",
+        "parkTime",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -5940,55 +8695,199 @@ impl serde::Serialize for Message {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "initialState", &self.initial_state)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "held", &self.held)?;
-        crate::__private::field(&mut map, "segments", &self.segments)?;
-        crate::__private::field(&mut map, "direction", &self.direction)?;
-        crate::__private::field(&mut map, "recordingId", &self.recording_id)?;
-        crate::__private::field(&mut map, "errorInfo", &self.error_info)?;
-        crate::__private::field(&mut map, "disconnectType", &self.disconnect_type)?;
-        crate::__private::field(&mut map, "startHoldTime", &self.start_hold_time)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "initialState",
+            &self.initial_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "held",
+            &self.held,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "segments",
+            &self.segments,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "direction",
+            &self.direction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recordingId",
+            &self.recording_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInfo",
+            &self.error_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disconnectType",
+            &self.disconnect_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startHoldTime",
+            &self.start_hold_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "startAlertingTime",
             &self.start_alerting_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "connectedTime", &self.connected_time)?;
-        crate::__private::field(&mut map, "disconnectedTime", &self.disconnected_time)?;
-        crate::__private::field(&mut map, "provider", &self.provider)?;
-        crate::__private::field(&mut map, "authenticated", &self.authenticated)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "recipientCountry", &self.recipient_country)?;
-        crate::__private::field(&mut map, "recipientType", &self.recipient_type)?;
-        crate::__private::field(&mut map, "scriptId", &self.script_id)?;
-        crate::__private::field(&mut map, "peerId", &self.peer_id)?;
-        crate::__private::field(&mut map, "toAddress", &self.to_address)?;
-        crate::__private::field(&mut map, "fromAddress", &self.from_address)?;
-        crate::__private::field(&mut map, "messages", &self.messages)?;
-        crate::__private::field(&mut map, "journeyContext", &self.journey_context)?;
-        crate::__private::field(&mut map, "wrapup", &self.wrapup)?;
-        crate::__private::field(&mut map, "afterCallWork", &self.after_call_work)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "connectedTime",
+            &self.connected_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disconnectedTime",
+            &self.disconnected_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "provider",
+            &self.provider,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "authenticated",
+            &self.authenticated,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recipientCountry",
+            &self.recipient_country,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recipientType",
+            &self.recipient_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scriptId",
+            &self.script_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "peerId",
+            &self.peer_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "toAddress",
+            &self.to_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromAddress",
+            &self.from_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messages",
+            &self.messages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "journeyContext",
+            &self.journey_context,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapup",
+            &self.wrapup,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "afterCallWork",
+            &self.after_call_work,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "afterCallWorkRequired",
             &self.after_call_work_required,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "agentAssistantId", &self.agent_assistant_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "agentAssistantId",
+            &self.agent_assistant_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "byoSmsIntegrationId",
             &self.byo_sms_integration_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "queueMediaSettings",
             &self.queue_media_settings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "engagementSource", &self.engagement_source)?;
-        crate::__private::field(&mut map, "resumeTime", &self.resume_time)?;
-        crate::__private::field(&mut map, "parkTime", &self.park_time)?;
+        crate::__private::model_field(
+            &mut map,
+            "engagementSource",
+            &self.engagement_source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resumeTime",
+            &self.resume_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "parkTime",
+            &self.park_time,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6719,6 +9618,36 @@ pub struct MessageConversation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessageConversation {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `participants` property ([`Self::participants`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANTS: crate::Field<Self> = crate::Field::new("participants");
+    /// The `otherMediaUris` property ([`Self::other_media_uris`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OTHER_MEDIA_URIS: crate::Field<Self> = crate::Field::new("otherMediaUris");
+    /// The `recentTransfers` property ([`Self::recent_transfers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECENT_TRANSFERS: crate::Field<Self> = crate::Field::new(
+        "recentTransfers",
+    );
+    /// The `utilizationLabelId` property ([`Self::utilization_label_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UTILIZATION_LABEL_ID: crate::Field<Self> = crate::Field::new(
+        "utilizationLabelId",
+    );
+    /// The `inactivityTimeout` property ([`Self::inactivity_timeout`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INACTIVITY_TIMEOUT: crate::Field<Self> = crate::Field::new(
+        "inactivityTimeout",
+    );
+    /// The `divisions` property ([`Self::divisions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISIONS: crate::Field<Self> = crate::Field::new("divisions");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessageConversation {
@@ -6732,6 +9661,12 @@ impl crate::Model for MessageConversation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -6759,6 +9694,20 @@ impl crate::__private::DecodeFields for MessageConversation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "participants",
+        "otherMediaUris",
+        "recentTransfers",
+        "utilizationLabelId",
+        "inactivityTimeout",
+        "divisions",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessageConversation);
@@ -6767,23 +9716,55 @@ impl serde::Serialize for MessageConversation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "participants", &self.participants)?;
-        crate::__private::field(&mut map, "otherMediaUris", &self.other_media_uris)?;
-        crate::__private::field(&mut map, "recentTransfers", &self.recent_transfers)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participants",
+            &self.participants,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "otherMediaUris",
+            &self.other_media_uris,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recentTransfers",
+            &self.recent_transfers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "utilizationLabelId",
             &self.utilization_label_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "inactivityTimeout",
             &self.inactivity_timeout,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "divisions", &self.divisions)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "divisions",
+            &self.divisions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6816,6 +9797,32 @@ pub struct MessageConversationEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessageConversationEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessageConversationEntityListing {
@@ -6829,6 +9836,12 @@ impl crate::Model for MessageConversationEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -6863,6 +9876,21 @@ impl crate::__private::DecodeFields for MessageConversationEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessageConversationEntityListing);
@@ -6871,16 +9899,66 @@ impl serde::Serialize for MessageConversationEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6929,6 +10007,46 @@ pub struct MessageData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessageData {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `providerMessageId` property ([`Self::provider_message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER_MESSAGE_ID: crate::Field<Self> = crate::Field::new(
+        "providerMessageId",
+    );
+    /// The `timestamp` property ([`Self::timestamp`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIMESTAMP: crate::Field<Self> = crate::Field::new("timestamp");
+    /// The `fromAddress` property ([`Self::from_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_ADDRESS: crate::Field<Self> = crate::Field::new("fromAddress");
+    /// The `toAddress` property ([`Self::to_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO_ADDRESS: crate::Field<Self> = crate::Field::new("toAddress");
+    /// The `direction` property ([`Self::direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION: crate::Field<Self> = crate::Field::new("direction");
+    /// The `messengerType` property ([`Self::messenger_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSENGER_TYPE: crate::Field<Self> = crate::Field::new("messengerType");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `normalizedMessage` property ([`Self::normalized_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NORMALIZED_MESSAGE: crate::Field<Self> = crate::Field::new(
+        "normalizedMessage",
+    );
+    /// The `normalizedReceipts` property ([`Self::normalized_receipts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NORMALIZED_RECEIPTS: crate::Field<Self> = crate::Field::new(
+        "normalizedReceipts",
+    );
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessageData {
@@ -6949,6 +10067,12 @@ impl crate::Model for MessageData {
             missing.push("status");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -6981,6 +10105,25 @@ impl crate::__private::DecodeFields for MessageData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "providerMessageId",
+        "timestamp",
+        "fromAddress",
+        "toAddress",
+        "direction",
+        "messengerType",
+        "status",
+        "normalizedMessage",
+        "normalizedReceipts",
+        "createdBy",
+        "conversationId",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessageData);
@@ -6989,32 +10132,85 @@ impl serde::Serialize for MessageData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "providerMessageId",
             &self.provider_message_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "timestamp", &self.timestamp)?;
-        crate::__private::field(&mut map, "fromAddress", &self.from_address)?;
-        crate::__private::field(&mut map, "toAddress", &self.to_address)?;
-        crate::__private::field(&mut map, "direction", &self.direction)?;
-        crate::__private::field(&mut map, "messengerType", &self.messenger_type)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "timestamp",
+            &self.timestamp,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromAddress",
+            &self.from_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "toAddress",
+            &self.to_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "direction",
+            &self.direction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messengerType",
+            &self.messenger_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "normalizedMessage",
             &self.normalized_message,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "normalizedReceipts",
             &self.normalized_receipts,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7242,6 +10438,46 @@ pub struct MessageDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl MessageDetails {
+    /// The `messageId` property ([`Self::message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_ID: crate::Field<Self> = crate::Field::new("messageId");
+    /// The `messageURI` property ([`Self::message_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_URI: crate::Field<Self> = crate::Field::new("messageURI");
+    /// The `messageStatus` property ([`Self::message_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_STATUS: crate::Field<Self> = crate::Field::new("messageStatus");
+    /// The `messageSegmentCount` property ([`Self::message_segment_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_SEGMENT_COUNT: crate::Field<Self> = crate::Field::new(
+        "messageSegmentCount",
+    );
+    /// The `messageTime` property ([`Self::message_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_TIME: crate::Field<Self> = crate::Field::new("messageTime");
+    /// The `media` property ([`Self::media`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA: crate::Field<Self> = crate::Field::new("media");
+    /// The `stickers` property ([`Self::stickers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STICKERS: crate::Field<Self> = crate::Field::new("stickers");
+    /// The `messageMetadata` property ([`Self::message_metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_METADATA: crate::Field<Self> = crate::Field::new(
+        "messageMetadata",
+    );
+    /// The `socialVisibility` property ([`Self::social_visibility`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_VISIBILITY: crate::Field<Self> = crate::Field::new(
+        "socialVisibility",
+    );
+    /// The `errorInfo` property ([`Self::error_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFO: crate::Field<Self> = crate::Field::new("errorInfo");
 }
 #[cfg(
     any(
@@ -7263,6 +10499,12 @@ impl crate::Model for MessageDetails {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -7303,6 +10545,21 @@ impl crate::__private::DecodeFields for MessageDetails {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "messageId",
+        "messageURI",
+        "messageStatus",
+        "messageSegmentCount",
+        "messageTime",
+        "media",
+        "stickers",
+        "messageMetadata",
+        "socialVisibility",
+        "errorInfo",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -7327,20 +10584,66 @@ impl serde::Serialize for MessageDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "messageId", &self.message_id)?;
-        crate::__private::field(&mut map, "messageURI", &self.message_uri)?;
-        crate::__private::field(&mut map, "messageStatus", &self.message_status)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "messageId",
+            &self.message_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageURI",
+            &self.message_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageStatus",
+            &self.message_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "messageSegmentCount",
             &self.message_segment_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "messageTime", &self.message_time)?;
-        crate::__private::field(&mut map, "media", &self.media)?;
-        crate::__private::field(&mut map, "stickers", &self.stickers)?;
-        crate::__private::field(&mut map, "messageMetadata", &self.message_metadata)?;
-        crate::__private::field(&mut map, "socialVisibility", &self.social_visibility)?;
-        crate::__private::field(&mut map, "errorInfo", &self.error_info)?;
+        crate::__private::model_field(
+            &mut map,
+            "messageTime",
+            &self.message_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "media",
+            &self.media,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "stickers",
+            &self.stickers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageMetadata",
+            &self.message_metadata,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "socialVisibility",
+            &self.social_visibility,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInfo",
+            &self.error_info,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7523,6 +10826,22 @@ pub struct MessageEvaluation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl MessageEvaluation {
+    /// The `contactColumn` property ([`Self::contact_column`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_COLUMN: crate::Field<Self> = crate::Field::new("contactColumn");
+    /// The `contactAddress` property ([`Self::contact_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_ADDRESS: crate::Field<Self> = crate::Field::new("contactAddress");
+    /// The `messageType` property ([`Self::message_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_TYPE: crate::Field<Self> = crate::Field::new("messageType");
+    /// The `wrapupCodeId` property ([`Self::wrapup_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_CODE_ID: crate::Field<Self> = crate::Field::new("wrapupCodeId");
+    /// The `timestamp` property ([`Self::timestamp`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIMESTAMP: crate::Field<Self> = crate::Field::new("timestamp");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for MessageEvaluation {
@@ -7536,6 +10855,12 @@ impl crate::Model for MessageEvaluation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -7559,6 +10884,16 @@ impl crate::__private::DecodeFields for MessageEvaluation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contactColumn",
+        "contactAddress",
+        "messageType",
+        "wrapupCodeId",
+        "timestamp",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(MessageEvaluation);
@@ -7567,11 +10902,36 @@ impl serde::Serialize for MessageEvaluation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "contactColumn", &self.contact_column)?;
-        crate::__private::field(&mut map, "contactAddress", &self.contact_address)?;
-        crate::__private::field(&mut map, "messageType", &self.message_type)?;
-        crate::__private::field(&mut map, "wrapupCodeId", &self.wrapup_code_id)?;
-        crate::__private::field(&mut map, "timestamp", &self.timestamp)?;
+        crate::__private::model_field(
+            &mut map,
+            "contactColumn",
+            &self.contact_column,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactAddress",
+            &self.contact_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageType",
+            &self.message_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupCodeId",
+            &self.wrapup_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timestamp",
+            &self.timestamp,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7629,6 +10989,16 @@ pub struct MessageFooter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl MessageFooter {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for MessageFooter {
@@ -7642,6 +11012,12 @@ impl crate::Model for MessageFooter {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -7662,6 +11038,10 @@ impl crate::__private::DecodeFields for MessageFooter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "content"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(MessageFooter);
@@ -7670,8 +11050,18 @@ impl serde::Serialize for MessageFooter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7721,6 +11111,16 @@ pub struct MessageHeader {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl MessageHeader {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for MessageHeader {
@@ -7734,6 +11134,12 @@ impl crate::Model for MessageHeader {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -7754,6 +11160,10 @@ impl crate::__private::DecodeFields for MessageHeader {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "content"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(MessageHeader);
@@ -7762,8 +11172,18 @@ impl serde::Serialize for MessageHeader {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7842,6 +11262,32 @@ pub struct MessageInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "audit",
+        feature = "integrations",
+        feature = "quality",
+        feature = "social-media",
+        feature = "topics-audits"
+    )
+)]
+impl MessageInfo {
+    /// The `localizableMessageCode` property ([`Self::localizable_message_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCALIZABLE_MESSAGE_CODE: crate::Field<Self> = crate::Field::new(
+        "localizableMessageCode",
+    );
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
+    /// The `messageWithParams` property ([`Self::message_with_params`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_WITH_PARAMS: crate::Field<Self> = crate::Field::new(
+        "messageWithParams",
+    );
+    /// The `messageParams` property ([`Self::message_params`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_PARAMS: crate::Field<Self> = crate::Field::new("messageParams");
 }
 #[cfg(
     any(
@@ -7863,6 +11309,12 @@ impl crate::Model for MessageInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -7893,6 +11345,15 @@ impl crate::__private::DecodeFields for MessageInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "localizableMessageCode",
+        "message",
+        "messageWithParams",
+        "messageParams",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -7917,18 +11378,30 @@ impl serde::Serialize for MessageInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "localizableMessageCode",
             &self.localizable_message_code,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "message", &self.message)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "messageWithParams",
             &self.message_with_params,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "messageParams", &self.message_params)?;
+        crate::__private::model_field(
+            &mut map,
+            "messageParams",
+            &self.message_params,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7961,6 +11434,34 @@ pub struct MessageMedia {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "topics-routing",
+        feature = "topics-users",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl MessageMedia {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `contentLengthBytes` property ([`Self::content_length_bytes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_LENGTH_BYTES: crate::Field<Self> = crate::Field::new(
+        "contentLengthBytes",
+    );
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(
     any(
@@ -7984,6 +11485,12 @@ impl crate::Model for MessageMedia {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -8021,6 +11528,16 @@ impl crate::__private::DecodeFields for MessageMedia {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "mediaType",
+        "contentLengthBytes",
+        "name",
+        "id",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -8049,15 +11566,26 @@ impl serde::Serialize for MessageMedia {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contentLengthBytes",
             &self.content_length_bytes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8080,6 +11608,22 @@ pub struct MessageMediaAttachment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl MessageMediaAttachment {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `contentLength` property ([`Self::content_length`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_LENGTH: crate::Field<Self> = crate::Field::new("contentLength");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for MessageMediaAttachment {
@@ -8093,6 +11637,12 @@ impl crate::Model for MessageMediaAttachment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -8118,6 +11668,16 @@ impl crate::__private::DecodeFields for MessageMediaAttachment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "mediaType",
+        "contentLength",
+        "name",
+        "id",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(MessageMediaAttachment);
@@ -8126,11 +11686,26 @@ impl serde::Serialize for MessageMediaAttachment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "contentLength", &self.content_length)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentLength",
+            &self.content_length,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8208,6 +11783,36 @@ pub struct MessageMediaData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessageMediaData {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `contentLengthBytes` property ([`Self::content_length_bytes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_LENGTH_BYTES: crate::Field<Self> = crate::Field::new(
+        "contentLengthBytes",
+    );
+    /// The `uploadUrl` property ([`Self::upload_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_URL: crate::Field<Self> = crate::Field::new("uploadUrl");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessageMediaData {
@@ -8221,6 +11826,12 @@ impl crate::Model for MessageMediaData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -8253,6 +11864,21 @@ impl crate::__private::DecodeFields for MessageMediaData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "url",
+        "mediaType",
+        "contentLengthBytes",
+        "uploadUrl",
+        "status",
+        "conversationId",
+        "communicationId",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessageMediaData);
@@ -8261,20 +11887,56 @@ impl serde::Serialize for MessageMediaData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contentLengthBytes",
             &self.content_length_bytes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "uploadUrl", &self.upload_url)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadUrl",
+            &self.upload_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8348,6 +12010,32 @@ pub struct MessageMediaListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessageMediaListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessageMediaListing {
@@ -8361,6 +12049,12 @@ impl crate::Model for MessageMediaListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -8395,6 +12089,21 @@ impl crate::__private::DecodeFields for MessageMediaListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessageMediaListing);
@@ -8403,16 +12112,66 @@ impl serde::Serialize for MessageMediaListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8519,6 +12278,126 @@ pub struct MessageMediaParticipant {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessageMediaParticipant {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `address` property ([`Self::address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS: crate::Field<Self> = crate::Field::new("address");
+    /// The `startTime` property ([`Self::start_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_TIME: crate::Field<Self> = crate::Field::new("startTime");
+    /// The `startAlertingTime` property ([`Self::start_alerting_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_ALERTING_TIME: crate::Field<Self> = crate::Field::new(
+        "startAlertingTime",
+    );
+    /// The `connectedTime` property ([`Self::connected_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONNECTED_TIME: crate::Field<Self> = crate::Field::new("connectedTime");
+    /// The `endTime` property ([`Self::end_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_TIME: crate::Field<Self> = crate::Field::new("endTime");
+    /// The `startHoldTime` property ([`Self::start_hold_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_HOLD_TIME: crate::Field<Self> = crate::Field::new("startHoldTime");
+    /// The `purpose` property ([`Self::purpose`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PURPOSE: crate::Field<Self> = crate::Field::new("purpose");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `direction` property ([`Self::direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION: crate::Field<Self> = crate::Field::new("direction");
+    /// The `disconnectType` property ([`Self::disconnect_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISCONNECT_TYPE: crate::Field<Self> = crate::Field::new("disconnectType");
+    /// The `held` property ([`Self::held`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HELD: crate::Field<Self> = crate::Field::new("held");
+    /// The `wrapupRequired` property ([`Self::wrapup_required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_REQUIRED: crate::Field<Self> = crate::Field::new("wrapupRequired");
+    /// The `wrapupPrompt` property ([`Self::wrapup_prompt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_PROMPT: crate::Field<Self> = crate::Field::new("wrapupPrompt");
+    /// The `mediaRoles` property ([`Self::media_roles`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_ROLES: crate::Field<Self> = crate::Field::new("mediaRoles");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `queue` property ([`Self::queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE: crate::Field<Self> = crate::Field::new("queue");
+    /// The `team` property ([`Self::team`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAM: crate::Field<Self> = crate::Field::new("team");
+    /// The `attributes` property ([`Self::attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTES: crate::Field<Self> = crate::Field::new("attributes");
+    /// The `errorInfo` property ([`Self::error_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFO: crate::Field<Self> = crate::Field::new("errorInfo");
+    /// The `script` property ([`Self::script`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCRIPT: crate::Field<Self> = crate::Field::new("script");
+    /// The `wrapupTimeoutMs` property ([`Self::wrapup_timeout_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_TIMEOUT_MS: crate::Field<Self> = crate::Field::new(
+        "wrapupTimeoutMs",
+    );
+    /// The `wrapupSkipped` property ([`Self::wrapup_skipped`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_SKIPPED: crate::Field<Self> = crate::Field::new("wrapupSkipped");
+    /// The `alertingTimeoutMs` property ([`Self::alerting_timeout_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALERTING_TIMEOUT_MS: crate::Field<Self> = crate::Field::new(
+        "alertingTimeoutMs",
+    );
+    /// The `provider` property ([`Self::provider`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER: crate::Field<Self> = crate::Field::new("provider");
+    /// The `externalContact` property ([`Self::external_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT: crate::Field<Self> = crate::Field::new(
+        "externalContact",
+    );
+    /// The `externalContactInitialDivisionId` property ([`Self::external_contact_initial_division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_INITIAL_DIVISION_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactInitialDivisionId",
+    );
+    /// The `externalOrganization` property ([`Self::external_organization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ORGANIZATION: crate::Field<Self> = crate::Field::new(
+        "externalOrganization",
+    );
+    /// The `wrapup` property ([`Self::wrapup`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP: crate::Field<Self> = crate::Field::new("wrapup");
+    /// The `peer` property ([`Self::peer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PEER: crate::Field<Self> = crate::Field::new("peer");
+    /// The `flaggedReason` property ([`Self::flagged_reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLAGGED_REASON: crate::Field<Self> = crate::Field::new("flaggedReason");
+    /// The `journeyContext` property ([`Self::journey_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_CONTEXT: crate::Field<Self> = crate::Field::new("journeyContext");
+    /// The `conversationRoutingData` property ([`Self::conversation_routing_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ROUTING_DATA: crate::Field<Self> = crate::Field::new(
+        "conversationRoutingData",
+    );
+    /// The `startAcwTime` property ([`Self::start_acw_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_ACW_TIME: crate::Field<Self> = crate::Field::new("startAcwTime");
+    /// The `endAcwTime` property ([`Self::end_acw_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_ACW_TIME: crate::Field<Self> = crate::Field::new("endAcwTime");
+    /// The `parkTime` property ([`Self::park_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARK_TIME: crate::Field<Self> = crate::Field::new("parkTime");
+    /// The `resumeTime` property ([`Self::resume_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESUME_TIME: crate::Field<Self> = crate::Field::new("resumeTime");
+    /// The `toAddress` property ([`Self::to_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO_ADDRESS: crate::Field<Self> = crate::Field::new("toAddress");
+    /// The `fromAddress` property ([`Self::from_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_ADDRESS: crate::Field<Self> = crate::Field::new("fromAddress");
+    /// The `messages` property ([`Self::messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGES: crate::Field<Self> = crate::Field::new("messages");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `recipientCountry` property ([`Self::recipient_country`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT_COUNTRY: crate::Field<Self> = crate::Field::new(
+        "recipientCountry",
+    );
+    /// The `recipientType` property ([`Self::recipient_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT_TYPE: crate::Field<Self> = crate::Field::new("recipientType");
+    /// The `authenticated` property ([`Self::authenticated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTHENTICATED: crate::Field<Self> = crate::Field::new("authenticated");
+    /// The `monitoredParticipantId` property ([`Self::monitored_participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MONITORED_PARTICIPANT_ID: crate::Field<Self> = crate::Field::new(
+        "monitoredParticipantId",
+    );
+    /// The `monitoredParticipant` property ([`Self::monitored_participant`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MONITORED_PARTICIPANT: crate::Field<Self> = crate::Field::new(
+        "monitoredParticipant",
+    );
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessageMediaParticipant {
@@ -8532,6 +12411,12 @@ impl crate::Model for MessageMediaParticipant {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -8617,6 +12502,58 @@ impl crate::__private::DecodeFields for MessageMediaParticipant {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "address",
+        "startTime",
+        "startAlertingTime",
+        "connectedTime",
+        "endTime",
+        "startHoldTime",
+        "purpose",
+        "state",
+        "direction",
+        "disconnectType",
+        "held",
+        "wrapupRequired",
+        "wrapupPrompt",
+        "mediaRoles",
+        "user",
+        "queue",
+        "team",
+        "attributes",
+        "errorInfo",
+        "script",
+        "wrapupTimeoutMs",
+        "wrapupSkipped",
+        "alertingTimeoutMs",
+        "provider",
+        "externalContact",
+        "externalContactInitialDivisionId",
+        "externalOrganization",
+        "wrapup",
+        "peer",
+        "flaggedReason",
+        "journeyContext",
+        "conversationRoutingData",
+        "startAcwTime",
+        "endAcwTime",
+        "parkTime",
+        "resumeTime",
+        "toAddress",
+        "fromAddress",
+        "messages",
+        "type",
+        "recipientCountry",
+        "recipientType",
+        "authenticated",
+        "monitoredParticipantId",
+        "monitoredParticipant",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessageMediaParticipant);
@@ -8625,80 +12562,282 @@ impl serde::Serialize for MessageMediaParticipant {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "address", &self.address)?;
-        crate::__private::field(&mut map, "startTime", &self.start_time)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "address",
+            &self.address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startTime",
+            &self.start_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "startAlertingTime",
             &self.start_alerting_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "connectedTime", &self.connected_time)?;
-        crate::__private::field(&mut map, "endTime", &self.end_time)?;
-        crate::__private::field(&mut map, "startHoldTime", &self.start_hold_time)?;
-        crate::__private::field(&mut map, "purpose", &self.purpose)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "direction", &self.direction)?;
-        crate::__private::field(&mut map, "disconnectType", &self.disconnect_type)?;
-        crate::__private::field(&mut map, "held", &self.held)?;
-        crate::__private::field(&mut map, "wrapupRequired", &self.wrapup_required)?;
-        crate::__private::field(&mut map, "wrapupPrompt", &self.wrapup_prompt)?;
-        crate::__private::field(&mut map, "mediaRoles", &self.media_roles)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "queue", &self.queue)?;
-        crate::__private::field(&mut map, "team", &self.team)?;
-        crate::__private::field(&mut map, "attributes", &self.attributes)?;
-        crate::__private::field(&mut map, "errorInfo", &self.error_info)?;
-        crate::__private::field(&mut map, "script", &self.script)?;
-        crate::__private::field(&mut map, "wrapupTimeoutMs", &self.wrapup_timeout_ms)?;
-        crate::__private::field(&mut map, "wrapupSkipped", &self.wrapup_skipped)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "connectedTime",
+            &self.connected_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endTime",
+            &self.end_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startHoldTime",
+            &self.start_hold_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "purpose",
+            &self.purpose,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "direction",
+            &self.direction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disconnectType",
+            &self.disconnect_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "held",
+            &self.held,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupRequired",
+            &self.wrapup_required,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupPrompt",
+            &self.wrapup_prompt,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaRoles",
+            &self.media_roles,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queue",
+            &self.queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "team",
+            &self.team,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attributes",
+            &self.attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInfo",
+            &self.error_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "script",
+            &self.script,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupTimeoutMs",
+            &self.wrapup_timeout_ms,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupSkipped",
+            &self.wrapup_skipped,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "alertingTimeoutMs",
             &self.alerting_timeout_ms,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "provider", &self.provider)?;
-        crate::__private::field(&mut map, "externalContact", &self.external_contact)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "provider",
+            &self.provider,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalContact",
+            &self.external_contact,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalContactInitialDivisionId",
             &self.external_contact_initial_division_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "externalOrganization",
             &self.external_organization,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "wrapup", &self.wrapup)?;
-        crate::__private::field(&mut map, "peer", &self.peer)?;
-        crate::__private::field(&mut map, "flaggedReason", &self.flagged_reason)?;
-        crate::__private::field(&mut map, "journeyContext", &self.journey_context)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "wrapup",
+            &self.wrapup,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "peer",
+            &self.peer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flaggedReason",
+            &self.flagged_reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "journeyContext",
+            &self.journey_context,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationRoutingData",
             &self.conversation_routing_data,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "startAcwTime", &self.start_acw_time)?;
-        crate::__private::field(&mut map, "endAcwTime", &self.end_acw_time)?;
-        crate::__private::field(&mut map, "parkTime", &self.park_time)?;
-        crate::__private::field(&mut map, "resumeTime", &self.resume_time)?;
-        crate::__private::field(&mut map, "toAddress", &self.to_address)?;
-        crate::__private::field(&mut map, "fromAddress", &self.from_address)?;
-        crate::__private::field(&mut map, "messages", &self.messages)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "recipientCountry", &self.recipient_country)?;
-        crate::__private::field(&mut map, "recipientType", &self.recipient_type)?;
-        crate::__private::field(&mut map, "authenticated", &self.authenticated)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "startAcwTime",
+            &self.start_acw_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endAcwTime",
+            &self.end_acw_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "parkTime",
+            &self.park_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resumeTime",
+            &self.resume_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "toAddress",
+            &self.to_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromAddress",
+            &self.from_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messages",
+            &self.messages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recipientCountry",
+            &self.recipient_country,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recipientType",
+            &self.recipient_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "authenticated",
+            &self.authenticated,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "monitoredParticipantId",
             &self.monitored_participant_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "monitoredParticipant",
             &self.monitored_participant,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -9091,6 +13230,16 @@ pub struct MessageMediaPolicy {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl MessageMediaPolicy {
+    /// The `actions` property ([`Self::actions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIONS: crate::Field<Self> = crate::Field::new("actions");
+    /// The `conditions` property ([`Self::conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONDITIONS: crate::Field<Self> = crate::Field::new("conditions");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for MessageMediaPolicy {
@@ -9104,6 +13253,12 @@ impl crate::Model for MessageMediaPolicy {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -9124,6 +13279,10 @@ impl crate::__private::DecodeFields for MessageMediaPolicy {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["actions", "conditions"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(MessageMediaPolicy);
@@ -9132,8 +13291,18 @@ impl serde::Serialize for MessageMediaPolicy {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "actions", &self.actions)?;
-        crate::__private::field(&mut map, "conditions", &self.conditions)?;
+        crate::__private::model_field(
+            &mut map,
+            "actions",
+            &self.actions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conditions",
+            &self.conditions,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9164,6 +13333,30 @@ pub struct MessageMediaPolicyConditions {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl MessageMediaPolicyConditions {
+    /// The `forUsers` property ([`Self::for_users`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FOR_USERS: crate::Field<Self> = crate::Field::new("forUsers");
+    /// The `dateRanges` property ([`Self::date_ranges`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_RANGES: crate::Field<Self> = crate::Field::new("dateRanges");
+    /// The `forQueues` property ([`Self::for_queues`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FOR_QUEUES: crate::Field<Self> = crate::Field::new("forQueues");
+    /// The `wrapupCodes` property ([`Self::wrapup_codes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_CODES: crate::Field<Self> = crate::Field::new("wrapupCodes");
+    /// The `languages` property ([`Self::languages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGES: crate::Field<Self> = crate::Field::new("languages");
+    /// The `timeAllowed` property ([`Self::time_allowed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ALLOWED: crate::Field<Self> = crate::Field::new("timeAllowed");
+    /// The `teams` property ([`Self::teams`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAMS: crate::Field<Self> = crate::Field::new("teams");
+    /// The `customerParticipation` property ([`Self::customer_participation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_PARTICIPATION: crate::Field<Self> = crate::Field::new(
+        "customerParticipation",
+    );
 }
 #[cfg(feature = "recording")]
 impl crate::Model for MessageMediaPolicyConditions {
@@ -9177,6 +13370,12 @@ impl crate::Model for MessageMediaPolicyConditions {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -9203,6 +13402,19 @@ impl crate::__private::DecodeFields for MessageMediaPolicyConditions {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "forUsers",
+        "dateRanges",
+        "forQueues",
+        "wrapupCodes",
+        "languages",
+        "timeAllowed",
+        "teams",
+        "customerParticipation",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(MessageMediaPolicyConditions);
@@ -9211,17 +13423,53 @@ impl serde::Serialize for MessageMediaPolicyConditions {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "forUsers", &self.for_users)?;
-        crate::__private::field(&mut map, "dateRanges", &self.date_ranges)?;
-        crate::__private::field(&mut map, "forQueues", &self.for_queues)?;
-        crate::__private::field(&mut map, "wrapupCodes", &self.wrapup_codes)?;
-        crate::__private::field(&mut map, "languages", &self.languages)?;
-        crate::__private::field(&mut map, "timeAllowed", &self.time_allowed)?;
-        crate::__private::field(&mut map, "teams", &self.teams)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "forUsers",
+            &self.for_users,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateRanges",
+            &self.date_ranges,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "forQueues",
+            &self.for_queues,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupCodes",
+            &self.wrapup_codes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languages",
+            &self.languages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeAllowed",
+            &self.time_allowed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "teams",
+            &self.teams,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "customerParticipation",
             &self.customer_participation,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -9303,6 +13551,55 @@ pub struct MessageMediaSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "authorization",
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "routing",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail"
+    )
+)]
+impl MessageMediaSettings {
+    /// The `enableAutoAnswer` property ([`Self::enable_auto_answer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_AUTO_ANSWER: crate::Field<Self> = crate::Field::new(
+        "enableAutoAnswer",
+    );
+    /// The `alertingTimeoutSeconds` property ([`Self::alerting_timeout_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALERTING_TIMEOUT_SECONDS: crate::Field<Self> = crate::Field::new(
+        "alertingTimeoutSeconds",
+    );
+    /// The `serviceLevel` property ([`Self::service_level`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVICE_LEVEL: crate::Field<Self> = crate::Field::new("serviceLevel");
+    /// The `autoAnswerAlertToneSeconds` property ([`Self::auto_answer_alert_tone_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTO_ANSWER_ALERT_TONE_SECONDS: crate::Field<Self> = crate::Field::new(
+        "autoAnswerAlertToneSeconds",
+    );
+    /// The `manualAnswerAlertToneSeconds` property ([`Self::manual_answer_alert_tone_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANUAL_ANSWER_ALERT_TONE_SECONDS: crate::Field<Self> = crate::Field::new(
+        "manualAnswerAlertToneSeconds",
+    );
+    /// The `subTypeSettings` property ([`Self::sub_type_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUB_TYPE_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "subTypeSettings",
+    );
+    /// The `enableInactivityTimeout` property ([`Self::enable_inactivity_timeout`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_INACTIVITY_TIMEOUT: crate::Field<Self> = crate::Field::new(
+        "enableInactivityTimeout",
+    );
+    /// The `inactivityTimeoutSettings` property ([`Self::inactivity_timeout_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INACTIVITY_TIMEOUT_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "inactivityTimeoutSettings",
+    );
 }
 #[cfg(
     any(
@@ -9329,6 +13626,12 @@ impl crate::Model for MessageMediaSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -9390,6 +13693,19 @@ impl crate::__private::DecodeFields for MessageMediaSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enableAutoAnswer",
+        "alertingTimeoutSeconds",
+        "serviceLevel",
+        "autoAnswerAlertToneSeconds",
+        "manualAnswerAlertToneSeconds",
+        "subTypeSettings",
+        "enableInactivityTimeout",
+        "inactivityTimeoutSettings",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -9424,33 +13740,53 @@ impl serde::Serialize for MessageMediaSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enableAutoAnswer", &self.enable_auto_answer)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enableAutoAnswer",
+            &self.enable_auto_answer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "alertingTimeoutSeconds",
             &self.alerting_timeout_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "serviceLevel", &self.service_level)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "serviceLevel",
+            &self.service_level,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "autoAnswerAlertToneSeconds",
             &self.auto_answer_alert_tone_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "manualAnswerAlertToneSeconds",
             &self.manual_answer_alert_tone_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "subTypeSettings", &self.sub_type_settings)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "subTypeSettings",
+            &self.sub_type_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "enableInactivityTimeout",
             &self.enable_inactivity_timeout,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "inactivityTimeoutSettings",
             &self.inactivity_timeout_settings,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -9474,6 +13810,22 @@ pub struct MessageMediaUploadData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessageMediaUploadData {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `uploadUrl` property ([`Self::upload_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_URL: crate::Field<Self> = crate::Field::new("uploadUrl");
+    /// The `uploadHeaders` property ([`Self::upload_headers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_HEADERS: crate::Field<Self> = crate::Field::new("uploadHeaders");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessageMediaUploadData {
@@ -9487,6 +13839,12 @@ impl crate::Model for MessageMediaUploadData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -9510,6 +13868,16 @@ impl crate::__private::DecodeFields for MessageMediaUploadData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "uploadUrl",
+        "uploadHeaders",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessageMediaUploadData);
@@ -9518,11 +13886,31 @@ impl serde::Serialize for MessageMediaUploadData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "uploadUrl", &self.upload_url)?;
-        crate::__private::field(&mut map, "uploadHeaders", &self.upload_headers)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadUrl",
+            &self.upload_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadHeaders",
+            &self.upload_headers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9549,6 +13937,26 @@ pub struct MessageSticker {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "topics-routing",
+        feature = "topics-users",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl MessageSticker {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(
     any(
@@ -9572,6 +13980,12 @@ impl crate::Model for MessageSticker {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -9602,6 +14016,10 @@ impl crate::__private::DecodeFields for MessageSticker {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -9630,8 +14048,8 @@ impl serde::Serialize for MessageSticker {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9648,6 +14066,16 @@ pub struct MessageStickerAttachment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl MessageStickerAttachment {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for MessageStickerAttachment {
@@ -9661,6 +14089,12 @@ impl crate::Model for MessageStickerAttachment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -9681,6 +14115,10 @@ impl crate::__private::DecodeFields for MessageStickerAttachment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(MessageStickerAttachment);
@@ -9689,8 +14127,8 @@ impl serde::Serialize for MessageStickerAttachment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9720,6 +14158,33 @@ pub struct MessageSubtypeSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "authorization",
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "routing",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail"
+    )
+)]
+impl MessageSubtypeSettings {
+    /// The `enableAutoAnswer` property ([`Self::enable_auto_answer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_AUTO_ANSWER: crate::Field<Self> = crate::Field::new(
+        "enableAutoAnswer",
+    );
+    /// The `enableInactivityTimeout` property ([`Self::enable_inactivity_timeout`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_INACTIVITY_TIMEOUT: crate::Field<Self> = crate::Field::new(
+        "enableInactivityTimeout",
+    );
 }
 #[cfg(
     any(
@@ -9746,6 +14211,12 @@ impl crate::Model for MessageSubtypeSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -9787,6 +14258,13 @@ impl crate::__private::DecodeFields for MessageSubtypeSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enableAutoAnswer",
+        "enableInactivityTimeout",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -9821,11 +14299,17 @@ impl serde::Serialize for MessageSubtypeSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enableAutoAnswer", &self.enable_auto_answer)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enableAutoAnswer",
+            &self.enable_auto_answer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "enableInactivityTimeout",
             &self.enable_inactivity_timeout,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -9845,6 +14329,16 @@ pub struct MessageTypingEventRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessageTypingEventRequest {
+    /// The `typing` property ([`Self::typing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPING: crate::Field<Self> = crate::Field::new("typing");
+    /// The `dateSent` property ([`Self::date_sent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_SENT: crate::Field<Self> = crate::Field::new("dateSent");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessageTypingEventRequest {
@@ -9862,6 +14356,12 @@ impl crate::Model for MessageTypingEventRequest {
             missing.push("typing");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -9882,6 +14382,10 @@ impl crate::__private::DecodeFields for MessageTypingEventRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["typing", "dateSent"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessageTypingEventRequest);
@@ -9890,8 +14394,18 @@ impl serde::Serialize for MessageTypingEventRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "typing", &self.typing)?;
-        crate::__private::field(&mut map, "dateSent", &self.date_sent)?;
+        crate::__private::model_field(
+            &mut map,
+            "typing",
+            &self.typing,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateSent",
+            &self.date_sent,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9950,6 +14464,62 @@ pub struct MessagingCampaign {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl MessagingCampaign {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `campaignStatus` property ([`Self::campaign_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CAMPAIGN_STATUS: crate::Field<Self> = crate::Field::new("campaignStatus");
+    /// The `callableTimeSet` property ([`Self::callable_time_set`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLABLE_TIME_SET: crate::Field<Self> = crate::Field::new(
+        "callableTimeSet",
+    );
+    /// The `contactList` property ([`Self::contact_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_LIST: crate::Field<Self> = crate::Field::new("contactList");
+    /// The `dncLists` property ([`Self::dnc_lists`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DNC_LISTS: crate::Field<Self> = crate::Field::new("dncLists");
+    /// The `alwaysRunning` property ([`Self::always_running`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALWAYS_RUNNING: crate::Field<Self> = crate::Field::new("alwaysRunning");
+    /// The `contactSorts` property ([`Self::contact_sorts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_SORTS: crate::Field<Self> = crate::Field::new("contactSorts");
+    /// The `messagesPerMinute` property ([`Self::messages_per_minute`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGES_PER_MINUTE: crate::Field<Self> = crate::Field::new(
+        "messagesPerMinute",
+    );
+    /// The `ruleSets` property ([`Self::rule_sets`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULE_SETS: crate::Field<Self> = crate::Field::new("ruleSets");
+    /// The `contactListFilters` property ([`Self::contact_list_filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_LIST_FILTERS: crate::Field<Self> = crate::Field::new(
+        "contactListFilters",
+    );
+    /// The `errors` property ([`Self::errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERRORS: crate::Field<Self> = crate::Field::new("errors");
+    /// The `dynamicContactQueueingSettings` property ([`Self::dynamic_contact_queueing_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DYNAMIC_CONTACT_QUEUEING_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "dynamicContactQueueingSettings",
+    );
+    /// The `emailConfig` property ([`Self::email_config`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_CONFIG: crate::Field<Self> = crate::Field::new("emailConfig");
+    /// The `smsConfig` property ([`Self::sms_config`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SMS_CONFIG: crate::Field<Self> = crate::Field::new("smsConfig");
+    /// The `whatsAppConfig` property ([`Self::whats_app_config`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHATS_APP_CONFIG: crate::Field<Self> = crate::Field::new("whatsAppConfig");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for MessagingCampaign {
@@ -9974,6 +14544,12 @@ impl crate::Model for MessagingCampaign {
             missing.push("messagesPerMinute");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -10023,6 +14599,32 @@ impl crate::__private::DecodeFields for MessagingCampaign {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "division",
+        "campaignStatus",
+        "callableTimeSet",
+        "contactList",
+        "dncLists",
+        "alwaysRunning",
+        "contactSorts",
+        "messagesPerMinute",
+        "ruleSets",
+        "contactListFilters",
+        "errors",
+        "dynamicContactQueueingSettings",
+        "emailConfig",
+        "smsConfig",
+        "whatsAppConfig",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(MessagingCampaign);
@@ -10031,39 +14633,127 @@ impl serde::Serialize for MessagingCampaign {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "campaignStatus", &self.campaign_status)?;
-        crate::__private::field(&mut map, "callableTimeSet", &self.callable_time_set)?;
-        crate::__private::field(&mut map, "contactList", &self.contact_list)?;
-        crate::__private::field(&mut map, "dncLists", &self.dnc_lists)?;
-        crate::__private::field(&mut map, "alwaysRunning", &self.always_running)?;
-        crate::__private::field(&mut map, "contactSorts", &self.contact_sorts)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "campaignStatus",
+            &self.campaign_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callableTimeSet",
+            &self.callable_time_set,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactList",
+            &self.contact_list,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dncLists",
+            &self.dnc_lists,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "alwaysRunning",
+            &self.always_running,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactSorts",
+            &self.contact_sorts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "messagesPerMinute",
             &self.messages_per_minute,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "ruleSets", &self.rule_sets)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "ruleSets",
+            &self.rule_sets,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contactListFilters",
             &self.contact_list_filters,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "errors", &self.errors)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "errors",
+            &self.errors,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dynamicContactQueueingSettings",
             &self.dynamic_contact_queueing_settings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "emailConfig", &self.email_config)?;
-        crate::__private::field(&mut map, "smsConfig", &self.sms_config)?;
-        crate::__private::field(&mut map, "whatsAppConfig", &self.whats_app_config)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "emailConfig",
+            &self.email_config,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "smsConfig",
+            &self.sms_config,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "whatsAppConfig",
+            &self.whats_app_config,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10145,6 +14835,20 @@ pub struct MessagingCampaignDiagnostics {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl MessagingCampaignDiagnostics {
+    /// The `timeZoneRescheduledContactsCount` property ([`Self::time_zone_rescheduled_contacts_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE_RESCHEDULED_CONTACTS_COUNT: crate::Field<Self> = crate::Field::new(
+        "timeZoneRescheduledContactsCount",
+    );
+    /// The `filteredOutContactsCount` property ([`Self::filtered_out_contacts_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTERED_OUT_CONTACTS_COUNT: crate::Field<Self> = crate::Field::new(
+        "filteredOutContactsCount",
+    );
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for MessagingCampaignDiagnostics {
@@ -10158,6 +14862,12 @@ impl crate::Model for MessagingCampaignDiagnostics {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -10186,6 +14896,13 @@ impl crate::__private::DecodeFields for MessagingCampaignDiagnostics {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timeZoneRescheduledContactsCount",
+        "filteredOutContactsCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(MessagingCampaignDiagnostics);
@@ -10194,15 +14911,17 @@ impl serde::Serialize for MessagingCampaignDiagnostics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "timeZoneRescheduledContactsCount",
             &self.time_zone_rescheduled_contacts_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "filteredOutContactsCount",
             &self.filtered_out_contacts_count,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -10224,6 +14943,20 @@ pub struct MessagingCampaignDivisionView {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl MessagingCampaignDivisionView {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for MessagingCampaignDivisionView {
@@ -10237,6 +14970,12 @@ impl crate::Model for MessagingCampaignDivisionView {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -10259,6 +14998,10 @@ impl crate::__private::DecodeFields for MessagingCampaignDivisionView {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "division", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(MessagingCampaignDivisionView);
@@ -10267,10 +15010,25 @@ impl serde::Serialize for MessagingCampaignDivisionView {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10303,6 +15061,32 @@ pub struct MessagingCampaignDivisionViewEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl MessagingCampaignDivisionViewEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for MessagingCampaignDivisionViewEntityListing {
@@ -10316,6 +15100,12 @@ impl crate::Model for MessagingCampaignDivisionViewEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -10350,6 +15140,21 @@ impl crate::__private::DecodeFields for MessagingCampaignDivisionViewEntityListi
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(MessagingCampaignDivisionViewEntityListing);
@@ -10358,16 +15163,66 @@ impl serde::Serialize for MessagingCampaignDivisionViewEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10400,6 +15255,32 @@ pub struct MessagingCampaignEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl MessagingCampaignEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for MessagingCampaignEntityListing {
@@ -10413,6 +15294,12 @@ impl crate::Model for MessagingCampaignEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -10447,6 +15334,21 @@ impl crate::__private::DecodeFields for MessagingCampaignEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(MessagingCampaignEntityListing);
@@ -10455,16 +15357,66 @@ impl serde::Serialize for MessagingCampaignEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10501,6 +15453,34 @@ pub struct MessagingCampaignSchedule {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl MessagingCampaignSchedule {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `intervals` property ([`Self::intervals`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVALS: crate::Field<Self> = crate::Field::new("intervals");
+    /// The `recurrences` property ([`Self::recurrences`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECURRENCES: crate::Field<Self> = crate::Field::new("recurrences");
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
+    /// The `messagingCampaign` property ([`Self::messaging_campaign`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_CAMPAIGN: crate::Field<Self> = crate::Field::new(
+        "messagingCampaign",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for MessagingCampaignSchedule {
@@ -10523,6 +15503,12 @@ impl crate::Model for MessagingCampaignSchedule {
             missing.push("messagingCampaign");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -10553,6 +15539,21 @@ impl crate::__private::DecodeFields for MessagingCampaignSchedule {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "intervals",
+        "recurrences",
+        "timeZone",
+        "messagingCampaign",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(MessagingCampaignSchedule);
@@ -10561,20 +15562,61 @@ impl serde::Serialize for MessagingCampaignSchedule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "intervals", &self.intervals)?;
-        crate::__private::field(&mut map, "recurrences", &self.recurrences)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intervals",
+            &self.intervals,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recurrences",
+            &self.recurrences,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "messagingCampaign",
             &self.messaging_campaign,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10619,6 +15661,36 @@ pub struct MessagingCampaignScheduleConfigChangeMessagingCampaignSchedule {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl MessagingCampaignScheduleConfigChangeMessagingCampaignSchedule {
+    /// The `intervals` property ([`Self::intervals`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVALS: crate::Field<Self> = crate::Field::new("intervals");
+    /// The `recurrences` property ([`Self::recurrences`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECURRENCES: crate::Field<Self> = crate::Field::new("recurrences");
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
+    /// The `messagingCampaign` property ([`Self::messaging_campaign`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_CAMPAIGN: crate::Field<Self> = crate::Field::new(
+        "messagingCampaign",
+    );
+    /// The `additionalProperties` property ([`Self::additional_properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDITIONAL_PROPERTIES: crate::Field<Self> = crate::Field::new(
+        "additionalProperties",
+    );
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model for MessagingCampaignScheduleConfigChangeMessagingCampaignSchedule {
@@ -10632,6 +15704,12 @@ impl crate::Model for MessagingCampaignScheduleConfigChangeMessagingCampaignSche
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -10663,6 +15741,21 @@ for MessagingCampaignScheduleConfigChangeMessagingCampaignSchedule {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "intervals",
+        "recurrences",
+        "timeZone",
+        "messagingCampaign",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -10674,24 +15767,61 @@ for MessagingCampaignScheduleConfigChangeMessagingCampaignSchedule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "intervals", &self.intervals)?;
-        crate::__private::field(&mut map, "recurrences", &self.recurrences)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "intervals",
+            &self.intervals,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recurrences",
+            &self.recurrences,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "messagingCampaign",
             &self.messaging_campaign,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "additionalProperties",
             &self.additional_properties,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10704,6 +15834,9 @@ pub struct MessagingCampaignScheduleConfigChangeObject {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingCampaignScheduleConfigChangeObject {
@@ -10717,6 +15850,12 @@ impl crate::Model for MessagingCampaignScheduleConfigChangeObject {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -10732,6 +15871,10 @@ impl crate::__private::DecodeFields for MessagingCampaignScheduleConfigChangeObj
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -10804,6 +15947,32 @@ pub struct MessagingCampaignScheduleEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl MessagingCampaignScheduleEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for MessagingCampaignScheduleEntityListing {
@@ -10817,6 +15986,12 @@ impl crate::Model for MessagingCampaignScheduleEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -10851,6 +16026,21 @@ impl crate::__private::DecodeFields for MessagingCampaignScheduleEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(MessagingCampaignScheduleEntityListing);
@@ -10859,16 +16049,66 @@ impl serde::Serialize for MessagingCampaignScheduleEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10897,6 +16137,22 @@ pub struct MessagingCommunicationAnsweredEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MessagingCommunicationAnsweredEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingCommunicationAnsweredEvent {
@@ -10935,6 +16191,12 @@ impl crate::Model for MessagingCommunicationAnsweredEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for MessagingCommunicationAnsweredEvent {
@@ -10956,6 +16218,15 @@ impl crate::__private::DecodeFields for MessagingCommunicationAnsweredEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MessagingCommunicationAnsweredEvent);
@@ -10964,10 +16235,30 @@ impl serde::Serialize for MessagingCommunicationAnsweredEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11002,6 +16293,28 @@ pub struct MessagingCommunicationDispositionAppliedEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MessagingCommunicationDispositionAppliedEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `code` property ([`Self::code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CODE: crate::Field<Self> = crate::Field::new("code");
+    /// The `notes` property ([`Self::notes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTES: crate::Field<Self> = crate::Field::new("notes");
+    /// The `tags` property ([`Self::tags`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TAGS: crate::Field<Self> = crate::Field::new("tags");
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingCommunicationDispositionAppliedEvent {
@@ -11040,6 +16353,12 @@ impl crate::Model for MessagingCommunicationDispositionAppliedEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for MessagingCommunicationDispositionAppliedEvent {
@@ -11064,6 +16383,18 @@ impl crate::__private::DecodeFields for MessagingCommunicationDispositionApplied
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "code",
+        "notes",
+        "tags",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MessagingCommunicationDispositionAppliedEvent);
@@ -11072,13 +16403,48 @@ impl serde::Serialize for MessagingCommunicationDispositionAppliedEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "code", &self.code)?;
-        crate::__private::field(&mut map, "notes", &self.notes)?;
-        crate::__private::field(&mut map, "tags", &self.tags)?;
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "code",
+            &self.code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "notes",
+            &self.notes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "tags",
+            &self.tags,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11111,6 +16477,24 @@ pub struct MessagingCommunicationEndedEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MessagingCommunicationEndedEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `disconnectType` property ([`Self::disconnect_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISCONNECT_TYPE: crate::Field<Self> = crate::Field::new("disconnectType");
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingCommunicationEndedEvent {
@@ -11155,6 +16539,12 @@ impl crate::Model for MessagingCommunicationEndedEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for MessagingCommunicationEndedEvent {
@@ -11177,6 +16567,16 @@ impl crate::__private::DecodeFields for MessagingCommunicationEndedEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "disconnectType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MessagingCommunicationEndedEvent);
@@ -11185,11 +16585,36 @@ impl serde::Serialize for MessagingCommunicationEndedEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "disconnectType", &self.disconnect_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disconnectType",
+            &self.disconnect_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11293,6 +16718,24 @@ pub struct MessagingConferResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessagingConferResponse {
+    /// The `conversation` property ([`Self::conversation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION: crate::Field<Self> = crate::Field::new("conversation");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `peerCommunicationId` property ([`Self::peer_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PEER_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "peerCommunicationId",
+    );
+    /// The `commandId` property ([`Self::command_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMAND_ID: crate::Field<Self> = crate::Field::new("commandId");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessagingConferResponse {
@@ -11331,6 +16774,12 @@ impl crate::Model for MessagingConferResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for MessagingConferResponse {
@@ -11352,6 +16801,15 @@ impl crate::__private::DecodeFields for MessagingConferResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversation",
+        "communicationId",
+        "peerCommunicationId",
+        "commandId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessagingConferResponse);
@@ -11360,14 +16818,30 @@ impl serde::Serialize for MessagingConferResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversation", &self.conversation)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "conversation",
+            &self.conversation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "peerCommunicationId",
             &self.peer_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "commandId", &self.command_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "commandId",
+            &self.command_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11384,6 +16858,14 @@ pub struct MessagingConferWithUserRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessagingConferWithUserRequest {
+    /// The `targetUserId` property ([`Self::target_user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_USER_ID: crate::Field<Self> = crate::Field::new("targetUserId");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessagingConferWithUserRequest {
@@ -11404,6 +16886,12 @@ impl crate::Model for MessagingConferWithUserRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for MessagingConferWithUserRequest {
@@ -11422,6 +16910,10 @@ impl crate::__private::DecodeFields for MessagingConferWithUserRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["targetUserId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessagingConferWithUserRequest);
@@ -11430,7 +16922,12 @@ impl serde::Serialize for MessagingConferWithUserRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "targetUserId", &self.target_user_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "targetUserId",
+            &self.target_user_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11463,6 +16960,32 @@ pub struct MessagingConfigListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "conversations", feature = "messaging"))]
+impl MessagingConfigListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
 impl crate::Model for MessagingConfigListing {
@@ -11476,6 +16999,12 @@ impl crate::Model for MessagingConfigListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
@@ -11510,6 +17039,21 @@ impl crate::__private::DecodeFields for MessagingConfigListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
 crate::__impl_model_deserialize!(MessagingConfigListing);
@@ -11518,16 +17062,66 @@ impl serde::Serialize for MessagingConfigListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11564,6 +17158,26 @@ pub struct MessagingEndTransferEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MessagingEndTransferEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `commandId` property ([`Self::command_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMAND_ID: crate::Field<Self> = crate::Field::new("commandId");
+    /// The `finalState` property ([`Self::final_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FINAL_STATE: crate::Field<Self> = crate::Field::new("finalState");
+    /// The `objectCommunicationId` property ([`Self::object_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBJECT_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "objectCommunicationId",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingEndTransferEvent {
@@ -11611,6 +17225,12 @@ impl crate::Model for MessagingEndTransferEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for MessagingEndTransferEvent {
@@ -11634,6 +17254,17 @@ impl crate::__private::DecodeFields for MessagingEndTransferEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "commandId",
+        "finalState",
+        "objectCommunicationId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MessagingEndTransferEvent);
@@ -11642,15 +17273,41 @@ impl serde::Serialize for MessagingEndTransferEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "commandId", &self.command_id)?;
-        crate::__private::field(&mut map, "finalState", &self.final_state)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "commandId",
+            &self.command_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "finalState",
+            &self.final_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "objectCommunicationId",
             &self.object_communication_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11731,6 +17388,32 @@ pub struct MessagingExternalEstablishedEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MessagingExternalEstablishedEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `initialConfiguration` property ([`Self::initial_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIAL_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "initialConfiguration",
+    );
+    /// The `sourceConfiguration` property ([`Self::source_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "sourceConfiguration",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingExternalEstablishedEvent {
@@ -11781,6 +17464,12 @@ impl crate::Model for MessagingExternalEstablishedEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for MessagingExternalEstablishedEvent {
@@ -11805,6 +17494,18 @@ impl crate::__private::DecodeFields for MessagingExternalEstablishedEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "displayName",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MessagingExternalEstablishedEvent);
@@ -11813,20 +17514,47 @@ impl serde::Serialize for MessagingExternalEstablishedEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "initialConfiguration",
             &self.initial_configuration,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "sourceConfiguration",
             &self.source_configuration,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11864,6 +17592,30 @@ pub struct MessagingFlowEstablishedEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MessagingFlowEstablishedEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `initialConfiguration` property ([`Self::initial_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIAL_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "initialConfiguration",
+    );
+    /// The `sourceConfiguration` property ([`Self::source_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "sourceConfiguration",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingFlowEstablishedEvent {
@@ -11914,6 +17666,12 @@ impl crate::Model for MessagingFlowEstablishedEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for MessagingFlowEstablishedEvent {
@@ -11937,6 +17695,17 @@ impl crate::__private::DecodeFields for MessagingFlowEstablishedEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MessagingFlowEstablishedEvent);
@@ -11945,19 +17714,41 @@ impl serde::Serialize for MessagingFlowEstablishedEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "initialConfiguration",
             &self.initial_configuration,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "sourceConfiguration",
             &self.source_configuration,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11991,6 +17782,24 @@ pub struct MessagingHoldUpdatedEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MessagingHoldUpdatedEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `held` property ([`Self::held`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HELD: crate::Field<Self> = crate::Field::new("held");
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingHoldUpdatedEvent {
@@ -12033,6 +17842,12 @@ impl crate::Model for MessagingHoldUpdatedEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for MessagingHoldUpdatedEvent {
@@ -12055,6 +17870,16 @@ impl crate::__private::DecodeFields for MessagingHoldUpdatedEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "held",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MessagingHoldUpdatedEvent);
@@ -12063,11 +17888,36 @@ impl serde::Serialize for MessagingHoldUpdatedEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "held", &self.held)?;
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "held",
+            &self.held,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12088,6 +17938,20 @@ pub struct MessagingIdentityResolutionConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MessagingIdentityResolutionConfig {
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `resolveIdentities` property ([`Self::resolve_identities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOLVE_IDENTITIES: crate::Field<Self> = crate::Field::new(
+        "resolveIdentities",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingIdentityResolutionConfig {
@@ -12107,6 +17971,12 @@ impl crate::Model for MessagingIdentityResolutionConfig {
             missing.push("resolveIdentities");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -12132,6 +18002,14 @@ impl crate::__private::DecodeFields for MessagingIdentityResolutionConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MessagingIdentityResolutionConfig);
@@ -12140,13 +18018,24 @@ impl serde::Serialize for MessagingIdentityResolutionConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "resolveIdentities",
             &self.resolve_identities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12179,6 +18068,28 @@ pub struct MessagingInitialConfiguration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MessagingInitialConfiguration {
+    /// The `toAddress` property ([`Self::to_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO_ADDRESS: crate::Field<Self> = crate::Field::new("toAddress");
+    /// The `fromAddress` property ([`Self::from_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_ADDRESS: crate::Field<Self> = crate::Field::new("fromAddress");
+    /// The `messageType` property ([`Self::message_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_TYPE: crate::Field<Self> = crate::Field::new("messageType");
+    /// The `held` property ([`Self::held`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HELD: crate::Field<Self> = crate::Field::new("held");
+    /// The `alerting` property ([`Self::alerting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALERTING: crate::Field<Self> = crate::Field::new("alerting");
+    /// The `inbound` property ([`Self::inbound`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INBOUND: crate::Field<Self> = crate::Field::new("inbound");
+    /// The `invitedBy` property ([`Self::invited_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INVITED_BY: crate::Field<Self> = crate::Field::new("invitedBy");
+    /// The `additionalInfo` property ([`Self::additional_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDITIONAL_INFO: crate::Field<Self> = crate::Field::new("additionalInfo");
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingInitialConfiguration {
@@ -12201,6 +18112,12 @@ impl crate::Model for MessagingInitialConfiguration {
             missing.push("fromAddress");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -12231,6 +18148,19 @@ impl crate::__private::DecodeFields for MessagingInitialConfiguration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "toAddress",
+        "fromAddress",
+        "messageType",
+        "held",
+        "alerting",
+        "inbound",
+        "invitedBy",
+        "additionalInfo",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MessagingInitialConfiguration);
@@ -12239,14 +18169,54 @@ impl serde::Serialize for MessagingInitialConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "toAddress", &self.to_address)?;
-        crate::__private::field(&mut map, "fromAddress", &self.from_address)?;
-        crate::__private::field(&mut map, "messageType", &self.message_type)?;
-        crate::__private::field(&mut map, "held", &self.held)?;
-        crate::__private::field(&mut map, "alerting", &self.alerting)?;
-        crate::__private::field(&mut map, "inbound", &self.inbound)?;
-        crate::__private::field(&mut map, "invitedBy", &self.invited_by)?;
-        crate::__private::field(&mut map, "additionalInfo", &self.additional_info)?;
+        crate::__private::model_field(
+            &mut map,
+            "toAddress",
+            &self.to_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromAddress",
+            &self.from_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageType",
+            &self.message_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "held",
+            &self.held,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "alerting",
+            &self.alerting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "inbound",
+            &self.inbound,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "invitedBy",
+            &self.invited_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "additionalInfo",
+            &self.additional_info,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12370,6 +18340,46 @@ pub struct MessagingIntegration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessagingIntegration {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `supportedContent` property ([`Self::supported_content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORTED_CONTENT: crate::Field<Self> = crate::Field::new(
+        "supportedContent",
+    );
+    /// The `messagingSetting` property ([`Self::messaging_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_SETTING: crate::Field<Self> = crate::Field::new(
+        "messagingSetting",
+    );
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `messengerType` property ([`Self::messenger_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSENGER_TYPE: crate::Field<Self> = crate::Field::new("messengerType");
+    /// The `openExtensionType` property ([`Self::open_extension_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPEN_EXTENSION_TYPE: crate::Field<Self> = crate::Field::new(
+        "openExtensionType",
+    );
+    /// The `recipient` property ([`Self::recipient`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT: crate::Field<Self> = crate::Field::new("recipient");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessagingIntegration {
@@ -12404,6 +18414,12 @@ impl crate::Model for MessagingIntegration {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for MessagingIntegration {
@@ -12437,6 +18453,25 @@ impl crate::__private::DecodeFields for MessagingIntegration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "status",
+        "messengerType",
+        "openExtensionType",
+        "recipient",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "version",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessagingIntegration);
@@ -12445,24 +18480,85 @@ impl serde::Serialize for MessagingIntegration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "supportedContent", &self.supported_content)?;
-        crate::__private::field(&mut map, "messagingSetting", &self.messaging_setting)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "messengerType", &self.messenger_type)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "supportedContent",
+            &self.supported_content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messagingSetting",
+            &self.messaging_setting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messengerType",
+            &self.messenger_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "openExtensionType",
             &self.open_extension_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "recipient", &self.recipient)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "recipient",
+            &self.recipient,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12685,6 +18781,32 @@ pub struct MessagingIntegrationEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessagingIntegrationEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessagingIntegrationEntityListing {
@@ -12698,6 +18820,12 @@ impl crate::Model for MessagingIntegrationEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -12732,6 +18860,21 @@ impl crate::__private::DecodeFields for MessagingIntegrationEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessagingIntegrationEntityListing);
@@ -12740,16 +18883,66 @@ impl serde::Serialize for MessagingIntegrationEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12786,6 +18979,28 @@ pub struct MessagingProgressTransferEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MessagingProgressTransferEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `commandId` property ([`Self::command_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMAND_ID: crate::Field<Self> = crate::Field::new("commandId");
+    /// The `objectCommunicationId` property ([`Self::object_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBJECT_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "objectCommunicationId",
+    );
+    /// The `destinationCommunicationId` property ([`Self::destination_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESTINATION_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "destinationCommunicationId",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingProgressTransferEvent {
@@ -12834,6 +19049,12 @@ impl crate::Model for MessagingProgressTransferEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for MessagingProgressTransferEvent {
@@ -12859,6 +19080,17 @@ impl crate::__private::DecodeFields for MessagingProgressTransferEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "commandId",
+        "objectCommunicationId",
+        "destinationCommunicationId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MessagingProgressTransferEvent);
@@ -12867,19 +19099,41 @@ impl serde::Serialize for MessagingProgressTransferEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "commandId", &self.command_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "commandId",
+            &self.command_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "objectCommunicationId",
             &self.object_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "destinationCommunicationId",
             &self.destination_communication_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -12927,6 +19181,38 @@ pub struct MessagingRoutingEstablishedEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MessagingRoutingEstablishedEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `skillIds` property ([`Self::skill_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_IDS: crate::Field<Self> = crate::Field::new("skillIds");
+    /// The `languageId` property ([`Self::language_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_ID: crate::Field<Self> = crate::Field::new("languageId");
+    /// The `label` property ([`Self::label`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LABEL: crate::Field<Self> = crate::Field::new("label");
+    /// The `initialConfiguration` property ([`Self::initial_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIAL_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "initialConfiguration",
+    );
+    /// The `sourceConfiguration` property ([`Self::source_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "sourceConfiguration",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingRoutingEstablishedEvent {
@@ -12981,6 +19267,12 @@ impl crate::Model for MessagingRoutingEstablishedEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for MessagingRoutingEstablishedEvent {
@@ -13008,6 +19300,21 @@ impl crate::__private::DecodeFields for MessagingRoutingEstablishedEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "queueId",
+        "skillIds",
+        "languageId",
+        "label",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MessagingRoutingEstablishedEvent);
@@ -13016,23 +19323,65 @@ impl serde::Serialize for MessagingRoutingEstablishedEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(&mut map, "skillIds", &self.skill_ids)?;
-        crate::__private::field(&mut map, "languageId", &self.language_id)?;
-        crate::__private::field(&mut map, "label", &self.label)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skillIds",
+            &self.skill_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageId",
+            &self.language_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "label",
+            &self.label,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "initialConfiguration",
             &self.initial_configuration,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "sourceConfiguration",
             &self.source_configuration,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -13086,6 +19435,42 @@ pub struct MessagingRoutingTransferEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MessagingRoutingTransferEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `transferType` property ([`Self::transfer_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSFER_TYPE: crate::Field<Self> = crate::Field::new("transferType");
+    /// The `commandId` property ([`Self::command_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMAND_ID: crate::Field<Self> = crate::Field::new("commandId");
+    /// The `initiatingCommunicationId` property ([`Self::initiating_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIATING_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "initiatingCommunicationId",
+    );
+    /// The `targetCommunicationId` property ([`Self::target_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "targetCommunicationId",
+    );
+    /// The `objectCommunicationId` property ([`Self::object_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBJECT_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "objectCommunicationId",
+    );
+    /// The `destinationQueueId` property ([`Self::destination_queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESTINATION_QUEUE_ID: crate::Field<Self> = crate::Field::new(
+        "destinationQueueId",
+    );
+    /// The `languageId` property ([`Self::language_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_ID: crate::Field<Self> = crate::Field::new("languageId");
+    /// The `skillIds` property ([`Self::skill_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_IDS: crate::Field<Self> = crate::Field::new("skillIds");
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingRoutingTransferEvent {
@@ -13152,6 +19537,12 @@ impl crate::Model for MessagingRoutingTransferEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for MessagingRoutingTransferEvent {
@@ -13182,6 +19573,22 @@ impl crate::__private::DecodeFields for MessagingRoutingTransferEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "transferType",
+        "commandId",
+        "initiatingCommunicationId",
+        "targetCommunicationId",
+        "objectCommunicationId",
+        "destinationQueueId",
+        "languageId",
+        "skillIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MessagingRoutingTransferEvent);
@@ -13190,33 +19597,72 @@ impl serde::Serialize for MessagingRoutingTransferEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "transferType", &self.transfer_type)?;
-        crate::__private::field(&mut map, "commandId", &self.command_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "transferType",
+            &self.transfer_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "commandId",
+            &self.command_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "initiatingCommunicationId",
             &self.initiating_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "targetCommunicationId",
             &self.target_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "objectCommunicationId",
             &self.object_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "destinationQueueId",
             &self.destination_queue_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "languageId", &self.language_id)?;
-        crate::__private::field(&mut map, "skillIds", &self.skill_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "languageId",
+            &self.language_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skillIds",
+            &self.skill_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13288,6 +19734,32 @@ pub struct MessagingSetting {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "conversations", feature = "messaging"))]
+impl MessagingSetting {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `updatedBy` property ([`Self::updated_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPDATED_BY: crate::Field<Self> = crate::Field::new("updatedBy");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
+    /// The `event` property ([`Self::event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT: crate::Field<Self> = crate::Field::new("event");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
 impl crate::Model for MessagingSetting {
@@ -13305,6 +19777,12 @@ impl crate::Model for MessagingSetting {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
@@ -13333,6 +19811,21 @@ impl crate::__private::DecodeFields for MessagingSetting {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "createdBy",
+        "updatedBy",
+        "content",
+        "event",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
 crate::__impl_model_deserialize!(MessagingSetting);
@@ -13341,16 +19834,61 @@ impl serde::Serialize for MessagingSetting {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "updatedBy", &self.updated_by)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
-        crate::__private::field(&mut map, "event", &self.event)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "updatedBy",
+            &self.updated_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "event",
+            &self.event,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13367,6 +19905,14 @@ pub struct MessagingSettingDefaultRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "conversations", feature = "messaging"))]
+impl MessagingSettingDefaultRequest {
+    /// The `settingId` property ([`Self::setting_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SETTING_ID: crate::Field<Self> = crate::Field::new("settingId");
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
 impl crate::Model for MessagingSettingDefaultRequest {
@@ -13384,6 +19930,12 @@ impl crate::Model for MessagingSettingDefaultRequest {
             missing.push("settingId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
@@ -13403,6 +19955,10 @@ impl crate::__private::DecodeFields for MessagingSettingDefaultRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["settingId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
 crate::__impl_model_deserialize!(MessagingSettingDefaultRequest);
@@ -13411,7 +19967,12 @@ impl serde::Serialize for MessagingSettingDefaultRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "settingId", &self.setting_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "settingId",
+            &self.setting_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13434,6 +19995,22 @@ pub struct MessagingSettingPatchRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessagingSettingPatchRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
+    /// The `event` property ([`Self::event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT: crate::Field<Self> = crate::Field::new("event");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessagingSettingPatchRequest {
@@ -13447,6 +20024,12 @@ impl crate::Model for MessagingSettingPatchRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -13470,6 +20053,16 @@ impl crate::__private::DecodeFields for MessagingSettingPatchRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "content",
+        "event",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessagingSettingPatchRequest);
@@ -13478,11 +20071,31 @@ impl serde::Serialize for MessagingSettingPatchRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
-        crate::__private::field(&mut map, "event", &self.event)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "event",
+            &self.event,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13517,6 +20130,32 @@ pub struct MessagingSettingReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessagingSettingReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `updatedBy` property ([`Self::updated_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPDATED_BY: crate::Field<Self> = crate::Field::new("updatedBy");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
+    /// The `event` property ([`Self::event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT: crate::Field<Self> = crate::Field::new("event");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessagingSettingReference {
@@ -13534,6 +20173,12 @@ impl crate::Model for MessagingSettingReference {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -13562,6 +20207,21 @@ impl crate::__private::DecodeFields for MessagingSettingReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "selfUri",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "createdBy",
+        "updatedBy",
+        "content",
+        "event",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessagingSettingReference);
@@ -13570,16 +20230,61 @@ impl serde::Serialize for MessagingSettingReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "updatedBy", &self.updated_by)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
-        crate::__private::field(&mut map, "event", &self.event)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "updatedBy",
+            &self.updated_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "event",
+            &self.event,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13604,6 +20309,22 @@ pub struct MessagingSettingRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "conversations", feature = "messaging"))]
+impl MessagingSettingRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
+    /// The `event` property ([`Self::event`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT: crate::Field<Self> = crate::Field::new("event");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
 impl crate::Model for MessagingSettingRequest {
@@ -13621,6 +20342,12 @@ impl crate::Model for MessagingSettingRequest {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
@@ -13644,6 +20371,16 @@ impl crate::__private::DecodeFields for MessagingSettingRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "content",
+        "event",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "conversations", feature = "messaging"))]
 crate::__impl_model_deserialize!(MessagingSettingRequest);
@@ -13652,11 +20389,31 @@ impl serde::Serialize for MessagingSettingRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
-        crate::__private::field(&mut map, "event", &self.event)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "event",
+            &self.event,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13673,6 +20430,14 @@ pub struct MessagingSettingRequestReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MessagingSettingRequestReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MessagingSettingRequestReference {
@@ -13690,6 +20455,12 @@ impl crate::Model for MessagingSettingRequestReference {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -13709,6 +20480,10 @@ impl crate::__private::DecodeFields for MessagingSettingRequestReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MessagingSettingRequestReference);
@@ -13717,7 +20492,7 @@ impl serde::Serialize for MessagingSettingRequestReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13732,6 +20507,14 @@ pub struct MessagingTemplate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl MessagingTemplate {
+    /// The `whatsApp` property ([`Self::whats_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHATS_APP: crate::Field<Self> = crate::Field::new("whatsApp");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for MessagingTemplate {
@@ -13745,6 +20528,12 @@ impl crate::Model for MessagingTemplate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -13764,6 +20553,10 @@ impl crate::__private::DecodeFields for MessagingTemplate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["whatsApp"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(MessagingTemplate);
@@ -13772,7 +20565,12 @@ impl serde::Serialize for MessagingTemplate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "whatsApp", &self.whats_app)?;
+        crate::__private::model_field(
+            &mut map,
+            "whatsApp",
+            &self.whats_app,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13817,6 +20615,38 @@ pub struct MessagingUserEstablishedEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MessagingUserEstablishedEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `afterCallWorkRequired` property ([`Self::after_call_work_required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AFTER_CALL_WORK_REQUIRED: crate::Field<Self> = crate::Field::new(
+        "afterCallWorkRequired",
+    );
+    /// The `initialConfiguration` property ([`Self::initial_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIAL_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "initialConfiguration",
+    );
+    /// The `sourceConfiguration` property ([`Self::source_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "sourceConfiguration",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingUserEstablishedEvent {
@@ -13871,6 +20701,12 @@ impl crate::Model for MessagingUserEstablishedEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for MessagingUserEstablishedEvent {
@@ -13901,6 +20737,20 @@ impl crate::__private::DecodeFields for MessagingUserEstablishedEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "userId",
+        "queueId",
+        "afterCallWorkRequired",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MessagingUserEstablishedEvent);
@@ -13909,26 +20759,59 @@ impl serde::Serialize for MessagingUserEstablishedEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "afterCallWorkRequired",
             &self.after_call_work_required,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "initialConfiguration",
             &self.initial_configuration,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "sourceConfiguration",
             &self.source_configuration,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -13978,6 +20861,38 @@ pub struct MessagingUserTransferEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MessagingUserTransferEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `transferType` property ([`Self::transfer_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSFER_TYPE: crate::Field<Self> = crate::Field::new("transferType");
+    /// The `commandId` property ([`Self::command_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMAND_ID: crate::Field<Self> = crate::Field::new("commandId");
+    /// The `initiatingCommunicationId` property ([`Self::initiating_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIATING_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "initiatingCommunicationId",
+    );
+    /// The `targetCommunicationId` property ([`Self::target_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "targetCommunicationId",
+    );
+    /// The `objectCommunicationId` property ([`Self::object_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBJECT_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "objectCommunicationId",
+    );
+    /// The `destinationUserId` property ([`Self::destination_user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESTINATION_USER_ID: crate::Field<Self> = crate::Field::new(
+        "destinationUserId",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for MessagingUserTransferEvent {
@@ -14044,6 +20959,12 @@ impl crate::Model for MessagingUserTransferEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for MessagingUserTransferEvent {
@@ -14072,6 +20993,20 @@ impl crate::__private::DecodeFields for MessagingUserTransferEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "transferType",
+        "commandId",
+        "initiatingCommunicationId",
+        "targetCommunicationId",
+        "objectCommunicationId",
+        "destinationUserId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MessagingUserTransferEvent);
@@ -14080,30 +21015,59 @@ impl serde::Serialize for MessagingUserTransferEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "transferType", &self.transfer_type)?;
-        crate::__private::field(&mut map, "commandId", &self.command_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "transferType",
+            &self.transfer_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "commandId",
+            &self.command_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "initiatingCommunicationId",
             &self.initiating_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "targetCommunicationId",
             &self.target_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "objectCommunicationId",
             &self.object_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "destinationUserId",
             &self.destination_user_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -14158,6 +21122,16 @@ pub struct MessengerApps {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl MessengerApps {
+    /// The `conversations` property ([`Self::conversations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATIONS: crate::Field<Self> = crate::Field::new("conversations");
+    /// The `knowledge` property ([`Self::knowledge`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE: crate::Field<Self> = crate::Field::new("knowledge");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for MessengerApps {
@@ -14171,6 +21145,12 @@ impl crate::Model for MessengerApps {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -14191,6 +21171,10 @@ impl crate::__private::DecodeFields for MessengerApps {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["conversations", "knowledge"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(MessengerApps);
@@ -14199,8 +21183,18 @@ impl serde::Serialize for MessengerApps {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversations", &self.conversations)?;
-        crate::__private::field(&mut map, "knowledge", &self.knowledge)?;
+        crate::__private::model_field(
+            &mut map,
+            "conversations",
+            &self.conversations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledge",
+            &self.knowledge,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14217,6 +21211,16 @@ pub struct MessengerHomeScreen {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl MessengerHomeScreen {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `logoUrl` property ([`Self::logo_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOGO_URL: crate::Field<Self> = crate::Field::new("logoUrl");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for MessengerHomeScreen {
@@ -14230,6 +21234,12 @@ impl crate::Model for MessengerHomeScreen {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -14252,6 +21262,10 @@ impl crate::__private::DecodeFields for MessengerHomeScreen {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled", "logoUrl"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(MessengerHomeScreen);
@@ -14260,8 +21274,18 @@ impl serde::Serialize for MessengerHomeScreen {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "logoUrl", &self.logo_url)?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "logoUrl",
+            &self.logo_url,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14288,6 +21312,28 @@ pub struct MessengerSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl MessengerSettings {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `styles` property ([`Self::styles`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STYLES: crate::Field<Self> = crate::Field::new("styles");
+    /// The `launcherButton` property ([`Self::launcher_button`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAUNCHER_BUTTON: crate::Field<Self> = crate::Field::new("launcherButton");
+    /// The `fileUpload` property ([`Self::file_upload`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_UPLOAD: crate::Field<Self> = crate::Field::new("fileUpload");
+    /// The `apps` property ([`Self::apps`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPS: crate::Field<Self> = crate::Field::new("apps");
+    /// The `homeScreen` property ([`Self::home_screen`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HOME_SCREEN: crate::Field<Self> = crate::Field::new("homeScreen");
+    /// The `sessionPersistenceType` property ([`Self::session_persistence_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_PERSISTENCE_TYPE: crate::Field<Self> = crate::Field::new(
+        "sessionPersistenceType",
+    );
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for MessengerSettings {
@@ -14301,6 +21347,12 @@ impl crate::Model for MessengerSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -14328,6 +21380,18 @@ impl crate::__private::DecodeFields for MessengerSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "styles",
+        "launcherButton",
+        "fileUpload",
+        "apps",
+        "homeScreen",
+        "sessionPersistenceType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(MessengerSettings);
@@ -14336,16 +21400,47 @@ impl serde::Serialize for MessengerSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "styles", &self.styles)?;
-        crate::__private::field(&mut map, "launcherButton", &self.launcher_button)?;
-        crate::__private::field(&mut map, "fileUpload", &self.file_upload)?;
-        crate::__private::field(&mut map, "apps", &self.apps)?;
-        crate::__private::field(&mut map, "homeScreen", &self.home_screen)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "styles",
+            &self.styles,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "launcherButton",
+            &self.launcher_button,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileUpload",
+            &self.file_upload,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "apps",
+            &self.apps,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "homeScreen",
+            &self.home_screen,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sessionPersistenceType",
             &self.session_persistence_type,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -14401,6 +21496,14 @@ pub struct MessengerStyles {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl MessengerStyles {
+    /// The `primaryColor` property ([`Self::primary_color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY_COLOR: crate::Field<Self> = crate::Field::new("primaryColor");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for MessengerStyles {
@@ -14414,6 +21517,12 @@ impl crate::Model for MessengerStyles {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -14433,6 +21542,10 @@ impl crate::__private::DecodeFields for MessengerStyles {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["primaryColor"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(MessengerStyles);
@@ -14441,7 +21554,12 @@ impl serde::Serialize for MessengerStyles {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "primaryColor", &self.primary_color)?;
+        crate::__private::model_field(
+            &mut map,
+            "primaryColor",
+            &self.primary_color,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14460,6 +21578,18 @@ pub struct MetaData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl MetaData {
+    /// The `pairing-token` property ([`Self::pairing_token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAIRING_TOKEN: crate::Field<Self> = crate::Field::new("pairing-token");
+    /// The `pairing-trust` property ([`Self::pairing_trust`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAIRING_TRUST: crate::Field<Self> = crate::Field::new("pairing-trust");
+    /// The `pairing-url` property ([`Self::pairing_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAIRING_URL: crate::Field<Self> = crate::Field::new("pairing-url");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for MetaData {
@@ -14473,6 +21603,12 @@ impl crate::Model for MetaData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -14494,6 +21630,14 @@ impl crate::__private::DecodeFields for MetaData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "pairing-token",
+        "pairing-trust",
+        "pairing-url",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(MetaData);
@@ -14502,9 +21646,24 @@ impl serde::Serialize for MetaData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "pairing-token", &self.pairing_token)?;
-        crate::__private::field(&mut map, "pairing-trust", &self.pairing_trust)?;
-        crate::__private::field(&mut map, "pairing-url", &self.pairing_url)?;
+        crate::__private::model_field(
+            &mut map,
+            "pairing-token",
+            &self.pairing_token,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pairing-trust",
+            &self.pairing_trust,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pairing-url",
+            &self.pairing_url,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14553,6 +21712,40 @@ pub struct Metabase {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl Metabase {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `modifiedByApp` property ([`Self::modified_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY_APP: crate::Field<Self> = crate::Field::new("modifiedByApp");
+    /// The `createdByApp` property ([`Self::created_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY_APP: crate::Field<Self> = crate::Field::new("createdByApp");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for Metabase {
@@ -14570,6 +21763,12 @@ impl crate::Model for Metabase {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -14604,6 +21803,25 @@ impl crate::__private::DecodeFields for Metabase {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "type",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(Metabase);
@@ -14612,20 +21830,85 @@ impl serde::Serialize for Metabase {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "modifiedByApp", &self.modified_by_app)?;
-        crate::__private::field(&mut map, "createdByApp", &self.created_by_app)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedByApp",
+            &self.modified_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdByApp",
+            &self.created_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14776,6 +22059,14 @@ pub struct MetadataAttribute {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl MetadataAttribute {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for MetadataAttribute {
@@ -14789,6 +22080,12 @@ impl crate::Model for MetadataAttribute {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -14808,6 +22105,10 @@ impl crate::__private::DecodeFields for MetadataAttribute {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(MetadataAttribute);
@@ -14816,7 +22117,12 @@ impl serde::Serialize for MetadataAttribute {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14833,6 +22139,16 @@ pub struct MetadataDocumentation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "infrastructure-as-code")]
+impl MetadataDocumentation {
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `location` property ([`Self::location`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCATION: crate::Field<Self> = crate::Field::new("location");
 }
 #[cfg(feature = "infrastructure-as-code")]
 impl crate::Model for MetadataDocumentation {
@@ -14846,6 +22162,12 @@ impl crate::Model for MetadataDocumentation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "infrastructure-as-code")]
@@ -14866,6 +22188,10 @@ impl crate::__private::DecodeFields for MetadataDocumentation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["description", "location"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "infrastructure-as-code")]
 crate::__impl_model_deserialize!(MetadataDocumentation);
@@ -14874,8 +22200,18 @@ impl serde::Serialize for MetadataDocumentation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "location", &self.location)?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "location",
+            &self.location,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14892,6 +22228,16 @@ pub struct MetadataItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl MetadataItem {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `attributes` property ([`Self::attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTES: crate::Field<Self> = crate::Field::new("attributes");
 }
 #[cfg(feature = "full")]
 impl crate::Model for MetadataItem {
@@ -14905,6 +22251,12 @@ impl crate::Model for MetadataItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -14925,6 +22277,10 @@ impl crate::__private::DecodeFields for MetadataItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "attributes"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(MetadataItem);
@@ -14933,8 +22289,18 @@ impl serde::Serialize for MetadataItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "attributes", &self.attributes)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attributes",
+            &self.attributes,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14951,6 +22317,16 @@ pub struct MetadataPresentation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "infrastructure-as-code")]
+impl MetadataPresentation {
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `schema` property ([`Self::schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEMA: crate::Field<Self> = crate::Field::new("schema");
 }
 #[cfg(feature = "infrastructure-as-code")]
 impl crate::Model for MetadataPresentation {
@@ -14964,6 +22340,12 @@ impl crate::Model for MetadataPresentation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "infrastructure-as-code")]
@@ -14984,6 +22366,10 @@ impl crate::__private::DecodeFields for MetadataPresentation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["title", "schema"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "infrastructure-as-code")]
 crate::__impl_model_deserialize!(MetadataPresentation);
@@ -14992,8 +22378,18 @@ impl serde::Serialize for MetadataPresentation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "schema", &self.schema)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "schema",
+            &self.schema,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15020,6 +22416,26 @@ pub struct MetadataProperty {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "infrastructure-as-code")]
+impl MetadataProperty {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `displayname` property ([`Self::displayname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAYNAME: crate::Field<Self> = crate::Field::new("displayname");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `sensitive` property ([`Self::sensitive`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENSITIVE: crate::Field<Self> = crate::Field::new("sensitive");
+    /// The `help` property ([`Self::help`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HELP: crate::Field<Self> = crate::Field::new("help");
+    /// The `default` property ([`Self::default`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT: crate::Field<Self> = crate::Field::new("default");
+    /// The `enum` property ([`Self::enum_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENUM: crate::Field<Self> = crate::Field::new("enum");
 }
 #[cfg(feature = "infrastructure-as-code")]
 impl crate::Model for MetadataProperty {
@@ -15033,6 +22449,12 @@ impl crate::Model for MetadataProperty {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "infrastructure-as-code")]
@@ -15058,6 +22480,18 @@ impl crate::__private::DecodeFields for MetadataProperty {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "displayname",
+        "description",
+        "sensitive",
+        "help",
+        "default",
+        "enum",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "infrastructure-as-code")]
 crate::__impl_model_deserialize!(MetadataProperty);
@@ -15066,13 +22500,48 @@ impl serde::Serialize for MetadataProperty {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "displayname", &self.displayname)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "sensitive", &self.sensitive)?;
-        crate::__private::field(&mut map, "help", &self.help)?;
-        crate::__private::field(&mut map, "default", &self.default)?;
-        crate::__private::field(&mut map, "enum", &self.enum_)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayname",
+            &self.displayname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sensitive",
+            &self.sensitive,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "help",
+            &self.help,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "default",
+            &self.default,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enum",
+            &self.enum_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15091,6 +22560,18 @@ pub struct MetadataResultEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "infrastructure-as-code")]
+impl MetadataResultEntity {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `visibility` property ([`Self::visibility`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIBILITY: crate::Field<Self> = crate::Field::new("visibility");
 }
 #[cfg(feature = "infrastructure-as-code")]
 impl crate::Model for MetadataResultEntity {
@@ -15104,6 +22585,12 @@ impl crate::Model for MetadataResultEntity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "infrastructure-as-code")]
@@ -15125,6 +22612,10 @@ impl crate::__private::DecodeFields for MetadataResultEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "description", "visibility"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "infrastructure-as-code")]
 crate::__impl_model_deserialize!(MetadataResultEntity);
@@ -15133,9 +22624,24 @@ impl serde::Serialize for MetadataResultEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "visibility", &self.visibility)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visibility",
+            &self.visibility,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15187,6 +22693,14 @@ pub struct MetadataResults {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "infrastructure-as-code")]
+impl MetadataResults {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "infrastructure-as-code")]
 impl crate::Model for MetadataResults {
@@ -15200,6 +22714,12 @@ impl crate::Model for MetadataResults {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "infrastructure-as-code")]
@@ -15219,6 +22739,10 @@ impl crate::__private::DecodeFields for MetadataResults {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "infrastructure-as-code")]
 crate::__impl_model_deserialize!(MetadataResults);
@@ -15227,7 +22751,12 @@ impl serde::Serialize for MetadataResults {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15250,6 +22779,22 @@ pub struct MetadataSchema {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "infrastructure-as-code")]
+impl MetadataSchema {
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `properties` property ([`Self::properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTIES: crate::Field<Self> = crate::Field::new("properties");
+    /// The `required` property ([`Self::required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUIRED: crate::Field<Self> = crate::Field::new("required");
 }
 #[cfg(feature = "infrastructure-as-code")]
 impl crate::Model for MetadataSchema {
@@ -15263,6 +22808,12 @@ impl crate::Model for MetadataSchema {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "infrastructure-as-code")]
@@ -15286,6 +22837,16 @@ impl crate::__private::DecodeFields for MetadataSchema {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "title",
+        "description",
+        "type",
+        "properties",
+        "required",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "infrastructure-as-code")]
 crate::__impl_model_deserialize!(MetadataSchema);
@@ -15294,11 +22855,36 @@ impl serde::Serialize for MetadataSchema {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "properties", &self.properties)?;
-        crate::__private::field(&mut map, "required", &self.required)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "properties",
+            &self.properties,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "required",
+            &self.required,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15323,6 +22909,28 @@ pub struct MeteredAssignmentByAgent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl MeteredAssignmentByAgent {
+    /// The `evaluationContextId` property ([`Self::evaluation_context_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_CONTEXT_ID: crate::Field<Self> = crate::Field::new(
+        "evaluationContextId",
+    );
+    /// The `evaluators` property ([`Self::evaluators`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATORS: crate::Field<Self> = crate::Field::new("evaluators");
+    /// The `maxNumberEvaluations` property ([`Self::max_number_evaluations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_NUMBER_EVALUATIONS: crate::Field<Self> = crate::Field::new(
+        "maxNumberEvaluations",
+    );
+    /// The `evaluationForm` property ([`Self::evaluation_form`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_FORM: crate::Field<Self> = crate::Field::new("evaluationForm");
+    /// The `timeInterval` property ([`Self::time_interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_INTERVAL: crate::Field<Self> = crate::Field::new("timeInterval");
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for MeteredAssignmentByAgent {
@@ -15336,6 +22944,12 @@ impl crate::Model for MeteredAssignmentByAgent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -15364,6 +22978,17 @@ impl crate::__private::DecodeFields for MeteredAssignmentByAgent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "evaluationContextId",
+        "evaluators",
+        "maxNumberEvaluations",
+        "evaluationForm",
+        "timeInterval",
+        "timeZone",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(MeteredAssignmentByAgent);
@@ -15372,20 +22997,42 @@ impl serde::Serialize for MeteredAssignmentByAgent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "evaluationContextId",
             &self.evaluation_context_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "evaluators", &self.evaluators)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "evaluators",
+            &self.evaluators,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "maxNumberEvaluations",
             &self.max_number_evaluations,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "evaluationForm", &self.evaluation_form)?;
-        crate::__private::field(&mut map, "timeInterval", &self.time_interval)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
+        crate::__private::model_field(
+            &mut map,
+            "evaluationForm",
+            &self.evaluation_form,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeInterval",
+            &self.time_interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15410,6 +23057,30 @@ pub struct MeteredEvaluationAssignment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl MeteredEvaluationAssignment {
+    /// The `evaluationContextId` property ([`Self::evaluation_context_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_CONTEXT_ID: crate::Field<Self> = crate::Field::new(
+        "evaluationContextId",
+    );
+    /// The `evaluators` property ([`Self::evaluators`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATORS: crate::Field<Self> = crate::Field::new("evaluators");
+    /// The `maxNumberEvaluations` property ([`Self::max_number_evaluations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_NUMBER_EVALUATIONS: crate::Field<Self> = crate::Field::new(
+        "maxNumberEvaluations",
+    );
+    /// The `evaluationForm` property ([`Self::evaluation_form`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_FORM: crate::Field<Self> = crate::Field::new("evaluationForm");
+    /// The `assignToActiveUser` property ([`Self::assign_to_active_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGN_TO_ACTIVE_USER: crate::Field<Self> = crate::Field::new(
+        "assignToActiveUser",
+    );
+    /// The `timeInterval` property ([`Self::time_interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_INTERVAL: crate::Field<Self> = crate::Field::new("timeInterval");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for MeteredEvaluationAssignment {
@@ -15423,6 +23094,12 @@ impl crate::Model for MeteredEvaluationAssignment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -15455,6 +23132,17 @@ impl crate::__private::DecodeFields for MeteredEvaluationAssignment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "evaluationContextId",
+        "evaluators",
+        "maxNumberEvaluations",
+        "evaluationForm",
+        "assignToActiveUser",
+        "timeInterval",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(MeteredEvaluationAssignment);
@@ -15463,24 +23151,42 @@ impl serde::Serialize for MeteredEvaluationAssignment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "evaluationContextId",
             &self.evaluation_context_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "evaluators", &self.evaluators)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "evaluators",
+            &self.evaluators,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "maxNumberEvaluations",
             &self.max_number_evaluations,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "evaluationForm", &self.evaluation_form)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "evaluationForm",
+            &self.evaluation_form,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "assignToActiveUser",
             &self.assign_to_active_user,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "timeInterval", &self.time_interval)?;
+        crate::__private::model_field(
+            &mut map,
+            "timeInterval",
+            &self.time_interval,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15521,6 +23227,48 @@ pub struct Metric {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl Metric {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `metricDefinitionId` property ([`Self::metric_definition_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC_DEFINITION_ID: crate::Field<Self> = crate::Field::new(
+        "metricDefinitionId",
+    );
+    /// The `externalMetricDefinitionId` property ([`Self::external_metric_definition_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_METRIC_DEFINITION_ID: crate::Field<Self> = crate::Field::new(
+        "externalMetricDefinitionId",
+    );
+    /// The `objective` property ([`Self::objective`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBJECTIVE: crate::Field<Self> = crate::Field::new("objective");
+    /// The `performanceProfileId` property ([`Self::performance_profile_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERFORMANCE_PROFILE_ID: crate::Field<Self> = crate::Field::new(
+        "performanceProfileId",
+    );
+    /// The `linkedMetric` property ([`Self::linked_metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINKED_METRIC: crate::Field<Self> = crate::Field::new("linkedMetric");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateUnlinked` property ([`Self::date_unlinked`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_UNLINKED: crate::Field<Self> = crate::Field::new("dateUnlinked");
+    /// The `precision` property ([`Self::precision`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRECISION: crate::Field<Self> = crate::Field::new("precision");
+    /// The `timeDisplayUnit` property ([`Self::time_display_unit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_DISPLAY_UNIT: crate::Field<Self> = crate::Field::new(
+        "timeDisplayUnit",
+    );
+    /// The `sourcePerformanceProfile` property ([`Self::source_performance_profile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_PERFORMANCE_PROFILE: crate::Field<Self> = crate::Field::new(
+        "sourcePerformanceProfile",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for Metric {
@@ -15538,6 +23286,12 @@ impl crate::Model for Metric {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -15575,6 +23329,24 @@ impl crate::__private::DecodeFields for Metric {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "metricDefinitionId",
+        "externalMetricDefinitionId",
+        "objective",
+        "performanceProfileId",
+        "linkedMetric",
+        "dateCreated",
+        "dateUnlinked",
+        "precision",
+        "timeDisplayUnit",
+        "sourcePerformanceProfile",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(Metric);
@@ -15583,35 +23355,79 @@ impl serde::Serialize for Metric {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "metricDefinitionId",
             &self.metric_definition_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "externalMetricDefinitionId",
             &self.external_metric_definition_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "objective", &self.objective)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "objective",
+            &self.objective,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "performanceProfileId",
             &self.performance_profile_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "linkedMetric", &self.linked_metric)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateUnlinked", &self.date_unlinked)?;
-        crate::__private::field(&mut map, "precision", &self.precision)?;
-        crate::__private::field(&mut map, "timeDisplayUnit", &self.time_display_unit)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "linkedMetric",
+            &self.linked_metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateUnlinked",
+            &self.date_unlinked,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "precision",
+            &self.precision,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeDisplayUnit",
+            &self.time_display_unit,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sourcePerformanceProfile",
             &self.source_performance_profile,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15698,6 +23514,46 @@ pub struct MetricDefinition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl MetricDefinition {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `unitType` property ([`Self::unit_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNIT_TYPE: crate::Field<Self> = crate::Field::new("unitType");
+    /// The `shortName` property ([`Self::short_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHORT_NAME: crate::Field<Self> = crate::Field::new("shortName");
+    /// The `dividendMetrics` property ([`Self::dividend_metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVIDEND_METRICS: crate::Field<Self> = crate::Field::new(
+        "dividendMetrics",
+    );
+    /// The `divisorMetrics` property ([`Self::divisor_metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISOR_METRICS: crate::Field<Self> = crate::Field::new("divisorMetrics");
+    /// The `defaultObjective` property ([`Self::default_objective`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT_OBJECTIVE: crate::Field<Self> = crate::Field::new(
+        "defaultObjective",
+    );
+    /// The `lockTemplateId` property ([`Self::lock_template_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCK_TEMPLATE_ID: crate::Field<Self> = crate::Field::new("lockTemplateId");
+    /// The `mediaTypeFilteringAllowed` property ([`Self::media_type_filtering_allowed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE_FILTERING_ALLOWED: crate::Field<Self> = crate::Field::new(
+        "mediaTypeFilteringAllowed",
+    );
+    /// The `initialDirectionFilteringAllowed` property ([`Self::initial_direction_filtering_allowed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIAL_DIRECTION_FILTERING_ALLOWED: crate::Field<Self> = crate::Field::new(
+        "initialDirectionFilteringAllowed",
+    );
+    /// The `queueFilteringAllowed` property ([`Self::queue_filtering_allowed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_FILTERING_ALLOWED: crate::Field<Self> = crate::Field::new(
+        "queueFilteringAllowed",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for MetricDefinition {
@@ -15711,6 +23567,12 @@ impl crate::Model for MetricDefinition {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -15753,6 +23615,23 @@ impl crate::__private::DecodeFields for MetricDefinition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "unitType",
+        "shortName",
+        "dividendMetrics",
+        "divisorMetrics",
+        "defaultObjective",
+        "lockTemplateId",
+        "mediaTypeFilteringAllowed",
+        "initialDirectionFilteringAllowed",
+        "queueFilteringAllowed",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(MetricDefinition);
@@ -15761,30 +23640,73 @@ impl serde::Serialize for MetricDefinition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "unitType", &self.unit_type)?;
-        crate::__private::field(&mut map, "shortName", &self.short_name)?;
-        crate::__private::field(&mut map, "dividendMetrics", &self.dividend_metrics)?;
-        crate::__private::field(&mut map, "divisorMetrics", &self.divisor_metrics)?;
-        crate::__private::field(&mut map, "defaultObjective", &self.default_objective)?;
-        crate::__private::field(&mut map, "lockTemplateId", &self.lock_template_id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "unitType",
+            &self.unit_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "shortName",
+            &self.short_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dividendMetrics",
+            &self.dividend_metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisorMetrics",
+            &self.divisor_metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "defaultObjective",
+            &self.default_objective,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lockTemplateId",
+            &self.lock_template_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "mediaTypeFilteringAllowed",
             &self.media_type_filtering_allowed,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "initialDirectionFilteringAllowed",
             &self.initial_direction_filtering_allowed,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "queueFilteringAllowed",
             &self.queue_filtering_allowed,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15880,6 +23802,36 @@ pub struct MetricValueTrendAverage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl MetricValueTrendAverage {
+    /// The `dateStartWorkday` property ([`Self::date_start_workday`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START_WORKDAY: crate::Field<Self> = crate::Field::new(
+        "dateStartWorkday",
+    );
+    /// The `dateEndWorkday` property ([`Self::date_end_workday`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_END_WORKDAY: crate::Field<Self> = crate::Field::new("dateEndWorkday");
+    /// The `dateReferenceWorkday` property ([`Self::date_reference_workday`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_REFERENCE_WORKDAY: crate::Field<Self> = crate::Field::new(
+        "dateReferenceWorkday",
+    );
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `timezone` property ([`Self::timezone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIMEZONE: crate::Field<Self> = crate::Field::new("timezone");
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
+    /// The `performanceProfile` property ([`Self::performance_profile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERFORMANCE_PROFILE: crate::Field<Self> = crate::Field::new(
+        "performanceProfile",
+    );
+    /// The `metric` property ([`Self::metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC: crate::Field<Self> = crate::Field::new("metric");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for MetricValueTrendAverage {
@@ -15893,6 +23845,12 @@ impl crate::Model for MetricValueTrendAverage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -15920,6 +23878,20 @@ impl crate::__private::DecodeFields for MetricValueTrendAverage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateStartWorkday",
+        "dateEndWorkday",
+        "dateReferenceWorkday",
+        "division",
+        "user",
+        "timezone",
+        "result",
+        "performanceProfile",
+        "metric",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(MetricValueTrendAverage);
@@ -15928,23 +23900,60 @@ impl serde::Serialize for MetricValueTrendAverage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dateStartWorkday", &self.date_start_workday)?;
-        crate::__private::field(&mut map, "dateEndWorkday", &self.date_end_workday)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "dateStartWorkday",
+            &self.date_start_workday,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateEndWorkday",
+            &self.date_end_workday,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dateReferenceWorkday",
             &self.date_reference_workday,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "timezone", &self.timezone)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timezone",
+            &self.timezone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "performanceProfile",
             &self.performance_profile,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "metric", &self.metric)?;
+        crate::__private::model_field(
+            &mut map,
+            "metric",
+            &self.metric,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15995,6 +24004,62 @@ pub struct Metrics {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl Metrics {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `order` property ([`Self::order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORDER: crate::Field<Self> = crate::Field::new("order");
+    /// The `metricDefinitionName` property ([`Self::metric_definition_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC_DEFINITION_NAME: crate::Field<Self> = crate::Field::new(
+        "metricDefinitionName",
+    );
+    /// The `metricDefinitionId` property ([`Self::metric_definition_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC_DEFINITION_ID: crate::Field<Self> = crate::Field::new(
+        "metricDefinitionId",
+    );
+    /// The `externalMetricDefinitionId` property ([`Self::external_metric_definition_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_METRIC_DEFINITION_ID: crate::Field<Self> = crate::Field::new(
+        "externalMetricDefinitionId",
+    );
+    /// The `unitType` property ([`Self::unit_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNIT_TYPE: crate::Field<Self> = crate::Field::new("unitType");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `templateName` property ([`Self::template_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEMPLATE_NAME: crate::Field<Self> = crate::Field::new("templateName");
+    /// The `maxPoints` property ([`Self::max_points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_POINTS: crate::Field<Self> = crate::Field::new("maxPoints");
+    /// The `performanceProfileId` property ([`Self::performance_profile_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERFORMANCE_PROFILE_ID: crate::Field<Self> = crate::Field::new(
+        "performanceProfileId",
+    );
+    /// The `linkedMetric` property ([`Self::linked_metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINKED_METRIC: crate::Field<Self> = crate::Field::new("linkedMetric");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateUnlinked` property ([`Self::date_unlinked`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_UNLINKED: crate::Field<Self> = crate::Field::new("dateUnlinked");
+    /// The `sourcePerformanceProfile` property ([`Self::source_performance_profile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_PERFORMANCE_PROFILE: crate::Field<Self> = crate::Field::new(
+        "sourcePerformanceProfile",
+    );
+    /// The `unitDefinition` property ([`Self::unit_definition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNIT_DEFINITION: crate::Field<Self> = crate::Field::new("unitDefinition");
+    /// The `precision` property ([`Self::precision`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRECISION: crate::Field<Self> = crate::Field::new("precision");
+    /// The `timeDisplayUnit` property ([`Self::time_display_unit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_DISPLAY_UNIT: crate::Field<Self> = crate::Field::new(
+        "timeDisplayUnit",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for Metrics {
@@ -16008,6 +24073,12 @@ impl crate::Model for Metrics {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -16055,6 +24126,30 @@ impl crate::__private::DecodeFields for Metrics {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "order",
+        "metricDefinitionName",
+        "metricDefinitionId",
+        "externalMetricDefinitionId",
+        "unitType",
+        "enabled",
+        "templateName",
+        "maxPoints",
+        "performanceProfileId",
+        "linkedMetric",
+        "dateCreated",
+        "dateUnlinked",
+        "sourcePerformanceProfile",
+        "unitDefinition",
+        "precision",
+        "timeDisplayUnit",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(Metrics);
@@ -16063,45 +24158,115 @@ impl serde::Serialize for Metrics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "order", &self.order)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "order",
+            &self.order,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "metricDefinitionName",
             &self.metric_definition_name,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "metricDefinitionId",
             &self.metric_definition_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "externalMetricDefinitionId",
             &self.external_metric_definition_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "unitType", &self.unit_type)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "templateName", &self.template_name)?;
-        crate::__private::field(&mut map, "maxPoints", &self.max_points)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "unitType",
+            &self.unit_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "templateName",
+            &self.template_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maxPoints",
+            &self.max_points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "performanceProfileId",
             &self.performance_profile_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "linkedMetric", &self.linked_metric)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateUnlinked", &self.date_unlinked)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "linkedMetric",
+            &self.linked_metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateUnlinked",
+            &self.date_unlinked,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sourcePerformanceProfile",
             &self.source_performance_profile,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "unitDefinition", &self.unit_definition)?;
-        crate::__private::field(&mut map, "precision", &self.precision)?;
-        crate::__private::field(&mut map, "timeDisplayUnit", &self.time_display_unit)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "unitDefinition",
+            &self.unit_definition,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "precision",
+            &self.precision,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeDisplayUnit",
+            &self.time_display_unit,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16247,6 +24412,26 @@ pub struct MinLength {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "business-rules",
+        feature = "conversations",
+        feature = "data-extensions",
+        feature = "external-contacts",
+        feature = "journey",
+        feature = "task-management",
+        feature = "users"
+    )
+)]
+impl MinLength {
+    /// The `min` property ([`Self::min`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MIN: crate::Field<Self> = crate::Field::new("min");
+    /// The `max` property ([`Self::max`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX: crate::Field<Self> = crate::Field::new("max");
 }
 #[cfg(
     any(
@@ -16278,6 +24463,12 @@ impl crate::Model for MinLength {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(
@@ -16307,6 +24498,10 @@ impl crate::__private::DecodeFields for MinLength {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["min", "max"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -16335,8 +24530,8 @@ impl serde::Serialize for MinLength {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "min", &self.min)?;
-        crate::__private::field(&mut map, "max", &self.max)?;
+        crate::__private::model_field(&mut map, "min", &self.min, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "max", &self.max, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16357,6 +24552,20 @@ pub struct MinedIntentsListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl MinedIntentsListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for MinedIntentsListing {
@@ -16370,6 +24579,12 @@ impl crate::Model for MinedIntentsListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -16392,6 +24607,15 @@ impl crate::__private::DecodeFields for MinedIntentsListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(MinedIntentsListing);
@@ -16400,10 +24624,30 @@ impl serde::Serialize for MinedIntentsListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16466,6 +24710,76 @@ pub struct Miner {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl Miner {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `minerType` property ([`Self::miner_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINER_TYPE: crate::Field<Self> = crate::Field::new("minerType");
+    /// The `seeding` property ([`Self::seeding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEEDING: crate::Field<Self> = crate::Field::new("seeding");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `conversationsDateRangeStart` property ([`Self::conversations_date_range_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATIONS_DATE_RANGE_START: crate::Field<Self> = crate::Field::new(
+        "conversationsDateRangeStart",
+    );
+    /// The `conversationsDateRangeEnd` property ([`Self::conversations_date_range_end`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATIONS_DATE_RANGE_END: crate::Field<Self> = crate::Field::new(
+        "conversationsDateRangeEnd",
+    );
+    /// The `dateCompleted` property ([`Self::date_completed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_COMPLETED: crate::Field<Self> = crate::Field::new("dateCompleted");
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
+    /// The `errorInfo` property ([`Self::error_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFO: crate::Field<Self> = crate::Field::new("errorInfo");
+    /// The `warningInfo` property ([`Self::warning_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WARNING_INFO: crate::Field<Self> = crate::Field::new("warningInfo");
+    /// The `conversationDataUploaded` property ([`Self::conversation_data_uploaded`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_DATA_UPLOADED: crate::Field<Self> = crate::Field::new(
+        "conversationDataUploaded",
+    );
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `participantType` property ([`Self::participant_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_TYPE: crate::Field<Self> = crate::Field::new(
+        "participantType",
+    );
+    /// The `queueIds` property ([`Self::queue_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_IDS: crate::Field<Self> = crate::Field::new("queueIds");
+    /// The `dateTriggered` property ([`Self::date_triggered`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_TRIGGERED: crate::Field<Self> = crate::Field::new("dateTriggered");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `latestDraftVersion` property ([`Self::latest_draft_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LATEST_DRAFT_VERSION: crate::Field<Self> = crate::Field::new(
+        "latestDraftVersion",
+    );
+    /// The `conversationsFetchedCount` property ([`Self::conversations_fetched_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATIONS_FETCHED_COUNT: crate::Field<Self> = crate::Field::new(
+        "conversationsFetchedCount",
+    );
+    /// The `conversationsValidCount` property ([`Self::conversations_valid_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATIONS_VALID_COUNT: crate::Field<Self> = crate::Field::new(
+        "conversationsValidCount",
+    );
+    /// The `getminedItemCount` property ([`Self::getmined_item_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GETMINED_ITEM_COUNT: crate::Field<Self> = crate::Field::new(
+        "getminedItemCount",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for Miner {
@@ -16483,6 +24797,12 @@ impl crate::Model for Miner {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -16547,6 +24867,35 @@ impl crate::__private::DecodeFields for Miner {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "language",
+        "minerType",
+        "seeding",
+        "dateCreated",
+        "status",
+        "conversationsDateRangeStart",
+        "conversationsDateRangeEnd",
+        "dateCompleted",
+        "message",
+        "errorInfo",
+        "warningInfo",
+        "conversationDataUploaded",
+        "mediaType",
+        "participantType",
+        "queueIds",
+        "dateTriggered",
+        "dateModified",
+        "latestDraftVersion",
+        "conversationsFetchedCount",
+        "conversationsValidCount",
+        "getminedItemCount",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(Miner);
@@ -16555,58 +24904,145 @@ impl serde::Serialize for Miner {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "minerType", &self.miner_type)?;
-        crate::__private::field(&mut map, "seeding", &self.seeding)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "minerType",
+            &self.miner_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "seeding",
+            &self.seeding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationsDateRangeStart",
             &self.conversations_date_range_start,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationsDateRangeEnd",
             &self.conversations_date_range_end,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "dateCompleted", &self.date_completed)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
-        crate::__private::field(&mut map, "errorInfo", &self.error_info)?;
-        crate::__private::field(&mut map, "warningInfo", &self.warning_info)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "dateCompleted",
+            &self.date_completed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInfo",
+            &self.error_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "warningInfo",
+            &self.warning_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationDataUploaded",
             &self.conversation_data_uploaded,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "participantType", &self.participant_type)?;
-        crate::__private::field(&mut map, "queueIds", &self.queue_ids)?;
-        crate::__private::field(&mut map, "dateTriggered", &self.date_triggered)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participantType",
+            &self.participant_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueIds",
+            &self.queue_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateTriggered",
+            &self.date_triggered,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "latestDraftVersion",
             &self.latest_draft_version,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationsFetchedCount",
             &self.conversations_fetched_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationsValidCount",
             &self.conversations_valid_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "getminedItemCount",
             &self.getmined_item_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17060,6 +25496,22 @@ pub struct MinerErrorInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl MinerErrorInfo {
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
+    /// The `code` property ([`Self::code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CODE: crate::Field<Self> = crate::Field::new("code");
+    /// The `messageWithParams` property ([`Self::message_with_params`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_WITH_PARAMS: crate::Field<Self> = crate::Field::new(
+        "messageWithParams",
+    );
+    /// The `messageParams` property ([`Self::message_params`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_PARAMS: crate::Field<Self> = crate::Field::new("messageParams");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for MinerErrorInfo {
@@ -17073,6 +25525,12 @@ impl crate::Model for MinerErrorInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -17095,6 +25553,15 @@ impl crate::__private::DecodeFields for MinerErrorInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "message",
+        "code",
+        "messageWithParams",
+        "messageParams",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(MinerErrorInfo);
@@ -17103,14 +25570,30 @@ impl serde::Serialize for MinerErrorInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
-        crate::__private::field(&mut map, "code", &self.code)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "code",
+            &self.code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "messageWithParams",
             &self.message_with_params,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "messageParams", &self.message_params)?;
+        crate::__private::model_field(
+            &mut map,
+            "messageParams",
+            &self.message_params,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17135,6 +25618,26 @@ pub struct MinerExecuteRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl MinerExecuteRequest {
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `dateEnd` property ([`Self::date_end`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_END: crate::Field<Self> = crate::Field::new("dateEnd");
+    /// The `uploadKey` property ([`Self::upload_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_KEY: crate::Field<Self> = crate::Field::new("uploadKey");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `participantType` property ([`Self::participant_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_TYPE: crate::Field<Self> = crate::Field::new(
+        "participantType",
+    );
+    /// The `queueIds` property ([`Self::queue_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_IDS: crate::Field<Self> = crate::Field::new("queueIds");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for MinerExecuteRequest {
@@ -17148,6 +25651,12 @@ impl crate::Model for MinerExecuteRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -17172,6 +25681,17 @@ impl crate::__private::DecodeFields for MinerExecuteRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateStart",
+        "dateEnd",
+        "uploadKey",
+        "mediaType",
+        "participantType",
+        "queueIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(MinerExecuteRequest);
@@ -17180,12 +25700,42 @@ impl serde::Serialize for MinerExecuteRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(&mut map, "dateEnd", &self.date_end)?;
-        crate::__private::field(&mut map, "uploadKey", &self.upload_key)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "participantType", &self.participant_type)?;
-        crate::__private::field(&mut map, "queueIds", &self.queue_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateEnd",
+            &self.date_end,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadKey",
+            &self.upload_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participantType",
+            &self.participant_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueIds",
+            &self.queue_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17296,6 +25846,26 @@ pub struct MinerIntent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl MinerIntent {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `miner` property ([`Self::miner`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINER: crate::Field<Self> = crate::Field::new("miner");
+    /// The `utterances` property ([`Self::utterances`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UTTERANCES: crate::Field<Self> = crate::Field::new("utterances");
+    /// The `analyticVolumePercent` property ([`Self::analytic_volume_percent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANALYTIC_VOLUME_PERCENT: crate::Field<Self> = crate::Field::new(
+        "analyticVolumePercent",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for MinerIntent {
@@ -17309,6 +25879,12 @@ impl crate::Model for MinerIntent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -17337,6 +25913,17 @@ impl crate::__private::DecodeFields for MinerIntent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "miner",
+        "utterances",
+        "analyticVolumePercent",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(MinerIntent);
@@ -17345,16 +25932,37 @@ impl serde::Serialize for MinerIntent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "miner", &self.miner)?;
-        crate::__private::field(&mut map, "utterances", &self.utterances)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "miner",
+            &self.miner,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "utterances",
+            &self.utterances,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "analyticVolumePercent",
             &self.analytic_volume_percent,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17375,6 +25983,20 @@ pub struct MinerListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl MinerListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for MinerListing {
@@ -17388,6 +26010,12 @@ impl crate::Model for MinerListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -17410,6 +26038,15 @@ impl crate::__private::DecodeFields for MinerListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(MinerListing);
@@ -17418,10 +26055,30 @@ impl serde::Serialize for MinerListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17452,6 +26109,34 @@ pub struct MinerTopic {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl MinerTopic {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `miner` property ([`Self::miner`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINER: crate::Field<Self> = crate::Field::new("miner");
+    /// The `conversationCount` property ([`Self::conversation_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_COUNT: crate::Field<Self> = crate::Field::new(
+        "conversationCount",
+    );
+    /// The `conversationPercent` property ([`Self::conversation_percent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_PERCENT: crate::Field<Self> = crate::Field::new(
+        "conversationPercent",
+    );
+    /// The `utteranceCount` property ([`Self::utterance_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UTTERANCE_COUNT: crate::Field<Self> = crate::Field::new("utteranceCount");
+    /// The `phraseCount` property ([`Self::phrase_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHRASE_COUNT: crate::Field<Self> = crate::Field::new("phraseCount");
+    /// The `phrases` property ([`Self::phrases`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHRASES: crate::Field<Self> = crate::Field::new("phrases");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for MinerTopic {
@@ -17465,6 +26150,12 @@ impl crate::Model for MinerTopic {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -17506,6 +26197,20 @@ impl crate::__private::DecodeFields for MinerTopic {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "miner",
+        "conversationCount",
+        "conversationPercent",
+        "utteranceCount",
+        "phraseCount",
+        "phrases",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(MinerTopic);
@@ -17514,23 +26219,55 @@ impl serde::Serialize for MinerTopic {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "miner", &self.miner)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "miner",
+            &self.miner,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationCount",
             &self.conversation_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationPercent",
             &self.conversation_percent,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "utteranceCount", &self.utterance_count)?;
-        crate::__private::field(&mut map, "phraseCount", &self.phrase_count)?;
-        crate::__private::field(&mut map, "phrases", &self.phrases)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "utteranceCount",
+            &self.utterance_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "phraseCount",
+            &self.phrase_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "phrases",
+            &self.phrases,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17555,6 +26292,24 @@ pub struct MinerTopicPhrase {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl MinerTopicPhrase {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `topic` property ([`Self::topic`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPIC: crate::Field<Self> = crate::Field::new("topic");
+    /// The `utterances` property ([`Self::utterances`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UTTERANCES: crate::Field<Self> = crate::Field::new("utterances");
+    /// The `utteranceCount` property ([`Self::utterance_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UTTERANCE_COUNT: crate::Field<Self> = crate::Field::new("utteranceCount");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for MinerTopicPhrase {
@@ -17568,6 +26323,12 @@ impl crate::Model for MinerTopicPhrase {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -17596,6 +26357,17 @@ impl crate::__private::DecodeFields for MinerTopicPhrase {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "topic",
+        "utterances",
+        "utteranceCount",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(MinerTopicPhrase);
@@ -17604,12 +26376,37 @@ impl serde::Serialize for MinerTopicPhrase {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "topic", &self.topic)?;
-        crate::__private::field(&mut map, "utterances", &self.utterances)?;
-        crate::__private::field(&mut map, "utteranceCount", &self.utterance_count)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "topic",
+            &self.topic,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "utterances",
+            &self.utterances,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "utteranceCount",
+            &self.utterance_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17630,6 +26427,20 @@ pub struct MinerTopicsListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl MinerTopicsListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for MinerTopicsListing {
@@ -17643,6 +26454,12 @@ impl crate::Model for MinerTopicsListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -17665,6 +26482,15 @@ impl crate::__private::DecodeFields for MinerTopicsListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(MinerTopicsListing);
@@ -17673,10 +26499,30 @@ impl serde::Serialize for MinerTopicsListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17697,6 +26543,24 @@ pub struct MinimumStaffingRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl MinimumStaffingRequest {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `minimumValue` property ([`Self::minimum_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM_VALUE: crate::Field<Self> = crate::Field::new("minimumValue");
+    /// The `planningGroupOverrides` property ([`Self::planning_group_overrides`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNING_GROUP_OVERRIDES: crate::Field<Self> = crate::Field::new(
+        "planningGroupOverrides",
+    );
+    /// The `applicableIntervals` property ([`Self::applicable_intervals`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICABLE_INTERVALS: crate::Field<Self> = crate::Field::new(
+        "applicableIntervals",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for MinimumStaffingRequest {
@@ -17710,6 +26574,12 @@ impl crate::Model for MinimumStaffingRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -17736,6 +26606,15 @@ impl crate::__private::DecodeFields for MinimumStaffingRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "minimumValue",
+        "planningGroupOverrides",
+        "applicableIntervals",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(MinimumStaffingRequest);
@@ -17744,17 +26623,29 @@ impl serde::Serialize for MinimumStaffingRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "minimumValue", &self.minimum_value)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "minimumValue",
+            &self.minimum_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "planningGroupOverrides",
             &self.planning_group_overrides,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "applicableIntervals",
             &self.applicable_intervals,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -17828,6 +26719,26 @@ pub struct MinimumStaffingResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl MinimumStaffingResponse {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `minimumValue` property ([`Self::minimum_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM_VALUE: crate::Field<Self> = crate::Field::new("minimumValue");
+    /// The `planningGroupOverrides` property ([`Self::planning_group_overrides`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNING_GROUP_OVERRIDES: crate::Field<Self> = crate::Field::new(
+        "planningGroupOverrides",
+    );
+    /// The `applicableIntervals` property ([`Self::applicable_intervals`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICABLE_INTERVALS: crate::Field<Self> = crate::Field::new(
+        "applicableIntervals",
+    );
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for MinimumStaffingResponse {
@@ -17870,6 +26781,12 @@ impl crate::Model for MinimumStaffingResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for MinimumStaffingResponse {
@@ -17896,6 +26813,16 @@ impl crate::__private::DecodeFields for MinimumStaffingResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "minimumValue",
+        "planningGroupOverrides",
+        "applicableIntervals",
+        "metadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(MinimumStaffingResponse);
@@ -17904,19 +26831,36 @@ impl serde::Serialize for MinimumStaffingResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "minimumValue", &self.minimum_value)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "minimumValue",
+            &self.minimum_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "planningGroupOverrides",
             &self.planning_group_overrides,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "applicableIntervals",
             &self.applicable_intervals,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17973,6 +26917,14 @@ pub struct MobileNotificationSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "chat")]
+impl MobileNotificationSettings {
+    /// The `when` property ([`Self::when`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHEN: crate::Field<Self> = crate::Field::new("when");
 }
 #[cfg(feature = "chat")]
 impl crate::Model for MobileNotificationSettings {
@@ -17990,6 +26942,12 @@ impl crate::Model for MobileNotificationSettings {
             missing.push("when");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "chat")]
@@ -18009,6 +26967,10 @@ impl crate::__private::DecodeFields for MobileNotificationSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["when"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "chat")]
 crate::__impl_model_deserialize!(MobileNotificationSettings);
@@ -18017,7 +26979,12 @@ impl serde::Serialize for MobileNotificationSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "when", &self.when)?;
+        crate::__private::model_field(
+            &mut map,
+            "when",
+            &self.when,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18071,6 +27038,14 @@ pub struct MobileSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "chat")]
+impl MobileSettings {
+    /// The `notifications` property ([`Self::notifications`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTIFICATIONS: crate::Field<Self> = crate::Field::new("notifications");
 }
 #[cfg(feature = "chat")]
 impl crate::Model for MobileSettings {
@@ -18091,6 +27066,12 @@ impl crate::Model for MobileSettings {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "chat")]
 impl crate::__private::DecodeFields for MobileSettings {
@@ -18109,6 +27090,10 @@ impl crate::__private::DecodeFields for MobileSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["notifications"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "chat")]
 crate::__impl_model_deserialize!(MobileSettings);
@@ -18117,7 +27102,12 @@ impl serde::Serialize for MobileSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "notifications", &self.notifications)?;
+        crate::__private::model_field(
+            &mut map,
+            "notifications",
+            &self.notifications,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18141,6 +27131,21 @@ pub struct ModelConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "agent-assistants",
+        feature = "agent-copilot",
+        feature = "assistant-copilot-variations",
+        feature = "routing"
+    )
+)]
+impl ModelConfig {
+    /// The `useLatestModel` property ([`Self::use_latest_model`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USE_LATEST_MODEL: crate::Field<Self> = crate::Field::new("useLatestModel");
 }
 #[cfg(
     any(
@@ -18167,6 +27172,12 @@ impl crate::Model for ModelConfig {
             missing.push("useLatestModel");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -18197,6 +27208,10 @@ impl crate::__private::DecodeFields for ModelConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["useLatestModel"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -18219,7 +27234,12 @@ impl serde::Serialize for ModelConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "useLatestModel", &self.use_latest_model)?;
+        crate::__private::model_field(
+            &mut map,
+            "useLatestModel",
+            &self.use_latest_model,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18236,6 +27256,16 @@ pub struct ModelData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ModelData {
+    /// The `downloadUrls` property ([`Self::download_urls`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URLS: crate::Field<Self> = crate::Field::new("downloadUrls");
+    /// The `downloadResult` property ([`Self::download_result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_RESULT: crate::Field<Self> = crate::Field::new("downloadResult");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ModelData {
@@ -18249,6 +27279,12 @@ impl crate::Model for ModelData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -18269,6 +27305,10 @@ impl crate::__private::DecodeFields for ModelData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["downloadUrls", "downloadResult"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ModelData);
@@ -18277,8 +27317,18 @@ impl serde::Serialize for ModelData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "downloadUrls", &self.download_urls)?;
-        crate::__private::field(&mut map, "downloadResult", &self.download_result)?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrls",
+            &self.download_urls,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadResult",
+            &self.download_result,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18295,6 +27345,16 @@ pub struct ModelMetaData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ModelMetaData {
+    /// The `downloadUrls` property ([`Self::download_urls`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URLS: crate::Field<Self> = crate::Field::new("downloadUrls");
+    /// The `downloadResult` property ([`Self::download_result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_RESULT: crate::Field<Self> = crate::Field::new("downloadResult");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ModelMetaData {
@@ -18308,6 +27368,12 @@ impl crate::Model for ModelMetaData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -18328,6 +27394,10 @@ impl crate::__private::DecodeFields for ModelMetaData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["downloadUrls", "downloadResult"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ModelMetaData);
@@ -18336,8 +27406,18 @@ impl serde::Serialize for ModelMetaData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "downloadUrls", &self.download_urls)?;
-        crate::__private::field(&mut map, "downloadResult", &self.download_result)?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrls",
+            &self.download_urls,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadResult",
+            &self.download_result,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18354,6 +27434,16 @@ pub struct ModelMetaDataResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ModelMetaDataResult {
+    /// The `sessionInfo` property ([`Self::session_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_INFO: crate::Field<Self> = crate::Field::new("sessionInfo");
+    /// The `planningGroups` property ([`Self::planning_groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNING_GROUPS: crate::Field<Self> = crate::Field::new("planningGroups");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ModelMetaDataResult {
@@ -18367,6 +27457,12 @@ impl crate::Model for ModelMetaDataResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -18387,6 +27483,10 @@ impl crate::__private::DecodeFields for ModelMetaDataResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["sessionInfo", "planningGroups"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ModelMetaDataResult);
@@ -18395,8 +27495,18 @@ impl serde::Serialize for ModelMetaDataResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "sessionInfo", &self.session_info)?;
-        crate::__private::field(&mut map, "planningGroups", &self.planning_groups)?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionInfo",
+            &self.session_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "planningGroups",
+            &self.planning_groups,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18429,6 +27539,34 @@ pub struct ModifiableRuleProperties {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "alerting")]
+impl ModifiableRuleProperties {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `notifications` property ([`Self::notifications`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTIFICATIONS: crate::Field<Self> = crate::Field::new("notifications");
+    /// The `sendExitingAlarmNotifications` property ([`Self::send_exiting_alarm_notifications`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEND_EXITING_ALARM_NOTIFICATIONS: crate::Field<Self> = crate::Field::new(
+        "sendExitingAlarmNotifications",
+    );
+    /// The `waitBetweenNotificationMs` property ([`Self::wait_between_notification_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WAIT_BETWEEN_NOTIFICATION_MS: crate::Field<Self> = crate::Field::new(
+        "waitBetweenNotificationMs",
+    );
+    /// The `conditions` property ([`Self::conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONDITIONS: crate::Field<Self> = crate::Field::new("conditions");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "alerting")]
 impl crate::Model for ModifiableRuleProperties {
@@ -18446,6 +27584,12 @@ impl crate::Model for ModifiableRuleProperties {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "alerting")]
@@ -18483,6 +27627,20 @@ impl crate::__private::DecodeFields for ModifiableRuleProperties {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "enabled",
+        "notifications",
+        "sendExitingAlarmNotifications",
+        "waitBetweenNotificationMs",
+        "conditions",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "alerting")]
 crate::__impl_model_deserialize!(ModifiableRuleProperties);
@@ -18491,23 +27649,55 @@ impl serde::Serialize for ModifiableRuleProperties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "notifications", &self.notifications)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "notifications",
+            &self.notifications,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sendExitingAlarmNotifications",
             &self.send_exiting_alarm_notifications,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "waitBetweenNotificationMs",
             &self.wait_between_notification_ms,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "conditions", &self.conditions)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "conditions",
+            &self.conditions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18524,6 +27714,14 @@ pub struct MonthlyPlanningPeriodSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl MonthlyPlanningPeriodSettings {
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for MonthlyPlanningPeriodSettings {
@@ -18541,6 +27739,12 @@ impl crate::Model for MonthlyPlanningPeriodSettings {
             missing.push("startDate");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -18560,6 +27764,10 @@ impl crate::__private::DecodeFields for MonthlyPlanningPeriodSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(MonthlyPlanningPeriodSettings);
@@ -18568,7 +27776,12 @@ impl serde::Serialize for MonthlyPlanningPeriodSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18585,6 +27798,16 @@ pub struct MoveAgentResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl MoveAgentResponse {
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for MoveAgentResponse {
@@ -18598,6 +27821,12 @@ impl crate::Model for MoveAgentResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -18618,6 +27847,10 @@ impl crate::__private::DecodeFields for MoveAgentResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "result"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(MoveAgentResponse);
@@ -18626,8 +27859,18 @@ impl serde::Serialize for MoveAgentResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18732,6 +27975,18 @@ pub struct MoveAgentsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl MoveAgentsRequest {
+    /// The `userIds` property ([`Self::user_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_IDS: crate::Field<Self> = crate::Field::new("userIds");
+    /// The `destinationManagementUnitId` property ([`Self::destination_management_unit_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESTINATION_MANAGEMENT_UNIT_ID: crate::Field<Self> = crate::Field::new(
+        "destinationManagementUnitId",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for MoveAgentsRequest {
@@ -18749,6 +28004,12 @@ impl crate::Model for MoveAgentsRequest {
             missing.push("userIds");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -18771,6 +28032,13 @@ impl crate::__private::DecodeFields for MoveAgentsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userIds",
+        "destinationManagementUnitId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(MoveAgentsRequest);
@@ -18779,11 +28047,17 @@ impl serde::Serialize for MoveAgentsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "userIds", &self.user_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "userIds",
+            &self.user_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "destinationManagementUnitId",
             &self.destination_management_unit_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -18803,6 +28077,20 @@ pub struct MoveAgentsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl MoveAgentsResponse {
+    /// The `requestingUser` property ([`Self::requesting_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUESTING_USER: crate::Field<Self> = crate::Field::new("requestingUser");
+    /// The `destinationManagementUnit` property ([`Self::destination_management_unit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESTINATION_MANAGEMENT_UNIT: crate::Field<Self> = crate::Field::new(
+        "destinationManagementUnit",
+    );
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for MoveAgentsResponse {
@@ -18816,6 +28104,12 @@ impl crate::Model for MoveAgentsResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -18839,6 +28133,14 @@ impl crate::__private::DecodeFields for MoveAgentsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "requestingUser",
+        "destinationManagementUnit",
+        "results",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(MoveAgentsResponse);
@@ -18847,13 +28149,24 @@ impl serde::Serialize for MoveAgentsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "requestingUser", &self.requesting_user)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "requestingUser",
+            &self.requesting_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "destinationManagementUnit",
             &self.destination_management_unit,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18870,6 +28183,14 @@ pub struct MoveManagementUnitRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl MoveManagementUnitRequest {
+    /// The `businessUnitId` property ([`Self::business_unit_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUSINESS_UNIT_ID: crate::Field<Self> = crate::Field::new("businessUnitId");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for MoveManagementUnitRequest {
@@ -18890,6 +28211,12 @@ impl crate::Model for MoveManagementUnitRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for MoveManagementUnitRequest {
@@ -18908,6 +28235,10 @@ impl crate::__private::DecodeFields for MoveManagementUnitRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["businessUnitId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(MoveManagementUnitRequest);
@@ -18916,7 +28247,12 @@ impl serde::Serialize for MoveManagementUnitRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "businessUnitId", &self.business_unit_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "businessUnitId",
+            &self.business_unit_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18933,6 +28269,16 @@ pub struct MoveManagementUnitResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl MoveManagementUnitResponse {
+    /// The `businessUnit` property ([`Self::business_unit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUSINESS_UNIT: crate::Field<Self> = crate::Field::new("businessUnit");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for MoveManagementUnitResponse {
@@ -18946,6 +28292,12 @@ impl crate::Model for MoveManagementUnitResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -18966,6 +28318,10 @@ impl crate::__private::DecodeFields for MoveManagementUnitResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["businessUnit", "status"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(MoveManagementUnitResponse);
@@ -18974,8 +28330,18 @@ impl serde::Serialize for MoveManagementUnitResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "businessUnit", &self.business_unit)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
+        crate::__private::model_field(
+            &mut map,
+            "businessUnit",
+            &self.business_unit,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19046,6 +28412,20 @@ pub struct MuAgentQueueTimeRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl MuAgentQueueTimeRequest {
+    /// The `managementUnitId` property ([`Self::management_unit_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGEMENT_UNIT_ID: crate::Field<Self> = crate::Field::new(
+        "managementUnitId",
+    );
+    /// The `agentOnQueueTimes` property ([`Self::agent_on_queue_times`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_ON_QUEUE_TIMES: crate::Field<Self> = crate::Field::new(
+        "agentOnQueueTimes",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for MuAgentQueueTimeRequest {
@@ -19071,6 +28451,12 @@ impl crate::Model for MuAgentQueueTimeRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for MuAgentQueueTimeRequest {
@@ -19090,6 +28476,13 @@ impl crate::__private::DecodeFields for MuAgentQueueTimeRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "managementUnitId",
+        "agentOnQueueTimes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(MuAgentQueueTimeRequest);
@@ -19098,11 +28491,17 @@ impl serde::Serialize for MuAgentQueueTimeRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "managementUnitId", &self.management_unit_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "managementUnitId",
+            &self.management_unit_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "agentOnQueueTimes",
             &self.agent_on_queue_times,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -19126,6 +28525,20 @@ pub struct MuAgentsWorkPlansResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl MuAgentsWorkPlansResult {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `referenceStartWeekDate` property ([`Self::reference_start_week_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REFERENCE_START_WEEK_DATE: crate::Field<Self> = crate::Field::new(
+        "referenceStartWeekDate",
+    );
+    /// The `workPlanLookup` property ([`Self::work_plan_lookup`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORK_PLAN_LOOKUP: crate::Field<Self> = crate::Field::new("workPlanLookup");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for MuAgentsWorkPlansResult {
@@ -19154,6 +28567,12 @@ impl crate::Model for MuAgentsWorkPlansResult {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for MuAgentsWorkPlansResult {
@@ -19176,6 +28595,14 @@ impl crate::__private::DecodeFields for MuAgentsWorkPlansResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "referenceStartWeekDate",
+        "workPlanLookup",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(MuAgentsWorkPlansResult);
@@ -19184,13 +28611,24 @@ impl serde::Serialize for MuAgentsWorkPlansResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "referenceStartWeekDate",
             &self.reference_start_week_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "workPlanLookup", &self.work_plan_lookup)?;
+        crate::__private::model_field(
+            &mut map,
+            "workPlanLookup",
+            &self.work_plan_lookup,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19205,6 +28643,14 @@ pub struct MuRescheduleResultWrapper {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl MuRescheduleResultWrapper {
+    /// The `agentSchedules` property ([`Self::agent_schedules`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_SCHEDULES: crate::Field<Self> = crate::Field::new("agentSchedules");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for MuRescheduleResultWrapper {
@@ -19218,6 +28664,12 @@ impl crate::Model for MuRescheduleResultWrapper {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -19237,6 +28689,10 @@ impl crate::__private::DecodeFields for MuRescheduleResultWrapper {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["agentSchedules"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(MuRescheduleResultWrapper);
@@ -19245,7 +28701,12 @@ impl serde::Serialize for MuRescheduleResultWrapper {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "agentSchedules", &self.agent_schedules)?;
+        crate::__private::model_field(
+            &mut map,
+            "agentSchedules",
+            &self.agent_schedules,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19278,6 +28739,36 @@ pub struct MutableUserPresence {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "presence")]
+impl MutableUserPresence {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `sourceId` property ([`Self::source_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_ID: crate::Field<Self> = crate::Field::new("sourceId");
+    /// The `primary` property ([`Self::primary`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY: crate::Field<Self> = crate::Field::new("primary");
+    /// The `presenceDefinition` property ([`Self::presence_definition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRESENCE_DEFINITION: crate::Field<Self> = crate::Field::new(
+        "presenceDefinition",
+    );
+    /// The `futurePresenceDefinition` property ([`Self::future_presence_definition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FUTURE_PRESENCE_DEFINITION: crate::Field<Self> = crate::Field::new(
+        "futurePresenceDefinition",
+    );
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "presence")]
 impl crate::Model for MutableUserPresence {
@@ -19291,6 +28782,12 @@ impl crate::Model for MutableUserPresence {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "presence")]
@@ -19323,6 +28820,21 @@ impl crate::__private::DecodeFields for MutableUserPresence {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "source",
+        "sourceId",
+        "primary",
+        "presenceDefinition",
+        "futurePresenceDefinition",
+        "message",
+        "modifiedDate",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "presence")]
 crate::__impl_model_deserialize!(MutableUserPresence);
@@ -19331,24 +28843,61 @@ impl serde::Serialize for MutableUserPresence {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "sourceId", &self.source_id)?;
-        crate::__private::field(&mut map, "primary", &self.primary)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceId",
+            &self.source_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "primary",
+            &self.primary,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "presenceDefinition",
             &self.presence_definition,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "futurePresenceDefinition",
             &self.future_presence_definition,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "message", &self.message)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19369,6 +28918,16 @@ pub struct MuteSnoozeFields {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "alerting")]
+impl MuteSnoozeFields {
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `dateEnd` property ([`Self::date_end`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_END: crate::Field<Self> = crate::Field::new("dateEnd");
 }
 #[cfg(feature = "alerting")]
 impl crate::Model for MuteSnoozeFields {
@@ -19390,6 +28949,12 @@ impl crate::Model for MuteSnoozeFields {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "alerting")]
 impl crate::__private::DecodeFields for MuteSnoozeFields {
@@ -19409,6 +28974,10 @@ impl crate::__private::DecodeFields for MuteSnoozeFields {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateStart", "dateEnd"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "alerting")]
 crate::__impl_model_deserialize!(MuteSnoozeFields);
@@ -19417,8 +28986,18 @@ impl serde::Serialize for MuteSnoozeFields {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(&mut map, "dateEnd", &self.date_end)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateEnd",
+            &self.date_end,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }

@@ -15,6 +15,14 @@ pub struct NTPSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "search", feature = "telephony-providers-edge"))]
+impl NTPSettings {
+    /// The `servers` property ([`Self::servers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVERS: crate::Field<Self> = crate::Field::new("servers");
 }
 #[cfg(any(feature = "search", feature = "telephony-providers-edge"))]
 impl crate::Model for NTPSettings {
@@ -28,6 +36,12 @@ impl crate::Model for NTPSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "search", feature = "telephony-providers-edge"))]
@@ -47,6 +61,10 @@ impl crate::__private::DecodeFields for NTPSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["servers"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "search", feature = "telephony-providers-edge"))]
 crate::__impl_model_deserialize!(NTPSettings);
@@ -55,7 +73,12 @@ impl serde::Serialize for NTPSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "servers", &self.servers)?;
+        crate::__private::model_field(
+            &mut map,
+            "servers",
+            &self.servers,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -83,6 +106,23 @@ pub struct NamedEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "billing",
+        feature = "telephony-providers-edge",
+        feature = "tokens",
+        feature = "users"
+    )
+)]
+impl NamedEntity {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
 }
 #[cfg(
     any(
@@ -103,6 +143,12 @@ impl crate::Model for NamedEntity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -130,6 +176,10 @@ impl crate::__private::DecodeFields for NamedEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -152,8 +202,13 @@ impl serde::Serialize for NamedEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -177,6 +232,21 @@ pub struct NamedEntityAnnotation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "language-understanding",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl NamedEntityAnnotation {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
 }
 #[cfg(
     any(
@@ -201,6 +271,12 @@ impl crate::Model for NamedEntityAnnotation {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -227,6 +303,10 @@ impl crate::__private::DecodeFields for NamedEntityAnnotation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -249,7 +329,12 @@ impl serde::Serialize for NamedEntityAnnotation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -277,6 +362,23 @@ pub struct NamedEntityDefinition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "language-understanding",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl NamedEntityDefinition {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(
     any(
@@ -305,6 +407,12 @@ impl crate::Model for NamedEntityDefinition {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(
@@ -331,6 +439,10 @@ impl crate::__private::DecodeFields for NamedEntityDefinition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -353,8 +465,18 @@ impl serde::Serialize for NamedEntityDefinition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -382,6 +504,23 @@ pub struct NamedEntityTypeBinding {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "language-understanding",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl NamedEntityTypeBinding {
+    /// The `entityType` property ([`Self::entity_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_TYPE: crate::Field<Self> = crate::Field::new("entityType");
+    /// The `entityName` property ([`Self::entity_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_NAME: crate::Field<Self> = crate::Field::new("entityName");
 }
 #[cfg(
     any(
@@ -412,6 +551,12 @@ impl crate::Model for NamedEntityTypeBinding {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(
@@ -438,6 +583,10 @@ impl crate::__private::DecodeFields for NamedEntityTypeBinding {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entityType", "entityName"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -460,8 +609,18 @@ impl serde::Serialize for NamedEntityTypeBinding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entityType", &self.entity_type)?;
-        crate::__private::field(&mut map, "entityName", &self.entity_name)?;
+        crate::__private::model_field(
+            &mut map,
+            "entityType",
+            &self.entity_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityName",
+            &self.entity_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -491,6 +650,25 @@ pub struct NamedEntityTypeDefinition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "language-understanding",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl NamedEntityTypeDefinition {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `mechanism` property ([`Self::mechanism`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MECHANISM: crate::Field<Self> = crate::Field::new("mechanism");
 }
 #[cfg(
     any(
@@ -519,6 +697,12 @@ impl crate::Model for NamedEntityTypeDefinition {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(
@@ -546,6 +730,10 @@ impl crate::__private::DecodeFields for NamedEntityTypeDefinition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "description", "mechanism"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -568,9 +756,24 @@ impl serde::Serialize for NamedEntityTypeDefinition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "mechanism", &self.mechanism)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mechanism",
+            &self.mechanism,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -600,6 +803,27 @@ pub struct NamedEntityTypeItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "language-understanding",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl NamedEntityTypeItem {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `synonyms` property ([`Self::synonyms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYNONYMS: crate::Field<Self> = crate::Field::new("synonyms");
+    /// The `additionalLanguages` property ([`Self::additional_languages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDITIONAL_LANGUAGES: crate::Field<Self> = crate::Field::new(
+        "additionalLanguages",
+    );
 }
 #[cfg(
     any(
@@ -624,6 +848,12 @@ impl crate::Model for NamedEntityTypeItem {
             missing.push("value");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -652,6 +882,14 @@ impl crate::__private::DecodeFields for NamedEntityTypeItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "value",
+        "synonyms",
+        "additionalLanguages",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -674,12 +912,23 @@ impl serde::Serialize for NamedEntityTypeItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "synonyms", &self.synonyms)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "synonyms",
+            &self.synonyms,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "additionalLanguages",
             &self.additional_languages,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -720,6 +969,37 @@ pub struct NamedEntityTypeMechanism {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "language-understanding",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl NamedEntityTypeMechanism {
+    /// The `items` property ([`Self::items`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ITEMS: crate::Field<Self> = crate::Field::new("items");
+    /// The `restricted` property ([`Self::restricted`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESTRICTED: crate::Field<Self> = crate::Field::new("restricted");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `subType` property ([`Self::sub_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUB_TYPE: crate::Field<Self> = crate::Field::new("subType");
+    /// The `maxLength` property ([`Self::max_length`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_LENGTH: crate::Field<Self> = crate::Field::new("maxLength");
+    /// The `minLength` property ([`Self::min_length`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MIN_LENGTH: crate::Field<Self> = crate::Field::new("minLength");
+    /// The `allowSpecialChars` property ([`Self::allow_special_chars`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALLOW_SPECIAL_CHARS: crate::Field<Self> = crate::Field::new(
+        "allowSpecialChars",
+    );
+    /// The `examples` property ([`Self::examples`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXAMPLES: crate::Field<Self> = crate::Field::new("examples");
 }
 #[cfg(
     any(
@@ -747,6 +1027,12 @@ impl crate::Model for NamedEntityTypeMechanism {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -790,6 +1076,19 @@ impl crate::__private::DecodeFields for NamedEntityTypeMechanism {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "items",
+        "restricted",
+        "type",
+        "subType",
+        "maxLength",
+        "minLength",
+        "allowSpecialChars",
+        "examples",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -812,18 +1111,54 @@ impl serde::Serialize for NamedEntityTypeMechanism {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "items", &self.items)?;
-        crate::__private::field(&mut map, "restricted", &self.restricted)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "subType", &self.sub_type)?;
-        crate::__private::field(&mut map, "maxLength", &self.max_length)?;
-        crate::__private::field(&mut map, "minLength", &self.min_length)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "items",
+            &self.items,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "restricted",
+            &self.restricted,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subType",
+            &self.sub_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maxLength",
+            &self.max_length,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "minLength",
+            &self.min_length,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "allowSpecialChars",
             &self.allow_special_chars,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "examples", &self.examples)?;
+        crate::__private::model_field(
+            &mut map,
+            "examples",
+            &self.examples,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -998,6 +1333,23 @@ pub struct NamedEntityTypeMechanismExample {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "language-understanding",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl NamedEntityTypeMechanismExample {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `resolvedValue` property ([`Self::resolved_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOLVED_VALUE: crate::Field<Self> = crate::Field::new("resolvedValue");
 }
 #[cfg(
     any(
@@ -1028,6 +1380,12 @@ impl crate::Model for NamedEntityTypeMechanismExample {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(
@@ -1054,6 +1412,10 @@ impl crate::__private::DecodeFields for NamedEntityTypeMechanismExample {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "resolvedValue"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -1076,8 +1438,18 @@ impl serde::Serialize for NamedEntityTypeMechanismExample {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "resolvedValue", &self.resolved_value)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resolvedValue",
+            &self.resolved_value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1096,6 +1468,18 @@ pub struct NamespaceDocs {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "organization")]
+impl NamespaceDocs {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `friendlyName` property ([`Self::friendly_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FRIENDLY_NAME: crate::Field<Self> = crate::Field::new("friendlyName");
+    /// The `limits` property ([`Self::limits`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIMITS: crate::Field<Self> = crate::Field::new("limits");
 }
 #[cfg(feature = "organization")]
 impl crate::Model for NamespaceDocs {
@@ -1109,6 +1493,12 @@ impl crate::Model for NamespaceDocs {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "organization")]
@@ -1130,6 +1520,10 @@ impl crate::__private::DecodeFields for NamespaceDocs {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "friendlyName", "limits"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "organization")]
 crate::__impl_model_deserialize!(NamespaceDocs);
@@ -1138,9 +1532,24 @@ impl serde::Serialize for NamespaceDocs {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "friendlyName", &self.friendly_name)?;
-        crate::__private::field(&mut map, "limits", &self.limits)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "friendlyName",
+            &self.friendly_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "limits",
+            &self.limits,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1167,6 +1576,24 @@ pub struct NetworkConnectivity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "external-contacts", feature = "journey"))]
+impl NetworkConnectivity {
+    /// The `carrier` property ([`Self::carrier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CARRIER: crate::Field<Self> = crate::Field::new("carrier");
+    /// The `bluetoothEnabled` property ([`Self::bluetooth_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BLUETOOTH_ENABLED: crate::Field<Self> = crate::Field::new(
+        "bluetoothEnabled",
+    );
+    /// The `cellularEnabled` property ([`Self::cellular_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CELLULAR_ENABLED: crate::Field<Self> = crate::Field::new(
+        "cellularEnabled",
+    );
+    /// The `wifiEnabled` property ([`Self::wifi_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WIFI_ENABLED: crate::Field<Self> = crate::Field::new("wifiEnabled");
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 impl crate::Model for NetworkConnectivity {
@@ -1201,6 +1628,12 @@ impl crate::Model for NetworkConnectivity {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 impl crate::__private::DecodeFields for NetworkConnectivity {
@@ -1232,6 +1665,15 @@ impl crate::__private::DecodeFields for NetworkConnectivity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "carrier",
+        "bluetoothEnabled",
+        "cellularEnabled",
+        "wifiEnabled",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 crate::__impl_model_deserialize!(NetworkConnectivity);
@@ -1240,10 +1682,30 @@ impl serde::Serialize for NetworkConnectivity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "carrier", &self.carrier)?;
-        crate::__private::field(&mut map, "bluetoothEnabled", &self.bluetooth_enabled)?;
-        crate::__private::field(&mut map, "cellularEnabled", &self.cellular_enabled)?;
-        crate::__private::field(&mut map, "wifiEnabled", &self.wifi_enabled)?;
+        crate::__private::model_field(
+            &mut map,
+            "carrier",
+            &self.carrier,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "bluetoothEnabled",
+            &self.bluetooth_enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "cellularEnabled",
+            &self.cellular_enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wifiEnabled",
+            &self.wifi_enabled,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1260,6 +1722,20 @@ pub struct NextOccurrenceDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl NextOccurrenceDetails {
+    /// The `startOccurrenceDetails` property ([`Self::start_occurrence_details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_OCCURRENCE_DETAILS: crate::Field<Self> = crate::Field::new(
+        "startOccurrenceDetails",
+    );
+    /// The `endOccurrenceDetails` property ([`Self::end_occurrence_details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_OCCURRENCE_DETAILS: crate::Field<Self> = crate::Field::new(
+        "endOccurrenceDetails",
+    );
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for NextOccurrenceDetails {
@@ -1273,6 +1749,12 @@ impl crate::Model for NextOccurrenceDetails {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -1293,6 +1775,13 @@ impl crate::__private::DecodeFields for NextOccurrenceDetails {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startOccurrenceDetails",
+        "endOccurrenceDetails",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(NextOccurrenceDetails);
@@ -1301,15 +1790,17 @@ impl serde::Serialize for NextOccurrenceDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "startOccurrenceDetails",
             &self.start_occurrence_details,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "endOccurrenceDetails",
             &self.end_occurrence_details,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1338,6 +1829,25 @@ pub struct NluConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "agent-assistants",
+        feature = "agent-copilot",
+        feature = "assistant-copilot-variations",
+        feature = "routing"
+    )
+)]
+impl NluConfig {
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
+    /// The `intentConfidenceThreshold` property ([`Self::intent_confidence_threshold`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENT_CONFIDENCE_THRESHOLD: crate::Field<Self> = crate::Field::new(
+        "intentConfidenceThreshold",
+    );
 }
 #[cfg(
     any(
@@ -1367,6 +1877,12 @@ impl crate::Model for NluConfig {
             missing.push("intentConfidenceThreshold");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -1398,6 +1914,13 @@ impl crate::__private::DecodeFields for NluConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "domain",
+        "intentConfidenceThreshold",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -1420,11 +1943,17 @@ impl serde::Serialize for NluConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "intentConfidenceThreshold",
             &self.intent_confidence_threshold,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1446,6 +1975,16 @@ pub struct NluConfusionMatrixColumn {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluConfusionMatrixColumn {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluConfusionMatrixColumn {
@@ -1467,6 +2006,12 @@ impl crate::Model for NluConfusionMatrixColumn {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "language-understanding")]
 impl crate::__private::DecodeFields for NluConfusionMatrixColumn {
@@ -1486,6 +2031,10 @@ impl crate::__private::DecodeFields for NluConfusionMatrixColumn {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluConfusionMatrixColumn);
@@ -1494,8 +2043,18 @@ impl serde::Serialize for NluConfusionMatrixColumn {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1516,6 +2075,16 @@ pub struct NluConfusionMatrixRow {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluConfusionMatrixRow {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `columns` property ([`Self::columns`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLUMNS: crate::Field<Self> = crate::Field::new("columns");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluConfusionMatrixRow {
@@ -1537,6 +2106,12 @@ impl crate::Model for NluConfusionMatrixRow {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "language-understanding")]
 impl crate::__private::DecodeFields for NluConfusionMatrixRow {
@@ -1556,6 +2131,10 @@ impl crate::__private::DecodeFields for NluConfusionMatrixRow {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "columns"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluConfusionMatrixRow);
@@ -1564,8 +2143,18 @@ impl serde::Serialize for NluConfusionMatrixRow {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "columns", &self.columns)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "columns",
+            &self.columns,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1582,6 +2171,16 @@ pub struct NluDetectionContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluDetectionContext {
+    /// The `intent` property ([`Self::intent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENT: crate::Field<Self> = crate::Field::new("intent");
+    /// The `entity` property ([`Self::entity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY: crate::Field<Self> = crate::Field::new("entity");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluDetectionContext {
@@ -1595,6 +2194,12 @@ impl crate::Model for NluDetectionContext {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -1615,6 +2220,10 @@ impl crate::__private::DecodeFields for NluDetectionContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["intent", "entity"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluDetectionContext);
@@ -1623,8 +2232,18 @@ impl serde::Serialize for NluDetectionContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "intent", &self.intent)?;
-        crate::__private::field(&mut map, "entity", &self.entity)?;
+        crate::__private::model_field(
+            &mut map,
+            "intent",
+            &self.intent,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entity",
+            &self.entity,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1643,6 +2262,16 @@ pub struct NluDetectionInput {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluDetectionInput {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluDetectionInput {
@@ -1660,6 +2289,12 @@ impl crate::Model for NluDetectionInput {
             missing.push("text");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -1680,6 +2315,10 @@ impl crate::__private::DecodeFields for NluDetectionInput {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "language"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluDetectionInput);
@@ -1688,8 +2327,18 @@ impl serde::Serialize for NluDetectionInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1706,6 +2355,16 @@ pub struct NluDetectionOutput {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluDetectionOutput {
+    /// The `intents` property ([`Self::intents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENTS: crate::Field<Self> = crate::Field::new("intents");
+    /// The `dialogActs` property ([`Self::dialog_acts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIALOG_ACTS: crate::Field<Self> = crate::Field::new("dialogActs");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluDetectionOutput {
@@ -1719,6 +2378,12 @@ impl crate::Model for NluDetectionOutput {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -1739,6 +2404,10 @@ impl crate::__private::DecodeFields for NluDetectionOutput {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["intents", "dialogActs"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluDetectionOutput);
@@ -1747,8 +2416,18 @@ impl serde::Serialize for NluDetectionOutput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "intents", &self.intents)?;
-        crate::__private::field(&mut map, "dialogActs", &self.dialog_acts)?;
+        crate::__private::model_field(
+            &mut map,
+            "intents",
+            &self.intents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dialogActs",
+            &self.dialog_acts,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1767,6 +2446,16 @@ pub struct NluDetectionRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluDetectionRequest {
+    /// The `input` property ([`Self::input`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INPUT: crate::Field<Self> = crate::Field::new("input");
+    /// The `context` property ([`Self::context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT: crate::Field<Self> = crate::Field::new("context");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluDetectionRequest {
@@ -1784,6 +2473,12 @@ impl crate::Model for NluDetectionRequest {
             missing.push("input");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -1804,6 +2499,10 @@ impl crate::__private::DecodeFields for NluDetectionRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["input", "context"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluDetectionRequest);
@@ -1812,8 +2511,18 @@ impl serde::Serialize for NluDetectionRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "input", &self.input)?;
-        crate::__private::field(&mut map, "context", &self.context)?;
+        crate::__private::model_field(
+            &mut map,
+            "input",
+            &self.input,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "context",
+            &self.context,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1832,6 +2541,18 @@ pub struct NluDetectionResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluDetectionResponse {
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `input` property ([`Self::input`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INPUT: crate::Field<Self> = crate::Field::new("input");
+    /// The `output` property ([`Self::output`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTPUT: crate::Field<Self> = crate::Field::new("output");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluDetectionResponse {
@@ -1845,6 +2566,12 @@ impl crate::Model for NluDetectionResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -1866,6 +2593,10 @@ impl crate::__private::DecodeFields for NluDetectionResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["version", "input", "output"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluDetectionResponse);
@@ -1874,9 +2605,24 @@ impl serde::Serialize for NluDetectionResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "input", &self.input)?;
-        crate::__private::field(&mut map, "output", &self.output)?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "input",
+            &self.input,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "output",
+            &self.output,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1916,6 +2662,39 @@ pub struct NluDomain {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "language-understanding",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl NluDomain {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `draftVersion` property ([`Self::draft_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DRAFT_VERSION: crate::Field<Self> = crate::Field::new("draftVersion");
+    /// The `lastPublishedVersion` property ([`Self::last_published_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_PUBLISHED_VERSION: crate::Field<Self> = crate::Field::new(
+        "lastPublishedVersion",
+    );
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `engineVersion` property ([`Self::engine_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENGINE_VERSION: crate::Field<Self> = crate::Field::new("engineVersion");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -1940,6 +2719,12 @@ impl crate::Model for NluDomain {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -1974,6 +2759,20 @@ impl crate::__private::DecodeFields for NluDomain {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "language",
+        "draftVersion",
+        "lastPublishedVersion",
+        "dateCreated",
+        "dateModified",
+        "engineVersion",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -1996,19 +2795,55 @@ impl serde::Serialize for NluDomain {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "draftVersion", &self.draft_version)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "draftVersion",
+            &self.draft_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "lastPublishedVersion",
             &self.last_published_version,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "engineVersion", &self.engine_version)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "engineVersion",
+            &self.engine_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2041,6 +2876,32 @@ pub struct NluDomainListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluDomainListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluDomainListing {
@@ -2054,6 +2915,12 @@ impl crate::Model for NluDomainListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -2088,6 +2955,21 @@ impl crate::__private::DecodeFields for NluDomainListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluDomainListing);
@@ -2096,16 +2978,66 @@ impl serde::Serialize for NluDomainListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2159,6 +3091,55 @@ pub struct NluDomainVersion {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "language-understanding",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl NluDomainVersion {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `published` property ([`Self::published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUBLISHED: crate::Field<Self> = crate::Field::new("published");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `dateTrained` property ([`Self::date_trained`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_TRAINED: crate::Field<Self> = crate::Field::new("dateTrained");
+    /// The `datePublished` property ([`Self::date_published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_PUBLISHED: crate::Field<Self> = crate::Field::new("datePublished");
+    /// The `trainingStatus` property ([`Self::training_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRAINING_STATUS: crate::Field<Self> = crate::Field::new("trainingStatus");
+    /// The `evaluationStatus` property ([`Self::evaluation_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_STATUS: crate::Field<Self> = crate::Field::new(
+        "evaluationStatus",
+    );
+    /// The `intents` property ([`Self::intents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENTS: crate::Field<Self> = crate::Field::new("intents");
+    /// The `entityTypes` property ([`Self::entity_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_TYPES: crate::Field<Self> = crate::Field::new("entityTypes");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `languageVersions` property ([`Self::language_versions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_VERSIONS: crate::Field<Self> = crate::Field::new(
+        "languageVersions",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -2183,6 +3164,12 @@ impl crate::Model for NluDomainVersion {
             missing.push("language");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -2226,6 +3213,27 @@ impl crate::__private::DecodeFields for NluDomainVersion {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "domain",
+        "description",
+        "language",
+        "published",
+        "dateCreated",
+        "dateModified",
+        "dateTrained",
+        "datePublished",
+        "trainingStatus",
+        "evaluationStatus",
+        "intents",
+        "entityTypes",
+        "entities",
+        "languageVersions",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -2248,22 +3256,97 @@ impl serde::Serialize for NluDomainVersion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "published", &self.published)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "dateTrained", &self.date_trained)?;
-        crate::__private::field(&mut map, "datePublished", &self.date_published)?;
-        crate::__private::field(&mut map, "trainingStatus", &self.training_status)?;
-        crate::__private::field(&mut map, "evaluationStatus", &self.evaluation_status)?;
-        crate::__private::field(&mut map, "intents", &self.intents)?;
-        crate::__private::field(&mut map, "entityTypes", &self.entity_types)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "languageVersions", &self.language_versions)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "published",
+            &self.published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateTrained",
+            &self.date_trained,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "datePublished",
+            &self.date_published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "trainingStatus",
+            &self.training_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "evaluationStatus",
+            &self.evaluation_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intents",
+            &self.intents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityTypes",
+            &self.entity_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageVersions",
+            &self.language_versions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2443,6 +3526,32 @@ pub struct NluDomainVersionListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluDomainVersionListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluDomainVersionListing {
@@ -2456,6 +3565,12 @@ impl crate::Model for NluDomainVersionListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -2490,6 +3605,21 @@ impl crate::__private::DecodeFields for NluDomainVersionListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluDomainVersionListing);
@@ -2498,16 +3628,66 @@ impl serde::Serialize for NluDomainVersionListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2532,6 +3712,20 @@ pub struct NluDomainVersionQualityReport {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluDomainVersionQualityReport {
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `confusionMatrix` property ([`Self::confusion_matrix`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFUSION_MATRIX: crate::Field<Self> = crate::Field::new(
+        "confusionMatrix",
+    );
+    /// The `summary` property ([`Self::summary`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUMMARY: crate::Field<Self> = crate::Field::new("summary");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluDomainVersionQualityReport {
@@ -2558,6 +3752,12 @@ impl crate::Model for NluDomainVersionQualityReport {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "language-understanding")]
 impl crate::__private::DecodeFields for NluDomainVersionQualityReport {
@@ -2578,6 +3778,14 @@ impl crate::__private::DecodeFields for NluDomainVersionQualityReport {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "version",
+        "confusionMatrix",
+        "summary",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluDomainVersionQualityReport);
@@ -2586,9 +3794,24 @@ impl serde::Serialize for NluDomainVersionQualityReport {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "confusionMatrix", &self.confusion_matrix)?;
-        crate::__private::field(&mut map, "summary", &self.summary)?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "confusionMatrix",
+            &self.confusion_matrix,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "summary",
+            &self.summary,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2616,6 +3839,27 @@ pub struct NluDomainVersionReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "language-understanding",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl NluDomainVersionReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
+    /// The `intents` property ([`Self::intents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENTS: crate::Field<Self> = crate::Field::new("intents");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -2636,6 +3880,12 @@ impl crate::Model for NluDomainVersionReference {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -2665,6 +3915,10 @@ impl crate::__private::DecodeFields for NluDomainVersionReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "domain", "intents", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -2687,10 +3941,25 @@ impl serde::Serialize for NluDomainVersionReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
-        crate::__private::field(&mut map, "intents", &self.intents)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intents",
+            &self.intents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2707,6 +3976,16 @@ pub struct NluDomainVersionTrainingResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluDomainVersionTrainingResponse {
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluDomainVersionTrainingResponse {
@@ -2720,6 +3999,12 @@ impl crate::Model for NluDomainVersionTrainingResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -2740,6 +4025,10 @@ impl crate::__private::DecodeFields for NluDomainVersionTrainingResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["message", "version"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluDomainVersionTrainingResponse);
@@ -2748,8 +4037,18 @@ impl serde::Serialize for NluDomainVersionTrainingResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2782,6 +4081,32 @@ pub struct NluFeedbackListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluFeedbackListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluFeedbackListing {
@@ -2795,6 +4120,12 @@ impl crate::Model for NluFeedbackListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -2829,6 +4160,21 @@ impl crate::__private::DecodeFields for NluFeedbackListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluFeedbackListing);
@@ -2837,16 +4183,66 @@ impl serde::Serialize for NluFeedbackListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2873,6 +4269,20 @@ pub struct NluFeedbackRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluFeedbackRequest {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `intents` property ([`Self::intents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENTS: crate::Field<Self> = crate::Field::new("intents");
+    /// The `versionId` property ([`Self::version_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION_ID: crate::Field<Self> = crate::Field::new("versionId");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluFeedbackRequest {
@@ -2897,6 +4307,12 @@ impl crate::Model for NluFeedbackRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "language-understanding")]
 impl crate::__private::DecodeFields for NluFeedbackRequest {
@@ -2918,6 +4334,15 @@ impl crate::__private::DecodeFields for NluFeedbackRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "text",
+        "intents",
+        "versionId",
+        "language",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluFeedbackRequest);
@@ -2926,10 +4351,30 @@ impl serde::Serialize for NluFeedbackRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "intents", &self.intents)?;
-        crate::__private::field(&mut map, "versionId", &self.version_id)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intents",
+            &self.intents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "versionId",
+            &self.version_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2956,6 +4401,26 @@ pub struct NluFeedbackResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluFeedbackResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `intents` property ([`Self::intents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENTS: crate::Field<Self> = crate::Field::new("intents");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluFeedbackResponse {
@@ -2969,6 +4434,12 @@ impl crate::Model for NluFeedbackResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -2994,6 +4465,18 @@ impl crate::__private::DecodeFields for NluFeedbackResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "text",
+        "intents",
+        "version",
+        "dateCreated",
+        "language",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluFeedbackResponse);
@@ -3002,13 +4485,43 @@ impl serde::Serialize for NluFeedbackResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "intents", &self.intents)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intents",
+            &self.intents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3031,6 +4544,22 @@ pub struct NluInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "architect", feature = "routing", feature = "web-deployments"))]
+impl NluInfo {
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `intents` property ([`Self::intents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENTS: crate::Field<Self> = crate::Field::new("intents");
+    /// The `engineVersion` property ([`Self::engine_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENGINE_VERSION: crate::Field<Self> = crate::Field::new("engineVersion");
+    /// The `nluData` property ([`Self::nlu_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NLU_DATA: crate::Field<Self> = crate::Field::new("nluData");
 }
 #[cfg(any(feature = "architect", feature = "routing", feature = "web-deployments"))]
 impl crate::Model for NluInfo {
@@ -3044,6 +4573,12 @@ impl crate::Model for NluInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "architect", feature = "routing", feature = "web-deployments"))]
@@ -3067,6 +4602,16 @@ impl crate::__private::DecodeFields for NluInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "domain",
+        "version",
+        "intents",
+        "engineVersion",
+        "nluData",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "architect", feature = "routing", feature = "web-deployments"))]
 crate::__impl_model_deserialize!(NluInfo);
@@ -3075,11 +4620,36 @@ impl serde::Serialize for NluInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "intents", &self.intents)?;
-        crate::__private::field(&mut map, "engineVersion", &self.engine_version)?;
-        crate::__private::field(&mut map, "nluData", &self.nlu_data)?;
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intents",
+            &self.intents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "engineVersion",
+            &self.engine_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nluData",
+            &self.nlu_data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3096,6 +4666,18 @@ pub struct NluOrganization {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluOrganization {
+    /// The `limits` property ([`Self::limits`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIMITS: crate::Field<Self> = crate::Field::new("limits");
+    /// The `supportedLanguagesInfo` property ([`Self::supported_languages_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORTED_LANGUAGES_INFO: crate::Field<Self> = crate::Field::new(
+        "supportedLanguagesInfo",
+    );
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluOrganization {
@@ -3109,6 +4691,12 @@ impl crate::Model for NluOrganization {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -3129,6 +4717,10 @@ impl crate::__private::DecodeFields for NluOrganization {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["limits", "supportedLanguagesInfo"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluOrganization);
@@ -3137,11 +4729,17 @@ impl serde::Serialize for NluOrganization {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "limits", &self.limits)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "limits",
+            &self.limits,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "supportedLanguagesInfo",
             &self.supported_languages_info,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3159,6 +4757,14 @@ pub struct NluQualityReportSummary {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluQualityReportSummary {
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluQualityReportSummary {
@@ -3176,6 +4782,12 @@ impl crate::Model for NluQualityReportSummary {
             missing.push("metrics");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -3195,6 +4807,10 @@ impl crate::__private::DecodeFields for NluQualityReportSummary {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metrics"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluQualityReportSummary);
@@ -3203,7 +4819,12 @@ impl serde::Serialize for NluQualityReportSummary {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3224,6 +4845,16 @@ pub struct NluQualityReportSummaryMetric {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl NluQualityReportSummaryMetric {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for NluQualityReportSummaryMetric {
@@ -3245,6 +4876,12 @@ impl crate::Model for NluQualityReportSummaryMetric {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "language-understanding")]
 impl crate::__private::DecodeFields for NluQualityReportSummaryMetric {
@@ -3264,6 +4901,10 @@ impl crate::__private::DecodeFields for NluQualityReportSummaryMetric {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(NluQualityReportSummaryMetric);
@@ -3272,8 +4913,18 @@ impl serde::Serialize for NluQualityReportSummaryMetric {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3301,6 +4952,25 @@ pub struct NluUtterance {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "language-understanding",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl NluUtterance {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `segments` property ([`Self::segments`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEGMENTS: crate::Field<Self> = crate::Field::new("segments");
 }
 #[cfg(
     any(
@@ -3325,6 +4995,12 @@ impl crate::Model for NluUtterance {
             missing.push("segments");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -3353,6 +5029,10 @@ impl crate::__private::DecodeFields for NluUtterance {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "source", "segments"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -3375,9 +5055,19 @@ impl serde::Serialize for NluUtterance {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "segments", &self.segments)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "segments",
+            &self.segments,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3461,6 +5151,23 @@ pub struct NluUtteranceSegment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "language-understanding",
+        feature = "routing",
+        feature = "web-deployments"
+    )
+)]
+impl NluUtteranceSegment {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `entity` property ([`Self::entity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY: crate::Field<Self> = crate::Field::new("entity");
 }
 #[cfg(
     any(
@@ -3485,6 +5192,12 @@ impl crate::Model for NluUtteranceSegment {
             missing.push("text");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -3512,6 +5225,10 @@ impl crate::__private::DecodeFields for NluUtteranceSegment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "entity"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -3534,8 +5251,18 @@ impl serde::Serialize for NluUtteranceSegment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "entity", &self.entity)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entity",
+            &self.entity,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3576,6 +5303,34 @@ pub struct Note {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl Note {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `entityId` property ([`Self::entity_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_ID: crate::Field<Self> = crate::Field::new("entityId");
+    /// The `entityType` property ([`Self::entity_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_TYPE: crate::Field<Self> = crate::Field::new("entityType");
+    /// The `noteText` property ([`Self::note_text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTE_TEXT: crate::Field<Self> = crate::Field::new("noteText");
+    /// The `modifyDate` property ([`Self::modify_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFY_DATE: crate::Field<Self> = crate::Field::new("modifyDate");
+    /// The `createDate` property ([`Self::create_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATE_DATE: crate::Field<Self> = crate::Field::new("createDate");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `externalDataSources` property ([`Self::external_data_sources`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_DATA_SOURCES: crate::Field<Self> = crate::Field::new(
+        "externalDataSources",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for Note {
@@ -3593,6 +5348,12 @@ impl crate::Model for Note {
             missing.push("createdBy");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -3621,6 +5382,21 @@ impl crate::__private::DecodeFields for Note {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "division",
+        "entityId",
+        "entityType",
+        "noteText",
+        "modifyDate",
+        "createDate",
+        "createdBy",
+        "externalDataSources",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(Note);
@@ -3629,20 +5405,61 @@ impl serde::Serialize for Note {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "entityId", &self.entity_id)?;
-        crate::__private::field(&mut map, "entityType", &self.entity_type)?;
-        crate::__private::field(&mut map, "noteText", &self.note_text)?;
-        crate::__private::field(&mut map, "modifyDate", &self.modify_date)?;
-        crate::__private::field(&mut map, "createDate", &self.create_date)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityId",
+            &self.entity_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityType",
+            &self.entity_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "noteText",
+            &self.note_text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifyDate",
+            &self.modify_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createDate",
+            &self.create_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalDataSources",
             &self.external_data_sources,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3714,6 +5531,34 @@ pub struct NoteListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl NoteListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `partialResults` property ([`Self::partial_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTIAL_RESULTS: crate::Field<Self> = crate::Field::new("partialResults");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for NoteListing {
@@ -3727,6 +5572,12 @@ impl crate::Model for NoteListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -3766,6 +5617,22 @@ impl crate::__private::DecodeFields for NoteListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "partialResults",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(NoteListing);
@@ -3774,17 +5641,72 @@ impl serde::Serialize for NoteListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "partialResults", &self.partial_results)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "partialResults",
+            &self.partial_results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3817,6 +5739,34 @@ pub struct NotesExport {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl NotesExport {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `divisionIds` property ([`Self::division_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_IDS: crate::Field<Self> = crate::Field::new("divisionIds");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateCompletion` property ([`Self::date_completion`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_COMPLETION: crate::Field<Self> = crate::Field::new("dateCompletion");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
+    /// The `resultRowCount` property ([`Self::result_row_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT_ROW_COUNT: crate::Field<Self> = crate::Field::new("resultRowCount");
+    /// The `queryConditions` property ([`Self::query_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "queryConditions",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for NotesExport {
@@ -3830,6 +5780,12 @@ impl crate::Model for NotesExport {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -3862,6 +5818,21 @@ impl crate::__private::DecodeFields for NotesExport {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "divisionIds",
+        "createdBy",
+        "dateCreated",
+        "dateCompletion",
+        "status",
+        "downloadUrl",
+        "resultRowCount",
+        "queryConditions",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(NotesExport);
@@ -3870,16 +5841,61 @@ impl serde::Serialize for NotesExport {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "divisionIds", &self.division_ids)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateCompletion", &self.date_completion)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
-        crate::__private::field(&mut map, "resultRowCount", &self.result_row_count)?;
-        crate::__private::field(&mut map, "queryConditions", &self.query_conditions)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionIds",
+            &self.division_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCompletion",
+            &self.date_completion,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resultRowCount",
+            &self.result_row_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryConditions",
+            &self.query_conditions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3941,6 +5957,16 @@ pub struct NotesExportComparisonFieldFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl NotesExportComparisonFieldFilter {
+    /// The `field` property ([`Self::field`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIELD: crate::Field<Self> = crate::Field::new("field");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for NotesExportComparisonFieldFilter {
@@ -3962,6 +5988,12 @@ impl crate::Model for NotesExportComparisonFieldFilter {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "external-contacts")]
 impl crate::__private::DecodeFields for NotesExportComparisonFieldFilter {
@@ -3981,6 +6013,10 @@ impl crate::__private::DecodeFields for NotesExportComparisonFieldFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(NotesExportComparisonFieldFilter);
@@ -3989,8 +6025,18 @@ impl serde::Serialize for NotesExportComparisonFieldFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "field", &self.field)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "field",
+            &self.field,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4048,6 +6094,16 @@ pub struct NotesExportFieldFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl NotesExportFieldFilter {
+    /// The `field` property ([`Self::field`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIELD: crate::Field<Self> = crate::Field::new("field");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for NotesExportFieldFilter {
@@ -4069,6 +6125,12 @@ impl crate::Model for NotesExportFieldFilter {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "external-contacts")]
 impl crate::__private::DecodeFields for NotesExportFieldFilter {
@@ -4088,6 +6150,10 @@ impl crate::__private::DecodeFields for NotesExportFieldFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(NotesExportFieldFilter);
@@ -4096,8 +6162,18 @@ impl serde::Serialize for NotesExportFieldFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "field", &self.field)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "field",
+            &self.field,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4155,6 +6231,16 @@ pub struct NotesExportFieldListFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl NotesExportFieldListFilter {
+    /// The `field` property ([`Self::field`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIELD: crate::Field<Self> = crate::Field::new("field");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for NotesExportFieldListFilter {
@@ -4176,6 +6262,12 @@ impl crate::Model for NotesExportFieldListFilter {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "external-contacts")]
 impl crate::__private::DecodeFields for NotesExportFieldListFilter {
@@ -4195,6 +6287,10 @@ impl crate::__private::DecodeFields for NotesExportFieldListFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(NotesExportFieldListFilter);
@@ -4203,8 +6299,18 @@ impl serde::Serialize for NotesExportFieldListFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "field", &self.field)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "field",
+            &self.field,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4268,6 +6374,26 @@ pub struct NotesExportFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl NotesExportFilter {
+    /// The `eq` property ([`Self::eq`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EQ: crate::Field<Self> = crate::Field::new("eq");
+    /// The `in` property ([`Self::in_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IN: crate::Field<Self> = crate::Field::new("in");
+    /// The `lte` property ([`Self::lte`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LTE: crate::Field<Self> = crate::Field::new("lte");
+    /// The `gte` property ([`Self::gte`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GTE: crate::Field<Self> = crate::Field::new("gte");
+    /// The `and` property ([`Self::and`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AND: crate::Field<Self> = crate::Field::new("and");
+    /// The `or` property ([`Self::or`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OR: crate::Field<Self> = crate::Field::new("or");
+    /// The `not` property ([`Self::not`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOT: crate::Field<Self> = crate::Field::new("not");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for NotesExportFilter {
@@ -4281,6 +6407,12 @@ impl crate::Model for NotesExportFilter {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -4306,6 +6438,18 @@ impl crate::__private::DecodeFields for NotesExportFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eq",
+        "in",
+        "lte",
+        "gte",
+        "and",
+        "or",
+        "not",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(NotesExportFilter);
@@ -4314,13 +6458,13 @@ impl serde::Serialize for NotesExportFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eq", &self.eq)?;
-        crate::__private::field(&mut map, "in", &self.in_)?;
-        crate::__private::field(&mut map, "lte", &self.lte)?;
-        crate::__private::field(&mut map, "gte", &self.gte)?;
-        crate::__private::field(&mut map, "and", &self.and)?;
-        crate::__private::field(&mut map, "or", &self.or)?;
-        crate::__private::field(&mut map, "not", &self.not)?;
+        crate::__private::model_field(&mut map, "eq", &self.eq, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "in", &self.in_, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "lte", &self.lte, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "gte", &self.gte, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "and", &self.and, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "or", &self.or, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "not", &self.not, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4341,6 +6485,20 @@ pub struct NotesExportListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl NotesExportListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for NotesExportListing {
@@ -4354,6 +6512,12 @@ impl crate::Model for NotesExportListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -4376,6 +6540,15 @@ impl crate::__private::DecodeFields for NotesExportListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(NotesExportListing);
@@ -4384,10 +6557,30 @@ impl serde::Serialize for NotesExportListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4404,6 +6597,16 @@ pub struct NotesExportQueryConditions {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl NotesExportQueryConditions {
+    /// The `filters` property ([`Self::filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTERS: crate::Field<Self> = crate::Field::new("filters");
+    /// The `limit` property ([`Self::limit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIMIT: crate::Field<Self> = crate::Field::new("limit");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for NotesExportQueryConditions {
@@ -4417,6 +6620,12 @@ impl crate::Model for NotesExportQueryConditions {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -4437,6 +6646,10 @@ impl crate::__private::DecodeFields for NotesExportQueryConditions {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["filters", "limit"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(NotesExportQueryConditions);
@@ -4445,8 +6658,18 @@ impl serde::Serialize for NotesExportQueryConditions {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "filters", &self.filters)?;
-        crate::__private::field(&mut map, "limit", &self.limit)?;
+        crate::__private::model_field(
+            &mut map,
+            "filters",
+            &self.filters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "limit",
+            &self.limit,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4461,6 +6684,14 @@ pub struct NotificationsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl NotificationsResponse {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for NotificationsResponse {
@@ -4474,6 +6705,12 @@ impl crate::Model for NotificationsResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -4493,6 +6730,10 @@ impl crate::__private::DecodeFields for NotificationsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(NotificationsResponse);
@@ -4501,7 +6742,12 @@ impl serde::Serialize for NotificationsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4518,6 +6764,18 @@ pub struct NotificationsSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl NotificationsSettings {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `notificationContentType` property ([`Self::notification_content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTIFICATION_CONTENT_TYPE: crate::Field<Self> = crate::Field::new(
+        "notificationContentType",
+    );
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for NotificationsSettings {
@@ -4531,6 +6789,12 @@ impl crate::Model for NotificationsSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -4555,6 +6819,10 @@ impl crate::__private::DecodeFields for NotificationsSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled", "notificationContentType"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(NotificationsSettings);
@@ -4563,11 +6831,17 @@ impl serde::Serialize for NotificationsSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "notificationContentType",
             &self.notification_content_type,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -4633,6 +6907,18 @@ pub struct NuanceApplication {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl NuanceApplication {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `tag` property ([`Self::tag`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TAG: crate::Field<Self> = crate::Field::new("tag");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for NuanceApplication {
@@ -4657,6 +6943,12 @@ impl crate::Model for NuanceApplication {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for NuanceApplication {
@@ -4677,6 +6969,10 @@ impl crate::__private::DecodeFields for NuanceApplication {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "tag", "name"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(NuanceApplication);
@@ -4685,9 +6981,14 @@ impl serde::Serialize for NuanceApplication {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "tag", &self.tag)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "tag", &self.tag, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4740,6 +7041,42 @@ pub struct NuanceBot {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl NuanceBot {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `integrationId` property ([`Self::integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ID: crate::Field<Self> = crate::Field::new("integrationId");
+    /// The `nuanceOrganization` property ([`Self::nuance_organization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUANCE_ORGANIZATION: crate::Field<Self> = crate::Field::new(
+        "nuanceOrganization",
+    );
+    /// The `application` property ([`Self::application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLICATION: crate::Field<Self> = crate::Field::new("application");
+    /// The `nuanceEnvironment` property ([`Self::nuance_environment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUANCE_ENVIRONMENT: crate::Field<Self> = crate::Field::new(
+        "nuanceEnvironment",
+    );
+    /// The `geography` property ([`Self::geography`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GEOGRAPHY: crate::Field<Self> = crate::Field::new("geography");
+    /// The `credentials` property ([`Self::credentials`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREDENTIALS: crate::Field<Self> = crate::Field::new("credentials");
+    /// The `variables` property ([`Self::variables`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VARIABLES: crate::Field<Self> = crate::Field::new("variables");
+    /// The `transferNodes` property ([`Self::transfer_nodes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSFER_NODES: crate::Field<Self> = crate::Field::new("transferNodes");
+    /// The `locales` property ([`Self::locales`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCALES: crate::Field<Self> = crate::Field::new("locales");
+    /// The `channels` property ([`Self::channels`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNELS: crate::Field<Self> = crate::Field::new("channels");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for NuanceBot {
@@ -4791,6 +7128,12 @@ impl crate::Model for NuanceBot {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for NuanceBot {
@@ -4821,6 +7164,24 @@ impl crate::__private::DecodeFields for NuanceBot {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "integrationId",
+        "nuanceOrganization",
+        "application",
+        "nuanceEnvironment",
+        "geography",
+        "credentials",
+        "variables",
+        "transferNodes",
+        "locales",
+        "channels",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(NuanceBot);
@@ -4829,27 +7190,79 @@ impl serde::Serialize for NuanceBot {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "integrationId", &self.integration_id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "integrationId",
+            &self.integration_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "nuanceOrganization",
             &self.nuance_organization,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "application", &self.application)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "application",
+            &self.application,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "nuanceEnvironment",
             &self.nuance_environment,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "geography", &self.geography)?;
-        crate::__private::field(&mut map, "credentials", &self.credentials)?;
-        crate::__private::field(&mut map, "variables", &self.variables)?;
-        crate::__private::field(&mut map, "transferNodes", &self.transfer_nodes)?;
-        crate::__private::field(&mut map, "locales", &self.locales)?;
-        crate::__private::field(&mut map, "channels", &self.channels)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "geography",
+            &self.geography,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "credentials",
+            &self.credentials,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "variables",
+            &self.variables,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "transferNodes",
+            &self.transfer_nodes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "locales",
+            &self.locales,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "channels",
+            &self.channels,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4874,6 +7287,22 @@ pub struct NuanceBotCredentials {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl NuanceBotCredentials {
+    /// The `appId` property ([`Self::app_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APP_ID: crate::Field<Self> = crate::Field::new("appId");
+    /// The `clientId` property ([`Self::client_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLIENT_ID: crate::Field<Self> = crate::Field::new("clientId");
+    /// The `clientSecret` property ([`Self::client_secret`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLIENT_SECRET: crate::Field<Self> = crate::Field::new("clientSecret");
+    /// The `clientSecretProvided` property ([`Self::client_secret_provided`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLIENT_SECRET_PROVIDED: crate::Field<Self> = crate::Field::new(
+        "clientSecretProvided",
+    );
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for NuanceBotCredentials {
@@ -4894,6 +7323,12 @@ impl crate::Model for NuanceBotCredentials {
             missing.push("clientId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -4920,6 +7355,15 @@ impl crate::__private::DecodeFields for NuanceBotCredentials {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "appId",
+        "clientId",
+        "clientSecret",
+        "clientSecretProvided",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(NuanceBotCredentials);
@@ -4928,13 +7372,29 @@ impl serde::Serialize for NuanceBotCredentials {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "appId", &self.app_id)?;
-        crate::__private::field(&mut map, "clientId", &self.client_id)?;
-        crate::__private::field(&mut map, "clientSecret", &self.client_secret)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "appId",
+            &self.app_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clientId",
+            &self.client_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clientSecret",
+            &self.client_secret,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "clientSecretProvided",
             &self.client_secret_provided,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -4968,6 +7428,32 @@ pub struct NuanceBotEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl NuanceBotEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for NuanceBotEntityListing {
@@ -4981,6 +7467,12 @@ impl crate::Model for NuanceBotEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -5015,6 +7507,21 @@ impl crate::__private::DecodeFields for NuanceBotEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(NuanceBotEntityListing);
@@ -5023,16 +7530,66 @@ impl serde::Serialize for NuanceBotEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5049,6 +7606,16 @@ pub struct NuanceBotLaunchSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl NuanceBotLaunchSettings {
+    /// The `botExecutionConfigurations` property ([`Self::bot_execution_configurations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_EXECUTION_CONFIGURATIONS: crate::Field<Self> = crate::Field::new(
+        "botExecutionConfigurations",
+    );
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for NuanceBotLaunchSettings {
@@ -5068,6 +7635,12 @@ impl crate::Model for NuanceBotLaunchSettings {
             missing.push("botExecutionConfigurations");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -5089,6 +7662,10 @@ impl crate::__private::DecodeFields for NuanceBotLaunchSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["botExecutionConfigurations"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(NuanceBotLaunchSettings);
@@ -5097,10 +7674,11 @@ impl serde::Serialize for NuanceBotLaunchSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "botExecutionConfigurations",
             &self.bot_execution_configurations,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -5130,6 +7708,24 @@ pub struct NuanceBotTransferNode {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl NuanceBotTransferNode {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `requestVariables` property ([`Self::request_variables`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUEST_VARIABLES: crate::Field<Self> = crate::Field::new(
+        "requestVariables",
+    );
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for NuanceBotTransferNode {
@@ -5154,6 +7750,12 @@ impl crate::Model for NuanceBotTransferNode {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for NuanceBotTransferNode {
@@ -5176,6 +7778,16 @@ impl crate::__private::DecodeFields for NuanceBotTransferNode {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "type",
+        "description",
+        "requestVariables",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(NuanceBotTransferNode);
@@ -5184,11 +7796,31 @@ impl serde::Serialize for NuanceBotTransferNode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "requestVariables", &self.request_variables)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "requestVariables",
+            &self.request_variables,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5254,6 +7886,28 @@ pub struct NuanceBotVariable {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl NuanceBotVariable {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `reserved` property ([`Self::reserved`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESERVED: crate::Field<Self> = crate::Field::new("reserved");
+    /// The `simpleVariableInfo` property ([`Self::simple_variable_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIMPLE_VARIABLE_INFO: crate::Field<Self> = crate::Field::new(
+        "simpleVariableInfo",
+    );
+    /// The `complexGenericVariableInfo` property ([`Self::complex_generic_variable_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLEX_GENERIC_VARIABLE_INFO: crate::Field<Self> = crate::Field::new(
+        "complexGenericVariableInfo",
+    );
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for NuanceBotVariable {
@@ -5274,6 +7928,12 @@ impl crate::Model for NuanceBotVariable {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -5302,6 +7962,17 @@ impl crate::__private::DecodeFields for NuanceBotVariable {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "reserved",
+        "simpleVariableInfo",
+        "complexGenericVariableInfo",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(NuanceBotVariable);
@@ -5310,19 +7981,36 @@ impl serde::Serialize for NuanceBotVariable {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "reserved", &self.reserved)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reserved",
+            &self.reserved,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "simpleVariableInfo",
             &self.simple_variable_info,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "complexGenericVariableInfo",
             &self.complex_generic_variable_info,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -5348,6 +8036,20 @@ pub struct NuanceChannel {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl NuanceChannel {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `modes` property ([`Self::modes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODES: crate::Field<Self> = crate::Field::new("modes");
+    /// The `color` property ([`Self::color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLOR: crate::Field<Self> = crate::Field::new("color");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for NuanceChannel {
@@ -5368,6 +8070,12 @@ impl crate::Model for NuanceChannel {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -5390,6 +8098,10 @@ impl crate::__private::DecodeFields for NuanceChannel {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "modes", "color"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(NuanceChannel);
@@ -5398,10 +8110,25 @@ impl serde::Serialize for NuanceChannel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "modes", &self.modes)?;
-        crate::__private::field(&mut map, "color", &self.color)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modes",
+            &self.modes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "color",
+            &self.color,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5428,6 +8155,22 @@ pub struct NuanceEnvironment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl NuanceEnvironment {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `environmentDesignation` property ([`Self::environment_designation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENVIRONMENT_DESIGNATION: crate::Field<Self> = crate::Field::new(
+        "environmentDesignation",
+    );
+    /// The `executionHost` property ([`Self::execution_host`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXECUTION_HOST: crate::Field<Self> = crate::Field::new("executionHost");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for NuanceEnvironment {
@@ -5454,6 +8197,12 @@ impl crate::Model for NuanceEnvironment {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for NuanceEnvironment {
@@ -5475,6 +8224,15 @@ impl crate::__private::DecodeFields for NuanceEnvironment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "environmentDesignation",
+        "executionHost",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(NuanceEnvironment);
@@ -5483,14 +8241,25 @@ impl serde::Serialize for NuanceEnvironment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "environmentDesignation",
             &self.environment_designation,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "executionHost", &self.execution_host)?;
+        crate::__private::model_field(
+            &mut map,
+            "executionHost",
+            &self.execution_host,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5511,6 +8280,16 @@ pub struct NuanceGeography {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl NuanceGeography {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for NuanceGeography {
@@ -5532,6 +8311,12 @@ impl crate::Model for NuanceGeography {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for NuanceGeography {
@@ -5551,6 +8336,10 @@ impl crate::__private::DecodeFields for NuanceGeography {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(NuanceGeography);
@@ -5559,8 +8348,13 @@ impl serde::Serialize for NuanceGeography {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5577,6 +8371,18 @@ pub struct NuanceMixDlgSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "textbots")]
+impl NuanceMixDlgSettings {
+    /// The `channelId` property ([`Self::channel_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNEL_ID: crate::Field<Self> = crate::Field::new("channelId");
+    /// The `inputParameters` property ([`Self::input_parameters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INPUT_PARAMETERS: crate::Field<Self> = crate::Field::new(
+        "inputParameters",
+    );
 }
 #[cfg(feature = "textbots")]
 impl crate::Model for NuanceMixDlgSettings {
@@ -5590,6 +8396,12 @@ impl crate::Model for NuanceMixDlgSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "textbots")]
@@ -5610,6 +8422,10 @@ impl crate::__private::DecodeFields for NuanceMixDlgSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["channelId", "inputParameters"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "textbots")]
 crate::__impl_model_deserialize!(NuanceMixDlgSettings);
@@ -5618,8 +8434,18 @@ impl serde::Serialize for NuanceMixDlgSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "channelId", &self.channel_id)?;
-        crate::__private::field(&mut map, "inputParameters", &self.input_parameters)?;
+        crate::__private::model_field(
+            &mut map,
+            "channelId",
+            &self.channel_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "inputParameters",
+            &self.input_parameters,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5640,6 +8466,16 @@ pub struct NuanceOrganization {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl NuanceOrganization {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for NuanceOrganization {
@@ -5661,6 +8497,12 @@ impl crate::Model for NuanceOrganization {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for NuanceOrganization {
@@ -5680,6 +8522,10 @@ impl crate::__private::DecodeFields for NuanceOrganization {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(NuanceOrganization);
@@ -5688,8 +8534,13 @@ impl serde::Serialize for NuanceOrganization {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5706,6 +8557,16 @@ pub struct Number {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "journey", feature = "telephony-providers-edge"))]
+impl Number {
+    /// The `start` property ([`Self::start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START: crate::Field<Self> = crate::Field::new("start");
+    /// The `end` property ([`Self::end`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END: crate::Field<Self> = crate::Field::new("end");
 }
 #[cfg(any(feature = "journey", feature = "telephony-providers-edge"))]
 impl crate::Model for Number {
@@ -5719,6 +8580,12 @@ impl crate::Model for Number {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "journey", feature = "telephony-providers-edge"))]
@@ -5739,6 +8606,10 @@ impl crate::__private::DecodeFields for Number {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["start", "end"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "journey", feature = "telephony-providers-edge"))]
 crate::__impl_model_deserialize!(Number);
@@ -5747,8 +8618,13 @@ impl serde::Serialize for Number {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "start", &self.start)?;
-        crate::__private::field(&mut map, "end", &self.end)?;
+        crate::__private::model_field(
+            &mut map,
+            "start",
+            &self.start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "end", &self.end, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5809,6 +8685,54 @@ pub struct NumberPlan {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl NumberPlan {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `modifiedByApp` property ([`Self::modified_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY_APP: crate::Field<Self> = crate::Field::new("modifiedByApp");
+    /// The `createdByApp` property ([`Self::created_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY_APP: crate::Field<Self> = crate::Field::new("createdByApp");
+    /// The `match` property ([`Self::match_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MATCH: crate::Field<Self> = crate::Field::new("match");
+    /// The `normalizedFormat` property ([`Self::normalized_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NORMALIZED_FORMAT: crate::Field<Self> = crate::Field::new(
+        "normalizedFormat",
+    );
+    /// The `priority` property ([`Self::priority`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIORITY: crate::Field<Self> = crate::Field::new("priority");
+    /// The `numbers` property ([`Self::numbers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUMBERS: crate::Field<Self> = crate::Field::new("numbers");
+    /// The `digitLength` property ([`Self::digit_length`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIGIT_LENGTH: crate::Field<Self> = crate::Field::new("digitLength");
+    /// The `classification` property ([`Self::classification`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLASSIFICATION: crate::Field<Self> = crate::Field::new("classification");
+    /// The `matchType` property ([`Self::match_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MATCH_TYPE: crate::Field<Self> = crate::Field::new("matchType");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for NumberPlan {
@@ -5826,6 +8750,12 @@ impl crate::Model for NumberPlan {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -5868,6 +8798,31 @@ impl crate::__private::DecodeFields for NumberPlan {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "match",
+        "normalizedFormat",
+        "priority",
+        "numbers",
+        "digitLength",
+        "classification",
+        "matchType",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(NumberPlan);
@@ -5876,26 +8831,121 @@ impl serde::Serialize for NumberPlan {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "modifiedByApp", &self.modified_by_app)?;
-        crate::__private::field(&mut map, "createdByApp", &self.created_by_app)?;
-        crate::__private::field(&mut map, "match", &self.match_)?;
-        crate::__private::field(&mut map, "normalizedFormat", &self.normalized_format)?;
-        crate::__private::field(&mut map, "priority", &self.priority)?;
-        crate::__private::field(&mut map, "numbers", &self.numbers)?;
-        crate::__private::field(&mut map, "digitLength", &self.digit_length)?;
-        crate::__private::field(&mut map, "classification", &self.classification)?;
-        crate::__private::field(&mut map, "matchType", &self.match_type)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedByApp",
+            &self.modified_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdByApp",
+            &self.created_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "match",
+            &self.match_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "normalizedFormat",
+            &self.normalized_format,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "priority",
+            &self.priority,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "numbers",
+            &self.numbers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "digitLength",
+            &self.digit_length,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "classification",
+            &self.classification,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "matchType",
+            &self.match_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5965,6 +9015,36 @@ pub struct NumberRouting {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony")]
+impl NumberRouting {
+    /// The `numberId` property ([`Self::number_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUMBER_ID: crate::Field<Self> = crate::Field::new("numberId");
+    /// The `ownerOrganizationId` property ([`Self::owner_organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OWNER_ORGANIZATION_ID: crate::Field<Self> = crate::Field::new(
+        "ownerOrganizationId",
+    );
+    /// The `carrierCode` property ([`Self::carrier_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CARRIER_CODE: crate::Field<Self> = crate::Field::new("carrierCode");
+    /// The `pendingOrganizationId` property ([`Self::pending_organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PENDING_ORGANIZATION_ID: crate::Field<Self> = crate::Field::new(
+        "pendingOrganizationId",
+    );
+    /// The `region` property ([`Self::region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGION: crate::Field<Self> = crate::Field::new("region");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `activeOrganizationId` property ([`Self::active_organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVE_ORGANIZATION_ID: crate::Field<Self> = crate::Field::new(
+        "activeOrganizationId",
+    );
+    /// The `linkedOrganizationIds` property ([`Self::linked_organization_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINKED_ORGANIZATION_IDS: crate::Field<Self> = crate::Field::new(
+        "linkedOrganizationIds",
+    );
 }
 #[cfg(feature = "telephony")]
 impl crate::Model for NumberRouting {
@@ -5978,6 +9058,12 @@ impl crate::Model for NumberRouting {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony")]
@@ -6004,6 +9090,19 @@ impl crate::__private::DecodeFields for NumberRouting {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "numberId",
+        "ownerOrganizationId",
+        "carrierCode",
+        "pendingOrganizationId",
+        "region",
+        "status",
+        "activeOrganizationId",
+        "linkedOrganizationIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony")]
 crate::__impl_model_deserialize!(NumberRouting);
@@ -6012,29 +9111,53 @@ impl serde::Serialize for NumberRouting {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "numberId", &self.number_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "numberId",
+            &self.number_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "ownerOrganizationId",
             &self.owner_organization_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "carrierCode", &self.carrier_code)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "carrierCode",
+            &self.carrier_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "pendingOrganizationId",
             &self.pending_organization_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "region", &self.region)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "region",
+            &self.region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "activeOrganizationId",
             &self.active_organization_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "linkedOrganizationIds",
             &self.linked_organization_ids,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -6097,6 +9220,20 @@ pub struct NumberRoutingListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony")]
+impl NumberRoutingListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "telephony")]
 impl crate::Model for NumberRoutingListing {
@@ -6110,6 +9247,12 @@ impl crate::Model for NumberRoutingListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony")]
@@ -6132,6 +9275,15 @@ impl crate::__private::DecodeFields for NumberRoutingListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony")]
 crate::__impl_model_deserialize!(NumberRoutingListing);
@@ -6140,10 +9292,30 @@ impl serde::Serialize for NumberRoutingListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6162,6 +9334,18 @@ pub struct NumberRoutingRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony")]
+impl NumberRoutingRequest {
+    /// The `organizationId` property ([`Self::organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORGANIZATION_ID: crate::Field<Self> = crate::Field::new("organizationId");
+    /// The `numberId` property ([`Self::number_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUMBER_ID: crate::Field<Self> = crate::Field::new("numberId");
+    /// The `targetRegion` property ([`Self::target_region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_REGION: crate::Field<Self> = crate::Field::new("targetRegion");
 }
 #[cfg(feature = "telephony")]
 impl crate::Model for NumberRoutingRequest {
@@ -6175,6 +9359,12 @@ impl crate::Model for NumberRoutingRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony")]
@@ -6196,6 +9386,14 @@ impl crate::__private::DecodeFields for NumberRoutingRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "organizationId",
+        "numberId",
+        "targetRegion",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony")]
 crate::__impl_model_deserialize!(NumberRoutingRequest);
@@ -6204,9 +9402,24 @@ impl serde::Serialize for NumberRoutingRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "organizationId", &self.organization_id)?;
-        crate::__private::field(&mut map, "numberId", &self.number_id)?;
-        crate::__private::field(&mut map, "targetRegion", &self.target_region)?;
+        crate::__private::model_field(
+            &mut map,
+            "organizationId",
+            &self.organization_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "numberId",
+            &self.number_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "targetRegion",
+            &self.target_region,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6223,6 +9436,16 @@ pub struct NumberRoutingResetOrganizationRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony")]
+impl NumberRoutingResetOrganizationRequest {
+    /// The `resetOrganizationId` property ([`Self::reset_organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESET_ORGANIZATION_ID: crate::Field<Self> = crate::Field::new(
+        "resetOrganizationId",
+    );
 }
 #[cfg(feature = "telephony")]
 impl crate::Model for NumberRoutingResetOrganizationRequest {
@@ -6243,6 +9466,12 @@ impl crate::Model for NumberRoutingResetOrganizationRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "telephony")]
 impl crate::__private::DecodeFields for NumberRoutingResetOrganizationRequest {
@@ -6261,6 +9490,10 @@ impl crate::__private::DecodeFields for NumberRoutingResetOrganizationRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["resetOrganizationId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony")]
 crate::__impl_model_deserialize!(NumberRoutingResetOrganizationRequest);
@@ -6269,10 +9502,11 @@ impl serde::Serialize for NumberRoutingResetOrganizationRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "resetOrganizationId",
             &self.reset_organization_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -6306,6 +9540,32 @@ pub struct NumericRange {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "analytics",
+        feature = "conversations",
+        feature = "flows",
+        feature = "journey",
+        feature = "quality",
+        feature = "recording",
+        feature = "routing",
+        feature = "social-media",
+        feature = "users"
+    )
+)]
+impl NumericRange {
+    /// The `gt` property ([`Self::gt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GT: crate::Field<Self> = crate::Field::new("gt");
+    /// The `gte` property ([`Self::gte`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GTE: crate::Field<Self> = crate::Field::new("gte");
+    /// The `lt` property ([`Self::lt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LT: crate::Field<Self> = crate::Field::new("lt");
+    /// The `lte` property ([`Self::lte`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LTE: crate::Field<Self> = crate::Field::new("lte");
 }
 #[cfg(
     any(
@@ -6331,6 +9591,12 @@ impl crate::Model for NumericRange {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -6365,6 +9631,10 @@ impl crate::__private::DecodeFields for NumericRange {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["gt", "gte", "lt", "lte"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -6397,10 +9667,10 @@ impl serde::Serialize for NumericRange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "gt", &self.gt)?;
-        crate::__private::field(&mut map, "gte", &self.gte)?;
-        crate::__private::field(&mut map, "lt", &self.lt)?;
-        crate::__private::field(&mut map, "lte", &self.lte)?;
+        crate::__private::model_field(&mut map, "gt", &self.gt, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "gte", &self.gte, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "lt", &self.lt, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "lte", &self.lte, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }

@@ -19,6 +19,16 @@ pub struct OAuthAppleAuthorizationResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OAuthAppleAuthorizationResponse {
+    /// The `redirectUrl` property ([`Self::redirect_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REDIRECT_URL: crate::Field<Self> = crate::Field::new("redirectUrl");
+    /// The `error` property ([`Self::error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR: crate::Field<Self> = crate::Field::new("error");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OAuthAppleAuthorizationResponse {
@@ -39,6 +49,12 @@ impl crate::Model for OAuthAppleAuthorizationResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for OAuthAppleAuthorizationResponse {
@@ -58,6 +74,10 @@ impl crate::__private::DecodeFields for OAuthAppleAuthorizationResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["redirectUrl", "error"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OAuthAppleAuthorizationResponse);
@@ -66,8 +86,18 @@ impl serde::Serialize for OAuthAppleAuthorizationResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "redirectUrl", &self.redirect_url)?;
-        crate::__private::field(&mut map, "error", &self.error)?;
+        crate::__private::model_field(
+            &mut map,
+            "redirectUrl",
+            &self.redirect_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "error",
+            &self.error,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -90,6 +120,18 @@ pub struct OAuthAppleAuthorizationResponseError {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OAuthAppleAuthorizationResponseError {
+    /// The `code` property ([`Self::code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CODE: crate::Field<Self> = crate::Field::new("code");
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
+    /// The `details` property ([`Self::details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DETAILS: crate::Field<Self> = crate::Field::new("details");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OAuthAppleAuthorizationResponseError {
@@ -111,6 +153,12 @@ impl crate::Model for OAuthAppleAuthorizationResponseError {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for OAuthAppleAuthorizationResponseError {
@@ -131,6 +179,10 @@ impl crate::__private::DecodeFields for OAuthAppleAuthorizationResponseError {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["code", "message", "details"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OAuthAppleAuthorizationResponseError);
@@ -139,9 +191,24 @@ impl serde::Serialize for OAuthAppleAuthorizationResponseError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "code", &self.code)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
-        crate::__private::field(&mut map, "details", &self.details)?;
+        crate::__private::model_field(
+            &mut map,
+            "code",
+            &self.code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "details",
+            &self.details,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -176,6 +243,34 @@ pub struct OAuthAuthorization {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "oauth")]
+impl OAuthAuthorization {
+    /// The `client` property ([`Self::client`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLIENT: crate::Field<Self> = crate::Field::new("client");
+    /// The `scope` property ([`Self::scope`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCOPE: crate::Field<Self> = crate::Field::new("scope");
+    /// The `roles` property ([`Self::roles`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLES: crate::Field<Self> = crate::Field::new("roles");
+    /// The `resourceOwner` property ([`Self::resource_owner`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOURCE_OWNER: crate::Field<Self> = crate::Field::new("resourceOwner");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `pending` property ([`Self::pending`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PENDING: crate::Field<Self> = crate::Field::new("pending");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "oauth")]
 impl crate::Model for OAuthAuthorization {
@@ -189,6 +284,12 @@ impl crate::Model for OAuthAuthorization {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "oauth")]
@@ -220,6 +321,22 @@ impl crate::__private::DecodeFields for OAuthAuthorization {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "client",
+        "scope",
+        "roles",
+        "resourceOwner",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "pending",
+        "state",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "oauth")]
 crate::__impl_model_deserialize!(OAuthAuthorization);
@@ -228,17 +345,72 @@ impl serde::Serialize for OAuthAuthorization {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "client", &self.client)?;
-        crate::__private::field(&mut map, "scope", &self.scope)?;
-        crate::__private::field(&mut map, "roles", &self.roles)?;
-        crate::__private::field(&mut map, "resourceOwner", &self.resource_owner)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "pending", &self.pending)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "client",
+            &self.client,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scope",
+            &self.scope,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "roles",
+            &self.roles,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resourceOwner",
+            &self.resource_owner,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pending",
+            &self.pending,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -307,6 +479,18 @@ pub struct OAuthAuthorizationListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "oauth")]
+impl OAuthAuthorizationListing {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "oauth")]
 impl crate::Model for OAuthAuthorizationListing {
@@ -320,6 +504,12 @@ impl crate::Model for OAuthAuthorizationListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "oauth")]
@@ -341,6 +531,10 @@ impl crate::__private::DecodeFields for OAuthAuthorizationListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "oauth")]
 crate::__impl_model_deserialize!(OAuthAuthorizationListing);
@@ -349,9 +543,24 @@ impl serde::Serialize for OAuthAuthorizationListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -406,6 +615,52 @@ pub struct OAuthClient {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "oauth")]
+impl OAuthClient {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `accessTokenValiditySeconds` property ([`Self::access_token_validity_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACCESS_TOKEN_VALIDITY_SECONDS: crate::Field<Self> = crate::Field::new(
+        "accessTokenValiditySeconds",
+    );
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `registeredRedirectUri` property ([`Self::registered_redirect_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGISTERED_REDIRECT_URI: crate::Field<Self> = crate::Field::new(
+        "registeredRedirectUri",
+    );
+    /// The `secret` property ([`Self::secret`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SECRET: crate::Field<Self> = crate::Field::new("secret");
+    /// The `roleIds` property ([`Self::role_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLE_IDS: crate::Field<Self> = crate::Field::new("roleIds");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `authorizedGrantType` property ([`Self::authorized_grant_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTHORIZED_GRANT_TYPE: crate::Field<Self> = crate::Field::new(
+        "authorizedGrantType",
+    );
+    /// The `scope` property ([`Self::scope`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCOPE: crate::Field<Self> = crate::Field::new("scope");
+    /// The `roleDivisions` property ([`Self::role_divisions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLE_DIVISIONS: crate::Field<Self> = crate::Field::new("roleDivisions");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateToDelete` property ([`Self::date_to_delete`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_TO_DELETE: crate::Field<Self> = crate::Field::new("dateToDelete");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "oauth")]
 impl crate::Model for OAuthClient {
@@ -428,6 +683,12 @@ impl crate::Model for OAuthClient {
             missing.push("authorizedGrantType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "oauth")]
@@ -467,6 +728,28 @@ impl crate::__private::DecodeFields for OAuthClient {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "accessTokenValiditySeconds",
+        "description",
+        "registeredRedirectUri",
+        "secret",
+        "roleIds",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "authorizedGrantType",
+        "scope",
+        "roleDivisions",
+        "state",
+        "dateToDelete",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "oauth")]
 crate::__impl_model_deserialize!(OAuthClient);
@@ -475,35 +758,103 @@ impl serde::Serialize for OAuthClient {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "accessTokenValiditySeconds",
             &self.access_token_validity_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "registeredRedirectUri",
             &self.registered_redirect_uri,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "secret", &self.secret)?;
-        crate::__private::field(&mut map, "roleIds", &self.role_ids)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "secret",
+            &self.secret,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "roleIds",
+            &self.role_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "authorizedGrantType",
             &self.authorized_grant_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "scope", &self.scope)?;
-        crate::__private::field(&mut map, "roleDivisions", &self.role_divisions)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "dateToDelete", &self.date_to_delete)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "scope",
+            &self.scope,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "roleDivisions",
+            &self.role_divisions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateToDelete",
+            &self.date_to_delete,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -632,6 +983,32 @@ pub struct OAuthClientEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "oauth")]
+impl OAuthClientEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "oauth")]
 impl crate::Model for OAuthClientEntityListing {
@@ -645,6 +1022,12 @@ impl crate::Model for OAuthClientEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "oauth")]
@@ -679,6 +1062,21 @@ impl crate::__private::DecodeFields for OAuthClientEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "oauth")]
 crate::__impl_model_deserialize!(OAuthClientEntityListing);
@@ -687,16 +1085,66 @@ impl serde::Serialize for OAuthClientEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -733,6 +1181,38 @@ pub struct OAuthClientRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "oauth")]
+impl OAuthClientRequest {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `accessTokenValiditySeconds` property ([`Self::access_token_validity_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACCESS_TOKEN_VALIDITY_SECONDS: crate::Field<Self> = crate::Field::new(
+        "accessTokenValiditySeconds",
+    );
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `registeredRedirectUri` property ([`Self::registered_redirect_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGISTERED_REDIRECT_URI: crate::Field<Self> = crate::Field::new(
+        "registeredRedirectUri",
+    );
+    /// The `roleIds` property ([`Self::role_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLE_IDS: crate::Field<Self> = crate::Field::new("roleIds");
+    /// The `authorizedGrantType` property ([`Self::authorized_grant_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTHORIZED_GRANT_TYPE: crate::Field<Self> = crate::Field::new(
+        "authorizedGrantType",
+    );
+    /// The `scope` property ([`Self::scope`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCOPE: crate::Field<Self> = crate::Field::new("scope");
+    /// The `roleDivisions` property ([`Self::role_divisions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLE_DIVISIONS: crate::Field<Self> = crate::Field::new("roleDivisions");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateToDelete` property ([`Self::date_to_delete`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_TO_DELETE: crate::Field<Self> = crate::Field::new("dateToDelete");
 }
 #[cfg(feature = "oauth")]
 impl crate::Model for OAuthClientRequest {
@@ -755,6 +1235,12 @@ impl crate::Model for OAuthClientRequest {
             missing.push("authorizedGrantType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "oauth")]
@@ -787,6 +1273,21 @@ impl crate::__private::DecodeFields for OAuthClientRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "accessTokenValiditySeconds",
+        "description",
+        "registeredRedirectUri",
+        "roleIds",
+        "authorizedGrantType",
+        "scope",
+        "roleDivisions",
+        "state",
+        "dateToDelete",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "oauth")]
 crate::__impl_model_deserialize!(OAuthClientRequest);
@@ -795,28 +1296,66 @@ impl serde::Serialize for OAuthClientRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "accessTokenValiditySeconds",
             &self.access_token_validity_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "registeredRedirectUri",
             &self.registered_redirect_uri,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "roleIds", &self.role_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "roleIds",
+            &self.role_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "authorizedGrantType",
             &self.authorized_grant_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "scope", &self.scope)?;
-        crate::__private::field(&mut map, "roleDivisions", &self.role_divisions)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "dateToDelete", &self.date_to_delete)?;
+        crate::__private::model_field(
+            &mut map,
+            "scope",
+            &self.scope,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "roleDivisions",
+            &self.role_divisions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateToDelete",
+            &self.date_to_delete,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -949,6 +1488,36 @@ pub struct OAuthLastTokenIssued {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "groups",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl OAuthLastTokenIssued {
+    /// The `dateIssued` property ([`Self::date_issued`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_ISSUED: crate::Field<Self> = crate::Field::new("dateIssued");
 }
 #[cfg(
     any(
@@ -984,6 +1553,12 @@ impl crate::Model for OAuthLastTokenIssued {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -1024,6 +1599,10 @@ impl crate::__private::DecodeFields for OAuthLastTokenIssued {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &["dateIssued"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -1077,7 +1656,12 @@ impl serde::Serialize for OAuthLastTokenIssued {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dateIssued", &self.date_issued)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateIssued",
+            &self.date_issued,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1096,6 +1680,18 @@ pub struct OAuthScope {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "oauth")]
+impl OAuthScope {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "oauth")]
 impl crate::Model for OAuthScope {
@@ -1109,6 +1705,12 @@ impl crate::Model for OAuthScope {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "oauth")]
@@ -1130,6 +1732,10 @@ impl crate::__private::DecodeFields for OAuthScope {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "description", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "oauth")]
 crate::__impl_model_deserialize!(OAuthScope);
@@ -1138,9 +1744,19 @@ impl serde::Serialize for OAuthScope {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1159,6 +1775,18 @@ pub struct OAuthScopeListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "oauth")]
+impl OAuthScopeListing {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "oauth")]
 impl crate::Model for OAuthScopeListing {
@@ -1172,6 +1800,12 @@ impl crate::Model for OAuthScopeListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "oauth")]
@@ -1193,6 +1827,10 @@ impl crate::__private::DecodeFields for OAuthScopeListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "oauth")]
 crate::__impl_model_deserialize!(OAuthScopeListing);
@@ -1201,9 +1839,24 @@ impl serde::Serialize for OAuthScopeListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1238,6 +1891,40 @@ pub struct Objective {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl Objective {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `templateId` property ([`Self::template_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEMPLATE_ID: crate::Field<Self> = crate::Field::new("templateId");
+    /// The `zones` property ([`Self::zones`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ZONES: crate::Field<Self> = crate::Field::new("zones");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `mediaTypes` property ([`Self::media_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPES: crate::Field<Self> = crate::Field::new("mediaTypes");
+    /// The `queues` property ([`Self::queues`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUES: crate::Field<Self> = crate::Field::new("queues");
+    /// The `topics` property ([`Self::topics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPICS: crate::Field<Self> = crate::Field::new("topics");
+    /// The `topicIdsFilterType` property ([`Self::topic_ids_filter_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPIC_IDS_FILTER_TYPE: crate::Field<Self> = crate::Field::new(
+        "topicIdsFilterType",
+    );
+    /// The `evaluationFormContextIds` property ([`Self::evaluation_form_context_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_FORM_CONTEXT_IDS: crate::Field<Self> = crate::Field::new(
+        "evaluationFormContextIds",
+    );
+    /// The `initialDirection` property ([`Self::initial_direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIAL_DIRECTION: crate::Field<Self> = crate::Field::new(
+        "initialDirection",
+    );
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for Objective {
@@ -1251,6 +1938,12 @@ impl crate::Model for Objective {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -1284,6 +1977,22 @@ impl crate::__private::DecodeFields for Objective {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "templateId",
+        "zones",
+        "enabled",
+        "mediaTypes",
+        "queues",
+        "topics",
+        "topicIdsFilterType",
+        "evaluationFormContextIds",
+        "initialDirection",
+        "dateStart",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(Objective);
@@ -1292,25 +2001,67 @@ impl serde::Serialize for Objective {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "templateId", &self.template_id)?;
-        crate::__private::field(&mut map, "zones", &self.zones)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "mediaTypes", &self.media_types)?;
-        crate::__private::field(&mut map, "queues", &self.queues)?;
-        crate::__private::field(&mut map, "topics", &self.topics)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "templateId",
+            &self.template_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "zones",
+            &self.zones,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaTypes",
+            &self.media_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queues",
+            &self.queues,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "topics",
+            &self.topics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "topicIdsFilterType",
             &self.topic_ids_filter_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "evaluationFormContextIds",
             &self.evaluation_form_context_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "initialDirection", &self.initial_direction)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
+        crate::__private::model_field(
+            &mut map,
+            "initialDirection",
+            &self.initial_direction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1405,6 +2156,20 @@ pub struct ObjectiveTemplate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl ObjectiveTemplate {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `zones` property ([`Self::zones`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ZONES: crate::Field<Self> = crate::Field::new("zones");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for ObjectiveTemplate {
@@ -1418,6 +2183,12 @@ impl crate::Model for ObjectiveTemplate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -1440,6 +2211,10 @@ impl crate::__private::DecodeFields for ObjectiveTemplate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "zones", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(ObjectiveTemplate);
@@ -1448,10 +2223,25 @@ impl serde::Serialize for ObjectiveTemplate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "zones", &self.zones)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "zones",
+            &self.zones,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1488,6 +2278,34 @@ pub struct ObjectiveZone {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl ObjectiveZone {
+    /// The `label` property ([`Self::label`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LABEL: crate::Field<Self> = crate::Field::new("label");
+    /// The `directionType` property ([`Self::direction_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION_TYPE: crate::Field<Self> = crate::Field::new("directionType");
+    /// The `zoneType` property ([`Self::zone_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ZONE_TYPE: crate::Field<Self> = crate::Field::new("zoneType");
+    /// The `upperLimitPoints` property ([`Self::upper_limit_points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPPER_LIMIT_POINTS: crate::Field<Self> = crate::Field::new(
+        "upperLimitPoints",
+    );
+    /// The `lowerLimitPoints` property ([`Self::lower_limit_points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOWER_LIMIT_POINTS: crate::Field<Self> = crate::Field::new(
+        "lowerLimitPoints",
+    );
+    /// The `upperLimitValue` property ([`Self::upper_limit_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPPER_LIMIT_VALUE: crate::Field<Self> = crate::Field::new(
+        "upperLimitValue",
+    );
+    /// The `lowerLimitValue` property ([`Self::lower_limit_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOWER_LIMIT_VALUE: crate::Field<Self> = crate::Field::new(
+        "lowerLimitValue",
+    );
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for ObjectiveZone {
@@ -1530,6 +2348,12 @@ impl crate::Model for ObjectiveZone {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "gamification")]
 impl crate::__private::DecodeFields for ObjectiveZone {
@@ -1570,6 +2394,18 @@ impl crate::__private::DecodeFields for ObjectiveZone {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "label",
+        "directionType",
+        "zoneType",
+        "upperLimitPoints",
+        "lowerLimitPoints",
+        "upperLimitValue",
+        "lowerLimitValue",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(ObjectiveZone);
@@ -1578,13 +2414,48 @@ impl serde::Serialize for ObjectiveZone {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "label", &self.label)?;
-        crate::__private::field(&mut map, "directionType", &self.direction_type)?;
-        crate::__private::field(&mut map, "zoneType", &self.zone_type)?;
-        crate::__private::field(&mut map, "upperLimitPoints", &self.upper_limit_points)?;
-        crate::__private::field(&mut map, "lowerLimitPoints", &self.lower_limit_points)?;
-        crate::__private::field(&mut map, "upperLimitValue", &self.upper_limit_value)?;
-        crate::__private::field(&mut map, "lowerLimitValue", &self.lower_limit_value)?;
+        crate::__private::model_field(
+            &mut map,
+            "label",
+            &self.label,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "directionType",
+            &self.direction_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "zoneType",
+            &self.zone_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "upperLimitPoints",
+            &self.upper_limit_points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lowerLimitPoints",
+            &self.lower_limit_points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "upperLimitValue",
+            &self.upper_limit_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lowerLimitValue",
+            &self.lower_limit_value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1695,6 +2566,24 @@ pub struct ObservationMetricData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(feature = "analytics", feature = "flows", feature = "routing", feature = "users")
+)]
+impl ObservationMetricData {
+    /// The `metric` property ([`Self::metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC: crate::Field<Self> = crate::Field::new("metric");
+    /// The `qualifier` property ([`Self::qualifier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUALIFIER: crate::Field<Self> = crate::Field::new("qualifier");
+    /// The `stats` property ([`Self::stats`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATS: crate::Field<Self> = crate::Field::new("stats");
+    /// The `truncated` property ([`Self::truncated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRUNCATED: crate::Field<Self> = crate::Field::new("truncated");
+    /// The `observations` property ([`Self::observations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBSERVATIONS: crate::Field<Self> = crate::Field::new("observations");
 }
 #[cfg(
     any(feature = "analytics", feature = "flows", feature = "routing", feature = "users")
@@ -1710,6 +2599,12 @@ impl crate::Model for ObservationMetricData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -1737,6 +2632,16 @@ impl crate::__private::DecodeFields for ObservationMetricData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "qualifier",
+        "stats",
+        "truncated",
+        "observations",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(feature = "analytics", feature = "flows", feature = "routing", feature = "users")
@@ -1749,11 +2654,36 @@ impl serde::Serialize for ObservationMetricData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "metric", &self.metric)?;
-        crate::__private::field(&mut map, "qualifier", &self.qualifier)?;
-        crate::__private::field(&mut map, "stats", &self.stats)?;
-        crate::__private::field(&mut map, "truncated", &self.truncated)?;
-        crate::__private::field(&mut map, "observations", &self.observations)?;
+        crate::__private::model_field(
+            &mut map,
+            "metric",
+            &self.metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "qualifier",
+            &self.qualifier,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "stats",
+            &self.stats,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "truncated",
+            &self.truncated,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "observations",
+            &self.observations,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1808,6 +2738,64 @@ pub struct ObservationValue {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(feature = "analytics", feature = "flows", feature = "routing", feature = "users")
+)]
+impl ObservationValue {
+    /// The `observationDate` property ([`Self::observation_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBSERVATION_DATE: crate::Field<Self> = crate::Field::new(
+        "observationDate",
+    );
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `requestedRoutingSkillIds` property ([`Self::requested_routing_skill_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUESTED_ROUTING_SKILL_IDS: crate::Field<Self> = crate::Field::new(
+        "requestedRoutingSkillIds",
+    );
+    /// The `requestedLanguageId` property ([`Self::requested_language_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUESTED_LANGUAGE_ID: crate::Field<Self> = crate::Field::new(
+        "requestedLanguageId",
+    );
+    /// The `routingPriority` property ([`Self::routing_priority`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTING_PRIORITY: crate::Field<Self> = crate::Field::new(
+        "routingPriority",
+    );
+    /// The `participantName` property ([`Self::participant_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_NAME: crate::Field<Self> = crate::Field::new(
+        "participantName",
+    );
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `direction` property ([`Self::direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION: crate::Field<Self> = crate::Field::new("direction");
+    /// The `convertedFrom` property ([`Self::converted_from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERTED_FROM: crate::Field<Self> = crate::Field::new("convertedFrom");
+    /// The `convertedTo` property ([`Self::converted_to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERTED_TO: crate::Field<Self> = crate::Field::new("convertedTo");
+    /// The `addressFrom` property ([`Self::address_from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS_FROM: crate::Field<Self> = crate::Field::new("addressFrom");
+    /// The `addressTo` property ([`Self::address_to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS_TO: crate::Field<Self> = crate::Field::new("addressTo");
+    /// The `ani` property ([`Self::ani`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANI: crate::Field<Self> = crate::Field::new("ani");
+    /// The `dnis` property ([`Self::dnis`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DNIS: crate::Field<Self> = crate::Field::new("dnis");
+    /// The `teamId` property ([`Self::team_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAM_ID: crate::Field<Self> = crate::Field::new("teamId");
+    /// The `requestedRoutings` property ([`Self::requested_routings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUESTED_ROUTINGS: crate::Field<Self> = crate::Field::new(
+        "requestedRoutings",
+    );
+    /// The `usedRouting` property ([`Self::used_routing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USED_ROUTING: crate::Field<Self> = crate::Field::new("usedRouting");
+    /// The `scoredAgents` property ([`Self::scored_agents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCORED_AGENTS: crate::Field<Self> = crate::Field::new("scoredAgents");
 }
 #[cfg(
     any(feature = "analytics", feature = "flows", feature = "routing", feature = "users")
@@ -1829,6 +2817,12 @@ impl crate::Model for ObservationValue {
             missing.push("observationDate");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -1874,6 +2868,30 @@ impl crate::__private::DecodeFields for ObservationValue {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "observationDate",
+        "conversationId",
+        "sessionId",
+        "requestedRoutingSkillIds",
+        "requestedLanguageId",
+        "routingPriority",
+        "participantName",
+        "userId",
+        "direction",
+        "convertedFrom",
+        "convertedTo",
+        "addressFrom",
+        "addressTo",
+        "ani",
+        "dnis",
+        "teamId",
+        "requestedRoutings",
+        "usedRouting",
+        "scoredAgents",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(feature = "analytics", feature = "flows", feature = "routing", feature = "users")
@@ -1886,37 +2904,115 @@ impl serde::Serialize for ObservationValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "observationDate", &self.observation_date)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "observationDate",
+            &self.observation_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "requestedRoutingSkillIds",
             &self.requested_routing_skill_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "requestedLanguageId",
             &self.requested_language_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "routingPriority", &self.routing_priority)?;
-        crate::__private::field(&mut map, "participantName", &self.participant_name)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "direction", &self.direction)?;
-        crate::__private::field(&mut map, "convertedFrom", &self.converted_from)?;
-        crate::__private::field(&mut map, "convertedTo", &self.converted_to)?;
-        crate::__private::field(&mut map, "addressFrom", &self.address_from)?;
-        crate::__private::field(&mut map, "addressTo", &self.address_to)?;
-        crate::__private::field(&mut map, "ani", &self.ani)?;
-        crate::__private::field(&mut map, "dnis", &self.dnis)?;
-        crate::__private::field(&mut map, "teamId", &self.team_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "routingPriority",
+            &self.routing_priority,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participantName",
+            &self.participant_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "direction",
+            &self.direction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "convertedFrom",
+            &self.converted_from,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "convertedTo",
+            &self.converted_to,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addressFrom",
+            &self.address_from,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addressTo",
+            &self.address_to,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "ani", &self.ani, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dnis",
+            &self.dnis,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "teamId",
+            &self.team_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "requestedRoutings",
             &self.requested_routings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "usedRouting", &self.used_routing)?;
-        crate::__private::field(&mut map, "scoredAgents", &self.scored_agents)?;
+        crate::__private::model_field(
+            &mut map,
+            "usedRouting",
+            &self.used_routing,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scoredAgents",
+            &self.scored_agents,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2057,6 +3153,20 @@ pub struct OccurrenceDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl OccurrenceDetails {
+    /// The `dateOfNextOccurrence` property ([`Self::date_of_next_occurrence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_OF_NEXT_OCCURRENCE: crate::Field<Self> = crate::Field::new(
+        "dateOfNextOccurrence",
+    );
+    /// The `numberOfOccurrences` property ([`Self::number_of_occurrences`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUMBER_OF_OCCURRENCES: crate::Field<Self> = crate::Field::new(
+        "numberOfOccurrences",
+    );
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for OccurrenceDetails {
@@ -2070,6 +3180,12 @@ impl crate::Model for OccurrenceDetails {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -2094,6 +3210,13 @@ impl crate::__private::DecodeFields for OccurrenceDetails {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateOfNextOccurrence",
+        "numberOfOccurrences",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(OccurrenceDetails);
@@ -2102,15 +3225,17 @@ impl serde::Serialize for OccurrenceDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "dateOfNextOccurrence",
             &self.date_of_next_occurrence,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "numberOfOccurrences",
             &self.number_of_occurrences,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -2166,6 +3291,56 @@ pub struct Okta {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "identity-provider")]
+impl Okta {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `disabled` property ([`Self::disabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISABLED: crate::Field<Self> = crate::Field::new("disabled");
+    /// The `issuerURI` property ([`Self::issuer_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ISSUER_URI: crate::Field<Self> = crate::Field::new("issuerURI");
+    /// The `ssoTargetURI` property ([`Self::sso_target_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SSO_TARGET_URI: crate::Field<Self> = crate::Field::new("ssoTargetURI");
+    /// The `sloURI` property ([`Self::slo_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLO_URI: crate::Field<Self> = crate::Field::new("sloURI");
+    /// The `sloBinding` property ([`Self::slo_binding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLO_BINDING: crate::Field<Self> = crate::Field::new("sloBinding");
+    /// The `relyingPartyIdentifier` property ([`Self::relying_party_identifier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RELYING_PARTY_IDENTIFIER: crate::Field<Self> = crate::Field::new(
+        "relyingPartyIdentifier",
+    );
+    /// The `certificate` property ([`Self::certificate`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATE: crate::Field<Self> = crate::Field::new("certificate");
+    /// The `certificates` property ([`Self::certificates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATES: crate::Field<Self> = crate::Field::new("certificates");
+    /// The `logoImageData` property ([`Self::logo_image_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOGO_IMAGE_DATA: crate::Field<Self> = crate::Field::new("logoImageData");
+    /// The `nameIdentifierFormat` property ([`Self::name_identifier_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME_IDENTIFIER_FORMAT: crate::Field<Self> = crate::Field::new(
+        "nameIdentifierFormat",
+    );
+    /// The `ssoBinding` property ([`Self::sso_binding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SSO_BINDING: crate::Field<Self> = crate::Field::new("ssoBinding");
+    /// The `signAuthnRequests` property ([`Self::sign_authn_requests`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIGN_AUTHN_REQUESTS: crate::Field<Self> = crate::Field::new(
+        "signAuthnRequests",
+    );
+    /// The `providerName` property ([`Self::provider_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER_NAME: crate::Field<Self> = crate::Field::new("providerName");
+    /// The `displayOnLogin` property ([`Self::display_on_login`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_ON_LOGIN: crate::Field<Self> = crate::Field::new("displayOnLogin");
+    /// The `metadataURL` property ([`Self::metadata_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA_URL: crate::Field<Self> = crate::Field::new("metadataURL");
+    /// The `forceAuthn` property ([`Self::force_authn`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORCE_AUTHN: crate::Field<Self> = crate::Field::new("forceAuthn");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "identity-provider")]
 impl crate::Model for Okta {
@@ -2179,6 +3354,12 @@ impl crate::Model for Okta {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "identity-provider")]
@@ -2228,6 +3409,30 @@ impl crate::__private::DecodeFields for Okta {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "disabled",
+        "issuerURI",
+        "ssoTargetURI",
+        "sloURI",
+        "sloBinding",
+        "relyingPartyIdentifier",
+        "certificate",
+        "certificates",
+        "logoImageData",
+        "nameIdentifierFormat",
+        "ssoBinding",
+        "signAuthnRequests",
+        "providerName",
+        "displayOnLogin",
+        "metadataURL",
+        "forceAuthn",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "identity-provider")]
 crate::__impl_model_deserialize!(Okta);
@@ -2236,37 +3441,115 @@ impl serde::Serialize for Okta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "disabled", &self.disabled)?;
-        crate::__private::field(&mut map, "issuerURI", &self.issuer_uri)?;
-        crate::__private::field(&mut map, "ssoTargetURI", &self.sso_target_uri)?;
-        crate::__private::field(&mut map, "sloURI", &self.slo_uri)?;
-        crate::__private::field(&mut map, "sloBinding", &self.slo_binding)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disabled",
+            &self.disabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "issuerURI",
+            &self.issuer_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ssoTargetURI",
+            &self.sso_target_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sloURI",
+            &self.slo_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sloBinding",
+            &self.slo_binding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "relyingPartyIdentifier",
             &self.relying_party_identifier,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "certificate", &self.certificate)?;
-        crate::__private::field(&mut map, "certificates", &self.certificates)?;
-        crate::__private::field(&mut map, "logoImageData", &self.logo_image_data)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "certificate",
+            &self.certificate,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "certificates",
+            &self.certificates,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "logoImageData",
+            &self.logo_image_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "nameIdentifierFormat",
             &self.name_identifier_format,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "ssoBinding", &self.sso_binding)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "ssoBinding",
+            &self.sso_binding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "signAuthnRequests",
             &self.sign_authn_requests,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "providerName", &self.provider_name)?;
-        crate::__private::field(&mut map, "displayOnLogin", &self.display_on_login)?;
-        crate::__private::field(&mut map, "metadataURL", &self.metadata_url)?;
-        crate::__private::field(&mut map, "forceAuthn", &self.force_authn)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "providerName",
+            &self.provider_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayOnLogin",
+            &self.display_on_login,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadataURL",
+            &self.metadata_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "forceAuthn",
+            &self.force_authn,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2431,6 +3714,14 @@ pub struct OnDemandConversationSummaryRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OnDemandConversationSummaryRequest {
+    /// The `locale` property ([`Self::locale`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCALE: crate::Field<Self> = crate::Field::new("locale");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OnDemandConversationSummaryRequest {
@@ -2444,6 +3735,12 @@ impl crate::Model for OnDemandConversationSummaryRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -2463,6 +3760,10 @@ impl crate::__private::DecodeFields for OnDemandConversationSummaryRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["locale"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OnDemandConversationSummaryRequest);
@@ -2471,7 +3772,12 @@ impl serde::Serialize for OnDemandConversationSummaryRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "locale", &self.locale)?;
+        crate::__private::model_field(
+            &mut map,
+            "locale",
+            &self.locale,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2492,6 +3798,18 @@ pub struct OnDemandSummaryAcceptedResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OnDemandSummaryAcceptedResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OnDemandSummaryAcceptedResponse {
@@ -2509,6 +3827,12 @@ impl crate::Model for OnDemandSummaryAcceptedResponse {
             missing.push("status");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -2530,6 +3854,10 @@ impl crate::__private::DecodeFields for OnDemandSummaryAcceptedResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "status", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OnDemandSummaryAcceptedResponse);
@@ -2538,9 +3866,19 @@ impl serde::Serialize for OnDemandSummaryAcceptedResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2624,6 +3962,21 @@ pub struct OnDemandSummaryConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "agent-assistants",
+        feature = "agent-copilot",
+        feature = "assistant-copilot-variations",
+        feature = "routing"
+    )
+)]
+impl OnDemandSummaryConfig {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
 }
 #[cfg(
     any(
@@ -2648,6 +4001,12 @@ impl crate::Model for OnDemandSummaryConfig {
             missing.push("enabled");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -2676,6 +4035,10 @@ impl crate::__private::DecodeFields for OnDemandSummaryConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -2698,7 +4061,12 @@ impl serde::Serialize for OnDemandSummaryConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2753,6 +4121,56 @@ pub struct OneLogin {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "identity-provider")]
+impl OneLogin {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `disabled` property ([`Self::disabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISABLED: crate::Field<Self> = crate::Field::new("disabled");
+    /// The `issuerURI` property ([`Self::issuer_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ISSUER_URI: crate::Field<Self> = crate::Field::new("issuerURI");
+    /// The `ssoTargetURI` property ([`Self::sso_target_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SSO_TARGET_URI: crate::Field<Self> = crate::Field::new("ssoTargetURI");
+    /// The `sloURI` property ([`Self::slo_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLO_URI: crate::Field<Self> = crate::Field::new("sloURI");
+    /// The `sloBinding` property ([`Self::slo_binding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLO_BINDING: crate::Field<Self> = crate::Field::new("sloBinding");
+    /// The `relyingPartyIdentifier` property ([`Self::relying_party_identifier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RELYING_PARTY_IDENTIFIER: crate::Field<Self> = crate::Field::new(
+        "relyingPartyIdentifier",
+    );
+    /// The `certificate` property ([`Self::certificate`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATE: crate::Field<Self> = crate::Field::new("certificate");
+    /// The `certificates` property ([`Self::certificates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATES: crate::Field<Self> = crate::Field::new("certificates");
+    /// The `logoImageData` property ([`Self::logo_image_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOGO_IMAGE_DATA: crate::Field<Self> = crate::Field::new("logoImageData");
+    /// The `nameIdentifierFormat` property ([`Self::name_identifier_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME_IDENTIFIER_FORMAT: crate::Field<Self> = crate::Field::new(
+        "nameIdentifierFormat",
+    );
+    /// The `ssoBinding` property ([`Self::sso_binding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SSO_BINDING: crate::Field<Self> = crate::Field::new("ssoBinding");
+    /// The `signAuthnRequests` property ([`Self::sign_authn_requests`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIGN_AUTHN_REQUESTS: crate::Field<Self> = crate::Field::new(
+        "signAuthnRequests",
+    );
+    /// The `providerName` property ([`Self::provider_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER_NAME: crate::Field<Self> = crate::Field::new("providerName");
+    /// The `displayOnLogin` property ([`Self::display_on_login`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_ON_LOGIN: crate::Field<Self> = crate::Field::new("displayOnLogin");
+    /// The `metadataURL` property ([`Self::metadata_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA_URL: crate::Field<Self> = crate::Field::new("metadataURL");
+    /// The `forceAuthn` property ([`Self::force_authn`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORCE_AUTHN: crate::Field<Self> = crate::Field::new("forceAuthn");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "identity-provider")]
 impl crate::Model for OneLogin {
@@ -2766,6 +4184,12 @@ impl crate::Model for OneLogin {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "identity-provider")]
@@ -2815,6 +4239,30 @@ impl crate::__private::DecodeFields for OneLogin {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "disabled",
+        "issuerURI",
+        "ssoTargetURI",
+        "sloURI",
+        "sloBinding",
+        "relyingPartyIdentifier",
+        "certificate",
+        "certificates",
+        "logoImageData",
+        "nameIdentifierFormat",
+        "ssoBinding",
+        "signAuthnRequests",
+        "providerName",
+        "displayOnLogin",
+        "metadataURL",
+        "forceAuthn",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "identity-provider")]
 crate::__impl_model_deserialize!(OneLogin);
@@ -2823,37 +4271,115 @@ impl serde::Serialize for OneLogin {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "disabled", &self.disabled)?;
-        crate::__private::field(&mut map, "issuerURI", &self.issuer_uri)?;
-        crate::__private::field(&mut map, "ssoTargetURI", &self.sso_target_uri)?;
-        crate::__private::field(&mut map, "sloURI", &self.slo_uri)?;
-        crate::__private::field(&mut map, "sloBinding", &self.slo_binding)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disabled",
+            &self.disabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "issuerURI",
+            &self.issuer_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ssoTargetURI",
+            &self.sso_target_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sloURI",
+            &self.slo_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sloBinding",
+            &self.slo_binding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "relyingPartyIdentifier",
             &self.relying_party_identifier,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "certificate", &self.certificate)?;
-        crate::__private::field(&mut map, "certificates", &self.certificates)?;
-        crate::__private::field(&mut map, "logoImageData", &self.logo_image_data)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "certificate",
+            &self.certificate,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "certificates",
+            &self.certificates,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "logoImageData",
+            &self.logo_image_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "nameIdentifierFormat",
             &self.name_identifier_format,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "ssoBinding", &self.sso_binding)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "ssoBinding",
+            &self.sso_binding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "signAuthnRequests",
             &self.sign_authn_requests,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "providerName", &self.provider_name)?;
-        crate::__private::field(&mut map, "displayOnLogin", &self.display_on_login)?;
-        crate::__private::field(&mut map, "metadataURL", &self.metadata_url)?;
-        crate::__private::field(&mut map, "forceAuthn", &self.force_authn)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "providerName",
+            &self.provider_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayOnLogin",
+            &self.display_on_login,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadataURL",
+            &self.metadata_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "forceAuthn",
+            &self.force_authn,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3018,6 +4544,14 @@ pub struct OneOnOne {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "chat")]
+impl OneOnOne {
+    /// The `pinnedMessages` property ([`Self::pinned_messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PINNED_MESSAGES: crate::Field<Self> = crate::Field::new("pinnedMessages");
 }
 #[cfg(feature = "chat")]
 impl crate::Model for OneOnOne {
@@ -3031,6 +4565,12 @@ impl crate::Model for OneOnOne {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "chat")]
@@ -3050,6 +4590,10 @@ impl crate::__private::DecodeFields for OneOnOne {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["pinnedMessages"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "chat")]
 crate::__impl_model_deserialize!(OneOnOne);
@@ -3058,7 +4602,12 @@ impl serde::Serialize for OneOnOne {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "pinnedMessages", &self.pinned_messages)?;
+        crate::__private::model_field(
+            &mut map,
+            "pinnedMessages",
+            &self.pinned_messages,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3079,6 +4628,18 @@ pub struct OpenActionFields {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OpenActionFields {
+    /// The `openAction` property ([`Self::open_action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPEN_ACTION: crate::Field<Self> = crate::Field::new("openAction");
+    /// The `configurationFields` property ([`Self::configuration_fields`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIGURATION_FIELDS: crate::Field<Self> = crate::Field::new(
+        "configurationFields",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OpenActionFields {
@@ -3097,6 +4658,12 @@ impl crate::Model for OpenActionFields {
             missing.push("openAction");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -3117,6 +4684,10 @@ impl crate::__private::DecodeFields for OpenActionFields {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["openAction", "configurationFields"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OpenActionFields);
@@ -3125,11 +4696,17 @@ impl serde::Serialize for OpenActionFields {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "openAction", &self.open_action)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "openAction",
+            &self.open_action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "configurationFields",
             &self.configuration_fields,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3149,6 +4726,18 @@ pub struct OpenActionProperties {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OpenActionProperties {
+    /// The `openActionName` property ([`Self::open_action_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPEN_ACTION_NAME: crate::Field<Self> = crate::Field::new("openActionName");
+    /// The `configurationFields` property ([`Self::configuration_fields`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIGURATION_FIELDS: crate::Field<Self> = crate::Field::new(
+        "configurationFields",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OpenActionProperties {
@@ -3162,6 +4751,12 @@ impl crate::Model for OpenActionProperties {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -3182,6 +4777,13 @@ impl crate::__private::DecodeFields for OpenActionProperties {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "openActionName",
+        "configurationFields",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OpenActionProperties);
@@ -3190,11 +4792,17 @@ impl serde::Serialize for OpenActionProperties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "openActionName", &self.open_action_name)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "openActionName",
+            &self.open_action_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "configurationFields",
             &self.configuration_fields,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3230,6 +4838,28 @@ pub struct OpenContentAttachment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenContentAttachment {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `mime` property ([`Self::mime`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MIME: crate::Field<Self> = crate::Field::new("mime");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `sha256` property ([`Self::sha256`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHA256: crate::Field<Self> = crate::Field::new("sha256");
+    /// The `filename` property ([`Self::filename`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILENAME: crate::Field<Self> = crate::Field::new("filename");
+    /// The `thumbnail` property ([`Self::thumbnail`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const THUMBNAIL: crate::Field<Self> = crate::Field::new("thumbnail");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenContentAttachment {
@@ -3253,6 +4883,12 @@ impl crate::Model for OpenContentAttachment {
             missing.push("mime");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -3279,6 +4915,19 @@ impl crate::__private::DecodeFields for OpenContentAttachment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "mediaType",
+        "url",
+        "mime",
+        "text",
+        "sha256",
+        "filename",
+        "thumbnail",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenContentAttachment);
@@ -3287,14 +4936,44 @@ impl serde::Serialize for OpenContentAttachment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "mime", &self.mime)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "sha256", &self.sha256)?;
-        crate::__private::field(&mut map, "filename", &self.filename)?;
-        crate::__private::field(&mut map, "thumbnail", &self.thumbnail)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "mime",
+            &self.mime,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sha256",
+            &self.sha256,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filename",
+            &self.filename,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "thumbnail",
+            &self.thumbnail,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3370,6 +5049,22 @@ pub struct OpenContentThumbnail {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenContentThumbnail {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `mime` property ([`Self::mime`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MIME: crate::Field<Self> = crate::Field::new("mime");
+    /// The `sha256` property ([`Self::sha256`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHA256: crate::Field<Self> = crate::Field::new("sha256");
+    /// The `contentSizeBytes` property ([`Self::content_size_bytes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_SIZE_BYTES: crate::Field<Self> = crate::Field::new(
+        "contentSizeBytes",
+    );
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenContentThumbnail {
@@ -3383,6 +5078,12 @@ impl crate::Model for OpenContentThumbnail {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -3409,6 +5110,15 @@ impl crate::__private::DecodeFields for OpenContentThumbnail {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "mime",
+        "sha256",
+        "contentSizeBytes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenContentThumbnail);
@@ -3417,10 +5127,25 @@ impl serde::Serialize for OpenContentThumbnail {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "mime", &self.mime)?;
-        crate::__private::field(&mut map, "sha256", &self.sha256)?;
-        crate::__private::field(&mut map, "contentSizeBytes", &self.content_size_bytes)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "mime",
+            &self.mime,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sha256",
+            &self.sha256,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentSizeBytes",
+            &self.content_size_bytes,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3443,6 +5168,18 @@ pub struct OpenDataIngestionRuleRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenDataIngestionRuleRequest {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `externalSource` property ([`Self::external_source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_SOURCE: crate::Field<Self> = crate::Field::new("externalSource");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenDataIngestionRuleRequest {
@@ -3466,6 +5203,12 @@ impl crate::Model for OpenDataIngestionRuleRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "social-media")]
 impl crate::__private::DecodeFields for OpenDataIngestionRuleRequest {
@@ -3486,6 +5229,14 @@ impl crate::__private::DecodeFields for OpenDataIngestionRuleRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "externalSource",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenDataIngestionRuleRequest);
@@ -3494,9 +5245,24 @@ impl serde::Serialize for OpenDataIngestionRuleRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "externalSource", &self.external_source)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalSource",
+            &self.external_source,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3531,6 +5297,36 @@ pub struct OpenDataIngestionRuleResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenDataIngestionRuleResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `platform` property ([`Self::platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLATFORM: crate::Field<Self> = crate::Field::new("platform");
+    /// The `ingestionRuleInfo` property ([`Self::ingestion_rule_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INGESTION_RULE_INFO: crate::Field<Self> = crate::Field::new(
+        "ingestionRuleInfo",
+    );
+    /// The `externalSource` property ([`Self::external_source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_SOURCE: crate::Field<Self> = crate::Field::new("externalSource");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenDataIngestionRuleResponse {
@@ -3544,6 +5340,12 @@ impl crate::Model for OpenDataIngestionRuleResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -3575,6 +5377,22 @@ impl crate::__private::DecodeFields for OpenDataIngestionRuleResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "externalSource",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenDataIngestionRuleResponse);
@@ -3583,21 +5401,67 @@ impl serde::Serialize for OpenDataIngestionRuleResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "platform", &self.platform)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "platform",
+            &self.platform,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "ingestionRuleInfo",
             &self.ingestion_rule_info,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "externalSource", &self.external_source)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "externalSource",
+            &self.external_source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3692,6 +5556,36 @@ pub struct OpenDataIngestionRuleVersionResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenDataIngestionRuleVersionResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `platform` property ([`Self::platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLATFORM: crate::Field<Self> = crate::Field::new("platform");
+    /// The `ingestionRuleInfo` property ([`Self::ingestion_rule_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INGESTION_RULE_INFO: crate::Field<Self> = crate::Field::new(
+        "ingestionRuleInfo",
+    );
+    /// The `externalSource` property ([`Self::external_source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_SOURCE: crate::Field<Self> = crate::Field::new("externalSource");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenDataIngestionRuleVersionResponse {
@@ -3705,6 +5599,12 @@ impl crate::Model for OpenDataIngestionRuleVersionResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -3736,6 +5636,22 @@ impl crate::__private::DecodeFields for OpenDataIngestionRuleVersionResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "externalSource",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenDataIngestionRuleVersionResponse);
@@ -3744,21 +5660,67 @@ impl serde::Serialize for OpenDataIngestionRuleVersionResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "platform", &self.platform)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "platform",
+            &self.platform,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "ingestionRuleInfo",
             &self.ingestion_rule_info,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "externalSource", &self.external_source)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "externalSource",
+            &self.external_source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3851,6 +5813,32 @@ pub struct OpenDataIngestionRuleVersionResponseEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenDataIngestionRuleVersionResponseEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenDataIngestionRuleVersionResponseEntityListing {
@@ -3864,6 +5852,12 @@ impl crate::Model for OpenDataIngestionRuleVersionResponseEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -3899,6 +5893,21 @@ for OpenDataIngestionRuleVersionResponseEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenDataIngestionRuleVersionResponseEntityListing);
@@ -3907,16 +5916,66 @@ impl serde::Serialize for OpenDataIngestionRuleVersionResponseEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3933,6 +5992,14 @@ pub struct OpenEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenEvent {
+    /// The `eventType` property ([`Self::event_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TYPE: crate::Field<Self> = crate::Field::new("eventType");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenEvent {
@@ -3950,6 +6017,12 @@ impl crate::Model for OpenEvent {
             missing.push("eventType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -3969,6 +6042,10 @@ impl crate::__private::DecodeFields for OpenEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["eventType"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenEvent);
@@ -3977,7 +6054,12 @@ impl serde::Serialize for OpenEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventType", &self.event_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "eventType",
+            &self.event_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4035,6 +6117,20 @@ pub struct OpenEventNormalizedMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenEventNormalizedMessage {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `channel` property ([`Self::channel`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNEL: crate::Field<Self> = crate::Field::new("channel");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `events` property ([`Self::events`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENTS: crate::Field<Self> = crate::Field::new("events");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenEventNormalizedMessage {
@@ -4055,6 +6151,12 @@ impl crate::Model for OpenEventNormalizedMessage {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -4077,6 +6179,10 @@ impl crate::__private::DecodeFields for OpenEventNormalizedMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "channel", "type", "events"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenEventNormalizedMessage);
@@ -4085,10 +6191,25 @@ impl serde::Serialize for OpenEventNormalizedMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "channel", &self.channel)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "events", &self.events)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "channel",
+            &self.channel,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "events",
+            &self.events,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4136,6 +6257,14 @@ pub struct OpenInboundMessageContent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenInboundMessageContent {
+    /// The `attachment` property ([`Self::attachment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTACHMENT: crate::Field<Self> = crate::Field::new("attachment");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenInboundMessageContent {
@@ -4149,6 +6278,12 @@ impl crate::Model for OpenInboundMessageContent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -4168,6 +6303,10 @@ impl crate::__private::DecodeFields for OpenInboundMessageContent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["attachment"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenInboundMessageContent);
@@ -4176,7 +6315,12 @@ impl serde::Serialize for OpenInboundMessageContent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "attachment", &self.attachment)?;
+        crate::__private::model_field(
+            &mut map,
+            "attachment",
+            &self.attachment,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4201,6 +6345,20 @@ pub struct OpenInboundMessageMessagingChannel {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenInboundMessageMessagingChannel {
+    /// The `from` property ([`Self::from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM: crate::Field<Self> = crate::Field::new("from");
+    /// The `time` property ([`Self::time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME: crate::Field<Self> = crate::Field::new("time");
+    /// The `messageId` property ([`Self::message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_ID: crate::Field<Self> = crate::Field::new("messageId");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenInboundMessageMessagingChannel {
@@ -4221,6 +6379,12 @@ impl crate::Model for OpenInboundMessageMessagingChannel {
             missing.push("time");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -4243,6 +6407,15 @@ impl crate::__private::DecodeFields for OpenInboundMessageMessagingChannel {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "from",
+        "time",
+        "messageId",
+        "metadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenInboundMessageMessagingChannel);
@@ -4251,10 +6424,30 @@ impl serde::Serialize for OpenInboundMessageMessagingChannel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "from", &self.from)?;
-        crate::__private::field(&mut map, "time", &self.time)?;
-        crate::__private::field(&mut map, "messageId", &self.message_id)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(
+            &mut map,
+            "from",
+            &self.from,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "time",
+            &self.time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageId",
+            &self.message_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4275,6 +6468,16 @@ pub struct OpenInboundMessagingChannel {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenInboundMessagingChannel {
+    /// The `from` property ([`Self::from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM: crate::Field<Self> = crate::Field::new("from");
+    /// The `time` property ([`Self::time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME: crate::Field<Self> = crate::Field::new("time");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenInboundMessagingChannel {
@@ -4296,6 +6499,12 @@ impl crate::Model for OpenInboundMessagingChannel {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for OpenInboundMessagingChannel {
@@ -4315,6 +6524,10 @@ impl crate::__private::DecodeFields for OpenInboundMessagingChannel {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["from", "time"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenInboundMessagingChannel);
@@ -4323,8 +6536,18 @@ impl serde::Serialize for OpenInboundMessagingChannel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "from", &self.from)?;
-        crate::__private::field(&mut map, "time", &self.time)?;
+        crate::__private::model_field(
+            &mut map,
+            "from",
+            &self.from,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "time",
+            &self.time,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4345,6 +6568,16 @@ pub struct OpenInboundMessagingReceiptChannel {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenInboundMessagingReceiptChannel {
+    /// The `to` property ([`Self::to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO: crate::Field<Self> = crate::Field::new("to");
+    /// The `time` property ([`Self::time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME: crate::Field<Self> = crate::Field::new("time");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenInboundMessagingReceiptChannel {
@@ -4366,6 +6599,12 @@ impl crate::Model for OpenInboundMessagingReceiptChannel {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for OpenInboundMessagingReceiptChannel {
@@ -4385,6 +6624,10 @@ impl crate::__private::DecodeFields for OpenInboundMessagingReceiptChannel {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["to", "time"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenInboundMessagingReceiptChannel);
@@ -4393,8 +6636,13 @@ impl serde::Serialize for OpenInboundMessagingReceiptChannel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "to", &self.to)?;
-        crate::__private::field(&mut map, "time", &self.time)?;
+        crate::__private::model_field(&mut map, "to", &self.to, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "time",
+            &self.time,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4415,6 +6663,16 @@ pub struct OpenInboundNormalizedEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenInboundNormalizedEvent {
+    /// The `channel` property ([`Self::channel`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNEL: crate::Field<Self> = crate::Field::new("channel");
+    /// The `events` property ([`Self::events`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENTS: crate::Field<Self> = crate::Field::new("events");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenInboundNormalizedEvent {
@@ -4436,6 +6694,12 @@ impl crate::Model for OpenInboundNormalizedEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for OpenInboundNormalizedEvent {
@@ -4455,6 +6719,10 @@ impl crate::__private::DecodeFields for OpenInboundNormalizedEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["channel", "events"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenInboundNormalizedEvent);
@@ -4463,8 +6731,18 @@ impl serde::Serialize for OpenInboundNormalizedEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "channel", &self.channel)?;
-        crate::__private::field(&mut map, "events", &self.events)?;
+        crate::__private::model_field(
+            &mut map,
+            "channel",
+            &self.channel,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "events",
+            &self.events,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4487,6 +6765,20 @@ pub struct OpenInboundNormalizedMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenInboundNormalizedMessage {
+    /// The `channel` property ([`Self::channel`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNEL: crate::Field<Self> = crate::Field::new("channel");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenInboundNormalizedMessage {
@@ -4504,6 +6796,12 @@ impl crate::Model for OpenInboundNormalizedMessage {
             missing.push("channel");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -4526,6 +6824,15 @@ impl crate::__private::DecodeFields for OpenInboundNormalizedMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "channel",
+        "text",
+        "content",
+        "metadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenInboundNormalizedMessage);
@@ -4534,10 +6841,30 @@ impl serde::Serialize for OpenInboundNormalizedMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "channel", &self.channel)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(
+            &mut map,
+            "channel",
+            &self.channel,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4566,6 +6893,22 @@ pub struct OpenInboundNormalizedReceipt {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenInboundNormalizedReceipt {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `channel` property ([`Self::channel`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNEL: crate::Field<Self> = crate::Field::new("channel");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `reasons` property ([`Self::reasons`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REASONS: crate::Field<Self> = crate::Field::new("reasons");
+    /// The `isFinalReceipt` property ([`Self::is_final_receipt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_FINAL_RECEIPT: crate::Field<Self> = crate::Field::new("isFinalReceipt");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenInboundNormalizedReceipt {
@@ -4589,6 +6932,12 @@ impl crate::Model for OpenInboundNormalizedReceipt {
             missing.push("status");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -4616,6 +6965,16 @@ impl crate::__private::DecodeFields for OpenInboundNormalizedReceipt {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "channel",
+        "status",
+        "reasons",
+        "isFinalReceipt",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenInboundNormalizedReceipt);
@@ -4624,11 +6983,31 @@ impl serde::Serialize for OpenInboundNormalizedReceipt {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "channel", &self.channel)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "reasons", &self.reasons)?;
-        crate::__private::field(&mut map, "isFinalReceipt", &self.is_final_receipt)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "channel",
+            &self.channel,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reasons",
+            &self.reasons,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isFinalReceipt",
+            &self.is_final_receipt,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4708,6 +7087,20 @@ pub struct OpenInboundStructuredResponseMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenInboundStructuredResponseMessage {
+    /// The `channel` property ([`Self::channel`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNEL: crate::Field<Self> = crate::Field::new("channel");
+    /// The `buttonResponse` property ([`Self::button_response`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUTTON_RESPONSE: crate::Field<Self> = crate::Field::new("buttonResponse");
+    /// The `originatingMessageId` property ([`Self::originating_message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORIGINATING_MESSAGE_ID: crate::Field<Self> = crate::Field::new(
+        "originatingMessageId",
+    );
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenInboundStructuredResponseMessage {
@@ -4740,6 +7133,12 @@ impl crate::Model for OpenInboundStructuredResponseMessage {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for OpenInboundStructuredResponseMessage {
@@ -4760,6 +7159,14 @@ impl crate::__private::DecodeFields for OpenInboundStructuredResponseMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "channel",
+        "buttonResponse",
+        "originatingMessageId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenInboundStructuredResponseMessage);
@@ -4768,12 +7175,23 @@ impl serde::Serialize for OpenInboundStructuredResponseMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "channel", &self.channel)?;
-        crate::__private::field(&mut map, "buttonResponse", &self.button_response)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "channel",
+            &self.channel,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "buttonResponse",
+            &self.button_response,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "originatingMessageId",
             &self.originating_message_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -4795,6 +7213,16 @@ pub struct OpenInboundStructuredResponseNormalizedMessageContent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenInboundStructuredResponseNormalizedMessageContent {
+    /// The `contentType` property ([`Self::content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TYPE: crate::Field<Self> = crate::Field::new("contentType");
+    /// The `buttonResponse` property ([`Self::button_response`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUTTON_RESPONSE: crate::Field<Self> = crate::Field::new("buttonResponse");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenInboundStructuredResponseNormalizedMessageContent {
@@ -4814,6 +7242,12 @@ impl crate::Model for OpenInboundStructuredResponseNormalizedMessageContent {
             missing.push("contentType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -4835,6 +7269,10 @@ for OpenInboundStructuredResponseNormalizedMessageContent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contentType", "buttonResponse"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenInboundStructuredResponseNormalizedMessageContent);
@@ -4843,8 +7281,18 @@ impl serde::Serialize for OpenInboundStructuredResponseNormalizedMessageContent 
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "contentType", &self.content_type)?;
-        crate::__private::field(&mut map, "buttonResponse", &self.button_response)?;
+        crate::__private::model_field(
+            &mut map,
+            "contentType",
+            &self.content_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "buttonResponse",
+            &self.button_response,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4933,6 +7381,52 @@ pub struct OpenIntegration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenIntegration {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `supportedContent` property ([`Self::supported_content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORTED_CONTENT: crate::Field<Self> = crate::Field::new(
+        "supportedContent",
+    );
+    /// The `messagingSetting` property ([`Self::messaging_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_SETTING: crate::Field<Self> = crate::Field::new(
+        "messagingSetting",
+    );
+    /// The `outboundNotificationWebhookUrl` property ([`Self::outbound_notification_webhook_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_NOTIFICATION_WEBHOOK_URL: crate::Field<Self> = crate::Field::new(
+        "outboundNotificationWebhookUrl",
+    );
+    /// The `outboundNotificationWebhookSignatureSecretToken` property ([`Self::outbound_notification_webhook_signature_secret_token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_NOTIFICATION_WEBHOOK_SIGNATURE_SECRET_TOKEN: crate::Field<Self> = crate::Field::new(
+        "outboundNotificationWebhookSignatureSecretToken",
+    );
+    /// The `webhookHeaders` property ([`Self::webhook_headers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEBHOOK_HEADERS: crate::Field<Self> = crate::Field::new("webhookHeaders");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `recipient` property ([`Self::recipient`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT: crate::Field<Self> = crate::Field::new("recipient");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `createStatus` property ([`Self::create_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATE_STATUS: crate::Field<Self> = crate::Field::new("createStatus");
+    /// The `createError` property ([`Self::create_error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATE_ERROR: crate::Field<Self> = crate::Field::new("createError");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenIntegration {
@@ -4970,6 +7464,12 @@ impl crate::Model for OpenIntegration {
             missing.push("outboundNotificationWebhookSignatureSecretToken");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -5009,6 +7509,27 @@ impl crate::__private::DecodeFields for OpenIntegration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "outboundNotificationWebhookUrl",
+        "outboundNotificationWebhookSignatureSecretToken",
+        "webhookHeaders",
+        "status",
+        "recipient",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "createStatus",
+        "createError",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenIntegration);
@@ -5017,30 +7538,97 @@ impl serde::Serialize for OpenIntegration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "supportedContent", &self.supported_content)?;
-        crate::__private::field(&mut map, "messagingSetting", &self.messaging_setting)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "supportedContent",
+            &self.supported_content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messagingSetting",
+            &self.messaging_setting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundNotificationWebhookUrl",
             &self.outbound_notification_webhook_url,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundNotificationWebhookSignatureSecretToken",
             &self.outbound_notification_webhook_signature_secret_token,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "webhookHeaders", &self.webhook_headers)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "recipient", &self.recipient)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "createStatus", &self.create_status)?;
-        crate::__private::field(&mut map, "createError", &self.create_error)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "webhookHeaders",
+            &self.webhook_headers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recipient",
+            &self.recipient,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createStatus",
+            &self.create_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createError",
+            &self.create_error,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5114,6 +7702,32 @@ pub struct OpenIntegrationEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenIntegrationEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenIntegrationEntityListing {
@@ -5127,6 +7741,12 @@ impl crate::Model for OpenIntegrationEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -5161,6 +7781,21 @@ impl crate::__private::DecodeFields for OpenIntegrationEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenIntegrationEntityListing);
@@ -5169,16 +7804,66 @@ impl serde::Serialize for OpenIntegrationEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5213,6 +7898,36 @@ pub struct OpenIntegrationRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenIntegrationRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `supportedContent` property ([`Self::supported_content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORTED_CONTENT: crate::Field<Self> = crate::Field::new(
+        "supportedContent",
+    );
+    /// The `messagingSetting` property ([`Self::messaging_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_SETTING: crate::Field<Self> = crate::Field::new(
+        "messagingSetting",
+    );
+    /// The `outboundNotificationWebhookUrl` property ([`Self::outbound_notification_webhook_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_NOTIFICATION_WEBHOOK_URL: crate::Field<Self> = crate::Field::new(
+        "outboundNotificationWebhookUrl",
+    );
+    /// The `outboundNotificationWebhookSignatureSecretToken` property ([`Self::outbound_notification_webhook_signature_secret_token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_NOTIFICATION_WEBHOOK_SIGNATURE_SECRET_TOKEN: crate::Field<Self> = crate::Field::new(
+        "outboundNotificationWebhookSignatureSecretToken",
+    );
+    /// The `webhookHeaders` property ([`Self::webhook_headers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEBHOOK_HEADERS: crate::Field<Self> = crate::Field::new("webhookHeaders");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenIntegrationRequest {
@@ -5247,6 +7962,12 @@ impl crate::Model for OpenIntegrationRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for OpenIntegrationRequest {
@@ -5277,6 +7998,19 @@ impl crate::__private::DecodeFields for OpenIntegrationRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "outboundNotificationWebhookUrl",
+        "outboundNotificationWebhookSignatureSecretToken",
+        "webhookHeaders",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenIntegrationRequest);
@@ -5285,22 +8019,49 @@ impl serde::Serialize for OpenIntegrationRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "supportedContent", &self.supported_content)?;
-        crate::__private::field(&mut map, "messagingSetting", &self.messaging_setting)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "supportedContent",
+            &self.supported_content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messagingSetting",
+            &self.messaging_setting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundNotificationWebhookUrl",
             &self.outbound_notification_webhook_url,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundNotificationWebhookSignatureSecretToken",
             &self.outbound_notification_webhook_signature_secret_token,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "webhookHeaders", &self.webhook_headers)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "webhookHeaders",
+            &self.webhook_headers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5331,6 +8092,36 @@ pub struct OpenIntegrationUpdateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenIntegrationUpdateRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `supportedContent` property ([`Self::supported_content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORTED_CONTENT: crate::Field<Self> = crate::Field::new(
+        "supportedContent",
+    );
+    /// The `messagingSetting` property ([`Self::messaging_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_SETTING: crate::Field<Self> = crate::Field::new(
+        "messagingSetting",
+    );
+    /// The `outboundNotificationWebhookUrl` property ([`Self::outbound_notification_webhook_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_NOTIFICATION_WEBHOOK_URL: crate::Field<Self> = crate::Field::new(
+        "outboundNotificationWebhookUrl",
+    );
+    /// The `outboundNotificationWebhookSignatureSecretToken` property ([`Self::outbound_notification_webhook_signature_secret_token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_NOTIFICATION_WEBHOOK_SIGNATURE_SECRET_TOKEN: crate::Field<Self> = crate::Field::new(
+        "outboundNotificationWebhookSignatureSecretToken",
+    );
+    /// The `webhookHeaders` property ([`Self::webhook_headers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEBHOOK_HEADERS: crate::Field<Self> = crate::Field::new("webhookHeaders");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenIntegrationUpdateRequest {
@@ -5348,6 +8139,12 @@ impl crate::Model for OpenIntegrationUpdateRequest {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -5379,6 +8176,19 @@ impl crate::__private::DecodeFields for OpenIntegrationUpdateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "outboundNotificationWebhookUrl",
+        "outboundNotificationWebhookSignatureSecretToken",
+        "webhookHeaders",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenIntegrationUpdateRequest);
@@ -5387,22 +8197,49 @@ impl serde::Serialize for OpenIntegrationUpdateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "supportedContent", &self.supported_content)?;
-        crate::__private::field(&mut map, "messagingSetting", &self.messaging_setting)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "supportedContent",
+            &self.supported_content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messagingSetting",
+            &self.messaging_setting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundNotificationWebhookUrl",
             &self.outbound_notification_webhook_url,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundNotificationWebhookSignatureSecretToken",
             &self.outbound_notification_webhook_signature_secret_token,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "webhookHeaders", &self.webhook_headers)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "webhookHeaders",
+            &self.webhook_headers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5421,6 +8258,16 @@ pub struct OpenMessageContent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenMessageContent {
+    /// The `contentType` property ([`Self::content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TYPE: crate::Field<Self> = crate::Field::new("contentType");
+    /// The `attachment` property ([`Self::attachment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTACHMENT: crate::Field<Self> = crate::Field::new("attachment");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenMessageContent {
@@ -5441,6 +8288,12 @@ impl crate::Model for OpenMessageContent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for OpenMessageContent {
@@ -5460,6 +8313,10 @@ impl crate::__private::DecodeFields for OpenMessageContent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contentType", "attachment"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenMessageContent);
@@ -5468,8 +8325,18 @@ impl serde::Serialize for OpenMessageContent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "contentType", &self.content_type)?;
-        crate::__private::field(&mut map, "attachment", &self.attachment)?;
+        crate::__private::model_field(
+            &mut map,
+            "contentType",
+            &self.content_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attachment",
+            &self.attachment,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5521,6 +8388,16 @@ pub struct OpenMessageEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenMessageEvent {
+    /// The `eventType` property ([`Self::event_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TYPE: crate::Field<Self> = crate::Field::new("eventType");
+    /// The `typing` property ([`Self::typing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPING: crate::Field<Self> = crate::Field::new("typing");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenMessageEvent {
@@ -5538,6 +8415,12 @@ impl crate::Model for OpenMessageEvent {
             missing.push("eventType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -5558,6 +8441,10 @@ impl crate::__private::DecodeFields for OpenMessageEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["eventType", "typing"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenMessageEvent);
@@ -5566,8 +8453,18 @@ impl serde::Serialize for OpenMessageEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventType", &self.event_type)?;
-        crate::__private::field(&mut map, "typing", &self.typing)?;
+        crate::__private::model_field(
+            &mut map,
+            "eventType",
+            &self.event_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "typing",
+            &self.typing,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5631,6 +8528,26 @@ pub struct OpenMessageNormalizedMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenMessageNormalizedMessage {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `channel` property ([`Self::channel`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNEL: crate::Field<Self> = crate::Field::new("channel");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenMessageNormalizedMessage {
@@ -5651,6 +8568,12 @@ impl crate::Model for OpenMessageNormalizedMessage {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -5676,6 +8599,18 @@ impl crate::__private::DecodeFields for OpenMessageNormalizedMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "channel",
+        "type",
+        "text",
+        "content",
+        "metadata",
+        "conversationId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenMessageNormalizedMessage);
@@ -5684,13 +8619,43 @@ impl serde::Serialize for OpenMessageNormalizedMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "channel", &self.channel)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "channel",
+            &self.channel,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5758,6 +8723,28 @@ pub struct OpenMessagingChannel {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenMessagingChannel {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `platform` property ([`Self::platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLATFORM: crate::Field<Self> = crate::Field::new("platform");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `messageId` property ([`Self::message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_ID: crate::Field<Self> = crate::Field::new("messageId");
+    /// The `to` property ([`Self::to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO: crate::Field<Self> = crate::Field::new("to");
+    /// The `from` property ([`Self::from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM: crate::Field<Self> = crate::Field::new("from");
+    /// The `time` property ([`Self::time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME: crate::Field<Self> = crate::Field::new("time");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenMessagingChannel {
@@ -5781,6 +8768,12 @@ impl crate::Model for OpenMessagingChannel {
             missing.push("time");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -5807,6 +8800,19 @@ impl crate::__private::DecodeFields for OpenMessagingChannel {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "platform",
+        "type",
+        "messageId",
+        "to",
+        "from",
+        "time",
+        "metadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenMessagingChannel);
@@ -5815,14 +8821,44 @@ impl serde::Serialize for OpenMessagingChannel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "platform", &self.platform)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "messageId", &self.message_id)?;
-        crate::__private::field(&mut map, "to", &self.to)?;
-        crate::__private::field(&mut map, "from", &self.from)?;
-        crate::__private::field(&mut map, "time", &self.time)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "platform",
+            &self.platform,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageId",
+            &self.message_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "to", &self.to, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "from",
+            &self.from,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "time",
+            &self.time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5919,6 +8955,26 @@ pub struct OpenMessagingFromRecipient {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenMessagingFromRecipient {
+    /// The `nickname` property ([`Self::nickname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NICKNAME: crate::Field<Self> = crate::Field::new("nickname");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `idType` property ([`Self::id_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID_TYPE: crate::Field<Self> = crate::Field::new("idType");
+    /// The `firstName` property ([`Self::first_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_NAME: crate::Field<Self> = crate::Field::new("firstName");
+    /// The `lastName` property ([`Self::last_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_NAME: crate::Field<Self> = crate::Field::new("lastName");
+    /// The `image` property ([`Self::image`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGE: crate::Field<Self> = crate::Field::new("image");
+    /// The `email` property ([`Self::email`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL: crate::Field<Self> = crate::Field::new("email");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenMessagingFromRecipient {
@@ -5939,6 +8995,12 @@ impl crate::Model for OpenMessagingFromRecipient {
             missing.push("idType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -5964,6 +9026,18 @@ impl crate::__private::DecodeFields for OpenMessagingFromRecipient {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "nickname",
+        "id",
+        "idType",
+        "firstName",
+        "lastName",
+        "image",
+        "email",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenMessagingFromRecipient);
@@ -5972,13 +9046,43 @@ impl serde::Serialize for OpenMessagingFromRecipient {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "nickname", &self.nickname)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "idType", &self.id_type)?;
-        crate::__private::field(&mut map, "firstName", &self.first_name)?;
-        crate::__private::field(&mut map, "lastName", &self.last_name)?;
-        crate::__private::field(&mut map, "image", &self.image)?;
-        crate::__private::field(&mut map, "email", &self.email)?;
+        crate::__private::model_field(
+            &mut map,
+            "nickname",
+            &self.nickname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "idType",
+            &self.id_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstName",
+            &self.first_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastName",
+            &self.last_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "image",
+            &self.image,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "email",
+            &self.email,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6042,6 +9146,22 @@ pub struct OpenMessagingIdentityResolutionConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenMessagingIdentityResolutionConfig {
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `resolveIdentities` property ([`Self::resolve_identities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOLVE_IDENTITIES: crate::Field<Self> = crate::Field::new(
+        "resolveIdentities",
+    );
+    /// The `externalSource` property ([`Self::external_source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_SOURCE: crate::Field<Self> = crate::Field::new("externalSource");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenMessagingIdentityResolutionConfig {
@@ -6061,6 +9181,12 @@ impl crate::Model for OpenMessagingIdentityResolutionConfig {
             missing.push("resolveIdentities");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -6087,6 +9213,15 @@ impl crate::__private::DecodeFields for OpenMessagingIdentityResolutionConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "externalSource",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenMessagingIdentityResolutionConfig);
@@ -6095,14 +9230,30 @@ impl serde::Serialize for OpenMessagingIdentityResolutionConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "resolveIdentities",
             &self.resolve_identities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "externalSource", &self.external_source)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "externalSource",
+            &self.external_source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6131,6 +9282,26 @@ pub struct OpenMessagingToRecipient {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenMessagingToRecipient {
+    /// The `nickname` property ([`Self::nickname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NICKNAME: crate::Field<Self> = crate::Field::new("nickname");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `idType` property ([`Self::id_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID_TYPE: crate::Field<Self> = crate::Field::new("idType");
+    /// The `firstName` property ([`Self::first_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_NAME: crate::Field<Self> = crate::Field::new("firstName");
+    /// The `lastName` property ([`Self::last_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_NAME: crate::Field<Self> = crate::Field::new("lastName");
+    /// The `image` property ([`Self::image`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGE: crate::Field<Self> = crate::Field::new("image");
+    /// The `email` property ([`Self::email`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL: crate::Field<Self> = crate::Field::new("email");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenMessagingToRecipient {
@@ -6148,6 +9319,12 @@ impl crate::Model for OpenMessagingToRecipient {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -6173,6 +9350,18 @@ impl crate::__private::DecodeFields for OpenMessagingToRecipient {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "nickname",
+        "id",
+        "idType",
+        "firstName",
+        "lastName",
+        "image",
+        "email",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenMessagingToRecipient);
@@ -6181,13 +9370,43 @@ impl serde::Serialize for OpenMessagingToRecipient {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "nickname", &self.nickname)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "idType", &self.id_type)?;
-        crate::__private::field(&mut map, "firstName", &self.first_name)?;
-        crate::__private::field(&mut map, "lastName", &self.last_name)?;
-        crate::__private::field(&mut map, "image", &self.image)?;
-        crate::__private::field(&mut map, "email", &self.email)?;
+        crate::__private::model_field(
+            &mut map,
+            "nickname",
+            &self.nickname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "idType",
+            &self.id_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstName",
+            &self.first_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastName",
+            &self.last_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "image",
+            &self.image,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "email",
+            &self.email,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6265,6 +9484,32 @@ pub struct OpenNormalizedMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenNormalizedMessage {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `channel` property ([`Self::channel`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNEL: crate::Field<Self> = crate::Field::new("channel");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `reasons` property ([`Self::reasons`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REASONS: crate::Field<Self> = crate::Field::new("reasons");
+    /// The `isFinalReceipt` property ([`Self::is_final_receipt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_FINAL_RECEIPT: crate::Field<Self> = crate::Field::new("isFinalReceipt");
+    /// The `direction` property ([`Self::direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION: crate::Field<Self> = crate::Field::new("direction");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenNormalizedMessage {
@@ -6285,6 +9530,12 @@ impl crate::Model for OpenNormalizedMessage {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -6317,6 +9568,21 @@ impl crate::__private::DecodeFields for OpenNormalizedMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "channel",
+        "type",
+        "text",
+        "content",
+        "status",
+        "reasons",
+        "isFinalReceipt",
+        "direction",
+        "metadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenNormalizedMessage);
@@ -6325,16 +9591,61 @@ impl serde::Serialize for OpenNormalizedMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "channel", &self.channel)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "reasons", &self.reasons)?;
-        crate::__private::field(&mut map, "isFinalReceipt", &self.is_final_receipt)?;
-        crate::__private::field(&mut map, "direction", &self.direction)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "channel",
+            &self.channel,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reasons",
+            &self.reasons,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isFinalReceipt",
+            &self.is_final_receipt,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "direction",
+            &self.direction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6505,6 +9816,26 @@ pub struct OpenReceiptNormalizedMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenReceiptNormalizedMessage {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `channel` property ([`Self::channel`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNEL: crate::Field<Self> = crate::Field::new("channel");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `reasons` property ([`Self::reasons`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REASONS: crate::Field<Self> = crate::Field::new("reasons");
+    /// The `isFinalReceipt` property ([`Self::is_final_receipt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_FINAL_RECEIPT: crate::Field<Self> = crate::Field::new("isFinalReceipt");
+    /// The `direction` property ([`Self::direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION: crate::Field<Self> = crate::Field::new("direction");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenReceiptNormalizedMessage {
@@ -6541,6 +9872,12 @@ impl crate::Model for OpenReceiptNormalizedMessage {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for OpenReceiptNormalizedMessage {
@@ -6569,6 +9906,18 @@ impl crate::__private::DecodeFields for OpenReceiptNormalizedMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "channel",
+        "type",
+        "status",
+        "reasons",
+        "isFinalReceipt",
+        "direction",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenReceiptNormalizedMessage);
@@ -6577,13 +9926,43 @@ impl serde::Serialize for OpenReceiptNormalizedMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "channel", &self.channel)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "reasons", &self.reasons)?;
-        crate::__private::field(&mut map, "isFinalReceipt", &self.is_final_receipt)?;
-        crate::__private::field(&mut map, "direction", &self.direction)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "channel",
+            &self.channel,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reasons",
+            &self.reasons,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isFinalReceipt",
+            &self.is_final_receipt,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "direction",
+            &self.direction,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6725,6 +10104,16 @@ pub struct OpenRichMediaSetting {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl OpenRichMediaSetting {
+    /// The `quickReply` property ([`Self::quick_reply`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUICK_REPLY: crate::Field<Self> = crate::Field::new("quickReply");
+    /// The `cards` property ([`Self::cards`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CARDS: crate::Field<Self> = crate::Field::new("cards");
 }
 #[cfg(feature = "full")]
 impl crate::Model for OpenRichMediaSetting {
@@ -6738,6 +10127,12 @@ impl crate::Model for OpenRichMediaSetting {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -6758,6 +10153,10 @@ impl crate::__private::DecodeFields for OpenRichMediaSetting {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["quickReply", "cards"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(OpenRichMediaSetting);
@@ -6766,8 +10165,18 @@ impl serde::Serialize for OpenRichMediaSetting {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "quickReply", &self.quick_reply)?;
-        crate::__private::field(&mut map, "cards", &self.cards)?;
+        crate::__private::model_field(
+            &mut map,
+            "quickReply",
+            &self.quick_reply,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "cards",
+            &self.cards,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6806,6 +10215,30 @@ pub struct OpenSocialMediaChannel {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenSocialMediaChannel {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `platform` property ([`Self::platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLATFORM: crate::Field<Self> = crate::Field::new("platform");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `messageId` property ([`Self::message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_ID: crate::Field<Self> = crate::Field::new("messageId");
+    /// The `to` property ([`Self::to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO: crate::Field<Self> = crate::Field::new("to");
+    /// The `from` property ([`Self::from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM: crate::Field<Self> = crate::Field::new("from");
+    /// The `time` property ([`Self::time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME: crate::Field<Self> = crate::Field::new("time");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
+    /// The `publicMetadata` property ([`Self::public_metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUBLIC_METADATA: crate::Field<Self> = crate::Field::new("publicMetadata");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenSocialMediaChannel {
@@ -6840,6 +10273,12 @@ impl crate::Model for OpenSocialMediaChannel {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "social-media")]
 impl crate::__private::DecodeFields for OpenSocialMediaChannel {
@@ -6866,6 +10305,20 @@ impl crate::__private::DecodeFields for OpenSocialMediaChannel {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "platform",
+        "type",
+        "messageId",
+        "to",
+        "from",
+        "time",
+        "metadata",
+        "publicMetadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenSocialMediaChannel);
@@ -6874,15 +10327,50 @@ impl serde::Serialize for OpenSocialMediaChannel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "platform", &self.platform)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "messageId", &self.message_id)?;
-        crate::__private::field(&mut map, "to", &self.to)?;
-        crate::__private::field(&mut map, "from", &self.from)?;
-        crate::__private::field(&mut map, "time", &self.time)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
-        crate::__private::field(&mut map, "publicMetadata", &self.public_metadata)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "platform",
+            &self.platform,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageId",
+            &self.message_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "to", &self.to, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "from",
+            &self.from,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "time",
+            &self.time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "publicMetadata",
+            &self.public_metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6971,6 +10459,20 @@ pub struct OpenSocialMediaMessageContent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenSocialMediaMessageContent {
+    /// The `contentType` property ([`Self::content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TYPE: crate::Field<Self> = crate::Field::new("contentType");
+    /// The `attachment` property ([`Self::attachment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTACHMENT: crate::Field<Self> = crate::Field::new("attachment");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `reaction` property ([`Self::reaction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REACTION: crate::Field<Self> = crate::Field::new("reaction");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenSocialMediaMessageContent {
@@ -6990,6 +10492,12 @@ impl crate::Model for OpenSocialMediaMessageContent {
             missing.push("contentType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -7012,6 +10520,15 @@ impl crate::__private::DecodeFields for OpenSocialMediaMessageContent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contentType",
+        "attachment",
+        "text",
+        "reaction",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenSocialMediaMessageContent);
@@ -7020,10 +10537,30 @@ impl serde::Serialize for OpenSocialMediaMessageContent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "contentType", &self.content_type)?;
-        crate::__private::field(&mut map, "attachment", &self.attachment)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "reaction", &self.reaction)?;
+        crate::__private::model_field(
+            &mut map,
+            "contentType",
+            &self.content_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attachment",
+            &self.attachment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reaction",
+            &self.reaction,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7093,6 +10630,26 @@ pub struct OpenSocialMediaNormalizedMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenSocialMediaNormalizedMessage {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `channel` property ([`Self::channel`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNEL: crate::Field<Self> = crate::Field::new("channel");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenSocialMediaNormalizedMessage {
@@ -7110,6 +10667,12 @@ impl crate::Model for OpenSocialMediaNormalizedMessage {
             missing.push("channel");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -7135,6 +10698,18 @@ impl crate::__private::DecodeFields for OpenSocialMediaNormalizedMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "channel",
+        "text",
+        "type",
+        "content",
+        "metadata",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenSocialMediaNormalizedMessage);
@@ -7143,13 +10718,43 @@ impl serde::Serialize for OpenSocialMediaNormalizedMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "channel", &self.channel)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "channel",
+            &self.channel,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7209,6 +10814,24 @@ pub struct OpenSocialMediaPublicMetadata {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenSocialMediaPublicMetadata {
+    /// The `rootId` property ([`Self::root_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROOT_ID: crate::Field<Self> = crate::Field::new("rootId");
+    /// The `replyToId` property ([`Self::reply_to_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPLY_TO_ID: crate::Field<Self> = crate::Field::new("replyToId");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `mentionIds` property ([`Self::mention_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MENTION_IDS: crate::Field<Self> = crate::Field::new("mentionIds");
+    /// The `tagIds` property ([`Self::tag_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TAG_IDS: crate::Field<Self> = crate::Field::new("tagIds");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenSocialMediaPublicMetadata {
@@ -7226,6 +10849,12 @@ impl crate::Model for OpenSocialMediaPublicMetadata {
             missing.push("rootId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -7250,6 +10879,17 @@ impl crate::__private::DecodeFields for OpenSocialMediaPublicMetadata {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "rootId",
+        "replyToId",
+        "source",
+        "url",
+        "mentionIds",
+        "tagIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenSocialMediaPublicMetadata);
@@ -7258,12 +10898,37 @@ impl serde::Serialize for OpenSocialMediaPublicMetadata {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "rootId", &self.root_id)?;
-        crate::__private::field(&mut map, "replyToId", &self.reply_to_id)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "mentionIds", &self.mention_ids)?;
-        crate::__private::field(&mut map, "tagIds", &self.tag_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "rootId",
+            &self.root_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "replyToId",
+            &self.reply_to_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "mentionIds",
+            &self.mention_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "tagIds",
+            &self.tag_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7292,6 +10957,24 @@ pub struct OpenSocialMediaReactionsChannel {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenSocialMediaReactionsChannel {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `platform` property ([`Self::platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLATFORM: crate::Field<Self> = crate::Field::new("platform");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `messageId` property ([`Self::message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_ID: crate::Field<Self> = crate::Field::new("messageId");
+    /// The `to` property ([`Self::to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO: crate::Field<Self> = crate::Field::new("to");
+    /// The `time` property ([`Self::time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME: crate::Field<Self> = crate::Field::new("time");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenSocialMediaReactionsChannel {
@@ -7312,6 +10995,12 @@ impl crate::Model for OpenSocialMediaReactionsChannel {
             missing.push("time");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -7336,6 +11025,17 @@ impl crate::__private::DecodeFields for OpenSocialMediaReactionsChannel {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "platform",
+        "type",
+        "messageId",
+        "to",
+        "time",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenSocialMediaReactionsChannel);
@@ -7344,12 +11044,32 @@ impl serde::Serialize for OpenSocialMediaReactionsChannel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "platform", &self.platform)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "messageId", &self.message_id)?;
-        crate::__private::field(&mut map, "to", &self.to)?;
-        crate::__private::field(&mut map, "time", &self.time)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "platform",
+            &self.platform,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageId",
+            &self.message_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "to", &self.to, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "time",
+            &self.time,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7432,6 +11152,14 @@ pub struct OpenSocialMediaReactionsEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenSocialMediaReactionsEvent {
+    /// The `reactions` property ([`Self::reactions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REACTIONS: crate::Field<Self> = crate::Field::new("reactions");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenSocialMediaReactionsEvent {
@@ -7449,6 +11177,12 @@ impl crate::Model for OpenSocialMediaReactionsEvent {
             missing.push("reactions");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -7468,6 +11202,10 @@ impl crate::__private::DecodeFields for OpenSocialMediaReactionsEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["reactions"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenSocialMediaReactionsEvent);
@@ -7476,7 +11214,12 @@ impl serde::Serialize for OpenSocialMediaReactionsEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "reactions", &self.reactions)?;
+        crate::__private::model_field(
+            &mut map,
+            "reactions",
+            &self.reactions,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7501,6 +11244,20 @@ pub struct OpenSocialMediaReactionsNormalizedEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenSocialMediaReactionsNormalizedEvent {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `channel` property ([`Self::channel`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNEL: crate::Field<Self> = crate::Field::new("channel");
+    /// The `events` property ([`Self::events`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENTS: crate::Field<Self> = crate::Field::new("events");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenSocialMediaReactionsNormalizedEvent {
@@ -7521,6 +11278,12 @@ impl crate::Model for OpenSocialMediaReactionsNormalizedEvent {
             missing.push("events");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -7543,6 +11306,10 @@ impl crate::__private::DecodeFields for OpenSocialMediaReactionsNormalizedEvent 
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "channel", "events", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenSocialMediaReactionsNormalizedEvent);
@@ -7551,10 +11318,25 @@ impl serde::Serialize for OpenSocialMediaReactionsNormalizedEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "channel", &self.channel)?;
-        crate::__private::field(&mut map, "events", &self.events)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "channel",
+            &self.channel,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "events",
+            &self.events,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7571,6 +11353,14 @@ pub struct OpenSocialMediaReactionsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenSocialMediaReactionsRequest {
+    /// The `events` property ([`Self::events`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENTS: crate::Field<Self> = crate::Field::new("events");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenSocialMediaReactionsRequest {
@@ -7588,6 +11378,12 @@ impl crate::Model for OpenSocialMediaReactionsRequest {
             missing.push("events");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -7607,6 +11403,10 @@ impl crate::__private::DecodeFields for OpenSocialMediaReactionsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["events"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenSocialMediaReactionsRequest);
@@ -7615,7 +11415,12 @@ impl serde::Serialize for OpenSocialMediaReactionsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "events", &self.events)?;
+        crate::__private::model_field(
+            &mut map,
+            "events",
+            &self.events,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7644,6 +11449,26 @@ pub struct OpenSocialMediaRecipient {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenSocialMediaRecipient {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `idType` property ([`Self::id_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID_TYPE: crate::Field<Self> = crate::Field::new("idType");
+    /// The `firstName` property ([`Self::first_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_NAME: crate::Field<Self> = crate::Field::new("firstName");
+    /// The `lastName` property ([`Self::last_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_NAME: crate::Field<Self> = crate::Field::new("lastName");
+    /// The `nickname` property ([`Self::nickname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NICKNAME: crate::Field<Self> = crate::Field::new("nickname");
+    /// The `image` property ([`Self::image`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGE: crate::Field<Self> = crate::Field::new("image");
+    /// The `additionalIds` property ([`Self::additional_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDITIONAL_IDS: crate::Field<Self> = crate::Field::new("additionalIds");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenSocialMediaRecipient {
@@ -7661,6 +11486,12 @@ impl crate::Model for OpenSocialMediaRecipient {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -7686,6 +11517,18 @@ impl crate::__private::DecodeFields for OpenSocialMediaRecipient {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "idType",
+        "firstName",
+        "lastName",
+        "nickname",
+        "image",
+        "additionalIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenSocialMediaRecipient);
@@ -7694,13 +11537,43 @@ impl serde::Serialize for OpenSocialMediaRecipient {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "idType", &self.id_type)?;
-        crate::__private::field(&mut map, "firstName", &self.first_name)?;
-        crate::__private::field(&mut map, "lastName", &self.last_name)?;
-        crate::__private::field(&mut map, "nickname", &self.nickname)?;
-        crate::__private::field(&mut map, "image", &self.image)?;
-        crate::__private::field(&mut map, "additionalIds", &self.additional_ids)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "idType",
+            &self.id_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstName",
+            &self.first_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastName",
+            &self.last_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nickname",
+            &self.nickname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "image",
+            &self.image,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "additionalIds",
+            &self.additional_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7766,6 +11639,16 @@ pub struct OpenSocialMediaRecipientAdditionalIdentifier {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenSocialMediaRecipientAdditionalIdentifier {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenSocialMediaRecipientAdditionalIdentifier {
@@ -7787,6 +11670,12 @@ impl crate::Model for OpenSocialMediaRecipientAdditionalIdentifier {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "social-media")]
 impl crate::__private::DecodeFields for OpenSocialMediaRecipientAdditionalIdentifier {
@@ -7806,6 +11695,10 @@ impl crate::__private::DecodeFields for OpenSocialMediaRecipientAdditionalIdenti
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenSocialMediaRecipientAdditionalIdentifier);
@@ -7814,8 +11707,18 @@ impl serde::Serialize for OpenSocialMediaRecipientAdditionalIdentifier {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7898,6 +11801,32 @@ pub struct OpenSocialNormalizedMessageEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenSocialNormalizedMessageEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenSocialNormalizedMessageEntityListing {
@@ -7911,6 +11840,12 @@ impl crate::Model for OpenSocialNormalizedMessageEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -7945,6 +11880,21 @@ impl crate::__private::DecodeFields for OpenSocialNormalizedMessageEntityListing
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenSocialNormalizedMessageEntityListing);
@@ -7953,16 +11903,66 @@ impl serde::Serialize for OpenSocialNormalizedMessageEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7995,6 +11995,32 @@ pub struct OpenSocialReactionsNormalizedEventEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OpenSocialReactionsNormalizedEventEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OpenSocialReactionsNormalizedEventEntityListing {
@@ -8008,6 +12034,12 @@ impl crate::Model for OpenSocialReactionsNormalizedEventEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "social-media")]
@@ -8042,6 +12074,21 @@ impl crate::__private::DecodeFields for OpenSocialReactionsNormalizedEventEntity
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OpenSocialReactionsNormalizedEventEntityListing);
@@ -8050,16 +12097,66 @@ impl serde::Serialize for OpenSocialReactionsNormalizedEventEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8088,6 +12185,24 @@ pub struct OpenStructuredResponseNormalizedMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl OpenStructuredResponseNormalizedMessage {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `channel` property ([`Self::channel`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNEL: crate::Field<Self> = crate::Field::new("channel");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `direction` property ([`Self::direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION: crate::Field<Self> = crate::Field::new("direction");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for OpenStructuredResponseNormalizedMessage {
@@ -8108,6 +12223,12 @@ impl crate::Model for OpenStructuredResponseNormalizedMessage {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -8132,6 +12253,17 @@ impl crate::__private::DecodeFields for OpenStructuredResponseNormalizedMessage 
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "channel",
+        "type",
+        "direction",
+        "content",
+        "metadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(OpenStructuredResponseNormalizedMessage);
@@ -8140,12 +12272,37 @@ impl serde::Serialize for OpenStructuredResponseNormalizedMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "channel", &self.channel)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "direction", &self.direction)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "channel",
+            &self.channel,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "direction",
+            &self.direction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8244,6 +12401,34 @@ pub struct Operand {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl Operand {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `occurrence` property ([`Self::occurrence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OCCURRENCE: crate::Field<Self> = crate::Field::new("occurrence");
+    /// The `inverted` property ([`Self::inverted`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INVERTED: crate::Field<Self> = crate::Field::new("inverted");
+    /// The `term` property ([`Self::term`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TERM: crate::Field<Self> = crate::Field::new("term");
+    /// The `topicId` property ([`Self::topic_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPIC_ID: crate::Field<Self> = crate::Field::new("topicId");
+    /// The `voiceSecondsPosition` property ([`Self::voice_seconds_position`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VOICE_SECONDS_POSITION: crate::Field<Self> = crate::Field::new(
+        "voiceSecondsPosition",
+    );
+    /// The `digitalWordsPosition` property ([`Self::digital_words_position`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIGITAL_WORDS_POSITION: crate::Field<Self> = crate::Field::new(
+        "digitalWordsPosition",
+    );
+    /// The `infixOperator` property ([`Self::infix_operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INFIX_OPERATOR: crate::Field<Self> = crate::Field::new("infixOperator");
+    /// The `operands` property ([`Self::operands`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERANDS: crate::Field<Self> = crate::Field::new("operands");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for Operand {
@@ -8261,6 +12446,12 @@ impl crate::Model for Operand {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -8292,6 +12483,20 @@ impl crate::__private::DecodeFields for Operand {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "occurrence",
+        "inverted",
+        "term",
+        "topicId",
+        "voiceSecondsPosition",
+        "digitalWordsPosition",
+        "infixOperator",
+        "operands",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(Operand);
@@ -8300,23 +12505,60 @@ impl serde::Serialize for Operand {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "occurrence", &self.occurrence)?;
-        crate::__private::field(&mut map, "inverted", &self.inverted)?;
-        crate::__private::field(&mut map, "term", &self.term)?;
-        crate::__private::field(&mut map, "topicId", &self.topic_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "occurrence",
+            &self.occurrence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "inverted",
+            &self.inverted,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "term",
+            &self.term,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "topicId",
+            &self.topic_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "voiceSecondsPosition",
             &self.voice_seconds_position,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "digitalWordsPosition",
             &self.digital_words_position,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "infixOperator", &self.infix_operator)?;
-        crate::__private::field(&mut map, "operands", &self.operands)?;
+        crate::__private::model_field(
+            &mut map,
+            "infixOperator",
+            &self.infix_operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operands",
+            &self.operands,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8378,6 +12620,28 @@ pub struct OperandPosition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl OperandPosition {
+    /// The `startingPositionValue` property ([`Self::starting_position_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STARTING_POSITION_VALUE: crate::Field<Self> = crate::Field::new(
+        "startingPositionValue",
+    );
+    /// The `startingPositionDirection` property ([`Self::starting_position_direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STARTING_POSITION_DIRECTION: crate::Field<Self> = crate::Field::new(
+        "startingPositionDirection",
+    );
+    /// The `endingPositionValue` property ([`Self::ending_position_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENDING_POSITION_VALUE: crate::Field<Self> = crate::Field::new(
+        "endingPositionValue",
+    );
+    /// The `endingPositionDirection` property ([`Self::ending_position_direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENDING_POSITION_DIRECTION: crate::Field<Self> = crate::Field::new(
+        "endingPositionDirection",
+    );
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for OperandPosition {
@@ -8391,6 +12655,12 @@ impl crate::Model for OperandPosition {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -8425,6 +12695,15 @@ impl crate::__private::DecodeFields for OperandPosition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startingPositionValue",
+        "startingPositionDirection",
+        "endingPositionValue",
+        "endingPositionDirection",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(OperandPosition);
@@ -8433,25 +12712,29 @@ impl serde::Serialize for OperandPosition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "startingPositionValue",
             &self.starting_position_value,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "startingPositionDirection",
             &self.starting_position_direction,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "endingPositionValue",
             &self.ending_position_value,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "endingPositionDirection",
             &self.ending_position_direction,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -8559,6 +12842,34 @@ pub struct Operation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "architect", feature = "routing", feature = "telephony"))]
+impl Operation {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `complete` property ([`Self::complete`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLETE: crate::Field<Self> = crate::Field::new("complete");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `client` property ([`Self::client`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLIENT: crate::Field<Self> = crate::Field::new("client");
+    /// The `errorMessage` property ([`Self::error_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_MESSAGE: crate::Field<Self> = crate::Field::new("errorMessage");
+    /// The `errorCode` property ([`Self::error_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_CODE: crate::Field<Self> = crate::Field::new("errorCode");
+    /// The `errorDetails` property ([`Self::error_details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_DETAILS: crate::Field<Self> = crate::Field::new("errorDetails");
+    /// The `errorMessageParams` property ([`Self::error_message_params`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_MESSAGE_PARAMS: crate::Field<Self> = crate::Field::new(
+        "errorMessageParams",
+    );
+    /// The `actionName` property ([`Self::action_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_NAME: crate::Field<Self> = crate::Field::new("actionName");
+    /// The `actionStatus` property ([`Self::action_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_STATUS: crate::Field<Self> = crate::Field::new("actionStatus");
 }
 #[cfg(any(feature = "architect", feature = "routing", feature = "telephony"))]
 impl crate::Model for Operation {
@@ -8572,6 +12883,12 @@ impl crate::Model for Operation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "architect", feature = "routing", feature = "telephony"))]
@@ -8602,6 +12919,21 @@ impl crate::__private::DecodeFields for Operation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "complete",
+        "user",
+        "client",
+        "errorMessage",
+        "errorCode",
+        "errorDetails",
+        "errorMessageParams",
+        "actionName",
+        "actionStatus",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "architect", feature = "routing", feature = "telephony"))]
 crate::__impl_model_deserialize!(Operation);
@@ -8610,20 +12942,61 @@ impl serde::Serialize for Operation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "complete", &self.complete)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "client", &self.client)?;
-        crate::__private::field(&mut map, "errorMessage", &self.error_message)?;
-        crate::__private::field(&mut map, "errorCode", &self.error_code)?;
-        crate::__private::field(&mut map, "errorDetails", &self.error_details)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "complete",
+            &self.complete,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "client",
+            &self.client,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorMessage",
+            &self.error_message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorCode",
+            &self.error_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorDetails",
+            &self.error_details,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "errorMessageParams",
             &self.error_message_params,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "actionName", &self.action_name)?;
-        crate::__private::field(&mut map, "actionStatus", &self.action_status)?;
+        crate::__private::model_field(
+            &mut map,
+            "actionName",
+            &self.action_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionStatus",
+            &self.action_status,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8797,6 +13170,18 @@ pub struct OperationCreatorUserResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl OperationCreatorUserResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for OperationCreatorUserResponse {
@@ -8810,6 +13195,12 @@ impl crate::Model for OperationCreatorUserResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -8831,6 +13222,10 @@ impl crate::__private::DecodeFields for OperationCreatorUserResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "type", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(OperationCreatorUserResponse);
@@ -8839,9 +13234,19 @@ impl serde::Serialize for OperationCreatorUserResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8899,6 +13304,20 @@ pub struct OperationListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl OperationListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for OperationListing {
@@ -8912,6 +13331,12 @@ impl crate::Model for OperationListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -8934,6 +13359,15 @@ impl crate::__private::DecodeFields for OperationListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(OperationListing);
@@ -8942,10 +13376,30 @@ impl serde::Serialize for OperationListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8974,6 +13428,28 @@ pub struct OperationResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl OperationResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for OperationResponse {
@@ -8987,6 +13463,12 @@ impl crate::Model for OperationResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9013,6 +13495,19 @@ impl crate::__private::DecodeFields for OperationResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "type",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "source",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(OperationResponse);
@@ -9021,14 +13516,49 @@ impl serde::Serialize for OperationResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9116,6 +13646,48 @@ pub struct OperationalEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "operational-events")]
+impl OperationalEvent {
+    /// The `eventDefinition` property ([`Self::event_definition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DEFINITION: crate::Field<Self> = crate::Field::new(
+        "eventDefinition",
+    );
+    /// The `entityId` property ([`Self::entity_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_ID: crate::Field<Self> = crate::Field::new("entityId");
+    /// The `entityToken` property ([`Self::entity_token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_TOKEN: crate::Field<Self> = crate::Field::new("entityToken");
+    /// The `entityName` property ([`Self::entity_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_NAME: crate::Field<Self> = crate::Field::new("entityName");
+    /// The `previousValue` property ([`Self::previous_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_VALUE: crate::Field<Self> = crate::Field::new("previousValue");
+    /// The `currentValue` property ([`Self::current_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENT_VALUE: crate::Field<Self> = crate::Field::new("currentValue");
+    /// The `errorCode` property ([`Self::error_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_CODE: crate::Field<Self> = crate::Field::new("errorCode");
+    /// The `parentEntityId` property ([`Self::parent_entity_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARENT_ENTITY_ID: crate::Field<Self> = crate::Field::new("parentEntityId");
+    /// The `conversation` property ([`Self::conversation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION: crate::Field<Self> = crate::Field::new("conversation");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `entityModifiedBy` property ([`Self::entity_modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_MODIFIED_BY: crate::Field<Self> = crate::Field::new(
+        "entityModifiedBy",
+    );
+    /// The `entityVersion` property ([`Self::entity_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_VERSION: crate::Field<Self> = crate::Field::new("entityVersion");
+    /// The `phoneNumber` property ([`Self::phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHONE_NUMBER: crate::Field<Self> = crate::Field::new("phoneNumber");
+    /// The `externalContactId` property ([`Self::external_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactId",
+    );
 }
 #[cfg(feature = "operational-events")]
 impl crate::Model for OperationalEvent {
@@ -9129,6 +13701,12 @@ impl crate::Model for OperationalEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "operational-events")]
@@ -9162,6 +13740,26 @@ impl crate::__private::DecodeFields for OperationalEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventDefinition",
+        "entityId",
+        "entityToken",
+        "entityName",
+        "previousValue",
+        "currentValue",
+        "errorCode",
+        "parentEntityId",
+        "conversation",
+        "dateCreated",
+        "dateModified",
+        "entityModifiedBy",
+        "entityVersion",
+        "phoneNumber",
+        "externalContactId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "operational-events")]
 crate::__impl_model_deserialize!(OperationalEvent);
@@ -9170,24 +13768,95 @@ impl serde::Serialize for OperationalEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventDefinition", &self.event_definition)?;
-        crate::__private::field(&mut map, "entityId", &self.entity_id)?;
-        crate::__private::field(&mut map, "entityToken", &self.entity_token)?;
-        crate::__private::field(&mut map, "entityName", &self.entity_name)?;
-        crate::__private::field(&mut map, "previousValue", &self.previous_value)?;
-        crate::__private::field(&mut map, "currentValue", &self.current_value)?;
-        crate::__private::field(&mut map, "errorCode", &self.error_code)?;
-        crate::__private::field(&mut map, "parentEntityId", &self.parent_entity_id)?;
-        crate::__private::field(&mut map, "conversation", &self.conversation)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "entityModifiedBy", &self.entity_modified_by)?;
-        crate::__private::field(&mut map, "entityVersion", &self.entity_version)?;
-        crate::__private::field(&mut map, "phoneNumber", &self.phone_number)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventDefinition",
+            &self.event_definition,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityId",
+            &self.entity_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityToken",
+            &self.entity_token,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityName",
+            &self.entity_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousValue",
+            &self.previous_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "currentValue",
+            &self.current_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorCode",
+            &self.error_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "parentEntityId",
+            &self.parent_entity_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversation",
+            &self.conversation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityModifiedBy",
+            &self.entity_modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityVersion",
+            &self.entity_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "phoneNumber",
+            &self.phone_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalContactId",
             &self.external_contact_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -9238,6 +13907,50 @@ pub struct OperationalEventNotificationTopicOperationalEventNotification {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-operations")]
+impl OperationalEventNotificationTopicOperationalEventNotification {
+    /// The `eventEntity` property ([`Self::event_entity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ENTITY: crate::Field<Self> = crate::Field::new("eventEntity");
+    /// The `entityId` property ([`Self::entity_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_ID: crate::Field<Self> = crate::Field::new("entityId");
+    /// The `entityName` property ([`Self::entity_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_NAME: crate::Field<Self> = crate::Field::new("entityName");
+    /// The `previousValue` property ([`Self::previous_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_VALUE: crate::Field<Self> = crate::Field::new("previousValue");
+    /// The `currentValue` property ([`Self::current_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENT_VALUE: crate::Field<Self> = crate::Field::new("currentValue");
+    /// The `errorCode` property ([`Self::error_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_CODE: crate::Field<Self> = crate::Field::new("errorCode");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `parentEntity` property ([`Self::parent_entity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARENT_ENTITY: crate::Field<Self> = crate::Field::new("parentEntity");
+    /// The `entityType` property ([`Self::entity_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_TYPE: crate::Field<Self> = crate::Field::new("entityType");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `entityToken` property ([`Self::entity_token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_TOKEN: crate::Field<Self> = crate::Field::new("entityToken");
+    /// The `phoneNumber` property ([`Self::phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHONE_NUMBER: crate::Field<Self> = crate::Field::new("phoneNumber");
+    /// The `externalContactId` property ([`Self::external_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactId",
+    );
+    /// The `entityModifiedDate` property ([`Self::entity_modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_MODIFIED_DATE: crate::Field<Self> = crate::Field::new(
+        "entityModifiedDate",
+    );
+    /// The `entityModifiedBy` property ([`Self::entity_modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_MODIFIED_BY: crate::Field<Self> = crate::Field::new(
+        "entityModifiedBy",
+    );
+    /// The `timestamp` property ([`Self::timestamp`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIMESTAMP: crate::Field<Self> = crate::Field::new("timestamp");
 }
 #[cfg(feature = "topics-operations")]
 impl crate::Model for OperationalEventNotificationTopicOperationalEventNotification {
@@ -9251,6 +13964,12 @@ impl crate::Model for OperationalEventNotificationTopicOperationalEventNotificat
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-operations")]
@@ -9288,6 +14007,27 @@ for OperationalEventNotificationTopicOperationalEventNotification {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventEntity",
+        "entityId",
+        "entityName",
+        "previousValue",
+        "currentValue",
+        "errorCode",
+        "version",
+        "parentEntity",
+        "entityType",
+        "conversationId",
+        "entityToken",
+        "phoneNumber",
+        "externalContactId",
+        "entityModifiedDate",
+        "entityModifiedBy",
+        "timestamp",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-operations")]
 crate::__impl_model_deserialize!(
@@ -9298,30 +14038,102 @@ impl serde::Serialize for OperationalEventNotificationTopicOperationalEventNotif
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventEntity", &self.event_entity)?;
-        crate::__private::field(&mut map, "entityId", &self.entity_id)?;
-        crate::__private::field(&mut map, "entityName", &self.entity_name)?;
-        crate::__private::field(&mut map, "previousValue", &self.previous_value)?;
-        crate::__private::field(&mut map, "currentValue", &self.current_value)?;
-        crate::__private::field(&mut map, "errorCode", &self.error_code)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "parentEntity", &self.parent_entity)?;
-        crate::__private::field(&mut map, "entityType", &self.entity_type)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "entityToken", &self.entity_token)?;
-        crate::__private::field(&mut map, "phoneNumber", &self.phone_number)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventEntity",
+            &self.event_entity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityId",
+            &self.entity_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityName",
+            &self.entity_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousValue",
+            &self.previous_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "currentValue",
+            &self.current_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorCode",
+            &self.error_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "parentEntity",
+            &self.parent_entity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityType",
+            &self.entity_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityToken",
+            &self.entity_token,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "phoneNumber",
+            &self.phone_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalContactId",
             &self.external_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "entityModifiedDate",
             &self.entity_modified_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "entityModifiedBy", &self.entity_modified_by)?;
-        crate::__private::field(&mut map, "timestamp", &self.timestamp)?;
+        crate::__private::model_field(
+            &mut map,
+            "entityModifiedBy",
+            &self.entity_modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timestamp",
+            &self.timestamp,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9338,6 +14150,20 @@ pub struct OperatorPosition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl OperatorPosition {
+    /// The `voiceSecondsPosition` property ([`Self::voice_seconds_position`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VOICE_SECONDS_POSITION: crate::Field<Self> = crate::Field::new(
+        "voiceSecondsPosition",
+    );
+    /// The `digitalWordsPosition` property ([`Self::digital_words_position`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIGITAL_WORDS_POSITION: crate::Field<Self> = crate::Field::new(
+        "digitalWordsPosition",
+    );
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for OperatorPosition {
@@ -9351,6 +14177,12 @@ impl crate::Model for OperatorPosition {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -9379,6 +14211,13 @@ impl crate::__private::DecodeFields for OperatorPosition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "voiceSecondsPosition",
+        "digitalWordsPosition",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(OperatorPosition);
@@ -9387,15 +14226,17 @@ impl serde::Serialize for OperatorPosition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "voiceSecondsPosition",
             &self.voice_seconds_position,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "digitalWordsPosition",
             &self.digital_words_position,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -9415,6 +14256,16 @@ pub struct OpportunitiesResultWithPagination {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl OpportunitiesResultWithPagination {
+    /// The `nextStartDate` property ([`Self::next_start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_START_DATE: crate::Field<Self> = crate::Field::new("nextStartDate");
+    /// The `opportunities` property ([`Self::opportunities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPPORTUNITIES: crate::Field<Self> = crate::Field::new("opportunities");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for OpportunitiesResultWithPagination {
@@ -9435,6 +14286,12 @@ impl crate::Model for OpportunitiesResultWithPagination {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for OpportunitiesResultWithPagination {
@@ -9454,6 +14311,10 @@ impl crate::__private::DecodeFields for OpportunitiesResultWithPagination {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["nextStartDate", "opportunities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(OpportunitiesResultWithPagination);
@@ -9462,8 +14323,18 @@ impl serde::Serialize for OpportunitiesResultWithPagination {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "nextStartDate", &self.next_start_date)?;
-        crate::__private::field(&mut map, "opportunities", &self.opportunities)?;
+        crate::__private::model_field(
+            &mut map,
+            "nextStartDate",
+            &self.next_start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "opportunities",
+            &self.opportunities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9478,6 +14349,14 @@ pub struct OpportunityEnrollment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl OpportunityEnrollment {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for OpportunityEnrollment {
@@ -9491,6 +14370,12 @@ impl crate::Model for OpportunityEnrollment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -9510,6 +14395,10 @@ impl crate::__private::DecodeFields for OpportunityEnrollment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(OpportunityEnrollment);
@@ -9518,7 +14407,7 @@ impl serde::Serialize for OpportunityEnrollment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9547,6 +14436,20 @@ pub struct OpportunityEnrollmentCounts {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl OpportunityEnrollmentCounts {
+    /// The `pending` property ([`Self::pending`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PENDING: crate::Field<Self> = crate::Field::new("pending");
+    /// The `approved` property ([`Self::approved`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPROVED: crate::Field<Self> = crate::Field::new("approved");
+    /// The `denied` property ([`Self::denied`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DENIED: crate::Field<Self> = crate::Field::new("denied");
+    /// The `withdrawn` property ([`Self::withdrawn`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WITHDRAWN: crate::Field<Self> = crate::Field::new("withdrawn");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for OpportunityEnrollmentCounts {
@@ -9579,6 +14482,12 @@ impl crate::Model for OpportunityEnrollmentCounts {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for OpportunityEnrollmentCounts {
@@ -9606,6 +14515,15 @@ impl crate::__private::DecodeFields for OpportunityEnrollmentCounts {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "pending",
+        "approved",
+        "denied",
+        "withdrawn",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(OpportunityEnrollmentCounts);
@@ -9614,10 +14532,30 @@ impl serde::Serialize for OpportunityEnrollmentCounts {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "pending", &self.pending)?;
-        crate::__private::field(&mut map, "approved", &self.approved)?;
-        crate::__private::field(&mut map, "denied", &self.denied)?;
-        crate::__private::field(&mut map, "withdrawn", &self.withdrawn)?;
+        crate::__private::model_field(
+            &mut map,
+            "pending",
+            &self.pending,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "approved",
+            &self.approved,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "denied",
+            &self.denied,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "withdrawn",
+            &self.withdrawn,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9636,6 +14574,16 @@ pub struct OpportunityReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl OpportunityReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for OpportunityReference {
@@ -9653,6 +14601,12 @@ impl crate::Model for OpportunityReference {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -9673,6 +14627,10 @@ impl crate::__private::DecodeFields for OpportunityReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(OpportunityReference);
@@ -9681,8 +14639,13 @@ impl serde::Serialize for OpportunityReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9759,6 +14722,56 @@ pub struct OpportunityResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl OpportunityResult {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `openDate` property ([`Self::open_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPEN_DATE: crate::Field<Self> = crate::Field::new("openDate");
+    /// The `deadlineDate` property ([`Self::deadline_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEADLINE_DATE: crate::Field<Self> = crate::Field::new("deadlineDate");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `activityCodeId` property ([`Self::activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new("activityCodeId");
+    /// The `approvalType` property ([`Self::approval_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPROVAL_TYPE: crate::Field<Self> = crate::Field::new("approvalType");
+    /// The `agentCount` property ([`Self::agent_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_COUNT: crate::Field<Self> = crate::Field::new("agentCount");
+    /// The `capacity` property ([`Self::capacity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CAPACITY: crate::Field<Self> = crate::Field::new("capacity");
+    /// The `enrollmentProcessingCount` property ([`Self::enrollment_processing_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENROLLMENT_PROCESSING_COUNT: crate::Field<Self> = crate::Field::new(
+        "enrollmentProcessingCount",
+    );
+    /// The `enrollmentCounts` property ([`Self::enrollment_counts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENROLLMENT_COUNTS: crate::Field<Self> = crate::Field::new(
+        "enrollmentCounts",
+    );
+    /// The `publishedDate` property ([`Self::published_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUBLISHED_DATE: crate::Field<Self> = crate::Field::new("publishedDate");
+    /// The `closedDate` property ([`Self::closed_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLOSED_DATE: crate::Field<Self> = crate::Field::new("closedDate");
+    /// The `systemMessageCode` property ([`Self::system_message_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYSTEM_MESSAGE_CODE: crate::Field<Self> = crate::Field::new(
+        "systemMessageCode",
+    );
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for OpportunityResult {
@@ -9838,6 +14851,12 @@ impl crate::Model for OpportunityResult {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for OpportunityResult {
@@ -9882,6 +14901,30 @@ impl crate::__private::DecodeFields for OpportunityResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "startDate",
+        "endDate",
+        "status",
+        "openDate",
+        "deadlineDate",
+        "name",
+        "description",
+        "activityCodeId",
+        "approvalType",
+        "agentCount",
+        "capacity",
+        "enrollmentProcessingCount",
+        "enrollmentCounts",
+        "publishedDate",
+        "closedDate",
+        "systemMessageCode",
+        "metadata",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(OpportunityResult);
@@ -9890,33 +14933,115 @@ impl serde::Serialize for OpportunityResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "openDate", &self.open_date)?;
-        crate::__private::field(&mut map, "deadlineDate", &self.deadline_date)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "activityCodeId", &self.activity_code_id)?;
-        crate::__private::field(&mut map, "approvalType", &self.approval_type)?;
-        crate::__private::field(&mut map, "agentCount", &self.agent_count)?;
-        crate::__private::field(&mut map, "capacity", &self.capacity)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "openDate",
+            &self.open_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deadlineDate",
+            &self.deadline_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeId",
+            &self.activity_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "approvalType",
+            &self.approval_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agentCount",
+            &self.agent_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "capacity",
+            &self.capacity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "enrollmentProcessingCount",
             &self.enrollment_processing_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "enrollmentCounts", &self.enrollment_counts)?;
-        crate::__private::field(&mut map, "publishedDate", &self.published_date)?;
-        crate::__private::field(&mut map, "closedDate", &self.closed_date)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enrollmentCounts",
+            &self.enrollment_counts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "publishedDate",
+            &self.published_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "closedDate",
+            &self.closed_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "systemMessageCode",
             &self.system_message_code,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10293,6 +15418,58 @@ pub struct OpportunityResultWithAgentIds {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl OpportunityResultWithAgentIds {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `openDate` property ([`Self::open_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPEN_DATE: crate::Field<Self> = crate::Field::new("openDate");
+    /// The `deadlineDate` property ([`Self::deadline_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEADLINE_DATE: crate::Field<Self> = crate::Field::new("deadlineDate");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `activityCodeId` property ([`Self::activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new("activityCodeId");
+    /// The `approvalType` property ([`Self::approval_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPROVAL_TYPE: crate::Field<Self> = crate::Field::new("approvalType");
+    /// The `agentCount` property ([`Self::agent_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_COUNT: crate::Field<Self> = crate::Field::new("agentCount");
+    /// The `capacity` property ([`Self::capacity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CAPACITY: crate::Field<Self> = crate::Field::new("capacity");
+    /// The `enrollmentProcessingCount` property ([`Self::enrollment_processing_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENROLLMENT_PROCESSING_COUNT: crate::Field<Self> = crate::Field::new(
+        "enrollmentProcessingCount",
+    );
+    /// The `enrollmentCounts` property ([`Self::enrollment_counts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENROLLMENT_COUNTS: crate::Field<Self> = crate::Field::new(
+        "enrollmentCounts",
+    );
+    /// The `publishedDate` property ([`Self::published_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUBLISHED_DATE: crate::Field<Self> = crate::Field::new("publishedDate");
+    /// The `closedDate` property ([`Self::closed_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLOSED_DATE: crate::Field<Self> = crate::Field::new("closedDate");
+    /// The `systemMessageCode` property ([`Self::system_message_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYSTEM_MESSAGE_CODE: crate::Field<Self> = crate::Field::new(
+        "systemMessageCode",
+    );
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
+    /// The `agentIds` property ([`Self::agent_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_IDS: crate::Field<Self> = crate::Field::new("agentIds");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for OpportunityResultWithAgentIds {
@@ -10372,6 +15549,12 @@ impl crate::Model for OpportunityResultWithAgentIds {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for OpportunityResultWithAgentIds {
@@ -10417,6 +15600,31 @@ impl crate::__private::DecodeFields for OpportunityResultWithAgentIds {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "startDate",
+        "endDate",
+        "status",
+        "openDate",
+        "deadlineDate",
+        "name",
+        "description",
+        "activityCodeId",
+        "approvalType",
+        "agentCount",
+        "capacity",
+        "enrollmentProcessingCount",
+        "enrollmentCounts",
+        "publishedDate",
+        "closedDate",
+        "systemMessageCode",
+        "metadata",
+        "agentIds",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(OpportunityResultWithAgentIds);
@@ -10425,34 +15633,121 @@ impl serde::Serialize for OpportunityResultWithAgentIds {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "openDate", &self.open_date)?;
-        crate::__private::field(&mut map, "deadlineDate", &self.deadline_date)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "activityCodeId", &self.activity_code_id)?;
-        crate::__private::field(&mut map, "approvalType", &self.approval_type)?;
-        crate::__private::field(&mut map, "agentCount", &self.agent_count)?;
-        crate::__private::field(&mut map, "capacity", &self.capacity)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "openDate",
+            &self.open_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deadlineDate",
+            &self.deadline_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeId",
+            &self.activity_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "approvalType",
+            &self.approval_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agentCount",
+            &self.agent_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "capacity",
+            &self.capacity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "enrollmentProcessingCount",
             &self.enrollment_processing_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "enrollmentCounts", &self.enrollment_counts)?;
-        crate::__private::field(&mut map, "publishedDate", &self.published_date)?;
-        crate::__private::field(&mut map, "closedDate", &self.closed_date)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enrollmentCounts",
+            &self.enrollment_counts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "publishedDate",
+            &self.published_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "closedDate",
+            &self.closed_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "systemMessageCode",
             &self.system_message_code,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
-        crate::__private::field(&mut map, "agentIds", &self.agent_ids)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agentIds",
+            &self.agent_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10771,6 +16066,16 @@ pub struct OptInSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl OptInSettings {
+    /// The `keyword` property ([`Self::keyword`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEYWORD: crate::Field<Self> = crate::Field::new("keyword");
+    /// The `response` property ([`Self::response`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPONSE: crate::Field<Self> = crate::Field::new("response");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for OptInSettings {
@@ -10792,6 +16097,12 @@ impl crate::Model for OptInSettings {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "routing")]
 impl crate::__private::DecodeFields for OptInSettings {
@@ -10811,6 +16122,10 @@ impl crate::__private::DecodeFields for OptInSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["keyword", "response"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(OptInSettings);
@@ -10819,8 +16134,18 @@ impl serde::Serialize for OptInSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "keyword", &self.keyword)?;
-        crate::__private::field(&mut map, "response", &self.response)?;
+        crate::__private::model_field(
+            &mut map,
+            "keyword",
+            &self.keyword,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "response",
+            &self.response,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10849,6 +16174,44 @@ pub struct OrgAuthSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "organization")]
+impl OrgAuthSettings {
+    /// The `multifactorAuthenticationRequired` property ([`Self::multifactor_authentication_required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MULTIFACTOR_AUTHENTICATION_REQUIRED: crate::Field<Self> = crate::Field::new(
+        "multifactorAuthenticationRequired",
+    );
+    /// The `domainAllowlistEnabled` property ([`Self::domain_allowlist_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN_ALLOWLIST_ENABLED: crate::Field<Self> = crate::Field::new(
+        "domainAllowlistEnabled",
+    );
+    /// The `domainAllowlist` property ([`Self::domain_allowlist`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN_ALLOWLIST: crate::Field<Self> = crate::Field::new(
+        "domainAllowlist",
+    );
+    /// The `ipAddressAllowlist` property ([`Self::ip_address_allowlist`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IP_ADDRESS_ALLOWLIST: crate::Field<Self> = crate::Field::new(
+        "ipAddressAllowlist",
+    );
+    /// The `passwordRequirements` property ([`Self::password_requirements`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PASSWORD_REQUIREMENTS: crate::Field<Self> = crate::Field::new(
+        "passwordRequirements",
+    );
+    /// The `inactivityTimeoutExclusions` property ([`Self::inactivity_timeout_exclusions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INACTIVITY_TIMEOUT_EXCLUSIONS: crate::Field<Self> = crate::Field::new(
+        "inactivityTimeoutExclusions",
+    );
+    /// The `universalLogout` property ([`Self::universal_logout`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNIVERSAL_LOGOUT: crate::Field<Self> = crate::Field::new(
+        "universalLogout",
+    );
+    /// The `tokenStorageLocation` property ([`Self::token_storage_location`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOKEN_STORAGE_LOCATION: crate::Field<Self> = crate::Field::new(
+        "tokenStorageLocation",
+    );
 }
 #[cfg(feature = "organization")]
 impl crate::Model for OrgAuthSettings {
@@ -10862,6 +16225,12 @@ impl crate::Model for OrgAuthSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "organization")]
@@ -10902,6 +16271,19 @@ impl crate::__private::DecodeFields for OrgAuthSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "multifactorAuthenticationRequired",
+        "domainAllowlistEnabled",
+        "domainAllowlist",
+        "ipAddressAllowlist",
+        "passwordRequirements",
+        "inactivityTimeoutExclusions",
+        "universalLogout",
+        "tokenStorageLocation",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "organization")]
 crate::__impl_model_deserialize!(OrgAuthSettings);
@@ -10910,37 +16292,53 @@ impl serde::Serialize for OrgAuthSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "multifactorAuthenticationRequired",
             &self.multifactor_authentication_required,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "domainAllowlistEnabled",
             &self.domain_allowlist_enabled,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "domainAllowlist", &self.domain_allowlist)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "domainAllowlist",
+            &self.domain_allowlist,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "ipAddressAllowlist",
             &self.ip_address_allowlist,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "passwordRequirements",
             &self.password_requirements,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "inactivityTimeoutExclusions",
             &self.inactivity_timeout_exclusions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "universalLogout", &self.universal_logout)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "universalLogout",
+            &self.universal_logout,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "tokenStorageLocation",
             &self.token_storage_location,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11023,6 +16421,38 @@ pub struct OrgOAuthClient {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "tokens", feature = "users"))]
+impl OrgOAuthClient {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `authorizedGrantType` property ([`Self::authorized_grant_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTHORIZED_GRANT_TYPE: crate::Field<Self> = crate::Field::new(
+        "authorizedGrantType",
+    );
+    /// The `scope` property ([`Self::scope`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCOPE: crate::Field<Self> = crate::Field::new("scope");
+    /// The `roleDivisions` property ([`Self::role_divisions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLE_DIVISIONS: crate::Field<Self> = crate::Field::new("roleDivisions");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateToDelete` property ([`Self::date_to_delete`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_TO_DELETE: crate::Field<Self> = crate::Field::new("dateToDelete");
+    /// The `organization` property ([`Self::organization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORGANIZATION: crate::Field<Self> = crate::Field::new("organization");
 }
 #[cfg(any(feature = "tokens", feature = "users"))]
 impl crate::Model for OrgOAuthClient {
@@ -11045,6 +16475,12 @@ impl crate::Model for OrgOAuthClient {
             missing.push("authorizedGrantType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "tokens", feature = "users"))]
@@ -11075,6 +16511,23 @@ impl crate::__private::DecodeFields for OrgOAuthClient {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "authorizedGrantType",
+        "scope",
+        "roleDivisions",
+        "state",
+        "dateToDelete",
+        "organization",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "tokens", feature = "users"))]
 crate::__impl_model_deserialize!(OrgOAuthClient);
@@ -11083,22 +16536,73 @@ impl serde::Serialize for OrgOAuthClient {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "authorizedGrantType",
             &self.authorized_grant_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "scope", &self.scope)?;
-        crate::__private::field(&mut map, "roleDivisions", &self.role_divisions)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "dateToDelete", &self.date_to_delete)?;
-        crate::__private::field(&mut map, "organization", &self.organization)?;
+        crate::__private::model_field(
+            &mut map,
+            "scope",
+            &self.scope,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "roleDivisions",
+            &self.role_divisions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateToDelete",
+            &self.date_to_delete,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "organization",
+            &self.organization,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11321,6 +16825,112 @@ pub struct OrgUser {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "organization-authorization",
+        feature = "recording",
+        feature = "users"
+    )
+)]
+impl OrgUser {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `chat` property ([`Self::chat`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHAT: crate::Field<Self> = crate::Field::new("chat");
+    /// The `department` property ([`Self::department`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEPARTMENT: crate::Field<Self> = crate::Field::new("department");
+    /// The `email` property ([`Self::email`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL: crate::Field<Self> = crate::Field::new("email");
+    /// The `primaryContactInfo` property ([`Self::primary_contact_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY_CONTACT_INFO: crate::Field<Self> = crate::Field::new(
+        "primaryContactInfo",
+    );
+    /// The `addresses` property ([`Self::addresses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESSES: crate::Field<Self> = crate::Field::new("addresses");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `username` property ([`Self::username`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USERNAME: crate::Field<Self> = crate::Field::new("username");
+    /// The `manager` property ([`Self::manager`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGER: crate::Field<Self> = crate::Field::new("manager");
+    /// The `images` property ([`Self::images`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGES: crate::Field<Self> = crate::Field::new("images");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `certifications` property ([`Self::certifications`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATIONS: crate::Field<Self> = crate::Field::new("certifications");
+    /// The `biography` property ([`Self::biography`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BIOGRAPHY: crate::Field<Self> = crate::Field::new("biography");
+    /// The `employerInfo` property ([`Self::employer_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMPLOYER_INFO: crate::Field<Self> = crate::Field::new("employerInfo");
+    /// The `preferredName` property ([`Self::preferred_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREFERRED_NAME: crate::Field<Self> = crate::Field::new("preferredName");
+    /// The `routingStatus` property ([`Self::routing_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTING_STATUS: crate::Field<Self> = crate::Field::new("routingStatus");
+    /// The `presence` property ([`Self::presence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRESENCE: crate::Field<Self> = crate::Field::new("presence");
+    /// The `integrationPresence` property ([`Self::integration_presence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_PRESENCE: crate::Field<Self> = crate::Field::new(
+        "integrationPresence",
+    );
+    /// The `conversationSummary` property ([`Self::conversation_summary`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_SUMMARY: crate::Field<Self> = crate::Field::new(
+        "conversationSummary",
+    );
+    /// The `outOfOffice` property ([`Self::out_of_office`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUT_OF_OFFICE: crate::Field<Self> = crate::Field::new("outOfOffice");
+    /// The `geolocation` property ([`Self::geolocation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GEOLOCATION: crate::Field<Self> = crate::Field::new("geolocation");
+    /// The `station` property ([`Self::station`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATION: crate::Field<Self> = crate::Field::new("station");
+    /// The `authorization` property ([`Self::authorization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTHORIZATION: crate::Field<Self> = crate::Field::new("authorization");
+    /// The `profileSkills` property ([`Self::profile_skills`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROFILE_SKILLS: crate::Field<Self> = crate::Field::new("profileSkills");
+    /// The `locations` property ([`Self::locations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCATIONS: crate::Field<Self> = crate::Field::new("locations");
+    /// The `groups` property ([`Self::groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUPS: crate::Field<Self> = crate::Field::new("groups");
+    /// The `team` property ([`Self::team`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAM: crate::Field<Self> = crate::Field::new("team");
+    /// The `workPlanBidRanks` property ([`Self::work_plan_bid_ranks`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORK_PLAN_BID_RANKS: crate::Field<Self> = crate::Field::new(
+        "workPlanBidRanks",
+    );
+    /// The `skills` property ([`Self::skills`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILLS: crate::Field<Self> = crate::Field::new("skills");
+    /// The `languages` property ([`Self::languages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGES: crate::Field<Self> = crate::Field::new("languages");
+    /// The `acdAutoAnswer` property ([`Self::acd_auto_answer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACD_AUTO_ANSWER: crate::Field<Self> = crate::Field::new("acdAutoAnswer");
+    /// The `languagePreference` property ([`Self::language_preference`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_PREFERENCE: crate::Field<Self> = crate::Field::new(
+        "languagePreference",
+    );
+    /// The `lastTokenIssued` property ([`Self::last_token_issued`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_TOKEN_ISSUED: crate::Field<Self> = crate::Field::new(
+        "lastTokenIssued",
+    );
+    /// The `dateLastLogin` property ([`Self::date_last_login`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_LAST_LOGIN: crate::Field<Self> = crate::Field::new("dateLastLogin");
+    /// The `dateWelcomeSent` property ([`Self::date_welcome_sent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_WELCOME_SENT: crate::Field<Self> = crate::Field::new(
+        "dateWelcomeSent",
+    );
+    /// The `organization` property ([`Self::organization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORGANIZATION: crate::Field<Self> = crate::Field::new("organization");
 }
 #[cfg(
     any(
@@ -11346,6 +16956,12 @@ impl crate::Model for OrgUser {
             missing.push("version");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -11417,6 +17033,50 @@ impl crate::__private::DecodeFields for OrgUser {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "chat",
+        "department",
+        "email",
+        "primaryContactInfo",
+        "addresses",
+        "state",
+        "title",
+        "username",
+        "manager",
+        "images",
+        "version",
+        "certifications",
+        "biography",
+        "employerInfo",
+        "preferredName",
+        "routingStatus",
+        "presence",
+        "integrationPresence",
+        "conversationSummary",
+        "outOfOffice",
+        "geolocation",
+        "station",
+        "authorization",
+        "profileSkills",
+        "locations",
+        "groups",
+        "team",
+        "workPlanBidRanks",
+        "skills",
+        "languages",
+        "acdAutoAnswer",
+        "languagePreference",
+        "lastTokenIssued",
+        "dateLastLogin",
+        "dateWelcomeSent",
+        "organization",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -11441,65 +17101,235 @@ impl serde::Serialize for OrgUser {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "chat", &self.chat)?;
-        crate::__private::field(&mut map, "department", &self.department)?;
-        crate::__private::field(&mut map, "email", &self.email)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "chat",
+            &self.chat,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "department",
+            &self.department,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "email",
+            &self.email,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "primaryContactInfo",
             &self.primary_contact_info,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "addresses", &self.addresses)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "username", &self.username)?;
-        crate::__private::field(&mut map, "manager", &self.manager)?;
-        crate::__private::field(&mut map, "images", &self.images)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "certifications", &self.certifications)?;
-        crate::__private::field(&mut map, "biography", &self.biography)?;
-        crate::__private::field(&mut map, "employerInfo", &self.employer_info)?;
-        crate::__private::field(&mut map, "preferredName", &self.preferred_name)?;
-        crate::__private::field(&mut map, "routingStatus", &self.routing_status)?;
-        crate::__private::field(&mut map, "presence", &self.presence)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "addresses",
+            &self.addresses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "username",
+            &self.username,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "manager",
+            &self.manager,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "images",
+            &self.images,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "certifications",
+            &self.certifications,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "biography",
+            &self.biography,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "employerInfo",
+            &self.employer_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "preferredName",
+            &self.preferred_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "routingStatus",
+            &self.routing_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "presence",
+            &self.presence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "integrationPresence",
             &self.integration_presence,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationSummary",
             &self.conversation_summary,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "outOfOffice", &self.out_of_office)?;
-        crate::__private::field(&mut map, "geolocation", &self.geolocation)?;
-        crate::__private::field(&mut map, "station", &self.station)?;
-        crate::__private::field(&mut map, "authorization", &self.authorization)?;
-        crate::__private::field(&mut map, "profileSkills", &self.profile_skills)?;
-        crate::__private::field(&mut map, "locations", &self.locations)?;
-        crate::__private::field(&mut map, "groups", &self.groups)?;
-        crate::__private::field(&mut map, "team", &self.team)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "outOfOffice",
+            &self.out_of_office,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "geolocation",
+            &self.geolocation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "station",
+            &self.station,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "authorization",
+            &self.authorization,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "profileSkills",
+            &self.profile_skills,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "locations",
+            &self.locations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groups",
+            &self.groups,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "team",
+            &self.team,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "workPlanBidRanks",
             &self.work_plan_bid_ranks,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "skills", &self.skills)?;
-        crate::__private::field(&mut map, "languages", &self.languages)?;
-        crate::__private::field(&mut map, "acdAutoAnswer", &self.acd_auto_answer)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "skills",
+            &self.skills,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languages",
+            &self.languages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "acdAutoAnswer",
+            &self.acd_auto_answer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "languagePreference",
             &self.language_preference,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lastTokenIssued", &self.last_token_issued)?;
-        crate::__private::field(&mut map, "dateLastLogin", &self.date_last_login)?;
-        crate::__private::field(&mut map, "dateWelcomeSent", &self.date_welcome_sent)?;
-        crate::__private::field(&mut map, "organization", &self.organization)?;
+        crate::__private::model_field(
+            &mut map,
+            "lastTokenIssued",
+            &self.last_token_issued,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateLastLogin",
+            &self.date_last_login,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateWelcomeSent",
+            &self.date_welcome_sent,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "organization",
+            &self.organization,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11581,6 +17411,20 @@ pub struct OrgWhitelistSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "organization")]
+impl OrgWhitelistSettings {
+    /// The `enableWhitelist` property ([`Self::enable_whitelist`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_WHITELIST: crate::Field<Self> = crate::Field::new(
+        "enableWhitelist",
+    );
+    /// The `domainWhitelist` property ([`Self::domain_whitelist`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN_WHITELIST: crate::Field<Self> = crate::Field::new(
+        "domainWhitelist",
+    );
 }
 #[cfg(feature = "organization")]
 impl crate::Model for OrgWhitelistSettings {
@@ -11594,6 +17438,12 @@ impl crate::Model for OrgWhitelistSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "organization")]
@@ -11618,6 +17468,10 @@ impl crate::__private::DecodeFields for OrgWhitelistSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enableWhitelist", "domainWhitelist"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "organization")]
 crate::__impl_model_deserialize!(OrgWhitelistSettings);
@@ -11626,8 +17480,18 @@ impl serde::Serialize for OrgWhitelistSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enableWhitelist", &self.enable_whitelist)?;
-        crate::__private::field(&mut map, "domainWhitelist", &self.domain_whitelist)?;
+        crate::__private::model_field(
+            &mut map,
+            "enableWhitelist",
+            &self.enable_whitelist,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "domainWhitelist",
+            &self.domain_whitelist,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11689,6 +17553,61 @@ pub struct Organization {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "organization",
+        feature = "organization-authorization",
+        feature = "recording",
+        feature = "users"
+    )
+)]
+impl Organization {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `defaultLanguage` property ([`Self::default_language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT_LANGUAGE: crate::Field<Self> = crate::Field::new(
+        "defaultLanguage",
+    );
+    /// The `defaultCountryCode` property ([`Self::default_country_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT_COUNTRY_CODE: crate::Field<Self> = crate::Field::new(
+        "defaultCountryCode",
+    );
+    /// The `thirdPartyOrgName` property ([`Self::third_party_org_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const THIRD_PARTY_ORG_NAME: crate::Field<Self> = crate::Field::new(
+        "thirdPartyOrgName",
+    );
+    /// The `thirdPartyURI` property ([`Self::third_party_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const THIRD_PARTY_URI: crate::Field<Self> = crate::Field::new("thirdPartyURI");
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
+    /// The `features` property ([`Self::features`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FEATURES: crate::Field<Self> = crate::Field::new("features");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `defaultSiteId` property ([`Self::default_site_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT_SITE_ID: crate::Field<Self> = crate::Field::new("defaultSiteId");
+    /// The `supportURI` property ([`Self::support_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORT_URI: crate::Field<Self> = crate::Field::new("supportURI");
+    /// The `voicemailEnabled` property ([`Self::voicemail_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VOICEMAIL_ENABLED: crate::Field<Self> = crate::Field::new(
+        "voicemailEnabled",
+    );
+    /// The `productPlatform` property ([`Self::product_platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRODUCT_PLATFORM: crate::Field<Self> = crate::Field::new(
+        "productPlatform",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -11715,6 +17634,12 @@ impl crate::Model for Organization {
             missing.push("version");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -11765,6 +17690,26 @@ impl crate::__private::DecodeFields for Organization {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "defaultLanguage",
+        "defaultCountryCode",
+        "thirdPartyOrgName",
+        "thirdPartyURI",
+        "domain",
+        "features",
+        "version",
+        "state",
+        "defaultSiteId",
+        "supportURI",
+        "voicemailEnabled",
+        "productPlatform",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -11791,29 +17736,91 @@ impl serde::Serialize for Organization {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "defaultLanguage", &self.default_language)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "defaultLanguage",
+            &self.default_language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "defaultCountryCode",
             &self.default_country_code,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "thirdPartyOrgName",
             &self.third_party_org_name,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "thirdPartyURI", &self.third_party_uri)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
-        crate::__private::field(&mut map, "features", &self.features)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "defaultSiteId", &self.default_site_id)?;
-        crate::__private::field(&mut map, "supportURI", &self.support_uri)?;
-        crate::__private::field(&mut map, "voicemailEnabled", &self.voicemail_enabled)?;
-        crate::__private::field(&mut map, "productPlatform", &self.product_platform)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "thirdPartyURI",
+            &self.third_party_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "features",
+            &self.features,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "defaultSiteId",
+            &self.default_site_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "supportURI",
+            &self.support_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "voicemailEnabled",
+            &self.voicemail_enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "productPlatform",
+            &self.product_platform,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12022,6 +18029,44 @@ pub struct OrganizationCallMetrics {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony")]
+impl OrganizationCallMetrics {
+    /// The `usage` property ([`Self::usage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USAGE: crate::Field<Self> = crate::Field::new("usage");
+    /// The `autoScalingTriggerPercentage` property ([`Self::auto_scaling_trigger_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTO_SCALING_TRIGGER_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "autoScalingTriggerPercentage",
+    );
+    /// The `cpuIntensity` property ([`Self::cpu_intensity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CPU_INTENSITY: crate::Field<Self> = crate::Field::new("cpuIntensity");
+    /// The `memoryIntensity` property ([`Self::memory_intensity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMORY_INTENSITY: crate::Field<Self> = crate::Field::new(
+        "memoryIntensity",
+    );
+    /// The `concurrentCallCount` property ([`Self::concurrent_call_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONCURRENT_CALL_COUNT: crate::Field<Self> = crate::Field::new(
+        "concurrentCallCount",
+    );
+    /// The `concurrentCallSessionCount` property ([`Self::concurrent_call_session_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONCURRENT_CALL_SESSION_COUNT: crate::Field<Self> = crate::Field::new(
+        "concurrentCallSessionCount",
+    );
+    /// The `maxCallCapacity` property ([`Self::max_call_capacity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_CALL_CAPACITY: crate::Field<Self> = crate::Field::new(
+        "maxCallCapacity",
+    );
+    /// The `maxCallSessionCapacity` property ([`Self::max_call_session_capacity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_CALL_SESSION_CAPACITY: crate::Field<Self> = crate::Field::new(
+        "maxCallSessionCapacity",
+    );
+    /// The `autoScaleInProgress` property ([`Self::auto_scale_in_progress`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTO_SCALE_IN_PROGRESS: crate::Field<Self> = crate::Field::new(
+        "autoScaleInProgress",
+    );
 }
 #[cfg(feature = "telephony")]
 impl crate::Model for OrganizationCallMetrics {
@@ -12090,6 +18135,12 @@ impl crate::Model for OrganizationCallMetrics {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "telephony")]
 impl crate::__private::DecodeFields for OrganizationCallMetrics {
@@ -12136,6 +18187,20 @@ impl crate::__private::DecodeFields for OrganizationCallMetrics {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "usage",
+        "autoScalingTriggerPercentage",
+        "cpuIntensity",
+        "memoryIntensity",
+        "concurrentCallCount",
+        "concurrentCallSessionCount",
+        "maxCallCapacity",
+        "maxCallSessionCapacity",
+        "autoScaleInProgress",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony")]
 crate::__impl_model_deserialize!(OrganizationCallMetrics);
@@ -12144,34 +18209,59 @@ impl serde::Serialize for OrganizationCallMetrics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "usage", &self.usage)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "usage",
+            &self.usage,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "autoScalingTriggerPercentage",
             &self.auto_scaling_trigger_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "cpuIntensity", &self.cpu_intensity)?;
-        crate::__private::field(&mut map, "memoryIntensity", &self.memory_intensity)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "cpuIntensity",
+            &self.cpu_intensity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "memoryIntensity",
+            &self.memory_intensity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "concurrentCallCount",
             &self.concurrent_call_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "concurrentCallSessionCount",
             &self.concurrent_call_session_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "maxCallCapacity", &self.max_call_capacity)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "maxCallCapacity",
+            &self.max_call_capacity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "maxCallSessionCapacity",
             &self.max_call_session_capacity,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "autoScaleInProgress",
             &self.auto_scale_in_progress,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -12346,6 +18436,40 @@ pub struct OrganizationFeatures {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "organization")]
+impl OrganizationFeatures {
+    /// The `realtimeCIC` property ([`Self::realtime_cic`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REALTIME_CIC: crate::Field<Self> = crate::Field::new("realtimeCIC");
+    /// The `purecloud` property ([`Self::purecloud`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PURECLOUD: crate::Field<Self> = crate::Field::new("purecloud");
+    /// The `hipaa` property ([`Self::hipaa`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HIPAA: crate::Field<Self> = crate::Field::new("hipaa");
+    /// The `ucEnabled` property ([`Self::uc_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UC_ENABLED: crate::Field<Self> = crate::Field::new("ucEnabled");
+    /// The `pci` property ([`Self::pci`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PCI: crate::Field<Self> = crate::Field::new("pci");
+    /// The `purecloudVoice` property ([`Self::purecloud_voice`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PURECLOUD_VOICE: crate::Field<Self> = crate::Field::new("purecloudVoice");
+    /// The `xmppFederation` property ([`Self::xmpp_federation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const XMPP_FEDERATION: crate::Field<Self> = crate::Field::new("xmppFederation");
+    /// The `chat` property ([`Self::chat`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHAT: crate::Field<Self> = crate::Field::new("chat");
+    /// The `informalPhotos` property ([`Self::informal_photos`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INFORMAL_PHOTOS: crate::Field<Self> = crate::Field::new("informalPhotos");
+    /// The `directory` property ([`Self::directory`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTORY: crate::Field<Self> = crate::Field::new("directory");
+    /// The `contactCenter` property ([`Self::contact_center`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_CENTER: crate::Field<Self> = crate::Field::new("contactCenter");
+    /// The `unifiedCommunications` property ([`Self::unified_communications`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNIFIED_COMMUNICATIONS: crate::Field<Self> = crate::Field::new(
+        "unifiedCommunications",
+    );
+    /// The `custserv` property ([`Self::custserv`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTSERV: crate::Field<Self> = crate::Field::new("custserv");
 }
 #[cfg(feature = "organization")]
 impl crate::Model for OrganizationFeatures {
@@ -12359,6 +18483,12 @@ impl crate::Model for OrganizationFeatures {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "organization")]
@@ -12418,6 +18548,24 @@ impl crate::__private::DecodeFields for OrganizationFeatures {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "realtimeCIC",
+        "purecloud",
+        "hipaa",
+        "ucEnabled",
+        "pci",
+        "purecloudVoice",
+        "xmppFederation",
+        "chat",
+        "informalPhotos",
+        "directory",
+        "contactCenter",
+        "unifiedCommunications",
+        "custserv",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "organization")]
 crate::__impl_model_deserialize!(OrganizationFeatures);
@@ -12426,23 +18574,79 @@ impl serde::Serialize for OrganizationFeatures {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "realtimeCIC", &self.realtime_cic)?;
-        crate::__private::field(&mut map, "purecloud", &self.purecloud)?;
-        crate::__private::field(&mut map, "hipaa", &self.hipaa)?;
-        crate::__private::field(&mut map, "ucEnabled", &self.uc_enabled)?;
-        crate::__private::field(&mut map, "pci", &self.pci)?;
-        crate::__private::field(&mut map, "purecloudVoice", &self.purecloud_voice)?;
-        crate::__private::field(&mut map, "xmppFederation", &self.xmpp_federation)?;
-        crate::__private::field(&mut map, "chat", &self.chat)?;
-        crate::__private::field(&mut map, "informalPhotos", &self.informal_photos)?;
-        crate::__private::field(&mut map, "directory", &self.directory)?;
-        crate::__private::field(&mut map, "contactCenter", &self.contact_center)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "realtimeCIC",
+            &self.realtime_cic,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "purecloud",
+            &self.purecloud,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hipaa",
+            &self.hipaa,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ucEnabled",
+            &self.uc_enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "pci", &self.pci, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "purecloudVoice",
+            &self.purecloud_voice,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "xmppFederation",
+            &self.xmpp_federation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "chat",
+            &self.chat,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "informalPhotos",
+            &self.informal_photos,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "directory",
+            &self.directory,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactCenter",
+            &self.contact_center,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "unifiedCommunications",
             &self.unified_communications,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "custserv", &self.custserv)?;
+        crate::__private::model_field(
+            &mut map,
+            "custserv",
+            &self.custserv,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12473,6 +18677,26 @@ pub struct OrganizationLink {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony")]
+impl OrganizationLink {
+    /// The `sourceOrganizationId` property ([`Self::source_organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_ORGANIZATION_ID: crate::Field<Self> = crate::Field::new(
+        "sourceOrganizationId",
+    );
+    /// The `targetOrganizationId` property ([`Self::target_organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_ORGANIZATION_ID: crate::Field<Self> = crate::Field::new(
+        "targetOrganizationId",
+    );
+    /// The `sourceRegion` property ([`Self::source_region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_REGION: crate::Field<Self> = crate::Field::new("sourceRegion");
+    /// The `targetRegion` property ([`Self::target_region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_REGION: crate::Field<Self> = crate::Field::new("targetRegion");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
 }
 #[cfg(feature = "telephony")]
 impl crate::Model for OrganizationLink {
@@ -12513,6 +18737,12 @@ impl crate::Model for OrganizationLink {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "telephony")]
 impl crate::__private::DecodeFields for OrganizationLink {
@@ -12535,6 +18765,16 @@ impl crate::__private::DecodeFields for OrganizationLink {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sourceOrganizationId",
+        "targetOrganizationId",
+        "sourceRegion",
+        "targetRegion",
+        "status",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony")]
 crate::__impl_model_deserialize!(OrganizationLink);
@@ -12543,19 +18783,36 @@ impl serde::Serialize for OrganizationLink {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "sourceOrganizationId",
             &self.source_organization_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "targetOrganizationId",
             &self.target_organization_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "sourceRegion", &self.source_region)?;
-        crate::__private::field(&mut map, "targetRegion", &self.target_region)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceRegion",
+            &self.source_region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "targetRegion",
+            &self.target_region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12622,6 +18879,14 @@ pub struct OrganizationLinkApprovalRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony")]
+impl OrganizationLinkApprovalRequest {
+    /// The `approval` property ([`Self::approval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPROVAL: crate::Field<Self> = crate::Field::new("approval");
 }
 #[cfg(feature = "telephony")]
 impl crate::Model for OrganizationLinkApprovalRequest {
@@ -12639,6 +18904,12 @@ impl crate::Model for OrganizationLinkApprovalRequest {
             missing.push("approval");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony")]
@@ -12660,6 +18931,10 @@ impl crate::__private::DecodeFields for OrganizationLinkApprovalRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["approval"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony")]
 crate::__impl_model_deserialize!(OrganizationLinkApprovalRequest);
@@ -12668,7 +18943,12 @@ impl serde::Serialize for OrganizationLinkApprovalRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "approval", &self.approval)?;
+        crate::__private::model_field(
+            &mut map,
+            "approval",
+            &self.approval,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12693,6 +18973,28 @@ pub struct OrganizationLinkResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony")]
+impl OrganizationLinkResponse {
+    /// The `sourceOrganizationId` property ([`Self::source_organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_ORGANIZATION_ID: crate::Field<Self> = crate::Field::new(
+        "sourceOrganizationId",
+    );
+    /// The `targetOrganizationId` property ([`Self::target_organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_ORGANIZATION_ID: crate::Field<Self> = crate::Field::new(
+        "targetOrganizationId",
+    );
+    /// The `sourceRegion` property ([`Self::source_region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_REGION: crate::Field<Self> = crate::Field::new("sourceRegion");
+    /// The `targetRegion` property ([`Self::target_region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_REGION: crate::Field<Self> = crate::Field::new("targetRegion");
+    /// The `targetName` property ([`Self::target_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_NAME: crate::Field<Self> = crate::Field::new("targetName");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
 }
 #[cfg(feature = "telephony")]
 impl crate::Model for OrganizationLinkResponse {
@@ -12706,6 +19008,12 @@ impl crate::Model for OrganizationLinkResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony")]
@@ -12730,6 +19038,17 @@ impl crate::__private::DecodeFields for OrganizationLinkResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sourceOrganizationId",
+        "targetOrganizationId",
+        "sourceRegion",
+        "targetRegion",
+        "targetName",
+        "status",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony")]
 crate::__impl_model_deserialize!(OrganizationLinkResponse);
@@ -12738,20 +19057,42 @@ impl serde::Serialize for OrganizationLinkResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "sourceOrganizationId",
             &self.source_organization_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "targetOrganizationId",
             &self.target_organization_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "sourceRegion", &self.source_region)?;
-        crate::__private::field(&mut map, "targetRegion", &self.target_region)?;
-        crate::__private::field(&mut map, "targetName", &self.target_name)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceRegion",
+            &self.source_region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "targetRegion",
+            &self.target_region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "targetName",
+            &self.target_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12842,6 +19183,34 @@ pub struct OrganizationPresence {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "presence", feature = "users"))]
+impl OrganizationPresence {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `languageLabels` property ([`Self::language_labels`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_LABELS: crate::Field<Self> = crate::Field::new("languageLabels");
+    /// The `systemPresence` property ([`Self::system_presence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYSTEM_PRESENCE: crate::Field<Self> = crate::Field::new("systemPresence");
+    /// The `deactivated` property ([`Self::deactivated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEACTIVATED: crate::Field<Self> = crate::Field::new("deactivated");
+    /// The `primary` property ([`Self::primary`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY: crate::Field<Self> = crate::Field::new("primary");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "presence", feature = "users"))]
 impl crate::Model for OrganizationPresence {
@@ -12861,6 +19230,12 @@ impl crate::Model for OrganizationPresence {
             missing.push("languageLabels");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "presence", feature = "users"))]
@@ -12894,6 +19269,22 @@ impl crate::__private::DecodeFields for OrganizationPresence {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "languageLabels",
+        "systemPresence",
+        "deactivated",
+        "primary",
+        "createdBy",
+        "createdDate",
+        "modifiedBy",
+        "modifiedDate",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "presence", feature = "users"))]
 crate::__impl_model_deserialize!(OrganizationPresence);
@@ -12902,17 +19293,67 @@ impl serde::Serialize for OrganizationPresence {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "languageLabels", &self.language_labels)?;
-        crate::__private::field(&mut map, "systemPresence", &self.system_presence)?;
-        crate::__private::field(&mut map, "deactivated", &self.deactivated)?;
-        crate::__private::field(&mut map, "primary", &self.primary)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageLabels",
+            &self.language_labels,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "systemPresence",
+            &self.system_presence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deactivated",
+            &self.deactivated,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "primary",
+            &self.primary,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12943,6 +19384,28 @@ pub struct OrganizationPresenceDefinition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "presence", feature = "users"))]
+impl OrganizationPresenceDefinition {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `languageLabels` property ([`Self::language_labels`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_LABELS: crate::Field<Self> = crate::Field::new("languageLabels");
+    /// The `systemPresence` property ([`Self::system_presence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYSTEM_PRESENCE: crate::Field<Self> = crate::Field::new("systemPresence");
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `deactivated` property ([`Self::deactivated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEACTIVATED: crate::Field<Self> = crate::Field::new("deactivated");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "presence", feature = "users"))]
 impl crate::Model for OrganizationPresenceDefinition {
@@ -12962,6 +19425,12 @@ impl crate::Model for OrganizationPresenceDefinition {
             missing.push("languageLabels");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "presence", feature = "users"))]
@@ -12990,6 +19459,19 @@ impl crate::__private::DecodeFields for OrganizationPresenceDefinition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "type",
+        "languageLabels",
+        "systemPresence",
+        "divisionId",
+        "deactivated",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "presence", feature = "users"))]
 crate::__impl_model_deserialize!(OrganizationPresenceDefinition);
@@ -12998,14 +19480,49 @@ impl serde::Serialize for OrganizationPresenceDefinition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "languageLabels", &self.language_labels)?;
-        crate::__private::field(&mut map, "systemPresence", &self.system_presence)?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(&mut map, "deactivated", &self.deactivated)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageLabels",
+            &self.language_labels,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "systemPresence",
+            &self.system_presence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deactivated",
+            &self.deactivated,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13141,6 +19658,18 @@ pub struct OrganizationPresenceDefinitionEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "presence")]
+impl OrganizationPresenceDefinitionEntityListing {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "presence")]
 impl crate::Model for OrganizationPresenceDefinitionEntityListing {
@@ -13154,6 +19683,12 @@ impl crate::Model for OrganizationPresenceDefinitionEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "presence")]
@@ -13175,6 +19710,10 @@ impl crate::__private::DecodeFields for OrganizationPresenceDefinitionEntityList
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "presence")]
 crate::__impl_model_deserialize!(OrganizationPresenceDefinitionEntityListing);
@@ -13183,9 +19722,24 @@ impl serde::Serialize for OrganizationPresenceDefinitionEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13218,6 +19772,32 @@ pub struct OrganizationPresenceEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "presence")]
+impl OrganizationPresenceEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "presence")]
 impl crate::Model for OrganizationPresenceEntityListing {
@@ -13231,6 +19811,12 @@ impl crate::Model for OrganizationPresenceEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "presence")]
@@ -13265,6 +19851,21 @@ impl crate::__private::DecodeFields for OrganizationPresenceEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "presence")]
 crate::__impl_model_deserialize!(OrganizationPresenceEntityListing);
@@ -13273,16 +19874,66 @@ impl serde::Serialize for OrganizationPresenceEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13305,6 +19956,22 @@ pub struct OrganizationProductEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "authorization")]
+impl OrganizationProductEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "authorization")]
 impl crate::Model for OrganizationProductEntityListing {
@@ -13318,6 +19985,12 @@ impl crate::Model for OrganizationProductEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "authorization")]
@@ -13347,6 +20020,16 @@ impl crate::__private::DecodeFields for OrganizationProductEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "authorization")]
 crate::__impl_model_deserialize!(OrganizationProductEntityListing);
@@ -13355,11 +20038,36 @@ impl serde::Serialize for OrganizationProductEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13396,6 +20104,36 @@ pub struct OrganizationPublicApiUsage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "usage")]
+impl OrganizationPublicApiUsage {
+    /// The `date` property ([`Self::date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE: crate::Field<Self> = crate::Field::new("date");
+    /// The `platform` property ([`Self::platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLATFORM: crate::Field<Self> = crate::Field::new("platform");
+    /// The `httpMethod` property ([`Self::http_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HTTP_METHOD: crate::Field<Self> = crate::Field::new("httpMethod");
+    /// The `templateUri` property ([`Self::template_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEMPLATE_URI: crate::Field<Self> = crate::Field::new("templateUri");
+    /// The `requestCount` property ([`Self::request_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUEST_COUNT: crate::Field<Self> = crate::Field::new("requestCount");
+    /// The `status200` property ([`Self::status200`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS200: crate::Field<Self> = crate::Field::new("status200");
+    /// The `status300` property ([`Self::status300`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS300: crate::Field<Self> = crate::Field::new("status300");
+    /// The `status400` property ([`Self::status400`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS400: crate::Field<Self> = crate::Field::new("status400");
+    /// The `status429` property ([`Self::status429`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS429: crate::Field<Self> = crate::Field::new("status429");
+    /// The `status500` property ([`Self::status500`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS500: crate::Field<Self> = crate::Field::new("status500");
+    /// The `oauthClient` property ([`Self::oauth_client`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OAUTH_CLIENT: crate::Field<Self> = crate::Field::new("oauthClient");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
 }
 #[cfg(feature = "usage")]
 impl crate::Model for OrganizationPublicApiUsage {
@@ -13409,6 +20147,12 @@ impl crate::Model for OrganizationPublicApiUsage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "usage")]
@@ -13451,6 +20195,23 @@ impl crate::__private::DecodeFields for OrganizationPublicApiUsage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "date",
+        "platform",
+        "httpMethod",
+        "templateUri",
+        "requestCount",
+        "status200",
+        "status300",
+        "status400",
+        "status429",
+        "status500",
+        "oauthClient",
+        "user",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "usage")]
 crate::__impl_model_deserialize!(OrganizationPublicApiUsage);
@@ -13459,18 +20220,78 @@ impl serde::Serialize for OrganizationPublicApiUsage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "date", &self.date)?;
-        crate::__private::field(&mut map, "platform", &self.platform)?;
-        crate::__private::field(&mut map, "httpMethod", &self.http_method)?;
-        crate::__private::field(&mut map, "templateUri", &self.template_uri)?;
-        crate::__private::field(&mut map, "requestCount", &self.request_count)?;
-        crate::__private::field(&mut map, "status200", &self.status200)?;
-        crate::__private::field(&mut map, "status300", &self.status300)?;
-        crate::__private::field(&mut map, "status400", &self.status400)?;
-        crate::__private::field(&mut map, "status429", &self.status429)?;
-        crate::__private::field(&mut map, "status500", &self.status500)?;
-        crate::__private::field(&mut map, "oauthClient", &self.oauth_client)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
+        crate::__private::model_field(
+            &mut map,
+            "date",
+            &self.date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "platform",
+            &self.platform,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "httpMethod",
+            &self.http_method,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "templateUri",
+            &self.template_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "requestCount",
+            &self.request_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status200",
+            &self.status200,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status300",
+            &self.status300,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status400",
+            &self.status400,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status429",
+            &self.status429,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status500",
+            &self.status500,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "oauthClient",
+            &self.oauth_client,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13565,6 +20386,32 @@ pub struct OrganizationPublicApiUsageQueryRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "usage")]
+impl OrganizationPublicApiUsageQueryRequest {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `granularity` property ([`Self::granularity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY: crate::Field<Self> = crate::Field::new("granularity");
+    /// The `sortBy` property ([`Self::sort_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_BY: crate::Field<Self> = crate::Field::new("sortBy");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `templateUris` property ([`Self::template_uris`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEMPLATE_URIS: crate::Field<Self> = crate::Field::new("templateUris");
+    /// The `httpMethods` property ([`Self::http_methods`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HTTP_METHODS: crate::Field<Self> = crate::Field::new("httpMethods");
+    /// The `platforms` property ([`Self::platforms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLATFORMS: crate::Field<Self> = crate::Field::new("platforms");
+    /// The `groupBy` property ([`Self::group_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY: crate::Field<Self> = crate::Field::new("groupBy");
+    /// The `userIds` property ([`Self::user_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_IDS: crate::Field<Self> = crate::Field::new("userIds");
+    /// The `oauthClientIds` property ([`Self::oauth_client_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OAUTH_CLIENT_IDS: crate::Field<Self> = crate::Field::new("oauthClientIds");
 }
 #[cfg(feature = "usage")]
 impl crate::Model for OrganizationPublicApiUsageQueryRequest {
@@ -13582,6 +20429,12 @@ impl crate::Model for OrganizationPublicApiUsageQueryRequest {
             missing.push("interval");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "usage")]
@@ -13610,6 +20463,21 @@ impl crate::__private::DecodeFields for OrganizationPublicApiUsageQueryRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "sortBy",
+        "metrics",
+        "templateUris",
+        "httpMethods",
+        "platforms",
+        "groupBy",
+        "userIds",
+        "oauthClientIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "usage")]
 crate::__impl_model_deserialize!(OrganizationPublicApiUsageQueryRequest);
@@ -13618,16 +20486,66 @@ impl serde::Serialize for OrganizationPublicApiUsageQueryRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "granularity", &self.granularity)?;
-        crate::__private::field(&mut map, "sortBy", &self.sort_by)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(&mut map, "templateUris", &self.template_uris)?;
-        crate::__private::field(&mut map, "httpMethods", &self.http_methods)?;
-        crate::__private::field(&mut map, "platforms", &self.platforms)?;
-        crate::__private::field(&mut map, "groupBy", &self.group_by)?;
-        crate::__private::field(&mut map, "userIds", &self.user_ids)?;
-        crate::__private::field(&mut map, "oauthClientIds", &self.oauth_client_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "granularity",
+            &self.granularity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortBy",
+            &self.sort_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "templateUris",
+            &self.template_uris,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "httpMethods",
+            &self.http_methods,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "platforms",
+            &self.platforms,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupBy",
+            &self.group_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userIds",
+            &self.user_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "oauthClientIds",
+            &self.oauth_client_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13695,6 +20613,24 @@ pub struct OrganizationPublicApiUsageResultsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "usage")]
+impl OrganizationPublicApiUsageResultsResponse {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `queryStatus` property ([`Self::query_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_STATUS: crate::Field<Self> = crate::Field::new("queryStatus");
+    /// The `errorBody` property ([`Self::error_body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_BODY: crate::Field<Self> = crate::Field::new("errorBody");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "usage")]
 impl crate::Model for OrganizationPublicApiUsageResultsResponse {
@@ -13714,6 +20650,12 @@ impl crate::Model for OrganizationPublicApiUsageResultsResponse {
             missing.push("queryStatus");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "usage")]
@@ -13738,6 +20680,17 @@ impl crate::__private::DecodeFields for OrganizationPublicApiUsageResultsRespons
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "queryStatus",
+        "errorBody",
+        "nextUri",
+        "entities",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "usage")]
 crate::__impl_model_deserialize!(OrganizationPublicApiUsageResultsResponse);
@@ -13746,12 +20699,42 @@ impl serde::Serialize for OrganizationPublicApiUsageResultsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "queryStatus", &self.query_status)?;
-        crate::__private::field(&mut map, "errorBody", &self.error_body)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryStatus",
+            &self.query_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorBody",
+            &self.error_body,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13839,6 +20822,32 @@ pub struct OrganizationRoleEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "authorization")]
+impl OrganizationRoleEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "authorization")]
 impl crate::Model for OrganizationRoleEntityListing {
@@ -13852,6 +20861,12 @@ impl crate::Model for OrganizationRoleEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "authorization")]
@@ -13886,6 +20901,21 @@ impl crate::__private::DecodeFields for OrganizationRoleEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "authorization")]
 crate::__impl_model_deserialize!(OrganizationRoleEntityListing);
@@ -13894,16 +20924,66 @@ impl serde::Serialize for OrganizationRoleEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13926,6 +21006,20 @@ pub struct OrganizationUsageQueryResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "usage")]
+impl OrganizationUsageQueryResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `resultsUri` property ([`Self::results_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS_URI: crate::Field<Self> = crate::Field::new("resultsUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "usage")]
 impl crate::Model for OrganizationUsageQueryResponse {
@@ -13943,6 +21037,12 @@ impl crate::Model for OrganizationUsageQueryResponse {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "usage")]
@@ -13965,6 +21065,15 @@ impl crate::__private::DecodeFields for OrganizationUsageQueryResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "resultsUri",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "usage")]
 crate::__impl_model_deserialize!(OrganizationUsageQueryResponse);
@@ -13973,10 +21082,25 @@ impl serde::Serialize for OrganizationUsageQueryResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "resultsUri", &self.results_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resultsUri",
+            &self.results_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14009,6 +21133,34 @@ pub struct OrganizationsExport {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl OrganizationsExport {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `divisionIds` property ([`Self::division_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_IDS: crate::Field<Self> = crate::Field::new("divisionIds");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateCompletion` property ([`Self::date_completion`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_COMPLETION: crate::Field<Self> = crate::Field::new("dateCompletion");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
+    /// The `resultRowCount` property ([`Self::result_row_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT_ROW_COUNT: crate::Field<Self> = crate::Field::new("resultRowCount");
+    /// The `queryConditions` property ([`Self::query_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "queryConditions",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for OrganizationsExport {
@@ -14022,6 +21174,12 @@ impl crate::Model for OrganizationsExport {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -14054,6 +21212,21 @@ impl crate::__private::DecodeFields for OrganizationsExport {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "divisionIds",
+        "createdBy",
+        "dateCreated",
+        "dateCompletion",
+        "status",
+        "downloadUrl",
+        "resultRowCount",
+        "queryConditions",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(OrganizationsExport);
@@ -14062,16 +21235,61 @@ impl serde::Serialize for OrganizationsExport {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "divisionIds", &self.division_ids)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateCompletion", &self.date_completion)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
-        crate::__private::field(&mut map, "resultRowCount", &self.result_row_count)?;
-        crate::__private::field(&mut map, "queryConditions", &self.query_conditions)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionIds",
+            &self.division_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCompletion",
+            &self.date_completion,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resultRowCount",
+            &self.result_row_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryConditions",
+            &self.query_conditions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14133,6 +21351,16 @@ pub struct OrganizationsExportComparisonFieldFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl OrganizationsExportComparisonFieldFilter {
+    /// The `field` property ([`Self::field`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIELD: crate::Field<Self> = crate::Field::new("field");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for OrganizationsExportComparisonFieldFilter {
@@ -14154,6 +21382,12 @@ impl crate::Model for OrganizationsExportComparisonFieldFilter {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "external-contacts")]
 impl crate::__private::DecodeFields for OrganizationsExportComparisonFieldFilter {
@@ -14173,6 +21407,10 @@ impl crate::__private::DecodeFields for OrganizationsExportComparisonFieldFilter
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(OrganizationsExportComparisonFieldFilter);
@@ -14181,8 +21419,18 @@ impl serde::Serialize for OrganizationsExportComparisonFieldFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "field", &self.field)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "field",
+            &self.field,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14240,6 +21488,16 @@ pub struct OrganizationsExportFieldFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl OrganizationsExportFieldFilter {
+    /// The `field` property ([`Self::field`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIELD: crate::Field<Self> = crate::Field::new("field");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for OrganizationsExportFieldFilter {
@@ -14261,6 +21519,12 @@ impl crate::Model for OrganizationsExportFieldFilter {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "external-contacts")]
 impl crate::__private::DecodeFields for OrganizationsExportFieldFilter {
@@ -14280,6 +21544,10 @@ impl crate::__private::DecodeFields for OrganizationsExportFieldFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(OrganizationsExportFieldFilter);
@@ -14288,8 +21556,18 @@ impl serde::Serialize for OrganizationsExportFieldFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "field", &self.field)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "field",
+            &self.field,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14355,6 +21633,16 @@ pub struct OrganizationsExportFieldListFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl OrganizationsExportFieldListFilter {
+    /// The `field` property ([`Self::field`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIELD: crate::Field<Self> = crate::Field::new("field");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for OrganizationsExportFieldListFilter {
@@ -14376,6 +21664,12 @@ impl crate::Model for OrganizationsExportFieldListFilter {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "external-contacts")]
 impl crate::__private::DecodeFields for OrganizationsExportFieldListFilter {
@@ -14395,6 +21689,10 @@ impl crate::__private::DecodeFields for OrganizationsExportFieldListFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(OrganizationsExportFieldListFilter);
@@ -14403,8 +21701,18 @@ impl serde::Serialize for OrganizationsExportFieldListFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "field", &self.field)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "field",
+            &self.field,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14476,6 +21784,26 @@ pub struct OrganizationsExportFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl OrganizationsExportFilter {
+    /// The `eq` property ([`Self::eq`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EQ: crate::Field<Self> = crate::Field::new("eq");
+    /// The `in` property ([`Self::in_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IN: crate::Field<Self> = crate::Field::new("in");
+    /// The `lte` property ([`Self::lte`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LTE: crate::Field<Self> = crate::Field::new("lte");
+    /// The `gte` property ([`Self::gte`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GTE: crate::Field<Self> = crate::Field::new("gte");
+    /// The `and` property ([`Self::and`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AND: crate::Field<Self> = crate::Field::new("and");
+    /// The `or` property ([`Self::or`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OR: crate::Field<Self> = crate::Field::new("or");
+    /// The `not` property ([`Self::not`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOT: crate::Field<Self> = crate::Field::new("not");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for OrganizationsExportFilter {
@@ -14489,6 +21817,12 @@ impl crate::Model for OrganizationsExportFilter {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -14514,6 +21848,18 @@ impl crate::__private::DecodeFields for OrganizationsExportFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eq",
+        "in",
+        "lte",
+        "gte",
+        "and",
+        "or",
+        "not",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(OrganizationsExportFilter);
@@ -14522,13 +21868,13 @@ impl serde::Serialize for OrganizationsExportFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eq", &self.eq)?;
-        crate::__private::field(&mut map, "in", &self.in_)?;
-        crate::__private::field(&mut map, "lte", &self.lte)?;
-        crate::__private::field(&mut map, "gte", &self.gte)?;
-        crate::__private::field(&mut map, "and", &self.and)?;
-        crate::__private::field(&mut map, "or", &self.or)?;
-        crate::__private::field(&mut map, "not", &self.not)?;
+        crate::__private::model_field(&mut map, "eq", &self.eq, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "in", &self.in_, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "lte", &self.lte, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "gte", &self.gte, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "and", &self.and, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "or", &self.or, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "not", &self.not, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14549,6 +21895,20 @@ pub struct OrganizationsExportListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl OrganizationsExportListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for OrganizationsExportListing {
@@ -14562,6 +21922,12 @@ impl crate::Model for OrganizationsExportListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -14584,6 +21950,15 @@ impl crate::__private::DecodeFields for OrganizationsExportListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(OrganizationsExportListing);
@@ -14592,10 +21967,30 @@ impl serde::Serialize for OrganizationsExportListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14612,6 +22007,16 @@ pub struct OrganizationsExportQueryConditions {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl OrganizationsExportQueryConditions {
+    /// The `filters` property ([`Self::filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTERS: crate::Field<Self> = crate::Field::new("filters");
+    /// The `limit` property ([`Self::limit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIMIT: crate::Field<Self> = crate::Field::new("limit");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for OrganizationsExportQueryConditions {
@@ -14625,6 +22030,12 @@ impl crate::Model for OrganizationsExportQueryConditions {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -14645,6 +22056,10 @@ impl crate::__private::DecodeFields for OrganizationsExportQueryConditions {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["filters", "limit"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(OrganizationsExportQueryConditions);
@@ -14653,8 +22068,18 @@ impl serde::Serialize for OrganizationsExportQueryConditions {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "filters", &self.filters)?;
-        crate::__private::field(&mut map, "limit", &self.limit)?;
+        crate::__private::model_field(
+            &mut map,
+            "filters",
+            &self.filters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "limit",
+            &self.limit,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14703,6 +22128,48 @@ pub struct OrphanRecording {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl OrphanRecording {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `createdTime` property ([`Self::created_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_TIME: crate::Field<Self> = crate::Field::new("createdTime");
+    /// The `recoveredTime` property ([`Self::recovered_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECOVERED_TIME: crate::Field<Self> = crate::Field::new("recoveredTime");
+    /// The `providerType` property ([`Self::provider_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER_TYPE: crate::Field<Self> = crate::Field::new("providerType");
+    /// The `mediaSizeBytes` property ([`Self::media_size_bytes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_SIZE_BYTES: crate::Field<Self> = crate::Field::new("mediaSizeBytes");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `mediaSubtype` property ([`Self::media_subtype`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_SUBTYPE: crate::Field<Self> = crate::Field::new("mediaSubtype");
+    /// The `mediaSubject` property ([`Self::media_subject`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_SUBJECT: crate::Field<Self> = crate::Field::new("mediaSubject");
+    /// The `fileState` property ([`Self::file_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_STATE: crate::Field<Self> = crate::Field::new("fileState");
+    /// The `providerEndpoint` property ([`Self::provider_endpoint`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER_ENDPOINT: crate::Field<Self> = crate::Field::new(
+        "providerEndpoint",
+    );
+    /// The `recording` property ([`Self::recording`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORDING: crate::Field<Self> = crate::Field::new("recording");
+    /// The `orphanStatus` property ([`Self::orphan_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORPHAN_STATUS: crate::Field<Self> = crate::Field::new("orphanStatus");
+    /// The `sourceOrphaningId` property ([`Self::source_orphaning_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_ORPHANING_ID: crate::Field<Self> = crate::Field::new(
+        "sourceOrphaningId",
+    );
+    /// The `region` property ([`Self::region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGION: crate::Field<Self> = crate::Field::new("region");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for OrphanRecording {
@@ -14716,6 +22183,12 @@ impl crate::Model for OrphanRecording {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -14754,6 +22227,27 @@ impl crate::__private::DecodeFields for OrphanRecording {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "createdTime",
+        "recoveredTime",
+        "providerType",
+        "mediaSizeBytes",
+        "mediaType",
+        "mediaSubtype",
+        "mediaSubject",
+        "fileState",
+        "providerEndpoint",
+        "recording",
+        "orphanStatus",
+        "sourceOrphaningId",
+        "region",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(OrphanRecording);
@@ -14762,26 +22256,97 @@ impl serde::Serialize for OrphanRecording {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "createdTime", &self.created_time)?;
-        crate::__private::field(&mut map, "recoveredTime", &self.recovered_time)?;
-        crate::__private::field(&mut map, "providerType", &self.provider_type)?;
-        crate::__private::field(&mut map, "mediaSizeBytes", &self.media_size_bytes)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "mediaSubtype", &self.media_subtype)?;
-        crate::__private::field(&mut map, "mediaSubject", &self.media_subject)?;
-        crate::__private::field(&mut map, "fileState", &self.file_state)?;
-        crate::__private::field(&mut map, "providerEndpoint", &self.provider_endpoint)?;
-        crate::__private::field(&mut map, "recording", &self.recording)?;
-        crate::__private::field(&mut map, "orphanStatus", &self.orphan_status)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdTime",
+            &self.created_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recoveredTime",
+            &self.recovered_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "providerType",
+            &self.provider_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaSizeBytes",
+            &self.media_size_bytes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaSubtype",
+            &self.media_subtype,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaSubject",
+            &self.media_subject,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileState",
+            &self.file_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "providerEndpoint",
+            &self.provider_endpoint,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recording",
+            &self.recording,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "orphanStatus",
+            &self.orphan_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sourceOrphaningId",
             &self.source_orphaning_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "region", &self.region)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "region",
+            &self.region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15219,6 +22784,32 @@ pub struct OrphanRecordingListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl OrphanRecordingListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for OrphanRecordingListing {
@@ -15232,6 +22823,12 @@ impl crate::Model for OrphanRecordingListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -15266,6 +22863,21 @@ impl crate::__private::DecodeFields for OrphanRecordingListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(OrphanRecordingListing);
@@ -15274,16 +22886,66 @@ impl serde::Serialize for OrphanRecordingListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15306,6 +22968,22 @@ pub struct OrphanUpdateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl OrphanUpdateRequest {
+    /// The `archiveDate` property ([`Self::archive_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARCHIVE_DATE: crate::Field<Self> = crate::Field::new("archiveDate");
+    /// The `deleteDate` property ([`Self::delete_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DELETE_DATE: crate::Field<Self> = crate::Field::new("deleteDate");
+    /// The `exportDate` property ([`Self::export_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORT_DATE: crate::Field<Self> = crate::Field::new("exportDate");
+    /// The `integrationId` property ([`Self::integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ID: crate::Field<Self> = crate::Field::new("integrationId");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for OrphanUpdateRequest {
@@ -15319,6 +22997,12 @@ impl crate::Model for OrphanUpdateRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -15342,6 +23026,16 @@ impl crate::__private::DecodeFields for OrphanUpdateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "archiveDate",
+        "deleteDate",
+        "exportDate",
+        "integrationId",
+        "conversationId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(OrphanUpdateRequest);
@@ -15350,11 +23044,36 @@ impl serde::Serialize for OrphanUpdateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "archiveDate", &self.archive_date)?;
-        crate::__private::field(&mut map, "deleteDate", &self.delete_date)?;
-        crate::__private::field(&mut map, "exportDate", &self.export_date)?;
-        crate::__private::field(&mut map, "integrationId", &self.integration_id)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "archiveDate",
+            &self.archive_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deleteDate",
+            &self.delete_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "exportDate",
+            &self.export_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "integrationId",
+            &self.integration_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15373,6 +23092,18 @@ pub struct OtherProfileAssignment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl OtherProfileAssignment {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `currentProfile` property ([`Self::current_profile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENT_PROFILE: crate::Field<Self> = crate::Field::new("currentProfile");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for OtherProfileAssignment {
@@ -15386,6 +23117,12 @@ impl crate::Model for OtherProfileAssignment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -15407,6 +23144,10 @@ impl crate::__private::DecodeFields for OtherProfileAssignment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "currentProfile", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(OtherProfileAssignment);
@@ -15415,9 +23156,19 @@ impl serde::Serialize for OtherProfileAssignment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "currentProfile", &self.current_profile)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "currentProfile",
+            &self.current_profile,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15472,6 +23223,50 @@ pub struct OutOfOffice {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "groups",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl OutOfOffice {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
+    /// The `active` property ([`Self::active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVE: crate::Field<Self> = crate::Field::new("active");
+    /// The `indefinite` property ([`Self::indefinite`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INDEFINITE: crate::Field<Self> = crate::Field::new("indefinite");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -15507,6 +23302,12 @@ impl crate::Model for OutOfOffice {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -15556,6 +23357,19 @@ impl crate::__private::DecodeFields for OutOfOffice {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "user",
+        "startDate",
+        "endDate",
+        "active",
+        "indefinite",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -15609,14 +23423,49 @@ impl serde::Serialize for OutOfOffice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
-        crate::__private::field(&mut map, "active", &self.active)?;
-        crate::__private::field(&mut map, "indefinite", &self.indefinite)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "active",
+            &self.active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "indefinite",
+            &self.indefinite,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15639,6 +23488,22 @@ pub struct OutOfOfficeEventOutOfOffice {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl OutOfOfficeEventOutOfOffice {
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `active` property ([`Self::active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVE: crate::Field<Self> = crate::Field::new("active");
+    /// The `indefinite` property ([`Self::indefinite`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INDEFINITE: crate::Field<Self> = crate::Field::new("indefinite");
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for OutOfOfficeEventOutOfOffice {
@@ -15652,6 +23517,12 @@ impl crate::Model for OutOfOfficeEventOutOfOffice {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -15677,6 +23548,16 @@ impl crate::__private::DecodeFields for OutOfOfficeEventOutOfOffice {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "user",
+        "active",
+        "indefinite",
+        "startDate",
+        "endDate",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(OutOfOfficeEventOutOfOffice);
@@ -15685,11 +23566,36 @@ impl serde::Serialize for OutOfOfficeEventOutOfOffice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "active", &self.active)?;
-        crate::__private::field(&mut map, "indefinite", &self.indefinite)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "active",
+            &self.active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "indefinite",
+            &self.indefinite,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15711,6 +23617,18 @@ pub struct OutboundBlendingSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl OutboundBlendingSettings {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `campaignReservationPercentage` property ([`Self::campaign_reservation_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CAMPAIGN_RESERVATION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "campaignReservationPercentage",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for OutboundBlendingSettings {
@@ -15724,6 +23642,12 @@ impl crate::Model for OutboundBlendingSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -15750,6 +23674,13 @@ impl crate::__private::DecodeFields for OutboundBlendingSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "campaignReservationPercentage",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(OutboundBlendingSettings);
@@ -15758,11 +23689,17 @@ impl serde::Serialize for OutboundBlendingSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "campaignReservationPercentage",
             &self.campaign_reservation_percentage,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -15816,6 +23753,64 @@ pub struct OutboundDetailEventTopicOutboundInitEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-detail")]
+impl OutboundDetailEventTopicOutboundInitEvent {
+    /// The `eventTime` property ([`Self::event_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME: crate::Field<Self> = crate::Field::new("eventTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `participantId` property ([`Self::participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_ID: crate::Field<Self> = crate::Field::new("participantId");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `provider` property ([`Self::provider`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER: crate::Field<Self> = crate::Field::new("provider");
+    /// The `direction` property ([`Self::direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION: crate::Field<Self> = crate::Field::new("direction");
+    /// The `ani` property ([`Self::ani`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANI: crate::Field<Self> = crate::Field::new("ani");
+    /// The `dnis` property ([`Self::dnis`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DNIS: crate::Field<Self> = crate::Field::new("dnis");
+    /// The `addressTo` property ([`Self::address_to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS_TO: crate::Field<Self> = crate::Field::new("addressTo");
+    /// The `addressFrom` property ([`Self::address_from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS_FROM: crate::Field<Self> = crate::Field::new("addressFrom");
+    /// The `subject` property ([`Self::subject`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBJECT: crate::Field<Self> = crate::Field::new("subject");
+    /// The `messageType` property ([`Self::message_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_TYPE: crate::Field<Self> = crate::Field::new("messageType");
+    /// The `outboundCampaignId` property ([`Self::outbound_campaign_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_ID: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignId",
+    );
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `outboundContactListId` property ([`Self::outbound_contact_list_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_LIST_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactListId",
+    );
+    /// The `outboundContactId` property ([`Self::outbound_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactId",
+    );
+    /// The `conversationExternalContactIds` property ([`Self::conversation_external_contact_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_EXTERNAL_CONTACT_IDS: crate::Field<Self> = crate::Field::new(
+        "conversationExternalContactIds",
+    );
+    /// The `conversationExternalOrganizationIds` property ([`Self::conversation_external_organization_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_EXTERNAL_ORGANIZATION_IDS: crate::Field<Self> = crate::Field::new(
+        "conversationExternalOrganizationIds",
+    );
+    /// The `utilizationLabel` property ([`Self::utilization_label`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UTILIZATION_LABEL: crate::Field<Self> = crate::Field::new(
+        "utilizationLabel",
+    );
 }
 #[cfg(feature = "topics-detail")]
 impl crate::Model for OutboundDetailEventTopicOutboundInitEvent {
@@ -15829,6 +23824,12 @@ impl crate::Model for OutboundDetailEventTopicOutboundInitEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-detail")]
@@ -15873,6 +23874,31 @@ impl crate::__private::DecodeFields for OutboundDetailEventTopicOutboundInitEven
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "participantId",
+        "sessionId",
+        "mediaType",
+        "provider",
+        "direction",
+        "ani",
+        "dnis",
+        "addressTo",
+        "addressFrom",
+        "subject",
+        "messageType",
+        "outboundCampaignId",
+        "divisionId",
+        "outboundContactListId",
+        "outboundContactId",
+        "conversationExternalContactIds",
+        "conversationExternalOrganizationIds",
+        "utilizationLabel",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-detail")]
 crate::__impl_model_deserialize!(OutboundDetailEventTopicOutboundInitEvent);
@@ -15881,46 +23907,121 @@ impl serde::Serialize for OutboundDetailEventTopicOutboundInitEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventTime", &self.event_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "participantId", &self.participant_id)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "provider", &self.provider)?;
-        crate::__private::field(&mut map, "direction", &self.direction)?;
-        crate::__private::field(&mut map, "ani", &self.ani)?;
-        crate::__private::field(&mut map, "dnis", &self.dnis)?;
-        crate::__private::field(&mut map, "addressTo", &self.address_to)?;
-        crate::__private::field(&mut map, "addressFrom", &self.address_from)?;
-        crate::__private::field(&mut map, "subject", &self.subject)?;
-        crate::__private::field(&mut map, "messageType", &self.message_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventTime",
+            &self.event_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participantId",
+            &self.participant_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "provider",
+            &self.provider,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "direction",
+            &self.direction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "ani", &self.ani, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dnis",
+            &self.dnis,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addressTo",
+            &self.address_to,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addressFrom",
+            &self.address_from,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subject",
+            &self.subject,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageType",
+            &self.message_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignId",
             &self.outbound_campaign_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundContactListId",
             &self.outbound_contact_list_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactId",
             &self.outbound_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationExternalContactIds",
             &self.conversation_external_contact_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationExternalOrganizationIds",
             &self.conversation_external_organization_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "utilizationLabel", &self.utilization_label)?;
+        crate::__private::model_field(
+            &mut map,
+            "utilizationLabel",
+            &self.utilization_label,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16162,6 +24263,34 @@ pub struct OutboundDomain {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl OutboundDomain {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `cnameVerificationResult` property ([`Self::cname_verification_result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CNAME_VERIFICATION_RESULT: crate::Field<Self> = crate::Field::new(
+        "cnameVerificationResult",
+    );
+    /// The `dkimVerificationResult` property ([`Self::dkim_verification_result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DKIM_VERIFICATION_RESULT: crate::Field<Self> = crate::Field::new(
+        "dkimVerificationResult",
+    );
+    /// The `senderType` property ([`Self::sender_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENDER_TYPE: crate::Field<Self> = crate::Field::new("senderType");
+    /// The `emailSetting` property ([`Self::email_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_SETTING: crate::Field<Self> = crate::Field::new("emailSetting");
+    /// The `dmarcVerificationResult` property ([`Self::dmarc_verification_result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DMARC_VERIFICATION_RESULT: crate::Field<Self> = crate::Field::new(
+        "dmarcVerificationResult",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for OutboundDomain {
@@ -16179,6 +24308,12 @@ impl crate::Model for OutboundDomain {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -16209,6 +24344,19 @@ impl crate::__private::DecodeFields for OutboundDomain {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "cnameVerificationResult",
+        "dkimVerificationResult",
+        "senderType",
+        "emailSetting",
+        "dmarcVerificationResult",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(OutboundDomain);
@@ -16217,26 +24365,49 @@ impl serde::Serialize for OutboundDomain {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "cnameVerificationResult",
             &self.cname_verification_result,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "dkimVerificationResult",
             &self.dkim_verification_result,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "senderType", &self.sender_type)?;
-        crate::__private::field(&mut map, "emailSetting", &self.email_setting)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "senderType",
+            &self.sender_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emailSetting",
+            &self.email_setting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dmarcVerificationResult",
             &self.dmarc_verification_result,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16311,6 +24482,20 @@ pub struct OutboundDomainCreateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl OutboundDomainCreateRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `senderType` property ([`Self::sender_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENDER_TYPE: crate::Field<Self> = crate::Field::new("senderType");
+    /// The `emailSetting` property ([`Self::email_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_SETTING: crate::Field<Self> = crate::Field::new("emailSetting");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for OutboundDomainCreateRequest {
@@ -16331,6 +24516,12 @@ impl crate::Model for OutboundDomainCreateRequest {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -16353,6 +24544,15 @@ impl crate::__private::DecodeFields for OutboundDomainCreateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "senderType",
+        "emailSetting",
+        "name",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(OutboundDomainCreateRequest);
@@ -16361,10 +24561,25 @@ impl serde::Serialize for OutboundDomainCreateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "senderType", &self.sender_type)?;
-        crate::__private::field(&mut map, "emailSetting", &self.email_setting)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "senderType",
+            &self.sender_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emailSetting",
+            &self.email_setting,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16447,6 +24662,32 @@ pub struct OutboundDomainEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl OutboundDomainEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for OutboundDomainEntityListing {
@@ -16460,6 +24701,12 @@ impl crate::Model for OutboundDomainEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -16494,6 +24741,21 @@ impl crate::__private::DecodeFields for OutboundDomainEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(OutboundDomainEntityListing);
@@ -16502,16 +24764,66 @@ impl serde::Serialize for OutboundDomainEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16530,6 +24842,20 @@ pub struct OutboundDomainPatchRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl OutboundDomainPatchRequest {
+    /// The `customSMTPServer` property ([`Self::custom_smtp_server`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOM_SMTP_SERVER: crate::Field<Self> = crate::Field::new(
+        "customSMTPServer",
+    );
+    /// The `senderType` property ([`Self::sender_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENDER_TYPE: crate::Field<Self> = crate::Field::new("senderType");
+    /// The `emailSetting` property ([`Self::email_setting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_SETTING: crate::Field<Self> = crate::Field::new("emailSetting");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for OutboundDomainPatchRequest {
@@ -16543,6 +24869,12 @@ impl crate::Model for OutboundDomainPatchRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -16564,6 +24896,14 @@ impl crate::__private::DecodeFields for OutboundDomainPatchRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "customSMTPServer",
+        "senderType",
+        "emailSetting",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(OutboundDomainPatchRequest);
@@ -16572,9 +24912,24 @@ impl serde::Serialize for OutboundDomainPatchRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "customSMTPServer", &self.custom_smtp_server)?;
-        crate::__private::field(&mut map, "senderType", &self.sender_type)?;
-        crate::__private::field(&mut map, "emailSetting", &self.email_setting)?;
+        crate::__private::model_field(
+            &mut map,
+            "customSMTPServer",
+            &self.custom_smtp_server,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "senderType",
+            &self.sender_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emailSetting",
+            &self.email_setting,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16653,6 +25008,30 @@ pub struct OutboundFaxStatus {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "fax")]
+impl OutboundFaxStatus {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `initiatingUser` property ([`Self::initiating_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIATING_USER: crate::Field<Self> = crate::Field::new("initiatingUser");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `auditTransactionId` property ([`Self::audit_transaction_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUDIT_TRANSACTION_ID: crate::Field<Self> = crate::Field::new(
+        "auditTransactionId",
+    );
+    /// The `expirationTime` property ([`Self::expiration_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPIRATION_TIME: crate::Field<Self> = crate::Field::new("expirationTime");
+    /// The `statusCode` property ([`Self::status_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS_CODE: crate::Field<Self> = crate::Field::new("statusCode");
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "fax")]
 impl crate::Model for OutboundFaxStatus {
@@ -16666,6 +25045,12 @@ impl crate::Model for OutboundFaxStatus {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "fax")]
@@ -16696,6 +25081,19 @@ impl crate::__private::DecodeFields for OutboundFaxStatus {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "initiatingUser",
+        "dateCreated",
+        "auditTransactionId",
+        "expirationTime",
+        "statusCode",
+        "result",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "fax")]
 crate::__impl_model_deserialize!(OutboundFaxStatus);
@@ -16704,18 +25102,49 @@ impl serde::Serialize for OutboundFaxStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "initiatingUser", &self.initiating_user)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "initiatingUser",
+            &self.initiating_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "auditTransactionId",
             &self.audit_transaction_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "expirationTime", &self.expiration_time)?;
-        crate::__private::field(&mut map, "statusCode", &self.status_code)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "expirationTime",
+            &self.expiration_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "statusCode",
+            &self.status_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16738,6 +25167,28 @@ pub struct OutboundMessagingCampaignPostContactEmailEventTopicEmailAttributes {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingCampaignPostContactEmailEventTopicEmailAttributes {
+    /// The `emailSubject` property ([`Self::email_subject`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_SUBJECT: crate::Field<Self> = crate::Field::new("emailSubject");
+    /// The `configuredEmailAddress` property ([`Self::configured_email_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIGURED_EMAIL_ADDRESS: crate::Field<Self> = crate::Field::new(
+        "configuredEmailAddress",
+    );
+    /// The `contactEmailAddress` property ([`Self::contact_email_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_EMAIL_ADDRESS: crate::Field<Self> = crate::Field::new(
+        "contactEmailAddress",
+    );
+    /// The `replyToAddress` property ([`Self::reply_to_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPLY_TO_ADDRESS: crate::Field<Self> = crate::Field::new("replyToAddress");
+    /// The `contactEmailColumnName` property ([`Self::contact_email_column_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_EMAIL_COLUMN_NAME: crate::Field<Self> = crate::Field::new(
+        "contactEmailColumnName",
+    );
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model
@@ -16752,6 +25203,12 @@ for OutboundMessagingCampaignPostContactEmailEventTopicEmailAttributes {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -16778,6 +25235,16 @@ for OutboundMessagingCampaignPostContactEmailEventTopicEmailAttributes {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "emailSubject",
+        "configuredEmailAddress",
+        "contactEmailAddress",
+        "replyToAddress",
+        "contactEmailColumnName",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -16789,22 +25256,35 @@ for OutboundMessagingCampaignPostContactEmailEventTopicEmailAttributes {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "emailSubject", &self.email_subject)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "emailSubject",
+            &self.email_subject,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "configuredEmailAddress",
             &self.configured_email_address,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "contactEmailAddress",
             &self.contact_email_address,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "replyToAddress", &self.reply_to_address)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "replyToAddress",
+            &self.reply_to_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contactEmailColumnName",
             &self.contact_email_column_name,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -16846,6 +25326,48 @@ pub struct OutboundMessagingCampaignPostContactEmailEventTopicOutboundMessagingC
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingCampaignPostContactEmailEventTopicOutboundMessagingCampaignPostContactEmailEvent {
+    /// The `eventTime` property ([`Self::event_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME: crate::Field<Self> = crate::Field::new("eventTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `outboundCampaignType` property ([`Self::outbound_campaign_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_TYPE: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignType",
+    );
+    /// The `emailAttributes` property ([`Self::email_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "emailAttributes",
+    );
+    /// The `wrapupCode` property ([`Self::wrapup_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_CODE: crate::Field<Self> = crate::Field::new("wrapupCode");
+    /// The `outboundCampaignId` property ([`Self::outbound_campaign_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_ID: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignId",
+    );
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `contentTemplateId` property ([`Self::content_template_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TEMPLATE_ID: crate::Field<Self> = crate::Field::new(
+        "contentTemplateId",
+    );
+    /// The `outboundContactListId` property ([`Self::outbound_contact_list_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_LIST_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactListId",
+    );
+    /// The `outboundContactId` property ([`Self::outbound_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactId",
+    );
+    /// The `isCampaignAlwaysRunning` property ([`Self::is_campaign_always_running`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_ALWAYS_RUNNING: crate::Field<Self> = crate::Field::new(
+        "isCampaignAlwaysRunning",
+    );
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model
@@ -16860,6 +25382,12 @@ for OutboundMessagingCampaignPostContactEmailEventTopicOutboundMessagingCampaign
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -16896,6 +25424,22 @@ for OutboundMessagingCampaignPostContactEmailEventTopicOutboundMessagingCampaign
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "outboundCampaignType",
+        "emailAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "divisionId",
+        "contentTemplateId",
+        "outboundContactListId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -16907,40 +25451,71 @@ for OutboundMessagingCampaignPostContactEmailEventTopicOutboundMessagingCampaign
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventTime", &self.event_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventTime",
+            &self.event_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignType",
             &self.outbound_campaign_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "emailAttributes", &self.email_attributes)?;
-        crate::__private::field(&mut map, "wrapupCode", &self.wrapup_code)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "emailAttributes",
+            &self.email_attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupCode",
+            &self.wrapup_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignId",
             &self.outbound_campaign_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contentTemplateId",
             &self.content_template_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactListId",
             &self.outbound_contact_list_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactId",
             &self.outbound_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignAlwaysRunning",
             &self.is_campaign_always_running,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -17098,6 +25673,46 @@ pub struct OutboundMessagingCampaignPostContactSmsEventTopicOutboundMessagingCam
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingCampaignPostContactSmsEventTopicOutboundMessagingCampaignPostContactSMSEvent {
+    /// The `eventTime` property ([`Self::event_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME: crate::Field<Self> = crate::Field::new("eventTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `outboundCampaignType` property ([`Self::outbound_campaign_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_TYPE: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignType",
+    );
+    /// The `smsAttributes` property ([`Self::sms_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SMS_ATTRIBUTES: crate::Field<Self> = crate::Field::new("smsAttributes");
+    /// The `wrapupCode` property ([`Self::wrapup_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_CODE: crate::Field<Self> = crate::Field::new("wrapupCode");
+    /// The `outboundCampaignId` property ([`Self::outbound_campaign_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_ID: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignId",
+    );
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `contentTemplateId` property ([`Self::content_template_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TEMPLATE_ID: crate::Field<Self> = crate::Field::new(
+        "contentTemplateId",
+    );
+    /// The `outboundContactListId` property ([`Self::outbound_contact_list_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_LIST_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactListId",
+    );
+    /// The `outboundContactId` property ([`Self::outbound_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactId",
+    );
+    /// The `isCampaignAlwaysRunning` property ([`Self::is_campaign_always_running`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_ALWAYS_RUNNING: crate::Field<Self> = crate::Field::new(
+        "isCampaignAlwaysRunning",
+    );
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model
@@ -17112,6 +25727,12 @@ for OutboundMessagingCampaignPostContactSmsEventTopicOutboundMessagingCampaignPo
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -17148,6 +25769,22 @@ for OutboundMessagingCampaignPostContactSmsEventTopicOutboundMessagingCampaignPo
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "outboundCampaignType",
+        "smsAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "divisionId",
+        "contentTemplateId",
+        "outboundContactListId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -17159,40 +25796,71 @@ for OutboundMessagingCampaignPostContactSmsEventTopicOutboundMessagingCampaignPo
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventTime", &self.event_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventTime",
+            &self.event_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignType",
             &self.outbound_campaign_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "smsAttributes", &self.sms_attributes)?;
-        crate::__private::field(&mut map, "wrapupCode", &self.wrapup_code)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "smsAttributes",
+            &self.sms_attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupCode",
+            &self.wrapup_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignId",
             &self.outbound_campaign_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contentTemplateId",
             &self.content_template_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactListId",
             &self.outbound_contact_list_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactId",
             &self.outbound_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignAlwaysRunning",
             &self.is_campaign_always_running,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -17330,6 +25998,28 @@ pub struct OutboundMessagingCampaignPostContactSmsEventTopicSMSAttributes {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingCampaignPostContactSmsEventTopicSMSAttributes {
+    /// The `contactPhoneNumber` property ([`Self::contact_phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_PHONE_NUMBER: crate::Field<Self> = crate::Field::new(
+        "contactPhoneNumber",
+    );
+    /// The `contactPhoneNumberColumnName` property ([`Self::contact_phone_number_column_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_PHONE_NUMBER_COLUMN_NAME: crate::Field<Self> = crate::Field::new(
+        "contactPhoneNumberColumnName",
+    );
+    /// The `configuredSenderPhoneNumber` property ([`Self::configured_sender_phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIGURED_SENDER_PHONE_NUMBER: crate::Field<Self> = crate::Field::new(
+        "configuredSenderPhoneNumber",
+    );
+    /// The `senderPhoneNumber` property ([`Self::sender_phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENDER_PHONE_NUMBER: crate::Field<Self> = crate::Field::new(
+        "senderPhoneNumber",
+    );
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model for OutboundMessagingCampaignPostContactSmsEventTopicSMSAttributes {
@@ -17343,6 +26033,12 @@ impl crate::Model for OutboundMessagingCampaignPostContactSmsEventTopicSMSAttrib
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -17370,6 +26066,15 @@ for OutboundMessagingCampaignPostContactSmsEventTopicSMSAttributes {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contactPhoneNumber",
+        "contactPhoneNumberColumnName",
+        "configuredSenderPhoneNumber",
+        "senderPhoneNumber",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -17381,25 +26086,29 @@ for OutboundMessagingCampaignPostContactSmsEventTopicSMSAttributes {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "contactPhoneNumber",
             &self.contact_phone_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "contactPhoneNumberColumnName",
             &self.contact_phone_number_column_name,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "configuredSenderPhoneNumber",
             &self.configured_sender_phone_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "senderPhoneNumber",
             &self.sender_phone_number,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -17441,6 +26150,48 @@ pub struct OutboundMessagingCampaignPostContactWhatsappEventTopicOutboundMessagi
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingCampaignPostContactWhatsappEventTopicOutboundMessagingCampaignPostContactWhatsAppEvent {
+    /// The `eventTime` property ([`Self::event_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME: crate::Field<Self> = crate::Field::new("eventTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `outboundCampaignType` property ([`Self::outbound_campaign_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_TYPE: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignType",
+    );
+    /// The `whatsAppAttributes` property ([`Self::whats_app_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHATS_APP_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "whatsAppAttributes",
+    );
+    /// The `wrapupCode` property ([`Self::wrapup_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_CODE: crate::Field<Self> = crate::Field::new("wrapupCode");
+    /// The `outboundCampaignId` property ([`Self::outbound_campaign_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_ID: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignId",
+    );
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `contentTemplateId` property ([`Self::content_template_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TEMPLATE_ID: crate::Field<Self> = crate::Field::new(
+        "contentTemplateId",
+    );
+    /// The `outboundContactListId` property ([`Self::outbound_contact_list_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_LIST_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactListId",
+    );
+    /// The `outboundContactId` property ([`Self::outbound_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactId",
+    );
+    /// The `isCampaignAlwaysRunning` property ([`Self::is_campaign_always_running`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_ALWAYS_RUNNING: crate::Field<Self> = crate::Field::new(
+        "isCampaignAlwaysRunning",
+    );
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model
@@ -17455,6 +26206,12 @@ for OutboundMessagingCampaignPostContactWhatsappEventTopicOutboundMessagingCampa
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -17491,6 +26248,22 @@ for OutboundMessagingCampaignPostContactWhatsappEventTopicOutboundMessagingCampa
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "outboundCampaignType",
+        "whatsAppAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "divisionId",
+        "contentTemplateId",
+        "outboundContactListId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -17502,44 +26275,71 @@ for OutboundMessagingCampaignPostContactWhatsappEventTopicOutboundMessagingCampa
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventTime", &self.event_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventTime",
+            &self.event_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignType",
             &self.outbound_campaign_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "whatsAppAttributes",
             &self.whats_app_attributes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "wrapupCode", &self.wrapup_code)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "wrapupCode",
+            &self.wrapup_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignId",
             &self.outbound_campaign_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contentTemplateId",
             &self.content_template_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactListId",
             &self.outbound_contact_list_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactId",
             &self.outbound_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignAlwaysRunning",
             &self.is_campaign_always_running,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -17675,6 +26475,24 @@ pub struct OutboundMessagingCampaignPostContactWhatsappEventTopicWhatsAppAttribu
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingCampaignPostContactWhatsappEventTopicWhatsAppAttributes {
+    /// The `contactPhoneNumber` property ([`Self::contact_phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_PHONE_NUMBER: crate::Field<Self> = crate::Field::new(
+        "contactPhoneNumber",
+    );
+    /// The `contactWhatsAppColumnName` property ([`Self::contact_whats_app_column_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_WHATS_APP_COLUMN_NAME: crate::Field<Self> = crate::Field::new(
+        "contactWhatsAppColumnName",
+    );
+    /// The `whatsAppIntegrationId` property ([`Self::whats_app_integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHATS_APP_INTEGRATION_ID: crate::Field<Self> = crate::Field::new(
+        "whatsAppIntegrationId",
+    );
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model
@@ -17689,6 +26507,12 @@ for OutboundMessagingCampaignPostContactWhatsappEventTopicWhatsAppAttributes {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -17713,6 +26537,14 @@ for OutboundMessagingCampaignPostContactWhatsappEventTopicWhatsAppAttributes {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contactPhoneNumber",
+        "contactWhatsAppColumnName",
+        "whatsAppIntegrationId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -17724,20 +26556,23 @@ for OutboundMessagingCampaignPostContactWhatsappEventTopicWhatsAppAttributes {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "contactPhoneNumber",
             &self.contact_phone_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "contactWhatsAppColumnName",
             &self.contact_whats_app_column_name,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "whatsAppIntegrationId",
             &self.whats_app_integration_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -17782,6 +26617,46 @@ pub struct OutboundMessagingCampaignPreContactEmailEventTopicOutboundMessagingCa
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingCampaignPreContactEmailEventTopicOutboundMessagingCampaignPreContactEmailEvent {
+    /// The `eventTime` property ([`Self::event_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME: crate::Field<Self> = crate::Field::new("eventTime");
+    /// The `outboundCampaignType` property ([`Self::outbound_campaign_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_TYPE: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignType",
+    );
+    /// The `emailAttributes` property ([`Self::email_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "emailAttributes",
+    );
+    /// The `wrapupCode` property ([`Self::wrapup_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_CODE: crate::Field<Self> = crate::Field::new("wrapupCode");
+    /// The `outboundCampaignId` property ([`Self::outbound_campaign_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_ID: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignId",
+    );
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `contentTemplateId` property ([`Self::content_template_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TEMPLATE_ID: crate::Field<Self> = crate::Field::new(
+        "contentTemplateId",
+    );
+    /// The `outboundContactListId` property ([`Self::outbound_contact_list_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_LIST_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactListId",
+    );
+    /// The `outboundContactId` property ([`Self::outbound_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactId",
+    );
+    /// The `isCampaignAlwaysRunning` property ([`Self::is_campaign_always_running`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_ALWAYS_RUNNING: crate::Field<Self> = crate::Field::new(
+        "isCampaignAlwaysRunning",
+    );
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model
@@ -17796,6 +26671,12 @@ for OutboundMessagingCampaignPreContactEmailEventTopicOutboundMessagingCampaignP
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -17831,6 +26712,21 @@ for OutboundMessagingCampaignPreContactEmailEventTopicOutboundMessagingCampaignP
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "outboundCampaignType",
+        "emailAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "divisionId",
+        "contentTemplateId",
+        "outboundContactListId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -17842,39 +26738,65 @@ for OutboundMessagingCampaignPreContactEmailEventTopicOutboundMessagingCampaignP
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventTime", &self.event_time)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventTime",
+            &self.event_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignType",
             &self.outbound_campaign_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "emailAttributes", &self.email_attributes)?;
-        crate::__private::field(&mut map, "wrapupCode", &self.wrapup_code)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "emailAttributes",
+            &self.email_attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupCode",
+            &self.wrapup_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignId",
             &self.outbound_campaign_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contentTemplateId",
             &self.content_template_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactListId",
             &self.outbound_contact_list_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactId",
             &self.outbound_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignAlwaysRunning",
             &self.is_campaign_always_running,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -18123,6 +27045,44 @@ pub struct OutboundMessagingCampaignPreContactSmsEventTopicOutboundMessagingCamp
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingCampaignPreContactSmsEventTopicOutboundMessagingCampaignPreContactSMSEvent {
+    /// The `eventTime` property ([`Self::event_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME: crate::Field<Self> = crate::Field::new("eventTime");
+    /// The `outboundCampaignType` property ([`Self::outbound_campaign_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_TYPE: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignType",
+    );
+    /// The `smsAttributes` property ([`Self::sms_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SMS_ATTRIBUTES: crate::Field<Self> = crate::Field::new("smsAttributes");
+    /// The `wrapupCode` property ([`Self::wrapup_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_CODE: crate::Field<Self> = crate::Field::new("wrapupCode");
+    /// The `outboundCampaignId` property ([`Self::outbound_campaign_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_ID: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignId",
+    );
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `contentTemplateId` property ([`Self::content_template_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TEMPLATE_ID: crate::Field<Self> = crate::Field::new(
+        "contentTemplateId",
+    );
+    /// The `outboundContactListId` property ([`Self::outbound_contact_list_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_LIST_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactListId",
+    );
+    /// The `outboundContactId` property ([`Self::outbound_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactId",
+    );
+    /// The `isCampaignAlwaysRunning` property ([`Self::is_campaign_always_running`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_ALWAYS_RUNNING: crate::Field<Self> = crate::Field::new(
+        "isCampaignAlwaysRunning",
+    );
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model
@@ -18137,6 +27097,12 @@ for OutboundMessagingCampaignPreContactSmsEventTopicOutboundMessagingCampaignPre
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -18172,6 +27138,21 @@ for OutboundMessagingCampaignPreContactSmsEventTopicOutboundMessagingCampaignPre
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "outboundCampaignType",
+        "smsAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "divisionId",
+        "contentTemplateId",
+        "outboundContactListId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -18183,39 +27164,65 @@ for OutboundMessagingCampaignPreContactSmsEventTopicOutboundMessagingCampaignPre
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventTime", &self.event_time)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventTime",
+            &self.event_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignType",
             &self.outbound_campaign_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "smsAttributes", &self.sms_attributes)?;
-        crate::__private::field(&mut map, "wrapupCode", &self.wrapup_code)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "smsAttributes",
+            &self.sms_attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupCode",
+            &self.wrapup_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignId",
             &self.outbound_campaign_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contentTemplateId",
             &self.content_template_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactListId",
             &self.outbound_contact_list_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactId",
             &self.outbound_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignAlwaysRunning",
             &self.is_campaign_always_running,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -18505,6 +27512,46 @@ pub struct OutboundMessagingCampaignPreContactWhatsappEventTopicOutboundMessagin
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingCampaignPreContactWhatsappEventTopicOutboundMessagingCampaignPreContactWhatsAppEvent {
+    /// The `eventTime` property ([`Self::event_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME: crate::Field<Self> = crate::Field::new("eventTime");
+    /// The `outboundCampaignType` property ([`Self::outbound_campaign_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_TYPE: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignType",
+    );
+    /// The `whatsAppAttributes` property ([`Self::whats_app_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHATS_APP_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "whatsAppAttributes",
+    );
+    /// The `wrapupCode` property ([`Self::wrapup_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_CODE: crate::Field<Self> = crate::Field::new("wrapupCode");
+    /// The `outboundCampaignId` property ([`Self::outbound_campaign_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_ID: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignId",
+    );
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `contentTemplateId` property ([`Self::content_template_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TEMPLATE_ID: crate::Field<Self> = crate::Field::new(
+        "contentTemplateId",
+    );
+    /// The `outboundContactListId` property ([`Self::outbound_contact_list_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_LIST_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactListId",
+    );
+    /// The `outboundContactId` property ([`Self::outbound_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactId",
+    );
+    /// The `isCampaignAlwaysRunning` property ([`Self::is_campaign_always_running`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_ALWAYS_RUNNING: crate::Field<Self> = crate::Field::new(
+        "isCampaignAlwaysRunning",
+    );
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model
@@ -18519,6 +27566,12 @@ for OutboundMessagingCampaignPreContactWhatsappEventTopicOutboundMessagingCampai
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -18554,6 +27607,21 @@ for OutboundMessagingCampaignPreContactWhatsappEventTopicOutboundMessagingCampai
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "outboundCampaignType",
+        "whatsAppAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "divisionId",
+        "contentTemplateId",
+        "outboundContactListId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -18565,43 +27633,65 @@ for OutboundMessagingCampaignPreContactWhatsappEventTopicOutboundMessagingCampai
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventTime", &self.event_time)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventTime",
+            &self.event_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignType",
             &self.outbound_campaign_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "whatsAppAttributes",
             &self.whats_app_attributes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "wrapupCode", &self.wrapup_code)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "wrapupCode",
+            &self.wrapup_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignId",
             &self.outbound_campaign_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contentTemplateId",
             &self.content_template_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactListId",
             &self.outbound_contact_list_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactId",
             &self.outbound_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignAlwaysRunning",
             &self.is_campaign_always_running,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -18869,6 +27959,22 @@ pub struct OutboundMessagingEmailCampaignConfigChangeEmailConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingEmailCampaignConfigChangeEmailConfig {
+    /// The `emailColumns` property ([`Self::email_columns`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_COLUMNS: crate::Field<Self> = crate::Field::new("emailColumns");
+    /// The `contentTemplate` property ([`Self::content_template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TEMPLATE: crate::Field<Self> = crate::Field::new(
+        "contentTemplate",
+    );
+    /// The `fromAddress` property ([`Self::from_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_ADDRESS: crate::Field<Self> = crate::Field::new("fromAddress");
+    /// The `replyToAddress` property ([`Self::reply_to_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPLY_TO_ADDRESS: crate::Field<Self> = crate::Field::new("replyToAddress");
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model for OutboundMessagingEmailCampaignConfigChangeEmailConfig {
@@ -18882,6 +27988,12 @@ impl crate::Model for OutboundMessagingEmailCampaignConfigChangeEmailConfig {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -18905,6 +28017,15 @@ for OutboundMessagingEmailCampaignConfigChangeEmailConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "emailColumns",
+        "contentTemplate",
+        "fromAddress",
+        "replyToAddress",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(OutboundMessagingEmailCampaignConfigChangeEmailConfig);
@@ -18913,10 +28034,30 @@ impl serde::Serialize for OutboundMessagingEmailCampaignConfigChangeEmailConfig 
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "emailColumns", &self.email_columns)?;
-        crate::__private::field(&mut map, "contentTemplate", &self.content_template)?;
-        crate::__private::field(&mut map, "fromAddress", &self.from_address)?;
-        crate::__private::field(&mut map, "replyToAddress", &self.reply_to_address)?;
+        crate::__private::model_field(
+            &mut map,
+            "emailColumns",
+            &self.email_columns,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentTemplate",
+            &self.content_template,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromAddress",
+            &self.from_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "replyToAddress",
+            &self.reply_to_address,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18933,6 +28074,16 @@ pub struct OutboundMessagingEmailCampaignConfigChangeErrorDetail {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingEmailCampaignConfigChangeErrorDetail {
+    /// The `error` property ([`Self::error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR: crate::Field<Self> = crate::Field::new("error");
+    /// The `details` property ([`Self::details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DETAILS: crate::Field<Self> = crate::Field::new("details");
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model for OutboundMessagingEmailCampaignConfigChangeErrorDetail {
@@ -18946,6 +28097,12 @@ impl crate::Model for OutboundMessagingEmailCampaignConfigChangeErrorDetail {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -18967,6 +28124,10 @@ for OutboundMessagingEmailCampaignConfigChangeErrorDetail {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["error", "details"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(OutboundMessagingEmailCampaignConfigChangeErrorDetail);
@@ -18975,8 +28136,18 @@ impl serde::Serialize for OutboundMessagingEmailCampaignConfigChangeErrorDetail 
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "error", &self.error)?;
-        crate::__private::field(&mut map, "details", &self.details)?;
+        crate::__private::model_field(
+            &mut map,
+            "error",
+            &self.error,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "details",
+            &self.details,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18995,6 +28166,18 @@ pub struct OutboundMessagingEmailCampaignConfigChangeFromEmailAddress {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingEmailCampaignConfigChangeFromEmailAddress {
+    /// The `friendlyName` property ([`Self::friendly_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FRIENDLY_NAME: crate::Field<Self> = crate::Field::new("friendlyName");
+    /// The `localPart` property ([`Self::local_part`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCAL_PART: crate::Field<Self> = crate::Field::new("localPart");
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model for OutboundMessagingEmailCampaignConfigChangeFromEmailAddress {
@@ -19008,6 +28191,12 @@ impl crate::Model for OutboundMessagingEmailCampaignConfigChangeFromEmailAddress
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -19030,6 +28219,14 @@ for OutboundMessagingEmailCampaignConfigChangeFromEmailAddress {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "friendlyName",
+        "localPart",
+        "domain",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -19040,9 +28237,24 @@ impl serde::Serialize for OutboundMessagingEmailCampaignConfigChangeFromEmailAdd
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "friendlyName", &self.friendly_name)?;
-        crate::__private::field(&mut map, "localPart", &self.local_part)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
+        crate::__private::model_field(
+            &mut map,
+            "friendlyName",
+            &self.friendly_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "localPart",
+            &self.local_part,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19108,6 +28320,56 @@ pub struct OutboundMessagingEmailCampaignConfigChangeMessagingCampaign {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingEmailCampaignConfigChangeMessagingCampaign {
+    /// The `campaignStatus` property ([`Self::campaign_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CAMPAIGN_STATUS: crate::Field<Self> = crate::Field::new("campaignStatus");
+    /// The `callableTimeSet` property ([`Self::callable_time_set`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLABLE_TIME_SET: crate::Field<Self> = crate::Field::new(
+        "callableTimeSet",
+    );
+    /// The `contactList` property ([`Self::contact_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_LIST: crate::Field<Self> = crate::Field::new("contactList");
+    /// The `dncLists` property ([`Self::dnc_lists`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DNC_LISTS: crate::Field<Self> = crate::Field::new("dncLists");
+    /// The `contactListFilters` property ([`Self::contact_list_filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_LIST_FILTERS: crate::Field<Self> = crate::Field::new(
+        "contactListFilters",
+    );
+    /// The `alwaysRunning` property ([`Self::always_running`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALWAYS_RUNNING: crate::Field<Self> = crate::Field::new("alwaysRunning");
+    /// The `contactSorts` property ([`Self::contact_sorts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_SORTS: crate::Field<Self> = crate::Field::new("contactSorts");
+    /// The `messagesPerMinute` property ([`Self::messages_per_minute`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGES_PER_MINUTE: crate::Field<Self> = crate::Field::new(
+        "messagesPerMinute",
+    );
+    /// The `ruleSets` property ([`Self::rule_sets`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULE_SETS: crate::Field<Self> = crate::Field::new("ruleSets");
+    /// The `smsConfig` property ([`Self::sms_config`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SMS_CONFIG: crate::Field<Self> = crate::Field::new("smsConfig");
+    /// The `emailConfig` property ([`Self::email_config`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_CONFIG: crate::Field<Self> = crate::Field::new("emailConfig");
+    /// The `whatsAppConfig` property ([`Self::whats_app_config`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHATS_APP_CONFIG: crate::Field<Self> = crate::Field::new("whatsAppConfig");
+    /// The `errors` property ([`Self::errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERRORS: crate::Field<Self> = crate::Field::new("errors");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model for OutboundMessagingEmailCampaignConfigChangeMessagingCampaign {
@@ -19121,6 +28383,12 @@ impl crate::Model for OutboundMessagingEmailCampaignConfigChangeMessagingCampaig
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -19167,6 +28435,30 @@ for OutboundMessagingEmailCampaignConfigChangeMessagingCampaign {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "campaignStatus",
+        "callableTimeSet",
+        "contactList",
+        "dncLists",
+        "contactListFilters",
+        "alwaysRunning",
+        "contactSorts",
+        "messagesPerMinute",
+        "ruleSets",
+        "smsConfig",
+        "emailConfig",
+        "whatsAppConfig",
+        "errors",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "division",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -19177,33 +28469,115 @@ impl serde::Serialize for OutboundMessagingEmailCampaignConfigChangeMessagingCam
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "campaignStatus", &self.campaign_status)?;
-        crate::__private::field(&mut map, "callableTimeSet", &self.callable_time_set)?;
-        crate::__private::field(&mut map, "contactList", &self.contact_list)?;
-        crate::__private::field(&mut map, "dncLists", &self.dnc_lists)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "campaignStatus",
+            &self.campaign_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callableTimeSet",
+            &self.callable_time_set,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactList",
+            &self.contact_list,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dncLists",
+            &self.dnc_lists,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contactListFilters",
             &self.contact_list_filters,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "alwaysRunning", &self.always_running)?;
-        crate::__private::field(&mut map, "contactSorts", &self.contact_sorts)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "alwaysRunning",
+            &self.always_running,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactSorts",
+            &self.contact_sorts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "messagesPerMinute",
             &self.messages_per_minute,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "ruleSets", &self.rule_sets)?;
-        crate::__private::field(&mut map, "smsConfig", &self.sms_config)?;
-        crate::__private::field(&mut map, "emailConfig", &self.email_config)?;
-        crate::__private::field(&mut map, "whatsAppConfig", &self.whats_app_config)?;
-        crate::__private::field(&mut map, "errors", &self.errors)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
+        crate::__private::model_field(
+            &mut map,
+            "ruleSets",
+            &self.rule_sets,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "smsConfig",
+            &self.sms_config,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emailConfig",
+            &self.email_config,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "whatsAppConfig",
+            &self.whats_app_config,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errors",
+            &self.errors,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19284,6 +28658,9 @@ pub struct OutboundMessagingEmailCampaignConfigChangeObject {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for OutboundMessagingEmailCampaignConfigChangeObject {
@@ -19297,6 +28674,12 @@ impl crate::Model for OutboundMessagingEmailCampaignConfigChangeObject {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -19313,6 +28696,10 @@ for OutboundMessagingEmailCampaignConfigChangeObject {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -19338,6 +28725,16 @@ pub struct OutboundMessagingEmailCampaignConfigChangeReplyToEmailAddress {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingEmailCampaignConfigChangeReplyToEmailAddress {
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
+    /// The `route` property ([`Self::route`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTE: crate::Field<Self> = crate::Field::new("route");
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model for OutboundMessagingEmailCampaignConfigChangeReplyToEmailAddress {
@@ -19351,6 +28748,12 @@ impl crate::Model for OutboundMessagingEmailCampaignConfigChangeReplyToEmailAddr
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -19372,6 +28775,10 @@ for OutboundMessagingEmailCampaignConfigChangeReplyToEmailAddress {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["domain", "route"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -19382,8 +28789,18 @@ impl serde::Serialize for OutboundMessagingEmailCampaignConfigChangeReplyToEmail
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
-        crate::__private::field(&mut map, "route", &self.route)?;
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "route",
+            &self.route,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19411,6 +28828,24 @@ pub struct OutboundMessagingEmailCampaignConfigChangeSmsConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingEmailCampaignConfigChangeSmsConfig {
+    /// The `messageColumn` property ([`Self::message_column`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_COLUMN: crate::Field<Self> = crate::Field::new("messageColumn");
+    /// The `phoneColumn` property ([`Self::phone_column`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHONE_COLUMN: crate::Field<Self> = crate::Field::new("phoneColumn");
+    /// The `senderSmsPhoneNumber` property ([`Self::sender_sms_phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENDER_SMS_PHONE_NUMBER: crate::Field<Self> = crate::Field::new(
+        "senderSmsPhoneNumber",
+    );
+    /// The `contentTemplate` property ([`Self::content_template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TEMPLATE: crate::Field<Self> = crate::Field::new(
+        "contentTemplate",
+    );
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model for OutboundMessagingEmailCampaignConfigChangeSmsConfig {
@@ -19424,6 +28859,12 @@ impl crate::Model for OutboundMessagingEmailCampaignConfigChangeSmsConfig {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -19447,6 +28888,15 @@ for OutboundMessagingEmailCampaignConfigChangeSmsConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "messageColumn",
+        "phoneColumn",
+        "senderSmsPhoneNumber",
+        "contentTemplate",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(OutboundMessagingEmailCampaignConfigChangeSmsConfig);
@@ -19455,14 +28905,30 @@ impl serde::Serialize for OutboundMessagingEmailCampaignConfigChangeSmsConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "messageColumn", &self.message_column)?;
-        crate::__private::field(&mut map, "phoneColumn", &self.phone_column)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "messageColumn",
+            &self.message_column,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "phoneColumn",
+            &self.phone_column,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "senderSmsPhoneNumber",
             &self.sender_sms_phone_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "contentTemplate", &self.content_template)?;
+        crate::__private::model_field(
+            &mut map,
+            "contentTemplate",
+            &self.content_template,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19477,6 +28943,14 @@ pub struct OutboundMessagingEmailCampaignConfigChangeSmsPhoneNumberRef {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingEmailCampaignConfigChangeSmsPhoneNumberRef {
+    /// The `phoneNumber` property ([`Self::phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHONE_NUMBER: crate::Field<Self> = crate::Field::new("phoneNumber");
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model for OutboundMessagingEmailCampaignConfigChangeSmsPhoneNumberRef {
@@ -19490,6 +28964,12 @@ impl crate::Model for OutboundMessagingEmailCampaignConfigChangeSmsPhoneNumberRe
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -19510,6 +28990,10 @@ for OutboundMessagingEmailCampaignConfigChangeSmsPhoneNumberRef {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["phoneNumber"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -19520,7 +29004,12 @@ impl serde::Serialize for OutboundMessagingEmailCampaignConfigChangeSmsPhoneNumb
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "phoneNumber", &self.phone_number)?;
+        crate::__private::model_field(
+            &mut map,
+            "phoneNumber",
+            &self.phone_number,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19544,6 +29033,22 @@ pub struct OutboundMessagingEmailCampaignConfigChangeWhatsAppConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundMessagingEmailCampaignConfigChangeWhatsAppConfig {
+    /// The `whatsAppColumns` property ([`Self::whats_app_columns`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHATS_APP_COLUMNS: crate::Field<Self> = crate::Field::new(
+        "whatsAppColumns",
+    );
+    /// The `integration` property ([`Self::integration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION: crate::Field<Self> = crate::Field::new("integration");
+    /// The `contentTemplate` property ([`Self::content_template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TEMPLATE: crate::Field<Self> = crate::Field::new(
+        "contentTemplate",
+    );
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model for OutboundMessagingEmailCampaignConfigChangeWhatsAppConfig {
@@ -19557,6 +29062,12 @@ impl crate::Model for OutboundMessagingEmailCampaignConfigChangeWhatsAppConfig {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -19579,6 +29090,14 @@ for OutboundMessagingEmailCampaignConfigChangeWhatsAppConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "whatsAppColumns",
+        "integration",
+        "contentTemplate",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -19589,9 +29108,24 @@ impl serde::Serialize for OutboundMessagingEmailCampaignConfigChangeWhatsAppConf
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "whatsAppColumns", &self.whats_app_columns)?;
-        crate::__private::field(&mut map, "integration", &self.integration)?;
-        crate::__private::field(&mut map, "contentTemplate", &self.content_template)?;
+        crate::__private::model_field(
+            &mut map,
+            "whatsAppColumns",
+            &self.whats_app_columns,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "integration",
+            &self.integration,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentTemplate",
+            &self.content_template,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19609,6 +29143,9 @@ pub struct OutboundMessagingEmailCampaignProgressEventObject {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for OutboundMessagingEmailCampaignProgressEventObject {
@@ -19622,6 +29159,12 @@ impl crate::Model for OutboundMessagingEmailCampaignProgressEventObject {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -19638,6 +29181,10 @@ for OutboundMessagingEmailCampaignProgressEventObject {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -19700,6 +29247,9 @@ pub struct OutboundMessagingMessagingCampaignConfigChangeObject {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for OutboundMessagingMessagingCampaignConfigChangeObject {
@@ -19713,6 +29263,12 @@ impl crate::Model for OutboundMessagingMessagingCampaignConfigChangeObject {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -19729,6 +29285,10 @@ for OutboundMessagingMessagingCampaignConfigChangeObject {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -19785,6 +29345,9 @@ pub struct OutboundMessagingMessagingCampaignProgressEventObject {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for OutboundMessagingMessagingCampaignProgressEventObject {
@@ -19798,6 +29361,12 @@ impl crate::Model for OutboundMessagingMessagingCampaignProgressEventObject {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -19814,6 +29383,10 @@ for OutboundMessagingMessagingCampaignProgressEventObject {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -19876,6 +29449,9 @@ pub struct OutboundMessagingWhatsappCampaignConfigChangeObject {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for OutboundMessagingWhatsappCampaignConfigChangeObject {
@@ -19889,6 +29465,12 @@ impl crate::Model for OutboundMessagingWhatsappCampaignConfigChangeObject {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -19905,6 +29487,10 @@ for OutboundMessagingWhatsappCampaignConfigChangeObject {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -19961,6 +29547,9 @@ pub struct OutboundMessagingWhatsappCampaignProgressEventObject {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for OutboundMessagingWhatsappCampaignProgressEventObject {
@@ -19974,6 +29563,12 @@ impl crate::Model for OutboundMessagingWhatsappCampaignProgressEventObject {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -19990,6 +29585,10 @@ for OutboundMessagingWhatsappCampaignProgressEventObject {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -20018,6 +29617,14 @@ pub struct OutboundOnlySetting {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl OutboundOnlySetting {
+    /// The `outbound` property ([`Self::outbound`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND: crate::Field<Self> = crate::Field::new("outbound");
 }
 #[cfg(feature = "full")]
 impl crate::Model for OutboundOnlySetting {
@@ -20031,6 +29638,12 @@ impl crate::Model for OutboundOnlySetting {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -20050,6 +29663,10 @@ impl crate::__private::DecodeFields for OutboundOnlySetting {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["outbound"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(OutboundOnlySetting);
@@ -20058,7 +29675,12 @@ impl serde::Serialize for OutboundOnlySetting {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "outbound", &self.outbound)?;
+        crate::__private::model_field(
+            &mut map,
+            "outbound",
+            &self.outbound,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20156,6 +29778,88 @@ pub struct OutboundPreviewCampaignPostContactOutboundPreviewCampaignPostContactE
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundPreviewCampaignPostContactOutboundPreviewCampaignPostContactEvent {
+    /// The `eventTime` property ([`Self::event_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME: crate::Field<Self> = crate::Field::new("eventTime");
+    /// The `voiceAttributes` property ([`Self::voice_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VOICE_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "voiceAttributes",
+    );
+    /// The `wrapupCode` property ([`Self::wrapup_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_CODE: crate::Field<Self> = crate::Field::new("wrapupCode");
+    /// The `outboundCampaignId` property ([`Self::outbound_campaign_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_ID: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignId",
+    );
+    /// The `dialingMode` property ([`Self::dialing_mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIALING_MODE: crate::Field<Self> = crate::Field::new("dialingMode");
+    /// The `agentScriptId` property ([`Self::agent_script_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_SCRIPT_ID: crate::Field<Self> = crate::Field::new("agentScriptId");
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `outboundContactListId` property ([`Self::outbound_contact_list_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_LIST_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactListId",
+    );
+    /// The `outboundContactListFilterId` property ([`Self::outbound_contact_list_filter_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_LIST_FILTER_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactListFilterId",
+    );
+    /// The `outboundQueueId` property ([`Self::outbound_queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_QUEUE_ID: crate::Field<Self> = crate::Field::new(
+        "outboundQueueId",
+    );
+    /// The `outboundContactId` property ([`Self::outbound_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactId",
+    );
+    /// The `isCampaignAlwaysRunning` property ([`Self::is_campaign_always_running`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_ALWAYS_RUNNING: crate::Field<Self> = crate::Field::new(
+        "isCampaignAlwaysRunning",
+    );
+    /// The `isCampaignSkillBased` property ([`Self::is_campaign_skill_based`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_SKILL_BASED: crate::Field<Self> = crate::Field::new(
+        "isCampaignSkillBased",
+    );
+    /// The `isCampaignDynamicSorting` property ([`Self::is_campaign_dynamic_sorting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_DYNAMIC_SORTING: crate::Field<Self> = crate::Field::new(
+        "isCampaignDynamicSorting",
+    );
+    /// The `isCampaignDynamicFiltering` property ([`Self::is_campaign_dynamic_filtering`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_DYNAMIC_FILTERING: crate::Field<Self> = crate::Field::new(
+        "isCampaignDynamicFiltering",
+    );
+    /// The `outboundCampaignHealthMask` property ([`Self::outbound_campaign_health_mask`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_HEALTH_MASK: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignHealthMask",
+    );
+    /// The `isReCall` property ([`Self::is_re_call`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_RE_CALL: crate::Field<Self> = crate::Field::new("isReCall");
+    /// The `scheduledDateTime` property ([`Self::scheduled_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULED_DATE_TIME: crate::Field<Self> = crate::Field::new(
+        "scheduledDateTime",
+    );
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `isRightPartyContact` property ([`Self::is_right_party_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_RIGHT_PARTY_CONTACT: crate::Field<Self> = crate::Field::new(
+        "isRightPartyContact",
+    );
+    /// The `callAnalysisDisposition` property ([`Self::call_analysis_disposition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALL_ANALYSIS_DISPOSITION: crate::Field<Self> = crate::Field::new(
+        "callAnalysisDisposition",
+    );
+    /// The `agentId` property ([`Self::agent_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_ID: crate::Field<Self> = crate::Field::new("agentId");
+    /// The `isPreviewAutoEnded` property ([`Self::is_preview_auto_ended`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_PREVIEW_AUTO_ENDED: crate::Field<Self> = crate::Field::new(
+        "isPreviewAutoEnded",
+    );
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model
@@ -20170,6 +29874,12 @@ for OutboundPreviewCampaignPostContactOutboundPreviewCampaignPostContactEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -20248,6 +29958,34 @@ for OutboundPreviewCampaignPostContactOutboundPreviewCampaignPostContactEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "voiceAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "dialingMode",
+        "agentScriptId",
+        "divisionId",
+        "outboundContactListId",
+        "outboundContactListFilterId",
+        "outboundQueueId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+        "isCampaignSkillBased",
+        "isCampaignDynamicSorting",
+        "isCampaignDynamicFiltering",
+        "outboundCampaignHealthMask",
+        "isReCall",
+        "scheduledDateTime",
+        "conversationId",
+        "isRightPartyContact",
+        "callAnalysisDisposition",
+        "agentId",
+        "isPreviewAutoEnded",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -20259,80 +29997,143 @@ for OutboundPreviewCampaignPostContactOutboundPreviewCampaignPostContactEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventTime", &self.event_time)?;
-        crate::__private::field(&mut map, "voiceAttributes", &self.voice_attributes)?;
-        crate::__private::field(&mut map, "wrapupCode", &self.wrapup_code)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventTime",
+            &self.event_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "voiceAttributes",
+            &self.voice_attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupCode",
+            &self.wrapup_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignId",
             &self.outbound_campaign_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "dialingMode", &self.dialing_mode)?;
-        crate::__private::field(&mut map, "agentScriptId", &self.agent_script_id)?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "dialingMode",
+            &self.dialing_mode,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agentScriptId",
+            &self.agent_script_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundContactListId",
             &self.outbound_contact_list_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactListFilterId",
             &self.outbound_contact_list_filter_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "outboundQueueId", &self.outbound_queue_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "outboundQueueId",
+            &self.outbound_queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundContactId",
             &self.outbound_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignAlwaysRunning",
             &self.is_campaign_always_running,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignSkillBased",
             &self.is_campaign_skill_based,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignDynamicSorting",
             &self.is_campaign_dynamic_sorting,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignDynamicFiltering",
             &self.is_campaign_dynamic_filtering,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignHealthMask",
             &self.outbound_campaign_health_mask,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "isReCall", &self.is_re_call)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "isReCall",
+            &self.is_re_call,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "scheduledDateTime",
             &self.scheduled_date_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "isRightPartyContact",
             &self.is_right_party_contact,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "callAnalysisDisposition",
             &self.call_analysis_disposition,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "agentId", &self.agent_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "agentId",
+            &self.agent_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "isPreviewAutoEnded",
             &self.is_preview_auto_ended,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -20430,6 +30231,38 @@ pub struct OutboundPreviewCampaignPostContactVoiceAttributes {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundPreviewCampaignPostContactVoiceAttributes {
+    /// The `contactPhoneNumber` property ([`Self::contact_phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_PHONE_NUMBER: crate::Field<Self> = crate::Field::new(
+        "contactPhoneNumber",
+    );
+    /// The `contactPhoneType` property ([`Self::contact_phone_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_PHONE_TYPE: crate::Field<Self> = crate::Field::new(
+        "contactPhoneType",
+    );
+    /// The `callerIdPhoneNumber` property ([`Self::caller_id_phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLER_ID_PHONE_NUMBER: crate::Field<Self> = crate::Field::new(
+        "callerIdPhoneNumber",
+    );
+    /// The `callerIdName` property ([`Self::caller_id_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLER_ID_NAME: crate::Field<Self> = crate::Field::new("callerIdName");
+    /// The `agentOwnedColumnName` property ([`Self::agent_owned_column_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_OWNED_COLUMN_NAME: crate::Field<Self> = crate::Field::new(
+        "agentOwnedColumnName",
+    );
+    /// The `previewModeColumnName` property ([`Self::preview_mode_column_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIEW_MODE_COLUMN_NAME: crate::Field<Self> = crate::Field::new(
+        "previewModeColumnName",
+    );
+    /// The `isDeliveredAsPreview` property ([`Self::is_delivered_as_preview`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_DELIVERED_AS_PREVIEW: crate::Field<Self> = crate::Field::new(
+        "isDeliveredAsPreview",
+    );
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model for OutboundPreviewCampaignPostContactVoiceAttributes {
@@ -20443,6 +30276,12 @@ impl crate::Model for OutboundPreviewCampaignPostContactVoiceAttributes {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -20473,6 +30312,18 @@ for OutboundPreviewCampaignPostContactVoiceAttributes {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contactPhoneNumber",
+        "contactPhoneType",
+        "callerIdPhoneNumber",
+        "callerIdName",
+        "agentOwnedColumnName",
+        "previewModeColumnName",
+        "isDeliveredAsPreview",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(OutboundPreviewCampaignPostContactVoiceAttributes);
@@ -20481,32 +30332,47 @@ impl serde::Serialize for OutboundPreviewCampaignPostContactVoiceAttributes {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "contactPhoneNumber",
             &self.contact_phone_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "contactPhoneType", &self.contact_phone_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "contactPhoneType",
+            &self.contact_phone_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "callerIdPhoneNumber",
             &self.caller_id_phone_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "callerIdName", &self.caller_id_name)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "callerIdName",
+            &self.caller_id_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "agentOwnedColumnName",
             &self.agent_owned_column_name,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "previewModeColumnName",
             &self.preview_mode_column_name,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isDeliveredAsPreview",
             &self.is_delivered_as_preview,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -20625,6 +30491,76 @@ pub struct OutboundPreviewCampaignPreContactOutboundPreviewCampaignPreContactEve
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundPreviewCampaignPreContactOutboundPreviewCampaignPreContactEvent {
+    /// The `eventTime` property ([`Self::event_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME: crate::Field<Self> = crate::Field::new("eventTime");
+    /// The `voiceAttributes` property ([`Self::voice_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VOICE_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "voiceAttributes",
+    );
+    /// The `wrapupCode` property ([`Self::wrapup_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_CODE: crate::Field<Self> = crate::Field::new("wrapupCode");
+    /// The `outboundCampaignId` property ([`Self::outbound_campaign_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_ID: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignId",
+    );
+    /// The `dialingMode` property ([`Self::dialing_mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIALING_MODE: crate::Field<Self> = crate::Field::new("dialingMode");
+    /// The `agentScriptId` property ([`Self::agent_script_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_SCRIPT_ID: crate::Field<Self> = crate::Field::new("agentScriptId");
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `outboundContactListId` property ([`Self::outbound_contact_list_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_LIST_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactListId",
+    );
+    /// The `outboundContactListFilterId` property ([`Self::outbound_contact_list_filter_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_LIST_FILTER_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactListFilterId",
+    );
+    /// The `outboundQueueId` property ([`Self::outbound_queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_QUEUE_ID: crate::Field<Self> = crate::Field::new(
+        "outboundQueueId",
+    );
+    /// The `outboundContactId` property ([`Self::outbound_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactId",
+    );
+    /// The `isCampaignAlwaysRunning` property ([`Self::is_campaign_always_running`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_ALWAYS_RUNNING: crate::Field<Self> = crate::Field::new(
+        "isCampaignAlwaysRunning",
+    );
+    /// The `isCampaignSkillBased` property ([`Self::is_campaign_skill_based`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_SKILL_BASED: crate::Field<Self> = crate::Field::new(
+        "isCampaignSkillBased",
+    );
+    /// The `isCampaignDynamicSorting` property ([`Self::is_campaign_dynamic_sorting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_DYNAMIC_SORTING: crate::Field<Self> = crate::Field::new(
+        "isCampaignDynamicSorting",
+    );
+    /// The `isCampaignDynamicFiltering` property ([`Self::is_campaign_dynamic_filtering`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_DYNAMIC_FILTERING: crate::Field<Self> = crate::Field::new(
+        "isCampaignDynamicFiltering",
+    );
+    /// The `outboundCampaignHealthMask` property ([`Self::outbound_campaign_health_mask`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_HEALTH_MASK: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignHealthMask",
+    );
+    /// The `isReCall` property ([`Self::is_re_call`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_RE_CALL: crate::Field<Self> = crate::Field::new("isReCall");
+    /// The `scheduledDateTime` property ([`Self::scheduled_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULED_DATE_TIME: crate::Field<Self> = crate::Field::new(
+        "scheduledDateTime",
+    );
+    /// The `isFinal` property ([`Self::is_final`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_FINAL: crate::Field<Self> = crate::Field::new("isFinal");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model
@@ -20639,6 +30575,12 @@ for OutboundPreviewCampaignPreContactOutboundPreviewCampaignPreContactEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -20706,6 +30648,31 @@ for OutboundPreviewCampaignPreContactOutboundPreviewCampaignPreContactEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "voiceAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "dialingMode",
+        "agentScriptId",
+        "divisionId",
+        "outboundContactListId",
+        "outboundContactListFilterId",
+        "outboundQueueId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+        "isCampaignSkillBased",
+        "isCampaignDynamicSorting",
+        "isCampaignDynamicFiltering",
+        "outboundCampaignHealthMask",
+        "isReCall",
+        "scheduledDateTime",
+        "isFinal",
+        "conversationId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -20717,66 +30684,126 @@ for OutboundPreviewCampaignPreContactOutboundPreviewCampaignPreContactEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventTime", &self.event_time)?;
-        crate::__private::field(&mut map, "voiceAttributes", &self.voice_attributes)?;
-        crate::__private::field(&mut map, "wrapupCode", &self.wrapup_code)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventTime",
+            &self.event_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "voiceAttributes",
+            &self.voice_attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupCode",
+            &self.wrapup_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignId",
             &self.outbound_campaign_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "dialingMode", &self.dialing_mode)?;
-        crate::__private::field(&mut map, "agentScriptId", &self.agent_script_id)?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "dialingMode",
+            &self.dialing_mode,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agentScriptId",
+            &self.agent_script_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundContactListId",
             &self.outbound_contact_list_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactListFilterId",
             &self.outbound_contact_list_filter_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "outboundQueueId", &self.outbound_queue_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "outboundQueueId",
+            &self.outbound_queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundContactId",
             &self.outbound_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignAlwaysRunning",
             &self.is_campaign_always_running,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignSkillBased",
             &self.is_campaign_skill_based,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignDynamicSorting",
             &self.is_campaign_dynamic_sorting,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignDynamicFiltering",
             &self.is_campaign_dynamic_filtering,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignHealthMask",
             &self.outbound_campaign_health_mask,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "isReCall", &self.is_re_call)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "isReCall",
+            &self.is_re_call,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "scheduledDateTime",
             &self.scheduled_date_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "isFinal", &self.is_final)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "isFinal",
+            &self.is_final,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20873,6 +30900,20 @@ pub struct OutboundQueueIdentityResolutionConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl OutboundQueueIdentityResolutionConfig {
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `resolveIdentities` property ([`Self::resolve_identities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOLVE_IDENTITIES: crate::Field<Self> = crate::Field::new(
+        "resolveIdentities",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for OutboundQueueIdentityResolutionConfig {
@@ -20892,6 +30933,12 @@ impl crate::Model for OutboundQueueIdentityResolutionConfig {
             missing.push("resolveIdentities");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -20917,6 +30964,14 @@ impl crate::__private::DecodeFields for OutboundQueueIdentityResolutionConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(OutboundQueueIdentityResolutionConfig);
@@ -20925,13 +30980,24 @@ impl serde::Serialize for OutboundQueueIdentityResolutionConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "resolveIdentities",
             &self.resolve_identities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20996,6 +31062,54 @@ pub struct OutboundRoute {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl OutboundRoute {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `modifiedByApp` property ([`Self::modified_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY_APP: crate::Field<Self> = crate::Field::new("modifiedByApp");
+    /// The `createdByApp` property ([`Self::created_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY_APP: crate::Field<Self> = crate::Field::new("createdByApp");
+    /// The `classificationTypes` property ([`Self::classification_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLASSIFICATION_TYPES: crate::Field<Self> = crate::Field::new(
+        "classificationTypes",
+    );
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `distribution` property ([`Self::distribution`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISTRIBUTION: crate::Field<Self> = crate::Field::new("distribution");
+    /// The `externalTrunkBases` property ([`Self::external_trunk_bases`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_TRUNK_BASES: crate::Field<Self> = crate::Field::new(
+        "externalTrunkBases",
+    );
+    /// The `site` property ([`Self::site`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SITE: crate::Field<Self> = crate::Field::new("site");
+    /// The `managed` property ([`Self::managed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGED: crate::Field<Self> = crate::Field::new("managed");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for OutboundRoute {
@@ -21018,6 +31132,12 @@ impl crate::Model for OutboundRoute {
             missing.push("classificationTypes");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -21061,6 +31181,30 @@ impl crate::__private::DecodeFields for OutboundRoute {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "classificationTypes",
+        "enabled",
+        "distribution",
+        "externalTrunkBases",
+        "site",
+        "managed",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(OutboundRoute);
@@ -21069,33 +31213,115 @@ impl serde::Serialize for OutboundRoute {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "modifiedByApp", &self.modified_by_app)?;
-        crate::__private::field(&mut map, "createdByApp", &self.created_by_app)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedByApp",
+            &self.modified_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdByApp",
+            &self.created_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "classificationTypes",
             &self.classification_types,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "distribution", &self.distribution)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "distribution",
+            &self.distribution,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalTrunkBases",
             &self.external_trunk_bases,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "site", &self.site)?;
-        crate::__private::field(&mut map, "managed", &self.managed)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "site",
+            &self.site,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "managed",
+            &self.managed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21230,6 +31456,50 @@ pub struct OutboundRouteBase {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl OutboundRouteBase {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `modifiedByApp` property ([`Self::modified_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY_APP: crate::Field<Self> = crate::Field::new("modifiedByApp");
+    /// The `createdByApp` property ([`Self::created_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY_APP: crate::Field<Self> = crate::Field::new("createdByApp");
+    /// The `classificationTypes` property ([`Self::classification_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLASSIFICATION_TYPES: crate::Field<Self> = crate::Field::new(
+        "classificationTypes",
+    );
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `distribution` property ([`Self::distribution`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISTRIBUTION: crate::Field<Self> = crate::Field::new("distribution");
+    /// The `externalTrunkBases` property ([`Self::external_trunk_bases`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_TRUNK_BASES: crate::Field<Self> = crate::Field::new(
+        "externalTrunkBases",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for OutboundRouteBase {
@@ -21252,6 +31522,12 @@ impl crate::Model for OutboundRouteBase {
             missing.push("classificationTypes");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -21291,6 +31567,28 @@ impl crate::__private::DecodeFields for OutboundRouteBase {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "classificationTypes",
+        "enabled",
+        "distribution",
+        "externalTrunkBases",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(OutboundRouteBase);
@@ -21299,31 +31597,103 @@ impl serde::Serialize for OutboundRouteBase {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "modifiedByApp", &self.modified_by_app)?;
-        crate::__private::field(&mut map, "createdByApp", &self.created_by_app)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedByApp",
+            &self.modified_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdByApp",
+            &self.created_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "classificationTypes",
             &self.classification_types,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "distribution", &self.distribution)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "distribution",
+            &self.distribution,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalTrunkBases",
             &self.external_trunk_bases,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21436,6 +31806,36 @@ pub struct OutboundRouteBaseEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl OutboundRouteBaseEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `totalNumberOfEntities` property ([`Self::total_number_of_entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_NUMBER_OF_ENTITIES: crate::Field<Self> = crate::Field::new(
+        "totalNumberOfEntities",
+    );
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for OutboundRouteBaseEntityListing {
@@ -21449,6 +31849,12 @@ impl crate::Model for OutboundRouteBaseEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -21488,6 +31894,22 @@ impl crate::__private::DecodeFields for OutboundRouteBaseEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(OutboundRouteBaseEntityListing);
@@ -21496,21 +31918,72 @@ impl serde::Serialize for OutboundRouteBaseEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "totalNumberOfEntities",
             &self.total_number_of_entities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21545,6 +32018,36 @@ pub struct OutboundRouteEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl OutboundRouteEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `totalNumberOfEntities` property ([`Self::total_number_of_entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_NUMBER_OF_ENTITIES: crate::Field<Self> = crate::Field::new(
+        "totalNumberOfEntities",
+    );
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for OutboundRouteEntityListing {
@@ -21558,6 +32061,12 @@ impl crate::Model for OutboundRouteEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -21597,6 +32106,22 @@ impl crate::__private::DecodeFields for OutboundRouteEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(OutboundRouteEntityListing);
@@ -21605,21 +32130,72 @@ impl serde::Serialize for OutboundRouteEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "totalNumberOfEntities",
             &self.total_number_of_entities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21678,6 +32254,64 @@ pub struct OutboundSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl OutboundSettings {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `maxCallsPerAgent` property ([`Self::max_calls_per_agent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_CALLS_PER_AGENT: crate::Field<Self> = crate::Field::new(
+        "maxCallsPerAgent",
+    );
+    /// The `maxCallsPerAgentDecimal` property ([`Self::max_calls_per_agent_decimal`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_CALLS_PER_AGENT_DECIMAL: crate::Field<Self> = crate::Field::new(
+        "maxCallsPerAgentDecimal",
+    );
+    /// The `maxConfigurableCallsPerAgent` property ([`Self::max_configurable_calls_per_agent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_CONFIGURABLE_CALLS_PER_AGENT: crate::Field<Self> = crate::Field::new(
+        "maxConfigurableCallsPerAgent",
+    );
+    /// The `maxLineUtilization` property ([`Self::max_line_utilization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_LINE_UTILIZATION: crate::Field<Self> = crate::Field::new(
+        "maxLineUtilization",
+    );
+    /// The `abandonSeconds` property ([`Self::abandon_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ABANDON_SECONDS: crate::Field<Self> = crate::Field::new("abandonSeconds");
+    /// The `complianceAbandonRateDenominator` property ([`Self::compliance_abandon_rate_denominator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPLIANCE_ABANDON_RATE_DENOMINATOR: crate::Field<Self> = crate::Field::new(
+        "complianceAbandonRateDenominator",
+    );
+    /// The `automaticTimeZoneMapping` property ([`Self::automatic_time_zone_mapping`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTOMATIC_TIME_ZONE_MAPPING: crate::Field<Self> = crate::Field::new(
+        "automaticTimeZoneMapping",
+    );
+    /// The `rescheduleTimeZoneSkippedContacts` property ([`Self::reschedule_time_zone_skipped_contacts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESCHEDULE_TIME_ZONE_SKIPPED_CONTACTS: crate::Field<Self> = crate::Field::new(
+        "rescheduleTimeZoneSkippedContacts",
+    );
+    /// The `contactListDefaultRetentionType` property ([`Self::contact_list_default_retention_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_LIST_DEFAULT_RETENTION_TYPE: crate::Field<Self> = crate::Field::new(
+        "contactListDefaultRetentionType",
+    );
+    /// The `contactListDefaultRetentionDays` property ([`Self::contact_list_default_retention_days`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_LIST_DEFAULT_RETENTION_DAYS: crate::Field<Self> = crate::Field::new(
+        "contactListDefaultRetentionDays",
+    );
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for OutboundSettings {
@@ -21691,6 +32325,12 @@ impl crate::Model for OutboundSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -21762,6 +32402,28 @@ impl crate::__private::DecodeFields for OutboundSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "maxCallsPerAgent",
+        "maxCallsPerAgentDecimal",
+        "maxConfigurableCallsPerAgent",
+        "maxLineUtilization",
+        "abandonSeconds",
+        "complianceAbandonRateDenominator",
+        "automaticTimeZoneMapping",
+        "rescheduleTimeZoneSkippedContacts",
+        "contactListDefaultRetentionType",
+        "contactListDefaultRetentionDays",
+        "timeZone",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(OutboundSettings);
@@ -21770,59 +32432,103 @@ impl serde::Serialize for OutboundSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "maxCallsPerAgent",
             &self.max_calls_per_agent,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "maxCallsPerAgentDecimal",
             &self.max_calls_per_agent_decimal,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "maxConfigurableCallsPerAgent",
             &self.max_configurable_calls_per_agent,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "maxLineUtilization",
             &self.max_line_utilization,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "abandonSeconds", &self.abandon_seconds)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "abandonSeconds",
+            &self.abandon_seconds,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "complianceAbandonRateDenominator",
             &self.compliance_abandon_rate_denominator,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "automaticTimeZoneMapping",
             &self.automatic_time_zone_mapping,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "rescheduleTimeZoneSkippedContacts",
             &self.reschedule_time_zone_skipped_contacts,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "contactListDefaultRetentionType",
             &self.contact_list_default_retention_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "contactListDefaultRetentionDays",
             &self.contact_list_default_retention_days,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21962,6 +32668,84 @@ pub struct OutboundVoiceCampaignPostContactOutboundVoiceCampaignPostContactEvent
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-outbound")]
+impl OutboundVoiceCampaignPostContactOutboundVoiceCampaignPostContactEvent {
+    /// The `eventTime` property ([`Self::event_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME: crate::Field<Self> = crate::Field::new("eventTime");
+    /// The `voiceAttributes` property ([`Self::voice_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VOICE_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "voiceAttributes",
+    );
+    /// The `wrapupCode` property ([`Self::wrapup_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_CODE: crate::Field<Self> = crate::Field::new("wrapupCode");
+    /// The `outboundCampaignId` property ([`Self::outbound_campaign_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_ID: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignId",
+    );
+    /// The `dialingMode` property ([`Self::dialing_mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIALING_MODE: crate::Field<Self> = crate::Field::new("dialingMode");
+    /// The `agentScriptId` property ([`Self::agent_script_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_SCRIPT_ID: crate::Field<Self> = crate::Field::new("agentScriptId");
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `outboundContactListId` property ([`Self::outbound_contact_list_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_LIST_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactListId",
+    );
+    /// The `outboundContactListFilterId` property ([`Self::outbound_contact_list_filter_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_LIST_FILTER_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactListFilterId",
+    );
+    /// The `outboundQueueId` property ([`Self::outbound_queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_QUEUE_ID: crate::Field<Self> = crate::Field::new(
+        "outboundQueueId",
+    );
+    /// The `outboundContactId` property ([`Self::outbound_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "outboundContactId",
+    );
+    /// The `isCampaignAlwaysRunning` property ([`Self::is_campaign_always_running`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_ALWAYS_RUNNING: crate::Field<Self> = crate::Field::new(
+        "isCampaignAlwaysRunning",
+    );
+    /// The `isCampaignSkillBased` property ([`Self::is_campaign_skill_based`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_SKILL_BASED: crate::Field<Self> = crate::Field::new(
+        "isCampaignSkillBased",
+    );
+    /// The `isCampaignDynamicSorting` property ([`Self::is_campaign_dynamic_sorting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_DYNAMIC_SORTING: crate::Field<Self> = crate::Field::new(
+        "isCampaignDynamicSorting",
+    );
+    /// The `isCampaignDynamicFiltering` property ([`Self::is_campaign_dynamic_filtering`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN_DYNAMIC_FILTERING: crate::Field<Self> = crate::Field::new(
+        "isCampaignDynamicFiltering",
+    );
+    /// The `outboundCampaignHealthMask` property ([`Self::outbound_campaign_health_mask`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_HEALTH_MASK: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignHealthMask",
+    );
+    /// The `isReCall` property ([`Self::is_re_call`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_RE_CALL: crate::Field<Self> = crate::Field::new("isReCall");
+    /// The `scheduledDateTime` property ([`Self::scheduled_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULED_DATE_TIME: crate::Field<Self> = crate::Field::new(
+        "scheduledDateTime",
+    );
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `isRightPartyContact` property ([`Self::is_right_party_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_RIGHT_PARTY_CONTACT: crate::Field<Self> = crate::Field::new(
+        "isRightPartyContact",
+    );
+    /// The `callAnalysisDisposition` property ([`Self::call_analysis_disposition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALL_ANALYSIS_DISPOSITION: crate::Field<Self> = crate::Field::new(
+        "callAnalysisDisposition",
+    );
+    /// The `agentId` property ([`Self::agent_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_ID: crate::Field<Self> = crate::Field::new("agentId");
 }
 #[cfg(feature = "topics-outbound")]
 impl crate::Model
@@ -21976,6 +32760,12 @@ for OutboundVoiceCampaignPostContactOutboundVoiceCampaignPostContactEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-outbound")]
@@ -22049,6 +32839,33 @@ for OutboundVoiceCampaignPostContactOutboundVoiceCampaignPostContactEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "voiceAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "dialingMode",
+        "agentScriptId",
+        "divisionId",
+        "outboundContactListId",
+        "outboundContactListFilterId",
+        "outboundQueueId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+        "isCampaignSkillBased",
+        "isCampaignDynamicSorting",
+        "isCampaignDynamicFiltering",
+        "outboundCampaignHealthMask",
+        "isReCall",
+        "scheduledDateTime",
+        "conversationId",
+        "isRightPartyContact",
+        "callAnalysisDisposition",
+        "agentId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-outbound")]
 crate::__impl_model_deserialize!(
@@ -22060,76 +32877,138 @@ for OutboundVoiceCampaignPostContactOutboundVoiceCampaignPostContactEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventTime", &self.event_time)?;
-        crate::__private::field(&mut map, "voiceAttributes", &self.voice_attributes)?;
-        crate::__private::field(&mut map, "wrapupCode", &self.wrapup_code)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventTime",
+            &self.event_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "voiceAttributes",
+            &self.voice_attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupCode",
+            &self.wrapup_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignId",
             &self.outbound_campaign_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "dialingMode", &self.dialing_mode)?;
-        crate::__private::field(&mut map, "agentScriptId", &self.agent_script_id)?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "dialingMode",
+            &self.dialing_mode,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agentScriptId",
+            &self.agent_script_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundContactListId",
             &self.outbound_contact_list_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactListFilterId",
             &self.outbound_contact_list_filter_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "outboundQueueId", &self.outbound_queue_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "outboundQueueId",
+            &self.outbound_queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundContactId",
             &self.outbound_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignAlwaysRunning",
             &self.is_campaign_always_running,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignSkillBased",
             &self.is_campaign_skill_based,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignDynamicSorting",
             &self.is_campaign_dynamic_sorting,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isCampaignDynamicFiltering",
             &self.is_campaign_dynamic_filtering,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignHealthMask",
             &self.outbound_campaign_health_mask,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "isReCall", &self.is_re_call)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "isReCall",
+            &self.is_re_call,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "scheduledDateTime",
             &self.scheduled_date_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "isRightPartyContact",
             &self.is_right_party_contact,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "callAnalysisDisposition",
             &self.call_analysis_disposition,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "agentId", &self.agent_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "agentId",
+            &self.agent_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -22276,6 +33155,38 @@ pub struct Outcome {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl Outcome {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `isActive` property ([`Self::is_active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_ACTIVE: crate::Field<Self> = crate::Field::new("isActive");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `isPositive` property ([`Self::is_positive`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_POSITIVE: crate::Field<Self> = crate::Field::new("isPositive");
+    /// The `context` property ([`Self::context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT: crate::Field<Self> = crate::Field::new("context");
+    /// The `journey` property ([`Self::journey`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY: crate::Field<Self> = crate::Field::new("journey");
+    /// The `associatedValueField` property ([`Self::associated_value_field`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSOCIATED_VALUE_FIELD: crate::Field<Self> = crate::Field::new(
+        "associatedValueField",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for Outcome {
@@ -22335,6 +33246,12 @@ impl crate::Model for Outcome {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for Outcome {
@@ -22370,6 +33287,23 @@ impl crate::__private::DecodeFields for Outcome {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "isActive",
+        "displayName",
+        "version",
+        "description",
+        "isPositive",
+        "context",
+        "journey",
+        "associatedValueField",
+        "selfUri",
+        "createdDate",
+        "modifiedDate",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(Outcome);
@@ -22378,22 +33312,73 @@ impl serde::Serialize for Outcome {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "isActive", &self.is_active)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "isPositive", &self.is_positive)?;
-        crate::__private::field(&mut map, "context", &self.context)?;
-        crate::__private::field(&mut map, "journey", &self.journey)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "isActive",
+            &self.is_active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isPositive",
+            &self.is_positive,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "context",
+            &self.context,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "journey",
+            &self.journey,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "associatedValueField",
             &self.associated_value_field,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -22428,6 +33413,36 @@ pub struct OutcomeAchievedEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeAchievedEvent {
+    /// The `outcome` property ([`Self::outcome`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME: crate::Field<Self> = crate::Field::new("outcome");
+    /// The `userAgentString` property ([`Self::user_agent_string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_AGENT_STRING: crate::Field<Self> = crate::Field::new(
+        "userAgentString",
+    );
+    /// The `browser` property ([`Self::browser`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BROWSER: crate::Field<Self> = crate::Field::new("browser");
+    /// The `device` property ([`Self::device`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVICE: crate::Field<Self> = crate::Field::new("device");
+    /// The `geolocation` property ([`Self::geolocation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GEOLOCATION: crate::Field<Self> = crate::Field::new("geolocation");
+    /// The `ipAddress` property ([`Self::ip_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IP_ADDRESS: crate::Field<Self> = crate::Field::new("ipAddress");
+    /// The `ipOrganization` property ([`Self::ip_organization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IP_ORGANIZATION: crate::Field<Self> = crate::Field::new("ipOrganization");
+    /// The `mktCampaign` property ([`Self::mkt_campaign`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MKT_CAMPAIGN: crate::Field<Self> = crate::Field::new("mktCampaign");
+    /// The `visitReferrer` property ([`Self::visit_referrer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIT_REFERRER: crate::Field<Self> = crate::Field::new("visitReferrer");
+    /// The `visitCreatedDate` property ([`Self::visit_created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VISIT_CREATED_DATE: crate::Field<Self> = crate::Field::new(
+        "visitCreatedDate",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeAchievedEvent {
@@ -22445,6 +33460,12 @@ impl crate::Model for OutcomeAchievedEvent {
             missing.push("outcome");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -22473,6 +33494,21 @@ impl crate::__private::DecodeFields for OutcomeAchievedEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcome",
+        "userAgentString",
+        "browser",
+        "device",
+        "geolocation",
+        "ipAddress",
+        "ipOrganization",
+        "mktCampaign",
+        "visitReferrer",
+        "visitCreatedDate",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeAchievedEvent);
@@ -22481,16 +33517,66 @@ impl serde::Serialize for OutcomeAchievedEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "outcome", &self.outcome)?;
-        crate::__private::field(&mut map, "userAgentString", &self.user_agent_string)?;
-        crate::__private::field(&mut map, "browser", &self.browser)?;
-        crate::__private::field(&mut map, "device", &self.device)?;
-        crate::__private::field(&mut map, "geolocation", &self.geolocation)?;
-        crate::__private::field(&mut map, "ipAddress", &self.ip_address)?;
-        crate::__private::field(&mut map, "ipOrganization", &self.ip_organization)?;
-        crate::__private::field(&mut map, "mktCampaign", &self.mkt_campaign)?;
-        crate::__private::field(&mut map, "visitReferrer", &self.visit_referrer)?;
-        crate::__private::field(&mut map, "visitCreatedDate", &self.visit_created_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "outcome",
+            &self.outcome,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userAgentString",
+            &self.user_agent_string,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "browser",
+            &self.browser,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "device",
+            &self.device,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "geolocation",
+            &self.geolocation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ipAddress",
+            &self.ip_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ipOrganization",
+            &self.ip_organization,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mktCampaign",
+            &self.mkt_campaign,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visitReferrer",
+            &self.visit_referrer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "visitCreatedDate",
+            &self.visit_created_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -22517,6 +33603,20 @@ pub struct OutcomeAchievedEventOutcome {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeAchievedEventOutcome {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeAchievedEventOutcome {
@@ -22543,6 +33643,12 @@ impl crate::Model for OutcomeAchievedEventOutcome {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for OutcomeAchievedEventOutcome {
@@ -22566,6 +33672,15 @@ impl crate::__private::DecodeFields for OutcomeAchievedEventOutcome {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "selfUri",
+        "displayName",
+        "version",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeAchievedEventOutcome);
@@ -22574,10 +33689,25 @@ impl serde::Serialize for OutcomeAchievedEventOutcome {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -22598,6 +33728,16 @@ pub struct OutcomeAchievement {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "external-contacts", feature = "journey"))]
+impl OutcomeAchievement {
+    /// The `outcome` property ([`Self::outcome`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME: crate::Field<Self> = crate::Field::new("outcome");
+    /// The `achievedDate` property ([`Self::achieved_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACHIEVED_DATE: crate::Field<Self> = crate::Field::new("achievedDate");
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 impl crate::Model for OutcomeAchievement {
@@ -22621,6 +33761,12 @@ impl crate::Model for OutcomeAchievement {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 impl crate::__private::DecodeFields for OutcomeAchievement {
@@ -22640,6 +33786,10 @@ impl crate::__private::DecodeFields for OutcomeAchievement {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["outcome", "achievedDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 crate::__impl_model_deserialize!(OutcomeAchievement);
@@ -22648,8 +33798,18 @@ impl serde::Serialize for OutcomeAchievement {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "outcome", &self.outcome)?;
-        crate::__private::field(&mut map, "achievedDate", &self.achieved_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "outcome",
+            &self.outcome,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "achievedDate",
+            &self.achieved_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -22668,6 +33828,20 @@ pub struct OutcomeAttributionAsyncResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeAttributionAsyncResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `percentFailedThreshold` property ([`Self::percent_failed_threshold`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENT_FAILED_THRESHOLD: crate::Field<Self> = crate::Field::new(
+        "percentFailedThreshold",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeAttributionAsyncResponse {
@@ -22681,6 +33855,12 @@ impl crate::Model for OutcomeAttributionAsyncResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -22706,6 +33886,14 @@ impl crate::__private::DecodeFields for OutcomeAttributionAsyncResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "percentFailedThreshold",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeAttributionAsyncResponse);
@@ -22714,13 +33902,19 @@ impl serde::Serialize for OutcomeAttributionAsyncResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "percentFailedThreshold",
             &self.percent_failed_threshold,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -22745,6 +33939,26 @@ pub struct OutcomeAttributionJobStateResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeAttributionJobStateResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `resultsUri` property ([`Self::results_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS_URI: crate::Field<Self> = crate::Field::new("resultsUri");
+    /// The `percentFailedThreshold` property ([`Self::percent_failed_threshold`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENT_FAILED_THRESHOLD: crate::Field<Self> = crate::Field::new(
+        "percentFailedThreshold",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeAttributionJobStateResponse {
@@ -22758,6 +33972,12 @@ impl crate::Model for OutcomeAttributionJobStateResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -22786,6 +34006,17 @@ impl crate::__private::DecodeFields for OutcomeAttributionJobStateResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "resultsUri",
+        "percentFailedThreshold",
+        "selfUri",
+        "createdDate",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeAttributionJobStateResponse);
@@ -22794,16 +34025,37 @@ impl serde::Serialize for OutcomeAttributionJobStateResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "resultsUri", &self.results_uri)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resultsUri",
+            &self.results_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "percentFailedThreshold",
             &self.percent_failed_threshold,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -22872,6 +34124,18 @@ pub struct OutcomeAttributionListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeAttributionListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `percentFailedThreshold` property ([`Self::percent_failed_threshold`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENT_FAILED_THRESHOLD: crate::Field<Self> = crate::Field::new(
+        "percentFailedThreshold",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeAttributionListing {
@@ -22889,6 +34153,12 @@ impl crate::Model for OutcomeAttributionListing {
             missing.push("entities");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -22913,6 +34183,10 @@ impl crate::__private::DecodeFields for OutcomeAttributionListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "percentFailedThreshold"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeAttributionListing);
@@ -22921,11 +34195,17 @@ impl serde::Serialize for OutcomeAttributionListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "percentFailedThreshold",
             &self.percent_failed_threshold,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -22957,6 +34237,26 @@ pub struct OutcomeAttributionRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeAttributionRequest {
+    /// The `outcomeId` property ([`Self::outcome_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME_ID: crate::Field<Self> = crate::Field::new("outcomeId");
+    /// The `externalContactId` property ([`Self::external_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactId",
+    );
+    /// The `associatedValue` property ([`Self::associated_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSOCIATED_VALUE: crate::Field<Self> = crate::Field::new(
+        "associatedValue",
+    );
+    /// The `touchpoints` property ([`Self::touchpoints`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOUCHPOINTS: crate::Field<Self> = crate::Field::new("touchpoints");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeAttributionRequest {
@@ -22994,6 +34294,12 @@ impl crate::Model for OutcomeAttributionRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for OutcomeAttributionRequest {
@@ -23020,6 +34326,16 @@ impl crate::__private::DecodeFields for OutcomeAttributionRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcomeId",
+        "externalContactId",
+        "associatedValue",
+        "touchpoints",
+        "createdDate",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeAttributionRequest);
@@ -23028,15 +34344,36 @@ impl serde::Serialize for OutcomeAttributionRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "outcomeId", &self.outcome_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "outcomeId",
+            &self.outcome_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalContactId",
             &self.external_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "associatedValue", &self.associated_value)?;
-        crate::__private::field(&mut map, "touchpoints", &self.touchpoints)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "associatedValue",
+            &self.associated_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "touchpoints",
+            &self.touchpoints,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23051,6 +34388,14 @@ pub struct OutcomeAttributionResponseListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeAttributionResponseListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeAttributionResponseListing {
@@ -23064,6 +34409,12 @@ impl crate::Model for OutcomeAttributionResponseListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -23083,6 +34434,10 @@ impl crate::__private::DecodeFields for OutcomeAttributionResponseListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeAttributionResponseListing);
@@ -23091,7 +34446,12 @@ impl serde::Serialize for OutcomeAttributionResponseListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23124,6 +34484,32 @@ pub struct OutcomeAttributionResultsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeAttributionResultsResponse {
+    /// The `outcomeId` property ([`Self::outcome_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME_ID: crate::Field<Self> = crate::Field::new("outcomeId");
+    /// The `index` property ([`Self::index`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INDEX: crate::Field<Self> = crate::Field::new("index");
+    /// The `externalContactId` property ([`Self::external_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactId",
+    );
+    /// The `associatedValue` property ([`Self::associated_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSOCIATED_VALUE: crate::Field<Self> = crate::Field::new(
+        "associatedValue",
+    );
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
+    /// The `touchpoints` property ([`Self::touchpoints`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOUCHPOINTS: crate::Field<Self> = crate::Field::new("touchpoints");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeAttributionResultsResponse {
@@ -23144,6 +34530,12 @@ impl crate::Model for OutcomeAttributionResultsResponse {
             missing.push("message");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -23174,6 +34566,19 @@ impl crate::__private::DecodeFields for OutcomeAttributionResultsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcomeId",
+        "index",
+        "externalContactId",
+        "associatedValue",
+        "state",
+        "message",
+        "touchpoints",
+        "createdDate",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeAttributionResultsResponse);
@@ -23182,18 +34587,54 @@ impl serde::Serialize for OutcomeAttributionResultsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "outcomeId", &self.outcome_id)?;
-        crate::__private::field(&mut map, "index", &self.index)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "outcomeId",
+            &self.outcome_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "index",
+            &self.index,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalContactId",
             &self.external_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "associatedValue", &self.associated_value)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
-        crate::__private::field(&mut map, "touchpoints", &self.touchpoints)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "associatedValue",
+            &self.associated_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "touchpoints",
+            &self.touchpoints,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23258,6 +34699,14 @@ pub struct OutcomeConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl OutcomeConfig {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for OutcomeConfig {
@@ -23271,6 +34720,12 @@ impl crate::Model for OutcomeConfig {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -23290,6 +34745,10 @@ impl crate::__private::DecodeFields for OutcomeConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(OutcomeConfig);
@@ -23298,7 +34757,12 @@ impl serde::Serialize for OutcomeConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23331,6 +34795,32 @@ pub struct OutcomeListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeListing {
@@ -23344,6 +34834,12 @@ impl crate::Model for OutcomeListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -23378,6 +34874,21 @@ impl crate::__private::DecodeFields for OutcomeListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeListing);
@@ -23386,16 +34897,66 @@ impl serde::Serialize for OutcomeListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23418,6 +34979,22 @@ pub struct OutcomePercentileCondition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomePercentileCondition {
+    /// The `outcomeId` property ([`Self::outcome_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME_ID: crate::Field<Self> = crate::Field::new("outcomeId");
+    /// The `maximumPercentile` property ([`Self::maximum_percentile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAXIMUM_PERCENTILE: crate::Field<Self> = crate::Field::new(
+        "maximumPercentile",
+    );
+    /// The `fallbackPercentile` property ([`Self::fallback_percentile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FALLBACK_PERCENTILE: crate::Field<Self> = crate::Field::new(
+        "fallbackPercentile",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomePercentileCondition {
@@ -23440,6 +35017,12 @@ impl crate::Model for OutcomePercentileCondition {
             missing.push("maximumPercentile");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -23469,6 +35052,14 @@ impl crate::__private::DecodeFields for OutcomePercentileCondition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcomeId",
+        "maximumPercentile",
+        "fallbackPercentile",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomePercentileCondition);
@@ -23477,16 +35068,23 @@ impl serde::Serialize for OutcomePercentileCondition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "outcomeId", &self.outcome_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "outcomeId",
+            &self.outcome_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "maximumPercentile",
             &self.maximum_percentile,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "fallbackPercentile",
             &self.fallback_percentile,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -23506,6 +35104,18 @@ pub struct OutcomePredictor {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomePredictor {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `outcome` property ([`Self::outcome`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME: crate::Field<Self> = crate::Field::new("outcome");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomePredictor {
@@ -23519,6 +35129,12 @@ impl crate::Model for OutcomePredictor {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -23540,6 +35156,10 @@ impl crate::__private::DecodeFields for OutcomePredictor {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "outcome", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomePredictor);
@@ -23548,9 +35168,19 @@ impl serde::Serialize for OutcomePredictor {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "outcome", &self.outcome)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "outcome",
+            &self.outcome,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23565,6 +35195,14 @@ pub struct OutcomePredictorListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomePredictorListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomePredictorListing {
@@ -23578,6 +35216,12 @@ impl crate::Model for OutcomePredictorListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -23597,6 +35241,10 @@ impl crate::__private::DecodeFields for OutcomePredictorListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomePredictorListing);
@@ -23605,7 +35253,12 @@ impl serde::Serialize for OutcomePredictorListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23622,6 +35275,14 @@ pub struct OutcomePredictorRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomePredictorRequest {
+    /// The `outcome` property ([`Self::outcome`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME: crate::Field<Self> = crate::Field::new("outcome");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomePredictorRequest {
@@ -23639,6 +35300,12 @@ impl crate::Model for OutcomePredictorRequest {
             missing.push("outcome");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -23658,6 +35325,10 @@ impl crate::__private::DecodeFields for OutcomePredictorRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["outcome"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomePredictorRequest);
@@ -23666,7 +35337,12 @@ impl serde::Serialize for OutcomePredictorRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "outcome", &self.outcome)?;
+        crate::__private::model_field(
+            &mut map,
+            "outcome",
+            &self.outcome,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23689,6 +35365,20 @@ pub struct OutcomeProbabilityCondition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeProbabilityCondition {
+    /// The `outcomeId` property ([`Self::outcome_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME_ID: crate::Field<Self> = crate::Field::new("outcomeId");
+    /// The `maximumProbability` property ([`Self::maximum_probability`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAXIMUM_PROBABILITY: crate::Field<Self> = crate::Field::new(
+        "maximumProbability",
+    );
+    /// The `probability` property ([`Self::probability`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROBABILITY: crate::Field<Self> = crate::Field::new("probability");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeProbabilityCondition {
@@ -23711,6 +35401,12 @@ impl crate::Model for OutcomeProbabilityCondition {
             missing.push("maximumProbability");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -23738,6 +35434,14 @@ impl crate::__private::DecodeFields for OutcomeProbabilityCondition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcomeId",
+        "maximumProbability",
+        "probability",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeProbabilityCondition);
@@ -23746,13 +35450,24 @@ impl serde::Serialize for OutcomeProbabilityCondition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "outcomeId", &self.outcome_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "outcomeId",
+            &self.outcome_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "maximumProbability",
             &self.maximum_probability,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "probability", &self.probability)?;
+        crate::__private::model_field(
+            &mut map,
+            "probability",
+            &self.probability,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23775,6 +35490,22 @@ pub struct OutcomeQuantileCondition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeQuantileCondition {
+    /// The `outcomeId` property ([`Self::outcome_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME_ID: crate::Field<Self> = crate::Field::new("outcomeId");
+    /// The `maxQuantileThreshold` property ([`Self::max_quantile_threshold`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_QUANTILE_THRESHOLD: crate::Field<Self> = crate::Field::new(
+        "maxQuantileThreshold",
+    );
+    /// The `fallbackQuantileThreshold` property ([`Self::fallback_quantile_threshold`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FALLBACK_QUANTILE_THRESHOLD: crate::Field<Self> = crate::Field::new(
+        "fallbackQuantileThreshold",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeQuantileCondition {
@@ -23797,6 +35528,12 @@ impl crate::Model for OutcomeQuantileCondition {
             missing.push("maxQuantileThreshold");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -23826,6 +35563,14 @@ impl crate::__private::DecodeFields for OutcomeQuantileCondition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcomeId",
+        "maxQuantileThreshold",
+        "fallbackQuantileThreshold",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeQuantileCondition);
@@ -23834,16 +35579,23 @@ impl serde::Serialize for OutcomeQuantileCondition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "outcomeId", &self.outcome_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "outcomeId",
+            &self.outcome_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "maxQuantileThreshold",
             &self.max_quantile_threshold,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "fallbackQuantileThreshold",
             &self.fallback_quantile_threshold,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -23861,6 +35613,16 @@ pub struct OutcomeRef {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeRef {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeRef {
@@ -23874,6 +35636,12 @@ impl crate::Model for OutcomeRef {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -23894,6 +35662,10 @@ impl crate::__private::DecodeFields for OutcomeRef {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeRef);
@@ -23902,8 +35674,13 @@ impl serde::Serialize for OutcomeRef {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23920,6 +35697,14 @@ pub struct OutcomeRefRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeRefRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeRefRequest {
@@ -23937,6 +35722,12 @@ impl crate::Model for OutcomeRefRequest {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -23956,6 +35747,10 @@ impl crate::__private::DecodeFields for OutcomeRefRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeRefRequest);
@@ -23964,7 +35759,7 @@ impl serde::Serialize for OutcomeRefRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23995,6 +35790,30 @@ pub struct OutcomeRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeRequest {
+    /// The `isActive` property ([`Self::is_active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_ACTIVE: crate::Field<Self> = crate::Field::new("isActive");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `isPositive` property ([`Self::is_positive`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_POSITIVE: crate::Field<Self> = crate::Field::new("isPositive");
+    /// The `context` property ([`Self::context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT: crate::Field<Self> = crate::Field::new("context");
+    /// The `journey` property ([`Self::journey`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY: crate::Field<Self> = crate::Field::new("journey");
+    /// The `associatedValueField` property ([`Self::associated_value_field`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSOCIATED_VALUE_FIELD: crate::Field<Self> = crate::Field::new(
+        "associatedValueField",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeRequest {
@@ -24014,6 +35833,12 @@ impl crate::Model for OutcomeRequest {
             missing.push("displayName");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -24046,6 +35871,19 @@ impl crate::__private::DecodeFields for OutcomeRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "isActive",
+        "displayName",
+        "version",
+        "description",
+        "isPositive",
+        "context",
+        "journey",
+        "associatedValueField",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeRequest);
@@ -24054,17 +35892,53 @@ impl serde::Serialize for OutcomeRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "isActive", &self.is_active)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "isPositive", &self.is_positive)?;
-        crate::__private::field(&mut map, "context", &self.context)?;
-        crate::__private::field(&mut map, "journey", &self.journey)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "isActive",
+            &self.is_active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isPositive",
+            &self.is_positive,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "context",
+            &self.context,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "journey",
+            &self.journey,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "associatedValueField",
             &self.associated_value_field,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -24092,6 +35966,32 @@ pub struct OutcomeScore {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeScore {
+    /// The `outcome` property ([`Self::outcome`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME: crate::Field<Self> = crate::Field::new("outcome");
+    /// The `sessionMaxProbability` property ([`Self::session_max_probability`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_MAX_PROBABILITY: crate::Field<Self> = crate::Field::new(
+        "sessionMaxProbability",
+    );
+    /// The `probability` property ([`Self::probability`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROBABILITY: crate::Field<Self> = crate::Field::new("probability");
+    /// The `percentile` property ([`Self::percentile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTILE: crate::Field<Self> = crate::Field::new("percentile");
+    /// The `sessionMaxPercentile` property ([`Self::session_max_percentile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_MAX_PERCENTILE: crate::Field<Self> = crate::Field::new(
+        "sessionMaxPercentile",
+    );
+    /// The `quantile` property ([`Self::quantile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUANTILE: crate::Field<Self> = crate::Field::new("quantile");
+    /// The `sessionMaxQuantile` property ([`Self::session_max_quantile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_MAX_QUANTILE: crate::Field<Self> = crate::Field::new(
+        "sessionMaxQuantile",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeScore {
@@ -24105,6 +36005,12 @@ impl crate::Model for OutcomeScore {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -24148,6 +36054,18 @@ impl crate::__private::DecodeFields for OutcomeScore {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcome",
+        "sessionMaxProbability",
+        "probability",
+        "percentile",
+        "sessionMaxPercentile",
+        "quantile",
+        "sessionMaxQuantile",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeScore);
@@ -24156,24 +36074,47 @@ impl serde::Serialize for OutcomeScore {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "outcome", &self.outcome)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "outcome",
+            &self.outcome,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sessionMaxProbability",
             &self.session_max_probability,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "probability", &self.probability)?;
-        crate::__private::field(&mut map, "percentile", &self.percentile)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "probability",
+            &self.probability,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "percentile",
+            &self.percentile,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sessionMaxPercentile",
             &self.session_max_percentile,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "quantile", &self.quantile)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "quantile",
+            &self.quantile,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sessionMaxQuantile",
             &self.session_max_quantile,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -24191,6 +36132,16 @@ pub struct OutcomeScoresResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl OutcomeScoresResult {
+    /// The `outcomeScores` property ([`Self::outcome_scores`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTCOME_SCORES: crate::Field<Self> = crate::Field::new("outcomeScores");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for OutcomeScoresResult {
@@ -24204,6 +36155,12 @@ impl crate::Model for OutcomeScoresResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -24224,6 +36181,10 @@ impl crate::__private::DecodeFields for OutcomeScoresResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["outcomeScores", "modifiedDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(OutcomeScoresResult);
@@ -24232,8 +36193,18 @@ impl serde::Serialize for OutcomeScoresResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "outcomeScores", &self.outcome_scores)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "outcomeScores",
+            &self.outcome_scores,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24278,6 +36249,34 @@ pub struct OutgoingMessageRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl OutgoingMessageRequest {
+    /// The `botId` property ([`Self::bot_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_ID: crate::Field<Self> = crate::Field::new("botId");
+    /// The `botVersion` property ([`Self::bot_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_VERSION: crate::Field<Self> = crate::Field::new("botVersion");
+    /// The `botSessionId` property ([`Self::bot_session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_SESSION_ID: crate::Field<Self> = crate::Field::new("botSessionId");
+    /// The `botState` property ([`Self::bot_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_STATE: crate::Field<Self> = crate::Field::new("botState");
+    /// The `languageCode` property ([`Self::language_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_CODE: crate::Field<Self> = crate::Field::new("languageCode");
+    /// The `replyMessages` property ([`Self::reply_messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPLY_MESSAGES: crate::Field<Self> = crate::Field::new("replyMessages");
+    /// The `intent` property ([`Self::intent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENT: crate::Field<Self> = crate::Field::new("intent");
+    /// The `confidence` property ([`Self::confidence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIDENCE: crate::Field<Self> = crate::Field::new("confidence");
+    /// The `errorInfo` property ([`Self::error_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFO: crate::Field<Self> = crate::Field::new("errorInfo");
+    /// The `parameters` property ([`Self::parameters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARAMETERS: crate::Field<Self> = crate::Field::new("parameters");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for OutgoingMessageRequest {
@@ -24319,6 +36318,12 @@ impl crate::Model for OutgoingMessageRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for OutgoingMessageRequest {
@@ -24349,6 +36354,22 @@ impl crate::__private::DecodeFields for OutgoingMessageRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "botId",
+        "botVersion",
+        "botSessionId",
+        "botState",
+        "languageCode",
+        "replyMessages",
+        "intent",
+        "confidence",
+        "errorInfo",
+        "parameters",
+        "entities",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(OutgoingMessageRequest);
@@ -24357,17 +36378,72 @@ impl serde::Serialize for OutgoingMessageRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "botId", &self.bot_id)?;
-        crate::__private::field(&mut map, "botVersion", &self.bot_version)?;
-        crate::__private::field(&mut map, "botSessionId", &self.bot_session_id)?;
-        crate::__private::field(&mut map, "botState", &self.bot_state)?;
-        crate::__private::field(&mut map, "languageCode", &self.language_code)?;
-        crate::__private::field(&mut map, "replyMessages", &self.reply_messages)?;
-        crate::__private::field(&mut map, "intent", &self.intent)?;
-        crate::__private::field(&mut map, "confidence", &self.confidence)?;
-        crate::__private::field(&mut map, "errorInfo", &self.error_info)?;
-        crate::__private::field(&mut map, "parameters", &self.parameters)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "botId",
+            &self.bot_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botVersion",
+            &self.bot_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botSessionId",
+            &self.bot_session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botState",
+            &self.bot_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageCode",
+            &self.language_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "replyMessages",
+            &self.reply_messages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intent",
+            &self.intent,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "confidence",
+            &self.confidence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInfo",
+            &self.error_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "parameters",
+            &self.parameters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24423,6 +36499,14 @@ pub struct OutgoingMessageResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl OutgoingMessageResponse {
+    /// The `messageId` property ([`Self::message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_ID: crate::Field<Self> = crate::Field::new("messageId");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for OutgoingMessageResponse {
@@ -24436,6 +36520,12 @@ impl crate::Model for OutgoingMessageResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -24455,6 +36545,10 @@ impl crate::__private::DecodeFields for OutgoingMessageResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["messageId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(OutgoingMessageResponse);
@@ -24463,7 +36557,12 @@ impl serde::Serialize for OutgoingMessageResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "messageId", &self.message_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "messageId",
+            &self.message_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24482,6 +36581,20 @@ pub struct Outlier {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl Outlier {
+    /// The `timestamp` property ([`Self::timestamp`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIMESTAMP: crate::Field<Self> = crate::Field::new("timestamp");
+    /// The `anomaly` property ([`Self::anomaly`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANOMALY: crate::Field<Self> = crate::Field::new("anomaly");
+    /// The `normalizedValue` property ([`Self::normalized_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NORMALIZED_VALUE: crate::Field<Self> = crate::Field::new(
+        "normalizedValue",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for Outlier {
@@ -24495,6 +36608,12 @@ impl crate::Model for Outlier {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -24520,6 +36639,14 @@ impl crate::__private::DecodeFields for Outlier {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timestamp",
+        "anomaly",
+        "normalizedValue",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(Outlier);
@@ -24528,9 +36655,24 @@ impl serde::Serialize for Outlier {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "timestamp", &self.timestamp)?;
-        crate::__private::field(&mut map, "anomaly", &self.anomaly)?;
-        crate::__private::field(&mut map, "normalizedValue", &self.normalized_value)?;
+        crate::__private::model_field(
+            &mut map,
+            "timestamp",
+            &self.timestamp,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "anomaly",
+            &self.anomaly,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "normalizedValue",
+            &self.normalized_value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24602,6 +36744,18 @@ pub struct OutlierData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl OutlierData {
+    /// The `downloadUrls` property ([`Self::download_urls`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URLS: crate::Field<Self> = crate::Field::new("downloadUrls");
+    /// The `downloadResultTemplate` property ([`Self::download_result_template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_RESULT_TEMPLATE: crate::Field<Self> = crate::Field::new(
+        "downloadResultTemplate",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for OutlierData {
@@ -24615,6 +36769,12 @@ impl crate::Model for OutlierData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -24635,6 +36795,13 @@ impl crate::__private::DecodeFields for OutlierData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "downloadUrls",
+        "downloadResultTemplate",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(OutlierData);
@@ -24643,11 +36810,17 @@ impl serde::Serialize for OutlierData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "downloadUrls", &self.download_urls)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrls",
+            &self.download_urls,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "downloadResultTemplate",
             &self.download_result_template,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -24665,6 +36838,16 @@ pub struct OutlierInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl OutlierInfo {
+    /// The `outlier` property ([`Self::outlier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTLIER: crate::Field<Self> = crate::Field::new("outlier");
+    /// The `score` property ([`Self::score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCORE: crate::Field<Self> = crate::Field::new("score");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for OutlierInfo {
@@ -24678,6 +36861,12 @@ impl crate::Model for OutlierInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -24700,6 +36889,10 @@ impl crate::__private::DecodeFields for OutlierInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["outlier", "score"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(OutlierInfo);
@@ -24708,8 +36901,18 @@ impl serde::Serialize for OutlierInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "outlier", &self.outlier)?;
-        crate::__private::field(&mut map, "score", &self.score)?;
+        crate::__private::model_field(
+            &mut map,
+            "outlier",
+            &self.outlier,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "score",
+            &self.score,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24726,6 +36929,18 @@ pub struct OutlierResultBody {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl OutlierResultBody {
+    /// The `planningGroupId` property ([`Self::planning_group_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNING_GROUP_ID: crate::Field<Self> = crate::Field::new(
+        "planningGroupId",
+    );
+    /// The `outliers` property ([`Self::outliers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTLIERS: crate::Field<Self> = crate::Field::new("outliers");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for OutlierResultBody {
@@ -24739,6 +36954,12 @@ impl crate::Model for OutlierResultBody {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -24759,6 +36980,10 @@ impl crate::__private::DecodeFields for OutlierResultBody {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["planningGroupId", "outliers"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(OutlierResultBody);
@@ -24767,8 +36992,18 @@ impl serde::Serialize for OutlierResultBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "planningGroupId", &self.planning_group_id)?;
-        crate::__private::field(&mut map, "outliers", &self.outliers)?;
+        crate::__private::model_field(
+            &mut map,
+            "planningGroupId",
+            &self.planning_group_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "outliers",
+            &self.outliers,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24783,6 +37018,14 @@ pub struct OutlierResultTemplate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl OutlierResultTemplate {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for OutlierResultTemplate {
@@ -24796,6 +37039,12 @@ impl crate::Model for OutlierResultTemplate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -24815,6 +37064,10 @@ impl crate::__private::DecodeFields for OutlierResultTemplate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(OutlierResultTemplate);
@@ -24823,7 +37076,12 @@ impl serde::Serialize for OutlierResultTemplate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24842,6 +37100,18 @@ pub struct OutputValue {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "business-rules")]
+impl OutputValue {
+    /// The `schemaPropertyKey` property ([`Self::schema_property_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEMA_PROPERTY_KEY: crate::Field<Self> = crate::Field::new(
+        "schemaPropertyKey",
+    );
+    /// The `properties` property ([`Self::properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTIES: crate::Field<Self> = crate::Field::new("properties");
 }
 #[cfg(feature = "business-rules")]
 impl crate::Model for OutputValue {
@@ -24862,6 +37132,12 @@ impl crate::Model for OutputValue {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "business-rules")]
 impl crate::__private::DecodeFields for OutputValue {
@@ -24881,6 +37157,10 @@ impl crate::__private::DecodeFields for OutputValue {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["schemaPropertyKey", "properties"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "business-rules")]
 crate::__impl_model_deserialize!(OutputValue);
@@ -24889,12 +37169,18 @@ impl serde::Serialize for OutputValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "schemaPropertyKey",
             &self.schema_property_key,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "properties", &self.properties)?;
+        crate::__private::model_field(
+            &mut map,
+            "properties",
+            &self.properties,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24913,6 +37199,20 @@ pub struct OverallBestPoints {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl OverallBestPoints {
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `bestPoints` property ([`Self::best_points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BEST_POINTS: crate::Field<Self> = crate::Field::new("bestPoints");
+    /// The `performanceProfile` property ([`Self::performance_profile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERFORMANCE_PROFILE: crate::Field<Self> = crate::Field::new(
+        "performanceProfile",
+    );
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for OverallBestPoints {
@@ -24926,6 +37226,12 @@ impl crate::Model for OverallBestPoints {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -24947,6 +37253,14 @@ impl crate::__private::DecodeFields for OverallBestPoints {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "bestPoints",
+        "performanceProfile",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(OverallBestPoints);
@@ -24955,12 +37269,23 @@ impl serde::Serialize for OverallBestPoints {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "bestPoints", &self.best_points)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "bestPoints",
+            &self.best_points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "performanceProfile",
             &self.performance_profile,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -24986,6 +37311,28 @@ pub struct OverallBestPointsItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl OverallBestPointsItem {
+    /// The `granularityType` property ([`Self::granularity_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY_TYPE: crate::Field<Self> = crate::Field::new(
+        "granularityType",
+    );
+    /// The `users` property ([`Self::users`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USERS: crate::Field<Self> = crate::Field::new("users");
+    /// The `count` property ([`Self::count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT: crate::Field<Self> = crate::Field::new("count");
+    /// The `points` property ([`Self::points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POINTS: crate::Field<Self> = crate::Field::new("points");
+    /// The `dateStartWorkday` property ([`Self::date_start_workday`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START_WORKDAY: crate::Field<Self> = crate::Field::new(
+        "dateStartWorkday",
+    );
+    /// The `dateEndWorkday` property ([`Self::date_end_workday`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_END_WORKDAY: crate::Field<Self> = crate::Field::new("dateEndWorkday");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for OverallBestPointsItem {
@@ -24999,6 +37346,12 @@ impl crate::Model for OverallBestPointsItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -25023,6 +37376,17 @@ impl crate::__private::DecodeFields for OverallBestPointsItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "granularityType",
+        "users",
+        "count",
+        "points",
+        "dateStartWorkday",
+        "dateEndWorkday",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(OverallBestPointsItem);
@@ -25031,12 +37395,42 @@ impl serde::Serialize for OverallBestPointsItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "granularityType", &self.granularity_type)?;
-        crate::__private::field(&mut map, "users", &self.users)?;
-        crate::__private::field(&mut map, "count", &self.count)?;
-        crate::__private::field(&mut map, "points", &self.points)?;
-        crate::__private::field(&mut map, "dateStartWorkday", &self.date_start_workday)?;
-        crate::__private::field(&mut map, "dateEndWorkday", &self.date_end_workday)?;
+        crate::__private::model_field(
+            &mut map,
+            "granularityType",
+            &self.granularity_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "users",
+            &self.users,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "count",
+            &self.count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "points",
+            &self.points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStartWorkday",
+            &self.date_start_workday,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateEndWorkday",
+            &self.date_end_workday,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -25098,6 +37492,16 @@ pub struct OverrideDate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl OverrideDate {
+    /// The `date` property ([`Self::date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE: crate::Field<Self> = crate::Field::new("date");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for OverrideDate {
@@ -25119,6 +37523,12 @@ impl crate::Model for OverrideDate {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for OverrideDate {
@@ -25138,6 +37548,10 @@ impl crate::__private::DecodeFields for OverrideDate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["date", "type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(OverrideDate);
@@ -25146,8 +37560,18 @@ impl serde::Serialize for OverrideDate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "date", &self.date)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "date",
+            &self.date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -25201,6 +37625,14 @@ pub struct OverrideEscalationTarget {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "social-media")]
+impl OverrideEscalationTarget {
+    /// The `integrationId` property ([`Self::integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ID: crate::Field<Self> = crate::Field::new("integrationId");
 }
 #[cfg(feature = "social-media")]
 impl crate::Model for OverrideEscalationTarget {
@@ -25221,6 +37653,12 @@ impl crate::Model for OverrideEscalationTarget {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "social-media")]
 impl crate::__private::DecodeFields for OverrideEscalationTarget {
@@ -25239,6 +37677,10 @@ impl crate::__private::DecodeFields for OverrideEscalationTarget {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["integrationId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "social-media")]
 crate::__impl_model_deserialize!(OverrideEscalationTarget);
@@ -25247,7 +37689,12 @@ impl serde::Serialize for OverrideEscalationTarget {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "integrationId", &self.integration_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "integrationId",
+            &self.integration_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }

@@ -17,6 +17,16 @@ pub struct PINConfiguration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "voicemail")]
+impl PINConfiguration {
+    /// The `minimumLength` property ([`Self::minimum_length`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM_LENGTH: crate::Field<Self> = crate::Field::new("minimumLength");
+    /// The `maximumLength` property ([`Self::maximum_length`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAXIMUM_LENGTH: crate::Field<Self> = crate::Field::new("maximumLength");
 }
 #[cfg(feature = "voicemail")]
 impl crate::Model for PINConfiguration {
@@ -30,6 +40,12 @@ impl crate::Model for PINConfiguration {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "voicemail")]
@@ -54,6 +70,10 @@ impl crate::__private::DecodeFields for PINConfiguration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["minimumLength", "maximumLength"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "voicemail")]
 crate::__impl_model_deserialize!(PINConfiguration);
@@ -62,8 +82,18 @@ impl serde::Serialize for PINConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "minimumLength", &self.minimum_length)?;
-        crate::__private::field(&mut map, "maximumLength", &self.maximum_length)?;
+        crate::__private::model_field(
+            &mut map,
+            "minimumLength",
+            &self.minimum_length,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maximumLength",
+            &self.maximum_length,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -110,6 +140,42 @@ pub struct Page {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "authorization",
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "routing",
+        feature = "scripts",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail"
+    )
+)]
+impl Page {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `versionId` property ([`Self::version_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION_ID: crate::Field<Self> = crate::Field::new("versionId");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
+    /// The `rootContainer` property ([`Self::root_container`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROOT_CONTAINER: crate::Field<Self> = crate::Field::new("rootContainer");
+    /// The `properties` property ([`Self::properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTIES: crate::Field<Self> = crate::Field::new("properties");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -137,6 +203,12 @@ impl crate::Model for Page {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -177,6 +249,19 @@ impl crate::__private::DecodeFields for Page {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "versionId",
+        "createdDate",
+        "modifiedDate",
+        "rootContainer",
+        "properties",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -213,14 +298,49 @@ impl serde::Serialize for Page {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "versionId", &self.version_id)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
-        crate::__private::field(&mut map, "rootContainer", &self.root_container)?;
-        crate::__private::field(&mut map, "properties", &self.properties)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "versionId",
+            &self.version_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rootContainer",
+            &self.root_container,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "properties",
+            &self.properties,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -233,6 +353,9 @@ pub struct PagedNamespaceListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for PagedNamespaceListing {
@@ -246,6 +369,12 @@ impl crate::Model for PagedNamespaceListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -261,6 +390,10 @@ impl crate::__private::DecodeFields for PagedNamespaceListing {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -292,6 +425,22 @@ pub struct PagedSkillCombinationListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl PagedSkillCombinationListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for PagedSkillCombinationListing {
@@ -305,6 +454,12 @@ impl crate::Model for PagedSkillCombinationListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -334,6 +489,16 @@ impl crate::__private::DecodeFields for PagedSkillCombinationListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(PagedSkillCombinationListing);
@@ -342,11 +507,36 @@ impl serde::Serialize for PagedSkillCombinationListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -374,6 +564,27 @@ pub struct PagelessDomainEntityListingEvaluationVersion {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl PagelessDomainEntityListingEvaluationVersion {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -396,6 +607,12 @@ impl crate::Model for PagelessDomainEntityListingEvaluationVersion {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -426,6 +643,10 @@ impl crate::__private::DecodeFields for PagelessDomainEntityListingEvaluationVer
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -452,9 +673,24 @@ impl serde::Serialize for PagelessDomainEntityListingEvaluationVersion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -475,6 +711,16 @@ pub struct PagingSpec {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "conversations", feature = "users"))]
+impl PagingSpec {
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
 }
 #[cfg(any(feature = "analytics", feature = "conversations", feature = "users"))]
 impl crate::Model for PagingSpec {
@@ -496,6 +742,12 @@ impl crate::Model for PagingSpec {
             missing.push("pageNumber");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "conversations", feature = "users"))]
@@ -520,6 +772,10 @@ impl crate::__private::DecodeFields for PagingSpec {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["pageSize", "pageNumber"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "conversations", feature = "users"))]
 crate::__impl_model_deserialize!(PagingSpec);
@@ -528,8 +784,18 @@ impl serde::Serialize for PagingSpec {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -548,6 +814,16 @@ pub struct ParkingStateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl ParkingStateRequest {
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `resumeTime` property ([`Self::resume_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESUME_TIME: crate::Field<Self> = crate::Field::new("resumeTime");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for ParkingStateRequest {
@@ -565,6 +841,12 @@ impl crate::Model for ParkingStateRequest {
             missing.push("state");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -585,6 +867,10 @@ impl crate::__private::DecodeFields for ParkingStateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["state", "resumeTime"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(ParkingStateRequest);
@@ -593,8 +879,18 @@ impl serde::Serialize for ParkingStateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "resumeTime", &self.resume_time)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resumeTime",
+            &self.resume_time,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -699,6 +995,16 @@ pub struct ParsedCertificate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "utilities")]
+impl ParsedCertificate {
+    /// The `certificateDetails` property ([`Self::certificate_details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATE_DETAILS: crate::Field<Self> = crate::Field::new(
+        "certificateDetails",
+    );
 }
 #[cfg(feature = "utilities")]
 impl crate::Model for ParsedCertificate {
@@ -712,6 +1018,12 @@ impl crate::Model for ParsedCertificate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "utilities")]
@@ -731,6 +1043,10 @@ impl crate::__private::DecodeFields for ParsedCertificate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["certificateDetails"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "utilities")]
 crate::__impl_model_deserialize!(ParsedCertificate);
@@ -739,10 +1055,11 @@ impl serde::Serialize for ParsedCertificate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "certificateDetails",
             &self.certificate_details,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -863,6 +1180,151 @@ pub struct Participant {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl Participant {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `startTime` property ([`Self::start_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_TIME: crate::Field<Self> = crate::Field::new("startTime");
+    /// The `endTime` property ([`Self::end_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_TIME: crate::Field<Self> = crate::Field::new("endTime");
+    /// The `connectedTime` property ([`Self::connected_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONNECTED_TIME: crate::Field<Self> = crate::Field::new("connectedTime");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `userUri` property ([`Self::user_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_URI: crate::Field<Self> = crate::Field::new("userUri");
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `externalContactId` property ([`Self::external_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactId",
+    );
+    /// The `externalContactInitialDivisionId` property ([`Self::external_contact_initial_division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_INITIAL_DIVISION_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactInitialDivisionId",
+    );
+    /// The `externalOrganizationId` property ([`Self::external_organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ORGANIZATION_ID: crate::Field<Self> = crate::Field::new(
+        "externalOrganizationId",
+    );
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `groupId` property ([`Self::group_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_ID: crate::Field<Self> = crate::Field::new("groupId");
+    /// The `teamId` property ([`Self::team_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAM_ID: crate::Field<Self> = crate::Field::new("teamId");
+    /// The `queueName` property ([`Self::queue_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_NAME: crate::Field<Self> = crate::Field::new("queueName");
+    /// The `purpose` property ([`Self::purpose`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PURPOSE: crate::Field<Self> = crate::Field::new("purpose");
+    /// The `participantType` property ([`Self::participant_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_TYPE: crate::Field<Self> = crate::Field::new(
+        "participantType",
+    );
+    /// The `consultParticipantId` property ([`Self::consult_participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONSULT_PARTICIPANT_ID: crate::Field<Self> = crate::Field::new(
+        "consultParticipantId",
+    );
+    /// The `address` property ([`Self::address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS: crate::Field<Self> = crate::Field::new("address");
+    /// The `ani` property ([`Self::ani`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANI: crate::Field<Self> = crate::Field::new("ani");
+    /// The `aniName` property ([`Self::ani_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANI_NAME: crate::Field<Self> = crate::Field::new("aniName");
+    /// The `dnis` property ([`Self::dnis`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DNIS: crate::Field<Self> = crate::Field::new("dnis");
+    /// The `locale` property ([`Self::locale`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCALE: crate::Field<Self> = crate::Field::new("locale");
+    /// The `wrapupRequired` property ([`Self::wrapup_required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_REQUIRED: crate::Field<Self> = crate::Field::new("wrapupRequired");
+    /// The `wrapupPrompt` property ([`Self::wrapup_prompt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_PROMPT: crate::Field<Self> = crate::Field::new("wrapupPrompt");
+    /// The `wrapupTimeoutMs` property ([`Self::wrapup_timeout_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_TIMEOUT_MS: crate::Field<Self> = crate::Field::new(
+        "wrapupTimeoutMs",
+    );
+    /// The `wrapupSkipped` property ([`Self::wrapup_skipped`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_SKIPPED: crate::Field<Self> = crate::Field::new("wrapupSkipped");
+    /// The `wrapup` property ([`Self::wrapup`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP: crate::Field<Self> = crate::Field::new("wrapup");
+    /// The `mediaRoles` property ([`Self::media_roles`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_ROLES: crate::Field<Self> = crate::Field::new("mediaRoles");
+    /// The `conversationRoutingData` property ([`Self::conversation_routing_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ROUTING_DATA: crate::Field<Self> = crate::Field::new(
+        "conversationRoutingData",
+    );
+    /// The `alertingTimeoutMs` property ([`Self::alerting_timeout_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALERTING_TIMEOUT_MS: crate::Field<Self> = crate::Field::new(
+        "alertingTimeoutMs",
+    );
+    /// The `monitoredParticipantId` property ([`Self::monitored_participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MONITORED_PARTICIPANT_ID: crate::Field<Self> = crate::Field::new(
+        "monitoredParticipantId",
+    );
+    /// The `coachedParticipantId` property ([`Self::coached_participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COACHED_PARTICIPANT_ID: crate::Field<Self> = crate::Field::new(
+        "coachedParticipantId",
+    );
+    /// The `attributes` property ([`Self::attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTES: crate::Field<Self> = crate::Field::new("attributes");
+    /// The `calls` property ([`Self::calls`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLS: crate::Field<Self> = crate::Field::new("calls");
+    /// The `callbacks` property ([`Self::callbacks`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLBACKS: crate::Field<Self> = crate::Field::new("callbacks");
+    /// The `chats` property ([`Self::chats`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHATS: crate::Field<Self> = crate::Field::new("chats");
+    /// The `cobrowsesessions` property ([`Self::cobrowsesessions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COBROWSESESSIONS: crate::Field<Self> = crate::Field::new(
+        "cobrowsesessions",
+    );
+    /// The `emails` property ([`Self::emails`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAILS: crate::Field<Self> = crate::Field::new("emails");
+    /// The `messages` property ([`Self::messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGES: crate::Field<Self> = crate::Field::new("messages");
+    /// The `internalMessages` property ([`Self::internal_messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERNAL_MESSAGES: crate::Field<Self> = crate::Field::new(
+        "internalMessages",
+    );
+    /// The `screenMonitorings` property ([`Self::screen_monitorings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_MONITORINGS: crate::Field<Self> = crate::Field::new(
+        "screenMonitorings",
+    );
+    /// The `screenshares` property ([`Self::screenshares`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREENSHARES: crate::Field<Self> = crate::Field::new("screenshares");
+    /// The `socialExpressions` property ([`Self::social_expressions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_EXPRESSIONS: crate::Field<Self> = crate::Field::new(
+        "socialExpressions",
+    );
+    /// The `videos` property ([`Self::videos`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIDEOS: crate::Field<Self> = crate::Field::new("videos");
+    /// The `evaluations` property ([`Self::evaluations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATIONS: crate::Field<Self> = crate::Field::new("evaluations");
+    /// The `screenRecordingState` property ([`Self::screen_recording_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_RECORDING_STATE: crate::Field<Self> = crate::Field::new(
+        "screenRecordingState",
+    );
+    /// The `flaggedReason` property ([`Self::flagged_reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLAGGED_REASON: crate::Field<Self> = crate::Field::new("flaggedReason");
+    /// The `startAcwTime` property ([`Self::start_acw_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_ACW_TIME: crate::Field<Self> = crate::Field::new("startAcwTime");
+    /// The `endAcwTime` property ([`Self::end_acw_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_ACW_TIME: crate::Field<Self> = crate::Field::new("endAcwTime");
+    /// The `bargedParticipantId` property ([`Self::barged_participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BARGED_PARTICIPANT_ID: crate::Field<Self> = crate::Field::new(
+        "bargedParticipantId",
+    );
 }
 #[cfg(
     any(
@@ -883,6 +1345,12 @@ impl crate::Model for Participant {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -976,6 +1444,61 @@ impl crate::__private::DecodeFields for Participant {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "startTime",
+        "endTime",
+        "connectedTime",
+        "name",
+        "userUri",
+        "userId",
+        "externalContactId",
+        "externalContactInitialDivisionId",
+        "externalOrganizationId",
+        "queueId",
+        "groupId",
+        "teamId",
+        "queueName",
+        "purpose",
+        "participantType",
+        "consultParticipantId",
+        "address",
+        "ani",
+        "aniName",
+        "dnis",
+        "locale",
+        "wrapupRequired",
+        "wrapupPrompt",
+        "wrapupTimeoutMs",
+        "wrapupSkipped",
+        "wrapup",
+        "mediaRoles",
+        "conversationRoutingData",
+        "alertingTimeoutMs",
+        "monitoredParticipantId",
+        "coachedParticipantId",
+        "attributes",
+        "calls",
+        "callbacks",
+        "chats",
+        "cobrowsesessions",
+        "emails",
+        "messages",
+        "internalMessages",
+        "screenMonitorings",
+        "screenshares",
+        "socialExpressions",
+        "videos",
+        "evaluations",
+        "screenRecordingState",
+        "flaggedReason",
+        "startAcwTime",
+        "endAcwTime",
+        "bargedParticipantId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -998,103 +1521,295 @@ impl serde::Serialize for Participant {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "startTime", &self.start_time)?;
-        crate::__private::field(&mut map, "endTime", &self.end_time)?;
-        crate::__private::field(&mut map, "connectedTime", &self.connected_time)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "userUri", &self.user_uri)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "startTime",
+            &self.start_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endTime",
+            &self.end_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "connectedTime",
+            &self.connected_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userUri",
+            &self.user_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalContactId",
             &self.external_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "externalContactInitialDivisionId",
             &self.external_contact_initial_division_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "externalOrganizationId",
             &self.external_organization_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(&mut map, "groupId", &self.group_id)?;
-        crate::__private::field(&mut map, "teamId", &self.team_id)?;
-        crate::__private::field(&mut map, "queueName", &self.queue_name)?;
-        crate::__private::field(&mut map, "purpose", &self.purpose)?;
-        crate::__private::field(&mut map, "participantType", &self.participant_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupId",
+            &self.group_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "teamId",
+            &self.team_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueName",
+            &self.queue_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "purpose",
+            &self.purpose,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participantType",
+            &self.participant_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "consultParticipantId",
             &self.consult_participant_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "address", &self.address)?;
-        crate::__private::field(&mut map, "ani", &self.ani)?;
-        crate::__private::field(&mut map, "aniName", &self.ani_name)?;
-        crate::__private::field(&mut map, "dnis", &self.dnis)?;
-        crate::__private::field(&mut map, "locale", &self.locale)?;
-        crate::__private::field(&mut map, "wrapupRequired", &self.wrapup_required)?;
-        crate::__private::field(&mut map, "wrapupPrompt", &self.wrapup_prompt)?;
-        crate::__private::field(&mut map, "wrapupTimeoutMs", &self.wrapup_timeout_ms)?;
-        crate::__private::field(&mut map, "wrapupSkipped", &self.wrapup_skipped)?;
-        crate::__private::field(&mut map, "wrapup", &self.wrapup)?;
-        crate::__private::field(&mut map, "mediaRoles", &self.media_roles)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "address",
+            &self.address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "ani", &self.ani, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "aniName",
+            &self.ani_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dnis",
+            &self.dnis,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "locale",
+            &self.locale,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupRequired",
+            &self.wrapup_required,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupPrompt",
+            &self.wrapup_prompt,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupTimeoutMs",
+            &self.wrapup_timeout_ms,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupSkipped",
+            &self.wrapup_skipped,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapup",
+            &self.wrapup,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaRoles",
+            &self.media_roles,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationRoutingData",
             &self.conversation_routing_data,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "alertingTimeoutMs",
             &self.alerting_timeout_ms,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "monitoredParticipantId",
             &self.monitored_participant_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "coachedParticipantId",
             &self.coached_participant_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "attributes", &self.attributes)?;
-        crate::__private::field(&mut map, "calls", &self.calls)?;
-        crate::__private::field(&mut map, "callbacks", &self.callbacks)?;
-        crate::__private::field(&mut map, "chats", &self.chats)?;
-        crate::__private::field(&mut map, "cobrowsesessions", &self.cobrowsesessions)?;
-        crate::__private::field(&mut map, "emails", &self.emails)?;
-        crate::__private::field(&mut map, "messages", &self.messages)?;
-        crate::__private::field(&mut map, "internalMessages", &self.internal_messages)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "attributes",
+            &self.attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "calls",
+            &self.calls,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callbacks",
+            &self.callbacks,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "chats",
+            &self.chats,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "cobrowsesessions",
+            &self.cobrowsesessions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emails",
+            &self.emails,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messages",
+            &self.messages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "internalMessages",
+            &self.internal_messages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "screenMonitorings",
             &self.screen_monitorings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "screenshares", &self.screenshares)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "screenshares",
+            &self.screenshares,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "socialExpressions",
             &self.social_expressions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "videos", &self.videos)?;
-        crate::__private::field(&mut map, "evaluations", &self.evaluations)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "videos",
+            &self.videos,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "evaluations",
+            &self.evaluations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "screenRecordingState",
             &self.screen_recording_state,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "flaggedReason", &self.flagged_reason)?;
-        crate::__private::field(&mut map, "startAcwTime", &self.start_acw_time)?;
-        crate::__private::field(&mut map, "endAcwTime", &self.end_acw_time)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "flaggedReason",
+            &self.flagged_reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startAcwTime",
+            &self.start_acw_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endAcwTime",
+            &self.end_acw_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "bargedParticipantId",
             &self.barged_participant_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1321,6 +2036,14 @@ pub struct ParticipantAttributes {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl ParticipantAttributes {
+    /// The `attributes` property ([`Self::attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTES: crate::Field<Self> = crate::Field::new("attributes");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for ParticipantAttributes {
@@ -1334,6 +2057,12 @@ impl crate::Model for ParticipantAttributes {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -1353,6 +2082,10 @@ impl crate::__private::DecodeFields for ParticipantAttributes {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["attributes"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(ParticipantAttributes);
@@ -1361,7 +2094,12 @@ impl serde::Serialize for ParticipantAttributes {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "attributes", &self.attributes)?;
+        crate::__private::model_field(
+            &mut map,
+            "attributes",
+            &self.attributes,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1474,6 +2212,144 @@ pub struct ParticipantBasic {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl ParticipantBasic {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `startTime` property ([`Self::start_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_TIME: crate::Field<Self> = crate::Field::new("startTime");
+    /// The `endTime` property ([`Self::end_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_TIME: crate::Field<Self> = crate::Field::new("endTime");
+    /// The `connectedTime` property ([`Self::connected_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONNECTED_TIME: crate::Field<Self> = crate::Field::new("connectedTime");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `userUri` property ([`Self::user_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_URI: crate::Field<Self> = crate::Field::new("userUri");
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `externalContactId` property ([`Self::external_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactId",
+    );
+    /// The `externalContactInitialDivisionId` property ([`Self::external_contact_initial_division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_INITIAL_DIVISION_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactInitialDivisionId",
+    );
+    /// The `externalOrganizationId` property ([`Self::external_organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ORGANIZATION_ID: crate::Field<Self> = crate::Field::new(
+        "externalOrganizationId",
+    );
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `groupId` property ([`Self::group_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_ID: crate::Field<Self> = crate::Field::new("groupId");
+    /// The `teamId` property ([`Self::team_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAM_ID: crate::Field<Self> = crate::Field::new("teamId");
+    /// The `queueName` property ([`Self::queue_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_NAME: crate::Field<Self> = crate::Field::new("queueName");
+    /// The `purpose` property ([`Self::purpose`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PURPOSE: crate::Field<Self> = crate::Field::new("purpose");
+    /// The `participantType` property ([`Self::participant_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_TYPE: crate::Field<Self> = crate::Field::new(
+        "participantType",
+    );
+    /// The `consultParticipantId` property ([`Self::consult_participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONSULT_PARTICIPANT_ID: crate::Field<Self> = crate::Field::new(
+        "consultParticipantId",
+    );
+    /// The `address` property ([`Self::address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS: crate::Field<Self> = crate::Field::new("address");
+    /// The `ani` property ([`Self::ani`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANI: crate::Field<Self> = crate::Field::new("ani");
+    /// The `aniName` property ([`Self::ani_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANI_NAME: crate::Field<Self> = crate::Field::new("aniName");
+    /// The `dnis` property ([`Self::dnis`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DNIS: crate::Field<Self> = crate::Field::new("dnis");
+    /// The `locale` property ([`Self::locale`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCALE: crate::Field<Self> = crate::Field::new("locale");
+    /// The `wrapupRequired` property ([`Self::wrapup_required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_REQUIRED: crate::Field<Self> = crate::Field::new("wrapupRequired");
+    /// The `wrapupPrompt` property ([`Self::wrapup_prompt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_PROMPT: crate::Field<Self> = crate::Field::new("wrapupPrompt");
+    /// The `wrapupTimeoutMs` property ([`Self::wrapup_timeout_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_TIMEOUT_MS: crate::Field<Self> = crate::Field::new(
+        "wrapupTimeoutMs",
+    );
+    /// The `wrapupSkipped` property ([`Self::wrapup_skipped`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_SKIPPED: crate::Field<Self> = crate::Field::new("wrapupSkipped");
+    /// The `wrapup` property ([`Self::wrapup`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP: crate::Field<Self> = crate::Field::new("wrapup");
+    /// The `mediaRoles` property ([`Self::media_roles`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_ROLES: crate::Field<Self> = crate::Field::new("mediaRoles");
+    /// The `conversationRoutingData` property ([`Self::conversation_routing_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ROUTING_DATA: crate::Field<Self> = crate::Field::new(
+        "conversationRoutingData",
+    );
+    /// The `alertingTimeoutMs` property ([`Self::alerting_timeout_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALERTING_TIMEOUT_MS: crate::Field<Self> = crate::Field::new(
+        "alertingTimeoutMs",
+    );
+    /// The `monitoredParticipantId` property ([`Self::monitored_participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MONITORED_PARTICIPANT_ID: crate::Field<Self> = crate::Field::new(
+        "monitoredParticipantId",
+    );
+    /// The `coachedParticipantId` property ([`Self::coached_participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COACHED_PARTICIPANT_ID: crate::Field<Self> = crate::Field::new(
+        "coachedParticipantId",
+    );
+    /// The `attributes` property ([`Self::attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTES: crate::Field<Self> = crate::Field::new("attributes");
+    /// The `calls` property ([`Self::calls`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLS: crate::Field<Self> = crate::Field::new("calls");
+    /// The `callbacks` property ([`Self::callbacks`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLBACKS: crate::Field<Self> = crate::Field::new("callbacks");
+    /// The `chats` property ([`Self::chats`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHATS: crate::Field<Self> = crate::Field::new("chats");
+    /// The `cobrowsesessions` property ([`Self::cobrowsesessions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COBROWSESESSIONS: crate::Field<Self> = crate::Field::new(
+        "cobrowsesessions",
+    );
+    /// The `emails` property ([`Self::emails`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAILS: crate::Field<Self> = crate::Field::new("emails");
+    /// The `messages` property ([`Self::messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGES: crate::Field<Self> = crate::Field::new("messages");
+    /// The `internalMessages` property ([`Self::internal_messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERNAL_MESSAGES: crate::Field<Self> = crate::Field::new(
+        "internalMessages",
+    );
+    /// The `screenMonitorings` property ([`Self::screen_monitorings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_MONITORINGS: crate::Field<Self> = crate::Field::new(
+        "screenMonitorings",
+    );
+    /// The `screenshares` property ([`Self::screenshares`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREENSHARES: crate::Field<Self> = crate::Field::new("screenshares");
+    /// The `socialExpressions` property ([`Self::social_expressions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_EXPRESSIONS: crate::Field<Self> = crate::Field::new(
+        "socialExpressions",
+    );
+    /// The `videos` property ([`Self::videos`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIDEOS: crate::Field<Self> = crate::Field::new("videos");
+    /// The `evaluations` property ([`Self::evaluations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATIONS: crate::Field<Self> = crate::Field::new("evaluations");
+    /// The `screenRecordingState` property ([`Self::screen_recording_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_RECORDING_STATE: crate::Field<Self> = crate::Field::new(
+        "screenRecordingState",
+    );
+    /// The `flaggedReason` property ([`Self::flagged_reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLAGGED_REASON: crate::Field<Self> = crate::Field::new("flaggedReason");
+    /// The `startAcwTime` property ([`Self::start_acw_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_ACW_TIME: crate::Field<Self> = crate::Field::new("startAcwTime");
+    /// The `endAcwTime` property ([`Self::end_acw_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_ACW_TIME: crate::Field<Self> = crate::Field::new("endAcwTime");
+    /// The `bargedParticipantId` property ([`Self::barged_participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BARGED_PARTICIPANT_ID: crate::Field<Self> = crate::Field::new(
+        "bargedParticipantId",
+    );
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for ParticipantBasic {
@@ -1487,6 +2363,12 @@ impl crate::Model for ParticipantBasic {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -1573,6 +2455,61 @@ impl crate::__private::DecodeFields for ParticipantBasic {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "startTime",
+        "endTime",
+        "connectedTime",
+        "name",
+        "userUri",
+        "userId",
+        "externalContactId",
+        "externalContactInitialDivisionId",
+        "externalOrganizationId",
+        "queueId",
+        "groupId",
+        "teamId",
+        "queueName",
+        "purpose",
+        "participantType",
+        "consultParticipantId",
+        "address",
+        "ani",
+        "aniName",
+        "dnis",
+        "locale",
+        "wrapupRequired",
+        "wrapupPrompt",
+        "wrapupTimeoutMs",
+        "wrapupSkipped",
+        "wrapup",
+        "mediaRoles",
+        "conversationRoutingData",
+        "alertingTimeoutMs",
+        "monitoredParticipantId",
+        "coachedParticipantId",
+        "attributes",
+        "calls",
+        "callbacks",
+        "chats",
+        "cobrowsesessions",
+        "emails",
+        "messages",
+        "internalMessages",
+        "screenMonitorings",
+        "screenshares",
+        "socialExpressions",
+        "videos",
+        "evaluations",
+        "screenRecordingState",
+        "flaggedReason",
+        "startAcwTime",
+        "endAcwTime",
+        "bargedParticipantId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(ParticipantBasic);
@@ -1581,103 +2518,295 @@ impl serde::Serialize for ParticipantBasic {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "startTime", &self.start_time)?;
-        crate::__private::field(&mut map, "endTime", &self.end_time)?;
-        crate::__private::field(&mut map, "connectedTime", &self.connected_time)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "userUri", &self.user_uri)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "startTime",
+            &self.start_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endTime",
+            &self.end_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "connectedTime",
+            &self.connected_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userUri",
+            &self.user_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalContactId",
             &self.external_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "externalContactInitialDivisionId",
             &self.external_contact_initial_division_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "externalOrganizationId",
             &self.external_organization_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(&mut map, "groupId", &self.group_id)?;
-        crate::__private::field(&mut map, "teamId", &self.team_id)?;
-        crate::__private::field(&mut map, "queueName", &self.queue_name)?;
-        crate::__private::field(&mut map, "purpose", &self.purpose)?;
-        crate::__private::field(&mut map, "participantType", &self.participant_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupId",
+            &self.group_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "teamId",
+            &self.team_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueName",
+            &self.queue_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "purpose",
+            &self.purpose,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participantType",
+            &self.participant_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "consultParticipantId",
             &self.consult_participant_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "address", &self.address)?;
-        crate::__private::field(&mut map, "ani", &self.ani)?;
-        crate::__private::field(&mut map, "aniName", &self.ani_name)?;
-        crate::__private::field(&mut map, "dnis", &self.dnis)?;
-        crate::__private::field(&mut map, "locale", &self.locale)?;
-        crate::__private::field(&mut map, "wrapupRequired", &self.wrapup_required)?;
-        crate::__private::field(&mut map, "wrapupPrompt", &self.wrapup_prompt)?;
-        crate::__private::field(&mut map, "wrapupTimeoutMs", &self.wrapup_timeout_ms)?;
-        crate::__private::field(&mut map, "wrapupSkipped", &self.wrapup_skipped)?;
-        crate::__private::field(&mut map, "wrapup", &self.wrapup)?;
-        crate::__private::field(&mut map, "mediaRoles", &self.media_roles)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "address",
+            &self.address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "ani", &self.ani, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "aniName",
+            &self.ani_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dnis",
+            &self.dnis,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "locale",
+            &self.locale,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupRequired",
+            &self.wrapup_required,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupPrompt",
+            &self.wrapup_prompt,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupTimeoutMs",
+            &self.wrapup_timeout_ms,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupSkipped",
+            &self.wrapup_skipped,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapup",
+            &self.wrapup,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaRoles",
+            &self.media_roles,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationRoutingData",
             &self.conversation_routing_data,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "alertingTimeoutMs",
             &self.alerting_timeout_ms,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "monitoredParticipantId",
             &self.monitored_participant_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "coachedParticipantId",
             &self.coached_participant_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "attributes", &self.attributes)?;
-        crate::__private::field(&mut map, "calls", &self.calls)?;
-        crate::__private::field(&mut map, "callbacks", &self.callbacks)?;
-        crate::__private::field(&mut map, "chats", &self.chats)?;
-        crate::__private::field(&mut map, "cobrowsesessions", &self.cobrowsesessions)?;
-        crate::__private::field(&mut map, "emails", &self.emails)?;
-        crate::__private::field(&mut map, "messages", &self.messages)?;
-        crate::__private::field(&mut map, "internalMessages", &self.internal_messages)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "attributes",
+            &self.attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "calls",
+            &self.calls,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callbacks",
+            &self.callbacks,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "chats",
+            &self.chats,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "cobrowsesessions",
+            &self.cobrowsesessions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emails",
+            &self.emails,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messages",
+            &self.messages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "internalMessages",
+            &self.internal_messages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "screenMonitorings",
             &self.screen_monitorings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "screenshares", &self.screenshares)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "screenshares",
+            &self.screenshares,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "socialExpressions",
             &self.social_expressions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "videos", &self.videos)?;
-        crate::__private::field(&mut map, "evaluations", &self.evaluations)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "videos",
+            &self.videos,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "evaluations",
+            &self.evaluations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "screenRecordingState",
             &self.screen_recording_state,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "flaggedReason", &self.flagged_reason)?;
-        crate::__private::field(&mut map, "startAcwTime", &self.start_acw_time)?;
-        crate::__private::field(&mut map, "endAcwTime", &self.end_acw_time)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "flaggedReason",
+            &self.flagged_reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startAcwTime",
+            &self.start_acw_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endAcwTime",
+            &self.end_acw_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "bargedParticipantId",
             &self.barged_participant_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1843,6 +2972,18 @@ pub struct ParticipantInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "conversations", feature = "topics-video"))]
+impl ParticipantInfo {
+    /// The `activeParticipantCount` property ([`Self::active_participant_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVE_PARTICIPANT_COUNT: crate::Field<Self> = crate::Field::new(
+        "activeParticipantCount",
+    );
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
 }
 #[cfg(any(feature = "conversations", feature = "topics-video"))]
 impl crate::Model for ParticipantInfo {
@@ -1856,6 +2997,12 @@ impl crate::Model for ParticipantInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "conversations", feature = "topics-video"))]
@@ -1882,6 +3029,10 @@ impl crate::__private::DecodeFields for ParticipantInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["activeParticipantCount", "version"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "conversations", feature = "topics-video"))]
 crate::__impl_model_deserialize!(ParticipantInfo);
@@ -1890,12 +3041,18 @@ impl serde::Serialize for ParticipantInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "activeParticipantCount",
             &self.active_participant_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "version", &self.version)?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1924,6 +3081,42 @@ pub struct ParticipantMetrics {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ParticipantMetrics {
+    /// The `agentDurationPercentage` property ([`Self::agent_duration_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_DURATION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "agentDurationPercentage",
+    );
+    /// The `customerDurationPercentage` property ([`Self::customer_duration_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_DURATION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "customerDurationPercentage",
+    );
+    /// The `silenceDurationPercentage` property ([`Self::silence_duration_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SILENCE_DURATION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "silenceDurationPercentage",
+    );
+    /// The `ivrDurationPercentage` property ([`Self::ivr_duration_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IVR_DURATION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "ivrDurationPercentage",
+    );
+    /// The `acdDurationPercentage` property ([`Self::acd_duration_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACD_DURATION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "acdDurationPercentage",
+    );
+    /// The `overtalkDurationPercentage` property ([`Self::overtalk_duration_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OVERTALK_DURATION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "overtalkDurationPercentage",
+    );
+    /// The `otherDurationPercentage` property ([`Self::other_duration_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OTHER_DURATION_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "otherDurationPercentage",
+    );
+    /// The `overtalkCount` property ([`Self::overtalk_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OVERTALK_COUNT: crate::Field<Self> = crate::Field::new("overtalkCount");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ParticipantMetrics {
@@ -1937,6 +3130,12 @@ impl crate::Model for ParticipantMetrics {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -1993,6 +3192,19 @@ impl crate::__private::DecodeFields for ParticipantMetrics {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "agentDurationPercentage",
+        "customerDurationPercentage",
+        "silenceDurationPercentage",
+        "ivrDurationPercentage",
+        "acdDurationPercentage",
+        "overtalkDurationPercentage",
+        "otherDurationPercentage",
+        "overtalkCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ParticipantMetrics);
@@ -2001,42 +3213,54 @@ impl serde::Serialize for ParticipantMetrics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "agentDurationPercentage",
             &self.agent_duration_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "customerDurationPercentage",
             &self.customer_duration_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "silenceDurationPercentage",
             &self.silence_duration_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "ivrDurationPercentage",
             &self.ivr_duration_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "acdDurationPercentage",
             &self.acd_duration_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "overtalkDurationPercentage",
             &self.overtalk_duration_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "otherDurationPercentage",
             &self.other_duration_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "overtalkCount", &self.overtalk_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "overtalkCount",
+            &self.overtalk_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2065,6 +3289,32 @@ pub struct PasswordRequirements {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "organization")]
+impl PasswordRequirements {
+    /// The `minimumLength` property ([`Self::minimum_length`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM_LENGTH: crate::Field<Self> = crate::Field::new("minimumLength");
+    /// The `minimumDigits` property ([`Self::minimum_digits`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM_DIGITS: crate::Field<Self> = crate::Field::new("minimumDigits");
+    /// The `minimumLetters` property ([`Self::minimum_letters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM_LETTERS: crate::Field<Self> = crate::Field::new("minimumLetters");
+    /// The `minimumUpper` property ([`Self::minimum_upper`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM_UPPER: crate::Field<Self> = crate::Field::new("minimumUpper");
+    /// The `minimumLower` property ([`Self::minimum_lower`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM_LOWER: crate::Field<Self> = crate::Field::new("minimumLower");
+    /// The `minimumSpecials` property ([`Self::minimum_specials`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM_SPECIALS: crate::Field<Self> = crate::Field::new(
+        "minimumSpecials",
+    );
+    /// The `minimumAgeSeconds` property ([`Self::minimum_age_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM_AGE_SECONDS: crate::Field<Self> = crate::Field::new(
+        "minimumAgeSeconds",
+    );
+    /// The `expirationDays` property ([`Self::expiration_days`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPIRATION_DAYS: crate::Field<Self> = crate::Field::new("expirationDays");
 }
 #[cfg(feature = "organization")]
 impl crate::Model for PasswordRequirements {
@@ -2078,6 +3328,12 @@ impl crate::Model for PasswordRequirements {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "organization")]
@@ -2128,6 +3384,19 @@ impl crate::__private::DecodeFields for PasswordRequirements {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "minimumLength",
+        "minimumDigits",
+        "minimumLetters",
+        "minimumUpper",
+        "minimumLower",
+        "minimumSpecials",
+        "minimumAgeSeconds",
+        "expirationDays",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "organization")]
 crate::__impl_model_deserialize!(PasswordRequirements);
@@ -2136,18 +3405,54 @@ impl serde::Serialize for PasswordRequirements {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "minimumLength", &self.minimum_length)?;
-        crate::__private::field(&mut map, "minimumDigits", &self.minimum_digits)?;
-        crate::__private::field(&mut map, "minimumLetters", &self.minimum_letters)?;
-        crate::__private::field(&mut map, "minimumUpper", &self.minimum_upper)?;
-        crate::__private::field(&mut map, "minimumLower", &self.minimum_lower)?;
-        crate::__private::field(&mut map, "minimumSpecials", &self.minimum_specials)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "minimumLength",
+            &self.minimum_length,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "minimumDigits",
+            &self.minimum_digits,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "minimumLetters",
+            &self.minimum_letters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "minimumUpper",
+            &self.minimum_upper,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "minimumLower",
+            &self.minimum_lower,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "minimumSpecials",
+            &self.minimum_specials,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "minimumAgeSeconds",
             &self.minimum_age_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "expirationDays", &self.expiration_days)?;
+        crate::__private::model_field(
+            &mut map,
+            "expirationDays",
+            &self.expiration_days,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2172,6 +3477,28 @@ pub struct PatchAction {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchAction {
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `actionTemplate` property ([`Self::action_template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_TEMPLATE: crate::Field<Self> = crate::Field::new("actionTemplate");
+    /// The `architectFlowFields` property ([`Self::architect_flow_fields`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARCHITECT_FLOW_FIELDS: crate::Field<Self> = crate::Field::new(
+        "architectFlowFields",
+    );
+    /// The `webMessagingOfferFields` property ([`Self::web_messaging_offer_fields`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEB_MESSAGING_OFFER_FIELDS: crate::Field<Self> = crate::Field::new(
+        "webMessagingOfferFields",
+    );
+    /// The `openActionFields` property ([`Self::open_action_fields`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPEN_ACTION_FIELDS: crate::Field<Self> = crate::Field::new(
+        "openActionFields",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchAction {
@@ -2189,6 +3516,12 @@ impl crate::Model for PatchAction {
             missing.push("mediaType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -2214,6 +3547,16 @@ impl crate::__private::DecodeFields for PatchAction {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "mediaType",
+        "actionTemplate",
+        "architectFlowFields",
+        "webMessagingOfferFields",
+        "openActionFields",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchAction);
@@ -2222,19 +3565,36 @@ impl serde::Serialize for PatchAction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "actionTemplate", &self.action_template)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionTemplate",
+            &self.action_template,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "architectFlowFields",
             &self.architect_flow_fields,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "webMessagingOfferFields",
             &self.web_messaging_offer_fields,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "openActionFields", &self.open_action_fields)?;
+        crate::__private::model_field(
+            &mut map,
+            "openActionFields",
+            &self.open_action_fields,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2352,6 +3712,68 @@ pub struct PatchActionMap {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchActionMap {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `isActive` property ([`Self::is_active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_ACTIVE: crate::Field<Self> = crate::Field::new("isActive");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `triggerWithSegments` property ([`Self::trigger_with_segments`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER_WITH_SEGMENTS: crate::Field<Self> = crate::Field::new(
+        "triggerWithSegments",
+    );
+    /// The `triggerWithEventConditions` property ([`Self::trigger_with_event_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER_WITH_EVENT_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "triggerWithEventConditions",
+    );
+    /// The `triggerWithOutcomeProbabilityConditions` property ([`Self::trigger_with_outcome_probability_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER_WITH_OUTCOME_PROBABILITY_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "triggerWithOutcomeProbabilityConditions",
+    );
+    /// The `triggerWithOutcomePercentileConditions` property ([`Self::trigger_with_outcome_percentile_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER_WITH_OUTCOME_PERCENTILE_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "triggerWithOutcomePercentileConditions",
+    );
+    /// The `triggerWithOutcomeQuantileConditions` property ([`Self::trigger_with_outcome_quantile_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER_WITH_OUTCOME_QUANTILE_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "triggerWithOutcomeQuantileConditions",
+    );
+    /// The `pageUrlConditions` property ([`Self::page_url_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_URL_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "pageUrlConditions",
+    );
+    /// The `activation` property ([`Self::activation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVATION: crate::Field<Self> = crate::Field::new("activation");
+    /// The `weight` property ([`Self::weight`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEIGHT: crate::Field<Self> = crate::Field::new("weight");
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
+    /// The `actionMapScheduleGroups` property ([`Self::action_map_schedule_groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_MAP_SCHEDULE_GROUPS: crate::Field<Self> = crate::Field::new(
+        "actionMapScheduleGroups",
+    );
+    /// The `ignoreFrequencyCap` property ([`Self::ignore_frequency_cap`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IGNORE_FREQUENCY_CAP: crate::Field<Self> = crate::Field::new(
+        "ignoreFrequencyCap",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchActionMap {
@@ -2385,6 +3807,12 @@ impl crate::Model for PatchActionMap {
             missing.push("pageUrlConditions");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -2441,6 +3869,31 @@ impl crate::__private::DecodeFields for PatchActionMap {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "version",
+        "isActive",
+        "displayName",
+        "triggerWithSegments",
+        "triggerWithEventConditions",
+        "triggerWithOutcomeProbabilityConditions",
+        "triggerWithOutcomePercentileConditions",
+        "triggerWithOutcomeQuantileConditions",
+        "pageUrlConditions",
+        "activation",
+        "weight",
+        "action",
+        "actionMapScheduleGroups",
+        "ignoreFrequencyCap",
+        "selfUri",
+        "createdDate",
+        "modifiedDate",
+        "startDate",
+        "endDate",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchActionMap);
@@ -2449,58 +3902,121 @@ impl serde::Serialize for PatchActionMap {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "isActive", &self.is_active)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isActive",
+            &self.is_active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "triggerWithSegments",
             &self.trigger_with_segments,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "triggerWithEventConditions",
             &self.trigger_with_event_conditions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "triggerWithOutcomeProbabilityConditions",
             &self.trigger_with_outcome_probability_conditions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "triggerWithOutcomePercentileConditions",
             &self.trigger_with_outcome_percentile_conditions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "triggerWithOutcomeQuantileConditions",
             &self.trigger_with_outcome_quantile_conditions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "pageUrlConditions",
             &self.page_url_conditions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "activation", &self.activation)?;
-        crate::__private::field(&mut map, "weight", &self.weight)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "activation",
+            &self.activation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "weight",
+            &self.weight,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "actionMapScheduleGroups",
             &self.action_map_schedule_groups,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "ignoreFrequencyCap",
             &self.ignore_frequency_cap,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2519,6 +4035,20 @@ pub struct PatchActionMapScheduleGroups {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchActionMapScheduleGroups {
+    /// The `actionMapScheduleGroup` property ([`Self::action_map_schedule_group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_MAP_SCHEDULE_GROUP: crate::Field<Self> = crate::Field::new(
+        "actionMapScheduleGroup",
+    );
+    /// The `emergencyActionMapScheduleGroup` property ([`Self::emergency_action_map_schedule_group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMERGENCY_ACTION_MAP_SCHEDULE_GROUP: crate::Field<Self> = crate::Field::new(
+        "emergencyActionMapScheduleGroup",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchActionMapScheduleGroups {
@@ -2538,6 +4068,12 @@ impl crate::Model for PatchActionMapScheduleGroups {
             missing.push("actionMapScheduleGroup");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -2562,6 +4098,13 @@ impl crate::__private::DecodeFields for PatchActionMapScheduleGroups {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "actionMapScheduleGroup",
+        "emergencyActionMapScheduleGroup",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchActionMapScheduleGroups);
@@ -2570,15 +4113,17 @@ impl serde::Serialize for PatchActionMapScheduleGroups {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "actionMapScheduleGroup",
             &self.action_map_schedule_group,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "emergencyActionMapScheduleGroup",
             &self.emergency_action_map_schedule_group,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -2606,6 +4151,24 @@ pub struct PatchActionTemplate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchActionTemplate {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `contentOffer` property ([`Self::content_offer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_OFFER: crate::Field<Self> = crate::Field::new("contentOffer");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchActionTemplate {
@@ -2623,6 +4186,12 @@ impl crate::Model for PatchActionTemplate {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -2649,6 +4218,17 @@ impl crate::__private::DecodeFields for PatchActionTemplate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "version",
+        "mediaType",
+        "state",
+        "contentOffer",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchActionTemplate);
@@ -2657,12 +4237,42 @@ impl serde::Serialize for PatchActionTemplate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "contentOffer", &self.content_offer)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentOffer",
+            &self.content_offer,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2775,6 +4385,16 @@ pub struct PatchAssociatedValueField {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchAssociatedValueField {
+    /// The `dataType` property ([`Self::data_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA_TYPE: crate::Field<Self> = crate::Field::new("dataType");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchAssociatedValueField {
@@ -2788,6 +4408,12 @@ impl crate::Model for PatchAssociatedValueField {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -2808,6 +4434,10 @@ impl crate::__private::DecodeFields for PatchAssociatedValueField {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dataType", "name"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchAssociatedValueField);
@@ -2816,8 +4446,18 @@ impl serde::Serialize for PatchAssociatedValueField {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dataType", &self.data_type)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
+        crate::__private::model_field(
+            &mut map,
+            "dataType",
+            &self.data_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2873,6 +4513,18 @@ pub struct PatchBuReschedulingOptionsManagementUnitRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PatchBuReschedulingOptionsManagementUnitRequest {
+    /// The `managementUnitId` property ([`Self::management_unit_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGEMENT_UNIT_ID: crate::Field<Self> = crate::Field::new(
+        "managementUnitId",
+    );
+    /// The `applied` property ([`Self::applied`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLIED: crate::Field<Self> = crate::Field::new("applied");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PatchBuReschedulingOptionsManagementUnitRequest {
@@ -2892,6 +4544,12 @@ impl crate::Model for PatchBuReschedulingOptionsManagementUnitRequest {
             missing.push("managementUnitId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2914,6 +4572,10 @@ impl crate::__private::DecodeFields for PatchBuReschedulingOptionsManagementUnit
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnitId", "applied"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PatchBuReschedulingOptionsManagementUnitRequest);
@@ -2922,8 +4584,18 @@ impl serde::Serialize for PatchBuReschedulingOptionsManagementUnitRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "managementUnitId", &self.management_unit_id)?;
-        crate::__private::field(&mut map, "applied", &self.applied)?;
+        crate::__private::model_field(
+            &mut map,
+            "managementUnitId",
+            &self.management_unit_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "applied",
+            &self.applied,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2938,6 +4610,16 @@ pub struct PatchBuReschedulingOptionsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PatchBuReschedulingOptionsRequest {
+    /// The `managementUnits` property ([`Self::management_units`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGEMENT_UNITS: crate::Field<Self> = crate::Field::new(
+        "managementUnits",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PatchBuReschedulingOptionsRequest {
@@ -2951,6 +4633,12 @@ impl crate::Model for PatchBuReschedulingOptionsRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2970,6 +4658,10 @@ impl crate::__private::DecodeFields for PatchBuReschedulingOptionsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnits"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PatchBuReschedulingOptionsRequest);
@@ -2978,7 +4670,12 @@ impl serde::Serialize for PatchBuReschedulingOptionsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "managementUnits", &self.management_units)?;
+        crate::__private::model_field(
+            &mut map,
+            "managementUnits",
+            &self.management_units,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2993,6 +4690,16 @@ pub struct PatchBuScheduleRunRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PatchBuScheduleRunRequest {
+    /// The `reschedulingOptions` property ([`Self::rescheduling_options`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESCHEDULING_OPTIONS: crate::Field<Self> = crate::Field::new(
+        "reschedulingOptions",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PatchBuScheduleRunRequest {
@@ -3006,6 +4713,12 @@ impl crate::Model for PatchBuScheduleRunRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -3025,6 +4738,10 @@ impl crate::__private::DecodeFields for PatchBuScheduleRunRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["reschedulingOptions"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PatchBuScheduleRunRequest);
@@ -3033,10 +4750,11 @@ impl serde::Serialize for PatchBuScheduleRunRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "reschedulingOptions",
             &self.rescheduling_options,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3056,6 +4774,18 @@ pub struct PatchCallToAction {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchCallToAction {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `target` property ([`Self::target`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET: crate::Field<Self> = crate::Field::new("target");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchCallToAction {
@@ -3069,6 +4799,12 @@ impl crate::Model for PatchCallToAction {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -3090,6 +4826,10 @@ impl crate::__private::DecodeFields for PatchCallToAction {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "url", "target"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchCallToAction);
@@ -3098,9 +4838,19 @@ impl serde::Serialize for PatchCallToAction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "target", &self.target)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "target",
+            &self.target,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3172,6 +4922,36 @@ pub struct PatchCallbackRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl PatchCallbackRequest {
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `agentId` property ([`Self::agent_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_ID: crate::Field<Self> = crate::Field::new("agentId");
+    /// The `callbackScheduledTime` property ([`Self::callback_scheduled_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLBACK_SCHEDULED_TIME: crate::Field<Self> = crate::Field::new(
+        "callbackScheduledTime",
+    );
+    /// The `countryCode` property ([`Self::country_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNTRY_CODE: crate::Field<Self> = crate::Field::new("countryCode");
+    /// The `callbackNumbers` property ([`Self::callback_numbers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLBACK_NUMBERS: crate::Field<Self> = crate::Field::new(
+        "callbackNumbers",
+    );
+    /// The `validateCallbackNumbers` property ([`Self::validate_callback_numbers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALIDATE_CALLBACK_NUMBERS: crate::Field<Self> = crate::Field::new(
+        "validateCallbackNumbers",
+    );
+    /// The `customerFirstCallbackDeliveryMode` property ([`Self::customer_first_callback_delivery_mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_FIRST_CALLBACK_DELIVERY_MODE: crate::Field<Self> = crate::Field::new(
+        "customerFirstCallbackDeliveryMode",
+    );
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for PatchCallbackRequest {
@@ -3194,6 +4974,12 @@ impl crate::Model for PatchCallbackRequest {
             missing.push("agentId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -3226,6 +5012,19 @@ impl crate::__private::DecodeFields for PatchCallbackRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "queueId",
+        "agentId",
+        "callbackScheduledTime",
+        "countryCode",
+        "callbackNumbers",
+        "validateCallbackNumbers",
+        "customerFirstCallbackDeliveryMode",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(PatchCallbackRequest);
@@ -3234,25 +5033,53 @@ impl serde::Serialize for PatchCallbackRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(&mut map, "agentId", &self.agent_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agentId",
+            &self.agent_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "callbackScheduledTime",
             &self.callback_scheduled_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "countryCode", &self.country_code)?;
-        crate::__private::field(&mut map, "callbackNumbers", &self.callback_numbers)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "countryCode",
+            &self.country_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callbackNumbers",
+            &self.callback_numbers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "validateCallbackNumbers",
             &self.validate_callback_numbers,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "customerFirstCallbackDeliveryMode",
             &self.customer_first_callback_delivery_mode,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3319,6 +5146,18 @@ pub struct PatchCallbackResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl PatchCallbackResponse {
+    /// The `conversation` property ([`Self::conversation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION: crate::Field<Self> = crate::Field::new("conversation");
+    /// The `callbackIdentifiers` property ([`Self::callback_identifiers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLBACK_IDENTIFIERS: crate::Field<Self> = crate::Field::new(
+        "callbackIdentifiers",
+    );
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for PatchCallbackResponse {
@@ -3344,6 +5183,12 @@ impl crate::Model for PatchCallbackResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "conversations")]
 impl crate::__private::DecodeFields for PatchCallbackResponse {
@@ -3363,6 +5208,13 @@ impl crate::__private::DecodeFields for PatchCallbackResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversation",
+        "callbackIdentifiers",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(PatchCallbackResponse);
@@ -3371,11 +5223,17 @@ impl serde::Serialize for PatchCallbackResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversation", &self.conversation)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "conversation",
+            &self.conversation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "callbackIdentifiers",
             &self.callback_identifiers,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3393,6 +5251,16 @@ pub struct PatchCloseButtonStyleProperties {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchCloseButtonStyleProperties {
+    /// The `color` property ([`Self::color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLOR: crate::Field<Self> = crate::Field::new("color");
+    /// The `opacity` property ([`Self::opacity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPACITY: crate::Field<Self> = crate::Field::new("opacity");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchCloseButtonStyleProperties {
@@ -3406,6 +5274,12 @@ impl crate::Model for PatchCloseButtonStyleProperties {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -3428,6 +5302,10 @@ impl crate::__private::DecodeFields for PatchCloseButtonStyleProperties {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["color", "opacity"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchCloseButtonStyleProperties);
@@ -3436,8 +5314,18 @@ impl serde::Serialize for PatchCloseButtonStyleProperties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "color", &self.color)?;
-        crate::__private::field(&mut map, "opacity", &self.opacity)?;
+        crate::__private::model_field(
+            &mut map,
+            "color",
+            &self.color,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "opacity",
+            &self.opacity,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3468,6 +5356,30 @@ pub struct PatchContentOffer {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchContentOffer {
+    /// The `imageUrl` property ([`Self::image_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGE_URL: crate::Field<Self> = crate::Field::new("imageUrl");
+    /// The `displayMode` property ([`Self::display_mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_MODE: crate::Field<Self> = crate::Field::new("displayMode");
+    /// The `layoutMode` property ([`Self::layout_mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAYOUT_MODE: crate::Field<Self> = crate::Field::new("layoutMode");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `headline` property ([`Self::headline`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADLINE: crate::Field<Self> = crate::Field::new("headline");
+    /// The `body` property ([`Self::body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BODY: crate::Field<Self> = crate::Field::new("body");
+    /// The `callToAction` property ([`Self::call_to_action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALL_TO_ACTION: crate::Field<Self> = crate::Field::new("callToAction");
+    /// The `style` property ([`Self::style`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STYLE: crate::Field<Self> = crate::Field::new("style");
+    /// The `imageAltText` property ([`Self::image_alt_text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGE_ALT_TEXT: crate::Field<Self> = crate::Field::new("imageAltText");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchContentOffer {
@@ -3481,6 +5393,12 @@ impl crate::Model for PatchContentOffer {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -3508,6 +5426,20 @@ impl crate::__private::DecodeFields for PatchContentOffer {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "imageUrl",
+        "displayMode",
+        "layoutMode",
+        "title",
+        "headline",
+        "body",
+        "callToAction",
+        "style",
+        "imageAltText",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchContentOffer);
@@ -3516,15 +5448,60 @@ impl serde::Serialize for PatchContentOffer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "imageUrl", &self.image_url)?;
-        crate::__private::field(&mut map, "displayMode", &self.display_mode)?;
-        crate::__private::field(&mut map, "layoutMode", &self.layout_mode)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "headline", &self.headline)?;
-        crate::__private::field(&mut map, "body", &self.body)?;
-        crate::__private::field(&mut map, "callToAction", &self.call_to_action)?;
-        crate::__private::field(&mut map, "style", &self.style)?;
-        crate::__private::field(&mut map, "imageAltText", &self.image_alt_text)?;
+        crate::__private::model_field(
+            &mut map,
+            "imageUrl",
+            &self.image_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayMode",
+            &self.display_mode,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "layoutMode",
+            &self.layout_mode,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "headline",
+            &self.headline,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "body",
+            &self.body,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callToAction",
+            &self.call_to_action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "style",
+            &self.style,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "imageAltText",
+            &self.image_alt_text,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3644,6 +5621,20 @@ pub struct PatchContentOfferStyleProperties {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchContentOfferStyleProperties {
+    /// The `padding` property ([`Self::padding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PADDING: crate::Field<Self> = crate::Field::new("padding");
+    /// The `color` property ([`Self::color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLOR: crate::Field<Self> = crate::Field::new("color");
+    /// The `backgroundColor` property ([`Self::background_color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BACKGROUND_COLOR: crate::Field<Self> = crate::Field::new(
+        "backgroundColor",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchContentOfferStyleProperties {
@@ -3657,6 +5648,12 @@ impl crate::Model for PatchContentOfferStyleProperties {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -3678,6 +5675,14 @@ impl crate::__private::DecodeFields for PatchContentOfferStyleProperties {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "padding",
+        "color",
+        "backgroundColor",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchContentOfferStyleProperties);
@@ -3686,9 +5691,24 @@ impl serde::Serialize for PatchContentOfferStyleProperties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "padding", &self.padding)?;
-        crate::__private::field(&mut map, "color", &self.color)?;
-        crate::__private::field(&mut map, "backgroundColor", &self.background_color)?;
+        crate::__private::model_field(
+            &mut map,
+            "padding",
+            &self.padding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "color",
+            &self.color,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "backgroundColor",
+            &self.background_color,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3715,6 +5735,26 @@ pub struct PatchContentOfferStylingConfiguration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchContentOfferStylingConfiguration {
+    /// The `position` property ([`Self::position`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POSITION: crate::Field<Self> = crate::Field::new("position");
+    /// The `offer` property ([`Self::offer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OFFER: crate::Field<Self> = crate::Field::new("offer");
+    /// The `closeButton` property ([`Self::close_button`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLOSE_BUTTON: crate::Field<Self> = crate::Field::new("closeButton");
+    /// The `ctaButton` property ([`Self::cta_button`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CTA_BUTTON: crate::Field<Self> = crate::Field::new("ctaButton");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `headline` property ([`Self::headline`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADLINE: crate::Field<Self> = crate::Field::new("headline");
+    /// The `body` property ([`Self::body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BODY: crate::Field<Self> = crate::Field::new("body");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchContentOfferStylingConfiguration {
@@ -3728,6 +5768,12 @@ impl crate::Model for PatchContentOfferStylingConfiguration {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -3753,6 +5799,18 @@ impl crate::__private::DecodeFields for PatchContentOfferStylingConfiguration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "position",
+        "offer",
+        "closeButton",
+        "ctaButton",
+        "title",
+        "headline",
+        "body",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchContentOfferStylingConfiguration);
@@ -3761,13 +5819,48 @@ impl serde::Serialize for PatchContentOfferStylingConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "position", &self.position)?;
-        crate::__private::field(&mut map, "offer", &self.offer)?;
-        crate::__private::field(&mut map, "closeButton", &self.close_button)?;
-        crate::__private::field(&mut map, "ctaButton", &self.cta_button)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "headline", &self.headline)?;
-        crate::__private::field(&mut map, "body", &self.body)?;
+        crate::__private::model_field(
+            &mut map,
+            "position",
+            &self.position,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "offer",
+            &self.offer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "closeButton",
+            &self.close_button,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ctaButton",
+            &self.cta_button,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "headline",
+            &self.headline,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "body",
+            &self.body,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3788,6 +5881,20 @@ pub struct PatchContentPositionProperties {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchContentPositionProperties {
+    /// The `top` property ([`Self::top`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOP: crate::Field<Self> = crate::Field::new("top");
+    /// The `bottom` property ([`Self::bottom`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOTTOM: crate::Field<Self> = crate::Field::new("bottom");
+    /// The `left` property ([`Self::left`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LEFT: crate::Field<Self> = crate::Field::new("left");
+    /// The `right` property ([`Self::right`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RIGHT: crate::Field<Self> = crate::Field::new("right");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchContentPositionProperties {
@@ -3801,6 +5908,12 @@ impl crate::Model for PatchContentPositionProperties {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -3823,6 +5936,10 @@ impl crate::__private::DecodeFields for PatchContentPositionProperties {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["top", "bottom", "left", "right"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchContentPositionProperties);
@@ -3831,10 +5948,25 @@ impl serde::Serialize for PatchContentPositionProperties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "top", &self.top)?;
-        crate::__private::field(&mut map, "bottom", &self.bottom)?;
-        crate::__private::field(&mut map, "left", &self.left)?;
-        crate::__private::field(&mut map, "right", &self.right)?;
+        crate::__private::model_field(&mut map, "top", &self.top, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "bottom",
+            &self.bottom,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "left",
+            &self.left,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "right",
+            &self.right,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3849,6 +5981,14 @@ pub struct PatchContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchContext {
+    /// The `patterns` property ([`Self::patterns`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATTERNS: crate::Field<Self> = crate::Field::new("patterns");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchContext {
@@ -3862,6 +6002,12 @@ impl crate::Model for PatchContext {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -3881,6 +6027,10 @@ impl crate::__private::DecodeFields for PatchContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["patterns"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchContext);
@@ -3889,7 +6039,12 @@ impl serde::Serialize for PatchContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "patterns", &self.patterns)?;
+        crate::__private::model_field(
+            &mut map,
+            "patterns",
+            &self.patterns,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3904,6 +6059,14 @@ pub struct PatchContextPattern {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchContextPattern {
+    /// The `criteria` property ([`Self::criteria`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CRITERIA: crate::Field<Self> = crate::Field::new("criteria");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchContextPattern {
@@ -3917,6 +6080,12 @@ impl crate::Model for PatchContextPattern {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -3936,6 +6105,10 @@ impl crate::__private::DecodeFields for PatchContextPattern {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["criteria"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchContextPattern);
@@ -3944,7 +6117,12 @@ impl serde::Serialize for PatchContextPattern {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "criteria", &self.criteria)?;
+        crate::__private::model_field(
+            &mut map,
+            "criteria",
+            &self.criteria,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3965,6 +6143,22 @@ pub struct PatchCriteria {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchCriteria {
+    /// The `key` property ([`Self::key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEY: crate::Field<Self> = crate::Field::new("key");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
+    /// The `shouldIgnoreCase` property ([`Self::should_ignore_case`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHOULD_IGNORE_CASE: crate::Field<Self> = crate::Field::new(
+        "shouldIgnoreCase",
+    );
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchCriteria {
@@ -3978,6 +6172,12 @@ impl crate::Model for PatchCriteria {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -4004,6 +6204,15 @@ impl crate::__private::DecodeFields for PatchCriteria {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "values",
+        "shouldIgnoreCase",
+        "operator",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchCriteria);
@@ -4012,10 +6221,25 @@ impl serde::Serialize for PatchCriteria {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "key", &self.key)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
-        crate::__private::field(&mut map, "shouldIgnoreCase", &self.should_ignore_case)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
+        crate::__private::model_field(&mut map, "key", &self.key, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "shouldIgnoreCase",
+            &self.should_ignore_case,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4128,6 +6352,24 @@ pub struct PatchCtaButtonStyleProperties {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchCtaButtonStyleProperties {
+    /// The `color` property ([`Self::color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLOR: crate::Field<Self> = crate::Field::new("color");
+    /// The `font` property ([`Self::font`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FONT: crate::Field<Self> = crate::Field::new("font");
+    /// The `fontSize` property ([`Self::font_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FONT_SIZE: crate::Field<Self> = crate::Field::new("fontSize");
+    /// The `textAlign` property ([`Self::text_align`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT_ALIGN: crate::Field<Self> = crate::Field::new("textAlign");
+    /// The `backgroundColor` property ([`Self::background_color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BACKGROUND_COLOR: crate::Field<Self> = crate::Field::new(
+        "backgroundColor",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchCtaButtonStyleProperties {
@@ -4141,6 +6383,12 @@ impl crate::Model for PatchCtaButtonStyleProperties {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -4164,6 +6412,16 @@ impl crate::__private::DecodeFields for PatchCtaButtonStyleProperties {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "color",
+        "font",
+        "fontSize",
+        "textAlign",
+        "backgroundColor",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchCtaButtonStyleProperties);
@@ -4172,11 +6430,36 @@ impl serde::Serialize for PatchCtaButtonStyleProperties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "color", &self.color)?;
-        crate::__private::field(&mut map, "font", &self.font)?;
-        crate::__private::field(&mut map, "fontSize", &self.font_size)?;
-        crate::__private::field(&mut map, "textAlign", &self.text_align)?;
-        crate::__private::field(&mut map, "backgroundColor", &self.background_color)?;
+        crate::__private::model_field(
+            &mut map,
+            "color",
+            &self.color,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "font",
+            &self.font,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fontSize",
+            &self.font_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "textAlign",
+            &self.text_align,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "backgroundColor",
+            &self.background_color,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4240,6 +6523,24 @@ pub struct PatchEntityTypeCriteria {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchEntityTypeCriteria {
+    /// The `key` property ([`Self::key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEY: crate::Field<Self> = crate::Field::new("key");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
+    /// The `shouldIgnoreCase` property ([`Self::should_ignore_case`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHOULD_IGNORE_CASE: crate::Field<Self> = crate::Field::new(
+        "shouldIgnoreCase",
+    );
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `entityType` property ([`Self::entity_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_TYPE: crate::Field<Self> = crate::Field::new("entityType");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchEntityTypeCriteria {
@@ -4253,6 +6554,12 @@ impl crate::Model for PatchEntityTypeCriteria {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -4280,6 +6587,16 @@ impl crate::__private::DecodeFields for PatchEntityTypeCriteria {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "values",
+        "shouldIgnoreCase",
+        "operator",
+        "entityType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchEntityTypeCriteria);
@@ -4288,11 +6605,31 @@ impl serde::Serialize for PatchEntityTypeCriteria {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "key", &self.key)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
-        crate::__private::field(&mut map, "shouldIgnoreCase", &self.should_ignore_case)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "entityType", &self.entity_type)?;
+        crate::__private::model_field(&mut map, "key", &self.key, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "shouldIgnoreCase",
+            &self.should_ignore_case,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityType",
+            &self.entity_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4430,6 +6767,14 @@ pub struct PatchExternalSegment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchExternalSegment {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchExternalSegment {
@@ -4443,6 +6788,12 @@ impl crate::Model for PatchExternalSegment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -4462,6 +6813,10 @@ impl crate::__private::DecodeFields for PatchExternalSegment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchExternalSegment);
@@ -4470,7 +6825,12 @@ impl serde::Serialize for PatchExternalSegment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4485,6 +6845,14 @@ pub struct PatchIntegrationAction {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl PatchIntegrationAction {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "full")]
 impl crate::Model for PatchIntegrationAction {
@@ -4498,6 +6866,12 @@ impl crate::Model for PatchIntegrationAction {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -4517,6 +6891,10 @@ impl crate::__private::DecodeFields for PatchIntegrationAction {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(PatchIntegrationAction);
@@ -4525,7 +6903,7 @@ impl serde::Serialize for PatchIntegrationAction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4542,6 +6920,20 @@ pub struct PatchIntegrationActionFields {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl PatchIntegrationActionFields {
+    /// The `integrationAction` property ([`Self::integration_action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ACTION: crate::Field<Self> = crate::Field::new(
+        "integrationAction",
+    );
+    /// The `requestMappings` property ([`Self::request_mappings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUEST_MAPPINGS: crate::Field<Self> = crate::Field::new(
+        "requestMappings",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for PatchIntegrationActionFields {
@@ -4555,6 +6947,12 @@ impl crate::Model for PatchIntegrationActionFields {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -4575,6 +6973,13 @@ impl crate::__private::DecodeFields for PatchIntegrationActionFields {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "integrationAction",
+        "requestMappings",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(PatchIntegrationActionFields);
@@ -4583,12 +6988,18 @@ impl serde::Serialize for PatchIntegrationActionFields {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "integrationAction",
             &self.integration_action,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "requestMappings", &self.request_mappings)?;
+        crate::__private::model_field(
+            &mut map,
+            "requestMappings",
+            &self.request_mappings,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4603,6 +7014,14 @@ pub struct PatchJourney {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchJourney {
+    /// The `patterns` property ([`Self::patterns`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATTERNS: crate::Field<Self> = crate::Field::new("patterns");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchJourney {
@@ -4616,6 +7035,12 @@ impl crate::Model for PatchJourney {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -4635,6 +7060,10 @@ impl crate::__private::DecodeFields for PatchJourney {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["patterns"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchJourney);
@@ -4643,7 +7072,12 @@ impl serde::Serialize for PatchJourney {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "patterns", &self.patterns)?;
+        crate::__private::model_field(
+            &mut map,
+            "patterns",
+            &self.patterns,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4666,6 +7100,22 @@ pub struct PatchJourneyPattern {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchJourneyPattern {
+    /// The `criteria` property ([`Self::criteria`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CRITERIA: crate::Field<Self> = crate::Field::new("criteria");
+    /// The `count` property ([`Self::count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT: crate::Field<Self> = crate::Field::new("count");
+    /// The `streamType` property ([`Self::stream_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STREAM_TYPE: crate::Field<Self> = crate::Field::new("streamType");
+    /// The `sessionType` property ([`Self::session_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_TYPE: crate::Field<Self> = crate::Field::new("sessionType");
+    /// The `eventName` property ([`Self::event_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_NAME: crate::Field<Self> = crate::Field::new("eventName");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchJourneyPattern {
@@ -4679,6 +7129,12 @@ impl crate::Model for PatchJourneyPattern {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -4702,6 +7158,16 @@ impl crate::__private::DecodeFields for PatchJourneyPattern {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "criteria",
+        "count",
+        "streamType",
+        "sessionType",
+        "eventName",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchJourneyPattern);
@@ -4710,11 +7176,36 @@ impl serde::Serialize for PatchJourneyPattern {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "criteria", &self.criteria)?;
-        crate::__private::field(&mut map, "count", &self.count)?;
-        crate::__private::field(&mut map, "streamType", &self.stream_type)?;
-        crate::__private::field(&mut map, "sessionType", &self.session_type)?;
-        crate::__private::field(&mut map, "eventName", &self.event_name)?;
+        crate::__private::model_field(
+            &mut map,
+            "criteria",
+            &self.criteria,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "count",
+            &self.count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "streamType",
+            &self.stream_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionType",
+            &self.session_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventName",
+            &self.event_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4801,6 +7292,34 @@ pub struct PatchOpportunityRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PatchOpportunityRequest {
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
+    /// The `openDate` property ([`Self::open_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPEN_DATE: crate::Field<Self> = crate::Field::new("openDate");
+    /// The `deadlineDate` property ([`Self::deadline_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEADLINE_DATE: crate::Field<Self> = crate::Field::new("deadlineDate");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `activityCodeId` property ([`Self::activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new("activityCodeId");
+    /// The `approvalType` property ([`Self::approval_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPROVAL_TYPE: crate::Field<Self> = crate::Field::new("approvalType");
+    /// The `capacity` property ([`Self::capacity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CAPACITY: crate::Field<Self> = crate::Field::new("capacity");
+    /// The `agentIds` property ([`Self::agent_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_IDS: crate::Field<Self> = crate::Field::new("agentIds");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PatchOpportunityRequest {
@@ -4818,6 +7337,12 @@ impl crate::Model for PatchOpportunityRequest {
             missing.push("metadata");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -4849,6 +7374,22 @@ impl crate::__private::DecodeFields for PatchOpportunityRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDate",
+        "endDate",
+        "openDate",
+        "deadlineDate",
+        "name",
+        "description",
+        "activityCodeId",
+        "approvalType",
+        "capacity",
+        "agentIds",
+        "metadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PatchOpportunityRequest);
@@ -4857,17 +7398,72 @@ impl serde::Serialize for PatchOpportunityRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
-        crate::__private::field(&mut map, "openDate", &self.open_date)?;
-        crate::__private::field(&mut map, "deadlineDate", &self.deadline_date)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "activityCodeId", &self.activity_code_id)?;
-        crate::__private::field(&mut map, "approvalType", &self.approval_type)?;
-        crate::__private::field(&mut map, "capacity", &self.capacity)?;
-        crate::__private::field(&mut map, "agentIds", &self.agent_ids)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "openDate",
+            &self.open_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deadlineDate",
+            &self.deadline_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeId",
+            &self.activity_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "approvalType",
+            &self.approval_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "capacity",
+            &self.capacity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agentIds",
+            &self.agent_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4935,6 +7531,30 @@ pub struct PatchOutcome {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchOutcome {
+    /// The `isActive` property ([`Self::is_active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_ACTIVE: crate::Field<Self> = crate::Field::new("isActive");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `isPositive` property ([`Self::is_positive`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_POSITIVE: crate::Field<Self> = crate::Field::new("isPositive");
+    /// The `context` property ([`Self::context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT: crate::Field<Self> = crate::Field::new("context");
+    /// The `journey` property ([`Self::journey`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY: crate::Field<Self> = crate::Field::new("journey");
+    /// The `associatedValueField` property ([`Self::associated_value_field`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSOCIATED_VALUE_FIELD: crate::Field<Self> = crate::Field::new(
+        "associatedValueField",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchOutcome {
@@ -4954,6 +7574,12 @@ impl crate::Model for PatchOutcome {
             missing.push("displayName");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -4986,6 +7612,19 @@ impl crate::__private::DecodeFields for PatchOutcome {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "isActive",
+        "displayName",
+        "version",
+        "description",
+        "isPositive",
+        "context",
+        "journey",
+        "associatedValueField",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchOutcome);
@@ -4994,17 +7633,53 @@ impl serde::Serialize for PatchOutcome {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "isActive", &self.is_active)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "isPositive", &self.is_positive)?;
-        crate::__private::field(&mut map, "context", &self.context)?;
-        crate::__private::field(&mut map, "journey", &self.journey)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "isActive",
+            &self.is_active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isPositive",
+            &self.is_positive,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "context",
+            &self.context,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "journey",
+            &self.journey,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "associatedValueField",
             &self.associated_value_field,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -5024,6 +7699,22 @@ pub struct PatchPredictorRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl PatchPredictorRequest {
+    /// The `routingTimeoutSeconds` property ([`Self::routing_timeout_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTING_TIMEOUT_SECONDS: crate::Field<Self> = crate::Field::new(
+        "routingTimeoutSeconds",
+    );
+    /// The `schedule` property ([`Self::schedule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE: crate::Field<Self> = crate::Field::new("schedule");
+    /// The `workloadBalancingConfig` property ([`Self::workload_balancing_config`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORKLOAD_BALANCING_CONFIG: crate::Field<Self> = crate::Field::new(
+        "workloadBalancingConfig",
+    );
 }
 #[cfg(feature = "routing")]
 impl crate::Model for PatchPredictorRequest {
@@ -5037,6 +7728,12 @@ impl crate::Model for PatchPredictorRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -5064,6 +7761,14 @@ impl crate::__private::DecodeFields for PatchPredictorRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "routingTimeoutSeconds",
+        "schedule",
+        "workloadBalancingConfig",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(PatchPredictorRequest);
@@ -5072,16 +7777,23 @@ impl serde::Serialize for PatchPredictorRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "routingTimeoutSeconds",
             &self.routing_timeout_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "schedule", &self.schedule)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "schedule",
+            &self.schedule,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "workloadBalancingConfig",
             &self.workload_balancing_config,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -5115,6 +7827,38 @@ pub struct PatchSegment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchSegment {
+    /// The `isActive` property ([`Self::is_active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_ACTIVE: crate::Field<Self> = crate::Field::new("isActive");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `color` property ([`Self::color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLOR: crate::Field<Self> = crate::Field::new("color");
+    /// The `shouldDisplayToAgent` property ([`Self::should_display_to_agent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHOULD_DISPLAY_TO_AGENT: crate::Field<Self> = crate::Field::new(
+        "shouldDisplayToAgent",
+    );
+    /// The `context` property ([`Self::context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT: crate::Field<Self> = crate::Field::new("context");
+    /// The `journey` property ([`Self::journey`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY: crate::Field<Self> = crate::Field::new("journey");
+    /// The `externalSegment` property ([`Self::external_segment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_SEGMENT: crate::Field<Self> = crate::Field::new(
+        "externalSegment",
+    );
+    /// The `assignmentExpirationDays` property ([`Self::assignment_expiration_days`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGNMENT_EXPIRATION_DAYS: crate::Field<Self> = crate::Field::new(
+        "assignmentExpirationDays",
+    );
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchSegment {
@@ -5128,6 +7872,12 @@ impl crate::Model for PatchSegment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -5168,6 +7918,21 @@ impl crate::__private::DecodeFields for PatchSegment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "isActive",
+        "displayName",
+        "version",
+        "description",
+        "color",
+        "shouldDisplayToAgent",
+        "context",
+        "journey",
+        "externalSegment",
+        "assignmentExpirationDays",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchSegment);
@@ -5176,23 +7941,65 @@ impl serde::Serialize for PatchSegment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "isActive", &self.is_active)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "color", &self.color)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "isActive",
+            &self.is_active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "color",
+            &self.color,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "shouldDisplayToAgent",
             &self.should_display_to_agent,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "context", &self.context)?;
-        crate::__private::field(&mut map, "journey", &self.journey)?;
-        crate::__private::field(&mut map, "externalSegment", &self.external_segment)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "context",
+            &self.context,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "journey",
+            &self.journey,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalSegment",
+            &self.external_segment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "assignmentExpirationDays",
             &self.assignment_expiration_days,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -5216,6 +8023,24 @@ pub struct PatchShiftTradeRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PatchShiftTradeRequest {
+    /// The `receivingUserId` property ([`Self::receiving_user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECEIVING_USER_ID: crate::Field<Self> = crate::Field::new(
+        "receivingUserId",
+    );
+    /// The `expiration` property ([`Self::expiration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPIRATION: crate::Field<Self> = crate::Field::new("expiration");
+    /// The `acceptableIntervals` property ([`Self::acceptable_intervals`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACCEPTABLE_INTERVALS: crate::Field<Self> = crate::Field::new(
+        "acceptableIntervals",
+    );
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PatchShiftTradeRequest {
@@ -5233,6 +8058,12 @@ impl crate::Model for PatchShiftTradeRequest {
             missing.push("metadata");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -5255,6 +8086,15 @@ impl crate::__private::DecodeFields for PatchShiftTradeRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "receivingUserId",
+        "expiration",
+        "acceptableIntervals",
+        "metadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PatchShiftTradeRequest);
@@ -5263,14 +8103,30 @@ impl serde::Serialize for PatchShiftTradeRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "receivingUserId", &self.receiving_user_id)?;
-        crate::__private::field(&mut map, "expiration", &self.expiration)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "receivingUserId",
+            &self.receiving_user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "expiration",
+            &self.expiration,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "acceptableIntervals",
             &self.acceptable_intervals,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5291,6 +8147,20 @@ pub struct PatchTextStyleProperties {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchTextStyleProperties {
+    /// The `color` property ([`Self::color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLOR: crate::Field<Self> = crate::Field::new("color");
+    /// The `font` property ([`Self::font`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FONT: crate::Field<Self> = crate::Field::new("font");
+    /// The `fontSize` property ([`Self::font_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FONT_SIZE: crate::Field<Self> = crate::Field::new("fontSize");
+    /// The `textAlign` property ([`Self::text_align`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT_ALIGN: crate::Field<Self> = crate::Field::new("textAlign");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchTextStyleProperties {
@@ -5304,6 +8174,12 @@ impl crate::Model for PatchTextStyleProperties {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -5326,6 +8202,15 @@ impl crate::__private::DecodeFields for PatchTextStyleProperties {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "color",
+        "font",
+        "fontSize",
+        "textAlign",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchTextStyleProperties);
@@ -5334,10 +8219,30 @@ impl serde::Serialize for PatchTextStyleProperties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "color", &self.color)?;
-        crate::__private::field(&mut map, "font", &self.font)?;
-        crate::__private::field(&mut map, "fontSize", &self.font_size)?;
-        crate::__private::field(&mut map, "textAlign", &self.text_align)?;
+        crate::__private::model_field(
+            &mut map,
+            "color",
+            &self.color,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "font",
+            &self.font,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fontSize",
+            &self.font_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "textAlign",
+            &self.text_align,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5395,6 +8300,16 @@ pub struct PatchUser {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "users")]
+impl PatchUser {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `acdAutoAnswer` property ([`Self::acd_auto_answer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACD_AUTO_ANSWER: crate::Field<Self> = crate::Field::new("acdAutoAnswer");
 }
 #[cfg(feature = "users")]
 impl crate::Model for PatchUser {
@@ -5408,6 +8323,12 @@ impl crate::Model for PatchUser {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "users")]
@@ -5432,6 +8353,10 @@ impl crate::__private::DecodeFields for PatchUser {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "acdAutoAnswer"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "users")]
 crate::__impl_model_deserialize!(PatchUser);
@@ -5440,8 +8365,13 @@ impl serde::Serialize for PatchUser {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "acdAutoAnswer", &self.acd_auto_answer)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "acdAutoAnswer",
+            &self.acd_auto_answer,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5458,6 +8388,16 @@ pub struct PatchWebMessagingOfferFields {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl PatchWebMessagingOfferFields {
+    /// The `offerText` property ([`Self::offer_text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OFFER_TEXT: crate::Field<Self> = crate::Field::new("offerText");
+    /// The `architectFlow` property ([`Self::architect_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARCHITECT_FLOW: crate::Field<Self> = crate::Field::new("architectFlow");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for PatchWebMessagingOfferFields {
@@ -5471,6 +8411,12 @@ impl crate::Model for PatchWebMessagingOfferFields {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -5491,6 +8437,10 @@ impl crate::__private::DecodeFields for PatchWebMessagingOfferFields {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["offerText", "architectFlow"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(PatchWebMessagingOfferFields);
@@ -5499,8 +8449,18 @@ impl serde::Serialize for PatchWebMessagingOfferFields {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "offerText", &self.offer_text)?;
-        crate::__private::field(&mut map, "architectFlow", &self.architect_flow)?;
+        crate::__private::model_field(
+            &mut map,
+            "offerText",
+            &self.offer_text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "architectFlow",
+            &self.architect_flow,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5523,6 +8483,18 @@ pub struct Pattern {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl Pattern {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `daysOfWeek` property ([`Self::days_of_week`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DAYS_OF_WEEK: crate::Field<Self> = crate::Field::new("daysOfWeek");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for Pattern {
@@ -5543,6 +8515,12 @@ impl crate::Model for Pattern {
             missing.push("interval");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -5566,6 +8544,10 @@ impl crate::__private::DecodeFields for Pattern {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "interval", "daysOfWeek"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(Pattern);
@@ -5574,9 +8556,24 @@ impl serde::Serialize for Pattern {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "daysOfWeek", &self.days_of_week)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "daysOfWeek",
+            &self.days_of_week,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5630,6 +8627,16 @@ pub struct PauseCriteria {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl PauseCriteria {
+    /// The `urlFragment` property ([`Self::url_fragment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL_FRAGMENT: crate::Field<Self> = crate::Field::new("urlFragment");
+    /// The `condition` property ([`Self::condition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONDITION: crate::Field<Self> = crate::Field::new("condition");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for PauseCriteria {
@@ -5643,6 +8650,12 @@ impl crate::Model for PauseCriteria {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -5663,6 +8676,10 @@ impl crate::__private::DecodeFields for PauseCriteria {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["urlFragment", "condition"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(PauseCriteria);
@@ -5671,8 +8688,18 @@ impl serde::Serialize for PauseCriteria {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "urlFragment", &self.url_fragment)?;
-        crate::__private::field(&mut map, "condition", &self.condition)?;
+        crate::__private::model_field(
+            &mut map,
+            "urlFragment",
+            &self.url_fragment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "condition",
+            &self.condition,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5744,6 +8771,16 @@ pub struct PaymentLineItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl PaymentLineItem {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `price` property ([`Self::price`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRICE: crate::Field<Self> = crate::Field::new("price");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for PaymentLineItem {
@@ -5757,6 +8794,12 @@ impl crate::Model for PaymentLineItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -5777,6 +8820,10 @@ impl crate::__private::DecodeFields for PaymentLineItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "price"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(PaymentLineItem);
@@ -5785,8 +8832,18 @@ impl serde::Serialize for PaymentLineItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "price", &self.price)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "price",
+            &self.price,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5813,6 +8870,28 @@ pub struct PaymentRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl PaymentRequest {
+    /// The `paymentPlatform` property ([`Self::payment_platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAYMENT_PLATFORM: crate::Field<Self> = crate::Field::new(
+        "paymentPlatform",
+    );
+    /// The `countryCode` property ([`Self::country_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNTRY_CODE: crate::Field<Self> = crate::Field::new("countryCode");
+    /// The `currencyCode` property ([`Self::currency_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENCY_CODE: crate::Field<Self> = crate::Field::new("currencyCode");
+    /// The `orderTotal` property ([`Self::order_total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORDER_TOTAL: crate::Field<Self> = crate::Field::new("orderTotal");
+    /// The `lineItems` property ([`Self::line_items`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINE_ITEMS: crate::Field<Self> = crate::Field::new("lineItems");
+    /// The `shippingOptions` property ([`Self::shipping_options`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHIPPING_OPTIONS: crate::Field<Self> = crate::Field::new(
+        "shippingOptions",
+    );
 }
 #[cfg(feature = "recording")]
 impl crate::Model for PaymentRequest {
@@ -5831,6 +8910,12 @@ impl crate::Model for PaymentRequest {
             missing.push("orderTotal");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -5857,6 +8942,17 @@ impl crate::__private::DecodeFields for PaymentRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "paymentPlatform",
+        "countryCode",
+        "currencyCode",
+        "orderTotal",
+        "lineItems",
+        "shippingOptions",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(PaymentRequest);
@@ -5865,12 +8961,42 @@ impl serde::Serialize for PaymentRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "paymentPlatform", &self.payment_platform)?;
-        crate::__private::field(&mut map, "countryCode", &self.country_code)?;
-        crate::__private::field(&mut map, "currencyCode", &self.currency_code)?;
-        crate::__private::field(&mut map, "orderTotal", &self.order_total)?;
-        crate::__private::field(&mut map, "lineItems", &self.line_items)?;
-        crate::__private::field(&mut map, "shippingOptions", &self.shipping_options)?;
+        crate::__private::model_field(
+            &mut map,
+            "paymentPlatform",
+            &self.payment_platform,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "countryCode",
+            &self.country_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "currencyCode",
+            &self.currency_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "orderTotal",
+            &self.order_total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lineItems",
+            &self.line_items,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "shippingOptions",
+            &self.shipping_options,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5922,6 +9048,20 @@ pub struct PaymentResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl PaymentResponse {
+    /// The `originatingMessageId` property ([`Self::originating_message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORIGINATING_MESSAGE_ID: crate::Field<Self> = crate::Field::new(
+        "originatingMessageId",
+    );
+    /// The `paymentStatus` property ([`Self::payment_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAYMENT_STATUS: crate::Field<Self> = crate::Field::new("paymentStatus");
+    /// The `failureReason` property ([`Self::failure_reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAILURE_REASON: crate::Field<Self> = crate::Field::new("failureReason");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for PaymentResponse {
@@ -5935,6 +9075,12 @@ impl crate::Model for PaymentResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -5956,6 +9102,14 @@ impl crate::__private::DecodeFields for PaymentResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "originatingMessageId",
+        "paymentStatus",
+        "failureReason",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(PaymentResponse);
@@ -5964,13 +9118,24 @@ impl serde::Serialize for PaymentResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "originatingMessageId",
             &self.originating_message_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "paymentStatus", &self.payment_status)?;
-        crate::__private::field(&mut map, "failureReason", &self.failure_reason)?;
+        crate::__private::model_field(
+            &mut map,
+            "paymentStatus",
+            &self.payment_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "failureReason",
+            &self.failure_reason,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6028,6 +9193,16 @@ pub struct PendingAndApprovedOpportunityEnrollmentCounts {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PendingAndApprovedOpportunityEnrollmentCounts {
+    /// The `pending` property ([`Self::pending`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PENDING: crate::Field<Self> = crate::Field::new("pending");
+    /// The `approved` property ([`Self::approved`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPROVED: crate::Field<Self> = crate::Field::new("approved");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PendingAndApprovedOpportunityEnrollmentCounts {
@@ -6048,6 +9223,12 @@ impl crate::Model for PendingAndApprovedOpportunityEnrollmentCounts {
             missing.push("approved");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -6072,6 +9253,10 @@ impl crate::__private::DecodeFields for PendingAndApprovedOpportunityEnrollmentC
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["pending", "approved"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PendingAndApprovedOpportunityEnrollmentCounts);
@@ -6080,8 +9265,18 @@ impl serde::Serialize for PendingAndApprovedOpportunityEnrollmentCounts {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "pending", &self.pending)?;
-        crate::__private::field(&mut map, "approved", &self.approved)?;
+        crate::__private::model_field(
+            &mut map,
+            "pending",
+            &self.pending,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "approved",
+            &self.approved,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6102,6 +9297,20 @@ pub struct PerformancePredictionCompleteEventTopicErrorBody {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-users", feature = "topics-workforcemanagement"))]
+impl PerformancePredictionCompleteEventTopicErrorBody {
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `code` property ([`Self::code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CODE: crate::Field<Self> = crate::Field::new("code");
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
+    /// The `messageParams` property ([`Self::message_params`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_PARAMS: crate::Field<Self> = crate::Field::new("messageParams");
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workforcemanagement"))]
 impl crate::Model for PerformancePredictionCompleteEventTopicErrorBody {
@@ -6115,6 +9324,12 @@ impl crate::Model for PerformancePredictionCompleteEventTopicErrorBody {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workforcemanagement"))]
@@ -6138,6 +9353,15 @@ for PerformancePredictionCompleteEventTopicErrorBody {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "code",
+        "message",
+        "messageParams",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workforcemanagement"))]
 crate::__impl_model_deserialize!(PerformancePredictionCompleteEventTopicErrorBody);
@@ -6146,10 +9370,30 @@ impl serde::Serialize for PerformancePredictionCompleteEventTopicErrorBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "code", &self.code)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
-        crate::__private::field(&mut map, "messageParams", &self.message_params)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "code",
+            &self.code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageParams",
+            &self.message_params,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6176,6 +9420,26 @@ pub struct PerformancePredictionCompleteEventTopicPerformancePredictionCalculati
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-workforcemanagement")]
+impl PerformancePredictionCompleteEventTopicPerformancePredictionCalculationNotification {
+    /// The `scheduleId` property ([`Self::schedule_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE_ID: crate::Field<Self> = crate::Field::new("scheduleId");
+    /// The `weekDate` property ([`Self::week_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_DATE: crate::Field<Self> = crate::Field::new("weekDate");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
+    /// The `allocationDownloadUrl` property ([`Self::allocation_download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALLOCATION_DOWNLOAD_URL: crate::Field<Self> = crate::Field::new(
+        "allocationDownloadUrl",
+    );
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `error` property ([`Self::error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR: crate::Field<Self> = crate::Field::new("error");
 }
 #[cfg(feature = "topics-workforcemanagement")]
 impl crate::Model
@@ -6190,6 +9454,12 @@ for PerformancePredictionCompleteEventTopicPerformancePredictionCalculationNotif
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-workforcemanagement")]
@@ -6215,6 +9485,17 @@ for PerformancePredictionCompleteEventTopicPerformancePredictionCalculationNotif
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "scheduleId",
+        "weekDate",
+        "downloadUrl",
+        "allocationDownloadUrl",
+        "state",
+        "error",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-workforcemanagement")]
 crate::__impl_model_deserialize!(
@@ -6226,16 +9507,42 @@ for PerformancePredictionCompleteEventTopicPerformancePredictionCalculationNotif
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "scheduleId", &self.schedule_id)?;
-        crate::__private::field(&mut map, "weekDate", &self.week_date)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "scheduleId",
+            &self.schedule_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "weekDate",
+            &self.week_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "allocationDownloadUrl",
             &self.allocation_download_url,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "error", &self.error)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "error",
+            &self.error,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6313,6 +9620,24 @@ pub struct PerformancePredictionOutputs {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PerformancePredictionOutputs {
+    /// The `calculationStartDate` property ([`Self::calculation_start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALCULATION_START_DATE: crate::Field<Self> = crate::Field::new(
+        "calculationStartDate",
+    );
+    /// The `calculationIntervalLengthMinutes` property ([`Self::calculation_interval_length_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALCULATION_INTERVAL_LENGTH_MINUTES: crate::Field<Self> = crate::Field::new(
+        "calculationIntervalLengthMinutes",
+    );
+    /// The `planningGroupResults` property ([`Self::planning_group_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNING_GROUP_RESULTS: crate::Field<Self> = crate::Field::new(
+        "planningGroupResults",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PerformancePredictionOutputs {
@@ -6347,6 +9672,12 @@ impl crate::Model for PerformancePredictionOutputs {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for PerformancePredictionOutputs {
@@ -6371,6 +9702,14 @@ impl crate::__private::DecodeFields for PerformancePredictionOutputs {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "calculationStartDate",
+        "calculationIntervalLengthMinutes",
+        "planningGroupResults",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PerformancePredictionOutputs);
@@ -6379,20 +9718,23 @@ impl serde::Serialize for PerformancePredictionOutputs {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "calculationStartDate",
             &self.calculation_start_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "calculationIntervalLengthMinutes",
             &self.calculation_interval_length_minutes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "planningGroupResults",
             &self.planning_group_results,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -6423,6 +9765,24 @@ pub struct PerformancePredictionRecalculationCompleteEventTopicPerformancePredic
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl PerformancePredictionRecalculationCompleteEventTopicPerformancePredictionUserRecalculationNotification {
+    /// The `operationId` property ([`Self::operation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATION_ID: crate::Field<Self> = crate::Field::new("operationId");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
+    /// The `allocationDownloadUrl` property ([`Self::allocation_download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALLOCATION_DOWNLOAD_URL: crate::Field<Self> = crate::Field::new(
+        "allocationDownloadUrl",
+    );
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `error` property ([`Self::error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR: crate::Field<Self> = crate::Field::new("error");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model
@@ -6437,6 +9797,12 @@ for PerformancePredictionRecalculationCompleteEventTopicPerformancePredictionUse
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -6461,6 +9827,16 @@ for PerformancePredictionRecalculationCompleteEventTopicPerformancePredictionUse
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "operationId",
+        "downloadUrl",
+        "allocationDownloadUrl",
+        "state",
+        "error",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(
@@ -6472,15 +9848,36 @@ for PerformancePredictionRecalculationCompleteEventTopicPerformancePredictionUse
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "operationId", &self.operation_id)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "operationId",
+            &self.operation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "allocationDownloadUrl",
             &self.allocation_download_url,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "error", &self.error)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "error",
+            &self.error,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6558,6 +9955,20 @@ pub struct PerformancePredictionRecalculationResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PerformancePredictionRecalculationResponse {
+    /// The `operationId` property ([`Self::operation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATION_ID: crate::Field<Self> = crate::Field::new("operationId");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
+    /// The `downloadResult` property ([`Self::download_result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_RESULT: crate::Field<Self> = crate::Field::new("downloadResult");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PerformancePredictionRecalculationResponse {
@@ -6581,6 +9992,12 @@ impl crate::Model for PerformancePredictionRecalculationResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for PerformancePredictionRecalculationResponse {
@@ -6602,6 +10019,15 @@ impl crate::__private::DecodeFields for PerformancePredictionRecalculationRespon
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "operationId",
+        "downloadUrl",
+        "downloadResult",
+        "state",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PerformancePredictionRecalculationResponse);
@@ -6610,10 +10036,30 @@ impl serde::Serialize for PerformancePredictionRecalculationResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "operationId", &self.operation_id)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
-        crate::__private::field(&mut map, "downloadResult", &self.download_result)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
+        crate::__private::model_field(
+            &mut map,
+            "operationId",
+            &self.operation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadResult",
+            &self.download_result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6675,6 +10121,22 @@ pub struct PerformancePredictionRecalculationUploadResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PerformancePredictionRecalculationUploadResponse {
+    /// The `uploadKey` property ([`Self::upload_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_KEY: crate::Field<Self> = crate::Field::new("uploadKey");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `headers` property ([`Self::headers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADERS: crate::Field<Self> = crate::Field::new("headers");
+    /// The `uploadBodySchema` property ([`Self::upload_body_schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_BODY_SCHEMA: crate::Field<Self> = crate::Field::new(
+        "uploadBodySchema",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PerformancePredictionRecalculationUploadResponse {
@@ -6688,6 +10150,12 @@ impl crate::Model for PerformancePredictionRecalculationUploadResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -6711,6 +10179,15 @@ for PerformancePredictionRecalculationUploadResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "uploadKey",
+        "url",
+        "headers",
+        "uploadBodySchema",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PerformancePredictionRecalculationUploadResponse);
@@ -6719,10 +10196,25 @@ impl serde::Serialize for PerformancePredictionRecalculationUploadResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "uploadKey", &self.upload_key)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "headers", &self.headers)?;
-        crate::__private::field(&mut map, "uploadBodySchema", &self.upload_body_schema)?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadKey",
+            &self.upload_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "headers",
+            &self.headers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadBodySchema",
+            &self.upload_body_schema,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6757,6 +10249,26 @@ pub struct PerformancePredictionResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PerformancePredictionResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `weekDate` property ([`Self::week_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_DATE: crate::Field<Self> = crate::Field::new("weekDate");
+    /// The `scheduleId` property ([`Self::schedule_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE_ID: crate::Field<Self> = crate::Field::new("scheduleId");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
+    /// The `downloadResult` property ([`Self::download_result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_RESULT: crate::Field<Self> = crate::Field::new("downloadResult");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PerformancePredictionResponse {
@@ -6785,6 +10297,12 @@ impl crate::Model for PerformancePredictionResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for PerformancePredictionResponse {
@@ -6809,6 +10327,18 @@ impl crate::__private::DecodeFields for PerformancePredictionResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "weekDate",
+        "scheduleId",
+        "downloadUrl",
+        "downloadResult",
+        "state",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PerformancePredictionResponse);
@@ -6817,13 +10347,43 @@ impl serde::Serialize for PerformancePredictionResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "weekDate", &self.week_date)?;
-        crate::__private::field(&mut map, "scheduleId", &self.schedule_id)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
-        crate::__private::field(&mut map, "downloadResult", &self.download_result)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "weekDate",
+            &self.week_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scheduleId",
+            &self.schedule_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadResult",
+            &self.download_result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6885,6 +10445,18 @@ pub struct PerformancePredictionUploadSchema {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PerformancePredictionUploadSchema {
+    /// The `calculationStartDate` property ([`Self::calculation_start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALCULATION_START_DATE: crate::Field<Self> = crate::Field::new(
+        "calculationStartDate",
+    );
+    /// The `onQueueTimes` property ([`Self::on_queue_times`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ON_QUEUE_TIMES: crate::Field<Self> = crate::Field::new("onQueueTimes");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PerformancePredictionUploadSchema {
@@ -6910,6 +10482,12 @@ impl crate::Model for PerformancePredictionUploadSchema {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for PerformancePredictionUploadSchema {
@@ -6929,6 +10507,13 @@ impl crate::__private::DecodeFields for PerformancePredictionUploadSchema {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "calculationStartDate",
+        "onQueueTimes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PerformancePredictionUploadSchema);
@@ -6937,12 +10522,18 @@ impl serde::Serialize for PerformancePredictionUploadSchema {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "calculationStartDate",
             &self.calculation_start_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "onQueueTimes", &self.on_queue_times)?;
+        crate::__private::model_field(
+            &mut map,
+            "onQueueTimes",
+            &self.on_queue_times,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6983,6 +10574,38 @@ pub struct PerformanceProfile {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl PerformanceProfile {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `metricOrders` property ([`Self::metric_orders`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC_ORDERS: crate::Field<Self> = crate::Field::new("metricOrders");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `reportingIntervals` property ([`Self::reporting_intervals`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPORTING_INTERVALS: crate::Field<Self> = crate::Field::new(
+        "reportingIntervals",
+    );
+    /// The `active` property ([`Self::active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVE: crate::Field<Self> = crate::Field::new("active");
+    /// The `memberCount` property ([`Self::member_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMBER_COUNT: crate::Field<Self> = crate::Field::new("memberCount");
+    /// The `maxLeaderboardRankSize` property ([`Self::max_leaderboard_rank_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_LEADERBOARD_RANK_SIZE: crate::Field<Self> = crate::Field::new(
+        "maxLeaderboardRankSize",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for PerformanceProfile {
@@ -7009,6 +10632,12 @@ impl crate::Model for PerformanceProfile {
             missing.push("metricOrders");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -7044,6 +10673,22 @@ impl crate::__private::DecodeFields for PerformanceProfile {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "metricOrders",
+        "dateCreated",
+        "reportingIntervals",
+        "active",
+        "memberCount",
+        "maxLeaderboardRankSize",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(PerformanceProfile);
@@ -7052,25 +10697,67 @@ impl serde::Serialize for PerformanceProfile {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "metricOrders", &self.metric_orders)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metricOrders",
+            &self.metric_orders,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "reportingIntervals",
             &self.reporting_intervals,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "active", &self.active)?;
-        crate::__private::field(&mut map, "memberCount", &self.member_count)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "active",
+            &self.active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "memberCount",
+            &self.member_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "maxLeaderboardRankSize",
             &self.max_leaderboard_rank_size,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7103,6 +10790,32 @@ pub struct PermissionCollectionEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "authorization")]
+impl PermissionCollectionEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "authorization")]
 impl crate::Model for PermissionCollectionEntityListing {
@@ -7116,6 +10829,12 @@ impl crate::Model for PermissionCollectionEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "authorization")]
@@ -7150,6 +10869,21 @@ impl crate::__private::DecodeFields for PermissionCollectionEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "authorization")]
 crate::__impl_model_deserialize!(PermissionCollectionEntityListing);
@@ -7158,16 +10892,66 @@ impl serde::Serialize for PermissionCollectionEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7188,6 +10972,22 @@ pub struct PermissionDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "notifications")]
+impl PermissionDetails {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `permissions` property ([`Self::permissions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERMISSIONS: crate::Field<Self> = crate::Field::new("permissions");
+    /// The `allowsCurrentUser` property ([`Self::allows_current_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALLOWS_CURRENT_USER: crate::Field<Self> = crate::Field::new(
+        "allowsCurrentUser",
+    );
+    /// The `enforced` property ([`Self::enforced`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENFORCED: crate::Field<Self> = crate::Field::new("enforced");
 }
 #[cfg(feature = "notifications")]
 impl crate::Model for PermissionDetails {
@@ -7201,6 +11001,12 @@ impl crate::Model for PermissionDetails {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "notifications")]
@@ -7229,6 +11035,15 @@ impl crate::__private::DecodeFields for PermissionDetails {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "permissions",
+        "allowsCurrentUser",
+        "enforced",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "notifications")]
 crate::__impl_model_deserialize!(PermissionDetails);
@@ -7237,14 +11052,30 @@ impl serde::Serialize for PermissionDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "permissions", &self.permissions)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "permissions",
+            &self.permissions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "allowsCurrentUser",
             &self.allows_current_user,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "enforced", &self.enforced)?;
+        crate::__private::model_field(
+            &mut map,
+            "enforced",
+            &self.enforced,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7320,6 +11151,14 @@ pub struct Permissions {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "license")]
+impl Permissions {
+    /// The `ids` property ([`Self::ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IDS: crate::Field<Self> = crate::Field::new("ids");
 }
 #[cfg(feature = "license")]
 impl crate::Model for Permissions {
@@ -7337,6 +11176,12 @@ impl crate::Model for Permissions {
             missing.push("ids");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "license")]
@@ -7356,6 +11201,10 @@ impl crate::__private::DecodeFields for Permissions {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ids"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "license")]
 crate::__impl_model_deserialize!(Permissions);
@@ -7364,7 +11213,7 @@ impl serde::Serialize for Permissions {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "ids", &self.ids)?;
+        crate::__private::model_field(&mut map, "ids", &self.ids, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7389,6 +11238,24 @@ pub struct PersistentConnectionChangeTopicErrorInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl PersistentConnectionChangeTopicErrorInfo {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `code` property ([`Self::code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CODE: crate::Field<Self> = crate::Field::new("code");
+    /// The `userMessage` property ([`Self::user_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_MESSAGE: crate::Field<Self> = crate::Field::new("userMessage");
+    /// The `userParams` property ([`Self::user_params`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_PARAMS: crate::Field<Self> = crate::Field::new("userParams");
+    /// The `nestedErrorDetails` property ([`Self::nested_error_details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NESTED_ERROR_DETAILS: crate::Field<Self> = crate::Field::new(
+        "nestedErrorDetails",
+    );
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for PersistentConnectionChangeTopicErrorInfo {
@@ -7402,6 +11269,12 @@ impl crate::Model for PersistentConnectionChangeTopicErrorInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -7425,6 +11298,16 @@ impl crate::__private::DecodeFields for PersistentConnectionChangeTopicErrorInfo
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "text",
+        "code",
+        "userMessage",
+        "userParams",
+        "nestedErrorDetails",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(PersistentConnectionChangeTopicErrorInfo);
@@ -7433,14 +11316,35 @@ impl serde::Serialize for PersistentConnectionChangeTopicErrorInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "code", &self.code)?;
-        crate::__private::field(&mut map, "userMessage", &self.user_message)?;
-        crate::__private::field(&mut map, "userParams", &self.user_params)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "code",
+            &self.code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userMessage",
+            &self.user_message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userParams",
+            &self.user_params,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "nestedErrorDetails",
             &self.nested_error_details,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -7464,6 +11368,22 @@ pub struct PersistentConnectionChangeTopicErrorInfoDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl PersistentConnectionChangeTopicErrorInfoDetails {
+    /// The `code` property ([`Self::code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CODE: crate::Field<Self> = crate::Field::new("code");
+    /// The `userMessage` property ([`Self::user_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_MESSAGE: crate::Field<Self> = crate::Field::new("userMessage");
+    /// The `userParams` property ([`Self::user_params`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_PARAMS: crate::Field<Self> = crate::Field::new("userParams");
+    /// The `hostname` property ([`Self::hostname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HOSTNAME: crate::Field<Self> = crate::Field::new("hostname");
+    /// The `location` property ([`Self::location`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCATION: crate::Field<Self> = crate::Field::new("location");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for PersistentConnectionChangeTopicErrorInfoDetails {
@@ -7477,6 +11397,12 @@ impl crate::Model for PersistentConnectionChangeTopicErrorInfoDetails {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -7500,6 +11426,16 @@ impl crate::__private::DecodeFields for PersistentConnectionChangeTopicErrorInfo
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "code",
+        "userMessage",
+        "userParams",
+        "hostname",
+        "location",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(PersistentConnectionChangeTopicErrorInfoDetails);
@@ -7508,11 +11444,36 @@ impl serde::Serialize for PersistentConnectionChangeTopicErrorInfoDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "code", &self.code)?;
-        crate::__private::field(&mut map, "userMessage", &self.user_message)?;
-        crate::__private::field(&mut map, "userParams", &self.user_params)?;
-        crate::__private::field(&mut map, "hostname", &self.hostname)?;
-        crate::__private::field(&mut map, "location", &self.location)?;
+        crate::__private::model_field(
+            &mut map,
+            "code",
+            &self.code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userMessage",
+            &self.user_message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userParams",
+            &self.user_params,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hostname",
+            &self.hostname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "location",
+            &self.location,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7531,6 +11492,18 @@ pub struct PersistentConnectionChangeTopicErrorLocation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl PersistentConnectionChangeTopicErrorLocation {
+    /// The `function` property ([`Self::function`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FUNCTION: crate::Field<Self> = crate::Field::new("function");
+    /// The `fileID` property ([`Self::file_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_ID: crate::Field<Self> = crate::Field::new("fileID");
+    /// The `line` property ([`Self::line`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINE: crate::Field<Self> = crate::Field::new("line");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for PersistentConnectionChangeTopicErrorLocation {
@@ -7544,6 +11517,12 @@ impl crate::Model for PersistentConnectionChangeTopicErrorLocation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -7565,6 +11544,10 @@ impl crate::__private::DecodeFields for PersistentConnectionChangeTopicErrorLoca
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["function", "fileID", "line"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(PersistentConnectionChangeTopicErrorLocation);
@@ -7573,9 +11556,24 @@ impl serde::Serialize for PersistentConnectionChangeTopicErrorLocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "function", &self.function)?;
-        crate::__private::field(&mut map, "fileID", &self.file_id)?;
-        crate::__private::field(&mut map, "line", &self.line)?;
+        crate::__private::model_field(
+            &mut map,
+            "function",
+            &self.function,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileID",
+            &self.file_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "line",
+            &self.line,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7600,6 +11598,24 @@ pub struct PersistentConnectionChangeTopicPersistentConnectionChangeEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl PersistentConnectionChangeTopicPersistentConnectionChangeEvent {
+    /// The `errorInfo` property ([`Self::error_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFO: crate::Field<Self> = crate::Field::new("errorInfo");
+    /// The `stationId` property ([`Self::station_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATION_ID: crate::Field<Self> = crate::Field::new("stationId");
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `persistentState` property ([`Self::persistent_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERSISTENT_STATE: crate::Field<Self> = crate::Field::new(
+        "persistentState",
+    );
+    /// The `eventTime` property ([`Self::event_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME: crate::Field<Self> = crate::Field::new("eventTime");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for PersistentConnectionChangeTopicPersistentConnectionChangeEvent {
@@ -7613,6 +11629,12 @@ impl crate::Model for PersistentConnectionChangeTopicPersistentConnectionChangeE
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -7637,6 +11659,16 @@ for PersistentConnectionChangeTopicPersistentConnectionChangeEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "errorInfo",
+        "stationId",
+        "userId",
+        "persistentState",
+        "eventTime",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(
@@ -7648,11 +11680,36 @@ for PersistentConnectionChangeTopicPersistentConnectionChangeEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "errorInfo", &self.error_info)?;
-        crate::__private::field(&mut map, "stationId", &self.station_id)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "persistentState", &self.persistent_state)?;
-        crate::__private::field(&mut map, "eventTime", &self.event_time)?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInfo",
+            &self.error_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "stationId",
+            &self.station_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "persistentState",
+            &self.persistent_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventTime",
+            &self.event_time,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7793,6 +11850,72 @@ pub struct Phone {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl Phone {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `modifiedByApp` property ([`Self::modified_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY_APP: crate::Field<Self> = crate::Field::new("modifiedByApp");
+    /// The `createdByApp` property ([`Self::created_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY_APP: crate::Field<Self> = crate::Field::new("createdByApp");
+    /// The `site` property ([`Self::site`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SITE: crate::Field<Self> = crate::Field::new("site");
+    /// The `phoneBaseSettings` property ([`Self::phone_base_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHONE_BASE_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "phoneBaseSettings",
+    );
+    /// The `lineBaseSettings` property ([`Self::line_base_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINE_BASE_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "lineBaseSettings",
+    );
+    /// The `phoneMetaBase` property ([`Self::phone_meta_base`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHONE_META_BASE: crate::Field<Self> = crate::Field::new("phoneMetaBase");
+    /// The `lines` property ([`Self::lines`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINES: crate::Field<Self> = crate::Field::new("lines");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `secondaryStatus` property ([`Self::secondary_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SECONDARY_STATUS: crate::Field<Self> = crate::Field::new(
+        "secondaryStatus",
+    );
+    /// The `userAgentInfo` property ([`Self::user_agent_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_AGENT_INFO: crate::Field<Self> = crate::Field::new("userAgentInfo");
+    /// The `properties` property ([`Self::properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTIES: crate::Field<Self> = crate::Field::new("properties");
+    /// The `capabilities` property ([`Self::capabilities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CAPABILITIES: crate::Field<Self> = crate::Field::new("capabilities");
+    /// The `webRtcUser` property ([`Self::web_rtc_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEB_RTC_USER: crate::Field<Self> = crate::Field::new("webRtcUser");
+    /// The `standAlone` property ([`Self::stand_alone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STAND_ALONE: crate::Field<Self> = crate::Field::new("standAlone");
+    /// The `primaryEdge` property ([`Self::primary_edge`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY_EDGE: crate::Field<Self> = crate::Field::new("primaryEdge");
+    /// The `secondaryEdge` property ([`Self::secondary_edge`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SECONDARY_EDGE: crate::Field<Self> = crate::Field::new("secondaryEdge");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for Phone {
@@ -7826,6 +11949,12 @@ impl crate::Model for Phone {
             missing.push("lines");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -7875,6 +12004,38 @@ impl crate::__private::DecodeFields for Phone {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "site",
+        "phoneBaseSettings",
+        "lineBaseSettings",
+        "phoneMetaBase",
+        "lines",
+        "status",
+        "secondaryStatus",
+        "userAgentInfo",
+        "properties",
+        "capabilities",
+        "webRtcUser",
+        "standAlone",
+        "primaryEdge",
+        "secondaryEdge",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(Phone);
@@ -7883,37 +12044,163 @@ impl serde::Serialize for Phone {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "modifiedByApp", &self.modified_by_app)?;
-        crate::__private::field(&mut map, "createdByApp", &self.created_by_app)?;
-        crate::__private::field(&mut map, "site", &self.site)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedByApp",
+            &self.modified_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdByApp",
+            &self.created_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "site",
+            &self.site,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "phoneBaseSettings",
             &self.phone_base_settings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lineBaseSettings", &self.line_base_settings)?;
-        crate::__private::field(&mut map, "phoneMetaBase", &self.phone_meta_base)?;
-        crate::__private::field(&mut map, "lines", &self.lines)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "secondaryStatus", &self.secondary_status)?;
-        crate::__private::field(&mut map, "userAgentInfo", &self.user_agent_info)?;
-        crate::__private::field(&mut map, "properties", &self.properties)?;
-        crate::__private::field(&mut map, "capabilities", &self.capabilities)?;
-        crate::__private::field(&mut map, "webRtcUser", &self.web_rtc_user)?;
-        crate::__private::field(&mut map, "standAlone", &self.stand_alone)?;
-        crate::__private::field(&mut map, "primaryEdge", &self.primary_edge)?;
-        crate::__private::field(&mut map, "secondaryEdge", &self.secondary_edge)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "lineBaseSettings",
+            &self.line_base_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "phoneMetaBase",
+            &self.phone_meta_base,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lines",
+            &self.lines,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "secondaryStatus",
+            &self.secondary_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userAgentInfo",
+            &self.user_agent_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "properties",
+            &self.properties,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "capabilities",
+            &self.capabilities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "webRtcUser",
+            &self.web_rtc_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "standAlone",
+            &self.stand_alone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "primaryEdge",
+            &self.primary_edge,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "secondaryEdge",
+            &self.secondary_edge,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8013,6 +12300,46 @@ pub struct PhoneBase {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl PhoneBase {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `modifiedByApp` property ([`Self::modified_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY_APP: crate::Field<Self> = crate::Field::new("modifiedByApp");
+    /// The `createdByApp` property ([`Self::created_by_app`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY_APP: crate::Field<Self> = crate::Field::new("createdByApp");
+    /// The `phoneMetaBase` property ([`Self::phone_meta_base`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHONE_META_BASE: crate::Field<Self> = crate::Field::new("phoneMetaBase");
+    /// The `lines` property ([`Self::lines`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINES: crate::Field<Self> = crate::Field::new("lines");
+    /// The `properties` property ([`Self::properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTIES: crate::Field<Self> = crate::Field::new("properties");
+    /// The `capabilities` property ([`Self::capabilities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CAPABILITIES: crate::Field<Self> = crate::Field::new("capabilities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for PhoneBase {
@@ -8038,6 +12365,12 @@ impl crate::Model for PhoneBase {
             missing.push("lines");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -8075,6 +12408,28 @@ impl crate::__private::DecodeFields for PhoneBase {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "phoneMetaBase",
+        "lines",
+        "properties",
+        "capabilities",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(PhoneBase);
@@ -8083,23 +12438,103 @@ impl serde::Serialize for PhoneBase {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "modifiedByApp", &self.modified_by_app)?;
-        crate::__private::field(&mut map, "createdByApp", &self.created_by_app)?;
-        crate::__private::field(&mut map, "phoneMetaBase", &self.phone_meta_base)?;
-        crate::__private::field(&mut map, "lines", &self.lines)?;
-        crate::__private::field(&mut map, "properties", &self.properties)?;
-        crate::__private::field(&mut map, "capabilities", &self.capabilities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedByApp",
+            &self.modified_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdByApp",
+            &self.created_by_app,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "phoneMetaBase",
+            &self.phone_meta_base,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lines",
+            &self.lines,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "properties",
+            &self.properties,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "capabilities",
+            &self.capabilities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8175,6 +12610,36 @@ pub struct PhoneBaseEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl PhoneBaseEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `totalNumberOfEntities` property ([`Self::total_number_of_entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_NUMBER_OF_ENTITIES: crate::Field<Self> = crate::Field::new(
+        "totalNumberOfEntities",
+    );
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for PhoneBaseEntityListing {
@@ -8188,6 +12653,12 @@ impl crate::Model for PhoneBaseEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -8227,6 +12698,22 @@ impl crate::__private::DecodeFields for PhoneBaseEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(PhoneBaseEntityListing);
@@ -8235,21 +12722,72 @@ impl serde::Serialize for PhoneBaseEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "totalNumberOfEntities",
             &self.total_number_of_entities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8270,6 +12808,18 @@ pub struct PhoneBaseSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl PhoneBaseSettings {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for PhoneBaseSettings {
@@ -8287,6 +12837,12 @@ impl crate::Model for PhoneBaseSettings {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -8308,6 +12864,10 @@ impl crate::__private::DecodeFields for PhoneBaseSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(PhoneBaseSettings);
@@ -8316,9 +12876,19 @@ impl serde::Serialize for PhoneBaseSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8349,6 +12919,32 @@ pub struct PhoneCapabilities {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl PhoneCapabilities {
+    /// The `provisions` property ([`Self::provisions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVISIONS: crate::Field<Self> = crate::Field::new("provisions");
+    /// The `registers` property ([`Self::registers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGISTERS: crate::Field<Self> = crate::Field::new("registers");
+    /// The `dualRegisters` property ([`Self::dual_registers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DUAL_REGISTERS: crate::Field<Self> = crate::Field::new("dualRegisters");
+    /// The `hardwareIdType` property ([`Self::hardware_id_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HARDWARE_ID_TYPE: crate::Field<Self> = crate::Field::new("hardwareIdType");
+    /// The `allowReboot` property ([`Self::allow_reboot`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALLOW_REBOOT: crate::Field<Self> = crate::Field::new("allowReboot");
+    /// The `noRebalance` property ([`Self::no_rebalance`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NO_REBALANCE: crate::Field<Self> = crate::Field::new("noRebalance");
+    /// The `noCloudProvisioning` property ([`Self::no_cloud_provisioning`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NO_CLOUD_PROVISIONING: crate::Field<Self> = crate::Field::new(
+        "noCloudProvisioning",
+    );
+    /// The `mediaCodecs` property ([`Self::media_codecs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_CODECS: crate::Field<Self> = crate::Field::new("mediaCodecs");
+    /// The `cdm` property ([`Self::cdm`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CDM: crate::Field<Self> = crate::Field::new("cdm");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for PhoneCapabilities {
@@ -8362,6 +12958,12 @@ impl crate::Model for PhoneCapabilities {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -8403,6 +13005,20 @@ impl crate::__private::DecodeFields for PhoneCapabilities {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "provisions",
+        "registers",
+        "dualRegisters",
+        "hardwareIdType",
+        "allowReboot",
+        "noRebalance",
+        "noCloudProvisioning",
+        "mediaCodecs",
+        "cdm",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(PhoneCapabilities);
@@ -8411,19 +13027,55 @@ impl serde::Serialize for PhoneCapabilities {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "provisions", &self.provisions)?;
-        crate::__private::field(&mut map, "registers", &self.registers)?;
-        crate::__private::field(&mut map, "dualRegisters", &self.dual_registers)?;
-        crate::__private::field(&mut map, "hardwareIdType", &self.hardware_id_type)?;
-        crate::__private::field(&mut map, "allowReboot", &self.allow_reboot)?;
-        crate::__private::field(&mut map, "noRebalance", &self.no_rebalance)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "provisions",
+            &self.provisions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "registers",
+            &self.registers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dualRegisters",
+            &self.dual_registers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hardwareIdType",
+            &self.hardware_id_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "allowReboot",
+            &self.allow_reboot,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "noRebalance",
+            &self.no_rebalance,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "noCloudProvisioning",
             &self.no_cloud_provisioning,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "mediaCodecs", &self.media_codecs)?;
-        crate::__private::field(&mut map, "cdm", &self.cdm)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaCodecs",
+            &self.media_codecs,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "cdm", &self.cdm, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8454,6 +13106,22 @@ pub struct PhoneChangeTopicPhone {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-telephony")]
+impl PhoneChangeTopicPhone {
+    /// The `userAgentInfo` property ([`Self::user_agent_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_AGENT_INFO: crate::Field<Self> = crate::Field::new("userAgentInfo");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `secondaryStatus` property ([`Self::secondary_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SECONDARY_STATUS: crate::Field<Self> = crate::Field::new(
+        "secondaryStatus",
+    );
 }
 #[cfg(feature = "topics-telephony")]
 impl crate::Model for PhoneChangeTopicPhone {
@@ -8467,6 +13135,12 @@ impl crate::Model for PhoneChangeTopicPhone {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-telephony")]
@@ -8489,6 +13163,15 @@ impl crate::__private::DecodeFields for PhoneChangeTopicPhone {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userAgentInfo",
+        "id",
+        "status",
+        "secondaryStatus",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-telephony")]
 crate::__impl_model_deserialize!(PhoneChangeTopicPhone);
@@ -8497,10 +13180,25 @@ impl serde::Serialize for PhoneChangeTopicPhone {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "userAgentInfo", &self.user_agent_info)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "secondaryStatus", &self.secondary_status)?;
+        crate::__private::model_field(
+            &mut map,
+            "userAgentInfo",
+            &self.user_agent_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "secondaryStatus",
+            &self.secondary_status,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8525,6 +13223,28 @@ pub struct PhoneChangeTopicPhoneStatus {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-telephony")]
+impl PhoneChangeTopicPhoneStatus {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `operationalStatus` property ([`Self::operational_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATIONAL_STATUS: crate::Field<Self> = crate::Field::new(
+        "operationalStatus",
+    );
+    /// The `edge` property ([`Self::edge`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EDGE: crate::Field<Self> = crate::Field::new("edge");
+    /// The `provision` property ([`Self::provision`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVISION: crate::Field<Self> = crate::Field::new("provision");
+    /// The `lineStatuses` property ([`Self::line_statuses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINE_STATUSES: crate::Field<Self> = crate::Field::new("lineStatuses");
+    /// The `eventCreationTime` property ([`Self::event_creation_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_CREATION_TIME: crate::Field<Self> = crate::Field::new(
+        "eventCreationTime",
+    );
 }
 #[cfg(feature = "topics-telephony")]
 impl crate::Model for PhoneChangeTopicPhoneStatus {
@@ -8538,6 +13258,12 @@ impl crate::Model for PhoneChangeTopicPhoneStatus {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-telephony")]
@@ -8562,6 +13288,17 @@ impl crate::__private::DecodeFields for PhoneChangeTopicPhoneStatus {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "operationalStatus",
+        "edge",
+        "provision",
+        "lineStatuses",
+        "eventCreationTime",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-telephony")]
 crate::__impl_model_deserialize!(PhoneChangeTopicPhoneStatus);
@@ -8570,19 +13307,36 @@ impl serde::Serialize for PhoneChangeTopicPhoneStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "operationalStatus",
             &self.operational_status,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "edge", &self.edge)?;
-        crate::__private::field(&mut map, "provision", &self.provision)?;
-        crate::__private::field(&mut map, "lineStatuses", &self.line_statuses)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "edge",
+            &self.edge,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "provision",
+            &self.provision,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lineStatuses",
+            &self.line_statuses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "eventCreationTime",
             &self.event_creation_time,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -8659,6 +13413,16 @@ pub struct PhoneColumn {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "conversations", feature = "outbound"))]
+impl PhoneColumn {
+    /// The `columnName` property ([`Self::column_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLUMN_NAME: crate::Field<Self> = crate::Field::new("columnName");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(any(feature = "conversations", feature = "outbound"))]
 impl crate::Model for PhoneColumn {
@@ -8681,6 +13445,12 @@ impl crate::Model for PhoneColumn {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "conversations", feature = "outbound"))]
 impl crate::__private::DecodeFields for PhoneColumn {
@@ -8700,6 +13470,10 @@ impl crate::__private::DecodeFields for PhoneColumn {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["columnName", "type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "conversations", feature = "outbound"))]
 crate::__impl_model_deserialize!(PhoneColumn);
@@ -8708,8 +13482,18 @@ impl serde::Serialize for PhoneColumn {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "columnName", &self.column_name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "columnName",
+            &self.column_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8744,6 +13528,36 @@ pub struct PhoneEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl PhoneEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `totalNumberOfEntities` property ([`Self::total_number_of_entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_NUMBER_OF_ENTITIES: crate::Field<Self> = crate::Field::new(
+        "totalNumberOfEntities",
+    );
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for PhoneEntityListing {
@@ -8757,6 +13571,12 @@ impl crate::Model for PhoneEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -8796,6 +13616,22 @@ impl crate::__private::DecodeFields for PhoneEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(PhoneEntityListing);
@@ -8804,21 +13640,72 @@ impl serde::Serialize for PhoneEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "totalNumberOfEntities",
             &self.total_number_of_entities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8861,6 +13748,36 @@ pub struct PhoneEstablishedEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "events")]
+impl PhoneEstablishedEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `phoneNumber` property ([`Self::phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHONE_NUMBER: crate::Field<Self> = crate::Field::new("phoneNumber");
+    /// The `ani` property ([`Self::ani`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANI: crate::Field<Self> = crate::Field::new("ani");
+    /// The `dnis` property ([`Self::dnis`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DNIS: crate::Field<Self> = crate::Field::new("dnis");
+    /// The `initialConfiguration` property ([`Self::initial_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIAL_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "initialConfiguration",
+    );
+    /// The `sourceConfiguration` property ([`Self::source_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "sourceConfiguration",
+    );
 }
 #[cfg(feature = "events")]
 impl crate::Model for PhoneEstablishedEvent {
@@ -8911,6 +13828,12 @@ impl crate::Model for PhoneEstablishedEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "events")]
 impl crate::__private::DecodeFields for PhoneEstablishedEvent {
@@ -8937,6 +13860,20 @@ impl crate::__private::DecodeFields for PhoneEstablishedEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "phoneNumber",
+        "ani",
+        "dnis",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "events")]
 crate::__impl_model_deserialize!(PhoneEstablishedEvent);
@@ -8945,22 +13882,54 @@ impl serde::Serialize for PhoneEstablishedEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "phoneNumber", &self.phone_number)?;
-        crate::__private::field(&mut map, "ani", &self.ani)?;
-        crate::__private::field(&mut map, "dnis", &self.dnis)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "phoneNumber",
+            &self.phone_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "ani", &self.ani, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dnis",
+            &self.dnis,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "initialConfiguration",
             &self.initial_configuration,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "sourceConfiguration",
             &self.source_configuration,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -8996,6 +13965,36 @@ pub struct PhoneMetaBaseEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl PhoneMetaBaseEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `totalNumberOfEntities` property ([`Self::total_number_of_entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_NUMBER_OF_ENTITIES: crate::Field<Self> = crate::Field::new(
+        "totalNumberOfEntities",
+    );
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for PhoneMetaBaseEntityListing {
@@ -9009,6 +14008,12 @@ impl crate::Model for PhoneMetaBaseEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -9048,6 +14053,22 @@ impl crate::__private::DecodeFields for PhoneMetaBaseEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(PhoneMetaBaseEntityListing);
@@ -9056,21 +14077,72 @@ impl serde::Serialize for PhoneMetaBaseEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "totalNumberOfEntities",
             &self.total_number_of_entities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9104,6 +14176,35 @@ pub struct PhoneNumber {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "recording",
+        feature = "topics-externalcontacts"
+    )
+)]
+impl PhoneNumber {
+    /// The `display` property ([`Self::display`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY: crate::Field<Self> = crate::Field::new("display");
+    /// The `extension` property ([`Self::extension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTENSION: crate::Field<Self> = crate::Field::new("extension");
+    /// The `acceptsSMS` property ([`Self::accepts_sms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACCEPTS_SMS: crate::Field<Self> = crate::Field::new("acceptsSMS");
+    /// The `normalizationCountryCode` property ([`Self::normalization_country_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NORMALIZATION_COUNTRY_CODE: crate::Field<Self> = crate::Field::new(
+        "normalizationCountryCode",
+    );
+    /// The `userInput` property ([`Self::user_input`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_INPUT: crate::Field<Self> = crate::Field::new("userInput");
+    /// The `e164` property ([`Self::e164`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const E164: crate::Field<Self> = crate::Field::new("e164");
+    /// The `countryCode` property ([`Self::country_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNTRY_CODE: crate::Field<Self> = crate::Field::new("countryCode");
 }
 #[cfg(
     any(
@@ -9124,6 +14225,12 @@ impl crate::Model for PhoneNumber {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -9162,6 +14269,18 @@ impl crate::__private::DecodeFields for PhoneNumber {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "display",
+        "extension",
+        "acceptsSMS",
+        "normalizationCountryCode",
+        "userInput",
+        "e164",
+        "countryCode",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -9184,17 +14303,48 @@ impl serde::Serialize for PhoneNumber {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "display", &self.display)?;
-        crate::__private::field(&mut map, "extension", &self.extension)?;
-        crate::__private::field(&mut map, "acceptsSMS", &self.accepts_sms)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "display",
+            &self.display,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "extension",
+            &self.extension,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "acceptsSMS",
+            &self.accepts_sms,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "normalizationCountryCode",
             &self.normalization_country_code,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "userInput", &self.user_input)?;
-        crate::__private::field(&mut map, "e164", &self.e164)?;
-        crate::__private::field(&mut map, "countryCode", &self.country_code)?;
+        crate::__private::model_field(
+            &mut map,
+            "userInput",
+            &self.user_input,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "e164",
+            &self.e164,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "countryCode",
+            &self.country_code,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9221,6 +14371,28 @@ pub struct PhoneNumberColumn {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl PhoneNumberColumn {
+    /// The `columnName` property ([`Self::column_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLUMN_NAME: crate::Field<Self> = crate::Field::new("columnName");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `callableTimeColumnName` property ([`Self::callable_time_column_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLABLE_TIME_COLUMN_NAME: crate::Field<Self> = crate::Field::new(
+        "callableTimeColumnName",
+    );
 }
 #[cfg(
     any(
@@ -9242,6 +14414,12 @@ impl crate::Model for PhoneNumberColumn {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -9273,6 +14451,14 @@ impl crate::__private::DecodeFields for PhoneNumberColumn {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "columnName",
+        "type",
+        "callableTimeColumnName",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -9297,12 +14483,23 @@ impl serde::Serialize for PhoneNumberColumn {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "columnName", &self.column_name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "columnName",
+            &self.column_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "callableTimeColumnName",
             &self.callable_time_column_name,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -9318,6 +14515,14 @@ pub struct PhoneNumberStatus {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl PhoneNumberStatus {
+    /// The `callable` property ([`Self::callable`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLABLE: crate::Field<Self> = crate::Field::new("callable");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for PhoneNumberStatus {
@@ -9331,6 +14536,12 @@ impl crate::Model for PhoneNumberStatus {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -9352,6 +14563,10 @@ impl crate::__private::DecodeFields for PhoneNumberStatus {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["callable"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(PhoneNumberStatus);
@@ -9360,7 +14575,12 @@ impl serde::Serialize for PhoneNumberStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "callable", &self.callable)?;
+        crate::__private::model_field(
+            &mut map,
+            "callable",
+            &self.callable,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9395,6 +14615,36 @@ pub struct PhoneStatus {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl PhoneStatus {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `operationalStatus` property ([`Self::operational_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATIONAL_STATUS: crate::Field<Self> = crate::Field::new(
+        "operationalStatus",
+    );
+    /// The `edgesStatus` property ([`Self::edges_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EDGES_STATUS: crate::Field<Self> = crate::Field::new("edgesStatus");
+    /// The `eventCreationTime` property ([`Self::event_creation_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_CREATION_TIME: crate::Field<Self> = crate::Field::new(
+        "eventCreationTime",
+    );
+    /// The `provision` property ([`Self::provision`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVISION: crate::Field<Self> = crate::Field::new("provision");
+    /// The `lineStatuses` property ([`Self::line_statuses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINE_STATUSES: crate::Field<Self> = crate::Field::new("lineStatuses");
+    /// The `phoneAssignmentToEdgeType` property ([`Self::phone_assignment_to_edge_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHONE_ASSIGNMENT_TO_EDGE_TYPE: crate::Field<Self> = crate::Field::new(
+        "phoneAssignmentToEdgeType",
+    );
+    /// The `edge` property ([`Self::edge`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EDGE: crate::Field<Self> = crate::Field::new("edge");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for PhoneStatus {
@@ -9408,6 +14658,12 @@ impl crate::Model for PhoneStatus {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -9437,6 +14693,20 @@ impl crate::__private::DecodeFields for PhoneStatus {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "operationalStatus",
+        "edgesStatus",
+        "eventCreationTime",
+        "provision",
+        "lineStatuses",
+        "phoneAssignmentToEdgeType",
+        "edge",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(PhoneStatus);
@@ -9445,27 +14715,55 @@ impl serde::Serialize for PhoneStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "operationalStatus",
             &self.operational_status,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "edgesStatus", &self.edges_status)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "edgesStatus",
+            &self.edges_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "eventCreationTime",
             &self.event_creation_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "provision", &self.provision)?;
-        crate::__private::field(&mut map, "lineStatuses", &self.line_statuses)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "provision",
+            &self.provision,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lineStatuses",
+            &self.line_statuses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "phoneAssignmentToEdgeType",
             &self.phone_assignment_to_edge_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "edge", &self.edge)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "edge",
+            &self.edge,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9651,6 +14949,38 @@ pub struct PhoneTransferEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "events")]
+impl PhoneTransferEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `transferType` property ([`Self::transfer_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSFER_TYPE: crate::Field<Self> = crate::Field::new("transferType");
+    /// The `commandId` property ([`Self::command_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMAND_ID: crate::Field<Self> = crate::Field::new("commandId");
+    /// The `initiatingCommunicationId` property ([`Self::initiating_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIATING_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "initiatingCommunicationId",
+    );
+    /// The `targetCommunicationId` property ([`Self::target_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "targetCommunicationId",
+    );
+    /// The `objectCommunicationId` property ([`Self::object_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBJECT_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "objectCommunicationId",
+    );
+    /// The `destinationPhoneNumber` property ([`Self::destination_phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESTINATION_PHONE_NUMBER: crate::Field<Self> = crate::Field::new(
+        "destinationPhoneNumber",
+    );
 }
 #[cfg(feature = "events")]
 impl crate::Model for PhoneTransferEvent {
@@ -9717,6 +15047,12 @@ impl crate::Model for PhoneTransferEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "events")]
 impl crate::__private::DecodeFields for PhoneTransferEvent {
@@ -9745,6 +15081,20 @@ impl crate::__private::DecodeFields for PhoneTransferEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "transferType",
+        "commandId",
+        "initiatingCommunicationId",
+        "targetCommunicationId",
+        "objectCommunicationId",
+        "destinationPhoneNumber",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "events")]
 crate::__impl_model_deserialize!(PhoneTransferEvent);
@@ -9753,30 +15103,59 @@ impl serde::Serialize for PhoneTransferEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "transferType", &self.transfer_type)?;
-        crate::__private::field(&mut map, "commandId", &self.command_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "transferType",
+            &self.transfer_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "commandId",
+            &self.command_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "initiatingCommunicationId",
             &self.initiating_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "targetCommunicationId",
             &self.target_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "objectCommunicationId",
             &self.object_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "destinationPhoneNumber",
             &self.destination_phone_number,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -9831,6 +15210,16 @@ pub struct PhonesReboot {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl PhonesReboot {
+    /// The `phoneIds` property ([`Self::phone_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHONE_IDS: crate::Field<Self> = crate::Field::new("phoneIds");
+    /// The `siteId` property ([`Self::site_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SITE_ID: crate::Field<Self> = crate::Field::new("siteId");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for PhonesReboot {
@@ -9844,6 +15233,12 @@ impl crate::Model for PhonesReboot {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -9864,6 +15259,10 @@ impl crate::__private::DecodeFields for PhonesReboot {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["phoneIds", "siteId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(PhonesReboot);
@@ -9872,8 +15271,18 @@ impl serde::Serialize for PhonesReboot {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "phoneIds", &self.phone_ids)?;
-        crate::__private::field(&mut map, "siteId", &self.site_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "phoneIds",
+            &self.phone_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "siteId",
+            &self.site_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9896,6 +15305,20 @@ pub struct Phrase {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl Phrase {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `strictness` property ([`Self::strictness`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STRICTNESS: crate::Field<Self> = crate::Field::new("strictness");
+    /// The `sentiment` property ([`Self::sentiment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENTIMENT: crate::Field<Self> = crate::Field::new("sentiment");
+    /// The `isAIGenerated` property ([`Self::is_ai_generated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_AI_GENERATED: crate::Field<Self> = crate::Field::new("isAIGenerated");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for Phrase {
@@ -9913,6 +15336,12 @@ impl crate::Model for Phrase {
             missing.push("text");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -9939,6 +15368,15 @@ impl crate::__private::DecodeFields for Phrase {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "text",
+        "strictness",
+        "sentiment",
+        "isAIGenerated",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(Phrase);
@@ -9947,10 +15385,30 @@ impl serde::Serialize for Phrase {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "strictness", &self.strictness)?;
-        crate::__private::field(&mut map, "sentiment", &self.sentiment)?;
-        crate::__private::field(&mut map, "isAIGenerated", &self.is_ai_generated)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "strictness",
+            &self.strictness,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sentiment",
+            &self.sentiment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isAIGenerated",
+            &self.is_ai_generated,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10074,6 +15532,16 @@ pub struct PhraseAssociations {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl PhraseAssociations {
+    /// The `phraseId` property ([`Self::phrase_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHRASE_ID: crate::Field<Self> = crate::Field::new("phraseId");
+    /// The `documentId` property ([`Self::document_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_ID: crate::Field<Self> = crate::Field::new("documentId");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for PhraseAssociations {
@@ -10096,6 +15564,12 @@ impl crate::Model for PhraseAssociations {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for PhraseAssociations {
@@ -10115,6 +15589,10 @@ impl crate::__private::DecodeFields for PhraseAssociations {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["phraseId", "documentId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(PhraseAssociations);
@@ -10123,8 +15601,18 @@ impl serde::Serialize for PhraseAssociations {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "phraseId", &self.phrase_id)?;
-        crate::__private::field(&mut map, "documentId", &self.document_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "phraseId",
+            &self.phrase_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documentId",
+            &self.document_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10149,6 +15637,20 @@ pub struct PhraseTranslation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl PhraseTranslation {
+    /// The `startTimeMs` property ([`Self::start_time_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_TIME_MS: crate::Field<Self> = crate::Field::new("startTimeMs");
+    /// The `participantPurpose` property ([`Self::participant_purpose`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_PURPOSE: crate::Field<Self> = crate::Field::new(
+        "participantPurpose",
+    );
+    /// The `translatedText` property ([`Self::translated_text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSLATED_TEXT: crate::Field<Self> = crate::Field::new("translatedText");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for PhraseTranslation {
@@ -10183,6 +15685,12 @@ impl crate::Model for PhraseTranslation {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::__private::DecodeFields for PhraseTranslation {
@@ -10205,6 +15713,14 @@ impl crate::__private::DecodeFields for PhraseTranslation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startTimeMs",
+        "participantPurpose",
+        "translatedText",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(PhraseTranslation);
@@ -10213,13 +15729,24 @@ impl serde::Serialize for PhraseTranslation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "startTimeMs", &self.start_time_ms)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "startTimeMs",
+            &self.start_time_ms,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "participantPurpose",
             &self.participant_purpose,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "translatedText", &self.translated_text)?;
+        crate::__private::model_field(
+            &mut map,
+            "translatedText",
+            &self.translated_text,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10252,6 +15779,32 @@ pub struct PhysicalInterfaceEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl PhysicalInterfaceEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for PhysicalInterfaceEntityListing {
@@ -10265,6 +15818,12 @@ impl crate::Model for PhysicalInterfaceEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -10299,6 +15858,21 @@ impl crate::__private::DecodeFields for PhysicalInterfaceEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(PhysicalInterfaceEntityListing);
@@ -10307,16 +15881,66 @@ impl serde::Serialize for PhysicalInterfaceEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10371,6 +15995,56 @@ pub struct PingIdentity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "identity-provider")]
+impl PingIdentity {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `disabled` property ([`Self::disabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISABLED: crate::Field<Self> = crate::Field::new("disabled");
+    /// The `issuerURI` property ([`Self::issuer_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ISSUER_URI: crate::Field<Self> = crate::Field::new("issuerURI");
+    /// The `ssoTargetURI` property ([`Self::sso_target_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SSO_TARGET_URI: crate::Field<Self> = crate::Field::new("ssoTargetURI");
+    /// The `sloURI` property ([`Self::slo_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLO_URI: crate::Field<Self> = crate::Field::new("sloURI");
+    /// The `sloBinding` property ([`Self::slo_binding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLO_BINDING: crate::Field<Self> = crate::Field::new("sloBinding");
+    /// The `relyingPartyIdentifier` property ([`Self::relying_party_identifier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RELYING_PARTY_IDENTIFIER: crate::Field<Self> = crate::Field::new(
+        "relyingPartyIdentifier",
+    );
+    /// The `certificate` property ([`Self::certificate`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATE: crate::Field<Self> = crate::Field::new("certificate");
+    /// The `certificates` property ([`Self::certificates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATES: crate::Field<Self> = crate::Field::new("certificates");
+    /// The `logoImageData` property ([`Self::logo_image_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOGO_IMAGE_DATA: crate::Field<Self> = crate::Field::new("logoImageData");
+    /// The `nameIdentifierFormat` property ([`Self::name_identifier_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME_IDENTIFIER_FORMAT: crate::Field<Self> = crate::Field::new(
+        "nameIdentifierFormat",
+    );
+    /// The `ssoBinding` property ([`Self::sso_binding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SSO_BINDING: crate::Field<Self> = crate::Field::new("ssoBinding");
+    /// The `signAuthnRequests` property ([`Self::sign_authn_requests`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIGN_AUTHN_REQUESTS: crate::Field<Self> = crate::Field::new(
+        "signAuthnRequests",
+    );
+    /// The `providerName` property ([`Self::provider_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER_NAME: crate::Field<Self> = crate::Field::new("providerName");
+    /// The `displayOnLogin` property ([`Self::display_on_login`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_ON_LOGIN: crate::Field<Self> = crate::Field::new("displayOnLogin");
+    /// The `metadataURL` property ([`Self::metadata_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA_URL: crate::Field<Self> = crate::Field::new("metadataURL");
+    /// The `forceAuthn` property ([`Self::force_authn`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORCE_AUTHN: crate::Field<Self> = crate::Field::new("forceAuthn");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "identity-provider")]
 impl crate::Model for PingIdentity {
@@ -10384,6 +16058,12 @@ impl crate::Model for PingIdentity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "identity-provider")]
@@ -10433,6 +16113,30 @@ impl crate::__private::DecodeFields for PingIdentity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "disabled",
+        "issuerURI",
+        "ssoTargetURI",
+        "sloURI",
+        "sloBinding",
+        "relyingPartyIdentifier",
+        "certificate",
+        "certificates",
+        "logoImageData",
+        "nameIdentifierFormat",
+        "ssoBinding",
+        "signAuthnRequests",
+        "providerName",
+        "displayOnLogin",
+        "metadataURL",
+        "forceAuthn",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "identity-provider")]
 crate::__impl_model_deserialize!(PingIdentity);
@@ -10441,37 +16145,115 @@ impl serde::Serialize for PingIdentity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "disabled", &self.disabled)?;
-        crate::__private::field(&mut map, "issuerURI", &self.issuer_uri)?;
-        crate::__private::field(&mut map, "ssoTargetURI", &self.sso_target_uri)?;
-        crate::__private::field(&mut map, "sloURI", &self.slo_uri)?;
-        crate::__private::field(&mut map, "sloBinding", &self.slo_binding)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disabled",
+            &self.disabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "issuerURI",
+            &self.issuer_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ssoTargetURI",
+            &self.sso_target_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sloURI",
+            &self.slo_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sloBinding",
+            &self.slo_binding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "relyingPartyIdentifier",
             &self.relying_party_identifier,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "certificate", &self.certificate)?;
-        crate::__private::field(&mut map, "certificates", &self.certificates)?;
-        crate::__private::field(&mut map, "logoImageData", &self.logo_image_data)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "certificate",
+            &self.certificate,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "certificates",
+            &self.certificates,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "logoImageData",
+            &self.logo_image_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "nameIdentifierFormat",
             &self.name_identifier_format,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "ssoBinding", &self.sso_binding)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "ssoBinding",
+            &self.sso_binding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "signAuthnRequests",
             &self.sign_authn_requests,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "providerName", &self.provider_name)?;
-        crate::__private::field(&mut map, "displayOnLogin", &self.display_on_login)?;
-        crate::__private::field(&mut map, "metadataURL", &self.metadata_url)?;
-        crate::__private::field(&mut map, "forceAuthn", &self.force_authn)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "providerName",
+            &self.provider_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayOnLogin",
+            &self.display_on_login,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadataURL",
+            &self.metadata_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "forceAuthn",
+            &self.force_authn,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10638,6 +16420,16 @@ pub struct PinnedMessageRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "chat")]
+impl PinnedMessageRequest {
+    /// The `pinnedMessageIds` property ([`Self::pinned_message_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PINNED_MESSAGE_IDS: crate::Field<Self> = crate::Field::new(
+        "pinnedMessageIds",
+    );
 }
 #[cfg(feature = "chat")]
 impl crate::Model for PinnedMessageRequest {
@@ -10658,6 +16450,12 @@ impl crate::Model for PinnedMessageRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "chat")]
 impl crate::__private::DecodeFields for PinnedMessageRequest {
@@ -10676,6 +16474,10 @@ impl crate::__private::DecodeFields for PinnedMessageRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["pinnedMessageIds"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "chat")]
 crate::__impl_model_deserialize!(PinnedMessageRequest);
@@ -10684,7 +16486,12 @@ impl serde::Serialize for PinnedMessageRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "pinnedMessageIds", &self.pinned_message_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "pinnedMessageIds",
+            &self.pinned_message_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10711,6 +16518,26 @@ pub struct PlanningGroup {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PlanningGroup {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `serviceGoalTemplate` property ([`Self::service_goal_template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVICE_GOAL_TEMPLATE: crate::Field<Self> = crate::Field::new(
+        "serviceGoalTemplate",
+    );
+    /// The `routePaths` property ([`Self::route_paths`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTE_PATHS: crate::Field<Self> = crate::Field::new("routePaths");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PlanningGroup {
@@ -10728,6 +16555,12 @@ impl crate::Model for PlanningGroup {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -10752,6 +16585,17 @@ impl crate::__private::DecodeFields for PlanningGroup {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "serviceGoalTemplate",
+        "routePaths",
+        "metadata",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PlanningGroup);
@@ -10760,16 +16604,37 @@ impl serde::Serialize for PlanningGroup {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "serviceGoalTemplate",
             &self.service_goal_template,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "routePaths", &self.route_paths)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "routePaths",
+            &self.route_paths,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10786,6 +16651,16 @@ pub struct PlanningGroupList {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PlanningGroupList {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PlanningGroupList {
@@ -10799,6 +16674,12 @@ impl crate::Model for PlanningGroupList {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -10819,6 +16700,10 @@ impl crate::__private::DecodeFields for PlanningGroupList {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "metadata"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PlanningGroupList);
@@ -10827,8 +16712,18 @@ impl serde::Serialize for PlanningGroupList {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10849,6 +16744,20 @@ pub struct PlanningGroupMinimumsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PlanningGroupMinimumsRequest {
+    /// The `planningGroupId` property ([`Self::planning_group_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNING_GROUP_ID: crate::Field<Self> = crate::Field::new(
+        "planningGroupId",
+    );
+    /// The `dayOfWeekMinimums` property ([`Self::day_of_week_minimums`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DAY_OF_WEEK_MINIMUMS: crate::Field<Self> = crate::Field::new(
+        "dayOfWeekMinimums",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PlanningGroupMinimumsRequest {
@@ -10874,6 +16783,12 @@ impl crate::Model for PlanningGroupMinimumsRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for PlanningGroupMinimumsRequest {
@@ -10893,6 +16808,13 @@ impl crate::__private::DecodeFields for PlanningGroupMinimumsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "planningGroupId",
+        "dayOfWeekMinimums",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PlanningGroupMinimumsRequest);
@@ -10901,11 +16823,17 @@ impl serde::Serialize for PlanningGroupMinimumsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "planningGroupId", &self.planning_group_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "planningGroupId",
+            &self.planning_group_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dayOfWeekMinimums",
             &self.day_of_week_minimums,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -10927,6 +16855,18 @@ pub struct PlanningGroupMinimumsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PlanningGroupMinimumsResponse {
+    /// The `planningGroup` property ([`Self::planning_group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNING_GROUP: crate::Field<Self> = crate::Field::new("planningGroup");
+    /// The `dayOfWeekMinimums` property ([`Self::day_of_week_minimums`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DAY_OF_WEEK_MINIMUMS: crate::Field<Self> = crate::Field::new(
+        "dayOfWeekMinimums",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PlanningGroupMinimumsResponse {
@@ -10952,6 +16892,12 @@ impl crate::Model for PlanningGroupMinimumsResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for PlanningGroupMinimumsResponse {
@@ -10971,6 +16917,10 @@ impl crate::__private::DecodeFields for PlanningGroupMinimumsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["planningGroup", "dayOfWeekMinimums"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PlanningGroupMinimumsResponse);
@@ -10979,11 +16929,17 @@ impl serde::Serialize for PlanningGroupMinimumsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "planningGroup", &self.planning_group)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "planningGroup",
+            &self.planning_group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dayOfWeekMinimums",
             &self.day_of_week_minimums,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -10999,6 +16955,14 @@ pub struct PlanningGroupModel {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PlanningGroupModel {
+    /// The `planningGroup` property ([`Self::planning_group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNING_GROUP: crate::Field<Self> = crate::Field::new("planningGroup");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PlanningGroupModel {
@@ -11012,6 +16976,12 @@ impl crate::Model for PlanningGroupModel {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11031,6 +17001,10 @@ impl crate::__private::DecodeFields for PlanningGroupModel {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["planningGroup"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PlanningGroupModel);
@@ -11039,7 +17013,12 @@ impl serde::Serialize for PlanningGroupModel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "planningGroup", &self.planning_group)?;
+        crate::__private::model_field(
+            &mut map,
+            "planningGroup",
+            &self.planning_group,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11072,6 +17051,32 @@ pub struct PlanningGroupOutputs {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PlanningGroupOutputs {
+    /// The `planningGroupId` property ([`Self::planning_group_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNING_GROUP_ID: crate::Field<Self> = crate::Field::new(
+        "planningGroupId",
+    );
+    /// The `serviceLevelPerInterval` property ([`Self::service_level_per_interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVICE_LEVEL_PER_INTERVAL: crate::Field<Self> = crate::Field::new(
+        "serviceLevelPerInterval",
+    );
+    /// The `occupancyPerInterval` property ([`Self::occupancy_per_interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OCCUPANCY_PER_INTERVAL: crate::Field<Self> = crate::Field::new(
+        "occupancyPerInterval",
+    );
+    /// The `averageSpeedOfAnswerSecondsPerInterval` property ([`Self::average_speed_of_answer_seconds_per_interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AVERAGE_SPEED_OF_ANSWER_SECONDS_PER_INTERVAL: crate::Field<Self> = crate::Field::new(
+        "averageSpeedOfAnswerSecondsPerInterval",
+    );
+    /// The `abandonRatePerInterval` property ([`Self::abandon_rate_per_interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ABANDON_RATE_PER_INTERVAL: crate::Field<Self> = crate::Field::new(
+        "abandonRatePerInterval",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PlanningGroupOutputs {
@@ -11120,6 +17125,12 @@ impl crate::Model for PlanningGroupOutputs {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for PlanningGroupOutputs {
@@ -11158,6 +17169,16 @@ impl crate::__private::DecodeFields for PlanningGroupOutputs {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "planningGroupId",
+        "serviceLevelPerInterval",
+        "occupancyPerInterval",
+        "averageSpeedOfAnswerSecondsPerInterval",
+        "abandonRatePerInterval",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PlanningGroupOutputs);
@@ -11166,26 +17187,35 @@ impl serde::Serialize for PlanningGroupOutputs {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "planningGroupId", &self.planning_group_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "planningGroupId",
+            &self.planning_group_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "serviceLevelPerInterval",
             &self.service_level_per_interval,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "occupancyPerInterval",
             &self.occupancy_per_interval,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "averageSpeedOfAnswerSecondsPerInterval",
             &self.average_speed_of_answer_seconds_per_interval,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "abandonRatePerInterval",
             &self.abandon_rate_per_interval,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11205,6 +17235,16 @@ pub struct PlanningGroupReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PlanningGroupReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PlanningGroupReference {
@@ -11222,6 +17262,12 @@ impl crate::Model for PlanningGroupReference {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11242,6 +17288,10 @@ impl crate::__private::DecodeFields for PlanningGroupReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PlanningGroupReference);
@@ -11250,8 +17300,13 @@ impl serde::Serialize for PlanningGroupReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11274,6 +17329,22 @@ pub struct PlanningGroupRequirementOutput {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PlanningGroupRequirementOutput {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `intervals` property ([`Self::intervals`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVALS: crate::Field<Self> = crate::Field::new("intervals");
+    /// The `errorDetails` property ([`Self::error_details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_DETAILS: crate::Field<Self> = crate::Field::new("errorDetails");
+    /// The `serviceGoalDetails` property ([`Self::service_goal_details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVICE_GOAL_DETAILS: crate::Field<Self> = crate::Field::new(
+        "serviceGoalDetails",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PlanningGroupRequirementOutput {
@@ -11291,6 +17362,12 @@ impl crate::Model for PlanningGroupRequirementOutput {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11315,6 +17392,15 @@ impl crate::__private::DecodeFields for PlanningGroupRequirementOutput {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "intervals",
+        "errorDetails",
+        "serviceGoalDetails",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PlanningGroupRequirementOutput);
@@ -11323,13 +17409,24 @@ impl serde::Serialize for PlanningGroupRequirementOutput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "intervals", &self.intervals)?;
-        crate::__private::field(&mut map, "errorDetails", &self.error_details)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "intervals",
+            &self.intervals,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorDetails",
+            &self.error_details,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "serviceGoalDetails",
             &self.service_goal_details,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11345,6 +17442,14 @@ pub struct PlanningGroupToStaffingGroupsListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PlanningGroupToStaffingGroupsListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PlanningGroupToStaffingGroupsListing {
@@ -11358,6 +17463,12 @@ impl crate::Model for PlanningGroupToStaffingGroupsListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11377,6 +17488,10 @@ impl crate::__private::DecodeFields for PlanningGroupToStaffingGroupsListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PlanningGroupToStaffingGroupsListing);
@@ -11385,7 +17500,12 @@ impl serde::Serialize for PlanningGroupToStaffingGroupsListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11404,6 +17524,16 @@ pub struct PlanningGroupToStaffingGroupsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PlanningGroupToStaffingGroupsResponse {
+    /// The `planningGroup` property ([`Self::planning_group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNING_GROUP: crate::Field<Self> = crate::Field::new("planningGroup");
+    /// The `staffingGroups` property ([`Self::staffing_groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STAFFING_GROUPS: crate::Field<Self> = crate::Field::new("staffingGroups");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PlanningGroupToStaffingGroupsResponse {
@@ -11424,6 +17554,12 @@ impl crate::Model for PlanningGroupToStaffingGroupsResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for PlanningGroupToStaffingGroupsResponse {
@@ -11443,6 +17579,10 @@ impl crate::__private::DecodeFields for PlanningGroupToStaffingGroupsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["planningGroup", "staffingGroups"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PlanningGroupToStaffingGroupsResponse);
@@ -11451,8 +17591,18 @@ impl serde::Serialize for PlanningGroupToStaffingGroupsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "planningGroup", &self.planning_group)?;
-        crate::__private::field(&mut map, "staffingGroups", &self.staffing_groups)?;
+        crate::__private::model_field(
+            &mut map,
+            "planningGroup",
+            &self.planning_group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "staffingGroups",
+            &self.staffing_groups,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11473,6 +17623,16 @@ pub struct PlanningPeriodSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PlanningPeriodSettings {
+    /// The `weekCount` property ([`Self::week_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_COUNT: crate::Field<Self> = crate::Field::new("weekCount");
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PlanningPeriodSettings {
@@ -11493,6 +17653,12 @@ impl crate::Model for PlanningPeriodSettings {
             missing.push("startDate");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11515,6 +17681,10 @@ impl crate::__private::DecodeFields for PlanningPeriodSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["weekCount", "startDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PlanningPeriodSettings);
@@ -11523,8 +17693,18 @@ impl serde::Serialize for PlanningPeriodSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "weekCount", &self.week_count)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "weekCount",
+            &self.week_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11543,6 +17723,18 @@ pub struct PlanningPeriodShiftConstraints {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PlanningPeriodShiftConstraints {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `minimumCount` property ([`Self::minimum_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM_COUNT: crate::Field<Self> = crate::Field::new("minimumCount");
+    /// The `maximumCount` property ([`Self::maximum_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAXIMUM_COUNT: crate::Field<Self> = crate::Field::new("maximumCount");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PlanningPeriodShiftConstraints {
@@ -11556,6 +17748,12 @@ impl crate::Model for PlanningPeriodShiftConstraints {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11583,6 +17781,14 @@ impl crate::__private::DecodeFields for PlanningPeriodShiftConstraints {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "minimumCount",
+        "maximumCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PlanningPeriodShiftConstraints);
@@ -11591,9 +17797,24 @@ impl serde::Serialize for PlanningPeriodShiftConstraints {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "minimumCount", &self.minimum_count)?;
-        crate::__private::field(&mut map, "maximumCount", &self.maximum_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "minimumCount",
+            &self.minimum_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maximumCount",
+            &self.maximum_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11634,6 +17855,36 @@ pub struct Policy {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl Policy {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `order` property ([`Self::order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORDER: crate::Field<Self> = crate::Field::new("order");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `mediaPolicies` property ([`Self::media_policies`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_POLICIES: crate::Field<Self> = crate::Field::new("mediaPolicies");
+    /// The `conditions` property ([`Self::conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONDITIONS: crate::Field<Self> = crate::Field::new("conditions");
+    /// The `actions` property ([`Self::actions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIONS: crate::Field<Self> = crate::Field::new("actions");
+    /// The `policyErrors` property ([`Self::policy_errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POLICY_ERRORS: crate::Field<Self> = crate::Field::new("policyErrors");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for Policy {
@@ -11647,6 +17898,12 @@ impl crate::Model for Policy {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -11679,6 +17936,23 @@ impl crate::__private::DecodeFields for Policy {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "modifiedDate",
+        "createdDate",
+        "order",
+        "description",
+        "enabled",
+        "mediaPolicies",
+        "conditions",
+        "actions",
+        "policyErrors",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(Policy);
@@ -11687,18 +17961,73 @@ impl serde::Serialize for Policy {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "order", &self.order)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "mediaPolicies", &self.media_policies)?;
-        crate::__private::field(&mut map, "conditions", &self.conditions)?;
-        crate::__private::field(&mut map, "actions", &self.actions)?;
-        crate::__private::field(&mut map, "policyErrors", &self.policy_errors)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "order",
+            &self.order,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaPolicies",
+            &self.media_policies,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conditions",
+            &self.conditions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actions",
+            &self.actions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "policyErrors",
+            &self.policy_errors,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11733,6 +18062,52 @@ pub struct PolicyActions {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl PolicyActions {
+    /// The `retainRecording` property ([`Self::retain_recording`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RETAIN_RECORDING: crate::Field<Self> = crate::Field::new(
+        "retainRecording",
+    );
+    /// The `deleteRecording` property ([`Self::delete_recording`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DELETE_RECORDING: crate::Field<Self> = crate::Field::new(
+        "deleteRecording",
+    );
+    /// The `alwaysDelete` property ([`Self::always_delete`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALWAYS_DELETE: crate::Field<Self> = crate::Field::new("alwaysDelete");
+    /// The `assignEvaluations` property ([`Self::assign_evaluations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGN_EVALUATIONS: crate::Field<Self> = crate::Field::new(
+        "assignEvaluations",
+    );
+    /// The `assignMeteredEvaluations` property ([`Self::assign_metered_evaluations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGN_METERED_EVALUATIONS: crate::Field<Self> = crate::Field::new(
+        "assignMeteredEvaluations",
+    );
+    /// The `assignMeteredAssignmentByAgent` property ([`Self::assign_metered_assignment_by_agent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGN_METERED_ASSIGNMENT_BY_AGENT: crate::Field<Self> = crate::Field::new(
+        "assignMeteredAssignmentByAgent",
+    );
+    /// The `assignCalibrations` property ([`Self::assign_calibrations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGN_CALIBRATIONS: crate::Field<Self> = crate::Field::new(
+        "assignCalibrations",
+    );
+    /// The `assignSurveys` property ([`Self::assign_surveys`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGN_SURVEYS: crate::Field<Self> = crate::Field::new("assignSurveys");
+    /// The `retentionDuration` property ([`Self::retention_duration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RETENTION_DURATION: crate::Field<Self> = crate::Field::new(
+        "retentionDuration",
+    );
+    /// The `initiateScreenRecording` property ([`Self::initiate_screen_recording`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIATE_SCREEN_RECORDING: crate::Field<Self> = crate::Field::new(
+        "initiateScreenRecording",
+    );
+    /// The `integrationExport` property ([`Self::integration_export`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_EXPORT: crate::Field<Self> = crate::Field::new(
+        "integrationExport",
+    );
 }
 #[cfg(feature = "recording")]
 impl crate::Model for PolicyActions {
@@ -11746,6 +18121,12 @@ impl crate::Model for PolicyActions {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -11791,6 +18172,22 @@ impl crate::__private::DecodeFields for PolicyActions {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "retainRecording",
+        "deleteRecording",
+        "alwaysDelete",
+        "assignEvaluations",
+        "assignMeteredEvaluations",
+        "assignMeteredAssignmentByAgent",
+        "assignCalibrations",
+        "assignSurveys",
+        "retentionDuration",
+        "initiateScreenRecording",
+        "integrationExport",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(PolicyActions);
@@ -11799,44 +18196,71 @@ impl serde::Serialize for PolicyActions {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "retainRecording", &self.retain_recording)?;
-        crate::__private::field(&mut map, "deleteRecording", &self.delete_recording)?;
-        crate::__private::field(&mut map, "alwaysDelete", &self.always_delete)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "retainRecording",
+            &self.retain_recording,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deleteRecording",
+            &self.delete_recording,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "alwaysDelete",
+            &self.always_delete,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "assignEvaluations",
             &self.assign_evaluations,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "assignMeteredEvaluations",
             &self.assign_metered_evaluations,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "assignMeteredAssignmentByAgent",
             &self.assign_metered_assignment_by_agent,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "assignCalibrations",
             &self.assign_calibrations,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "assignSurveys", &self.assign_surveys)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "assignSurveys",
+            &self.assign_surveys,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "retentionDuration",
             &self.retention_duration,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "initiateScreenRecording",
             &self.initiate_screen_recording,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "integrationExport",
             &self.integration_export,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11858,6 +18282,20 @@ pub struct PolicyAttribute {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "authorization")]
+impl PolicyAttribute {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `featureToggle` property ([`Self::feature_toggle`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FEATURE_TOGGLE: crate::Field<Self> = crate::Field::new("featureToggle");
 }
 #[cfg(feature = "authorization")]
 impl crate::Model for PolicyAttribute {
@@ -11871,6 +18309,12 @@ impl crate::Model for PolicyAttribute {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "authorization")]
@@ -11893,6 +18337,15 @@ impl crate::__private::DecodeFields for PolicyAttribute {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "type",
+        "description",
+        "featureToggle",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "authorization")]
 crate::__impl_model_deserialize!(PolicyAttribute);
@@ -11901,10 +18354,30 @@ impl serde::Serialize for PolicyAttribute {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "featureToggle", &self.feature_toggle)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "featureToggle",
+            &self.feature_toggle,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12012,6 +18485,26 @@ pub struct PolicyAttributeSet {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "authorization")]
+impl PolicyAttributeSet {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `policyAttributes` property ([`Self::policy_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POLICY_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "policyAttributes",
+    );
+    /// The `presetAttributes` property ([`Self::preset_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRESET_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "presetAttributes",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "authorization")]
 impl crate::Model for PolicyAttributeSet {
@@ -12025,6 +18518,12 @@ impl crate::Model for PolicyAttributeSet {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "authorization")]
@@ -12048,6 +18547,16 @@ impl crate::__private::DecodeFields for PolicyAttributeSet {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "policyAttributes",
+        "presetAttributes",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "authorization")]
 crate::__impl_model_deserialize!(PolicyAttributeSet);
@@ -12056,11 +18565,31 @@ impl serde::Serialize for PolicyAttributeSet {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "policyAttributes", &self.policy_attributes)?;
-        crate::__private::field(&mut map, "presetAttributes", &self.preset_attributes)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "policyAttributes",
+            &self.policy_attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "presetAttributes",
+            &self.preset_attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12073,6 +18602,9 @@ pub struct PolicyCondition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for PolicyCondition {
@@ -12086,6 +18618,12 @@ impl crate::Model for PolicyCondition {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -12101,6 +18639,10 @@ impl crate::__private::DecodeFields for PolicyCondition {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -12126,6 +18668,16 @@ pub struct PolicyConditionResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "authorization")]
+impl PolicyConditionResult {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
 }
 #[cfg(feature = "authorization")]
 impl crate::Model for PolicyConditionResult {
@@ -12139,6 +18691,12 @@ impl crate::Model for PolicyConditionResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "authorization")]
@@ -12159,6 +18717,10 @@ impl crate::__private::DecodeFields for PolicyConditionResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "result"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "authorization")]
 crate::__impl_model_deserialize!(PolicyConditionResult);
@@ -12167,8 +18729,18 @@ impl serde::Serialize for PolicyConditionResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12201,6 +18773,34 @@ pub struct PolicyConditions {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl PolicyConditions {
+    /// The `forUsers` property ([`Self::for_users`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FOR_USERS: crate::Field<Self> = crate::Field::new("forUsers");
+    /// The `directions` property ([`Self::directions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTIONS: crate::Field<Self> = crate::Field::new("directions");
+    /// The `dateRanges` property ([`Self::date_ranges`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_RANGES: crate::Field<Self> = crate::Field::new("dateRanges");
+    /// The `mediaTypes` property ([`Self::media_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPES: crate::Field<Self> = crate::Field::new("mediaTypes");
+    /// The `forQueues` property ([`Self::for_queues`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FOR_QUEUES: crate::Field<Self> = crate::Field::new("forQueues");
+    /// The `duration` property ([`Self::duration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DURATION: crate::Field<Self> = crate::Field::new("duration");
+    /// The `wrapupCodes` property ([`Self::wrapup_codes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP_CODES: crate::Field<Self> = crate::Field::new("wrapupCodes");
+    /// The `timeAllowed` property ([`Self::time_allowed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ALLOWED: crate::Field<Self> = crate::Field::new("timeAllowed");
+    /// The `teams` property ([`Self::teams`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAMS: crate::Field<Self> = crate::Field::new("teams");
+    /// The `customerParticipation` property ([`Self::customer_participation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_PARTICIPATION: crate::Field<Self> = crate::Field::new(
+        "customerParticipation",
+    );
 }
 #[cfg(feature = "recording")]
 impl crate::Model for PolicyConditions {
@@ -12214,6 +18814,12 @@ impl crate::Model for PolicyConditions {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -12242,6 +18848,21 @@ impl crate::__private::DecodeFields for PolicyConditions {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "forUsers",
+        "directions",
+        "dateRanges",
+        "mediaTypes",
+        "forQueues",
+        "duration",
+        "wrapupCodes",
+        "timeAllowed",
+        "teams",
+        "customerParticipation",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(PolicyConditions);
@@ -12250,19 +18871,65 @@ impl serde::Serialize for PolicyConditions {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "forUsers", &self.for_users)?;
-        crate::__private::field(&mut map, "directions", &self.directions)?;
-        crate::__private::field(&mut map, "dateRanges", &self.date_ranges)?;
-        crate::__private::field(&mut map, "mediaTypes", &self.media_types)?;
-        crate::__private::field(&mut map, "forQueues", &self.for_queues)?;
-        crate::__private::field(&mut map, "duration", &self.duration)?;
-        crate::__private::field(&mut map, "wrapupCodes", &self.wrapup_codes)?;
-        crate::__private::field(&mut map, "timeAllowed", &self.time_allowed)?;
-        crate::__private::field(&mut map, "teams", &self.teams)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "forUsers",
+            &self.for_users,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "directions",
+            &self.directions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateRanges",
+            &self.date_ranges,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaTypes",
+            &self.media_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "forQueues",
+            &self.for_queues,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "duration",
+            &self.duration,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapupCodes",
+            &self.wrapup_codes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeAllowed",
+            &self.time_allowed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "teams",
+            &self.teams,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "customerParticipation",
             &self.customer_participation,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -12343,6 +19010,36 @@ pub struct PolicyCreate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl PolicyCreate {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `order` property ([`Self::order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORDER: crate::Field<Self> = crate::Field::new("order");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `mediaPolicies` property ([`Self::media_policies`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_POLICIES: crate::Field<Self> = crate::Field::new("mediaPolicies");
+    /// The `conditions` property ([`Self::conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONDITIONS: crate::Field<Self> = crate::Field::new("conditions");
+    /// The `actions` property ([`Self::actions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIONS: crate::Field<Self> = crate::Field::new("actions");
+    /// The `policyErrors` property ([`Self::policy_errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POLICY_ERRORS: crate::Field<Self> = crate::Field::new("policyErrors");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for PolicyCreate {
@@ -12360,6 +19057,12 @@ impl crate::Model for PolicyCreate {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -12392,6 +19095,23 @@ impl crate::__private::DecodeFields for PolicyCreate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "modifiedDate",
+        "createdDate",
+        "order",
+        "description",
+        "enabled",
+        "mediaPolicies",
+        "conditions",
+        "actions",
+        "policyErrors",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(PolicyCreate);
@@ -12400,18 +19120,73 @@ impl serde::Serialize for PolicyCreate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "order", &self.order)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "mediaPolicies", &self.media_policies)?;
-        crate::__private::field(&mut map, "conditions", &self.conditions)?;
-        crate::__private::field(&mut map, "actions", &self.actions)?;
-        crate::__private::field(&mut map, "policyErrors", &self.policy_errors)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "order",
+            &self.order,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaPolicies",
+            &self.media_policies,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conditions",
+            &self.conditions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actions",
+            &self.actions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "policyErrors",
+            &self.policy_errors,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12444,6 +19219,32 @@ pub struct PolicyEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl PolicyEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for PolicyEntityListing {
@@ -12457,6 +19258,12 @@ impl crate::Model for PolicyEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -12491,6 +19298,21 @@ impl crate::__private::DecodeFields for PolicyEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(PolicyEntityListing);
@@ -12499,16 +19321,66 @@ impl serde::Serialize for PolicyEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12535,6 +19407,28 @@ pub struct PolicyErrorMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl PolicyErrorMessage {
+    /// The `statusCode` property ([`Self::status_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS_CODE: crate::Field<Self> = crate::Field::new("statusCode");
+    /// The `userMessage` property ([`Self::user_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_MESSAGE: crate::Field<Self> = crate::Field::new("userMessage");
+    /// The `userParamsMessage` property ([`Self::user_params_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_PARAMS_MESSAGE: crate::Field<Self> = crate::Field::new(
+        "userParamsMessage",
+    );
+    /// The `errorCode` property ([`Self::error_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_CODE: crate::Field<Self> = crate::Field::new("errorCode");
+    /// The `correlationId` property ([`Self::correlation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CORRELATION_ID: crate::Field<Self> = crate::Field::new("correlationId");
+    /// The `userParams` property ([`Self::user_params`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_PARAMS: crate::Field<Self> = crate::Field::new("userParams");
+    /// The `insertDate` property ([`Self::insert_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INSERT_DATE: crate::Field<Self> = crate::Field::new("insertDate");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for PolicyErrorMessage {
@@ -12548,6 +19442,12 @@ impl crate::Model for PolicyErrorMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -12575,6 +19475,18 @@ impl crate::__private::DecodeFields for PolicyErrorMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "statusCode",
+        "userMessage",
+        "userParamsMessage",
+        "errorCode",
+        "correlationId",
+        "userParams",
+        "insertDate",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(PolicyErrorMessage);
@@ -12583,17 +19495,48 @@ impl serde::Serialize for PolicyErrorMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "statusCode", &self.status_code)?;
-        crate::__private::field(&mut map, "userMessage", &self.user_message)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "statusCode",
+            &self.status_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userMessage",
+            &self.user_message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "userParamsMessage",
             &self.user_params_message,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "errorCode", &self.error_code)?;
-        crate::__private::field(&mut map, "correlationId", &self.correlation_id)?;
-        crate::__private::field(&mut map, "userParams", &self.user_params)?;
-        crate::__private::field(&mut map, "insertDate", &self.insert_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "errorCode",
+            &self.error_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "correlationId",
+            &self.correlation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userParams",
+            &self.user_params,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "insertDate",
+            &self.insert_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12608,6 +19551,16 @@ pub struct PolicyErrors {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl PolicyErrors {
+    /// The `policyErrorMessages` property ([`Self::policy_error_messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POLICY_ERROR_MESSAGES: crate::Field<Self> = crate::Field::new(
+        "policyErrorMessages",
+    );
 }
 #[cfg(feature = "recording")]
 impl crate::Model for PolicyErrors {
@@ -12621,6 +19574,12 @@ impl crate::Model for PolicyErrors {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -12640,6 +19599,10 @@ impl crate::__private::DecodeFields for PolicyErrors {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["policyErrorMessages"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(PolicyErrors);
@@ -12648,10 +19611,11 @@ impl serde::Serialize for PolicyErrors {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "policyErrorMessages",
             &self.policy_error_messages,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -12669,6 +19633,14 @@ pub struct PolicyTestPayload {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "authorization")]
+impl PolicyTestPayload {
+    /// The `attributeData` property ([`Self::attribute_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTE_DATA: crate::Field<Self> = crate::Field::new("attributeData");
 }
 #[cfg(feature = "authorization")]
 impl crate::Model for PolicyTestPayload {
@@ -12689,6 +19661,12 @@ impl crate::Model for PolicyTestPayload {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "authorization")]
 impl crate::__private::DecodeFields for PolicyTestPayload {
@@ -12707,6 +19685,10 @@ impl crate::__private::DecodeFields for PolicyTestPayload {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["attributeData"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "authorization")]
 crate::__impl_model_deserialize!(PolicyTestPayload);
@@ -12715,7 +19697,12 @@ impl serde::Serialize for PolicyTestPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "attributeData", &self.attribute_data)?;
+        crate::__private::model_field(
+            &mut map,
+            "attributeData",
+            &self.attribute_data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12736,6 +19723,22 @@ pub struct PolicyTestResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "authorization")]
+impl PolicyTestResult {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
+    /// The `policyConditionResults` property ([`Self::policy_condition_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POLICY_CONDITION_RESULTS: crate::Field<Self> = crate::Field::new(
+        "policyConditionResults",
+    );
 }
 #[cfg(feature = "authorization")]
 impl crate::Model for PolicyTestResult {
@@ -12749,6 +19752,12 @@ impl crate::Model for PolicyTestResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "authorization")]
@@ -12771,6 +19780,15 @@ impl crate::__private::DecodeFields for PolicyTestResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "result",
+        "policyConditionResults",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "authorization")]
 crate::__impl_model_deserialize!(PolicyTestResult);
@@ -12779,13 +19797,24 @@ impl serde::Serialize for PolicyTestResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "policyConditionResults",
             &self.policy_condition_results,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -12801,6 +19830,14 @@ pub struct PolicyUpdate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl PolicyUpdate {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for PolicyUpdate {
@@ -12814,6 +19851,12 @@ impl crate::Model for PolicyUpdate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -12835,6 +19878,10 @@ impl crate::__private::DecodeFields for PolicyUpdate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(PolicyUpdate);
@@ -12843,7 +19890,12 @@ impl serde::Serialize for PolicyUpdate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12936,6 +19988,104 @@ pub struct PolicyUser {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl PolicyUser {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `chat` property ([`Self::chat`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHAT: crate::Field<Self> = crate::Field::new("chat");
+    /// The `department` property ([`Self::department`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEPARTMENT: crate::Field<Self> = crate::Field::new("department");
+    /// The `email` property ([`Self::email`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL: crate::Field<Self> = crate::Field::new("email");
+    /// The `primaryContactInfo` property ([`Self::primary_contact_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY_CONTACT_INFO: crate::Field<Self> = crate::Field::new(
+        "primaryContactInfo",
+    );
+    /// The `addresses` property ([`Self::addresses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESSES: crate::Field<Self> = crate::Field::new("addresses");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `username` property ([`Self::username`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USERNAME: crate::Field<Self> = crate::Field::new("username");
+    /// The `manager` property ([`Self::manager`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGER: crate::Field<Self> = crate::Field::new("manager");
+    /// The `images` property ([`Self::images`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGES: crate::Field<Self> = crate::Field::new("images");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `certifications` property ([`Self::certifications`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATIONS: crate::Field<Self> = crate::Field::new("certifications");
+    /// The `biography` property ([`Self::biography`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BIOGRAPHY: crate::Field<Self> = crate::Field::new("biography");
+    /// The `employerInfo` property ([`Self::employer_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMPLOYER_INFO: crate::Field<Self> = crate::Field::new("employerInfo");
+    /// The `preferredName` property ([`Self::preferred_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREFERRED_NAME: crate::Field<Self> = crate::Field::new("preferredName");
+    /// The `routingStatus` property ([`Self::routing_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTING_STATUS: crate::Field<Self> = crate::Field::new("routingStatus");
+    /// The `presence` property ([`Self::presence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRESENCE: crate::Field<Self> = crate::Field::new("presence");
+    /// The `integrationPresence` property ([`Self::integration_presence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_PRESENCE: crate::Field<Self> = crate::Field::new(
+        "integrationPresence",
+    );
+    /// The `conversationSummary` property ([`Self::conversation_summary`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_SUMMARY: crate::Field<Self> = crate::Field::new(
+        "conversationSummary",
+    );
+    /// The `outOfOffice` property ([`Self::out_of_office`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUT_OF_OFFICE: crate::Field<Self> = crate::Field::new("outOfOffice");
+    /// The `geolocation` property ([`Self::geolocation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GEOLOCATION: crate::Field<Self> = crate::Field::new("geolocation");
+    /// The `station` property ([`Self::station`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATION: crate::Field<Self> = crate::Field::new("station");
+    /// The `authorization` property ([`Self::authorization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTHORIZATION: crate::Field<Self> = crate::Field::new("authorization");
+    /// The `profileSkills` property ([`Self::profile_skills`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROFILE_SKILLS: crate::Field<Self> = crate::Field::new("profileSkills");
+    /// The `locations` property ([`Self::locations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCATIONS: crate::Field<Self> = crate::Field::new("locations");
+    /// The `groups` property ([`Self::groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUPS: crate::Field<Self> = crate::Field::new("groups");
+    /// The `team` property ([`Self::team`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAM: crate::Field<Self> = crate::Field::new("team");
+    /// The `workPlanBidRanks` property ([`Self::work_plan_bid_ranks`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORK_PLAN_BID_RANKS: crate::Field<Self> = crate::Field::new(
+        "workPlanBidRanks",
+    );
+    /// The `skills` property ([`Self::skills`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILLS: crate::Field<Self> = crate::Field::new("skills");
+    /// The `languages` property ([`Self::languages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGES: crate::Field<Self> = crate::Field::new("languages");
+    /// The `acdAutoAnswer` property ([`Self::acd_auto_answer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACD_AUTO_ANSWER: crate::Field<Self> = crate::Field::new("acdAutoAnswer");
+    /// The `languagePreference` property ([`Self::language_preference`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_PREFERENCE: crate::Field<Self> = crate::Field::new(
+        "languagePreference",
+    );
+    /// The `lastTokenIssued` property ([`Self::last_token_issued`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_TOKEN_ISSUED: crate::Field<Self> = crate::Field::new(
+        "lastTokenIssued",
+    );
+    /// The `dateLastLogin` property ([`Self::date_last_login`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_LAST_LOGIN: crate::Field<Self> = crate::Field::new("dateLastLogin");
+    /// The `dateWelcomeSent` property ([`Self::date_welcome_sent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_WELCOME_SENT: crate::Field<Self> = crate::Field::new(
+        "dateWelcomeSent",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for PolicyUser {
@@ -12953,6 +20103,12 @@ impl crate::Model for PolicyUser {
             missing.push("version");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -13016,6 +20172,50 @@ impl crate::__private::DecodeFields for PolicyUser {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "chat",
+        "department",
+        "email",
+        "primaryContactInfo",
+        "addresses",
+        "state",
+        "title",
+        "username",
+        "manager",
+        "images",
+        "version",
+        "certifications",
+        "biography",
+        "employerInfo",
+        "preferredName",
+        "routingStatus",
+        "presence",
+        "integrationPresence",
+        "conversationSummary",
+        "outOfOffice",
+        "geolocation",
+        "station",
+        "authorization",
+        "profileSkills",
+        "locations",
+        "groups",
+        "team",
+        "workPlanBidRanks",
+        "skills",
+        "languages",
+        "acdAutoAnswer",
+        "languagePreference",
+        "lastTokenIssued",
+        "dateLastLogin",
+        "dateWelcomeSent",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(PolicyUser);
@@ -13024,65 +20224,235 @@ impl serde::Serialize for PolicyUser {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "chat", &self.chat)?;
-        crate::__private::field(&mut map, "department", &self.department)?;
-        crate::__private::field(&mut map, "email", &self.email)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "chat",
+            &self.chat,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "department",
+            &self.department,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "email",
+            &self.email,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "primaryContactInfo",
             &self.primary_contact_info,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "addresses", &self.addresses)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "username", &self.username)?;
-        crate::__private::field(&mut map, "manager", &self.manager)?;
-        crate::__private::field(&mut map, "images", &self.images)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "certifications", &self.certifications)?;
-        crate::__private::field(&mut map, "biography", &self.biography)?;
-        crate::__private::field(&mut map, "employerInfo", &self.employer_info)?;
-        crate::__private::field(&mut map, "preferredName", &self.preferred_name)?;
-        crate::__private::field(&mut map, "routingStatus", &self.routing_status)?;
-        crate::__private::field(&mut map, "presence", &self.presence)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "addresses",
+            &self.addresses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "username",
+            &self.username,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "manager",
+            &self.manager,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "images",
+            &self.images,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "certifications",
+            &self.certifications,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "biography",
+            &self.biography,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "employerInfo",
+            &self.employer_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "preferredName",
+            &self.preferred_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "routingStatus",
+            &self.routing_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "presence",
+            &self.presence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "integrationPresence",
             &self.integration_presence,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationSummary",
             &self.conversation_summary,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "outOfOffice", &self.out_of_office)?;
-        crate::__private::field(&mut map, "geolocation", &self.geolocation)?;
-        crate::__private::field(&mut map, "station", &self.station)?;
-        crate::__private::field(&mut map, "authorization", &self.authorization)?;
-        crate::__private::field(&mut map, "profileSkills", &self.profile_skills)?;
-        crate::__private::field(&mut map, "locations", &self.locations)?;
-        crate::__private::field(&mut map, "groups", &self.groups)?;
-        crate::__private::field(&mut map, "team", &self.team)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "outOfOffice",
+            &self.out_of_office,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "geolocation",
+            &self.geolocation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "station",
+            &self.station,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "authorization",
+            &self.authorization,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "profileSkills",
+            &self.profile_skills,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "locations",
+            &self.locations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groups",
+            &self.groups,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "team",
+            &self.team,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "workPlanBidRanks",
             &self.work_plan_bid_ranks,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "skills", &self.skills)?;
-        crate::__private::field(&mut map, "languages", &self.languages)?;
-        crate::__private::field(&mut map, "acdAutoAnswer", &self.acd_auto_answer)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "skills",
+            &self.skills,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languages",
+            &self.languages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "acdAutoAnswer",
+            &self.acd_auto_answer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "languagePreference",
             &self.language_preference,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lastTokenIssued", &self.last_token_issued)?;
-        crate::__private::field(&mut map, "dateLastLogin", &self.date_last_login)?;
-        crate::__private::field(&mut map, "dateWelcomeSent", &self.date_welcome_sent)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "lastTokenIssued",
+            &self.last_token_issued,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateLastLogin",
+            &self.date_last_login,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateWelcomeSent",
+            &self.date_welcome_sent,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13142,6 +20512,18 @@ pub struct PositionSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl PositionSettings {
+    /// The `alignment` property ([`Self::alignment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALIGNMENT: crate::Field<Self> = crate::Field::new("alignment");
+    /// The `sideSpace` property ([`Self::side_space`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIDE_SPACE: crate::Field<Self> = crate::Field::new("sideSpace");
+    /// The `bottomSpace` property ([`Self::bottom_space`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOTTOM_SPACE: crate::Field<Self> = crate::Field::new("bottomSpace");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for PositionSettings {
@@ -13155,6 +20537,12 @@ impl crate::Model for PositionSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -13180,6 +20568,14 @@ impl crate::__private::DecodeFields for PositionSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "alignment",
+        "sideSpace",
+        "bottomSpace",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(PositionSettings);
@@ -13188,9 +20584,24 @@ impl serde::Serialize for PositionSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "alignment", &self.alignment)?;
-        crate::__private::field(&mut map, "sideSpace", &self.side_space)?;
-        crate::__private::field(&mut map, "bottomSpace", &self.bottom_space)?;
+        crate::__private::model_field(
+            &mut map,
+            "alignment",
+            &self.alignment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sideSpace",
+            &self.side_space,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "bottomSpace",
+            &self.bottom_space,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13248,6 +20659,18 @@ pub struct PossibleWorkShiftsForWeek {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl PossibleWorkShiftsForWeek {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `dailyPossibleShifts` property ([`Self::daily_possible_shifts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DAILY_POSSIBLE_SHIFTS: crate::Field<Self> = crate::Field::new(
+        "dailyPossibleShifts",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for PossibleWorkShiftsForWeek {
@@ -13261,6 +20684,12 @@ impl crate::Model for PossibleWorkShiftsForWeek {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -13281,6 +20710,10 @@ impl crate::__private::DecodeFields for PossibleWorkShiftsForWeek {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "dailyPossibleShifts"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(PossibleWorkShiftsForWeek);
@@ -13289,11 +20722,12 @@ impl serde::Serialize for PossibleWorkShiftsForWeek {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "dailyPossibleShifts",
             &self.daily_possible_shifts,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -13329,6 +20763,24 @@ pub struct PostActionInput {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl PostActionInput {
+    /// The `category` property ([`Self::category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY: crate::Field<Self> = crate::Field::new("category");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `integrationId` property ([`Self::integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ID: crate::Field<Self> = crate::Field::new("integrationId");
+    /// The `config` property ([`Self::config`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIG: crate::Field<Self> = crate::Field::new("config");
+    /// The `contract` property ([`Self::contract`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTRACT: crate::Field<Self> = crate::Field::new("contract");
+    /// The `secure` property ([`Self::secure`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SECURE: crate::Field<Self> = crate::Field::new("secure");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for PostActionInput {
@@ -13367,6 +20819,12 @@ impl crate::Model for PostActionInput {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for PostActionInput {
@@ -13390,6 +20848,17 @@ impl crate::__private::DecodeFields for PostActionInput {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "category",
+        "name",
+        "integrationId",
+        "config",
+        "contract",
+        "secure",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(PostActionInput);
@@ -13398,12 +20867,42 @@ impl serde::Serialize for PostActionInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "category", &self.category)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "integrationId", &self.integration_id)?;
-        crate::__private::field(&mut map, "config", &self.config)?;
-        crate::__private::field(&mut map, "contract", &self.contract)?;
-        crate::__private::field(&mut map, "secure", &self.secure)?;
+        crate::__private::model_field(
+            &mut map,
+            "category",
+            &self.category,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "integrationId",
+            &self.integration_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "config",
+            &self.config,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contract",
+            &self.contract,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "secure",
+            &self.secure,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13420,6 +20919,14 @@ pub struct PostInputContract {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl PostInputContract {
+    /// The `inputSchema` property ([`Self::input_schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INPUT_SCHEMA: crate::Field<Self> = crate::Field::new("inputSchema");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for PostInputContract {
@@ -13440,6 +20947,12 @@ impl crate::Model for PostInputContract {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for PostInputContract {
@@ -13458,6 +20971,10 @@ impl crate::__private::DecodeFields for PostInputContract {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["inputSchema"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(PostInputContract);
@@ -13466,7 +20983,12 @@ impl serde::Serialize for PostInputContract {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "inputSchema", &self.input_schema)?;
+        crate::__private::model_field(
+            &mut map,
+            "inputSchema",
+            &self.input_schema,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13483,6 +21005,14 @@ pub struct PostOutputContract {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl PostOutputContract {
+    /// The `successSchema` property ([`Self::success_schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUCCESS_SCHEMA: crate::Field<Self> = crate::Field::new("successSchema");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for PostOutputContract {
@@ -13503,6 +21033,12 @@ impl crate::Model for PostOutputContract {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "integrations")]
 impl crate::__private::DecodeFields for PostOutputContract {
@@ -13521,6 +21057,10 @@ impl crate::__private::DecodeFields for PostOutputContract {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["successSchema"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(PostOutputContract);
@@ -13529,7 +21069,12 @@ impl serde::Serialize for PostOutputContract {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "successSchema", &self.success_schema)?;
+        crate::__private::model_field(
+            &mut map,
+            "successSchema",
+            &self.success_schema,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13550,6 +21095,18 @@ pub struct PostTextMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "textbots")]
+impl PostTextMessage {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
 }
 #[cfg(feature = "textbots")]
 impl crate::Model for PostTextMessage {
@@ -13567,6 +21124,12 @@ impl crate::Model for PostTextMessage {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "textbots")]
@@ -13588,6 +21151,10 @@ impl crate::__private::DecodeFields for PostTextMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "text", "content"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "textbots")]
 crate::__impl_model_deserialize!(PostTextMessage);
@@ -13596,9 +21163,24 @@ impl serde::Serialize for PostTextMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13707,6 +21289,54 @@ pub struct PostTextRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "textbots")]
+impl PostTextRequest {
+    /// The `botId` property ([`Self::bot_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_ID: crate::Field<Self> = crate::Field::new("botId");
+    /// The `botAlias` property ([`Self::bot_alias`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_ALIAS: crate::Field<Self> = crate::Field::new("botAlias");
+    /// The `integrationId` property ([`Self::integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ID: crate::Field<Self> = crate::Field::new("integrationId");
+    /// The `botSessionId` property ([`Self::bot_session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_SESSION_ID: crate::Field<Self> = crate::Field::new("botSessionId");
+    /// The `postTextMessage` property ([`Self::post_text_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POST_TEXT_MESSAGE: crate::Field<Self> = crate::Field::new(
+        "postTextMessage",
+    );
+    /// The `languageCode` property ([`Self::language_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_CODE: crate::Field<Self> = crate::Field::new("languageCode");
+    /// The `botSessionTimeoutMinutes` property ([`Self::bot_session_timeout_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_SESSION_TIMEOUT_MINUTES: crate::Field<Self> = crate::Field::new(
+        "botSessionTimeoutMinutes",
+    );
+    /// The `botChannels` property ([`Self::bot_channels`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_CHANNELS: crate::Field<Self> = crate::Field::new("botChannels");
+    /// The `botCorrelationId` property ([`Self::bot_correlation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_CORRELATION_ID: crate::Field<Self> = crate::Field::new(
+        "botCorrelationId",
+    );
+    /// The `messagingPlatformType` property ([`Self::messaging_platform_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_PLATFORM_TYPE: crate::Field<Self> = crate::Field::new(
+        "messagingPlatformType",
+    );
+    /// The `amazonLexRequest` property ([`Self::amazon_lex_request`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AMAZON_LEX_REQUEST: crate::Field<Self> = crate::Field::new(
+        "amazonLexRequest",
+    );
+    /// The `googleDialogflow` property ([`Self::google_dialogflow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GOOGLE_DIALOGFLOW: crate::Field<Self> = crate::Field::new(
+        "googleDialogflow",
+    );
+    /// The `genesysBotConnector` property ([`Self::genesys_bot_connector`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GENESYS_BOT_CONNECTOR: crate::Field<Self> = crate::Field::new(
+        "genesysBotConnector",
+    );
+    /// The `nuanceMixDlg` property ([`Self::nuance_mix_dlg`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUANCE_MIX_DLG: crate::Field<Self> = crate::Field::new("nuanceMixDlg");
 }
 #[cfg(feature = "textbots")]
 impl crate::Model for PostTextRequest {
@@ -13745,6 +21375,12 @@ impl crate::Model for PostTextRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "textbots")]
 impl crate::__private::DecodeFields for PostTextRequest {
@@ -13780,6 +21416,25 @@ impl crate::__private::DecodeFields for PostTextRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "botId",
+        "botAlias",
+        "integrationId",
+        "botSessionId",
+        "postTextMessage",
+        "languageCode",
+        "botSessionTimeoutMinutes",
+        "botChannels",
+        "botCorrelationId",
+        "messagingPlatformType",
+        "amazonLexRequest",
+        "googleDialogflow",
+        "genesysBotConnector",
+        "nuanceMixDlg",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "textbots")]
 crate::__impl_model_deserialize!(PostTextRequest);
@@ -13788,32 +21443,90 @@ impl serde::Serialize for PostTextRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "botId", &self.bot_id)?;
-        crate::__private::field(&mut map, "botAlias", &self.bot_alias)?;
-        crate::__private::field(&mut map, "integrationId", &self.integration_id)?;
-        crate::__private::field(&mut map, "botSessionId", &self.bot_session_id)?;
-        crate::__private::field(&mut map, "postTextMessage", &self.post_text_message)?;
-        crate::__private::field(&mut map, "languageCode", &self.language_code)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "botId",
+            &self.bot_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botAlias",
+            &self.bot_alias,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "integrationId",
+            &self.integration_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botSessionId",
+            &self.bot_session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "postTextMessage",
+            &self.post_text_message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageCode",
+            &self.language_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "botSessionTimeoutMinutes",
             &self.bot_session_timeout_minutes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "botChannels", &self.bot_channels)?;
-        crate::__private::field(&mut map, "botCorrelationId", &self.bot_correlation_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "botChannels",
+            &self.bot_channels,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botCorrelationId",
+            &self.bot_correlation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "messagingPlatformType",
             &self.messaging_platform_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "amazonLexRequest", &self.amazon_lex_request)?;
-        crate::__private::field(&mut map, "googleDialogflow", &self.google_dialogflow)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "amazonLexRequest",
+            &self.amazon_lex_request,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "googleDialogflow",
+            &self.google_dialogflow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "genesysBotConnector",
             &self.genesys_bot_connector,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "nuanceMixDlg", &self.nuance_mix_dlg)?;
+        crate::__private::model_field(
+            &mut map,
+            "nuanceMixDlg",
+            &self.nuance_mix_dlg,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13974,6 +21687,40 @@ pub struct PostTextResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "textbots")]
+impl PostTextResponse {
+    /// The `botState` property ([`Self::bot_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_STATE: crate::Field<Self> = crate::Field::new("botState");
+    /// The `replyMessages` property ([`Self::reply_messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPLY_MESSAGES: crate::Field<Self> = crate::Field::new("replyMessages");
+    /// The `intentName` property ([`Self::intent_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENT_NAME: crate::Field<Self> = crate::Field::new("intentName");
+    /// The `slots` property ([`Self::slots`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLOTS: crate::Field<Self> = crate::Field::new("slots");
+    /// The `botCorrelationId` property ([`Self::bot_correlation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_CORRELATION_ID: crate::Field<Self> = crate::Field::new(
+        "botCorrelationId",
+    );
+    /// The `amazonLex` property ([`Self::amazon_lex`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AMAZON_LEX: crate::Field<Self> = crate::Field::new("amazonLex");
+    /// The `googleDialogFlow` property ([`Self::google_dialog_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GOOGLE_DIALOG_FLOW: crate::Field<Self> = crate::Field::new(
+        "googleDialogFlow",
+    );
+    /// The `genesysDialogEngine` property ([`Self::genesys_dialog_engine`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GENESYS_DIALOG_ENGINE: crate::Field<Self> = crate::Field::new(
+        "genesysDialogEngine",
+    );
+    /// The `genesysBotConnector` property ([`Self::genesys_bot_connector`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GENESYS_BOT_CONNECTOR: crate::Field<Self> = crate::Field::new(
+        "genesysBotConnector",
+    );
+    /// The `nuanceMixDlg` property ([`Self::nuance_mix_dlg`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUANCE_MIX_DLG: crate::Field<Self> = crate::Field::new("nuanceMixDlg");
 }
 #[cfg(feature = "textbots")]
 impl crate::Model for PostTextResponse {
@@ -13991,6 +21738,12 @@ impl crate::Model for PostTextResponse {
             missing.push("botState");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "textbots")]
@@ -14019,6 +21772,21 @@ impl crate::__private::DecodeFields for PostTextResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "botState",
+        "replyMessages",
+        "intentName",
+        "slots",
+        "botCorrelationId",
+        "amazonLex",
+        "googleDialogFlow",
+        "genesysDialogEngine",
+        "genesysBotConnector",
+        "nuanceMixDlg",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "textbots")]
 crate::__impl_model_deserialize!(PostTextResponse);
@@ -14027,24 +21795,66 @@ impl serde::Serialize for PostTextResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "botState", &self.bot_state)?;
-        crate::__private::field(&mut map, "replyMessages", &self.reply_messages)?;
-        crate::__private::field(&mut map, "intentName", &self.intent_name)?;
-        crate::__private::field(&mut map, "slots", &self.slots)?;
-        crate::__private::field(&mut map, "botCorrelationId", &self.bot_correlation_id)?;
-        crate::__private::field(&mut map, "amazonLex", &self.amazon_lex)?;
-        crate::__private::field(&mut map, "googleDialogFlow", &self.google_dialog_flow)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "botState",
+            &self.bot_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "replyMessages",
+            &self.reply_messages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intentName",
+            &self.intent_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "slots",
+            &self.slots,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botCorrelationId",
+            &self.bot_correlation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "amazonLex",
+            &self.amazon_lex,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "googleDialogFlow",
+            &self.google_dialog_flow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "genesysDialogEngine",
             &self.genesys_dialog_engine,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "genesysBotConnector",
             &self.genesys_bot_connector,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "nuanceMixDlg", &self.nuance_mix_dlg)?;
+        crate::__private::model_field(
+            &mut map,
+            "nuanceMixDlg",
+            &self.nuance_mix_dlg,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14110,6 +21920,22 @@ pub struct PredictionResults {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl PredictionResults {
+    /// The `intent` property ([`Self::intent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENT: crate::Field<Self> = crate::Field::new("intent");
+    /// The `formula` property ([`Self::formula`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORMULA: crate::Field<Self> = crate::Field::new("formula");
+    /// The `estimatedWaitTimeSeconds` property ([`Self::estimated_wait_time_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ESTIMATED_WAIT_TIME_SECONDS: crate::Field<Self> = crate::Field::new(
+        "estimatedWaitTimeSeconds",
+    );
+    /// The `label` property ([`Self::label`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LABEL: crate::Field<Self> = crate::Field::new("label");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for PredictionResults {
@@ -14132,6 +21958,12 @@ impl crate::Model for PredictionResults {
             missing.push("estimatedWaitTimeSeconds");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -14158,6 +21990,15 @@ impl crate::__private::DecodeFields for PredictionResults {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "intent",
+        "formula",
+        "estimatedWaitTimeSeconds",
+        "label",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(PredictionResults);
@@ -14166,14 +22007,30 @@ impl serde::Serialize for PredictionResults {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "intent", &self.intent)?;
-        crate::__private::field(&mut map, "formula", &self.formula)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "intent",
+            &self.intent,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "formula",
+            &self.formula,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "estimatedWaitTimeSeconds",
             &self.estimated_wait_time_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "label", &self.label)?;
+        crate::__private::model_field(
+            &mut map,
+            "label",
+            &self.label,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14320,6 +22177,18 @@ pub struct PredictiveRouting {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl PredictiveRouting {
+    /// The `respectSkills` property ([`Self::respect_skills`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPECT_SKILLS: crate::Field<Self> = crate::Field::new("respectSkills");
+    /// The `enableConversationScoreBiasing` property ([`Self::enable_conversation_score_biasing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_CONVERSATION_SCORE_BIASING: crate::Field<Self> = crate::Field::new(
+        "enableConversationScoreBiasing",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for PredictiveRouting {
@@ -14333,6 +22202,12 @@ impl crate::Model for PredictiveRouting {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -14359,6 +22234,13 @@ impl crate::__private::DecodeFields for PredictiveRouting {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "respectSkills",
+        "enableConversationScoreBiasing",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(PredictiveRouting);
@@ -14367,11 +22249,17 @@ impl serde::Serialize for PredictiveRouting {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "respectSkills", &self.respect_skills)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "respectSkills",
+            &self.respect_skills,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "enableConversationScoreBiasing",
             &self.enable_conversation_score_biasing,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -14407,6 +22295,30 @@ pub struct PredictiveRoutingCustomKpiAttributionEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "events")]
+impl PredictiveRoutingCustomKpiAttributionEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `externalContactId` property ([`Self::external_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactId",
+    );
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `agentId` property ([`Self::agent_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_ID: crate::Field<Self> = crate::Field::new("agentId");
+    /// The `kpiId` property ([`Self::kpi_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KPI_ID: crate::Field<Self> = crate::Field::new("kpiId");
+    /// The `associatedValue` property ([`Self::associated_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSOCIATED_VALUE: crate::Field<Self> = crate::Field::new(
+        "associatedValue",
+    );
 }
 #[cfg(feature = "events")]
 impl crate::Model for PredictiveRoutingCustomKpiAttributionEvent {
@@ -14443,6 +22355,12 @@ impl crate::Model for PredictiveRoutingCustomKpiAttributionEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "events")]
 impl crate::__private::DecodeFields for PredictiveRoutingCustomKpiAttributionEvent {
@@ -14471,6 +22389,18 @@ impl crate::__private::DecodeFields for PredictiveRoutingCustomKpiAttributionEve
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "externalContactId",
+        "conversationId",
+        "agentId",
+        "kpiId",
+        "associatedValue",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "events")]
 crate::__impl_model_deserialize!(PredictiveRoutingCustomKpiAttributionEvent);
@@ -14479,17 +22409,48 @@ impl serde::Serialize for PredictiveRoutingCustomKpiAttributionEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalContactId",
             &self.external_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "agentId", &self.agent_id)?;
-        crate::__private::field(&mut map, "kpiId", &self.kpi_id)?;
-        crate::__private::field(&mut map, "associatedValue", &self.associated_value)?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agentId",
+            &self.agent_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "kpiId",
+            &self.kpi_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "associatedValue",
+            &self.associated_value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14530,6 +22491,40 @@ pub struct Predictor {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl Predictor {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `queues` property ([`Self::queues`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUES: crate::Field<Self> = crate::Field::new("queues");
+    /// The `kpi` property ([`Self::kpi`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KPI: crate::Field<Self> = crate::Field::new("kpi");
+    /// The `routingTimeoutSeconds` property ([`Self::routing_timeout_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTING_TIMEOUT_SECONDS: crate::Field<Self> = crate::Field::new(
+        "routingTimeoutSeconds",
+    );
+    /// The `schedule` property ([`Self::schedule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE: crate::Field<Self> = crate::Field::new("schedule");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `workloadBalancingConfig` property ([`Self::workload_balancing_config`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORKLOAD_BALANCING_CONFIG: crate::Field<Self> = crate::Field::new(
+        "workloadBalancingConfig",
+    );
+    /// The `errorCode` property ([`Self::error_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_CODE: crate::Field<Self> = crate::Field::new("errorCode");
+    /// The `models` property ([`Self::models`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODELS: crate::Field<Self> = crate::Field::new("models");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for Predictor {
@@ -14550,6 +22545,12 @@ impl crate::Model for Predictor {
             missing.push("kpi");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -14586,6 +22587,23 @@ impl crate::__private::DecodeFields for Predictor {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "queues",
+        "kpi",
+        "routingTimeoutSeconds",
+        "schedule",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "workloadBalancingConfig",
+        "errorCode",
+        "models",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(Predictor);
@@ -14594,26 +22612,68 @@ impl serde::Serialize for Predictor {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "queues", &self.queues)?;
-        crate::__private::field(&mut map, "kpi", &self.kpi)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "queues",
+            &self.queues,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "kpi", &self.kpi, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "routingTimeoutSeconds",
             &self.routing_timeout_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "schedule", &self.schedule)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "schedule",
+            &self.schedule,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "workloadBalancingConfig",
             &self.workload_balancing_config,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "errorCode", &self.error_code)?;
-        crate::__private::field(&mut map, "models", &self.models)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "errorCode",
+            &self.error_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "models",
+            &self.models,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14675,6 +22735,20 @@ pub struct PredictorListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl PredictorListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for PredictorListing {
@@ -14688,6 +22762,12 @@ impl crate::Model for PredictorListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -14710,6 +22790,15 @@ impl crate::__private::DecodeFields for PredictorListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(PredictorListing);
@@ -14718,10 +22807,30 @@ impl serde::Serialize for PredictorListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14748,6 +22857,26 @@ pub struct PredictorModel {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl PredictorModel {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `kpi` property ([`Self::kpi`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KPI: crate::Field<Self> = crate::Field::new("kpi");
+    /// The `queues` property ([`Self::queues`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUES: crate::Field<Self> = crate::Field::new("queues");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateTrained` property ([`Self::date_trained`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_TRAINED: crate::Field<Self> = crate::Field::new("dateTrained");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `features` property ([`Self::features`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FEATURES: crate::Field<Self> = crate::Field::new("features");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for PredictorModel {
@@ -14761,6 +22890,12 @@ impl crate::Model for PredictorModel {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -14786,6 +22921,18 @@ impl crate::__private::DecodeFields for PredictorModel {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "kpi",
+        "queues",
+        "dateCreated",
+        "dateTrained",
+        "mediaType",
+        "features",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(PredictorModel);
@@ -14794,13 +22941,38 @@ impl serde::Serialize for PredictorModel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "kpi", &self.kpi)?;
-        crate::__private::field(&mut map, "queues", &self.queues)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateTrained", &self.date_trained)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "features", &self.features)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "kpi", &self.kpi, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "queues",
+            &self.queues,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateTrained",
+            &self.date_trained,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "features",
+            &self.features,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -14862,6 +23034,22 @@ pub struct PredictorModelBrief {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl PredictorModelBrief {
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `retrainingErrors` property ([`Self::retraining_errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RETRAINING_ERRORS: crate::Field<Self> = crate::Field::new(
+        "retrainingErrors",
+    );
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for PredictorModelBrief {
@@ -14875,6 +23063,12 @@ impl crate::Model for PredictorModelBrief {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -14897,6 +23091,15 @@ impl crate::__private::DecodeFields for PredictorModelBrief {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "mediaType",
+        "dateModified",
+        "retrainingErrors",
+        "state",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(PredictorModelBrief);
@@ -14905,10 +23108,30 @@ impl serde::Serialize for PredictorModelBrief {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "retrainingErrors", &self.retraining_errors)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "retrainingErrors",
+            &self.retraining_errors,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15018,6 +23241,20 @@ pub struct PredictorModelFeature {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl PredictorModelFeature {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `percentageImportance` property ([`Self::percentage_importance`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_IMPORTANCE: crate::Field<Self> = crate::Field::new(
+        "percentageImportance",
+    );
 }
 #[cfg(feature = "routing")]
 impl crate::Model for PredictorModelFeature {
@@ -15031,6 +23268,12 @@ impl crate::Model for PredictorModelFeature {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -15056,6 +23299,10 @@ impl crate::__private::DecodeFields for PredictorModelFeature {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "type", "percentageImportance"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(PredictorModelFeature);
@@ -15064,12 +23311,18 @@ impl serde::Serialize for PredictorModelFeature {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "percentageImportance",
             &self.percentage_importance,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -15126,6 +23379,14 @@ pub struct PredictorModelFeatureListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl PredictorModelFeatureListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for PredictorModelFeatureListing {
@@ -15139,6 +23400,12 @@ impl crate::Model for PredictorModelFeatureListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -15158,6 +23425,10 @@ impl crate::__private::DecodeFields for PredictorModelFeatureListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(PredictorModelFeatureListing);
@@ -15166,7 +23437,12 @@ impl serde::Serialize for PredictorModelFeatureListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15189,6 +23465,20 @@ pub struct PredictorModelRetrainingError {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl PredictorModelRetrainingError {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `errorCode` property ([`Self::error_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_CODE: crate::Field<Self> = crate::Field::new("errorCode");
+    /// The `dateOfFirstOccurrence` property ([`Self::date_of_first_occurrence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_OF_FIRST_OCCURRENCE: crate::Field<Self> = crate::Field::new(
+        "dateOfFirstOccurrence",
+    );
 }
 #[cfg(feature = "routing")]
 impl crate::Model for PredictorModelRetrainingError {
@@ -15212,6 +23502,12 @@ impl crate::Model for PredictorModelRetrainingError {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "routing")]
 impl crate::__private::DecodeFields for PredictorModelRetrainingError {
@@ -15232,6 +23528,14 @@ impl crate::__private::DecodeFields for PredictorModelRetrainingError {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "errorCode",
+        "dateOfFirstOccurrence",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(PredictorModelRetrainingError);
@@ -15240,12 +23544,18 @@ impl serde::Serialize for PredictorModelRetrainingError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "errorCode", &self.error_code)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "errorCode",
+            &self.error_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dateOfFirstOccurrence",
             &self.date_of_first_occurrence,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -15308,6 +23618,18 @@ pub struct PredictorModels {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl PredictorModels {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `predictorModels` property ([`Self::predictor_models`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICTOR_MODELS: crate::Field<Self> = crate::Field::new(
+        "predictorModels",
+    );
 }
 #[cfg(feature = "routing")]
 impl crate::Model for PredictorModels {
@@ -15321,6 +23643,12 @@ impl crate::Model for PredictorModels {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -15341,6 +23669,10 @@ impl crate::__private::DecodeFields for PredictorModels {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "predictorModels"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(PredictorModels);
@@ -15349,8 +23681,18 @@ impl serde::Serialize for PredictorModels {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "predictorModels", &self.predictor_models)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predictorModels",
+            &self.predictor_models,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15369,6 +23711,16 @@ pub struct PredictorSchedule {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl PredictorSchedule {
+    /// The `scheduleType` property ([`Self::schedule_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE_TYPE: crate::Field<Self> = crate::Field::new("scheduleType");
+    /// The `dateStarted` property ([`Self::date_started`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_STARTED: crate::Field<Self> = crate::Field::new("dateStarted");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for PredictorSchedule {
@@ -15389,6 +23741,12 @@ impl crate::Model for PredictorSchedule {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "routing")]
 impl crate::__private::DecodeFields for PredictorSchedule {
@@ -15408,6 +23766,10 @@ impl crate::__private::DecodeFields for PredictorSchedule {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["scheduleType", "dateStarted"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(PredictorSchedule);
@@ -15416,8 +23778,18 @@ impl serde::Serialize for PredictorSchedule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "scheduleType", &self.schedule_type)?;
-        crate::__private::field(&mut map, "dateStarted", &self.date_started)?;
+        crate::__private::model_field(
+            &mut map,
+            "scheduleType",
+            &self.schedule_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStarted",
+            &self.date_started,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15478,6 +23850,22 @@ pub struct PredictorWorkloadBalancing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl PredictorWorkloadBalancing {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `minimumOccupancy` property ([`Self::minimum_occupancy`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM_OCCUPANCY: crate::Field<Self> = crate::Field::new(
+        "minimumOccupancy",
+    );
+    /// The `maximumOccupancy` property ([`Self::maximum_occupancy`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAXIMUM_OCCUPANCY: crate::Field<Self> = crate::Field::new(
+        "maximumOccupancy",
+    );
 }
 #[cfg(feature = "routing")]
 impl crate::Model for PredictorWorkloadBalancing {
@@ -15495,6 +23883,12 @@ impl crate::Model for PredictorWorkloadBalancing {
             missing.push("enabled");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -15526,6 +23920,14 @@ impl crate::__private::DecodeFields for PredictorWorkloadBalancing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "minimumOccupancy",
+        "maximumOccupancy",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(PredictorWorkloadBalancing);
@@ -15534,9 +23936,24 @@ impl serde::Serialize for PredictorWorkloadBalancing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "minimumOccupancy", &self.minimum_occupancy)?;
-        crate::__private::field(&mut map, "maximumOccupancy", &self.maximum_occupancy)?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "minimumOccupancy",
+            &self.minimum_occupancy,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maximumOccupancy",
+            &self.maximum_occupancy,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15559,6 +23976,20 @@ pub struct Prefix {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony")]
+impl Prefix {
+    /// The `countryCode` property ([`Self::country_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNTRY_CODE: crate::Field<Self> = crate::Field::new("countryCode");
+    /// The `number` property ([`Self::number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUMBER: crate::Field<Self> = crate::Field::new("number");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
 }
 #[cfg(feature = "telephony")]
 impl crate::Model for Prefix {
@@ -15578,6 +24009,12 @@ impl crate::Model for Prefix {
             missing.push("countryCode");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony")]
@@ -15600,6 +24037,15 @@ impl crate::__private::DecodeFields for Prefix {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "countryCode",
+        "number",
+        "type",
+        "action",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony")]
 crate::__impl_model_deserialize!(Prefix);
@@ -15608,10 +24054,30 @@ impl serde::Serialize for Prefix {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "countryCode", &self.country_code)?;
-        crate::__private::field(&mut map, "number", &self.number)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
+        crate::__private::model_field(
+            &mut map,
+            "countryCode",
+            &self.country_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "number",
+            &self.number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15706,6 +24172,20 @@ pub struct PrefixListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony")]
+impl PrefixListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "telephony")]
 impl crate::Model for PrefixListing {
@@ -15719,6 +24199,12 @@ impl crate::Model for PrefixListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony")]
@@ -15741,6 +24227,15 @@ impl crate::__private::DecodeFields for PrefixListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony")]
 crate::__impl_model_deserialize!(PrefixListing);
@@ -15749,10 +24244,30 @@ impl serde::Serialize for PrefixListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15771,6 +24286,18 @@ pub struct PrefixListingItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony")]
+impl PrefixListingItem {
+    /// The `countryCode` property ([`Self::country_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNTRY_CODE: crate::Field<Self> = crate::Field::new("countryCode");
+    /// The `number` property ([`Self::number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUMBER: crate::Field<Self> = crate::Field::new("number");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(feature = "telephony")]
 impl crate::Model for PrefixListingItem {
@@ -15784,6 +24311,12 @@ impl crate::Model for PrefixListingItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony")]
@@ -15805,6 +24338,10 @@ impl crate::__private::DecodeFields for PrefixListingItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["countryCode", "number", "type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony")]
 crate::__impl_model_deserialize!(PrefixListingItem);
@@ -15813,9 +24350,24 @@ impl serde::Serialize for PrefixListingItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "countryCode", &self.country_code)?;
-        crate::__private::field(&mut map, "number", &self.number)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "countryCode",
+            &self.country_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "number",
+            &self.number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15873,6 +24425,20 @@ pub struct PreprocessingRule {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl PreprocessingRule {
+    /// The `find` property ([`Self::find`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIND: crate::Field<Self> = crate::Field::new("find");
+    /// The `replaceWith` property ([`Self::replace_with`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPLACE_WITH: crate::Field<Self> = crate::Field::new("replaceWith");
+    /// The `global` property ([`Self::global`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GLOBAL: crate::Field<Self> = crate::Field::new("global");
+    /// The `ignoreCase` property ([`Self::ignore_case`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IGNORE_CASE: crate::Field<Self> = crate::Field::new("ignoreCase");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for PreprocessingRule {
@@ -15886,6 +24452,12 @@ impl crate::Model for PreprocessingRule {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -15910,6 +24482,15 @@ impl crate::__private::DecodeFields for PreprocessingRule {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "find",
+        "replaceWith",
+        "global",
+        "ignoreCase",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(PreprocessingRule);
@@ -15918,10 +24499,30 @@ impl serde::Serialize for PreprocessingRule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "find", &self.find)?;
-        crate::__private::field(&mut map, "replaceWith", &self.replace_with)?;
-        crate::__private::field(&mut map, "global", &self.global)?;
-        crate::__private::field(&mut map, "ignoreCase", &self.ignore_case)?;
+        crate::__private::model_field(
+            &mut map,
+            "find",
+            &self.find,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "replaceWith",
+            &self.replace_with,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "global",
+            &self.global,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ignoreCase",
+            &self.ignore_case,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15965,6 +24566,41 @@ pub struct PresenceDefinition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "case-management",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "groups",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl PresenceDefinition {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `systemPresence` property ([`Self::system_presence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYSTEM_PRESENCE: crate::Field<Self> = crate::Field::new("systemPresence");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -16001,6 +24637,12 @@ impl crate::Model for PresenceDefinition {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -16044,6 +24686,10 @@ impl crate::__private::DecodeFields for PresenceDefinition {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "systemPresence", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -16099,9 +24745,19 @@ impl serde::Serialize for PresenceDefinition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "systemPresence", &self.system_presence)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "systemPresence",
+            &self.system_presence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16122,6 +24778,16 @@ pub struct PresenceDetailQueryClause {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "users"))]
+impl PresenceDetailQueryClause {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
 impl crate::Model for PresenceDetailQueryClause {
@@ -16143,6 +24809,12 @@ impl crate::Model for PresenceDetailQueryClause {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
 impl crate::__private::DecodeFields for PresenceDetailQueryClause {
@@ -16162,6 +24834,10 @@ impl crate::__private::DecodeFields for PresenceDetailQueryClause {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
 crate::__impl_model_deserialize!(PresenceDetailQueryClause);
@@ -16170,8 +24846,18 @@ impl serde::Serialize for PresenceDetailQueryClause {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16229,6 +24915,18 @@ pub struct PresenceDetailQueryFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "users"))]
+impl PresenceDetailQueryFilter {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `clauses` property ([`Self::clauses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLAUSES: crate::Field<Self> = crate::Field::new("clauses");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
 impl crate::Model for PresenceDetailQueryFilter {
@@ -16246,6 +24944,12 @@ impl crate::Model for PresenceDetailQueryFilter {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
@@ -16267,6 +24971,10 @@ impl crate::__private::DecodeFields for PresenceDetailQueryFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
 crate::__impl_model_deserialize!(PresenceDetailQueryFilter);
@@ -16275,9 +24983,24 @@ impl serde::Serialize for PresenceDetailQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "clauses", &self.clauses)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clauses",
+            &self.clauses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16337,6 +25060,22 @@ pub struct PresenceDetailQueryPredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "users"))]
+impl PresenceDetailQueryPredicate {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `dimension` property ([`Self::dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIMENSION: crate::Field<Self> = crate::Field::new("dimension");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
 impl crate::Model for PresenceDetailQueryPredicate {
@@ -16350,6 +25089,12 @@ impl crate::Model for PresenceDetailQueryPredicate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
@@ -16373,6 +25118,16 @@ impl crate::__private::DecodeFields for PresenceDetailQueryPredicate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
 crate::__impl_model_deserialize!(PresenceDetailQueryPredicate);
@@ -16381,11 +25136,36 @@ impl serde::Serialize for PresenceDetailQueryPredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "dimension", &self.dimension)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dimension",
+            &self.dimension,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16537,6 +25317,28 @@ pub struct PresenceEventUserPresence {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl PresenceEventUserPresence {
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `presenceDefinition` property ([`Self::presence_definition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRESENCE_DEFINITION: crate::Field<Self> = crate::Field::new(
+        "presenceDefinition",
+    );
+    /// The `primary` property ([`Self::primary`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIMARY: crate::Field<Self> = crate::Field::new("primary");
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
+    /// The `futurePresenceDefinition` property ([`Self::future_presence_definition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FUTURE_PRESENCE_DEFINITION: crate::Field<Self> = crate::Field::new(
+        "futurePresenceDefinition",
+    );
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for PresenceEventUserPresence {
@@ -16550,6 +25352,12 @@ impl crate::Model for PresenceEventUserPresence {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -16578,6 +25386,17 @@ impl crate::__private::DecodeFields for PresenceEventUserPresence {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "source",
+        "presenceDefinition",
+        "primary",
+        "message",
+        "modifiedDate",
+        "futurePresenceDefinition",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(PresenceEventUserPresence);
@@ -16586,19 +25405,41 @@ impl serde::Serialize for PresenceEventUserPresence {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "presenceDefinition",
             &self.presence_definition,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "primary", &self.primary)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "primary",
+            &self.primary,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "futurePresenceDefinition",
             &self.future_presence_definition,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -16624,6 +25465,30 @@ pub struct PresenceSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "presence")]
+impl PresenceSettings {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `restorePresenceSettings` property ([`Self::restore_presence_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESTORE_PRESENCE_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "restorePresenceSettings",
+    );
+    /// The `requestingOffQueueEnabled` property ([`Self::requesting_off_queue_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUESTING_OFF_QUEUE_ENABLED: crate::Field<Self> = crate::Field::new(
+        "requestingOffQueueEnabled",
+    );
+    /// The `defaultPrimaryPresenceRegisteredSourceId` property ([`Self::default_primary_presence_registered_source_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT_PRIMARY_PRESENCE_REGISTERED_SOURCE_ID: crate::Field<Self> = crate::Field::new(
+        "defaultPrimaryPresenceRegisteredSourceId",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "presence")]
 impl crate::Model for PresenceSettings {
@@ -16637,6 +25502,12 @@ impl crate::Model for PresenceSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "presence")]
@@ -16669,6 +25540,17 @@ impl crate::__private::DecodeFields for PresenceSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "restorePresenceSettings",
+        "requestingOffQueueEnabled",
+        "defaultPrimaryPresenceRegisteredSourceId",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "presence")]
 crate::__impl_model_deserialize!(PresenceSettings);
@@ -16677,24 +25559,37 @@ impl serde::Serialize for PresenceSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "restorePresenceSettings",
             &self.restore_presence_settings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "requestingOffQueueEnabled",
             &self.requesting_off_queue_enabled,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "defaultPrimaryPresenceRegisteredSourceId",
             &self.default_primary_presence_registered_source_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16721,6 +25616,26 @@ pub struct PresentedKnowledgeDocument {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl PresentedKnowledgeDocument {
+    /// The `documentId` property ([`Self::document_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_ID: crate::Field<Self> = crate::Field::new("documentId");
+    /// The `documentVariationId` property ([`Self::document_variation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VARIATION_ID: crate::Field<Self> = crate::Field::new(
+        "documentVariationId",
+    );
+    /// The `documentVersionId` property ([`Self::document_version_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION_ID: crate::Field<Self> = crate::Field::new(
+        "documentVersionId",
+    );
+    /// The `surfacingMethod` property ([`Self::surfacing_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURFACING_METHOD: crate::Field<Self> = crate::Field::new(
+        "surfacingMethod",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for PresentedKnowledgeDocument {
@@ -16754,6 +25669,12 @@ impl crate::Model for PresentedKnowledgeDocument {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for PresentedKnowledgeDocument {
@@ -16775,6 +25696,15 @@ impl crate::__private::DecodeFields for PresentedKnowledgeDocument {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documentId",
+        "documentVariationId",
+        "documentVersionId",
+        "surfacingMethod",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(PresentedKnowledgeDocument);
@@ -16783,18 +25713,30 @@ impl serde::Serialize for PresentedKnowledgeDocument {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "documentId", &self.document_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "documentId",
+            &self.document_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "documentVariationId",
             &self.document_variation_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "documentVersionId",
             &self.document_version_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "surfacingMethod", &self.surfacing_method)?;
+        crate::__private::model_field(
+            &mut map,
+            "surfacingMethod",
+            &self.surfacing_method,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16864,6 +25806,14 @@ pub struct PrizeImages {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl PrizeImages {
+    /// The `imageUrl` property ([`Self::image_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGE_URL: crate::Field<Self> = crate::Field::new("imageUrl");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for PrizeImages {
@@ -16877,6 +25827,12 @@ impl crate::Model for PrizeImages {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -16896,6 +25852,10 @@ impl crate::__private::DecodeFields for PrizeImages {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["imageUrl"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(PrizeImages);
@@ -16904,7 +25864,12 @@ impl serde::Serialize for PrizeImages {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "imageUrl", &self.image_url)?;
+        crate::__private::model_field(
+            &mut map,
+            "imageUrl",
+            &self.image_url,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16925,6 +25890,20 @@ pub struct ProcessScheduleUpdateUploadRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ProcessScheduleUpdateUploadRequest {
+    /// The `uploadKey` property ([`Self::upload_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_KEY: crate::Field<Self> = crate::Field::new("uploadKey");
+    /// The `teamIds` property ([`Self::team_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAM_IDS: crate::Field<Self> = crate::Field::new("teamIds");
+    /// The `managementUnitIdsForAddedTeamUsers` property ([`Self::management_unit_ids_for_added_team_users`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGEMENT_UNIT_IDS_FOR_ADDED_TEAM_USERS: crate::Field<Self> = crate::Field::new(
+        "managementUnitIdsForAddedTeamUsers",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ProcessScheduleUpdateUploadRequest {
@@ -16942,6 +25921,12 @@ impl crate::Model for ProcessScheduleUpdateUploadRequest {
             missing.push("uploadKey");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -16965,6 +25950,14 @@ impl crate::__private::DecodeFields for ProcessScheduleUpdateUploadRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "uploadKey",
+        "teamIds",
+        "managementUnitIdsForAddedTeamUsers",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ProcessScheduleUpdateUploadRequest);
@@ -16973,12 +25966,23 @@ impl serde::Serialize for ProcessScheduleUpdateUploadRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "uploadKey", &self.upload_key)?;
-        crate::__private::field(&mut map, "teamIds", &self.team_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "uploadKey",
+            &self.upload_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "teamIds",
+            &self.team_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "managementUnitIdsForAddedTeamUsers",
             &self.management_unit_ids_for_added_team_users,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -16996,6 +26000,20 @@ pub struct ProcessingSettingsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ProcessingSettingsRequest {
+    /// The `sentimentAnalysisEnabled` property ([`Self::sentiment_analysis_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENTIMENT_ANALYSIS_ENABLED: crate::Field<Self> = crate::Field::new(
+        "sentimentAnalysisEnabled",
+    );
+    /// The `agentEmpathyAnalysisEnabled` property ([`Self::agent_empathy_analysis_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_EMPATHY_ANALYSIS_ENABLED: crate::Field<Self> = crate::Field::new(
+        "agentEmpathyAnalysisEnabled",
+    );
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ProcessingSettingsRequest {
@@ -17009,6 +26027,12 @@ impl crate::Model for ProcessingSettingsRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -17037,6 +26061,13 @@ impl crate::__private::DecodeFields for ProcessingSettingsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sentimentAnalysisEnabled",
+        "agentEmpathyAnalysisEnabled",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ProcessingSettingsRequest);
@@ -17045,15 +26076,17 @@ impl serde::Serialize for ProcessingSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "sentimentAnalysisEnabled",
             &self.sentiment_analysis_enabled,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "agentEmpathyAnalysisEnabled",
             &self.agent_empathy_analysis_enabled,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -17079,6 +26112,26 @@ pub struct ProfileWithDateRange {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl ProfileWithDateRange {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `dateStartWorkday` property ([`Self::date_start_workday`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START_WORKDAY: crate::Field<Self> = crate::Field::new(
+        "dateStartWorkday",
+    );
+    /// The `dateEndWorkday` property ([`Self::date_end_workday`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_END_WORKDAY: crate::Field<Self> = crate::Field::new("dateEndWorkday");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for ProfileWithDateRange {
@@ -17092,6 +26145,12 @@ impl crate::Model for ProfileWithDateRange {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -17116,6 +26175,17 @@ impl crate::__private::DecodeFields for ProfileWithDateRange {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "dateStartWorkday",
+        "dateEndWorkday",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(ProfileWithDateRange);
@@ -17124,12 +26194,37 @@ impl serde::Serialize for ProfileWithDateRange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "dateStartWorkday", &self.date_start_workday)?;
-        crate::__private::field(&mut map, "dateEndWorkday", &self.date_end_workday)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStartWorkday",
+            &self.date_start_workday,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateEndWorkday",
+            &self.date_end_workday,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17166,6 +26261,36 @@ pub struct Program {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl Program {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `published` property ([`Self::published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUBLISHED: crate::Field<Self> = crate::Field::new("published");
+    /// The `topics` property ([`Self::topics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPICS: crate::Field<Self> = crate::Field::new("topics");
+    /// The `tags` property ([`Self::tags`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TAGS: crate::Field<Self> = crate::Field::new("tags");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `publishedBy` property ([`Self::published_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUBLISHED_BY: crate::Field<Self> = crate::Field::new("publishedBy");
+    /// The `datePublished` property ([`Self::date_published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_PUBLISHED: crate::Field<Self> = crate::Field::new("datePublished");
+    /// The `topicLinksJob` property ([`Self::topic_links_job`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPIC_LINKS_JOB: crate::Field<Self> = crate::Field::new("topicLinksJob");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for Program {
@@ -17179,6 +26304,12 @@ impl crate::Model for Program {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -17211,6 +26342,23 @@ impl crate::__private::DecodeFields for Program {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "published",
+        "topics",
+        "tags",
+        "modifiedBy",
+        "dateModified",
+        "publishedBy",
+        "datePublished",
+        "topicLinksJob",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(Program);
@@ -17219,18 +26367,73 @@ impl serde::Serialize for Program {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "published", &self.published)?;
-        crate::__private::field(&mut map, "topics", &self.topics)?;
-        crate::__private::field(&mut map, "tags", &self.tags)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "publishedBy", &self.published_by)?;
-        crate::__private::field(&mut map, "datePublished", &self.date_published)?;
-        crate::__private::field(&mut map, "topicLinksJob", &self.topic_links_job)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "published",
+            &self.published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "topics",
+            &self.topics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "tags",
+            &self.tags,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "publishedBy",
+            &self.published_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "datePublished",
+            &self.date_published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "topicLinksJob",
+            &self.topic_links_job,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17247,6 +26450,16 @@ pub struct ProgramInsightsSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ProgramInsightsSettings {
+    /// The `program` property ([`Self::program`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROGRAM: crate::Field<Self> = crate::Field::new("program");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ProgramInsightsSettings {
@@ -17260,6 +26473,12 @@ impl crate::Model for ProgramInsightsSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -17282,6 +26501,10 @@ impl crate::__private::DecodeFields for ProgramInsightsSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["program", "enabled"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ProgramInsightsSettings);
@@ -17290,8 +26513,18 @@ impl serde::Serialize for ProgramInsightsSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "program", &self.program)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
+        crate::__private::model_field(
+            &mut map,
+            "program",
+            &self.program,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17324,6 +26557,32 @@ pub struct ProgramInsightsSettingsEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ProgramInsightsSettingsEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ProgramInsightsSettingsEntityListing {
@@ -17337,6 +26596,12 @@ impl crate::Model for ProgramInsightsSettingsEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -17371,6 +26636,21 @@ impl crate::__private::DecodeFields for ProgramInsightsSettingsEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ProgramInsightsSettingsEntityListing);
@@ -17379,16 +26659,66 @@ impl serde::Serialize for ProgramInsightsSettingsEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17415,6 +26745,26 @@ pub struct ProgramJob {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ProgramJob {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `programs` property ([`Self::programs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROGRAMS: crate::Field<Self> = crate::Field::new("programs");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ProgramJob {
@@ -17428,6 +26778,12 @@ impl crate::Model for ProgramJob {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -17453,6 +26809,18 @@ impl crate::__private::DecodeFields for ProgramJob {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "programs",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ProgramJob);
@@ -17461,13 +26829,43 @@ impl serde::Serialize for ProgramJob {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "programs", &self.programs)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "programs",
+            &self.programs,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17525,6 +26923,14 @@ pub struct ProgramJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ProgramJobRequest {
+    /// The `programIds` property ([`Self::program_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROGRAM_IDS: crate::Field<Self> = crate::Field::new("programIds");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ProgramJobRequest {
@@ -17544,6 +26950,12 @@ impl crate::Model for ProgramJobRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::__private::DecodeFields for ProgramJobRequest {
@@ -17562,6 +26974,10 @@ impl crate::__private::DecodeFields for ProgramJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["programIds"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ProgramJobRequest);
@@ -17570,7 +26986,12 @@ impl serde::Serialize for ProgramJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "programIds", &self.program_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "programIds",
+            &self.program_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17591,6 +27012,16 @@ pub struct ProgramMappingsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ProgramMappingsRequest {
+    /// The `queueIds` property ([`Self::queue_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_IDS: crate::Field<Self> = crate::Field::new("queueIds");
+    /// The `flowIds` property ([`Self::flow_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_IDS: crate::Field<Self> = crate::Field::new("flowIds");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ProgramMappingsRequest {
@@ -17612,6 +27043,12 @@ impl crate::Model for ProgramMappingsRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::__private::DecodeFields for ProgramMappingsRequest {
@@ -17631,6 +27068,10 @@ impl crate::__private::DecodeFields for ProgramMappingsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["queueIds", "flowIds"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ProgramMappingsRequest);
@@ -17639,8 +27080,18 @@ impl serde::Serialize for ProgramMappingsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "queueIds", &self.queue_ids)?;
-        crate::__private::field(&mut map, "flowIds", &self.flow_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "queueIds",
+            &self.queue_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowIds",
+            &self.flow_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17659,6 +27110,22 @@ pub struct ProgramProcessingSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ProgramProcessingSettings {
+    /// The `program` property ([`Self::program`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROGRAM: crate::Field<Self> = crate::Field::new("program");
+    /// The `sentimentAnalysisEnabled` property ([`Self::sentiment_analysis_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENTIMENT_ANALYSIS_ENABLED: crate::Field<Self> = crate::Field::new(
+        "sentimentAnalysisEnabled",
+    );
+    /// The `agentEmpathyAnalysisEnabled` property ([`Self::agent_empathy_analysis_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_EMPATHY_ANALYSIS_ENABLED: crate::Field<Self> = crate::Field::new(
+        "agentEmpathyAnalysisEnabled",
+    );
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ProgramProcessingSettings {
@@ -17672,6 +27139,12 @@ impl crate::Model for ProgramProcessingSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -17701,6 +27174,14 @@ impl crate::__private::DecodeFields for ProgramProcessingSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "program",
+        "sentimentAnalysisEnabled",
+        "agentEmpathyAnalysisEnabled",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ProgramProcessingSettings);
@@ -17709,16 +27190,23 @@ impl serde::Serialize for ProgramProcessingSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "program", &self.program)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "program",
+            &self.program,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sentimentAnalysisEnabled",
             &self.sentiment_analysis_enabled,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "agentEmpathyAnalysisEnabled",
             &self.agent_empathy_analysis_enabled,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -17752,6 +27240,32 @@ pub struct ProgramProcessingSettingsEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ProgramProcessingSettingsEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ProgramProcessingSettingsEntityListing {
@@ -17765,6 +27279,12 @@ impl crate::Model for ProgramProcessingSettingsEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -17799,6 +27319,21 @@ impl crate::__private::DecodeFields for ProgramProcessingSettingsEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ProgramProcessingSettingsEntityListing);
@@ -17807,16 +27342,66 @@ impl serde::Serialize for ProgramProcessingSettingsEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17835,6 +27420,22 @@ pub struct ProgramProcessingSettingsPatchResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ProgramProcessingSettingsPatchResponse {
+    /// The `program` property ([`Self::program`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROGRAM: crate::Field<Self> = crate::Field::new("program");
+    /// The `sentimentAnalysisEnabled` property ([`Self::sentiment_analysis_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENTIMENT_ANALYSIS_ENABLED: crate::Field<Self> = crate::Field::new(
+        "sentimentAnalysisEnabled",
+    );
+    /// The `agentEmpathyAnalysisEnabled` property ([`Self::agent_empathy_analysis_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_EMPATHY_ANALYSIS_ENABLED: crate::Field<Self> = crate::Field::new(
+        "agentEmpathyAnalysisEnabled",
+    );
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ProgramProcessingSettingsPatchResponse {
@@ -17848,6 +27449,12 @@ impl crate::Model for ProgramProcessingSettingsPatchResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -17877,6 +27484,14 @@ impl crate::__private::DecodeFields for ProgramProcessingSettingsPatchResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "program",
+        "sentimentAnalysisEnabled",
+        "agentEmpathyAnalysisEnabled",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ProgramProcessingSettingsPatchResponse);
@@ -17885,16 +27500,23 @@ impl serde::Serialize for ProgramProcessingSettingsPatchResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "program", &self.program)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "program",
+            &self.program,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sentimentAnalysisEnabled",
             &self.sentiment_analysis_enabled,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "agentEmpathyAnalysisEnabled",
             &self.agent_empathy_analysis_enabled,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -17918,6 +27540,20 @@ pub struct ProgramRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ProgramRequest {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `topicIds` property ([`Self::topic_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPIC_IDS: crate::Field<Self> = crate::Field::new("topicIds");
+    /// The `tags` property ([`Self::tags`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TAGS: crate::Field<Self> = crate::Field::new("tags");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ProgramRequest {
@@ -17935,6 +27571,12 @@ impl crate::Model for ProgramRequest {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -17957,6 +27599,15 @@ impl crate::__private::DecodeFields for ProgramRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "topicIds",
+        "tags",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ProgramRequest);
@@ -17965,10 +27616,30 @@ impl serde::Serialize for ProgramRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "topicIds", &self.topic_ids)?;
-        crate::__private::field(&mut map, "tags", &self.tags)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "topicIds",
+            &self.topic_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "tags",
+            &self.tags,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17995,6 +27666,26 @@ pub struct ProgramTopicLinksJob {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ProgramTopicLinksJob {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `programId` property ([`Self::program_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROGRAM_ID: crate::Field<Self> = crate::Field::new("programId");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ProgramTopicLinksJob {
@@ -18008,6 +27699,12 @@ impl crate::Model for ProgramTopicLinksJob {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -18033,6 +27730,18 @@ impl crate::__private::DecodeFields for ProgramTopicLinksJob {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "programId",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ProgramTopicLinksJob);
@@ -18041,13 +27750,43 @@ impl serde::Serialize for ProgramTopicLinksJob {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "programId", &self.program_id)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "programId",
+            &self.program_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18133,6 +27872,20 @@ pub struct ProgramTranscriptionEngine {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ProgramTranscriptionEngine {
+    /// The `engine` property ([`Self::engine`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENGINE: crate::Field<Self> = crate::Field::new("engine");
+    /// The `dialects` property ([`Self::dialects`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIALECTS: crate::Field<Self> = crate::Field::new("dialects");
+    /// The `engineIntegration` property ([`Self::engine_integration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENGINE_INTEGRATION: crate::Field<Self> = crate::Field::new(
+        "engineIntegration",
+    );
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ProgramTranscriptionEngine {
@@ -18146,6 +27899,12 @@ impl crate::Model for ProgramTranscriptionEngine {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -18167,6 +27926,14 @@ impl crate::__private::DecodeFields for ProgramTranscriptionEngine {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "engine",
+        "dialects",
+        "engineIntegration",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ProgramTranscriptionEngine);
@@ -18175,12 +27942,23 @@ impl serde::Serialize for ProgramTranscriptionEngine {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "engine", &self.engine)?;
-        crate::__private::field(&mut map, "dialects", &self.dialects)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "engine",
+            &self.engine,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dialects",
+            &self.dialects,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "engineIntegration",
             &self.engine_integration,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -18251,6 +28029,26 @@ pub struct ProgramTranscriptionEngines {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ProgramTranscriptionEngines {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `program` property ([`Self::program`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROGRAM: crate::Field<Self> = crate::Field::new("program");
+    /// The `transcriptionEngines` property ([`Self::transcription_engines`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSCRIPTION_ENGINES: crate::Field<Self> = crate::Field::new(
+        "transcriptionEngines",
+    );
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ProgramTranscriptionEngines {
@@ -18264,6 +28062,12 @@ impl crate::Model for ProgramTranscriptionEngines {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -18288,6 +28092,17 @@ impl crate::__private::DecodeFields for ProgramTranscriptionEngines {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "program",
+        "transcriptionEngines",
+        "modifiedBy",
+        "dateModified",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ProgramTranscriptionEngines);
@@ -18296,16 +28111,37 @@ impl serde::Serialize for ProgramTranscriptionEngines {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "program", &self.program)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "program",
+            &self.program,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "transcriptionEngines",
             &self.transcription_engines,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18330,6 +28166,24 @@ pub struct ProgramsEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ProgramsEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ProgramsEntityListing {
@@ -18343,6 +28197,12 @@ impl crate::Model for ProgramsEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -18371,6 +28231,17 @@ impl crate::__private::DecodeFields for ProgramsEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "total",
+        "selfUri",
+        "nextUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ProgramsEntityListing);
@@ -18379,12 +28250,42 @@ impl serde::Serialize for ProgramsEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18421,6 +28322,30 @@ pub struct ProgressConsultTransferEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "events")]
+impl ProgressConsultTransferEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `initiatingCommunicationId` property ([`Self::initiating_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIATING_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "initiatingCommunicationId",
+    );
+    /// The `destinationCommunicationId` property ([`Self::destination_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESTINATION_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "destinationCommunicationId",
+    );
+    /// The `objectCommunicationId` property ([`Self::object_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBJECT_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "objectCommunicationId",
+    );
 }
 #[cfg(feature = "events")]
 impl crate::Model for ProgressConsultTransferEvent {
@@ -18471,6 +28396,12 @@ impl crate::Model for ProgressConsultTransferEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "events")]
 impl crate::__private::DecodeFields for ProgressConsultTransferEvent {
@@ -18498,6 +28429,17 @@ impl crate::__private::DecodeFields for ProgressConsultTransferEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "initiatingCommunicationId",
+        "destinationCommunicationId",
+        "objectCommunicationId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "events")]
 crate::__impl_model_deserialize!(ProgressConsultTransferEvent);
@@ -18506,23 +28448,41 @@ impl serde::Serialize for ProgressConsultTransferEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "initiatingCommunicationId",
             &self.initiating_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "destinationCommunicationId",
             &self.destination_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "objectCommunicationId",
             &self.object_communication_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -18560,6 +28520,28 @@ pub struct ProgressTransferEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "events")]
+impl ProgressTransferEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `commandId` property ([`Self::command_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMAND_ID: crate::Field<Self> = crate::Field::new("commandId");
+    /// The `objectCommunicationId` property ([`Self::object_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBJECT_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "objectCommunicationId",
+    );
+    /// The `destinationCommunicationId` property ([`Self::destination_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESTINATION_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "destinationCommunicationId",
+    );
 }
 #[cfg(feature = "events")]
 impl crate::Model for ProgressTransferEvent {
@@ -18608,6 +28590,12 @@ impl crate::Model for ProgressTransferEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "events")]
 impl crate::__private::DecodeFields for ProgressTransferEvent {
@@ -18633,6 +28621,17 @@ impl crate::__private::DecodeFields for ProgressTransferEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "commandId",
+        "objectCommunicationId",
+        "destinationCommunicationId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "events")]
 crate::__impl_model_deserialize!(ProgressTransferEvent);
@@ -18641,19 +28640,41 @@ impl serde::Serialize for ProgressTransferEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "commandId", &self.command_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "commandId",
+            &self.command_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "objectCommunicationId",
             &self.object_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "destinationCommunicationId",
             &self.destination_communication_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -18687,6 +28708,28 @@ pub struct Prompt {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "architect", feature = "telephony"))]
+impl Prompt {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `resources` property ([`Self::resources`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOURCES: crate::Field<Self> = crate::Field::new("resources");
+    /// The `currentOperation` property ([`Self::current_operation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENT_OPERATION: crate::Field<Self> = crate::Field::new(
+        "currentOperation",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "architect", feature = "telephony"))]
 impl crate::Model for Prompt {
@@ -18704,6 +28747,12 @@ impl crate::Model for Prompt {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "architect", feature = "telephony"))]
@@ -18729,6 +28778,18 @@ impl crate::__private::DecodeFields for Prompt {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "resources",
+        "currentOperation",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "architect", feature = "telephony"))]
 crate::__impl_model_deserialize!(Prompt);
@@ -18737,13 +28798,43 @@ impl serde::Serialize for Prompt {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "resources", &self.resources)?;
-        crate::__private::field(&mut map, "currentOperation", &self.current_operation)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resources",
+            &self.resources,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "currentOperation",
+            &self.current_operation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18788,6 +28879,44 @@ pub struct PromptAsset {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "architect", feature = "telephony"))]
+impl PromptAsset {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `promptId` property ([`Self::prompt_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROMPT_ID: crate::Field<Self> = crate::Field::new("promptId");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `mediaUri` property ([`Self::media_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_URI: crate::Field<Self> = crate::Field::new("mediaUri");
+    /// The `audioFormat` property ([`Self::audio_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUDIO_FORMAT: crate::Field<Self> = crate::Field::new("audioFormat");
+    /// The `ttsString` property ([`Self::tts_string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TTS_STRING: crate::Field<Self> = crate::Field::new("ttsString");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `uploadStatus` property ([`Self::upload_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_STATUS: crate::Field<Self> = crate::Field::new("uploadStatus");
+    /// The `uploadUri` property ([`Self::upload_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_URI: crate::Field<Self> = crate::Field::new("uploadUri");
+    /// The `languageDefault` property ([`Self::language_default`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_DEFAULT: crate::Field<Self> = crate::Field::new(
+        "languageDefault",
+    );
+    /// The `tags` property ([`Self::tags`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TAGS: crate::Field<Self> = crate::Field::new("tags");
+    /// The `durationSeconds` property ([`Self::duration_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DURATION_SECONDS: crate::Field<Self> = crate::Field::new(
+        "durationSeconds",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "architect", feature = "telephony"))]
 impl crate::Model for PromptAsset {
@@ -18801,6 +28930,12 @@ impl crate::Model for PromptAsset {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "architect", feature = "telephony"))]
@@ -18841,6 +28976,25 @@ impl crate::__private::DecodeFields for PromptAsset {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "promptId",
+        "language",
+        "mediaUri",
+        "audioFormat",
+        "ttsString",
+        "text",
+        "uploadStatus",
+        "uploadUri",
+        "languageDefault",
+        "tags",
+        "durationSeconds",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "architect", feature = "telephony"))]
 crate::__impl_model_deserialize!(PromptAsset);
@@ -18849,20 +29003,85 @@ impl serde::Serialize for PromptAsset {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "promptId", &self.prompt_id)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "mediaUri", &self.media_uri)?;
-        crate::__private::field(&mut map, "audioFormat", &self.audio_format)?;
-        crate::__private::field(&mut map, "ttsString", &self.tts_string)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "uploadStatus", &self.upload_status)?;
-        crate::__private::field(&mut map, "uploadUri", &self.upload_uri)?;
-        crate::__private::field(&mut map, "languageDefault", &self.language_default)?;
-        crate::__private::field(&mut map, "tags", &self.tags)?;
-        crate::__private::field(&mut map, "durationSeconds", &self.duration_seconds)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "promptId",
+            &self.prompt_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaUri",
+            &self.media_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "audioFormat",
+            &self.audio_format,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ttsString",
+            &self.tts_string,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadStatus",
+            &self.upload_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadUri",
+            &self.upload_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageDefault",
+            &self.language_default,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "tags",
+            &self.tags,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "durationSeconds",
+            &self.duration_seconds,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18959,6 +29178,44 @@ pub struct PromptAssetCreate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl PromptAssetCreate {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `promptId` property ([`Self::prompt_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROMPT_ID: crate::Field<Self> = crate::Field::new("promptId");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `mediaUri` property ([`Self::media_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_URI: crate::Field<Self> = crate::Field::new("mediaUri");
+    /// The `audioFormat` property ([`Self::audio_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUDIO_FORMAT: crate::Field<Self> = crate::Field::new("audioFormat");
+    /// The `ttsString` property ([`Self::tts_string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TTS_STRING: crate::Field<Self> = crate::Field::new("ttsString");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `uploadStatus` property ([`Self::upload_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_STATUS: crate::Field<Self> = crate::Field::new("uploadStatus");
+    /// The `uploadUri` property ([`Self::upload_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_URI: crate::Field<Self> = crate::Field::new("uploadUri");
+    /// The `languageDefault` property ([`Self::language_default`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_DEFAULT: crate::Field<Self> = crate::Field::new(
+        "languageDefault",
+    );
+    /// The `tags` property ([`Self::tags`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TAGS: crate::Field<Self> = crate::Field::new("tags");
+    /// The `durationSeconds` property ([`Self::duration_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DURATION_SECONDS: crate::Field<Self> = crate::Field::new(
+        "durationSeconds",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for PromptAssetCreate {
@@ -18976,6 +29233,12 @@ impl crate::Model for PromptAssetCreate {
             missing.push("language");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -19016,6 +29279,25 @@ impl crate::__private::DecodeFields for PromptAssetCreate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "promptId",
+        "language",
+        "mediaUri",
+        "audioFormat",
+        "ttsString",
+        "text",
+        "uploadStatus",
+        "uploadUri",
+        "languageDefault",
+        "tags",
+        "durationSeconds",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(PromptAssetCreate);
@@ -19024,20 +29306,85 @@ impl serde::Serialize for PromptAssetCreate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "promptId", &self.prompt_id)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "mediaUri", &self.media_uri)?;
-        crate::__private::field(&mut map, "audioFormat", &self.audio_format)?;
-        crate::__private::field(&mut map, "ttsString", &self.tts_string)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "uploadStatus", &self.upload_status)?;
-        crate::__private::field(&mut map, "uploadUri", &self.upload_uri)?;
-        crate::__private::field(&mut map, "languageDefault", &self.language_default)?;
-        crate::__private::field(&mut map, "tags", &self.tags)?;
-        crate::__private::field(&mut map, "durationSeconds", &self.duration_seconds)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "promptId",
+            &self.prompt_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaUri",
+            &self.media_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "audioFormat",
+            &self.audio_format,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ttsString",
+            &self.tts_string,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadStatus",
+            &self.upload_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadUri",
+            &self.upload_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageDefault",
+            &self.language_default,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "tags",
+            &self.tags,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "durationSeconds",
+            &self.duration_seconds,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19120,6 +29467,32 @@ pub struct PromptAssetEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl PromptAssetEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for PromptAssetEntityListing {
@@ -19133,6 +29506,12 @@ impl crate::Model for PromptAssetEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -19167,6 +29546,21 @@ impl crate::__private::DecodeFields for PromptAssetEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(PromptAssetEntityListing);
@@ -19175,16 +29569,66 @@ impl serde::Serialize for PromptAssetEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19201,6 +29645,16 @@ pub struct PromptAssetUpload {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl PromptAssetUpload {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `headers` property ([`Self::headers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADERS: crate::Field<Self> = crate::Field::new("headers");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for PromptAssetUpload {
@@ -19214,6 +29668,12 @@ impl crate::Model for PromptAssetUpload {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -19234,6 +29694,10 @@ impl crate::__private::DecodeFields for PromptAssetUpload {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "headers"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(PromptAssetUpload);
@@ -19242,8 +29706,13 @@ impl serde::Serialize for PromptAssetUpload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "headers", &self.headers)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "headers",
+            &self.headers,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19276,6 +29745,32 @@ pub struct PromptEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl PromptEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for PromptEntityListing {
@@ -19289,6 +29784,12 @@ impl crate::Model for PromptEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -19323,6 +29824,21 @@ impl crate::__private::DecodeFields for PromptEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(PromptEntityListing);
@@ -19331,16 +29847,66 @@ impl serde::Serialize for PromptEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19366,6 +29932,25 @@ pub struct PropertyChange {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "audit",
+        feature = "quality",
+        feature = "topics-audits",
+        feature = "topics-taskmanagement"
+    )
+)]
+impl PropertyChange {
+    /// The `property` property ([`Self::property`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTY: crate::Field<Self> = crate::Field::new("property");
+    /// The `oldValues` property ([`Self::old_values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OLD_VALUES: crate::Field<Self> = crate::Field::new("oldValues");
+    /// The `newValues` property ([`Self::new_values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEW_VALUES: crate::Field<Self> = crate::Field::new("newValues");
 }
 #[cfg(
     any(
@@ -19386,6 +29971,12 @@ impl crate::Model for PropertyChange {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -19414,6 +30005,10 @@ impl crate::__private::DecodeFields for PropertyChange {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["property", "oldValues", "newValues"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -19436,9 +30031,24 @@ impl serde::Serialize for PropertyChange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "property", &self.property)?;
-        crate::__private::field(&mut map, "oldValues", &self.old_values)?;
-        crate::__private::field(&mut map, "newValues", &self.new_values)?;
+        crate::__private::model_field(
+            &mut map,
+            "property",
+            &self.property,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "oldValues",
+            &self.old_values,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "newValues",
+            &self.new_values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19465,6 +30075,26 @@ pub struct PropertyDefinition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl PropertyDefinition {
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `pattern` property ([`Self::pattern`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATTERN: crate::Field<Self> = crate::Field::new("pattern");
+    /// The `format` property ([`Self::format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORMAT: crate::Field<Self> = crate::Field::new("format");
+    /// The `items` property ([`Self::items`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ITEMS: crate::Field<Self> = crate::Field::new("items");
+    /// The `properties` property ([`Self::properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTIES: crate::Field<Self> = crate::Field::new("properties");
 }
 #[cfg(feature = "full")]
 impl crate::Model for PropertyDefinition {
@@ -19478,6 +30108,12 @@ impl crate::Model for PropertyDefinition {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -19503,6 +30139,18 @@ impl crate::__private::DecodeFields for PropertyDefinition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "title",
+        "description",
+        "type",
+        "pattern",
+        "format",
+        "items",
+        "properties",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(PropertyDefinition);
@@ -19511,13 +30159,48 @@ impl serde::Serialize for PropertyDefinition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "pattern", &self.pattern)?;
-        crate::__private::field(&mut map, "format", &self.format)?;
-        crate::__private::field(&mut map, "items", &self.items)?;
-        crate::__private::field(&mut map, "properties", &self.properties)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pattern",
+            &self.pattern,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "format",
+            &self.format,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "items",
+            &self.items,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "properties",
+            &self.properties,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19542,6 +30225,18 @@ pub struct PropertyIndexRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "conversations"))]
+impl PropertyIndexRequest {
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `targetDate` property ([`Self::target_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_DATE: crate::Field<Self> = crate::Field::new("targetDate");
+    /// The `properties` property ([`Self::properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTIES: crate::Field<Self> = crate::Field::new("properties");
 }
 #[cfg(any(feature = "analytics", feature = "conversations"))]
 impl crate::Model for PropertyIndexRequest {
@@ -19567,6 +30262,12 @@ impl crate::Model for PropertyIndexRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "analytics", feature = "conversations"))]
 impl crate::__private::DecodeFields for PropertyIndexRequest {
@@ -19587,6 +30288,14 @@ impl crate::__private::DecodeFields for PropertyIndexRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sessionId",
+        "targetDate",
+        "properties",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "conversations"))]
 crate::__impl_model_deserialize!(PropertyIndexRequest);
@@ -19595,9 +30304,24 @@ impl serde::Serialize for PropertyIndexRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "targetDate", &self.target_date)?;
-        crate::__private::field(&mut map, "properties", &self.properties)?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "targetDate",
+            &self.target_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "properties",
+            &self.properties,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19616,6 +30340,18 @@ pub struct ProvisionInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "telephony-providers-edge", feature = "topics-telephony"))]
+impl ProvisionInfo {
+    /// The `time` property ([`Self::time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME: crate::Field<Self> = crate::Field::new("time");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `errorInfo` property ([`Self::error_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_INFO: crate::Field<Self> = crate::Field::new("errorInfo");
 }
 #[cfg(any(feature = "telephony-providers-edge", feature = "topics-telephony"))]
 impl crate::Model for ProvisionInfo {
@@ -19629,6 +30365,12 @@ impl crate::Model for ProvisionInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "telephony-providers-edge", feature = "topics-telephony"))]
@@ -19650,6 +30392,10 @@ impl crate::__private::DecodeFields for ProvisionInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["time", "source", "errorInfo"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "telephony-providers-edge", feature = "topics-telephony"))]
 crate::__impl_model_deserialize!(ProvisionInfo);
@@ -19658,9 +30404,24 @@ impl serde::Serialize for ProvisionInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "time", &self.time)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "errorInfo", &self.error_info)?;
+        crate::__private::model_field(
+            &mut map,
+            "time",
+            &self.time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorInfo",
+            &self.error_info,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19703,6 +30464,42 @@ pub struct PublicKeyCredentialCreationOptions {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "users")]
+impl PublicKeyCredentialCreationOptions {
+    /// The `challenge` property ([`Self::challenge`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHALLENGE: crate::Field<Self> = crate::Field::new("challenge");
+    /// The `rp` property ([`Self::rp`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RP: crate::Field<Self> = crate::Field::new("rp");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `pubKeyCredParams` property ([`Self::pub_key_cred_params`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUB_KEY_CRED_PARAMS: crate::Field<Self> = crate::Field::new(
+        "pubKeyCredParams",
+    );
+    /// The `timeout` property ([`Self::timeout`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIMEOUT: crate::Field<Self> = crate::Field::new("timeout");
+    /// The `excludeCredentials` property ([`Self::exclude_credentials`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXCLUDE_CREDENTIALS: crate::Field<Self> = crate::Field::new(
+        "excludeCredentials",
+    );
+    /// The `authenticatorSelection` property ([`Self::authenticator_selection`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTHENTICATOR_SELECTION: crate::Field<Self> = crate::Field::new(
+        "authenticatorSelection",
+    );
+    /// The `hints` property ([`Self::hints`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HINTS: crate::Field<Self> = crate::Field::new("hints");
+    /// The `attestation` property ([`Self::attestation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTESTATION: crate::Field<Self> = crate::Field::new("attestation");
+    /// The `attestationFormats` property ([`Self::attestation_formats`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTESTATION_FORMATS: crate::Field<Self> = crate::Field::new(
+        "attestationFormats",
+    );
+    /// The `extensions` property ([`Self::extensions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTENSIONS: crate::Field<Self> = crate::Field::new("extensions");
 }
 #[cfg(feature = "users")]
 impl crate::Model for PublicKeyCredentialCreationOptions {
@@ -19737,6 +30534,12 @@ impl crate::Model for PublicKeyCredentialCreationOptions {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "users")]
 impl crate::__private::DecodeFields for PublicKeyCredentialCreationOptions {
@@ -19767,6 +30570,22 @@ impl crate::__private::DecodeFields for PublicKeyCredentialCreationOptions {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "challenge",
+        "rp",
+        "user",
+        "pubKeyCredParams",
+        "timeout",
+        "excludeCredentials",
+        "authenticatorSelection",
+        "hints",
+        "attestation",
+        "attestationFormats",
+        "extensions",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "users")]
 crate::__impl_model_deserialize!(PublicKeyCredentialCreationOptions);
@@ -19775,33 +30594,67 @@ impl serde::Serialize for PublicKeyCredentialCreationOptions {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "challenge", &self.challenge)?;
-        crate::__private::field(&mut map, "rp", &self.rp)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "challenge",
+            &self.challenge,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "rp", &self.rp, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "pubKeyCredParams",
             &self.pub_key_cred_params,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "timeout", &self.timeout)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "timeout",
+            &self.timeout,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "excludeCredentials",
             &self.exclude_credentials,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "authenticatorSelection",
             &self.authenticator_selection,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "hints", &self.hints)?;
-        crate::__private::field(&mut map, "attestation", &self.attestation)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "hints",
+            &self.hints,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attestation",
+            &self.attestation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "attestationFormats",
             &self.attestation_formats,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "extensions", &self.extensions)?;
+        crate::__private::model_field(
+            &mut map,
+            "extensions",
+            &self.extensions,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19836,6 +30689,28 @@ pub struct PublicKeyCredentialCreationResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "users")]
+impl PublicKeyCredentialCreationResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `rawId` property ([`Self::raw_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RAW_ID: crate::Field<Self> = crate::Field::new("rawId");
+    /// The `authenticatorAttachment` property ([`Self::authenticator_attachment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTHENTICATOR_ATTACHMENT: crate::Field<Self> = crate::Field::new(
+        "authenticatorAttachment",
+    );
+    /// The `clientExtensionResults` property ([`Self::client_extension_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLIENT_EXTENSION_RESULTS: crate::Field<Self> = crate::Field::new(
+        "clientExtensionResults",
+    );
+    /// The `response` property ([`Self::response`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPONSE: crate::Field<Self> = crate::Field::new("response");
 }
 #[cfg(feature = "users")]
 impl crate::Model for PublicKeyCredentialCreationResponse {
@@ -19863,6 +30738,12 @@ impl crate::Model for PublicKeyCredentialCreationResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "users")]
 impl crate::__private::DecodeFields for PublicKeyCredentialCreationResponse {
@@ -19888,6 +30769,17 @@ impl crate::__private::DecodeFields for PublicKeyCredentialCreationResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "type",
+        "rawId",
+        "authenticatorAttachment",
+        "clientExtensionResults",
+        "response",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "users")]
 crate::__impl_model_deserialize!(PublicKeyCredentialCreationResponse);
@@ -19896,20 +30788,37 @@ impl serde::Serialize for PublicKeyCredentialCreationResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "rawId", &self.raw_id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rawId",
+            &self.raw_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "authenticatorAttachment",
             &self.authenticator_attachment,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "clientExtensionResults",
             &self.client_extension_results,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "response", &self.response)?;
+        crate::__private::model_field(
+            &mut map,
+            "response",
+            &self.response,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19926,6 +30835,14 @@ pub struct PublishDraftInput {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl PublishDraftInput {
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for PublishDraftInput {
@@ -19943,6 +30860,12 @@ impl crate::Model for PublishDraftInput {
             missing.push("version");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -19964,6 +30887,10 @@ impl crate::__private::DecodeFields for PublishDraftInput {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["version"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(PublishDraftInput);
@@ -19972,7 +30899,12 @@ impl serde::Serialize for PublishDraftInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19993,6 +30925,16 @@ pub struct PublishForm {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "quality")]
+impl PublishForm {
+    /// The `published` property ([`Self::published`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUBLISHED: crate::Field<Self> = crate::Field::new("published");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "quality")]
 impl crate::Model for PublishForm {
@@ -20013,6 +30955,12 @@ impl crate::Model for PublishForm {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "quality")]
@@ -20035,6 +30983,10 @@ impl crate::__private::DecodeFields for PublishForm {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["published", "id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "quality")]
 crate::__impl_model_deserialize!(PublishForm);
@@ -20043,8 +30995,13 @@ impl serde::Serialize for PublishForm {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "published", &self.published)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(
+            &mut map,
+            "published",
+            &self.published,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20089,6 +31046,16 @@ pub struct PublishScriptRequestData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "scripts")]
+impl PublishScriptRequestData {
+    /// The `scriptId` property ([`Self::script_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCRIPT_ID: crate::Field<Self> = crate::Field::new("scriptId");
+    /// The `versionId` property ([`Self::version_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION_ID: crate::Field<Self> = crate::Field::new("versionId");
 }
 #[cfg(feature = "scripts")]
 impl crate::Model for PublishScriptRequestData {
@@ -20106,6 +31073,12 @@ impl crate::Model for PublishScriptRequestData {
             missing.push("scriptId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "scripts")]
@@ -20126,6 +31099,10 @@ impl crate::__private::DecodeFields for PublishScriptRequestData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["scriptId", "versionId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "scripts")]
 crate::__impl_model_deserialize!(PublishScriptRequestData);
@@ -20134,8 +31111,18 @@ impl serde::Serialize for PublishScriptRequestData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "scriptId", &self.script_id)?;
-        crate::__private::field(&mut map, "versionId", &self.version_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "scriptId",
+            &self.script_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "versionId",
+            &self.version_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20182,6 +31169,20 @@ pub struct PublishedSurveyFormReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl PublishedSurveyFormReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `contextId` property ([`Self::context_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT_ID: crate::Field<Self> = crate::Field::new("contextId");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for PublishedSurveyFormReference {
@@ -20195,6 +31196,12 @@ impl crate::Model for PublishedSurveyFormReference {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -20217,6 +31224,10 @@ impl crate::__private::DecodeFields for PublishedSurveyFormReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "contextId", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(PublishedSurveyFormReference);
@@ -20225,10 +31236,25 @@ impl serde::Serialize for PublishedSurveyFormReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "contextId", &self.context_id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contextId",
+            &self.context_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20265,6 +31291,38 @@ pub struct PunctualityEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl PunctualityEvent {
+    /// The `dateScheduleStart` property ([`Self::date_schedule_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_SCHEDULE_START: crate::Field<Self> = crate::Field::new(
+        "dateScheduleStart",
+    );
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `lengthMinutes` property ([`Self::length_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_MINUTES: crate::Field<Self> = crate::Field::new("lengthMinutes");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `activityCodeId` property ([`Self::activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new("activityCodeId");
+    /// The `activityCode` property ([`Self::activity_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE: crate::Field<Self> = crate::Field::new("activityCode");
+    /// The `activityName` property ([`Self::activity_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_NAME: crate::Field<Self> = crate::Field::new("activityName");
+    /// The `activityColor` property ([`Self::activity_color`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_COLOR: crate::Field<Self> = crate::Field::new("activityColor");
+    /// The `category` property ([`Self::category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY: crate::Field<Self> = crate::Field::new("category");
+    /// The `points` property ([`Self::points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POINTS: crate::Field<Self> = crate::Field::new("points");
+    /// The `delta` property ([`Self::delta`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DELTA: crate::Field<Self> = crate::Field::new("delta");
+    /// The `bullseye` property ([`Self::bullseye`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BULLSEYE: crate::Field<Self> = crate::Field::new("bullseye");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for PunctualityEvent {
@@ -20278,6 +31336,12 @@ impl crate::Model for PunctualityEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -20312,6 +31376,23 @@ impl crate::__private::DecodeFields for PunctualityEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateScheduleStart",
+        "dateStart",
+        "lengthMinutes",
+        "description",
+        "activityCodeId",
+        "activityCode",
+        "activityName",
+        "activityColor",
+        "category",
+        "points",
+        "delta",
+        "bullseye",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(PunctualityEvent);
@@ -20320,22 +31401,78 @@ impl serde::Serialize for PunctualityEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "dateScheduleStart",
             &self.date_schedule_start,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(&mut map, "lengthMinutes", &self.length_minutes)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "activityCodeId", &self.activity_code_id)?;
-        crate::__private::field(&mut map, "activityCode", &self.activity_code)?;
-        crate::__private::field(&mut map, "activityName", &self.activity_name)?;
-        crate::__private::field(&mut map, "activityColor", &self.activity_color)?;
-        crate::__private::field(&mut map, "category", &self.category)?;
-        crate::__private::field(&mut map, "points", &self.points)?;
-        crate::__private::field(&mut map, "delta", &self.delta)?;
-        crate::__private::field(&mut map, "bullseye", &self.bullseye)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthMinutes",
+            &self.length_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeId",
+            &self.activity_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCode",
+            &self.activity_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityName",
+            &self.activity_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityColor",
+            &self.activity_color,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "category",
+            &self.category,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "points",
+            &self.points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "delta",
+            &self.delta,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "bullseye",
+            &self.bullseye,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20360,6 +31497,20 @@ pub struct PureCloud {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "identity-provider")]
+impl PureCloud {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `disabled` property ([`Self::disabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISABLED: crate::Field<Self> = crate::Field::new("disabled");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "identity-provider")]
 impl crate::Model for PureCloud {
@@ -20373,6 +31524,12 @@ impl crate::Model for PureCloud {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "identity-provider")]
@@ -20397,6 +31554,10 @@ impl crate::__private::DecodeFields for PureCloud {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "disabled", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "identity-provider")]
 crate::__impl_model_deserialize!(PureCloud);
@@ -20405,10 +31566,25 @@ impl serde::Serialize for PureCloud {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "disabled", &self.disabled)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disabled",
+            &self.disabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20461,6 +31637,60 @@ pub struct PureEngage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "identity-provider")]
+impl PureEngage {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `disabled` property ([`Self::disabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISABLED: crate::Field<Self> = crate::Field::new("disabled");
+    /// The `issuerURI` property ([`Self::issuer_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ISSUER_URI: crate::Field<Self> = crate::Field::new("issuerURI");
+    /// The `ssoTargetURI` property ([`Self::sso_target_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SSO_TARGET_URI: crate::Field<Self> = crate::Field::new("ssoTargetURI");
+    /// The `sloURI` property ([`Self::slo_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLO_URI: crate::Field<Self> = crate::Field::new("sloURI");
+    /// The `sloBinding` property ([`Self::slo_binding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLO_BINDING: crate::Field<Self> = crate::Field::new("sloBinding");
+    /// The `relyingPartyIdentifier` property ([`Self::relying_party_identifier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RELYING_PARTY_IDENTIFIER: crate::Field<Self> = crate::Field::new(
+        "relyingPartyIdentifier",
+    );
+    /// The `certificate` property ([`Self::certificate`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATE: crate::Field<Self> = crate::Field::new("certificate");
+    /// The `certificates` property ([`Self::certificates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CERTIFICATES: crate::Field<Self> = crate::Field::new("certificates");
+    /// The `logoImageData` property ([`Self::logo_image_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOGO_IMAGE_DATA: crate::Field<Self> = crate::Field::new("logoImageData");
+    /// The `nameIdentifierFormat` property ([`Self::name_identifier_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME_IDENTIFIER_FORMAT: crate::Field<Self> = crate::Field::new(
+        "nameIdentifierFormat",
+    );
+    /// The `ssoBinding` property ([`Self::sso_binding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SSO_BINDING: crate::Field<Self> = crate::Field::new("ssoBinding");
+    /// The `signAuthnRequests` property ([`Self::sign_authn_requests`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIGN_AUTHN_REQUESTS: crate::Field<Self> = crate::Field::new(
+        "signAuthnRequests",
+    );
+    /// The `providerName` property ([`Self::provider_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER_NAME: crate::Field<Self> = crate::Field::new("providerName");
+    /// The `displayOnLogin` property ([`Self::display_on_login`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_ON_LOGIN: crate::Field<Self> = crate::Field::new("displayOnLogin");
+    /// The `metadataURL` property ([`Self::metadata_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA_URL: crate::Field<Self> = crate::Field::new("metadataURL");
+    /// The `forceAuthn` property ([`Self::force_authn`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORCE_AUTHN: crate::Field<Self> = crate::Field::new("forceAuthn");
+    /// The `autoProvisionUsers` property ([`Self::auto_provision_users`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTO_PROVISION_USERS: crate::Field<Self> = crate::Field::new(
+        "autoProvisionUsers",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "identity-provider")]
 impl crate::Model for PureEngage {
@@ -20474,6 +31704,12 @@ impl crate::Model for PureEngage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "identity-provider")]
@@ -20528,6 +31764,31 @@ impl crate::__private::DecodeFields for PureEngage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "disabled",
+        "issuerURI",
+        "ssoTargetURI",
+        "sloURI",
+        "sloBinding",
+        "relyingPartyIdentifier",
+        "certificate",
+        "certificates",
+        "logoImageData",
+        "nameIdentifierFormat",
+        "ssoBinding",
+        "signAuthnRequests",
+        "providerName",
+        "displayOnLogin",
+        "metadataURL",
+        "forceAuthn",
+        "autoProvisionUsers",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "identity-provider")]
 crate::__impl_model_deserialize!(PureEngage);
@@ -20536,42 +31797,121 @@ impl serde::Serialize for PureEngage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "disabled", &self.disabled)?;
-        crate::__private::field(&mut map, "issuerURI", &self.issuer_uri)?;
-        crate::__private::field(&mut map, "ssoTargetURI", &self.sso_target_uri)?;
-        crate::__private::field(&mut map, "sloURI", &self.slo_uri)?;
-        crate::__private::field(&mut map, "sloBinding", &self.slo_binding)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disabled",
+            &self.disabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "issuerURI",
+            &self.issuer_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ssoTargetURI",
+            &self.sso_target_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sloURI",
+            &self.slo_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sloBinding",
+            &self.slo_binding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "relyingPartyIdentifier",
             &self.relying_party_identifier,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "certificate", &self.certificate)?;
-        crate::__private::field(&mut map, "certificates", &self.certificates)?;
-        crate::__private::field(&mut map, "logoImageData", &self.logo_image_data)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "certificate",
+            &self.certificate,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "certificates",
+            &self.certificates,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "logoImageData",
+            &self.logo_image_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "nameIdentifierFormat",
             &self.name_identifier_format,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "ssoBinding", &self.sso_binding)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "ssoBinding",
+            &self.sso_binding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "signAuthnRequests",
             &self.sign_authn_requests,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "providerName", &self.provider_name)?;
-        crate::__private::field(&mut map, "displayOnLogin", &self.display_on_login)?;
-        crate::__private::field(&mut map, "metadataURL", &self.metadata_url)?;
-        crate::__private::field(&mut map, "forceAuthn", &self.force_authn)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "providerName",
+            &self.provider_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayOnLogin",
+            &self.display_on_login,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadataURL",
+            &self.metadata_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "forceAuthn",
+            &self.force_authn,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "autoProvisionUsers",
             &self.auto_provision_users,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20750,6 +32090,22 @@ pub struct PushDeviceInsertRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "webmessaging")]
+impl PushDeviceInsertRequest {
+    /// The `deviceToken` property ([`Self::device_token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVICE_TOKEN: crate::Field<Self> = crate::Field::new("deviceToken");
+    /// The `notificationProvider` property ([`Self::notification_provider`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTIFICATION_PROVIDER: crate::Field<Self> = crate::Field::new(
+        "notificationProvider",
+    );
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `deviceType` property ([`Self::device_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVICE_TYPE: crate::Field<Self> = crate::Field::new("deviceType");
 }
 #[cfg(feature = "webmessaging")]
 impl crate::Model for PushDeviceInsertRequest {
@@ -20787,6 +32143,12 @@ impl crate::Model for PushDeviceInsertRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "webmessaging")]
 impl crate::__private::DecodeFields for PushDeviceInsertRequest {
@@ -20808,6 +32170,15 @@ impl crate::__private::DecodeFields for PushDeviceInsertRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "deviceToken",
+        "notificationProvider",
+        "language",
+        "deviceType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "webmessaging")]
 crate::__impl_model_deserialize!(PushDeviceInsertRequest);
@@ -20816,14 +32187,30 @@ impl serde::Serialize for PushDeviceInsertRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "deviceToken", &self.device_token)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "deviceToken",
+            &self.device_token,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "notificationProvider",
             &self.notification_provider,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "deviceType", &self.device_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deviceType",
+            &self.device_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20914,6 +32301,16 @@ pub struct PushDeviceUpdateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "webmessaging")]
+impl PushDeviceUpdateRequest {
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `deviceToken` property ([`Self::device_token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVICE_TOKEN: crate::Field<Self> = crate::Field::new("deviceToken");
 }
 #[cfg(feature = "webmessaging")]
 impl crate::Model for PushDeviceUpdateRequest {
@@ -20927,6 +32324,12 @@ impl crate::Model for PushDeviceUpdateRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "webmessaging")]
@@ -20947,6 +32350,10 @@ impl crate::__private::DecodeFields for PushDeviceUpdateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["language", "deviceToken"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "webmessaging")]
 crate::__impl_model_deserialize!(PushDeviceUpdateRequest);
@@ -20955,8 +32362,18 @@ impl serde::Serialize for PushDeviceUpdateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "deviceToken", &self.device_token)?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deviceToken",
+            &self.device_token,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20973,6 +32390,16 @@ pub struct PushIntegration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl PushIntegration {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `provider` property ([`Self::provider`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER: crate::Field<Self> = crate::Field::new("provider");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for PushIntegration {
@@ -20986,6 +32413,12 @@ impl crate::Model for PushIntegration {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -21006,6 +32439,10 @@ impl crate::__private::DecodeFields for PushIntegration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "provider"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(PushIntegration);
@@ -21014,8 +32451,13 @@ impl serde::Serialize for PushIntegration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "provider", &self.provider)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "provider",
+            &self.provider,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21073,6 +32515,16 @@ pub struct PutDecisionTableRowRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "business-rules")]
+impl PutDecisionTableRowRequest {
+    /// The `inputs` property ([`Self::inputs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INPUTS: crate::Field<Self> = crate::Field::new("inputs");
+    /// The `outputs` property ([`Self::outputs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTPUTS: crate::Field<Self> = crate::Field::new("outputs");
 }
 #[cfg(feature = "business-rules")]
 impl crate::Model for PutDecisionTableRowRequest {
@@ -21086,6 +32538,12 @@ impl crate::Model for PutDecisionTableRowRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "business-rules")]
@@ -21106,6 +32564,10 @@ impl crate::__private::DecodeFields for PutDecisionTableRowRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["inputs", "outputs"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "business-rules")]
 crate::__impl_model_deserialize!(PutDecisionTableRowRequest);
@@ -21114,8 +32576,18 @@ impl serde::Serialize for PutDecisionTableRowRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "inputs", &self.inputs)?;
-        crate::__private::field(&mut map, "outputs", &self.outputs)?;
+        crate::__private::model_field(
+            &mut map,
+            "inputs",
+            &self.inputs,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "outputs",
+            &self.outputs,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }

@@ -23,6 +23,18 @@ pub struct QMAuditQueryRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "quality")]
+impl QMAuditQueryRequest {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `filters` property ([`Self::filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTERS: crate::Field<Self> = crate::Field::new("filters");
+    /// The `sort` property ([`Self::sort`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT: crate::Field<Self> = crate::Field::new("sort");
 }
 #[cfg(feature = "quality")]
 impl crate::Model for QMAuditQueryRequest {
@@ -44,6 +56,12 @@ impl crate::Model for QMAuditQueryRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "quality")]
 impl crate::__private::DecodeFields for QMAuditQueryRequest {
@@ -64,6 +82,10 @@ impl crate::__private::DecodeFields for QMAuditQueryRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "filters", "sort"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "quality")]
 crate::__impl_model_deserialize!(QMAuditQueryRequest);
@@ -72,9 +94,24 @@ impl serde::Serialize for QMAuditQueryRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "filters", &self.filters)?;
-        crate::__private::field(&mut map, "sort", &self.sort)?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filters",
+            &self.filters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sort",
+            &self.sort,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -119,6 +156,48 @@ pub struct QualityAuditLogMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "quality")]
+impl QualityAuditLogMessage {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `userHomeOrgId` property ([`Self::user_home_org_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_HOME_ORG_ID: crate::Field<Self> = crate::Field::new("userHomeOrgId");
+    /// The `userTrusteeOrgId` property ([`Self::user_trustee_org_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_TRUSTEE_ORG_ID: crate::Field<Self> = crate::Field::new(
+        "userTrusteeOrgId",
+    );
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `client` property ([`Self::client`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLIENT: crate::Field<Self> = crate::Field::new("client");
+    /// The `remoteIps` property ([`Self::remote_ips`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REMOTE_IPS: crate::Field<Self> = crate::Field::new("remoteIps");
+    /// The `serviceName` property ([`Self::service_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SERVICE_NAME: crate::Field<Self> = crate::Field::new("serviceName");
+    /// The `level` property ([`Self::level`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LEVEL: crate::Field<Self> = crate::Field::new("level");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `eventDate` property ([`Self::event_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE: crate::Field<Self> = crate::Field::new("eventDate");
+    /// The `messageInfo` property ([`Self::message_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_INFO: crate::Field<Self> = crate::Field::new("messageInfo");
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
+    /// The `entity` property ([`Self::entity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY: crate::Field<Self> = crate::Field::new("entity");
+    /// The `entityType` property ([`Self::entity_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_TYPE: crate::Field<Self> = crate::Field::new("entityType");
+    /// The `propertyChanges` property ([`Self::property_changes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTY_CHANGES: crate::Field<Self> = crate::Field::new(
+        "propertyChanges",
+    );
+    /// The `context` property ([`Self::context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT: crate::Field<Self> = crate::Field::new("context");
 }
 #[cfg(feature = "quality")]
 impl crate::Model for QualityAuditLogMessage {
@@ -132,6 +211,12 @@ impl crate::Model for QualityAuditLogMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "quality")]
@@ -166,6 +251,27 @@ impl crate::__private::DecodeFields for QualityAuditLogMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "userHomeOrgId",
+        "userTrusteeOrgId",
+        "user",
+        "client",
+        "remoteIps",
+        "serviceName",
+        "level",
+        "status",
+        "eventDate",
+        "messageInfo",
+        "action",
+        "entity",
+        "entityType",
+        "propertyChanges",
+        "context",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "quality")]
 crate::__impl_model_deserialize!(QualityAuditLogMessage);
@@ -174,26 +280,97 @@ impl serde::Serialize for QualityAuditLogMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "userHomeOrgId", &self.user_home_org_id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "userHomeOrgId",
+            &self.user_home_org_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "userTrusteeOrgId",
             &self.user_trustee_org_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "client", &self.client)?;
-        crate::__private::field(&mut map, "remoteIps", &self.remote_ips)?;
-        crate::__private::field(&mut map, "serviceName", &self.service_name)?;
-        crate::__private::field(&mut map, "level", &self.level)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "eventDate", &self.event_date)?;
-        crate::__private::field(&mut map, "messageInfo", &self.message_info)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
-        crate::__private::field(&mut map, "entity", &self.entity)?;
-        crate::__private::field(&mut map, "entityType", &self.entity_type)?;
-        crate::__private::field(&mut map, "propertyChanges", &self.property_changes)?;
-        crate::__private::field(&mut map, "context", &self.context)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "client",
+            &self.client,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "remoteIps",
+            &self.remote_ips,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "serviceName",
+            &self.service_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "level",
+            &self.level,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDate",
+            &self.event_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageInfo",
+            &self.message_info,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entity",
+            &self.entity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityType",
+            &self.entity_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "propertyChanges",
+            &self.property_changes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "context",
+            &self.context,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -525,6 +702,20 @@ pub struct QualityAuditQueryExecutionResultsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "quality")]
+impl QualityAuditQueryExecutionResultsResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `cursor` property ([`Self::cursor`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURSOR: crate::Field<Self> = crate::Field::new("cursor");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "quality")]
 impl crate::Model for QualityAuditQueryExecutionResultsResponse {
@@ -538,6 +729,12 @@ impl crate::Model for QualityAuditQueryExecutionResultsResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "quality")]
@@ -562,6 +759,15 @@ impl crate::__private::DecodeFields for QualityAuditQueryExecutionResultsRespons
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "pageSize",
+        "cursor",
+        "entities",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "quality")]
 crate::__impl_model_deserialize!(QualityAuditQueryExecutionResultsResponse);
@@ -570,10 +776,25 @@ impl serde::Serialize for QualityAuditQueryExecutionResultsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "cursor", &self.cursor)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "cursor",
+            &self.cursor,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -598,6 +819,24 @@ pub struct QualityAuditQueryExecutionStatusResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "quality")]
+impl QualityAuditQueryExecutionStatusResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `filters` property ([`Self::filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTERS: crate::Field<Self> = crate::Field::new("filters");
+    /// The `sort` property ([`Self::sort`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT: crate::Field<Self> = crate::Field::new("sort");
 }
 #[cfg(feature = "quality")]
 impl crate::Model for QualityAuditQueryExecutionStatusResponse {
@@ -611,6 +850,12 @@ impl crate::Model for QualityAuditQueryExecutionStatusResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "quality")]
@@ -635,6 +880,17 @@ impl crate::__private::DecodeFields for QualityAuditQueryExecutionStatusResponse
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "dateStart",
+        "interval",
+        "filters",
+        "sort",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "quality")]
 crate::__impl_model_deserialize!(QualityAuditQueryExecutionStatusResponse);
@@ -643,12 +899,37 @@ impl serde::Serialize for QualityAuditQueryExecutionStatusResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "filters", &self.filters)?;
-        crate::__private::field(&mut map, "sort", &self.sort)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filters",
+            &self.filters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sort",
+            &self.sort,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -724,6 +1005,16 @@ pub struct QualityAuditQueryFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "quality")]
+impl QualityAuditQueryFilter {
+    /// The `property` property ([`Self::property`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROPERTY: crate::Field<Self> = crate::Field::new("property");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "quality")]
 impl crate::Model for QualityAuditQueryFilter {
@@ -745,6 +1036,12 @@ impl crate::Model for QualityAuditQueryFilter {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "quality")]
 impl crate::__private::DecodeFields for QualityAuditQueryFilter {
@@ -764,6 +1061,10 @@ impl crate::__private::DecodeFields for QualityAuditQueryFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["property", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "quality")]
 crate::__impl_model_deserialize!(QualityAuditQueryFilter);
@@ -772,8 +1073,18 @@ impl serde::Serialize for QualityAuditQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "property", &self.property)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "property",
+            &self.property,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -879,6 +1190,36 @@ pub struct QualityEvaluationScoreItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl QualityEvaluationScoreItem {
+    /// The `evaluationId` property ([`Self::evaluation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_ID: crate::Field<Self> = crate::Field::new("evaluationId");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `conversationDate` property ([`Self::conversation_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_DATE: crate::Field<Self> = crate::Field::new(
+        "conversationDate",
+    );
+    /// The `conversationEndDate` property ([`Self::conversation_end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_END_DATE: crate::Field<Self> = crate::Field::new(
+        "conversationEndDate",
+    );
+    /// The `formName` property ([`Self::form_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORM_NAME: crate::Field<Self> = crate::Field::new("formName");
+    /// The `points` property ([`Self::points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POINTS: crate::Field<Self> = crate::Field::new("points");
+    /// The `evaluationScore` property ([`Self::evaluation_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_SCORE: crate::Field<Self> = crate::Field::new(
+        "evaluationScore",
+    );
+    /// The `maxPoints` property ([`Self::max_points`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_POINTS: crate::Field<Self> = crate::Field::new("maxPoints");
+    /// The `mediaTypes` property ([`Self::media_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPES: crate::Field<Self> = crate::Field::new("mediaTypes");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for QualityEvaluationScoreItem {
@@ -892,6 +1233,12 @@ impl crate::Model for QualityEvaluationScoreItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "gamification")]
@@ -925,6 +1272,20 @@ impl crate::__private::DecodeFields for QualityEvaluationScoreItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "evaluationId",
+        "conversationId",
+        "conversationDate",
+        "conversationEndDate",
+        "formName",
+        "points",
+        "evaluationScore",
+        "maxPoints",
+        "mediaTypes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(QualityEvaluationScoreItem);
@@ -933,19 +1294,60 @@ impl serde::Serialize for QualityEvaluationScoreItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "evaluationId", &self.evaluation_id)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "conversationDate", &self.conversation_date)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "evaluationId",
+            &self.evaluation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationDate",
+            &self.conversation_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationEndDate",
             &self.conversation_end_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "formName", &self.form_name)?;
-        crate::__private::field(&mut map, "points", &self.points)?;
-        crate::__private::field(&mut map, "evaluationScore", &self.evaluation_score)?;
-        crate::__private::field(&mut map, "maxPoints", &self.max_points)?;
-        crate::__private::field(&mut map, "mediaTypes", &self.media_types)?;
+        crate::__private::model_field(
+            &mut map,
+            "formName",
+            &self.form_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "points",
+            &self.points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "evaluationScore",
+            &self.evaluation_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maxPoints",
+            &self.max_points,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaTypes",
+            &self.media_types,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -962,6 +1364,16 @@ pub struct QuarterHourly {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QuarterHourly {
+    /// The `downloadUrls` property ([`Self::download_urls`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URLS: crate::Field<Self> = crate::Field::new("downloadUrls");
+    /// The `downloadResult` property ([`Self::download_result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_RESULT: crate::Field<Self> = crate::Field::new("downloadResult");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QuarterHourly {
@@ -975,6 +1387,12 @@ impl crate::Model for QuarterHourly {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -995,6 +1413,10 @@ impl crate::__private::DecodeFields for QuarterHourly {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["downloadUrls", "downloadResult"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QuarterHourly);
@@ -1003,8 +1425,18 @@ impl serde::Serialize for QuarterHourly {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "downloadUrls", &self.download_urls)?;
-        crate::__private::field(&mut map, "downloadResult", &self.download_result)?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrls",
+            &self.download_urls,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadResult",
+            &self.download_result,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1023,6 +1455,18 @@ pub struct QueryAdherenceExplanationsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryAdherenceExplanationsResponse {
+    /// The `job` property ([`Self::job`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOB: crate::Field<Self> = crate::Field::new("job");
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryAdherenceExplanationsResponse {
@@ -1036,6 +1480,12 @@ impl crate::Model for QueryAdherenceExplanationsResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -1057,6 +1507,10 @@ impl crate::__private::DecodeFields for QueryAdherenceExplanationsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["job", "result", "downloadUrl"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryAdherenceExplanationsResponse);
@@ -1065,9 +1519,19 @@ impl serde::Serialize for QueryAdherenceExplanationsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "job", &self.job)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
+        crate::__private::model_field(&mut map, "job", &self.job, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1088,6 +1552,16 @@ pub struct QueryAgentScheduleUnavailableTimesRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryAgentScheduleUnavailableTimesRequest {
+    /// The `agentId` property ([`Self::agent_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_ID: crate::Field<Self> = crate::Field::new("agentId");
+    /// The `schedule` property ([`Self::schedule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE: crate::Field<Self> = crate::Field::new("schedule");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryAgentScheduleUnavailableTimesRequest {
@@ -1109,6 +1583,12 @@ impl crate::Model for QueryAgentScheduleUnavailableTimesRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for QueryAgentScheduleUnavailableTimesRequest {
@@ -1128,6 +1608,10 @@ impl crate::__private::DecodeFields for QueryAgentScheduleUnavailableTimesReques
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["agentId", "schedule"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryAgentScheduleUnavailableTimesRequest);
@@ -1136,8 +1620,18 @@ impl serde::Serialize for QueryAgentScheduleUnavailableTimesRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "agentId", &self.agent_id)?;
-        crate::__private::field(&mut map, "schedule", &self.schedule)?;
+        crate::__private::model_field(
+            &mut map,
+            "agentId",
+            &self.agent_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "schedule",
+            &self.schedule,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1158,6 +1652,20 @@ pub struct QueryAgentScheduleUnavailableTimesResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryAgentScheduleUnavailableTimesResponse {
+    /// The `consideredInScheduleGeneration` property ([`Self::considered_in_schedule_generation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONSIDERED_IN_SCHEDULE_GENERATION: crate::Field<Self> = crate::Field::new(
+        "consideredInScheduleGeneration",
+    );
+    /// The `scheduleGenerationUnavailableTimes` property ([`Self::schedule_generation_unavailable_times`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE_GENERATION_UNAVAILABLE_TIMES: crate::Field<Self> = crate::Field::new(
+        "scheduleGenerationUnavailableTimes",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryAgentScheduleUnavailableTimesResponse {
@@ -1186,6 +1694,12 @@ impl crate::Model for QueryAgentScheduleUnavailableTimesResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for QueryAgentScheduleUnavailableTimesResponse {
@@ -1211,6 +1725,13 @@ impl crate::__private::DecodeFields for QueryAgentScheduleUnavailableTimesRespon
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "consideredInScheduleGeneration",
+        "scheduleGenerationUnavailableTimes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryAgentScheduleUnavailableTimesResponse);
@@ -1219,15 +1740,17 @@ impl serde::Serialize for QueryAgentScheduleUnavailableTimesResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "consideredInScheduleGeneration",
             &self.considered_in_schedule_generation,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "scheduleGenerationUnavailableTimes",
             &self.schedule_generation_unavailable_times,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1249,6 +1772,16 @@ pub struct QueryAgentSchedulingPreferencesRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryAgentSchedulingPreferencesRequest {
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryAgentSchedulingPreferencesRequest {
@@ -1270,6 +1803,12 @@ impl crate::Model for QueryAgentSchedulingPreferencesRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for QueryAgentSchedulingPreferencesRequest {
@@ -1289,6 +1828,10 @@ impl crate::__private::DecodeFields for QueryAgentSchedulingPreferencesRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "endDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryAgentSchedulingPreferencesRequest);
@@ -1297,8 +1840,18 @@ impl serde::Serialize for QueryAgentSchedulingPreferencesRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1315,6 +1868,14 @@ pub struct QueryAgentShiftTradeListJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryAgentShiftTradeListJobRequest {
+    /// The `weekDates` property ([`Self::week_dates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_DATES: crate::Field<Self> = crate::Field::new("weekDates");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryAgentShiftTradeListJobRequest {
@@ -1332,6 +1893,12 @@ impl crate::Model for QueryAgentShiftTradeListJobRequest {
             missing.push("weekDates");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -1351,6 +1918,10 @@ impl crate::__private::DecodeFields for QueryAgentShiftTradeListJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["weekDates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryAgentShiftTradeListJobRequest);
@@ -1359,7 +1930,12 @@ impl serde::Serialize for QueryAgentShiftTradeListJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "weekDates", &self.week_dates)?;
+        crate::__private::model_field(
+            &mut map,
+            "weekDates",
+            &self.week_dates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1380,6 +1956,16 @@ pub struct QueryAgentUnavailableTimesRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryAgentUnavailableTimesRequest {
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryAgentUnavailableTimesRequest {
@@ -1401,6 +1987,12 @@ impl crate::Model for QueryAgentUnavailableTimesRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for QueryAgentUnavailableTimesRequest {
@@ -1420,6 +2012,10 @@ impl crate::__private::DecodeFields for QueryAgentUnavailableTimesRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "endDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryAgentUnavailableTimesRequest);
@@ -1428,8 +2024,18 @@ impl serde::Serialize for QueryAgentUnavailableTimesRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1458,6 +2064,24 @@ pub struct QueryAgentUnavailableTimesValidationJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryAgentUnavailableTimesValidationJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `agent` property ([`Self::agent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT: crate::Field<Self> = crate::Field::new("agent");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
+    /// The `error` property ([`Self::error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR: crate::Field<Self> = crate::Field::new("error");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryAgentUnavailableTimesValidationJobResponse {
@@ -1478,6 +2102,12 @@ impl crate::Model for QueryAgentUnavailableTimesValidationJobResponse {
             missing.push("status");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -1502,6 +2132,17 @@ impl crate::__private::DecodeFields for QueryAgentUnavailableTimesValidationJobR
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "agent",
+        "status",
+        "result",
+        "error",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryAgentUnavailableTimesValidationJobResponse);
@@ -1510,12 +2151,37 @@ impl serde::Serialize for QueryAgentUnavailableTimesValidationJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "agent", &self.agent)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
-        crate::__private::field(&mut map, "error", &self.error)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "agent",
+            &self.agent,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "error",
+            &self.error,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1582,6 +2248,14 @@ pub struct QueryAgentsIntegrationsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryAgentsIntegrationsRequest {
+    /// The `agentIds` property ([`Self::agent_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_IDS: crate::Field<Self> = crate::Field::new("agentIds");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryAgentsIntegrationsRequest {
@@ -1599,6 +2273,12 @@ impl crate::Model for QueryAgentsIntegrationsRequest {
             missing.push("agentIds");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -1618,6 +2298,10 @@ impl crate::__private::DecodeFields for QueryAgentsIntegrationsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["agentIds"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryAgentsIntegrationsRequest);
@@ -1626,7 +2310,12 @@ impl serde::Serialize for QueryAgentsIntegrationsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "agentIds", &self.agent_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "agentIds",
+            &self.agent_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1643,6 +2332,16 @@ pub struct QueryApiSearchAggregationRange {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "quality")]
+impl QueryApiSearchAggregationRange {
+    /// The `to` property ([`Self::to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO: crate::Field<Self> = crate::Field::new("to");
+    /// The `from` property ([`Self::from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM: crate::Field<Self> = crate::Field::new("from");
 }
 #[cfg(feature = "quality")]
 impl crate::Model for QueryApiSearchAggregationRange {
@@ -1656,6 +2355,12 @@ impl crate::Model for QueryApiSearchAggregationRange {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "quality")]
@@ -1676,6 +2381,10 @@ impl crate::__private::DecodeFields for QueryApiSearchAggregationRange {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["to", "from"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "quality")]
 crate::__impl_model_deserialize!(QueryApiSearchAggregationRange);
@@ -1684,8 +2393,13 @@ impl serde::Serialize for QueryApiSearchAggregationRange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "to", &self.to)?;
-        crate::__private::field(&mut map, "from", &self.from)?;
+        crate::__private::model_field(&mut map, "to", &self.to, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "from",
+            &self.from,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1702,6 +2416,16 @@ pub struct QueryAvailabilityManagementUnitsSettingsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryAvailabilityManagementUnitsSettingsRequest {
+    /// The `managementUnitIds` property ([`Self::management_unit_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGEMENT_UNIT_IDS: crate::Field<Self> = crate::Field::new(
+        "managementUnitIds",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryAvailabilityManagementUnitsSettingsRequest {
@@ -1722,6 +2446,12 @@ impl crate::Model for QueryAvailabilityManagementUnitsSettingsRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for QueryAvailabilityManagementUnitsSettingsRequest {
@@ -1740,6 +2470,10 @@ impl crate::__private::DecodeFields for QueryAvailabilityManagementUnitsSettings
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnitIds"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryAvailabilityManagementUnitsSettingsRequest);
@@ -1748,10 +2482,11 @@ impl serde::Serialize for QueryAvailabilityManagementUnitsSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "managementUnitIds",
             &self.management_unit_ids,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1769,6 +2504,16 @@ pub struct QueryAvailabilityManagementUnitsSettingsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryAvailabilityManagementUnitsSettingsResponse {
+    /// The `managementUnits` property ([`Self::management_units`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGEMENT_UNITS: crate::Field<Self> = crate::Field::new(
+        "managementUnits",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryAvailabilityManagementUnitsSettingsResponse {
@@ -1789,6 +2534,12 @@ impl crate::Model for QueryAvailabilityManagementUnitsSettingsResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields
@@ -1808,6 +2559,10 @@ for QueryAvailabilityManagementUnitsSettingsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnits"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryAvailabilityManagementUnitsSettingsResponse);
@@ -1816,7 +2571,12 @@ impl serde::Serialize for QueryAvailabilityManagementUnitsSettingsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "managementUnits", &self.management_units)?;
+        crate::__private::model_field(
+            &mut map,
+            "managementUnits",
+            &self.management_units,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1835,6 +2595,18 @@ pub struct QueryCapacityPlanStaffingGroupMetricChangeHistory {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryCapacityPlanStaffingGroupMetricChangeHistory {
+    /// The `staffingGroupIds` property ([`Self::staffing_group_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STAFFING_GROUP_IDS: crate::Field<Self> = crate::Field::new(
+        "staffingGroupIds",
+    );
+    /// The `queryEndDate` property ([`Self::query_end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_END_DATE: crate::Field<Self> = crate::Field::new("queryEndDate");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryCapacityPlanStaffingGroupMetricChangeHistory {
@@ -1854,6 +2626,12 @@ impl crate::Model for QueryCapacityPlanStaffingGroupMetricChangeHistory {
             missing.push("staffingGroupIds");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -1875,6 +2653,10 @@ for QueryCapacityPlanStaffingGroupMetricChangeHistory {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["staffingGroupIds", "queryEndDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryCapacityPlanStaffingGroupMetricChangeHistory);
@@ -1883,8 +2665,18 @@ impl serde::Serialize for QueryCapacityPlanStaffingGroupMetricChangeHistory {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "staffingGroupIds", &self.staffing_group_ids)?;
-        crate::__private::field(&mut map, "queryEndDate", &self.query_end_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "staffingGroupIds",
+            &self.staffing_group_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryEndDate",
+            &self.query_end_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1909,6 +2701,24 @@ pub struct QueryCriteria {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl QueryCriteria {
+    /// The `criteriaKey` property ([`Self::criteria_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CRITERIA_KEY: crate::Field<Self> = crate::Field::new("criteriaKey");
+    /// The `criteriaGroups` property ([`Self::criteria_groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CRITERIA_GROUPS: crate::Field<Self> = crate::Field::new("criteriaGroups");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `operators` property ([`Self::operators`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATORS: crate::Field<Self> = crate::Field::new("operators");
+    /// The `dataType` property ([`Self::data_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA_TYPE: crate::Field<Self> = crate::Field::new("dataType");
+    /// The `categoryInfo` property ([`Self::category_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY_INFO: crate::Field<Self> = crate::Field::new("categoryInfo");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for QueryCriteria {
@@ -1922,6 +2732,12 @@ impl crate::Model for QueryCriteria {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -1946,6 +2762,17 @@ impl crate::__private::DecodeFields for QueryCriteria {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "criteriaKey",
+        "criteriaGroups",
+        "description",
+        "operators",
+        "dataType",
+        "categoryInfo",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(QueryCriteria);
@@ -1954,12 +2781,42 @@ impl serde::Serialize for QueryCriteria {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "criteriaKey", &self.criteria_key)?;
-        crate::__private::field(&mut map, "criteriaGroups", &self.criteria_groups)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "operators", &self.operators)?;
-        crate::__private::field(&mut map, "dataType", &self.data_type)?;
-        crate::__private::field(&mut map, "categoryInfo", &self.category_info)?;
+        crate::__private::model_field(
+            &mut map,
+            "criteriaKey",
+            &self.criteria_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "criteriaGroups",
+            &self.criteria_groups,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operators",
+            &self.operators,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dataType",
+            &self.data_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "categoryInfo",
+            &self.category_info,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2161,6 +3018,20 @@ pub struct QueryCriteriaGroup {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl QueryCriteriaGroup {
+    /// The `and` property ([`Self::and`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AND: crate::Field<Self> = crate::Field::new("and");
+    /// The `or` property ([`Self::or`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OR: crate::Field<Self> = crate::Field::new("or");
+    /// The `not` property ([`Self::not`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOT: crate::Field<Self> = crate::Field::new("not");
+    /// The `criteria` property ([`Self::criteria`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CRITERIA: crate::Field<Self> = crate::Field::new("criteria");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for QueryCriteriaGroup {
@@ -2174,6 +3045,12 @@ impl crate::Model for QueryCriteriaGroup {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -2196,6 +3073,10 @@ impl crate::__private::DecodeFields for QueryCriteriaGroup {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["and", "or", "not", "criteria"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(QueryCriteriaGroup);
@@ -2204,10 +3085,15 @@ impl serde::Serialize for QueryCriteriaGroup {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "and", &self.and)?;
-        crate::__private::field(&mut map, "or", &self.or)?;
-        crate::__private::field(&mut map, "not", &self.not)?;
-        crate::__private::field(&mut map, "criteria", &self.criteria)?;
+        crate::__private::model_field(&mut map, "and", &self.and, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "or", &self.or, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "not", &self.not, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "criteria",
+            &self.criteria,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2230,6 +3116,18 @@ pub struct QueryCriteriaItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl QueryCriteriaItem {
+    /// The `key` property ([`Self::key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEY: crate::Field<Self> = crate::Field::new("key");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for QueryCriteriaItem {
@@ -2251,6 +3149,12 @@ impl crate::Model for QueryCriteriaItem {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "response-management")]
 impl crate::__private::DecodeFields for QueryCriteriaItem {
@@ -2271,6 +3175,10 @@ impl crate::__private::DecodeFields for QueryCriteriaItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["key", "operator", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(QueryCriteriaItem);
@@ -2279,9 +3187,19 @@ impl serde::Serialize for QueryCriteriaItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "key", &self.key)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(&mut map, "key", &self.key, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2408,6 +3326,14 @@ pub struct QueryCriteriaQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl QueryCriteriaQuery {
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for QueryCriteriaQuery {
@@ -2425,6 +3351,12 @@ impl crate::Model for QueryCriteriaQuery {
             missing.push("query");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -2444,6 +3376,10 @@ impl crate::__private::DecodeFields for QueryCriteriaQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["query"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(QueryCriteriaQuery);
@@ -2452,7 +3388,12 @@ impl serde::Serialize for QueryCriteriaQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2465,6 +3406,9 @@ pub struct QueryDivision {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for QueryDivision {
@@ -2478,6 +3422,12 @@ impl crate::Model for QueryDivision {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -2493,6 +3443,10 @@ impl crate::__private::DecodeFields for QueryDivision {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -2518,6 +3472,16 @@ pub struct QueryEffectiveScheduleSetsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryEffectiveScheduleSetsRequest {
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `weekCount` property ([`Self::week_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_COUNT: crate::Field<Self> = crate::Field::new("weekCount");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryEffectiveScheduleSetsRequest {
@@ -2531,6 +3495,12 @@ impl crate::Model for QueryEffectiveScheduleSetsRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2553,6 +3523,10 @@ impl crate::__private::DecodeFields for QueryEffectiveScheduleSetsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "weekCount"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryEffectiveScheduleSetsRequest);
@@ -2561,8 +3535,18 @@ impl serde::Serialize for QueryEffectiveScheduleSetsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "weekCount", &self.week_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "weekCount",
+            &self.week_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2609,6 +3593,32 @@ pub struct QueryEnrollmentOpportunityResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryEnrollmentOpportunityResult {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `activityCodeId` property ([`Self::activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new("activityCodeId");
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
+    /// The `deadlineDate` property ([`Self::deadline_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEADLINE_DATE: crate::Field<Self> = crate::Field::new("deadlineDate");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `capacity` property ([`Self::capacity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CAPACITY: crate::Field<Self> = crate::Field::new("capacity");
+    /// The `enrollmentCounts` property ([`Self::enrollment_counts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENROLLMENT_COUNTS: crate::Field<Self> = crate::Field::new(
+        "enrollmentCounts",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryEnrollmentOpportunityResult {
@@ -2663,6 +3673,12 @@ impl crate::Model for QueryEnrollmentOpportunityResult {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for QueryEnrollmentOpportunityResult {
@@ -2691,6 +3707,20 @@ impl crate::__private::DecodeFields for QueryEnrollmentOpportunityResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "activityCodeId",
+        "startDate",
+        "endDate",
+        "deadlineDate",
+        "status",
+        "capacity",
+        "enrollmentCounts",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryEnrollmentOpportunityResult);
@@ -2699,15 +3729,55 @@ impl serde::Serialize for QueryEnrollmentOpportunityResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "activityCodeId", &self.activity_code_id)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
-        crate::__private::field(&mut map, "deadlineDate", &self.deadline_date)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "capacity", &self.capacity)?;
-        crate::__private::field(&mut map, "enrollmentCounts", &self.enrollment_counts)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeId",
+            &self.activity_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deadlineDate",
+            &self.deadline_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "capacity",
+            &self.capacity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enrollmentCounts",
+            &self.enrollment_counts,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2779,6 +3849,16 @@ pub struct QueryExternalActivityOpportunitiesResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryExternalActivityOpportunitiesResponse {
+    /// The `externalActivities` property ([`Self::external_activities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ACTIVITIES: crate::Field<Self> = crate::Field::new(
+        "externalActivities",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryExternalActivityOpportunitiesResponse {
@@ -2799,6 +3879,12 @@ impl crate::Model for QueryExternalActivityOpportunitiesResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for QueryExternalActivityOpportunitiesResponse {
@@ -2817,6 +3903,10 @@ impl crate::__private::DecodeFields for QueryExternalActivityOpportunitiesRespon
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["externalActivities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryExternalActivityOpportunitiesResponse);
@@ -2825,10 +3915,11 @@ impl serde::Serialize for QueryExternalActivityOpportunitiesResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "externalActivities",
             &self.external_activities,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -2846,6 +3937,18 @@ pub struct QueryExternalActivityOpportunityResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryExternalActivityOpportunityResult {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `opportunityName` property ([`Self::opportunity_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPPORTUNITY_NAME: crate::Field<Self> = crate::Field::new(
+        "opportunityName",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryExternalActivityOpportunityResult {
@@ -2859,6 +3962,12 @@ impl crate::Model for QueryExternalActivityOpportunityResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -2879,6 +3988,10 @@ impl crate::__private::DecodeFields for QueryExternalActivityOpportunityResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "opportunityName"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryExternalActivityOpportunityResult);
@@ -2887,8 +4000,13 @@ impl serde::Serialize for QueryExternalActivityOpportunityResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "opportunityName", &self.opportunity_name)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "opportunityName",
+            &self.opportunity_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2905,6 +4023,16 @@ pub struct QueryFacetInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "content-management")]
+impl QueryFacetInfo {
+    /// The `attributes` property ([`Self::attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTES: crate::Field<Self> = crate::Field::new("attributes");
+    /// The `facets` property ([`Self::facets`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FACETS: crate::Field<Self> = crate::Field::new("facets");
 }
 #[cfg(feature = "content-management")]
 impl crate::Model for QueryFacetInfo {
@@ -2918,6 +4046,12 @@ impl crate::Model for QueryFacetInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "content-management")]
@@ -2938,6 +4072,10 @@ impl crate::__private::DecodeFields for QueryFacetInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["attributes", "facets"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "content-management")]
 crate::__impl_model_deserialize!(QueryFacetInfo);
@@ -2946,8 +4084,18 @@ impl serde::Serialize for QueryFacetInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "attributes", &self.attributes)?;
-        crate::__private::field(&mut map, "facets", &self.facets)?;
+        crate::__private::model_field(
+            &mut map,
+            "attributes",
+            &self.attributes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "facets",
+            &self.facets,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2964,6 +4112,14 @@ pub struct QueryOpportunitiesRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryOpportunitiesRequest {
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryOpportunitiesRequest {
@@ -2981,6 +4137,12 @@ impl crate::Model for QueryOpportunitiesRequest {
             missing.push("range");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -3000,6 +4162,10 @@ impl crate::__private::DecodeFields for QueryOpportunitiesRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["range"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryOpportunitiesRequest);
@@ -3008,7 +4174,12 @@ impl serde::Serialize for QueryOpportunitiesRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3025,6 +4196,16 @@ pub struct QueryOpportunitiesResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryOpportunitiesResponse {
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryOpportunitiesResponse {
@@ -3038,6 +4219,12 @@ impl crate::Model for QueryOpportunitiesResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -3058,6 +4245,10 @@ impl crate::__private::DecodeFields for QueryOpportunitiesResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["result", "downloadUrl"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryOpportunitiesResponse);
@@ -3066,8 +4257,18 @@ impl serde::Serialize for QueryOpportunitiesResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3096,6 +4297,26 @@ pub struct QueryOpportunityEnrollmentMetadata {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryOpportunityEnrollmentMetadata {
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `reviewedBy` property ([`Self::reviewed_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REVIEWED_BY: crate::Field<Self> = crate::Field::new("reviewedBy");
+    /// The `dateReviewed` property ([`Self::date_reviewed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_REVIEWED: crate::Field<Self> = crate::Field::new("dateReviewed");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryOpportunityEnrollmentMetadata {
@@ -3113,6 +4334,12 @@ impl crate::Model for QueryOpportunityEnrollmentMetadata {
             missing.push("version");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -3140,6 +4367,18 @@ impl crate::__private::DecodeFields for QueryOpportunityEnrollmentMetadata {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "modifiedBy",
+        "dateModified",
+        "createdBy",
+        "dateCreated",
+        "version",
+        "reviewedBy",
+        "dateReviewed",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryOpportunityEnrollmentMetadata);
@@ -3148,13 +4387,48 @@ impl serde::Serialize for QueryOpportunityEnrollmentMetadata {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "reviewedBy", &self.reviewed_by)?;
-        crate::__private::field(&mut map, "dateReviewed", &self.date_reviewed)?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reviewedBy",
+            &self.reviewed_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateReviewed",
+            &self.date_reviewed,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3193,6 +4467,32 @@ pub struct QueryOpportunityEnrollmentResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryOpportunityEnrollmentResult {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `opportunityId` property ([`Self::opportunity_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPPORTUNITY_ID: crate::Field<Self> = crate::Field::new("opportunityId");
+    /// The `agent` property ([`Self::agent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT: crate::Field<Self> = crate::Field::new("agent");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `schedule` property ([`Self::schedule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE: crate::Field<Self> = crate::Field::new("schedule");
+    /// The `systemMessageCode` property ([`Self::system_message_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYSTEM_MESSAGE_CODE: crate::Field<Self> = crate::Field::new(
+        "systemMessageCode",
+    );
+    /// The `reviewNote` property ([`Self::review_note`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REVIEW_NOTE: crate::Field<Self> = crate::Field::new("reviewNote");
+    /// The `denialCode` property ([`Self::denial_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DENIAL_CODE: crate::Field<Self> = crate::Field::new("denialCode");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryOpportunityEnrollmentResult {
@@ -3227,6 +4527,12 @@ impl crate::Model for QueryOpportunityEnrollmentResult {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for QueryOpportunityEnrollmentResult {
@@ -3253,6 +4559,20 @@ impl crate::__private::DecodeFields for QueryOpportunityEnrollmentResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "opportunityId",
+        "agent",
+        "status",
+        "schedule",
+        "systemMessageCode",
+        "reviewNote",
+        "denialCode",
+        "metadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryOpportunityEnrollmentResult);
@@ -3261,19 +4581,55 @@ impl serde::Serialize for QueryOpportunityEnrollmentResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "opportunityId", &self.opportunity_id)?;
-        crate::__private::field(&mut map, "agent", &self.agent)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "schedule", &self.schedule)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "opportunityId",
+            &self.opportunity_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agent",
+            &self.agent,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "schedule",
+            &self.schedule,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "systemMessageCode",
             &self.system_message_code,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "reviewNote", &self.review_note)?;
-        crate::__private::field(&mut map, "denialCode", &self.denial_code)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(
+            &mut map,
+            "reviewNote",
+            &self.review_note,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "denialCode",
+            &self.denial_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3606,6 +4962,16 @@ pub struct QueryOpportunityEnrollmentsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryOpportunityEnrollmentsRequest {
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
+    /// The `opportunityId` property ([`Self::opportunity_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPPORTUNITY_ID: crate::Field<Self> = crate::Field::new("opportunityId");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryOpportunityEnrollmentsRequest {
@@ -3619,6 +4985,12 @@ impl crate::Model for QueryOpportunityEnrollmentsRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -3639,6 +5011,10 @@ impl crate::__private::DecodeFields for QueryOpportunityEnrollmentsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["range", "opportunityId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryOpportunityEnrollmentsRequest);
@@ -3647,8 +5023,18 @@ impl serde::Serialize for QueryOpportunityEnrollmentsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
-        crate::__private::field(&mut map, "opportunityId", &self.opportunity_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "opportunityId",
+            &self.opportunity_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3665,6 +5051,16 @@ pub struct QueryOpportunityEnrollmentsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryOpportunityEnrollmentsResponse {
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryOpportunityEnrollmentsResponse {
@@ -3678,6 +5074,12 @@ impl crate::Model for QueryOpportunityEnrollmentsResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -3698,6 +5100,10 @@ impl crate::__private::DecodeFields for QueryOpportunityEnrollmentsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["result", "downloadUrl"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryOpportunityEnrollmentsResponse);
@@ -3706,8 +5112,18 @@ impl serde::Serialize for QueryOpportunityEnrollmentsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3728,6 +5144,18 @@ pub struct QueryOpportunityEnrollmentsResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryOpportunityEnrollmentsResult {
+    /// The `nextStartDate` property ([`Self::next_start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_START_DATE: crate::Field<Self> = crate::Field::new("nextStartDate");
+    /// The `enrollments` property ([`Self::enrollments`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENROLLMENTS: crate::Field<Self> = crate::Field::new("enrollments");
+    /// The `opportunities` property ([`Self::opportunities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPPORTUNITIES: crate::Field<Self> = crate::Field::new("opportunities");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryOpportunityEnrollmentsResult {
@@ -3746,6 +5174,12 @@ impl crate::Model for QueryOpportunityEnrollmentsResult {
             missing.push("enrollments");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -3767,6 +5201,14 @@ impl crate::__private::DecodeFields for QueryOpportunityEnrollmentsResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "nextStartDate",
+        "enrollments",
+        "opportunities",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryOpportunityEnrollmentsResult);
@@ -3775,9 +5217,24 @@ impl serde::Serialize for QueryOpportunityEnrollmentsResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "nextStartDate", &self.next_start_date)?;
-        crate::__private::field(&mut map, "enrollments", &self.enrollments)?;
-        crate::__private::field(&mut map, "opportunities", &self.opportunities)?;
+        crate::__private::model_field(
+            &mut map,
+            "nextStartDate",
+            &self.next_start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enrollments",
+            &self.enrollments,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "opportunities",
+            &self.opportunities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3794,6 +5251,20 @@ pub struct QueryPlanningGroupToStaffingGroupsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryPlanningGroupToStaffingGroupsRequest {
+    /// The `planningGroupIds` property ([`Self::planning_group_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLANNING_GROUP_IDS: crate::Field<Self> = crate::Field::new(
+        "planningGroupIds",
+    );
+    /// The `staffingGroupIds` property ([`Self::staffing_group_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STAFFING_GROUP_IDS: crate::Field<Self> = crate::Field::new(
+        "staffingGroupIds",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryPlanningGroupToStaffingGroupsRequest {
@@ -3807,6 +5278,12 @@ impl crate::Model for QueryPlanningGroupToStaffingGroupsRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -3827,6 +5304,13 @@ impl crate::__private::DecodeFields for QueryPlanningGroupToStaffingGroupsReques
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "planningGroupIds",
+        "staffingGroupIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryPlanningGroupToStaffingGroupsRequest);
@@ -3835,8 +5319,18 @@ impl serde::Serialize for QueryPlanningGroupToStaffingGroupsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "planningGroupIds", &self.planning_group_ids)?;
-        crate::__private::field(&mut map, "staffingGroupIds", &self.staffing_group_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "planningGroupIds",
+            &self.planning_group_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "staffingGroupIds",
+            &self.staffing_group_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3855,6 +5349,16 @@ pub struct QueryProcessingConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl QueryProcessingConfig {
+    /// The `knowledgeQueryProcessing` property ([`Self::knowledge_query_processing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_QUERY_PROCESSING: crate::Field<Self> = crate::Field::new(
+        "knowledgeQueryProcessing",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for QueryProcessingConfig {
@@ -3874,6 +5378,12 @@ impl crate::Model for QueryProcessingConfig {
             missing.push("knowledgeQueryProcessing");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -3895,6 +5405,10 @@ impl crate::__private::DecodeFields for QueryProcessingConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["knowledgeQueryProcessing"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(QueryProcessingConfig);
@@ -3903,10 +5417,11 @@ impl serde::Serialize for QueryProcessingConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "knowledgeQueryProcessing",
             &self.knowledge_query_processing,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3971,6 +5486,20 @@ pub struct QueryReformulationContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-conversations")]
+impl QueryReformulationContext {
+    /// The `knowledgeClassification` property ([`Self::knowledge_classification`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_CLASSIFICATION: crate::Field<Self> = crate::Field::new(
+        "knowledgeClassification",
+    );
+    /// The `reformulatedQuery` property ([`Self::reformulated_query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REFORMULATED_QUERY: crate::Field<Self> = crate::Field::new(
+        "reformulatedQuery",
+    );
 }
 #[cfg(feature = "topics-conversations")]
 impl crate::Model for QueryReformulationContext {
@@ -3984,6 +5513,12 @@ impl crate::Model for QueryReformulationContext {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-conversations")]
@@ -4006,6 +5541,13 @@ impl crate::__private::DecodeFields for QueryReformulationContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "knowledgeClassification",
+        "reformulatedQuery",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-conversations")]
 crate::__impl_model_deserialize!(QueryReformulationContext);
@@ -4014,15 +5556,17 @@ impl serde::Serialize for QueryReformulationContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "knowledgeClassification",
             &self.knowledge_classification,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "reformulatedQuery",
             &self.reformulated_query,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -4097,6 +5641,32 @@ pub struct QueryRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "content-management")]
+impl QueryRequest {
+    /// The `queryPhrase` property ([`Self::query_phrase`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_PHRASE: crate::Field<Self> = crate::Field::new("queryPhrase");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `facetNameRequests` property ([`Self::facet_name_requests`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FACET_NAME_REQUESTS: crate::Field<Self> = crate::Field::new(
+        "facetNameRequests",
+    );
+    /// The `sort` property ([`Self::sort`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT: crate::Field<Self> = crate::Field::new("sort");
+    /// The `filters` property ([`Self::filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTERS: crate::Field<Self> = crate::Field::new("filters");
+    /// The `attributeFilters` property ([`Self::attribute_filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTE_FILTERS: crate::Field<Self> = crate::Field::new(
+        "attributeFilters",
+    );
+    /// The `includeShares` property ([`Self::include_shares`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_SHARES: crate::Field<Self> = crate::Field::new("includeShares");
 }
 #[cfg(feature = "content-management")]
 impl crate::Model for QueryRequest {
@@ -4110,6 +5680,12 @@ impl crate::Model for QueryRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "content-management")]
@@ -4142,6 +5718,19 @@ impl crate::__private::DecodeFields for QueryRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queryPhrase",
+        "pageNumber",
+        "pageSize",
+        "facetNameRequests",
+        "sort",
+        "filters",
+        "attributeFilters",
+        "includeShares",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "content-management")]
 crate::__impl_model_deserialize!(QueryRequest);
@@ -4150,18 +5739,54 @@ impl serde::Serialize for QueryRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "queryPhrase", &self.query_phrase)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "queryPhrase",
+            &self.query_phrase,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "facetNameRequests",
             &self.facet_name_requests,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "sort", &self.sort)?;
-        crate::__private::field(&mut map, "filters", &self.filters)?;
-        crate::__private::field(&mut map, "attributeFilters", &self.attribute_filters)?;
-        crate::__private::field(&mut map, "includeShares", &self.include_shares)?;
+        crate::__private::model_field(
+            &mut map,
+            "sort",
+            &self.sort,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filters",
+            &self.filters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attributeFilters",
+            &self.attribute_filters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "includeShares",
+            &self.include_shares,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4182,6 +5807,16 @@ pub struct QueryRequestClause {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "coaching")]
+impl QueryRequestClause {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(feature = "coaching")]
 impl crate::Model for QueryRequestClause {
@@ -4203,6 +5838,12 @@ impl crate::Model for QueryRequestClause {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "coaching")]
 impl crate::__private::DecodeFields for QueryRequestClause {
@@ -4222,6 +5863,10 @@ impl crate::__private::DecodeFields for QueryRequestClause {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "coaching")]
 crate::__impl_model_deserialize!(QueryRequestClause);
@@ -4230,8 +5875,18 @@ impl serde::Serialize for QueryRequestClause {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4289,6 +5944,16 @@ pub struct QueryRequestFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "coaching")]
+impl QueryRequestFilter {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `clauses` property ([`Self::clauses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLAUSES: crate::Field<Self> = crate::Field::new("clauses");
 }
 #[cfg(feature = "coaching")]
 impl crate::Model for QueryRequestFilter {
@@ -4310,6 +5975,12 @@ impl crate::Model for QueryRequestFilter {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "coaching")]
 impl crate::__private::DecodeFields for QueryRequestFilter {
@@ -4329,6 +6000,10 @@ impl crate::__private::DecodeFields for QueryRequestFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "coaching")]
 crate::__impl_model_deserialize!(QueryRequestFilter);
@@ -4337,8 +6012,18 @@ impl serde::Serialize for QueryRequestFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "clauses", &self.clauses)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clauses",
+            &self.clauses,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4396,6 +6081,16 @@ pub struct QueryRequestPredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "coaching")]
+impl QueryRequestPredicate {
+    /// The `dimension` property ([`Self::dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIMENSION: crate::Field<Self> = crate::Field::new("dimension");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "coaching")]
 impl crate::Model for QueryRequestPredicate {
@@ -4417,6 +6112,12 @@ impl crate::Model for QueryRequestPredicate {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "coaching")]
 impl crate::__private::DecodeFields for QueryRequestPredicate {
@@ -4436,6 +6137,10 @@ impl crate::__private::DecodeFields for QueryRequestPredicate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dimension", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "coaching")]
 crate::__impl_model_deserialize!(QueryRequestPredicate);
@@ -4444,8 +6149,18 @@ impl serde::Serialize for QueryRequestPredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dimension", &self.dimension)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "dimension",
+            &self.dimension,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4507,6 +6222,16 @@ pub struct QueryResponseData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "coaching")]
+impl QueryResponseData {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
 }
 #[cfg(feature = "coaching")]
 impl crate::Model for QueryResponseData {
@@ -4520,6 +6245,12 @@ impl crate::Model for QueryResponseData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "coaching")]
@@ -4540,6 +6271,10 @@ impl crate::__private::DecodeFields for QueryResponseData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "metrics"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "coaching")]
 crate::__impl_model_deserialize!(QueryResponseData);
@@ -4548,8 +6283,18 @@ impl serde::Serialize for QueryResponseData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4566,6 +6311,16 @@ pub struct QueryResponseGroupedData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "coaching")]
+impl QueryResponseGroupedData {
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `data` property ([`Self::data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA: crate::Field<Self> = crate::Field::new("data");
 }
 #[cfg(feature = "coaching")]
 impl crate::Model for QueryResponseGroupedData {
@@ -4579,6 +6334,12 @@ impl crate::Model for QueryResponseGroupedData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "coaching")]
@@ -4599,6 +6360,10 @@ impl crate::__private::DecodeFields for QueryResponseGroupedData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "coaching")]
 crate::__impl_model_deserialize!(QueryResponseGroupedData);
@@ -4607,8 +6372,18 @@ impl serde::Serialize for QueryResponseGroupedData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "data", &self.data)?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "data",
+            &self.data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4625,6 +6400,16 @@ pub struct QueryResponseMetric {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "coaching")]
+impl QueryResponseMetric {
+    /// The `metric` property ([`Self::metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC: crate::Field<Self> = crate::Field::new("metric");
+    /// The `stats` property ([`Self::stats`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATS: crate::Field<Self> = crate::Field::new("stats");
 }
 #[cfg(feature = "coaching")]
 impl crate::Model for QueryResponseMetric {
@@ -4638,6 +6423,12 @@ impl crate::Model for QueryResponseMetric {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "coaching")]
@@ -4658,6 +6449,10 @@ impl crate::__private::DecodeFields for QueryResponseMetric {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metric", "stats"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "coaching")]
 crate::__impl_model_deserialize!(QueryResponseMetric);
@@ -4666,8 +6461,18 @@ impl serde::Serialize for QueryResponseMetric {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "metric", &self.metric)?;
-        crate::__private::field(&mut map, "stats", &self.stats)?;
+        crate::__private::model_field(
+            &mut map,
+            "metric",
+            &self.metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "stats",
+            &self.stats,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4742,6 +6547,14 @@ pub struct QueryResponseStats {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "coaching")]
+impl QueryResponseStats {
+    /// The `count` property ([`Self::count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT: crate::Field<Self> = crate::Field::new("count");
 }
 #[cfg(feature = "coaching")]
 impl crate::Model for QueryResponseStats {
@@ -4755,6 +6568,12 @@ impl crate::Model for QueryResponseStats {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "coaching")]
@@ -4774,6 +6593,10 @@ impl crate::__private::DecodeFields for QueryResponseStats {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["count"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "coaching")]
 crate::__impl_model_deserialize!(QueryResponseStats);
@@ -4782,7 +6605,12 @@ impl serde::Serialize for QueryResponseStats {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "count", &self.count)?;
+        crate::__private::model_field(
+            &mut map,
+            "count",
+            &self.count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4807,6 +6635,20 @@ pub struct QueryResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "content-management")]
+impl QueryResult {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `body` property ([`Self::body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BODY: crate::Field<Self> = crate::Field::new("body");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "content-management")]
 impl crate::Model for QueryResult {
@@ -4820,6 +6662,12 @@ impl crate::Model for QueryResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "content-management")]
@@ -4842,6 +6690,10 @@ impl crate::__private::DecodeFields for QueryResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "body", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "content-management")]
 crate::__impl_model_deserialize!(QueryResult);
@@ -4850,10 +6702,25 @@ impl serde::Serialize for QueryResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "body", &self.body)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "body",
+            &self.body,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4870,6 +6737,16 @@ pub struct QueryResults {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "content-management")]
+impl QueryResults {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
+    /// The `facetInfo` property ([`Self::facet_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FACET_INFO: crate::Field<Self> = crate::Field::new("facetInfo");
 }
 #[cfg(feature = "content-management")]
 impl crate::Model for QueryResults {
@@ -4883,6 +6760,12 @@ impl crate::Model for QueryResults {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "content-management")]
@@ -4903,6 +6786,10 @@ impl crate::__private::DecodeFields for QueryResults {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "facetInfo"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "content-management")]
 crate::__impl_model_deserialize!(QueryResults);
@@ -4911,8 +6798,18 @@ impl serde::Serialize for QueryResults {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
-        crate::__private::field(&mut map, "facetInfo", &self.facet_info)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "facetInfo",
+            &self.facet_info,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4937,6 +6834,20 @@ pub struct QueryShiftTradeListJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryShiftTradeListJobRequest {
+    /// The `managementUnitIds` property ([`Self::management_unit_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGEMENT_UNIT_IDS: crate::Field<Self> = crate::Field::new(
+        "managementUnitIds",
+    );
+    /// The `weekDates` property ([`Self::week_dates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_DATES: crate::Field<Self> = crate::Field::new("weekDates");
+    /// The `userIds` property ([`Self::user_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_IDS: crate::Field<Self> = crate::Field::new("userIds");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryShiftTradeListJobRequest {
@@ -4967,6 +6878,12 @@ impl crate::Model for QueryShiftTradeListJobRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for QueryShiftTradeListJobRequest {
@@ -4987,6 +6904,14 @@ impl crate::__private::DecodeFields for QueryShiftTradeListJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "managementUnitIds",
+        "weekDates",
+        "userIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryShiftTradeListJobRequest);
@@ -4995,13 +6920,24 @@ impl serde::Serialize for QueryShiftTradeListJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "managementUnitIds",
             &self.management_unit_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "weekDates", &self.week_dates)?;
-        crate::__private::field(&mut map, "userIds", &self.user_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "weekDates",
+            &self.week_dates,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userIds",
+            &self.user_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5018,6 +6954,16 @@ pub struct QueryTimeOffIntegrationStatusRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryTimeOffIntegrationStatusRequest {
+    /// The `timeOffRequestLookups` property ([`Self::time_off_request_lookups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_OFF_REQUEST_LOOKUPS: crate::Field<Self> = crate::Field::new(
+        "timeOffRequestLookups",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryTimeOffIntegrationStatusRequest {
@@ -5038,6 +6984,12 @@ impl crate::Model for QueryTimeOffIntegrationStatusRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for QueryTimeOffIntegrationStatusRequest {
@@ -5056,6 +7008,10 @@ impl crate::__private::DecodeFields for QueryTimeOffIntegrationStatusRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["timeOffRequestLookups"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryTimeOffIntegrationStatusRequest);
@@ -5064,10 +7020,11 @@ impl serde::Serialize for QueryTimeOffIntegrationStatusRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "timeOffRequestLookups",
             &self.time_off_request_lookups,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -5085,6 +7042,14 @@ pub struct QueryTimeOffLimitValuesForGranularityRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryTimeOffLimitValuesForGranularityRequest {
+    /// The `dateRanges` property ([`Self::date_ranges`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_RANGES: crate::Field<Self> = crate::Field::new("dateRanges");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryTimeOffLimitValuesForGranularityRequest {
@@ -5104,6 +7069,12 @@ impl crate::Model for QueryTimeOffLimitValuesForGranularityRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for QueryTimeOffLimitValuesForGranularityRequest {
@@ -5122,6 +7093,10 @@ impl crate::__private::DecodeFields for QueryTimeOffLimitValuesForGranularityReq
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateRanges"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryTimeOffLimitValuesForGranularityRequest);
@@ -5130,7 +7105,12 @@ impl serde::Serialize for QueryTimeOffLimitValuesForGranularityRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dateRanges", &self.date_ranges)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateRanges",
+            &self.date_ranges,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5151,6 +7131,20 @@ pub struct QueryTimeOffLimitValuesRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryTimeOffLimitValuesRequest {
+    /// The `timeOffLimitId` property ([`Self::time_off_limit_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_OFF_LIMIT_ID: crate::Field<Self> = crate::Field::new(
+        "timeOffLimitId",
+    );
+    /// The `activityCodeId` property ([`Self::activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new("activityCodeId");
+    /// The `dateRanges` property ([`Self::date_ranges`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_RANGES: crate::Field<Self> = crate::Field::new("dateRanges");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryTimeOffLimitValuesRequest {
@@ -5169,6 +7163,12 @@ impl crate::Model for QueryTimeOffLimitValuesRequest {
             missing.push("dateRanges");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -5190,6 +7190,14 @@ impl crate::__private::DecodeFields for QueryTimeOffLimitValuesRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timeOffLimitId",
+        "activityCodeId",
+        "dateRanges",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryTimeOffLimitValuesRequest);
@@ -5198,9 +7206,24 @@ impl serde::Serialize for QueryTimeOffLimitValuesRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "timeOffLimitId", &self.time_off_limit_id)?;
-        crate::__private::field(&mut map, "activityCodeId", &self.activity_code_id)?;
-        crate::__private::field(&mut map, "dateRanges", &self.date_ranges)?;
+        crate::__private::model_field(
+            &mut map,
+            "timeOffLimitId",
+            &self.time_off_limit_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeId",
+            &self.activity_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateRanges",
+            &self.date_ranges,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5215,6 +7238,14 @@ pub struct QueryTimeOffLimitValuesResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryTimeOffLimitValuesResponse {
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryTimeOffLimitValuesResponse {
@@ -5228,6 +7259,12 @@ impl crate::Model for QueryTimeOffLimitValuesResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -5247,6 +7284,10 @@ impl crate::__private::DecodeFields for QueryTimeOffLimitValuesResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryTimeOffLimitValuesResponse);
@@ -5255,7 +7296,12 @@ impl serde::Serialize for QueryTimeOffLimitValuesResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5272,6 +7318,14 @@ pub struct QueryUserStaffingGroupListRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryUserStaffingGroupListRequest {
+    /// The `userIds` property ([`Self::user_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_IDS: crate::Field<Self> = crate::Field::new("userIds");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryUserStaffingGroupListRequest {
@@ -5289,6 +7343,12 @@ impl crate::Model for QueryUserStaffingGroupListRequest {
             missing.push("userIds");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -5308,6 +7368,10 @@ impl crate::__private::DecodeFields for QueryUserStaffingGroupListRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userIds"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryUserStaffingGroupListRequest);
@@ -5316,7 +7380,12 @@ impl serde::Serialize for QueryUserStaffingGroupListRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "userIds", &self.user_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "userIds",
+            &self.user_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5333,6 +7402,16 @@ pub struct QueryWaitlistPositionsRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryWaitlistPositionsRequest {
+    /// The `timeOffRequests` property ([`Self::time_off_requests`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_OFF_REQUESTS: crate::Field<Self> = crate::Field::new(
+        "timeOffRequests",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryWaitlistPositionsRequest {
@@ -5353,6 +7432,12 @@ impl crate::Model for QueryWaitlistPositionsRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for QueryWaitlistPositionsRequest {
@@ -5371,6 +7456,10 @@ impl crate::__private::DecodeFields for QueryWaitlistPositionsRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["timeOffRequests"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryWaitlistPositionsRequest);
@@ -5379,7 +7468,12 @@ impl serde::Serialize for QueryWaitlistPositionsRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "timeOffRequests", &self.time_off_requests)?;
+        crate::__private::model_field(
+            &mut map,
+            "timeOffRequests",
+            &self.time_off_requests,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5400,6 +7494,18 @@ pub struct QueryWeekSummaryListJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryWeekSummaryListJobRequest {
+    /// The `managementUnitIds` property ([`Self::management_unit_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGEMENT_UNIT_IDS: crate::Field<Self> = crate::Field::new(
+        "managementUnitIds",
+    );
+    /// The `weekDates` property ([`Self::week_dates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEK_DATES: crate::Field<Self> = crate::Field::new("weekDates");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryWeekSummaryListJobRequest {
@@ -5423,6 +7529,12 @@ impl crate::Model for QueryWeekSummaryListJobRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for QueryWeekSummaryListJobRequest {
@@ -5442,6 +7554,10 @@ impl crate::__private::DecodeFields for QueryWeekSummaryListJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnitIds", "weekDates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryWeekSummaryListJobRequest);
@@ -5450,12 +7566,18 @@ impl serde::Serialize for QueryWeekSummaryListJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "managementUnitIds",
             &self.management_unit_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "weekDates", &self.week_dates)?;
+        crate::__private::model_field(
+            &mut map,
+            "weekDates",
+            &self.week_dates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5472,6 +7594,14 @@ pub struct QueryWeekSummaryListJobResponseItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl QueryWeekSummaryListJobResponseItem {
+    /// The `weeks` property ([`Self::weeks`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WEEKS: crate::Field<Self> = crate::Field::new("weeks");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for QueryWeekSummaryListJobResponseItem {
@@ -5489,6 +7619,12 @@ impl crate::Model for QueryWeekSummaryListJobResponseItem {
             missing.push("weeks");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -5508,6 +7644,10 @@ impl crate::__private::DecodeFields for QueryWeekSummaryListJobResponseItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["weeks"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(QueryWeekSummaryListJobResponseItem);
@@ -5516,7 +7656,12 @@ impl serde::Serialize for QueryWeekSummaryListJobResponseItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "weeks", &self.weeks)?;
+        crate::__private::model_field(
+            &mut map,
+            "weeks",
+            &self.weeks,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5543,6 +7688,30 @@ pub struct QuestionGroupSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl QuestionGroupSettings {
+    /// The `questionGroupContextId` property ([`Self::question_group_context_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUESTION_GROUP_CONTEXT_ID: crate::Field<Self> = crate::Field::new(
+        "questionGroupContextId",
+    );
+    /// The `questionSettings` property ([`Self::question_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUESTION_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "questionSettings",
+    );
 }
 #[cfg(
     any(
@@ -5566,6 +7735,12 @@ impl crate::Model for QuestionGroupSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -5598,6 +7773,13 @@ impl crate::__private::DecodeFields for QuestionGroupSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "questionGroupContextId",
+        "questionSettings",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -5626,12 +7808,18 @@ impl serde::Serialize for QuestionGroupSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "questionGroupContextId",
             &self.question_group_context_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "questionSettings", &self.question_settings)?;
+        crate::__private::model_field(
+            &mut map,
+            "questionSettings",
+            &self.question_settings,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5658,6 +7846,28 @@ pub struct QuestionSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl QuestionSettings {
+    /// The `questionContextId` property ([`Self::question_context_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUESTION_CONTEXT_ID: crate::Field<Self> = crate::Field::new(
+        "questionContextId",
+    );
+    /// The `settings` property ([`Self::settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SETTINGS: crate::Field<Self> = crate::Field::new("settings");
 }
 #[cfg(
     any(
@@ -5681,6 +7891,12 @@ impl crate::Model for QuestionSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -5711,6 +7927,10 @@ impl crate::__private::DecodeFields for QuestionSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["questionContextId", "settings"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -5739,12 +7959,18 @@ impl serde::Serialize for QuestionSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "questionContextId",
             &self.question_context_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "settings", &self.settings)?;
+        crate::__private::model_field(
+            &mut map,
+            "settings",
+            &self.settings,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5856,6 +8082,145 @@ pub struct Queue {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "routing",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl Queue {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `memberCount` property ([`Self::member_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMBER_COUNT: crate::Field<Self> = crate::Field::new("memberCount");
+    /// The `userMemberCount` property ([`Self::user_member_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_MEMBER_COUNT: crate::Field<Self> = crate::Field::new(
+        "userMemberCount",
+    );
+    /// The `joinedMemberCount` property ([`Self::joined_member_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOINED_MEMBER_COUNT: crate::Field<Self> = crate::Field::new(
+        "joinedMemberCount",
+    );
+    /// The `mediaSettings` property ([`Self::media_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_SETTINGS: crate::Field<Self> = crate::Field::new("mediaSettings");
+    /// The `routingRules` property ([`Self::routing_rules`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTING_RULES: crate::Field<Self> = crate::Field::new("routingRules");
+    /// The `conditionalGroupRouting` property ([`Self::conditional_group_routing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONDITIONAL_GROUP_ROUTING: crate::Field<Self> = crate::Field::new(
+        "conditionalGroupRouting",
+    );
+    /// The `conditionalGroupActivation` property ([`Self::conditional_group_activation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONDITIONAL_GROUP_ACTIVATION: crate::Field<Self> = crate::Field::new(
+        "conditionalGroupActivation",
+    );
+    /// The `bullseye` property ([`Self::bullseye`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BULLSEYE: crate::Field<Self> = crate::Field::new("bullseye");
+    /// The `scoringMethod` property ([`Self::scoring_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCORING_METHOD: crate::Field<Self> = crate::Field::new("scoringMethod");
+    /// The `lastAgentRoutingMode` property ([`Self::last_agent_routing_mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_AGENT_ROUTING_MODE: crate::Field<Self> = crate::Field::new(
+        "lastAgentRoutingMode",
+    );
+    /// The `acwSettings` property ([`Self::acw_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACW_SETTINGS: crate::Field<Self> = crate::Field::new("acwSettings");
+    /// The `skillEvaluationMethod` property ([`Self::skill_evaluation_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_EVALUATION_METHOD: crate::Field<Self> = crate::Field::new(
+        "skillEvaluationMethod",
+    );
+    /// The `memberGroups` property ([`Self::member_groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMBER_GROUPS: crate::Field<Self> = crate::Field::new("memberGroups");
+    /// The `queueFlow` property ([`Self::queue_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_FLOW: crate::Field<Self> = crate::Field::new("queueFlow");
+    /// The `emailInQueueFlow` property ([`Self::email_in_queue_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_IN_QUEUE_FLOW: crate::Field<Self> = crate::Field::new(
+        "emailInQueueFlow",
+    );
+    /// The `messageInQueueFlow` property ([`Self::message_in_queue_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_IN_QUEUE_FLOW: crate::Field<Self> = crate::Field::new(
+        "messageInQueueFlow",
+    );
+    /// The `whisperPrompt` property ([`Self::whisper_prompt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHISPER_PROMPT: crate::Field<Self> = crate::Field::new("whisperPrompt");
+    /// The `onHoldPrompt` property ([`Self::on_hold_prompt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ON_HOLD_PROMPT: crate::Field<Self> = crate::Field::new("onHoldPrompt");
+    /// The `defaultMediaLanguage` property ([`Self::default_media_language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT_MEDIA_LANGUAGE: crate::Field<Self> = crate::Field::new(
+        "defaultMediaLanguage",
+    );
+    /// The `autoAnswerOnly` property ([`Self::auto_answer_only`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTO_ANSWER_ONLY: crate::Field<Self> = crate::Field::new("autoAnswerOnly");
+    /// The `cannedResponseLibraries` property ([`Self::canned_response_libraries`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CANNED_RESPONSE_LIBRARIES: crate::Field<Self> = crate::Field::new(
+        "cannedResponseLibraries",
+    );
+    /// The `enableTranscription` property ([`Self::enable_transcription`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_TRANSCRIPTION: crate::Field<Self> = crate::Field::new(
+        "enableTranscription",
+    );
+    /// The `enableAudioMonitoring` property ([`Self::enable_audio_monitoring`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_AUDIO_MONITORING: crate::Field<Self> = crate::Field::new(
+        "enableAudioMonitoring",
+    );
+    /// The `enableManualAssignment` property ([`Self::enable_manual_assignment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_MANUAL_ASSIGNMENT: crate::Field<Self> = crate::Field::new(
+        "enableManualAssignment",
+    );
+    /// The `agentOwnedRouting` property ([`Self::agent_owned_routing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_OWNED_ROUTING: crate::Field<Self> = crate::Field::new(
+        "agentOwnedRouting",
+    );
+    /// The `directRouting` property ([`Self::direct_routing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECT_ROUTING: crate::Field<Self> = crate::Field::new("directRouting");
+    /// The `callingPartyName` property ([`Self::calling_party_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLING_PARTY_NAME: crate::Field<Self> = crate::Field::new(
+        "callingPartyName",
+    );
+    /// The `callingPartyNumber` property ([`Self::calling_party_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLING_PARTY_NUMBER: crate::Field<Self> = crate::Field::new(
+        "callingPartyNumber",
+    );
+    /// The `defaultScripts` property ([`Self::default_scripts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT_SCRIPTS: crate::Field<Self> = crate::Field::new("defaultScripts");
+    /// The `outboundMessagingAddresses` property ([`Self::outbound_messaging_addresses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_MESSAGING_ADDRESSES: crate::Field<Self> = crate::Field::new(
+        "outboundMessagingAddresses",
+    );
+    /// The `outboundEmailAddress` property ([`Self::outbound_email_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_EMAIL_ADDRESS: crate::Field<Self> = crate::Field::new(
+        "outboundEmailAddress",
+    );
+    /// The `peerId` property ([`Self::peer_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PEER_ID: crate::Field<Self> = crate::Field::new("peerId");
+    /// The `suppressInQueueCallRecording` property ([`Self::suppress_in_queue_call_recording`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPRESS_IN_QUEUE_CALL_RECORDING: crate::Field<Self> = crate::Field::new(
+        "suppressInQueueCallRecording",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(
     any(
@@ -5880,6 +8245,12 @@ impl crate::Model for Queue {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -5989,6 +8360,53 @@ impl crate::__private::DecodeFields for Queue {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "memberCount",
+        "userMemberCount",
+        "joinedMemberCount",
+        "mediaSettings",
+        "routingRules",
+        "conditionalGroupRouting",
+        "conditionalGroupActivation",
+        "bullseye",
+        "scoringMethod",
+        "lastAgentRoutingMode",
+        "acwSettings",
+        "skillEvaluationMethod",
+        "memberGroups",
+        "queueFlow",
+        "emailInQueueFlow",
+        "messageInQueueFlow",
+        "whisperPrompt",
+        "onHoldPrompt",
+        "defaultMediaLanguage",
+        "autoAnswerOnly",
+        "cannedResponseLibraries",
+        "enableTranscription",
+        "enableAudioMonitoring",
+        "enableManualAssignment",
+        "agentOwnedRouting",
+        "directRouting",
+        "callingPartyName",
+        "callingPartyNumber",
+        "defaultScripts",
+        "outboundMessagingAddresses",
+        "outboundEmailAddress",
+        "peerId",
+        "suppressInQueueCallRecording",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -6019,116 +8437,253 @@ impl serde::Serialize for Queue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "memberCount", &self.member_count)?;
-        crate::__private::field(&mut map, "userMemberCount", &self.user_member_count)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "memberCount",
+            &self.member_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userMemberCount",
+            &self.user_member_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "joinedMemberCount",
             &self.joined_member_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "mediaSettings", &self.media_settings)?;
-        crate::__private::field(&mut map, "routingRules", &self.routing_rules)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "mediaSettings",
+            &self.media_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "routingRules",
+            &self.routing_rules,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conditionalGroupRouting",
             &self.conditional_group_routing,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conditionalGroupActivation",
             &self.conditional_group_activation,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "bullseye", &self.bullseye)?;
-        crate::__private::field(&mut map, "scoringMethod", &self.scoring_method)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "bullseye",
+            &self.bullseye,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scoringMethod",
+            &self.scoring_method,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "lastAgentRoutingMode",
             &self.last_agent_routing_mode,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "acwSettings", &self.acw_settings)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "acwSettings",
+            &self.acw_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "skillEvaluationMethod",
             &self.skill_evaluation_method,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "memberGroups", &self.member_groups)?;
-        crate::__private::field(&mut map, "queueFlow", &self.queue_flow)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "memberGroups",
+            &self.member_groups,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueFlow",
+            &self.queue_flow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "emailInQueueFlow",
             &self.email_in_queue_flow,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "messageInQueueFlow",
             &self.message_in_queue_flow,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "whisperPrompt", &self.whisper_prompt)?;
-        crate::__private::field(&mut map, "onHoldPrompt", &self.on_hold_prompt)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "whisperPrompt",
+            &self.whisper_prompt,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "onHoldPrompt",
+            &self.on_hold_prompt,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "defaultMediaLanguage",
             &self.default_media_language,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "autoAnswerOnly", &self.auto_answer_only)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "autoAnswerOnly",
+            &self.auto_answer_only,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "cannedResponseLibraries",
             &self.canned_response_libraries,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "enableTranscription",
             &self.enable_transcription,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "enableAudioMonitoring",
             &self.enable_audio_monitoring,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "enableManualAssignment",
             &self.enable_manual_assignment,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "agentOwnedRouting",
             &self.agent_owned_routing,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "directRouting", &self.direct_routing)?;
-        crate::__private::field(&mut map, "callingPartyName", &self.calling_party_name)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "directRouting",
+            &self.direct_routing,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callingPartyName",
+            &self.calling_party_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "callingPartyNumber",
             &self.calling_party_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "defaultScripts", &self.default_scripts)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "defaultScripts",
+            &self.default_scripts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundMessagingAddresses",
             &self.outbound_messaging_addresses,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundEmailAddress",
             &self.outbound_email_address,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "peerId", &self.peer_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "peerId",
+            &self.peer_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "suppressInQueueCallRecording",
             &self.suppress_in_queue_call_recording,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8434,6 +10989,29 @@ pub struct QueueEmailAddress {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "authorization",
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "routing",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail"
+    )
+)]
+impl QueueEmailAddress {
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
+    /// The `route` property ([`Self::route`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTE: crate::Field<Self> = crate::Field::new("route");
 }
 #[cfg(
     any(
@@ -8460,6 +11038,12 @@ impl crate::Model for QueueEmailAddress {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -8492,6 +11076,10 @@ impl crate::__private::DecodeFields for QueueEmailAddress {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &["domain", "route"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -8527,8 +11115,18 @@ impl serde::Serialize for QueueEmailAddress {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
-        crate::__private::field(&mut map, "route", &self.route)?;
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "route",
+            &self.route,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8561,6 +11159,32 @@ pub struct QueueEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl QueueEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for QueueEntityListing {
@@ -8574,6 +11198,12 @@ impl crate::Model for QueueEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -8608,6 +11238,21 @@ impl crate::__private::DecodeFields for QueueEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(QueueEntityListing);
@@ -8616,16 +11261,66 @@ impl serde::Serialize for QueueEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8722,6 +11417,134 @@ pub struct QueueFullReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "authorization", feature = "users"))]
+impl QueueFullReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `memberCount` property ([`Self::member_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMBER_COUNT: crate::Field<Self> = crate::Field::new("memberCount");
+    /// The `userMemberCount` property ([`Self::user_member_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_MEMBER_COUNT: crate::Field<Self> = crate::Field::new(
+        "userMemberCount",
+    );
+    /// The `joinedMemberCount` property ([`Self::joined_member_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOINED_MEMBER_COUNT: crate::Field<Self> = crate::Field::new(
+        "joinedMemberCount",
+    );
+    /// The `mediaSettings` property ([`Self::media_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_SETTINGS: crate::Field<Self> = crate::Field::new("mediaSettings");
+    /// The `routingRules` property ([`Self::routing_rules`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTING_RULES: crate::Field<Self> = crate::Field::new("routingRules");
+    /// The `conditionalGroupRouting` property ([`Self::conditional_group_routing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONDITIONAL_GROUP_ROUTING: crate::Field<Self> = crate::Field::new(
+        "conditionalGroupRouting",
+    );
+    /// The `conditionalGroupActivation` property ([`Self::conditional_group_activation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONDITIONAL_GROUP_ACTIVATION: crate::Field<Self> = crate::Field::new(
+        "conditionalGroupActivation",
+    );
+    /// The `bullseye` property ([`Self::bullseye`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BULLSEYE: crate::Field<Self> = crate::Field::new("bullseye");
+    /// The `scoringMethod` property ([`Self::scoring_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCORING_METHOD: crate::Field<Self> = crate::Field::new("scoringMethod");
+    /// The `lastAgentRoutingMode` property ([`Self::last_agent_routing_mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_AGENT_ROUTING_MODE: crate::Field<Self> = crate::Field::new(
+        "lastAgentRoutingMode",
+    );
+    /// The `acwSettings` property ([`Self::acw_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACW_SETTINGS: crate::Field<Self> = crate::Field::new("acwSettings");
+    /// The `skillEvaluationMethod` property ([`Self::skill_evaluation_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_EVALUATION_METHOD: crate::Field<Self> = crate::Field::new(
+        "skillEvaluationMethod",
+    );
+    /// The `memberGroups` property ([`Self::member_groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMBER_GROUPS: crate::Field<Self> = crate::Field::new("memberGroups");
+    /// The `queueFlow` property ([`Self::queue_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_FLOW: crate::Field<Self> = crate::Field::new("queueFlow");
+    /// The `emailInQueueFlow` property ([`Self::email_in_queue_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_IN_QUEUE_FLOW: crate::Field<Self> = crate::Field::new(
+        "emailInQueueFlow",
+    );
+    /// The `messageInQueueFlow` property ([`Self::message_in_queue_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_IN_QUEUE_FLOW: crate::Field<Self> = crate::Field::new(
+        "messageInQueueFlow",
+    );
+    /// The `whisperPrompt` property ([`Self::whisper_prompt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHISPER_PROMPT: crate::Field<Self> = crate::Field::new("whisperPrompt");
+    /// The `onHoldPrompt` property ([`Self::on_hold_prompt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ON_HOLD_PROMPT: crate::Field<Self> = crate::Field::new("onHoldPrompt");
+    /// The `defaultMediaLanguage` property ([`Self::default_media_language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT_MEDIA_LANGUAGE: crate::Field<Self> = crate::Field::new(
+        "defaultMediaLanguage",
+    );
+    /// The `autoAnswerOnly` property ([`Self::auto_answer_only`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTO_ANSWER_ONLY: crate::Field<Self> = crate::Field::new("autoAnswerOnly");
+    /// The `cannedResponseLibraries` property ([`Self::canned_response_libraries`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CANNED_RESPONSE_LIBRARIES: crate::Field<Self> = crate::Field::new(
+        "cannedResponseLibraries",
+    );
+    /// The `enableTranscription` property ([`Self::enable_transcription`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_TRANSCRIPTION: crate::Field<Self> = crate::Field::new(
+        "enableTranscription",
+    );
+    /// The `enableAudioMonitoring` property ([`Self::enable_audio_monitoring`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_AUDIO_MONITORING: crate::Field<Self> = crate::Field::new(
+        "enableAudioMonitoring",
+    );
+    /// The `enableManualAssignment` property ([`Self::enable_manual_assignment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_MANUAL_ASSIGNMENT: crate::Field<Self> = crate::Field::new(
+        "enableManualAssignment",
+    );
+    /// The `agentOwnedRouting` property ([`Self::agent_owned_routing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_OWNED_ROUTING: crate::Field<Self> = crate::Field::new(
+        "agentOwnedRouting",
+    );
+    /// The `directRouting` property ([`Self::direct_routing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECT_ROUTING: crate::Field<Self> = crate::Field::new("directRouting");
+    /// The `callingPartyName` property ([`Self::calling_party_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLING_PARTY_NAME: crate::Field<Self> = crate::Field::new(
+        "callingPartyName",
+    );
+    /// The `callingPartyNumber` property ([`Self::calling_party_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLING_PARTY_NUMBER: crate::Field<Self> = crate::Field::new(
+        "callingPartyNumber",
+    );
+    /// The `defaultScripts` property ([`Self::default_scripts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT_SCRIPTS: crate::Field<Self> = crate::Field::new("defaultScripts");
+    /// The `outboundMessagingAddresses` property ([`Self::outbound_messaging_addresses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_MESSAGING_ADDRESSES: crate::Field<Self> = crate::Field::new(
+        "outboundMessagingAddresses",
+    );
+    /// The `outboundEmailAddress` property ([`Self::outbound_email_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_EMAIL_ADDRESS: crate::Field<Self> = crate::Field::new(
+        "outboundEmailAddress",
+    );
+    /// The `peerId` property ([`Self::peer_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PEER_ID: crate::Field<Self> = crate::Field::new("peerId");
+    /// The `suppressInQueueCallRecording` property ([`Self::suppress_in_queue_call_recording`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPRESS_IN_QUEUE_CALL_RECORDING: crate::Field<Self> = crate::Field::new(
+        "suppressInQueueCallRecording",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "authorization", feature = "users"))]
 impl crate::Model for QueueFullReference {
@@ -8735,6 +11558,12 @@ impl crate::Model for QueueFullReference {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "authorization", feature = "users"))]
@@ -8833,6 +11662,53 @@ impl crate::__private::DecodeFields for QueueFullReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "memberCount",
+        "userMemberCount",
+        "joinedMemberCount",
+        "mediaSettings",
+        "routingRules",
+        "conditionalGroupRouting",
+        "conditionalGroupActivation",
+        "bullseye",
+        "scoringMethod",
+        "lastAgentRoutingMode",
+        "acwSettings",
+        "skillEvaluationMethod",
+        "memberGroups",
+        "queueFlow",
+        "emailInQueueFlow",
+        "messageInQueueFlow",
+        "whisperPrompt",
+        "onHoldPrompt",
+        "defaultMediaLanguage",
+        "autoAnswerOnly",
+        "cannedResponseLibraries",
+        "enableTranscription",
+        "enableAudioMonitoring",
+        "enableManualAssignment",
+        "agentOwnedRouting",
+        "directRouting",
+        "callingPartyName",
+        "callingPartyNumber",
+        "defaultScripts",
+        "outboundMessagingAddresses",
+        "outboundEmailAddress",
+        "peerId",
+        "suppressInQueueCallRecording",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "authorization", feature = "users"))]
 crate::__impl_model_deserialize!(QueueFullReference);
@@ -8841,116 +11717,253 @@ impl serde::Serialize for QueueFullReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "memberCount", &self.member_count)?;
-        crate::__private::field(&mut map, "userMemberCount", &self.user_member_count)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "memberCount",
+            &self.member_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userMemberCount",
+            &self.user_member_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "joinedMemberCount",
             &self.joined_member_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "mediaSettings", &self.media_settings)?;
-        crate::__private::field(&mut map, "routingRules", &self.routing_rules)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "mediaSettings",
+            &self.media_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "routingRules",
+            &self.routing_rules,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conditionalGroupRouting",
             &self.conditional_group_routing,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conditionalGroupActivation",
             &self.conditional_group_activation,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "bullseye", &self.bullseye)?;
-        crate::__private::field(&mut map, "scoringMethod", &self.scoring_method)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "bullseye",
+            &self.bullseye,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scoringMethod",
+            &self.scoring_method,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "lastAgentRoutingMode",
             &self.last_agent_routing_mode,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "acwSettings", &self.acw_settings)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "acwSettings",
+            &self.acw_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "skillEvaluationMethod",
             &self.skill_evaluation_method,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "memberGroups", &self.member_groups)?;
-        crate::__private::field(&mut map, "queueFlow", &self.queue_flow)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "memberGroups",
+            &self.member_groups,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueFlow",
+            &self.queue_flow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "emailInQueueFlow",
             &self.email_in_queue_flow,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "messageInQueueFlow",
             &self.message_in_queue_flow,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "whisperPrompt", &self.whisper_prompt)?;
-        crate::__private::field(&mut map, "onHoldPrompt", &self.on_hold_prompt)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "whisperPrompt",
+            &self.whisper_prompt,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "onHoldPrompt",
+            &self.on_hold_prompt,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "defaultMediaLanguage",
             &self.default_media_language,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "autoAnswerOnly", &self.auto_answer_only)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "autoAnswerOnly",
+            &self.auto_answer_only,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "cannedResponseLibraries",
             &self.canned_response_libraries,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "enableTranscription",
             &self.enable_transcription,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "enableAudioMonitoring",
             &self.enable_audio_monitoring,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "enableManualAssignment",
             &self.enable_manual_assignment,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "agentOwnedRouting",
             &self.agent_owned_routing,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "directRouting", &self.direct_routing)?;
-        crate::__private::field(&mut map, "callingPartyName", &self.calling_party_name)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "directRouting",
+            &self.direct_routing,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callingPartyName",
+            &self.calling_party_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "callingPartyNumber",
             &self.calling_party_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "defaultScripts", &self.default_scripts)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "defaultScripts",
+            &self.default_scripts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundMessagingAddresses",
             &self.outbound_messaging_addresses,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundEmailAddress",
             &self.outbound_email_address,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "peerId", &self.peer_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "peerId",
+            &self.peer_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "suppressInQueueCallRecording",
             &self.suppress_in_queue_call_recording,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9112,6 +12125,35 @@ pub struct QueueMediaSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "authorization",
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "routing",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail"
+    )
+)]
+impl QueueMediaSettings {
+    /// The `call` property ([`Self::call`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALL: crate::Field<Self> = crate::Field::new("call");
+    /// The `callback` property ([`Self::callback`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLBACK: crate::Field<Self> = crate::Field::new("callback");
+    /// The `chat` property ([`Self::chat`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHAT: crate::Field<Self> = crate::Field::new("chat");
+    /// The `email` property ([`Self::email`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL: crate::Field<Self> = crate::Field::new("email");
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
 }
 #[cfg(
     any(
@@ -9138,6 +12180,12 @@ impl crate::Model for QueueMediaSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -9174,6 +12222,16 @@ impl crate::__private::DecodeFields for QueueMediaSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "call",
+        "callback",
+        "chat",
+        "email",
+        "message",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -9208,11 +12266,36 @@ impl serde::Serialize for QueueMediaSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "call", &self.call)?;
-        crate::__private::field(&mut map, "callback", &self.callback)?;
-        crate::__private::field(&mut map, "chat", &self.chat)?;
-        crate::__private::field(&mut map, "email", &self.email)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
+        crate::__private::model_field(
+            &mut map,
+            "call",
+            &self.call,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callback",
+            &self.callback,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "chat",
+            &self.chat,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "email",
+            &self.email,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9243,6 +12326,28 @@ pub struct QueueMember {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl QueueMember {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `ringNumber` property ([`Self::ring_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RING_NUMBER: crate::Field<Self> = crate::Field::new("ringNumber");
+    /// The `joined` property ([`Self::joined`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOINED: crate::Field<Self> = crate::Field::new("joined");
+    /// The `memberBy` property ([`Self::member_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMBER_BY: crate::Field<Self> = crate::Field::new("memberBy");
+    /// The `routingStatus` property ([`Self::routing_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTING_STATUS: crate::Field<Self> = crate::Field::new("routingStatus");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for QueueMember {
@@ -9256,6 +12361,12 @@ impl crate::Model for QueueMember {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -9284,6 +12395,19 @@ impl crate::__private::DecodeFields for QueueMember {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "user",
+        "ringNumber",
+        "joined",
+        "memberBy",
+        "routingStatus",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(QueueMember);
@@ -9292,14 +12416,49 @@ impl serde::Serialize for QueueMember {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "ringNumber", &self.ring_number)?;
-        crate::__private::field(&mut map, "joined", &self.joined)?;
-        crate::__private::field(&mut map, "memberBy", &self.member_by)?;
-        crate::__private::field(&mut map, "routingStatus", &self.routing_status)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ringNumber",
+            &self.ring_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "joined",
+            &self.joined,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "memberBy",
+            &self.member_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "routingStatus",
+            &self.routing_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9326,6 +12485,26 @@ pub struct QueueMemberEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl QueueMemberEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for QueueMemberEntityListing {
@@ -9339,6 +12518,12 @@ impl crate::Model for QueueMemberEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -9368,6 +12553,18 @@ impl crate::__private::DecodeFields for QueueMemberEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageNumber",
+        "pageSize",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(QueueMemberEntityListing);
@@ -9376,13 +12573,48 @@ impl serde::Serialize for QueueMemberEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9415,6 +12647,32 @@ pub struct QueueMemberEntityListingV1 {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl QueueMemberEntityListingV1 {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for QueueMemberEntityListingV1 {
@@ -9428,6 +12686,12 @@ impl crate::Model for QueueMemberEntityListingV1 {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -9462,6 +12726,21 @@ impl crate::__private::DecodeFields for QueueMemberEntityListingV1 {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(QueueMemberEntityListingV1);
@@ -9470,16 +12749,66 @@ impl serde::Serialize for QueueMemberEntityListingV1 {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9511,6 +12840,35 @@ pub struct QueueMessagingAddresses {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "authorization",
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "routing",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail"
+    )
+)]
+impl QueueMessagingAddresses {
+    /// The `smsAddress` property ([`Self::sms_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SMS_ADDRESS: crate::Field<Self> = crate::Field::new("smsAddress");
+    /// The `openMessagingRecipient` property ([`Self::open_messaging_recipient`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPEN_MESSAGING_RECIPIENT: crate::Field<Self> = crate::Field::new(
+        "openMessagingRecipient",
+    );
+    /// The `whatsAppRecipient` property ([`Self::whats_app_recipient`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHATS_APP_RECIPIENT: crate::Field<Self> = crate::Field::new(
+        "whatsAppRecipient",
+    );
 }
 #[cfg(
     any(
@@ -9537,6 +12895,12 @@ impl crate::Model for QueueMessagingAddresses {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -9570,6 +12934,14 @@ impl crate::__private::DecodeFields for QueueMessagingAddresses {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "smsAddress",
+        "openMessagingRecipient",
+        "whatsAppRecipient",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -9605,16 +12977,23 @@ impl serde::Serialize for QueueMessagingAddresses {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "smsAddress", &self.sms_address)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "smsAddress",
+            &self.sms_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "openMessagingRecipient",
             &self.open_messaging_recipient,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "whatsAppRecipient",
             &self.whats_app_recipient,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -9632,6 +13011,16 @@ pub struct QueueObservationDataContainer {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl QueueObservationDataContainer {
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `data` property ([`Self::data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA: crate::Field<Self> = crate::Field::new("data");
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for QueueObservationDataContainer {
@@ -9645,6 +13034,12 @@ impl crate::Model for QueueObservationDataContainer {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
@@ -9665,6 +13060,10 @@ impl crate::__private::DecodeFields for QueueObservationDataContainer {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(QueueObservationDataContainer);
@@ -9673,8 +13072,18 @@ impl serde::Serialize for QueueObservationDataContainer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "data", &self.data)?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "data",
+            &self.data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9697,6 +13106,18 @@ pub struct QueueObservationQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl QueueObservationQuery {
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `detailMetrics` property ([`Self::detail_metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DETAIL_METRICS: crate::Field<Self> = crate::Field::new("detailMetrics");
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for QueueObservationQuery {
@@ -9718,6 +13139,12 @@ impl crate::Model for QueueObservationQuery {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::__private::DecodeFields for QueueObservationQuery {
@@ -9738,6 +13165,10 @@ impl crate::__private::DecodeFields for QueueObservationQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["filter", "metrics", "detailMetrics"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(QueueObservationQuery);
@@ -9746,9 +13177,24 @@ impl serde::Serialize for QueueObservationQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(&mut map, "detailMetrics", &self.detail_metrics)?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "detailMetrics",
+            &self.detail_metrics,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9769,6 +13215,16 @@ pub struct QueueObservationQueryClause {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl QueueObservationQueryClause {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for QueueObservationQueryClause {
@@ -9790,6 +13246,12 @@ impl crate::Model for QueueObservationQueryClause {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::__private::DecodeFields for QueueObservationQueryClause {
@@ -9809,6 +13271,10 @@ impl crate::__private::DecodeFields for QueueObservationQueryClause {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(QueueObservationQueryClause);
@@ -9817,8 +13283,18 @@ impl serde::Serialize for QueueObservationQueryClause {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9876,6 +13352,18 @@ pub struct QueueObservationQueryFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl QueueObservationQueryFilter {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `clauses` property ([`Self::clauses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLAUSES: crate::Field<Self> = crate::Field::new("clauses");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for QueueObservationQueryFilter {
@@ -9893,6 +13381,12 @@ impl crate::Model for QueueObservationQueryFilter {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
@@ -9914,6 +13408,10 @@ impl crate::__private::DecodeFields for QueueObservationQueryFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(QueueObservationQueryFilter);
@@ -9922,9 +13420,24 @@ impl serde::Serialize for QueueObservationQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "clauses", &self.clauses)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clauses",
+            &self.clauses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9984,6 +13497,22 @@ pub struct QueueObservationQueryPredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl QueueObservationQueryPredicate {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `dimension` property ([`Self::dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIMENSION: crate::Field<Self> = crate::Field::new("dimension");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for QueueObservationQueryPredicate {
@@ -9997,6 +13526,12 @@ impl crate::Model for QueueObservationQueryPredicate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
@@ -10020,6 +13555,16 @@ impl crate::__private::DecodeFields for QueueObservationQueryPredicate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(QueueObservationQueryPredicate);
@@ -10028,11 +13573,36 @@ impl serde::Serialize for QueueObservationQueryPredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "dimension", &self.dimension)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dimension",
+            &self.dimension,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10170,6 +13740,18 @@ pub struct QueueObservationQueryResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl QueueObservationQueryResponse {
+    /// The `systemToOrganizationMappings` property ([`Self::system_to_organization_mappings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYSTEM_TO_ORGANIZATION_MAPPINGS: crate::Field<Self> = crate::Field::new(
+        "systemToOrganizationMappings",
+    );
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for QueueObservationQueryResponse {
@@ -10183,6 +13765,12 @@ impl crate::Model for QueueObservationQueryResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
@@ -10205,6 +13793,13 @@ impl crate::__private::DecodeFields for QueueObservationQueryResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "systemToOrganizationMappings",
+        "results",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(QueueObservationQueryResponse);
@@ -10213,12 +13808,18 @@ impl serde::Serialize for QueueObservationQueryResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "systemToOrganizationMappings",
             &self.system_to_organization_mappings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10235,6 +13836,16 @@ pub struct QueueReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "quality", feature = "workforce-management"))]
+impl QueueReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "quality", feature = "workforce-management"))]
 impl crate::Model for QueueReference {
@@ -10248,6 +13859,12 @@ impl crate::Model for QueueReference {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "quality", feature = "workforce-management"))]
@@ -10268,6 +13885,10 @@ impl crate::__private::DecodeFields for QueueReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "quality", feature = "workforce-management"))]
 crate::__impl_model_deserialize!(QueueReference);
@@ -10276,8 +13897,13 @@ impl serde::Serialize for QueueReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10376,6 +14002,134 @@ pub struct QueueRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl QueueRequest {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `memberCount` property ([`Self::member_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMBER_COUNT: crate::Field<Self> = crate::Field::new("memberCount");
+    /// The `userMemberCount` property ([`Self::user_member_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_MEMBER_COUNT: crate::Field<Self> = crate::Field::new(
+        "userMemberCount",
+    );
+    /// The `joinedMemberCount` property ([`Self::joined_member_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOINED_MEMBER_COUNT: crate::Field<Self> = crate::Field::new(
+        "joinedMemberCount",
+    );
+    /// The `mediaSettings` property ([`Self::media_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_SETTINGS: crate::Field<Self> = crate::Field::new("mediaSettings");
+    /// The `routingRules` property ([`Self::routing_rules`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTING_RULES: crate::Field<Self> = crate::Field::new("routingRules");
+    /// The `conditionalGroupRouting` property ([`Self::conditional_group_routing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONDITIONAL_GROUP_ROUTING: crate::Field<Self> = crate::Field::new(
+        "conditionalGroupRouting",
+    );
+    /// The `conditionalGroupActivation` property ([`Self::conditional_group_activation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONDITIONAL_GROUP_ACTIVATION: crate::Field<Self> = crate::Field::new(
+        "conditionalGroupActivation",
+    );
+    /// The `bullseye` property ([`Self::bullseye`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BULLSEYE: crate::Field<Self> = crate::Field::new("bullseye");
+    /// The `scoringMethod` property ([`Self::scoring_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCORING_METHOD: crate::Field<Self> = crate::Field::new("scoringMethod");
+    /// The `lastAgentRoutingMode` property ([`Self::last_agent_routing_mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_AGENT_ROUTING_MODE: crate::Field<Self> = crate::Field::new(
+        "lastAgentRoutingMode",
+    );
+    /// The `acwSettings` property ([`Self::acw_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACW_SETTINGS: crate::Field<Self> = crate::Field::new("acwSettings");
+    /// The `skillEvaluationMethod` property ([`Self::skill_evaluation_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_EVALUATION_METHOD: crate::Field<Self> = crate::Field::new(
+        "skillEvaluationMethod",
+    );
+    /// The `memberGroups` property ([`Self::member_groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMBER_GROUPS: crate::Field<Self> = crate::Field::new("memberGroups");
+    /// The `queueFlow` property ([`Self::queue_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_FLOW: crate::Field<Self> = crate::Field::new("queueFlow");
+    /// The `emailInQueueFlow` property ([`Self::email_in_queue_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_IN_QUEUE_FLOW: crate::Field<Self> = crate::Field::new(
+        "emailInQueueFlow",
+    );
+    /// The `messageInQueueFlow` property ([`Self::message_in_queue_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_IN_QUEUE_FLOW: crate::Field<Self> = crate::Field::new(
+        "messageInQueueFlow",
+    );
+    /// The `whisperPrompt` property ([`Self::whisper_prompt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHISPER_PROMPT: crate::Field<Self> = crate::Field::new("whisperPrompt");
+    /// The `onHoldPrompt` property ([`Self::on_hold_prompt`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ON_HOLD_PROMPT: crate::Field<Self> = crate::Field::new("onHoldPrompt");
+    /// The `defaultMediaLanguage` property ([`Self::default_media_language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT_MEDIA_LANGUAGE: crate::Field<Self> = crate::Field::new(
+        "defaultMediaLanguage",
+    );
+    /// The `autoAnswerOnly` property ([`Self::auto_answer_only`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTO_ANSWER_ONLY: crate::Field<Self> = crate::Field::new("autoAnswerOnly");
+    /// The `cannedResponseLibraries` property ([`Self::canned_response_libraries`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CANNED_RESPONSE_LIBRARIES: crate::Field<Self> = crate::Field::new(
+        "cannedResponseLibraries",
+    );
+    /// The `enableTranscription` property ([`Self::enable_transcription`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_TRANSCRIPTION: crate::Field<Self> = crate::Field::new(
+        "enableTranscription",
+    );
+    /// The `enableAudioMonitoring` property ([`Self::enable_audio_monitoring`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_AUDIO_MONITORING: crate::Field<Self> = crate::Field::new(
+        "enableAudioMonitoring",
+    );
+    /// The `enableManualAssignment` property ([`Self::enable_manual_assignment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE_MANUAL_ASSIGNMENT: crate::Field<Self> = crate::Field::new(
+        "enableManualAssignment",
+    );
+    /// The `agentOwnedRouting` property ([`Self::agent_owned_routing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_OWNED_ROUTING: crate::Field<Self> = crate::Field::new(
+        "agentOwnedRouting",
+    );
+    /// The `directRouting` property ([`Self::direct_routing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECT_ROUTING: crate::Field<Self> = crate::Field::new("directRouting");
+    /// The `callingPartyName` property ([`Self::calling_party_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLING_PARTY_NAME: crate::Field<Self> = crate::Field::new(
+        "callingPartyName",
+    );
+    /// The `callingPartyNumber` property ([`Self::calling_party_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLING_PARTY_NUMBER: crate::Field<Self> = crate::Field::new(
+        "callingPartyNumber",
+    );
+    /// The `defaultScripts` property ([`Self::default_scripts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT_SCRIPTS: crate::Field<Self> = crate::Field::new("defaultScripts");
+    /// The `outboundMessagingAddresses` property ([`Self::outbound_messaging_addresses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_MESSAGING_ADDRESSES: crate::Field<Self> = crate::Field::new(
+        "outboundMessagingAddresses",
+    );
+    /// The `outboundEmailAddress` property ([`Self::outbound_email_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_EMAIL_ADDRESS: crate::Field<Self> = crate::Field::new(
+        "outboundEmailAddress",
+    );
+    /// The `peerId` property ([`Self::peer_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PEER_ID: crate::Field<Self> = crate::Field::new("peerId");
+    /// The `suppressInQueueCallRecording` property ([`Self::suppress_in_queue_call_recording`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPRESS_IN_QUEUE_CALL_RECORDING: crate::Field<Self> = crate::Field::new(
+        "suppressInQueueCallRecording",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for QueueRequest {
@@ -10393,6 +14147,12 @@ impl crate::Model for QueueRequest {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -10491,6 +14251,53 @@ impl crate::__private::DecodeFields for QueueRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "memberCount",
+        "userMemberCount",
+        "joinedMemberCount",
+        "mediaSettings",
+        "routingRules",
+        "conditionalGroupRouting",
+        "conditionalGroupActivation",
+        "bullseye",
+        "scoringMethod",
+        "lastAgentRoutingMode",
+        "acwSettings",
+        "skillEvaluationMethod",
+        "memberGroups",
+        "queueFlow",
+        "emailInQueueFlow",
+        "messageInQueueFlow",
+        "whisperPrompt",
+        "onHoldPrompt",
+        "defaultMediaLanguage",
+        "autoAnswerOnly",
+        "cannedResponseLibraries",
+        "enableTranscription",
+        "enableAudioMonitoring",
+        "enableManualAssignment",
+        "agentOwnedRouting",
+        "directRouting",
+        "callingPartyName",
+        "callingPartyNumber",
+        "defaultScripts",
+        "outboundMessagingAddresses",
+        "outboundEmailAddress",
+        "peerId",
+        "suppressInQueueCallRecording",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(QueueRequest);
@@ -10499,116 +14306,253 @@ impl serde::Serialize for QueueRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "memberCount", &self.member_count)?;
-        crate::__private::field(&mut map, "userMemberCount", &self.user_member_count)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "memberCount",
+            &self.member_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userMemberCount",
+            &self.user_member_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "joinedMemberCount",
             &self.joined_member_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "mediaSettings", &self.media_settings)?;
-        crate::__private::field(&mut map, "routingRules", &self.routing_rules)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "mediaSettings",
+            &self.media_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "routingRules",
+            &self.routing_rules,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conditionalGroupRouting",
             &self.conditional_group_routing,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conditionalGroupActivation",
             &self.conditional_group_activation,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "bullseye", &self.bullseye)?;
-        crate::__private::field(&mut map, "scoringMethod", &self.scoring_method)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "bullseye",
+            &self.bullseye,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scoringMethod",
+            &self.scoring_method,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "lastAgentRoutingMode",
             &self.last_agent_routing_mode,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "acwSettings", &self.acw_settings)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "acwSettings",
+            &self.acw_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "skillEvaluationMethod",
             &self.skill_evaluation_method,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "memberGroups", &self.member_groups)?;
-        crate::__private::field(&mut map, "queueFlow", &self.queue_flow)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "memberGroups",
+            &self.member_groups,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueFlow",
+            &self.queue_flow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "emailInQueueFlow",
             &self.email_in_queue_flow,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "messageInQueueFlow",
             &self.message_in_queue_flow,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "whisperPrompt", &self.whisper_prompt)?;
-        crate::__private::field(&mut map, "onHoldPrompt", &self.on_hold_prompt)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "whisperPrompt",
+            &self.whisper_prompt,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "onHoldPrompt",
+            &self.on_hold_prompt,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "defaultMediaLanguage",
             &self.default_media_language,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "autoAnswerOnly", &self.auto_answer_only)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "autoAnswerOnly",
+            &self.auto_answer_only,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "cannedResponseLibraries",
             &self.canned_response_libraries,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "enableTranscription",
             &self.enable_transcription,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "enableAudioMonitoring",
             &self.enable_audio_monitoring,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "enableManualAssignment",
             &self.enable_manual_assignment,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "agentOwnedRouting",
             &self.agent_owned_routing,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "directRouting", &self.direct_routing)?;
-        crate::__private::field(&mut map, "callingPartyName", &self.calling_party_name)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "directRouting",
+            &self.direct_routing,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callingPartyName",
+            &self.calling_party_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "callingPartyNumber",
             &self.calling_party_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "defaultScripts", &self.default_scripts)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "defaultScripts",
+            &self.default_scripts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundMessagingAddresses",
             &self.outbound_messaging_addresses,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundEmailAddress",
             &self.outbound_email_address,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "peerId", &self.peer_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "peerId",
+            &self.peer_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "suppressInQueueCallRecording",
             &self.suppress_in_queue_call_recording,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10747,6 +14691,9 @@ pub struct QueueUserEventTopicObject {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for QueueUserEventTopicObject {
@@ -10760,6 +14707,12 @@ impl crate::Model for QueueUserEventTopicObject {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -10775,6 +14728,10 @@ impl crate::__private::DecodeFields for QueueUserEventTopicObject {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -10808,6 +14765,24 @@ pub struct QueueUserEventTopicQueueMember {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-routing")]
+impl QueueUserEventTopicQueueMember {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `joined` property ([`Self::joined`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOINED: crate::Field<Self> = crate::Field::new("joined");
+    /// The `additionalProperties` property ([`Self::additional_properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDITIONAL_PROPERTIES: crate::Field<Self> = crate::Field::new(
+        "additionalProperties",
+    );
 }
 #[cfg(feature = "topics-routing")]
 impl crate::Model for QueueUserEventTopicQueueMember {
@@ -10821,6 +14796,12 @@ impl crate::Model for QueueUserEventTopicQueueMember {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-routing")]
@@ -10844,6 +14825,16 @@ impl crate::__private::DecodeFields for QueueUserEventTopicQueueMember {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "user",
+        "queueId",
+        "joined",
+        "additionalProperties",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-routing")]
 crate::__impl_model_deserialize!(QueueUserEventTopicQueueMember);
@@ -10852,14 +14843,30 @@ impl serde::Serialize for QueueUserEventTopicQueueMember {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(&mut map, "joined", &self.joined)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "joined",
+            &self.joined,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "additionalProperties",
             &self.additional_properties,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -10914,6 +14921,42 @@ pub struct QueueUtilizationDiagnostic {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl QueueUtilizationDiagnostic {
+    /// The `queue` property ([`Self::queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE: crate::Field<Self> = crate::Field::new("queue");
+    /// The `usersInQueue` property ([`Self::users_in_queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USERS_IN_QUEUE: crate::Field<Self> = crate::Field::new("usersInQueue");
+    /// The `activeUsersInQueue` property ([`Self::active_users_in_queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVE_USERS_IN_QUEUE: crate::Field<Self> = crate::Field::new(
+        "activeUsersInQueue",
+    );
+    /// The `usersOnQueue` property ([`Self::users_on_queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USERS_ON_QUEUE: crate::Field<Self> = crate::Field::new("usersOnQueue");
+    /// The `usersNotUtilized` property ([`Self::users_not_utilized`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USERS_NOT_UTILIZED: crate::Field<Self> = crate::Field::new(
+        "usersNotUtilized",
+    );
+    /// The `usersOnQueueWithStation` property ([`Self::users_on_queue_with_station`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USERS_ON_QUEUE_WITH_STATION: crate::Field<Self> = crate::Field::new(
+        "usersOnQueueWithStation",
+    );
+    /// The `usersOnACampaignCall` property ([`Self::users_on_a_campaign_call`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USERS_ON_A_CAMPAIGN_CALL: crate::Field<Self> = crate::Field::new(
+        "usersOnACampaignCall",
+    );
+    /// The `usersOnDifferentEdgeGroup` property ([`Self::users_on_different_edge_group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USERS_ON_DIFFERENT_EDGE_GROUP: crate::Field<Self> = crate::Field::new(
+        "usersOnDifferentEdgeGroup",
+    );
+    /// The `usersOnANonCampaignCall` property ([`Self::users_on_a_non_campaign_call`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USERS_ON_A_NON_CAMPAIGN_CALL: crate::Field<Self> = crate::Field::new(
+        "usersOnANonCampaignCall",
+    );
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for QueueUtilizationDiagnostic {
@@ -10927,6 +14970,12 @@ impl crate::Model for QueueUtilizationDiagnostic {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -10982,6 +15031,20 @@ impl crate::__private::DecodeFields for QueueUtilizationDiagnostic {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queue",
+        "usersInQueue",
+        "activeUsersInQueue",
+        "usersOnQueue",
+        "usersNotUtilized",
+        "usersOnQueueWithStation",
+        "usersOnACampaignCall",
+        "usersOnDifferentEdgeGroup",
+        "usersOnANonCampaignCall",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(QueueUtilizationDiagnostic);
@@ -10990,34 +15053,59 @@ impl serde::Serialize for QueueUtilizationDiagnostic {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "queue", &self.queue)?;
-        crate::__private::field(&mut map, "usersInQueue", &self.users_in_queue)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "queue",
+            &self.queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "usersInQueue",
+            &self.users_in_queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "activeUsersInQueue",
             &self.active_users_in_queue,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "usersOnQueue", &self.users_on_queue)?;
-        crate::__private::field(&mut map, "usersNotUtilized", &self.users_not_utilized)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "usersOnQueue",
+            &self.users_on_queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "usersNotUtilized",
+            &self.users_not_utilized,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "usersOnQueueWithStation",
             &self.users_on_queue_with_station,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "usersOnACampaignCall",
             &self.users_on_a_campaign_call,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "usersOnDifferentEdgeGroup",
             &self.users_on_different_edge_group,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "usersOnANonCampaignCall",
             &self.users_on_a_non_campaign_call,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -11041,6 +15129,22 @@ pub struct QuickReply {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl QuickReply {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `payload` property ([`Self::payload`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAYLOAD: crate::Field<Self> = crate::Field::new("payload");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
+    /// The `isSelected` property ([`Self::is_selected`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_SELECTED: crate::Field<Self> = crate::Field::new("isSelected");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for QuickReply {
@@ -11054,6 +15158,12 @@ impl crate::Model for QuickReply {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -11079,6 +15189,16 @@ impl crate::__private::DecodeFields for QuickReply {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "text",
+        "payload",
+        "url",
+        "action",
+        "isSelected",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(QuickReply);
@@ -11087,11 +15207,31 @@ impl serde::Serialize for QuickReply {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "payload", &self.payload)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
-        crate::__private::field(&mut map, "isSelected", &self.is_selected)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "payload",
+            &self.payload,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isSelected",
+            &self.is_selected,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }

@@ -21,6 +21,20 @@ pub struct Range {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl Range {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `end` property ([`Self::end`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END: crate::Field<Self> = crate::Field::new("end");
+    /// The `numberOfOccurrences` property ([`Self::number_of_occurrences`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUMBER_OF_OCCURRENCES: crate::Field<Self> = crate::Field::new(
+        "numberOfOccurrences",
+    );
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for Range {
@@ -38,6 +52,12 @@ impl crate::Model for Range {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -63,6 +83,10 @@ impl crate::__private::DecodeFields for Range {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "end", "numberOfOccurrences"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(Range);
@@ -71,12 +95,18 @@ impl serde::Serialize for Range {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "end", &self.end)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "end", &self.end, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "numberOfOccurrences",
             &self.number_of_occurrences,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -135,6 +165,16 @@ pub struct RateLimitAggregateDataContainer {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl RateLimitAggregateDataContainer {
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `data` property ([`Self::data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA: crate::Field<Self> = crate::Field::new("data");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for RateLimitAggregateDataContainer {
@@ -148,6 +188,12 @@ impl crate::Model for RateLimitAggregateDataContainer {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -168,6 +214,10 @@ impl crate::__private::DecodeFields for RateLimitAggregateDataContainer {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(RateLimitAggregateDataContainer);
@@ -176,8 +226,18 @@ impl serde::Serialize for RateLimitAggregateDataContainer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "data", &self.data)?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "data",
+            &self.data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -198,6 +258,16 @@ pub struct RateLimitAggregateQueryClause {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl RateLimitAggregateQueryClause {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for RateLimitAggregateQueryClause {
@@ -219,6 +289,12 @@ impl crate::Model for RateLimitAggregateQueryClause {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "analytics")]
 impl crate::__private::DecodeFields for RateLimitAggregateQueryClause {
@@ -238,6 +314,10 @@ impl crate::__private::DecodeFields for RateLimitAggregateQueryClause {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(RateLimitAggregateQueryClause);
@@ -246,8 +326,18 @@ impl serde::Serialize for RateLimitAggregateQueryClause {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -305,6 +395,18 @@ pub struct RateLimitAggregateQueryFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl RateLimitAggregateQueryFilter {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `clauses` property ([`Self::clauses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLAUSES: crate::Field<Self> = crate::Field::new("clauses");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for RateLimitAggregateQueryFilter {
@@ -322,6 +424,12 @@ impl crate::Model for RateLimitAggregateQueryFilter {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -343,6 +451,10 @@ impl crate::__private::DecodeFields for RateLimitAggregateQueryFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(RateLimitAggregateQueryFilter);
@@ -351,9 +463,24 @@ impl serde::Serialize for RateLimitAggregateQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "clauses", &self.clauses)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clauses",
+            &self.clauses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -413,6 +540,22 @@ pub struct RateLimitAggregateQueryPredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl RateLimitAggregateQueryPredicate {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `dimension` property ([`Self::dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIMENSION: crate::Field<Self> = crate::Field::new("dimension");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for RateLimitAggregateQueryPredicate {
@@ -426,6 +569,12 @@ impl crate::Model for RateLimitAggregateQueryPredicate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -449,6 +598,16 @@ impl crate::__private::DecodeFields for RateLimitAggregateQueryPredicate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(RateLimitAggregateQueryPredicate);
@@ -457,11 +616,36 @@ impl serde::Serialize for RateLimitAggregateQueryPredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "dimension", &self.dimension)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dimension",
+            &self.dimension,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -623,6 +807,14 @@ pub struct RateLimitAggregateQueryResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl RateLimitAggregateQueryResponse {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for RateLimitAggregateQueryResponse {
@@ -636,6 +828,12 @@ impl crate::Model for RateLimitAggregateQueryResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -655,6 +853,10 @@ impl crate::__private::DecodeFields for RateLimitAggregateQueryResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(RateLimitAggregateQueryResponse);
@@ -663,7 +865,12 @@ impl serde::Serialize for RateLimitAggregateQueryResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -700,6 +907,34 @@ pub struct RateLimitAggregationQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl RateLimitAggregationQuery {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `granularity` property ([`Self::granularity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY: crate::Field<Self> = crate::Field::new("granularity");
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
+    /// The `groupBy` property ([`Self::group_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY: crate::Field<Self> = crate::Field::new("groupBy");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `flattenMultivaluedDimensions` property ([`Self::flatten_multivalued_dimensions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLATTEN_MULTIVALUED_DIMENSIONS: crate::Field<Self> = crate::Field::new(
+        "flattenMultivaluedDimensions",
+    );
+    /// The `views` property ([`Self::views`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEWS: crate::Field<Self> = crate::Field::new("views");
+    /// The `alternateTimeDimension` property ([`Self::alternate_time_dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALTERNATE_TIME_DIMENSION: crate::Field<Self> = crate::Field::new(
+        "alternateTimeDimension",
+    );
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for RateLimitAggregationQuery {
@@ -720,6 +955,12 @@ impl crate::Model for RateLimitAggregationQuery {
             missing.push("metrics");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -751,6 +992,20 @@ impl crate::__private::DecodeFields for RateLimitAggregationQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(RateLimitAggregationQuery);
@@ -759,22 +1014,59 @@ impl serde::Serialize for RateLimitAggregationQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "granularity", &self.granularity)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
-        crate::__private::field(&mut map, "groupBy", &self.group_by)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "granularity",
+            &self.granularity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupBy",
+            &self.group_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "flattenMultivaluedDimensions",
             &self.flatten_multivalued_dimensions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "views", &self.views)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "views",
+            &self.views,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "alternateTimeDimension",
             &self.alternate_time_dimension,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -829,6 +1121,16 @@ pub struct RateLimitAggregationSort {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl RateLimitAggregationSort {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `function` property ([`Self::function`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FUNCTION: crate::Field<Self> = crate::Field::new("function");
 }
 #[cfg(feature = "full")]
 impl crate::Model for RateLimitAggregationSort {
@@ -850,6 +1152,12 @@ impl crate::Model for RateLimitAggregationSort {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for RateLimitAggregationSort {
@@ -869,6 +1177,10 @@ impl crate::__private::DecodeFields for RateLimitAggregationSort {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "function"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(RateLimitAggregationSort);
@@ -877,8 +1189,18 @@ impl serde::Serialize for RateLimitAggregationSort {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "function", &self.function)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "function",
+            &self.function,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -993,6 +1315,20 @@ pub struct RateLimitAggregationView {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl RateLimitAggregationView {
+    /// The `target` property ([`Self::target`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET: crate::Field<Self> = crate::Field::new("target");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `function` property ([`Self::function`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FUNCTION: crate::Field<Self> = crate::Field::new("function");
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for RateLimitAggregationView {
@@ -1017,6 +1353,12 @@ impl crate::Model for RateLimitAggregationView {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "analytics")]
 impl crate::__private::DecodeFields for RateLimitAggregationView {
@@ -1038,6 +1380,15 @@ impl crate::__private::DecodeFields for RateLimitAggregationView {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(RateLimitAggregationView);
@@ -1046,10 +1397,30 @@ impl serde::Serialize for RateLimitAggregationView {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "target", &self.target)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "function", &self.function)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
+        crate::__private::model_field(
+            &mut map,
+            "target",
+            &self.target,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "function",
+            &self.function,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1134,6 +1505,16 @@ pub struct RatingFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl RatingFilter {
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "full")]
 impl crate::Model for RatingFilter {
@@ -1151,6 +1532,12 @@ impl crate::Model for RatingFilter {
             missing.push("operator");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -1171,6 +1558,10 @@ impl crate::__private::DecodeFields for RatingFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["operator", "values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(RatingFilter);
@@ -1179,8 +1570,18 @@ impl serde::Serialize for RatingFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1234,6 +1635,18 @@ pub struct Reaction {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl Reaction {
+    /// The `data` property ([`Self::data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA: crate::Field<Self> = crate::Field::new("data");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `reactionType` property ([`Self::reaction_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REACTION_TYPE: crate::Field<Self> = crate::Field::new("reactionType");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for Reaction {
@@ -1253,6 +1666,12 @@ impl crate::Model for Reaction {
             missing.push("reactionType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -1274,6 +1693,10 @@ impl crate::__private::DecodeFields for Reaction {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["data", "name", "reactionType"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(Reaction);
@@ -1282,9 +1705,24 @@ impl serde::Serialize for Reaction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "data", &self.data)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "reactionType", &self.reaction_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "data",
+            &self.data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reactionType",
+            &self.reaction_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1357,6 +1795,22 @@ pub struct RealTimeAdherenceExplanation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl RealTimeAdherenceExplanation {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `lengthMinutes` property ([`Self::length_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_MINUTES: crate::Field<Self> = crate::Field::new("lengthMinutes");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for RealTimeAdherenceExplanation {
@@ -1370,6 +1824,12 @@ impl crate::Model for RealTimeAdherenceExplanation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -1395,6 +1855,16 @@ impl crate::__private::DecodeFields for RealTimeAdherenceExplanation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "startDate",
+        "lengthMinutes",
+        "status",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(RealTimeAdherenceExplanation);
@@ -1403,11 +1873,31 @@ impl serde::Serialize for RealTimeAdherenceExplanation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "lengthMinutes", &self.length_minutes)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthMinutes",
+            &self.length_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1467,6 +1957,16 @@ pub struct Reason {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "webmessaging")]
+impl Reason {
+    /// The `code` property ([`Self::code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CODE: crate::Field<Self> = crate::Field::new("code");
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
 }
 #[cfg(feature = "webmessaging")]
 impl crate::Model for Reason {
@@ -1484,6 +1984,12 @@ impl crate::Model for Reason {
             missing.push("message");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "webmessaging")]
@@ -1504,6 +2010,10 @@ impl crate::__private::DecodeFields for Reason {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["code", "message"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "webmessaging")]
 crate::__impl_model_deserialize!(Reason);
@@ -1512,8 +2022,18 @@ impl serde::Serialize for Reason {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "code", &self.code)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
+        crate::__private::model_field(
+            &mut map,
+            "code",
+            &self.code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1625,6 +2145,18 @@ pub struct RecallEntry {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl RecallEntry {
+    /// The `nbrAttempts` property ([`Self::nbr_attempts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NBR_ATTEMPTS: crate::Field<Self> = crate::Field::new("nbrAttempts");
+    /// The `minutesBetweenAttempts` property ([`Self::minutes_between_attempts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINUTES_BETWEEN_ATTEMPTS: crate::Field<Self> = crate::Field::new(
+        "minutesBetweenAttempts",
+    );
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for RecallEntry {
@@ -1638,6 +2170,12 @@ impl crate::Model for RecallEntry {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -1664,6 +2202,13 @@ impl crate::__private::DecodeFields for RecallEntry {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "nbrAttempts",
+        "minutesBetweenAttempts",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(RecallEntry);
@@ -1672,11 +2217,17 @@ impl serde::Serialize for RecallEntry {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "nbrAttempts", &self.nbr_attempts)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "nbrAttempts",
+            &self.nbr_attempts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "minutesBetweenAttempts",
             &self.minutes_between_attempts,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1694,6 +2245,16 @@ pub struct ReceivedReplyMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl ReceivedReplyMessage {
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `subtitle` property ([`Self::subtitle`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBTITLE: crate::Field<Self> = crate::Field::new("subtitle");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for ReceivedReplyMessage {
@@ -1707,6 +2268,12 @@ impl crate::Model for ReceivedReplyMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -1727,6 +2294,10 @@ impl crate::__private::DecodeFields for ReceivedReplyMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["title", "subtitle"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(ReceivedReplyMessage);
@@ -1735,8 +2306,18 @@ impl serde::Serialize for ReceivedReplyMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "subtitle", &self.subtitle)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subtitle",
+            &self.subtitle,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1753,6 +2334,14 @@ pub struct ReceivingScheduleLookup {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ReceivingScheduleLookup {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ReceivingScheduleLookup {
@@ -1770,6 +2359,12 @@ impl crate::Model for ReceivingScheduleLookup {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -1789,6 +2384,10 @@ impl crate::__private::DecodeFields for ReceivingScheduleLookup {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ReceivingScheduleLookup);
@@ -1797,7 +2396,7 @@ impl serde::Serialize for ReceivingScheduleLookup {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1832,6 +2431,30 @@ pub struct Recipient {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl Recipient {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `flow` property ([`Self::flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW: crate::Field<Self> = crate::Field::new("flow");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `messengerType` property ([`Self::messenger_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSENGER_TYPE: crate::Field<Self> = crate::Field::new("messengerType");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for Recipient {
@@ -1845,6 +2468,12 @@ impl crate::Model for Recipient {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -1872,6 +2501,20 @@ impl crate::__private::DecodeFields for Recipient {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "flow",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "messengerType",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(Recipient);
@@ -1880,15 +2523,55 @@ impl serde::Serialize for Recipient {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "flow", &self.flow)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "messengerType", &self.messenger_type)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flow",
+            &self.flow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messengerType",
+            &self.messenger_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1984,6 +2667,16 @@ pub struct RecipientAdditionalIdentifier {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "webmessaging")]
+impl RecipientAdditionalIdentifier {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "webmessaging")]
 impl crate::Model for RecipientAdditionalIdentifier {
@@ -2005,6 +2698,12 @@ impl crate::Model for RecipientAdditionalIdentifier {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "webmessaging")]
 impl crate::__private::DecodeFields for RecipientAdditionalIdentifier {
@@ -2024,6 +2723,10 @@ impl crate::__private::DecodeFields for RecipientAdditionalIdentifier {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "webmessaging")]
 crate::__impl_model_deserialize!(RecipientAdditionalIdentifier);
@@ -2032,8 +2735,18 @@ impl serde::Serialize for RecipientAdditionalIdentifier {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2103,6 +2816,14 @@ pub struct RecipientFlow {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl RecipientFlow {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for RecipientFlow {
@@ -2116,6 +2837,12 @@ impl crate::Model for RecipientFlow {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -2135,6 +2862,10 @@ impl crate::__private::DecodeFields for RecipientFlow {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(RecipientFlow);
@@ -2143,7 +2874,7 @@ impl serde::Serialize for RecipientFlow {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2176,6 +2907,32 @@ pub struct RecipientListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl RecipientListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for RecipientListing {
@@ -2189,6 +2946,12 @@ impl crate::Model for RecipientListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -2223,6 +2986,21 @@ impl crate::__private::DecodeFields for RecipientListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(RecipientListing);
@@ -2231,16 +3009,66 @@ impl serde::Serialize for RecipientListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2255,6 +3083,14 @@ pub struct RecipientRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl RecipientRequest {
+    /// The `flow` property ([`Self::flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW: crate::Field<Self> = crate::Field::new("flow");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for RecipientRequest {
@@ -2268,6 +3104,12 @@ impl crate::Model for RecipientRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -2287,6 +3129,10 @@ impl crate::__private::DecodeFields for RecipientRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["flow"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(RecipientRequest);
@@ -2295,7 +3141,12 @@ impl serde::Serialize for RecipientRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "flow", &self.flow)?;
+        crate::__private::model_field(
+            &mut map,
+            "flow",
+            &self.flow,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2332,6 +3183,38 @@ pub struct Recognition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "employee-engagement")]
+impl Recognition {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `recipient` property ([`Self::recipient`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT: crate::Field<Self> = crate::Field::new("recipient");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `note` property ([`Self::note`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTE: crate::Field<Self> = crate::Field::new("note");
+    /// The `contextType` property ([`Self::context_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT_TYPE: crate::Field<Self> = crate::Field::new("contextType");
+    /// The `contextId` property ([`Self::context_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT_ID: crate::Field<Self> = crate::Field::new("contextId");
+    /// The `dateDisplayed` property ([`Self::date_displayed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_DISPLAYED: crate::Field<Self> = crate::Field::new("dateDisplayed");
+    /// The `dateAcknowledged` property ([`Self::date_acknowledged`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_ACKNOWLEDGED: crate::Field<Self> = crate::Field::new(
+        "dateAcknowledged",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "employee-engagement")]
 impl crate::Model for Recognition {
@@ -2345,6 +3228,12 @@ impl crate::Model for Recognition {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "employee-engagement")]
@@ -2375,6 +3264,23 @@ impl crate::__private::DecodeFields for Recognition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "recipient",
+        "createdBy",
+        "dateCreated",
+        "type",
+        "title",
+        "note",
+        "contextType",
+        "contextId",
+        "dateDisplayed",
+        "dateAcknowledged",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "employee-engagement")]
 crate::__impl_model_deserialize!(Recognition);
@@ -2383,18 +3289,73 @@ impl serde::Serialize for Recognition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "recipient", &self.recipient)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "note", &self.note)?;
-        crate::__private::field(&mut map, "contextType", &self.context_type)?;
-        crate::__private::field(&mut map, "contextId", &self.context_id)?;
-        crate::__private::field(&mut map, "dateDisplayed", &self.date_displayed)?;
-        crate::__private::field(&mut map, "dateAcknowledged", &self.date_acknowledged)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "recipient",
+            &self.recipient,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "note",
+            &self.note,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contextType",
+            &self.context_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contextId",
+            &self.context_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateDisplayed",
+            &self.date_displayed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateAcknowledged",
+            &self.date_acknowledged,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2527,6 +3488,32 @@ pub struct RecognitionBase {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "employee-engagement")]
+impl RecognitionBase {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `recipient` property ([`Self::recipient`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT: crate::Field<Self> = crate::Field::new("recipient");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `note` property ([`Self::note`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTE: crate::Field<Self> = crate::Field::new("note");
+    /// The `contextType` property ([`Self::context_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT_TYPE: crate::Field<Self> = crate::Field::new("contextType");
+    /// The `contextId` property ([`Self::context_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT_ID: crate::Field<Self> = crate::Field::new("contextId");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "employee-engagement")]
 impl crate::Model for RecognitionBase {
@@ -2540,6 +3527,12 @@ impl crate::Model for RecognitionBase {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "employee-engagement")]
@@ -2568,6 +3561,21 @@ impl crate::__private::DecodeFields for RecognitionBase {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "recipient",
+        "createdBy",
+        "dateCreated",
+        "type",
+        "title",
+        "note",
+        "contextType",
+        "contextId",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "employee-engagement")]
 crate::__impl_model_deserialize!(RecognitionBase);
@@ -2576,16 +3584,61 @@ impl serde::Serialize for RecognitionBase {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "recipient", &self.recipient)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "note", &self.note)?;
-        crate::__private::field(&mut map, "contextType", &self.context_type)?;
-        crate::__private::field(&mut map, "contextId", &self.context_id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "recipient",
+            &self.recipient,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "note",
+            &self.note,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contextType",
+            &self.context_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contextId",
+            &self.context_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2708,6 +3761,22 @@ pub struct Recognitions {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "employee-engagement")]
+impl Recognitions {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "employee-engagement")]
 impl crate::Model for Recognitions {
@@ -2721,6 +3790,12 @@ impl crate::Model for Recognitions {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "employee-engagement")]
@@ -2750,6 +3825,16 @@ impl crate::__private::DecodeFields for Recognitions {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "employee-engagement")]
 crate::__impl_model_deserialize!(Recognitions);
@@ -2758,11 +3843,36 @@ impl serde::Serialize for Recognitions {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2787,6 +3897,18 @@ pub struct Record {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl Record {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for Record {
@@ -2811,6 +3933,12 @@ impl crate::Model for Record {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "routing")]
 impl crate::__private::DecodeFields for Record {
@@ -2831,6 +3959,10 @@ impl crate::__private::DecodeFields for Record {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(Record);
@@ -2839,9 +3971,24 @@ impl serde::Serialize for Record {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2870,6 +4017,32 @@ pub struct RecordersState {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl RecordersState {
+    /// The `adhocState` property ([`Self::adhoc_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADHOC_STATE: crate::Field<Self> = crate::Field::new("adhocState");
+    /// The `customerExperienceState` property ([`Self::customer_experience_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_EXPERIENCE_STATE: crate::Field<Self> = crate::Field::new(
+        "customerExperienceState",
+    );
+    /// The `agentExperienceState` property ([`Self::agent_experience_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_EXPERIENCE_STATE: crate::Field<Self> = crate::Field::new(
+        "agentExperienceState",
+    );
+    /// The `snippetState` property ([`Self::snippet_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SNIPPET_STATE: crate::Field<Self> = crate::Field::new("snippetState");
 }
 #[cfg(
     any(
@@ -2891,6 +4064,12 @@ impl crate::Model for RecordersState {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -2923,6 +4102,15 @@ impl crate::__private::DecodeFields for RecordersState {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "adhocState",
+        "customerExperienceState",
+        "agentExperienceState",
+        "snippetState",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -2947,18 +4135,30 @@ impl serde::Serialize for RecordersState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "adhocState", &self.adhoc_state)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "adhocState",
+            &self.adhoc_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "customerExperienceState",
             &self.customer_experience_state,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "agentExperienceState",
             &self.agent_experience_state,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "snippetState", &self.snippet_state)?;
+        crate::__private::model_field(
+            &mut map,
+            "snippetState",
+            &self.snippet_state,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3305,6 +4505,108 @@ pub struct Recording {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl Recording {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `path` property ([`Self::path`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATH: crate::Field<Self> = crate::Field::new("path");
+    /// The `startTime` property ([`Self::start_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_TIME: crate::Field<Self> = crate::Field::new("startTime");
+    /// The `endTime` property ([`Self::end_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_TIME: crate::Field<Self> = crate::Field::new("endTime");
+    /// The `media` property ([`Self::media`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA: crate::Field<Self> = crate::Field::new("media");
+    /// The `mediaSubtype` property ([`Self::media_subtype`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_SUBTYPE: crate::Field<Self> = crate::Field::new("mediaSubtype");
+    /// The `mediaSubject` property ([`Self::media_subject`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_SUBJECT: crate::Field<Self> = crate::Field::new("mediaSubject");
+    /// The `annotations` property ([`Self::annotations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANNOTATIONS: crate::Field<Self> = crate::Field::new("annotations");
+    /// The `transcript` property ([`Self::transcript`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSCRIPT: crate::Field<Self> = crate::Field::new("transcript");
+    /// The `emailTranscript` property ([`Self::email_transcript`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_TRANSCRIPT: crate::Field<Self> = crate::Field::new(
+        "emailTranscript",
+    );
+    /// The `messagingTranscript` property ([`Self::messaging_transcript`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_TRANSCRIPT: crate::Field<Self> = crate::Field::new(
+        "messagingTranscript",
+    );
+    /// The `fileState` property ([`Self::file_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_STATE: crate::Field<Self> = crate::Field::new("fileState");
+    /// The `restoreExpirationTime` property ([`Self::restore_expiration_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESTORE_EXPIRATION_TIME: crate::Field<Self> = crate::Field::new(
+        "restoreExpirationTime",
+    );
+    /// The `mediaUris` property ([`Self::media_uris`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_URIS: crate::Field<Self> = crate::Field::new("mediaUris");
+    /// The `estimatedTranscodeTimeMs` property ([`Self::estimated_transcode_time_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ESTIMATED_TRANSCODE_TIME_MS: crate::Field<Self> = crate::Field::new(
+        "estimatedTranscodeTimeMs",
+    );
+    /// The `actualTranscodeTimeMs` property ([`Self::actual_transcode_time_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTUAL_TRANSCODE_TIME_MS: crate::Field<Self> = crate::Field::new(
+        "actualTranscodeTimeMs",
+    );
+    /// The `archiveDate` property ([`Self::archive_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARCHIVE_DATE: crate::Field<Self> = crate::Field::new("archiveDate");
+    /// The `archiveMedium` property ([`Self::archive_medium`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARCHIVE_MEDIUM: crate::Field<Self> = crate::Field::new("archiveMedium");
+    /// The `deleteDate` property ([`Self::delete_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DELETE_DATE: crate::Field<Self> = crate::Field::new("deleteDate");
+    /// The `exportDate` property ([`Self::export_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORT_DATE: crate::Field<Self> = crate::Field::new("exportDate");
+    /// The `exportedDate` property ([`Self::exported_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORTED_DATE: crate::Field<Self> = crate::Field::new("exportedDate");
+    /// The `outputDurationMs` property ([`Self::output_duration_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTPUT_DURATION_MS: crate::Field<Self> = crate::Field::new(
+        "outputDurationMs",
+    );
+    /// The `outputSizeInBytes` property ([`Self::output_size_in_bytes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTPUT_SIZE_IN_BYTES: crate::Field<Self> = crate::Field::new(
+        "outputSizeInBytes",
+    );
+    /// The `maxAllowedRestorationsForOrg` property ([`Self::max_allowed_restorations_for_org`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_ALLOWED_RESTORATIONS_FOR_ORG: crate::Field<Self> = crate::Field::new(
+        "maxAllowedRestorationsForOrg",
+    );
+    /// The `remainingRestorationsAllowedForOrg` property ([`Self::remaining_restorations_allowed_for_org`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REMAINING_RESTORATIONS_ALLOWED_FOR_ORG: crate::Field<Self> = crate::Field::new(
+        "remainingRestorationsAllowedForOrg",
+    );
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `users` property ([`Self::users`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USERS: crate::Field<Self> = crate::Field::new("users");
+    /// The `recordingFileRole` property ([`Self::recording_file_role`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORDING_FILE_ROLE: crate::Field<Self> = crate::Field::new(
+        "recordingFileRole",
+    );
+    /// The `recordingErrorStatus` property ([`Self::recording_error_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORDING_ERROR_STATUS: crate::Field<Self> = crate::Field::new(
+        "recordingErrorStatus",
+    );
+    /// The `originalRecordingStartTime` property ([`Self::original_recording_start_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORIGINAL_RECORDING_START_TIME: crate::Field<Self> = crate::Field::new(
+        "originalRecordingStartTime",
+    );
+    /// The `creationTime` property ([`Self::creation_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATION_TIME: crate::Field<Self> = crate::Field::new("creationTime");
+    /// The `associatedConversationIds` property ([`Self::associated_conversation_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSOCIATED_CONVERSATION_IDS: crate::Field<Self> = crate::Field::new(
+        "associatedConversationIds",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for Recording {
@@ -3318,6 +4620,12 @@ impl crate::Model for Recording {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -3399,6 +4707,46 @@ impl crate::__private::DecodeFields for Recording {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "conversationId",
+        "path",
+        "startTime",
+        "endTime",
+        "media",
+        "mediaSubtype",
+        "mediaSubject",
+        "annotations",
+        "transcript",
+        "emailTranscript",
+        "messagingTranscript",
+        "fileState",
+        "restoreExpirationTime",
+        "mediaUris",
+        "estimatedTranscodeTimeMs",
+        "actualTranscodeTimeMs",
+        "archiveDate",
+        "archiveMedium",
+        "deleteDate",
+        "exportDate",
+        "exportedDate",
+        "outputDurationMs",
+        "outputSizeInBytes",
+        "maxAllowedRestorationsForOrg",
+        "remainingRestorationsAllowedForOrg",
+        "sessionId",
+        "users",
+        "recordingFileRole",
+        "recordingErrorStatus",
+        "originalRecordingStartTime",
+        "creationTime",
+        "associatedConversationIds",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(Recording);
@@ -3407,85 +4755,211 @@ impl serde::Serialize for Recording {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "path", &self.path)?;
-        crate::__private::field(&mut map, "startTime", &self.start_time)?;
-        crate::__private::field(&mut map, "endTime", &self.end_time)?;
-        crate::__private::field(&mut map, "media", &self.media)?;
-        crate::__private::field(&mut map, "mediaSubtype", &self.media_subtype)?;
-        crate::__private::field(&mut map, "mediaSubject", &self.media_subject)?;
-        crate::__private::field(&mut map, "annotations", &self.annotations)?;
-        crate::__private::field(&mut map, "transcript", &self.transcript)?;
-        crate::__private::field(&mut map, "emailTranscript", &self.email_transcript)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "path",
+            &self.path,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startTime",
+            &self.start_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endTime",
+            &self.end_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "media",
+            &self.media,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaSubtype",
+            &self.media_subtype,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaSubject",
+            &self.media_subject,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "annotations",
+            &self.annotations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "transcript",
+            &self.transcript,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emailTranscript",
+            &self.email_transcript,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "messagingTranscript",
             &self.messaging_transcript,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "fileState", &self.file_state)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "fileState",
+            &self.file_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "restoreExpirationTime",
             &self.restore_expiration_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "mediaUris", &self.media_uris)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "mediaUris",
+            &self.media_uris,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "estimatedTranscodeTimeMs",
             &self.estimated_transcode_time_ms,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "actualTranscodeTimeMs",
             &self.actual_transcode_time_ms,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "archiveDate", &self.archive_date)?;
-        crate::__private::field(&mut map, "archiveMedium", &self.archive_medium)?;
-        crate::__private::field(&mut map, "deleteDate", &self.delete_date)?;
-        crate::__private::field(&mut map, "exportDate", &self.export_date)?;
-        crate::__private::field(&mut map, "exportedDate", &self.exported_date)?;
-        crate::__private::field(&mut map, "outputDurationMs", &self.output_duration_ms)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "archiveDate",
+            &self.archive_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "archiveMedium",
+            &self.archive_medium,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deleteDate",
+            &self.delete_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "exportDate",
+            &self.export_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "exportedDate",
+            &self.exported_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "outputDurationMs",
+            &self.output_duration_ms,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outputSizeInBytes",
             &self.output_size_in_bytes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "maxAllowedRestorationsForOrg",
             &self.max_allowed_restorations_for_org,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "remainingRestorationsAllowedForOrg",
             &self.remaining_restorations_allowed_for_org,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "users", &self.users)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "users",
+            &self.users,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "recordingFileRole",
             &self.recording_file_role,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "recordingErrorStatus",
             &self.recording_error_status,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "originalRecordingStartTime",
             &self.original_recording_start_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "creationTime", &self.creation_time)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "creationTime",
+            &self.creation_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "associatedConversationIds",
             &self.associated_conversation_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3729,6 +5203,16 @@ pub struct RecordingAnnotationFlow {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl RecordingAnnotationFlow {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "full")]
 impl crate::Model for RecordingAnnotationFlow {
@@ -3750,6 +5234,12 @@ impl crate::Model for RecordingAnnotationFlow {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for RecordingAnnotationFlow {
@@ -3769,6 +5259,10 @@ impl crate::__private::DecodeFields for RecordingAnnotationFlow {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(RecordingAnnotationFlow);
@@ -3777,8 +5271,13 @@ impl serde::Serialize for RecordingAnnotationFlow {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3799,6 +5298,16 @@ pub struct RecordingAnnotationQueue {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl RecordingAnnotationQueue {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "full")]
 impl crate::Model for RecordingAnnotationQueue {
@@ -3820,6 +5329,12 @@ impl crate::Model for RecordingAnnotationQueue {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for RecordingAnnotationQueue {
@@ -3839,6 +5354,10 @@ impl crate::__private::DecodeFields for RecordingAnnotationQueue {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(RecordingAnnotationQueue);
@@ -3847,8 +5366,13 @@ impl serde::Serialize for RecordingAnnotationQueue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3869,6 +5393,20 @@ pub struct RecordingArchiveRestoreTopicMediaResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl RecordingArchiveRestoreTopicMediaResult {
+    /// The `channelId` property ([`Self::channel_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNEL_ID: crate::Field<Self> = crate::Field::new("channelId");
+    /// The `waveUri` property ([`Self::wave_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WAVE_URI: crate::Field<Self> = crate::Field::new("waveUri");
+    /// The `mediaUri` property ([`Self::media_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_URI: crate::Field<Self> = crate::Field::new("mediaUri");
+    /// The `waveformData` property ([`Self::waveform_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WAVEFORM_DATA: crate::Field<Self> = crate::Field::new("waveformData");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for RecordingArchiveRestoreTopicMediaResult {
@@ -3882,6 +5420,12 @@ impl crate::Model for RecordingArchiveRestoreTopicMediaResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -3906,6 +5450,15 @@ impl crate::__private::DecodeFields for RecordingArchiveRestoreTopicMediaResult 
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "channelId",
+        "waveUri",
+        "mediaUri",
+        "waveformData",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(RecordingArchiveRestoreTopicMediaResult);
@@ -3914,10 +5467,30 @@ impl serde::Serialize for RecordingArchiveRestoreTopicMediaResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "channelId", &self.channel_id)?;
-        crate::__private::field(&mut map, "waveUri", &self.wave_uri)?;
-        crate::__private::field(&mut map, "mediaUri", &self.media_uri)?;
-        crate::__private::field(&mut map, "waveformData", &self.waveform_data)?;
+        crate::__private::model_field(
+            &mut map,
+            "channelId",
+            &self.channel_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "waveUri",
+            &self.wave_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaUri",
+            &self.media_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "waveformData",
+            &self.waveform_data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3942,6 +5515,28 @@ pub struct RecordingArchiveRestoreTopicRecording {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl RecordingArchiveRestoreTopicRecording {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `fileState` property ([`Self::file_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_STATE: crate::Field<Self> = crate::Field::new("fileState");
+    /// The `mediaUris` property ([`Self::media_uris`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_URIS: crate::Field<Self> = crate::Field::new("mediaUris");
+    /// The `estimatedTranscodeTimeMs` property ([`Self::estimated_transcode_time_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ESTIMATED_TRANSCODE_TIME_MS: crate::Field<Self> = crate::Field::new(
+        "estimatedTranscodeTimeMs",
+    );
+    /// The `actualTranscodeTimeMs` property ([`Self::actual_transcode_time_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTUAL_TRANSCODE_TIME_MS: crate::Field<Self> = crate::Field::new(
+        "actualTranscodeTimeMs",
+    );
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for RecordingArchiveRestoreTopicRecording {
@@ -3955,6 +5550,12 @@ impl crate::Model for RecordingArchiveRestoreTopicRecording {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -3987,6 +5588,17 @@ impl crate::__private::DecodeFields for RecordingArchiveRestoreTopicRecording {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "conversationId",
+        "fileState",
+        "mediaUris",
+        "estimatedTranscodeTimeMs",
+        "actualTranscodeTimeMs",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(RecordingArchiveRestoreTopicRecording);
@@ -3995,19 +5607,36 @@ impl serde::Serialize for RecordingArchiveRestoreTopicRecording {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "fileState", &self.file_state)?;
-        crate::__private::field(&mut map, "mediaUris", &self.media_uris)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileState",
+            &self.file_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaUris",
+            &self.media_uris,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "estimatedTranscodeTimeMs",
             &self.estimated_transcode_time_ms,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "actualTranscodeTimeMs",
             &self.actual_transcode_time_ms,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -4033,6 +5662,24 @@ pub struct RecordingAttachment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingAttachment {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `mime` property ([`Self::mime`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MIME: crate::Field<Self> = crate::Field::new("mime");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `fileName` property ([`Self::file_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_NAME: crate::Field<Self> = crate::Field::new("fileName");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingAttachment {
@@ -4046,6 +5693,12 @@ impl crate::Model for RecordingAttachment {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -4070,6 +5723,17 @@ impl crate::__private::DecodeFields for RecordingAttachment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "mediaType",
+        "url",
+        "mime",
+        "text",
+        "fileName",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingAttachment);
@@ -4078,12 +5742,32 @@ impl serde::Serialize for RecordingAttachment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "mime", &self.mime)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "fileName", &self.file_name)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "mime",
+            &self.mime,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileName",
+            &self.file_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4157,6 +5841,18 @@ pub struct RecordingButtonComponent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl RecordingButtonComponent {
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `actions` property ([`Self::actions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIONS: crate::Field<Self> = crate::Field::new("actions");
+    /// The `isSelected` property ([`Self::is_selected`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_SELECTED: crate::Field<Self> = crate::Field::new("isSelected");
 }
 #[cfg(feature = "full")]
 impl crate::Model for RecordingButtonComponent {
@@ -4170,6 +5866,12 @@ impl crate::Model for RecordingButtonComponent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -4193,6 +5895,10 @@ impl crate::__private::DecodeFields for RecordingButtonComponent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["title", "actions", "isSelected"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(RecordingButtonComponent);
@@ -4201,9 +5907,24 @@ impl serde::Serialize for RecordingButtonComponent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "actions", &self.actions)?;
-        crate::__private::field(&mut map, "isSelected", &self.is_selected)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actions",
+            &self.actions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isSelected",
+            &self.is_selected,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4222,6 +5943,18 @@ pub struct RecordingContentActions {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl RecordingContentActions {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `urlTarget` property ([`Self::url_target`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL_TARGET: crate::Field<Self> = crate::Field::new("urlTarget");
+    /// The `textback` property ([`Self::textback`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXTBACK: crate::Field<Self> = crate::Field::new("textback");
 }
 #[cfg(feature = "full")]
 impl crate::Model for RecordingContentActions {
@@ -4235,6 +5968,12 @@ impl crate::Model for RecordingContentActions {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -4256,6 +5995,10 @@ impl crate::__private::DecodeFields for RecordingContentActions {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "urlTarget", "textback"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(RecordingContentActions);
@@ -4264,9 +6007,19 @@ impl serde::Serialize for RecordingContentActions {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "urlTarget", &self.url_target)?;
-        crate::__private::field(&mut map, "textback", &self.textback)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "urlTarget",
+            &self.url_target,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "textback",
+            &self.textback,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4285,6 +6038,18 @@ pub struct RecordingContentStory {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingContentStory {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `replyToId` property ([`Self::reply_to_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPLY_TO_ID: crate::Field<Self> = crate::Field::new("replyToId");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingContentStory {
@@ -4298,6 +6063,12 @@ impl crate::Model for RecordingContentStory {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -4319,6 +6090,10 @@ impl crate::__private::DecodeFields for RecordingContentStory {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "url", "replyToId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingContentStory);
@@ -4327,9 +6102,19 @@ impl serde::Serialize for RecordingContentStory {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "replyToId", &self.reply_to_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "replyToId",
+            &self.reply_to_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4401,6 +6186,34 @@ pub struct RecordingEmailMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingEmailMessage {
+    /// The `htmlBody` property ([`Self::html_body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HTML_BODY: crate::Field<Self> = crate::Field::new("htmlBody");
+    /// The `textBody` property ([`Self::text_body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT_BODY: crate::Field<Self> = crate::Field::new("textBody");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `to` property ([`Self::to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO: crate::Field<Self> = crate::Field::new("to");
+    /// The `cc` property ([`Self::cc`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CC: crate::Field<Self> = crate::Field::new("cc");
+    /// The `bcc` property ([`Self::bcc`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BCC: crate::Field<Self> = crate::Field::new("bcc");
+    /// The `from` property ([`Self::from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM: crate::Field<Self> = crate::Field::new("from");
+    /// The `replyTo` property ([`Self::reply_to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPLY_TO: crate::Field<Self> = crate::Field::new("replyTo");
+    /// The `subject` property ([`Self::subject`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBJECT: crate::Field<Self> = crate::Field::new("subject");
+    /// The `attachments` property ([`Self::attachments`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTACHMENTS: crate::Field<Self> = crate::Field::new("attachments");
+    /// The `time` property ([`Self::time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME: crate::Field<Self> = crate::Field::new("time");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingEmailMessage {
@@ -4414,6 +6227,12 @@ impl crate::Model for RecordingEmailMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -4443,6 +6262,22 @@ impl crate::__private::DecodeFields for RecordingEmailMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "htmlBody",
+        "textBody",
+        "id",
+        "to",
+        "cc",
+        "bcc",
+        "from",
+        "replyTo",
+        "subject",
+        "attachments",
+        "time",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingEmailMessage);
@@ -4451,17 +6286,52 @@ impl serde::Serialize for RecordingEmailMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "htmlBody", &self.html_body)?;
-        crate::__private::field(&mut map, "textBody", &self.text_body)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "to", &self.to)?;
-        crate::__private::field(&mut map, "cc", &self.cc)?;
-        crate::__private::field(&mut map, "bcc", &self.bcc)?;
-        crate::__private::field(&mut map, "from", &self.from)?;
-        crate::__private::field(&mut map, "replyTo", &self.reply_to)?;
-        crate::__private::field(&mut map, "subject", &self.subject)?;
-        crate::__private::field(&mut map, "attachments", &self.attachments)?;
-        crate::__private::field(&mut map, "time", &self.time)?;
+        crate::__private::model_field(
+            &mut map,
+            "htmlBody",
+            &self.html_body,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "textBody",
+            &self.text_body,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "to", &self.to, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "cc", &self.cc, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "bcc", &self.bcc, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "from",
+            &self.from,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "replyTo",
+            &self.reply_to,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subject",
+            &self.subject,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attachments",
+            &self.attachments,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "time",
+            &self.time,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4494,6 +6364,28 @@ pub struct RecordingEncryptionConfiguration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingEncryptionConfiguration {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `apiId` property ([`Self::api_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const API_ID: crate::Field<Self> = crate::Field::new("apiId");
+    /// The `apiKey` property ([`Self::api_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const API_KEY: crate::Field<Self> = crate::Field::new("apiKey");
+    /// The `keyConfigurationType` property ([`Self::key_configuration_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEY_CONFIGURATION_TYPE: crate::Field<Self> = crate::Field::new(
+        "keyConfigurationType",
+    );
+    /// The `lastError` property ([`Self::last_error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_ERROR: crate::Field<Self> = crate::Field::new("lastError");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingEncryptionConfiguration {
@@ -4516,6 +6408,12 @@ impl crate::Model for RecordingEncryptionConfiguration {
             missing.push("keyConfigurationType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -4541,6 +6439,18 @@ impl crate::__private::DecodeFields for RecordingEncryptionConfiguration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "url",
+        "apiId",
+        "apiKey",
+        "keyConfigurationType",
+        "lastError",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingEncryptionConfiguration);
@@ -4549,17 +6459,38 @@ impl serde::Serialize for RecordingEncryptionConfiguration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "apiId", &self.api_id)?;
-        crate::__private::field(&mut map, "apiKey", &self.api_key)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "apiId",
+            &self.api_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "apiKey",
+            &self.api_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "keyConfigurationType",
             &self.key_configuration_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "lastError", &self.last_error)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "lastError",
+            &self.last_error,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4628,6 +6559,18 @@ pub struct RecordingEncryptionConfigurationListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingEncryptionConfigurationListing {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingEncryptionConfigurationListing {
@@ -4641,6 +6584,12 @@ impl crate::Model for RecordingEncryptionConfigurationListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -4662,6 +6611,10 @@ impl crate::__private::DecodeFields for RecordingEncryptionConfigurationListing 
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingEncryptionConfigurationListing);
@@ -4670,9 +6623,24 @@ impl serde::Serialize for RecordingEncryptionConfigurationListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4709,6 +6677,32 @@ pub struct RecordingForm {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingForm {
+    /// The `introduction` property ([`Self::introduction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTRODUCTION: crate::Field<Self> = crate::Field::new("introduction");
+    /// The `formPages` property ([`Self::form_pages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORM_PAGES: crate::Field<Self> = crate::Field::new("formPages");
+    /// The `receivedMessage` property ([`Self::received_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECEIVED_MESSAGE: crate::Field<Self> = crate::Field::new(
+        "receivedMessage",
+    );
+    /// The `replyMessage` property ([`Self::reply_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPLY_MESSAGE: crate::Field<Self> = crate::Field::new("replyMessage");
+    /// The `response` property ([`Self::response`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPONSE: crate::Field<Self> = crate::Field::new("response");
+    /// The `originatingMessageId` property ([`Self::originating_message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORIGINATING_MESSAGE_ID: crate::Field<Self> = crate::Field::new(
+        "originatingMessageId",
+    );
+    /// The `cannedResponseId` property ([`Self::canned_response_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CANNED_RESPONSE_ID: crate::Field<Self> = crate::Field::new(
+        "cannedResponseId",
+    );
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingForm {
@@ -4722,6 +6716,12 @@ impl crate::Model for RecordingForm {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -4747,6 +6747,18 @@ impl crate::__private::DecodeFields for RecordingForm {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "introduction",
+        "formPages",
+        "receivedMessage",
+        "replyMessage",
+        "response",
+        "originatingMessageId",
+        "cannedResponseId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingForm);
@@ -4755,17 +6767,48 @@ impl serde::Serialize for RecordingForm {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "introduction", &self.introduction)?;
-        crate::__private::field(&mut map, "formPages", &self.form_pages)?;
-        crate::__private::field(&mut map, "receivedMessage", &self.received_message)?;
-        crate::__private::field(&mut map, "replyMessage", &self.reply_message)?;
-        crate::__private::field(&mut map, "response", &self.response)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "introduction",
+            &self.introduction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "formPages",
+            &self.form_pages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "receivedMessage",
+            &self.received_message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "replyMessage",
+            &self.reply_message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "response",
+            &self.response,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "originatingMessageId",
             &self.originating_message_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "cannedResponseId", &self.canned_response_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "cannedResponseId",
+            &self.canned_response_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4784,6 +6827,18 @@ pub struct RecordingFormPage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingFormPage {
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `subtitle` property ([`Self::subtitle`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBTITLE: crate::Field<Self> = crate::Field::new("subtitle");
+    /// The `pageComponents` property ([`Self::page_components`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COMPONENTS: crate::Field<Self> = crate::Field::new("pageComponents");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingFormPage {
@@ -4797,6 +6852,12 @@ impl crate::Model for RecordingFormPage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -4818,6 +6879,14 @@ impl crate::__private::DecodeFields for RecordingFormPage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "title",
+        "subtitle",
+        "pageComponents",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingFormPage);
@@ -4826,9 +6895,24 @@ impl serde::Serialize for RecordingFormPage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "subtitle", &self.subtitle)?;
-        crate::__private::field(&mut map, "pageComponents", &self.page_components)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subtitle",
+            &self.subtitle,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageComponents",
+            &self.page_components,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4851,6 +6935,24 @@ pub struct RecordingFormPageComponent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingFormPageComponent {
+    /// The `formComponentType` property ([`Self::form_component_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORM_COMPONENT_TYPE: crate::Field<Self> = crate::Field::new(
+        "formComponentType",
+    );
+    /// The `datePicker` property ([`Self::date_picker`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_PICKER: crate::Field<Self> = crate::Field::new("datePicker");
+    /// The `wheelPicker` property ([`Self::wheel_picker`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WHEEL_PICKER: crate::Field<Self> = crate::Field::new("wheelPicker");
+    /// The `listPicker` property ([`Self::list_picker`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIST_PICKER: crate::Field<Self> = crate::Field::new("listPicker");
+    /// The `input` property ([`Self::input`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INPUT: crate::Field<Self> = crate::Field::new("input");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingFormPageComponent {
@@ -4864,6 +6966,12 @@ impl crate::Model for RecordingFormPageComponent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -4887,6 +6995,16 @@ impl crate::__private::DecodeFields for RecordingFormPageComponent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "formComponentType",
+        "datePicker",
+        "wheelPicker",
+        "listPicker",
+        "input",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingFormPageComponent);
@@ -4895,15 +7013,36 @@ impl serde::Serialize for RecordingFormPageComponent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "formComponentType",
             &self.form_component_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "datePicker", &self.date_picker)?;
-        crate::__private::field(&mut map, "wheelPicker", &self.wheel_picker)?;
-        crate::__private::field(&mut map, "listPicker", &self.list_picker)?;
-        crate::__private::field(&mut map, "input", &self.input)?;
+        crate::__private::model_field(
+            &mut map,
+            "datePicker",
+            &self.date_picker,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wheelPicker",
+            &self.wheel_picker,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "listPicker",
+            &self.list_picker,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "input",
+            &self.input,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4970,6 +7109,16 @@ pub struct RecordingFormResponseComponent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingFormResponseComponent {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `component` property ([`Self::component`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPONENT: crate::Field<Self> = crate::Field::new("component");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingFormResponseComponent {
@@ -4983,6 +7132,12 @@ impl crate::Model for RecordingFormResponseComponent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -5003,6 +7158,10 @@ impl crate::__private::DecodeFields for RecordingFormResponseComponent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "component"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingFormResponseComponent);
@@ -5011,8 +7170,13 @@ impl serde::Serialize for RecordingFormResponseComponent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "component", &self.component)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "component",
+            &self.component,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5029,6 +7193,16 @@ pub struct RecordingFormResponseContent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingFormResponseContent {
+    /// The `contentType` property ([`Self::content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TYPE: crate::Field<Self> = crate::Field::new("contentType");
+    /// The `buttonResponse` property ([`Self::button_response`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUTTON_RESPONSE: crate::Field<Self> = crate::Field::new("buttonResponse");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingFormResponseContent {
@@ -5042,6 +7216,12 @@ impl crate::Model for RecordingFormResponseContent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -5062,6 +7242,10 @@ impl crate::__private::DecodeFields for RecordingFormResponseContent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contentType", "buttonResponse"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingFormResponseContent);
@@ -5070,8 +7254,18 @@ impl serde::Serialize for RecordingFormResponseContent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "contentType", &self.content_type)?;
-        crate::__private::field(&mut map, "buttonResponse", &self.button_response)?;
+        crate::__private::model_field(
+            &mut map,
+            "contentType",
+            &self.content_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "buttonResponse",
+            &self.button_response,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5125,6 +7319,20 @@ pub struct RecordingInput {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingInput {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `subtitle` property ([`Self::subtitle`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBTITLE: crate::Field<Self> = crate::Field::new("subtitle");
+    /// The `responseText` property ([`Self::response_text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPONSE_TEXT: crate::Field<Self> = crate::Field::new("responseText");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingInput {
@@ -5138,6 +7346,12 @@ impl crate::Model for RecordingInput {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -5160,6 +7374,15 @@ impl crate::__private::DecodeFields for RecordingInput {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "subtitle",
+        "responseText",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingInput);
@@ -5168,10 +7391,25 @@ impl serde::Serialize for RecordingInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "subtitle", &self.subtitle)?;
-        crate::__private::field(&mut map, "responseText", &self.response_text)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subtitle",
+            &self.subtitle,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "responseText",
+            &self.response_text,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5188,6 +7426,16 @@ pub struct RecordingIntroduction {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingIntroduction {
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `subtitle` property ([`Self::subtitle`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBTITLE: crate::Field<Self> = crate::Field::new("subtitle");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingIntroduction {
@@ -5201,6 +7449,12 @@ impl crate::Model for RecordingIntroduction {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -5221,6 +7475,10 @@ impl crate::__private::DecodeFields for RecordingIntroduction {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["title", "subtitle"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingIntroduction);
@@ -5229,8 +7487,18 @@ impl serde::Serialize for RecordingIntroduction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "subtitle", &self.subtitle)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subtitle",
+            &self.subtitle,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5273,6 +7541,56 @@ pub struct RecordingJob {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingJob {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `recordingJobsQuery` property ([`Self::recording_jobs_query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORDING_JOBS_QUERY: crate::Field<Self> = crate::Field::new(
+        "recordingJobsQuery",
+    );
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `totalConversations` property ([`Self::total_conversations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_CONVERSATIONS: crate::Field<Self> = crate::Field::new(
+        "totalConversations",
+    );
+    /// The `totalRecordings` property ([`Self::total_recordings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_RECORDINGS: crate::Field<Self> = crate::Field::new(
+        "totalRecordings",
+    );
+    /// The `totalSkippedRecordings` property ([`Self::total_skipped_recordings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_SKIPPED_RECORDINGS: crate::Field<Self> = crate::Field::new(
+        "totalSkippedRecordings",
+    );
+    /// The `totalFailedRecordings` property ([`Self::total_failed_recordings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_FAILED_RECORDINGS: crate::Field<Self> = crate::Field::new(
+        "totalFailedRecordings",
+    );
+    /// The `totalProcessedRecordings` property ([`Self::total_processed_recordings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_PROCESSED_RECORDINGS: crate::Field<Self> = crate::Field::new(
+        "totalProcessedRecordings",
+    );
+    /// The `percentProgress` property ([`Self::percent_progress`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENT_PROGRESS: crate::Field<Self> = crate::Field::new(
+        "percentProgress",
+    );
+    /// The `errorMessage` property ([`Self::error_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_MESSAGE: crate::Field<Self> = crate::Field::new("errorMessage");
+    /// The `failedRecordings` property ([`Self::failed_recordings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAILED_RECORDINGS: crate::Field<Self> = crate::Field::new(
+        "failedRecordings",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingJob {
@@ -5290,6 +7608,12 @@ impl crate::Model for RecordingJob {
             missing.push("state");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -5346,6 +7670,25 @@ impl crate::__private::DecodeFields for RecordingJob {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "user",
+        "state",
+        "recordingJobsQuery",
+        "dateCreated",
+        "totalConversations",
+        "totalRecordings",
+        "totalSkippedRecordings",
+        "totalFailedRecordings",
+        "totalProcessedRecordings",
+        "percentProgress",
+        "errorMessage",
+        "failedRecordings",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingJob);
@@ -5354,40 +7697,85 @@ impl serde::Serialize for RecordingJob {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "recordingJobsQuery",
             &self.recording_jobs_query,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "totalConversations",
             &self.total_conversations,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "totalRecordings", &self.total_recordings)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "totalRecordings",
+            &self.total_recordings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "totalSkippedRecordings",
             &self.total_skipped_recordings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "totalFailedRecordings",
             &self.total_failed_recordings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "totalProcessedRecordings",
             &self.total_processed_recordings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "percentProgress", &self.percent_progress)?;
-        crate::__private::field(&mut map, "errorMessage", &self.error_message)?;
-        crate::__private::field(&mut map, "failedRecordings", &self.failed_recordings)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "percentProgress",
+            &self.percent_progress,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorMessage",
+            &self.error_message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "failedRecordings",
+            &self.failed_recordings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5480,6 +7868,32 @@ pub struct RecordingJobEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingJobEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingJobEntityListing {
@@ -5493,6 +7907,12 @@ impl crate::Model for RecordingJobEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -5527,6 +7947,21 @@ impl crate::__private::DecodeFields for RecordingJobEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingJobEntityListing);
@@ -5535,16 +7970,66 @@ impl serde::Serialize for RecordingJobEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5561,6 +8046,16 @@ pub struct RecordingJobFailedRecording {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingJobFailedRecording {
+    /// The `conversation` property ([`Self::conversation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION: crate::Field<Self> = crate::Field::new("conversation");
+    /// The `recording` property ([`Self::recording`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORDING: crate::Field<Self> = crate::Field::new("recording");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingJobFailedRecording {
@@ -5574,6 +8069,12 @@ impl crate::Model for RecordingJobFailedRecording {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -5594,6 +8095,10 @@ impl crate::__private::DecodeFields for RecordingJobFailedRecording {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["conversation", "recording"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingJobFailedRecording);
@@ -5602,8 +8107,18 @@ impl serde::Serialize for RecordingJobFailedRecording {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversation", &self.conversation)?;
-        crate::__private::field(&mut map, "recording", &self.recording)?;
+        crate::__private::model_field(
+            &mut map,
+            "conversation",
+            &self.conversation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recording",
+            &self.recording,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5644,6 +8159,54 @@ pub struct RecordingJobsQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingJobsQuery {
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
+    /// The `actionDate` property ([`Self::action_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_DATE: crate::Field<Self> = crate::Field::new("actionDate");
+    /// The `actionAge` property ([`Self::action_age`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_AGE: crate::Field<Self> = crate::Field::new("actionAge");
+    /// The `screenRecordingActionDate` property ([`Self::screen_recording_action_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_RECORDING_ACTION_DATE: crate::Field<Self> = crate::Field::new(
+        "screenRecordingActionDate",
+    );
+    /// The `screenRecordingActionAge` property ([`Self::screen_recording_action_age`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_RECORDING_ACTION_AGE: crate::Field<Self> = crate::Field::new(
+        "screenRecordingActionAge",
+    );
+    /// The `integrationId` property ([`Self::integration_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_ID: crate::Field<Self> = crate::Field::new("integrationId");
+    /// The `includeRecordingsWithSensitiveData` property ([`Self::include_recordings_with_sensitive_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_RECORDINGS_WITH_SENSITIVE_DATA: crate::Field<Self> = crate::Field::new(
+        "includeRecordingsWithSensitiveData",
+    );
+    /// The `includeScreenRecordings` property ([`Self::include_screen_recordings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_SCREEN_RECORDINGS: crate::Field<Self> = crate::Field::new(
+        "includeScreenRecordings",
+    );
+    /// The `includePolicyBasedRecordings` property ([`Self::include_policy_based_recordings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_POLICY_BASED_RECORDINGS: crate::Field<Self> = crate::Field::new(
+        "includePolicyBasedRecordings",
+    );
+    /// The `includeSnippetRecordings` property ([`Self::include_snippet_recordings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_SNIPPET_RECORDINGS: crate::Field<Self> = crate::Field::new(
+        "includeSnippetRecordings",
+    );
+    /// The `clearExport` property ([`Self::clear_export`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLEAR_EXPORT: crate::Field<Self> = crate::Field::new("clearExport");
+    /// The `conversationQuery` property ([`Self::conversation_query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_QUERY: crate::Field<Self> = crate::Field::new(
+        "conversationQuery",
+    );
+    /// The `agedConversationInterval` property ([`Self::aged_conversation_interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGED_CONVERSATION_INTERVAL: crate::Field<Self> = crate::Field::new(
+        "agedConversationInterval",
+    );
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingJobsQuery {
@@ -5661,6 +8224,12 @@ impl crate::Model for RecordingJobsQuery {
             missing.push("action");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -5720,6 +8289,24 @@ impl crate::__private::DecodeFields for RecordingJobsQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "action",
+        "actionDate",
+        "actionAge",
+        "screenRecordingActionDate",
+        "screenRecordingActionAge",
+        "integrationId",
+        "includeRecordingsWithSensitiveData",
+        "includeScreenRecordings",
+        "includePolicyBasedRecordings",
+        "includeSnippetRecordings",
+        "clearExport",
+        "conversationQuery",
+        "agedConversationInterval",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingJobsQuery);
@@ -5728,50 +8315,83 @@ impl serde::Serialize for RecordingJobsQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
-        crate::__private::field(&mut map, "actionDate", &self.action_date)?;
-        crate::__private::field(&mut map, "actionAge", &self.action_age)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionDate",
+            &self.action_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionAge",
+            &self.action_age,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "screenRecordingActionDate",
             &self.screen_recording_action_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "screenRecordingActionAge",
             &self.screen_recording_action_age,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "integrationId", &self.integration_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "integrationId",
+            &self.integration_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "includeRecordingsWithSensitiveData",
             &self.include_recordings_with_sensitive_data,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "includeScreenRecordings",
             &self.include_screen_recordings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "includePolicyBasedRecordings",
             &self.include_policy_based_recordings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "includeSnippetRecordings",
             &self.include_snippet_recordings,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "clearExport", &self.clear_export)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "clearExport",
+            &self.clear_export,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationQuery",
             &self.conversation_query,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "agedConversationInterval",
             &self.aged_conversation_interval,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -5836,6 +8456,22 @@ pub struct RecordingLocation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingLocation {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `address` property ([`Self::address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS: crate::Field<Self> = crate::Field::new("address");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `latitude` property ([`Self::latitude`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LATITUDE: crate::Field<Self> = crate::Field::new("latitude");
+    /// The `longitude` property ([`Self::longitude`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LONGITUDE: crate::Field<Self> = crate::Field::new("longitude");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingLocation {
@@ -5849,6 +8485,12 @@ impl crate::Model for RecordingLocation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -5876,6 +8518,16 @@ impl crate::__private::DecodeFields for RecordingLocation {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "address",
+        "text",
+        "latitude",
+        "longitude",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingLocation);
@@ -5884,11 +8536,31 @@ impl serde::Serialize for RecordingLocation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "address", &self.address)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "latitude", &self.latitude)?;
-        crate::__private::field(&mut map, "longitude", &self.longitude)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "address",
+            &self.address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "latitude",
+            &self.latitude,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "longitude",
+            &self.longitude,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5909,6 +8581,20 @@ pub struct RecordingMessageReceipt {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingMessageReceipt {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `receiptTime` property ([`Self::receipt_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECEIPT_TIME: crate::Field<Self> = crate::Field::new("receiptTime");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `reasons` property ([`Self::reasons`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REASONS: crate::Field<Self> = crate::Field::new("reasons");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingMessageReceipt {
@@ -5922,6 +8608,12 @@ impl crate::Model for RecordingMessageReceipt {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -5944,6 +8636,15 @@ impl crate::__private::DecodeFields for RecordingMessageReceipt {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "receiptTime",
+        "status",
+        "reasons",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingMessageReceipt);
@@ -5952,10 +8653,25 @@ impl serde::Serialize for RecordingMessageReceipt {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "receiptTime", &self.receipt_time)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "reasons", &self.reasons)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "receiptTime",
+            &self.receipt_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reasons",
+            &self.reasons,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6032,6 +8748,16 @@ pub struct RecordingMessageReceiptReason {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingMessageReceiptReason {
+    /// The `code` property ([`Self::code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CODE: crate::Field<Self> = crate::Field::new("code");
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingMessageReceiptReason {
@@ -6045,6 +8771,12 @@ impl crate::Model for RecordingMessageReceiptReason {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -6065,6 +8797,10 @@ impl crate::__private::DecodeFields for RecordingMessageReceiptReason {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["code", "message"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingMessageReceiptReason);
@@ -6073,8 +8809,18 @@ impl serde::Serialize for RecordingMessageReceiptReason {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "code", &self.code)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
+        crate::__private::model_field(
+            &mut map,
+            "code",
+            &self.code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6248,6 +8994,100 @@ pub struct RecordingMessagingMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingMessagingMessage {
+    /// The `from` property ([`Self::from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM: crate::Field<Self> = crate::Field::new("from");
+    /// The `fromUser` property ([`Self::from_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_USER: crate::Field<Self> = crate::Field::new("fromUser");
+    /// The `fromExternalContact` property ([`Self::from_external_contact`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM_EXTERNAL_CONTACT: crate::Field<Self> = crate::Field::new(
+        "fromExternalContact",
+    );
+    /// The `to` property ([`Self::to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO: crate::Field<Self> = crate::Field::new("to");
+    /// The `timestamp` property ([`Self::timestamp`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIMESTAMP: crate::Field<Self> = crate::Field::new("timestamp");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `purpose` property ([`Self::purpose`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PURPOSE: crate::Field<Self> = crate::Field::new("purpose");
+    /// The `participantId` property ([`Self::participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_ID: crate::Field<Self> = crate::Field::new("participantId");
+    /// The `queue` property ([`Self::queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE: crate::Field<Self> = crate::Field::new("queue");
+    /// The `workflow` property ([`Self::workflow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORKFLOW: crate::Field<Self> = crate::Field::new("workflow");
+    /// The `messageText` property ([`Self::message_text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_TEXT: crate::Field<Self> = crate::Field::new("messageText");
+    /// The `messageMediaAttachments` property ([`Self::message_media_attachments`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_MEDIA_ATTACHMENTS: crate::Field<Self> = crate::Field::new(
+        "messageMediaAttachments",
+    );
+    /// The `messageStickerAttachments` property ([`Self::message_sticker_attachments`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_STICKER_ATTACHMENTS: crate::Field<Self> = crate::Field::new(
+        "messageStickerAttachments",
+    );
+    /// The `quickReplies` property ([`Self::quick_replies`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUICK_REPLIES: crate::Field<Self> = crate::Field::new("quickReplies");
+    /// The `buttonResponse` property ([`Self::button_response`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUTTON_RESPONSE: crate::Field<Self> = crate::Field::new("buttonResponse");
+    /// The `buttonResponses` property ([`Self::button_responses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUTTON_RESPONSES: crate::Field<Self> = crate::Field::new(
+        "buttonResponses",
+    );
+    /// The `story` property ([`Self::story`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STORY: crate::Field<Self> = crate::Field::new("story");
+    /// The `cards` property ([`Self::cards`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CARDS: crate::Field<Self> = crate::Field::new("cards");
+    /// The `notificationTemplate` property ([`Self::notification_template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTIFICATION_TEMPLATE: crate::Field<Self> = crate::Field::new(
+        "notificationTemplate",
+    );
+    /// The `datePicker` property ([`Self::date_picker`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_PICKER: crate::Field<Self> = crate::Field::new("datePicker");
+    /// The `listPicker` property ([`Self::list_picker`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIST_PICKER: crate::Field<Self> = crate::Field::new("listPicker");
+    /// The `contentType` property ([`Self::content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TYPE: crate::Field<Self> = crate::Field::new("contentType");
+    /// The `socialVisibility` property ([`Self::social_visibility`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_VISIBILITY: crate::Field<Self> = crate::Field::new(
+        "socialVisibility",
+    );
+    /// The `events` property ([`Self::events`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENTS: crate::Field<Self> = crate::Field::new("events");
+    /// The `interactiveApplication` property ([`Self::interactive_application`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERACTIVE_APPLICATION: crate::Field<Self> = crate::Field::new(
+        "interactiveApplication",
+    );
+    /// The `paymentRequest` property ([`Self::payment_request`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAYMENT_REQUEST: crate::Field<Self> = crate::Field::new("paymentRequest");
+    /// The `paymentResponse` property ([`Self::payment_response`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAYMENT_RESPONSE: crate::Field<Self> = crate::Field::new(
+        "paymentResponse",
+    );
+    /// The `form` property ([`Self::form`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORM: crate::Field<Self> = crate::Field::new("form");
+    /// The `roadsideAssistance` property ([`Self::roadside_assistance`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROADSIDE_ASSISTANCE: crate::Field<Self> = crate::Field::new(
+        "roadsideAssistance",
+    );
+    /// The `richLink` property ([`Self::rich_link`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RICH_LINK: crate::Field<Self> = crate::Field::new("richLink");
+    /// The `messageReceipts` property ([`Self::message_receipts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_RECEIPTS: crate::Field<Self> = crate::Field::new(
+        "messageReceipts",
+    );
+    /// The `notificationResponse` property ([`Self::notification_response`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTIFICATION_RESPONSE: crate::Field<Self> = crate::Field::new(
+        "notificationResponse",
+    );
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingMessagingMessage {
@@ -6261,6 +9101,12 @@ impl crate::Model for RecordingMessagingMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -6316,6 +9162,44 @@ impl crate::__private::DecodeFields for RecordingMessagingMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "from",
+        "fromUser",
+        "fromExternalContact",
+        "to",
+        "timestamp",
+        "id",
+        "status",
+        "purpose",
+        "participantId",
+        "queue",
+        "workflow",
+        "messageText",
+        "messageMediaAttachments",
+        "messageStickerAttachments",
+        "quickReplies",
+        "buttonResponse",
+        "buttonResponses",
+        "story",
+        "cards",
+        "notificationTemplate",
+        "datePicker",
+        "listPicker",
+        "contentType",
+        "socialVisibility",
+        "events",
+        "interactiveApplication",
+        "paymentRequest",
+        "paymentResponse",
+        "form",
+        "roadsideAssistance",
+        "richLink",
+        "messageReceipts",
+        "notificationResponse",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingMessagingMessage);
@@ -6324,66 +9208,193 @@ impl serde::Serialize for RecordingMessagingMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "from", &self.from)?;
-        crate::__private::field(&mut map, "fromUser", &self.from_user)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "from",
+            &self.from,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fromUser",
+            &self.from_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "fromExternalContact",
             &self.from_external_contact,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "to", &self.to)?;
-        crate::__private::field(&mut map, "timestamp", &self.timestamp)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "purpose", &self.purpose)?;
-        crate::__private::field(&mut map, "participantId", &self.participant_id)?;
-        crate::__private::field(&mut map, "queue", &self.queue)?;
-        crate::__private::field(&mut map, "workflow", &self.workflow)?;
-        crate::__private::field(&mut map, "messageText", &self.message_text)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "to", &self.to, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "timestamp",
+            &self.timestamp,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "purpose",
+            &self.purpose,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participantId",
+            &self.participant_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queue",
+            &self.queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "workflow",
+            &self.workflow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageText",
+            &self.message_text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "messageMediaAttachments",
             &self.message_media_attachments,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "messageStickerAttachments",
             &self.message_sticker_attachments,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "quickReplies", &self.quick_replies)?;
-        crate::__private::field(&mut map, "buttonResponse", &self.button_response)?;
-        crate::__private::field(&mut map, "buttonResponses", &self.button_responses)?;
-        crate::__private::field(&mut map, "story", &self.story)?;
-        crate::__private::field(&mut map, "cards", &self.cards)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "quickReplies",
+            &self.quick_replies,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "buttonResponse",
+            &self.button_response,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "buttonResponses",
+            &self.button_responses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "story",
+            &self.story,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "cards",
+            &self.cards,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "notificationTemplate",
             &self.notification_template,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "datePicker", &self.date_picker)?;
-        crate::__private::field(&mut map, "listPicker", &self.list_picker)?;
-        crate::__private::field(&mut map, "contentType", &self.content_type)?;
-        crate::__private::field(&mut map, "socialVisibility", &self.social_visibility)?;
-        crate::__private::field(&mut map, "events", &self.events)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "datePicker",
+            &self.date_picker,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "listPicker",
+            &self.list_picker,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentType",
+            &self.content_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "socialVisibility",
+            &self.social_visibility,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "events",
+            &self.events,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "interactiveApplication",
             &self.interactive_application,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "paymentRequest", &self.payment_request)?;
-        crate::__private::field(&mut map, "paymentResponse", &self.payment_response)?;
-        crate::__private::field(&mut map, "form", &self.form)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "paymentRequest",
+            &self.payment_request,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "paymentResponse",
+            &self.payment_response,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "form",
+            &self.form,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "roadsideAssistance",
             &self.roadside_assistance,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "richLink", &self.rich_link)?;
-        crate::__private::field(&mut map, "messageReceipts", &self.message_receipts)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "richLink",
+            &self.rich_link,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageReceipts",
+            &self.message_receipts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "notificationResponse",
             &self.notification_response,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -6618,6 +9629,62 @@ pub struct RecordingMetadata {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingMetadata {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `path` property ([`Self::path`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATH: crate::Field<Self> = crate::Field::new("path");
+    /// The `startTime` property ([`Self::start_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_TIME: crate::Field<Self> = crate::Field::new("startTime");
+    /// The `endTime` property ([`Self::end_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_TIME: crate::Field<Self> = crate::Field::new("endTime");
+    /// The `media` property ([`Self::media`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA: crate::Field<Self> = crate::Field::new("media");
+    /// The `mediaSubtype` property ([`Self::media_subtype`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_SUBTYPE: crate::Field<Self> = crate::Field::new("mediaSubtype");
+    /// The `mediaSubject` property ([`Self::media_subject`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_SUBJECT: crate::Field<Self> = crate::Field::new("mediaSubject");
+    /// The `annotations` property ([`Self::annotations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANNOTATIONS: crate::Field<Self> = crate::Field::new("annotations");
+    /// The `fileState` property ([`Self::file_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_STATE: crate::Field<Self> = crate::Field::new("fileState");
+    /// The `restoreExpirationTime` property ([`Self::restore_expiration_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESTORE_EXPIRATION_TIME: crate::Field<Self> = crate::Field::new(
+        "restoreExpirationTime",
+    );
+    /// The `archiveDate` property ([`Self::archive_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARCHIVE_DATE: crate::Field<Self> = crate::Field::new("archiveDate");
+    /// The `archiveMedium` property ([`Self::archive_medium`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARCHIVE_MEDIUM: crate::Field<Self> = crate::Field::new("archiveMedium");
+    /// The `deleteDate` property ([`Self::delete_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DELETE_DATE: crate::Field<Self> = crate::Field::new("deleteDate");
+    /// The `exportDate` property ([`Self::export_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORT_DATE: crate::Field<Self> = crate::Field::new("exportDate");
+    /// The `exportedDate` property ([`Self::exported_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORTED_DATE: crate::Field<Self> = crate::Field::new("exportedDate");
+    /// The `maxAllowedRestorationsForOrg` property ([`Self::max_allowed_restorations_for_org`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_ALLOWED_RESTORATIONS_FOR_ORG: crate::Field<Self> = crate::Field::new(
+        "maxAllowedRestorationsForOrg",
+    );
+    /// The `remainingRestorationsAllowedForOrg` property ([`Self::remaining_restorations_allowed_for_org`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REMAINING_RESTORATIONS_ALLOWED_FOR_ORG: crate::Field<Self> = crate::Field::new(
+        "remainingRestorationsAllowedForOrg",
+    );
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `region` property ([`Self::region`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGION: crate::Field<Self> = crate::Field::new("region");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingMetadata {
@@ -6631,6 +9698,12 @@ impl crate::Model for RecordingMetadata {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -6679,6 +9752,33 @@ impl crate::__private::DecodeFields for RecordingMetadata {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "conversationId",
+        "path",
+        "startTime",
+        "endTime",
+        "media",
+        "mediaSubtype",
+        "mediaSubject",
+        "annotations",
+        "fileState",
+        "restoreExpirationTime",
+        "archiveDate",
+        "archiveMedium",
+        "deleteDate",
+        "exportDate",
+        "exportedDate",
+        "maxAllowedRestorationsForOrg",
+        "remainingRestorationsAllowedForOrg",
+        "sessionId",
+        "region",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingMetadata);
@@ -6687,40 +9787,133 @@ impl serde::Serialize for RecordingMetadata {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "path", &self.path)?;
-        crate::__private::field(&mut map, "startTime", &self.start_time)?;
-        crate::__private::field(&mut map, "endTime", &self.end_time)?;
-        crate::__private::field(&mut map, "media", &self.media)?;
-        crate::__private::field(&mut map, "mediaSubtype", &self.media_subtype)?;
-        crate::__private::field(&mut map, "mediaSubject", &self.media_subject)?;
-        crate::__private::field(&mut map, "annotations", &self.annotations)?;
-        crate::__private::field(&mut map, "fileState", &self.file_state)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "path",
+            &self.path,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startTime",
+            &self.start_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endTime",
+            &self.end_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "media",
+            &self.media,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaSubtype",
+            &self.media_subtype,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaSubject",
+            &self.media_subject,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "annotations",
+            &self.annotations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileState",
+            &self.file_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "restoreExpirationTime",
             &self.restore_expiration_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "archiveDate", &self.archive_date)?;
-        crate::__private::field(&mut map, "archiveMedium", &self.archive_medium)?;
-        crate::__private::field(&mut map, "deleteDate", &self.delete_date)?;
-        crate::__private::field(&mut map, "exportDate", &self.export_date)?;
-        crate::__private::field(&mut map, "exportedDate", &self.exported_date)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "archiveDate",
+            &self.archive_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "archiveMedium",
+            &self.archive_medium,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deleteDate",
+            &self.delete_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "exportDate",
+            &self.export_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "exportedDate",
+            &self.exported_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "maxAllowedRestorationsForOrg",
             &self.max_allowed_restorations_for_org,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "remainingRestorationsAllowedForOrg",
             &self.remaining_restorations_allowed_for_org,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "region", &self.region)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "region",
+            &self.region,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7024,6 +10217,26 @@ pub struct RecordingNotificationResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingNotificationResponse {
+    /// The `originatingMessageId` property ([`Self::originating_message_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORIGINATING_MESSAGE_ID: crate::Field<Self> = crate::Field::new(
+        "originatingMessageId",
+    );
+    /// The `referenceId` property ([`Self::reference_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REFERENCE_ID: crate::Field<Self> = crate::Field::new("referenceId");
+    /// The `notificationStatus` property ([`Self::notification_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTIFICATION_STATUS: crate::Field<Self> = crate::Field::new(
+        "notificationStatus",
+    );
+    /// The `notificationText` property ([`Self::notification_text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTIFICATION_TEXT: crate::Field<Self> = crate::Field::new(
+        "notificationText",
+    );
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingNotificationResponse {
@@ -7037,6 +10250,12 @@ impl crate::Model for RecordingNotificationResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -7059,6 +10278,15 @@ impl crate::__private::DecodeFields for RecordingNotificationResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "originatingMessageId",
+        "referenceId",
+        "notificationStatus",
+        "notificationText",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingNotificationResponse);
@@ -7067,18 +10295,30 @@ impl serde::Serialize for RecordingNotificationResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "originatingMessageId",
             &self.originating_message_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "referenceId", &self.reference_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "referenceId",
+            &self.reference_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "notificationStatus",
             &self.notification_status,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "notificationText", &self.notification_text)?;
+        crate::__private::model_field(
+            &mut map,
+            "notificationText",
+            &self.notification_text,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7142,6 +10382,26 @@ pub struct RecordingNotificationTemplate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingNotificationTemplate {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `header` property ([`Self::header`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADER: crate::Field<Self> = crate::Field::new("header");
+    /// The `body` property ([`Self::body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BODY: crate::Field<Self> = crate::Field::new("body");
+    /// The `buttons` property ([`Self::buttons`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUTTONS: crate::Field<Self> = crate::Field::new("buttons");
+    /// The `carousel` property ([`Self::carousel`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CAROUSEL: crate::Field<Self> = crate::Field::new("carousel");
+    /// The `footer` property ([`Self::footer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FOOTER: crate::Field<Self> = crate::Field::new("footer");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingNotificationTemplate {
@@ -7155,6 +10415,12 @@ impl crate::Model for RecordingNotificationTemplate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -7180,6 +10446,18 @@ impl crate::__private::DecodeFields for RecordingNotificationTemplate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "language",
+        "header",
+        "body",
+        "buttons",
+        "carousel",
+        "footer",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingNotificationTemplate);
@@ -7188,13 +10466,43 @@ impl serde::Serialize for RecordingNotificationTemplate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "header", &self.header)?;
-        crate::__private::field(&mut map, "body", &self.body)?;
-        crate::__private::field(&mut map, "buttons", &self.buttons)?;
-        crate::__private::field(&mut map, "carousel", &self.carousel)?;
-        crate::__private::field(&mut map, "footer", &self.footer)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "header",
+            &self.header,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "body",
+            &self.body,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "buttons",
+            &self.buttons,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "carousel",
+            &self.carousel,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "footer",
+            &self.footer,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7223,6 +10531,28 @@ pub struct RecordingRetention {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingRetention {
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `recordingId` property ([`Self::recording_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORDING_ID: crate::Field<Self> = crate::Field::new("recordingId");
+    /// The `archiveDate` property ([`Self::archive_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARCHIVE_DATE: crate::Field<Self> = crate::Field::new("archiveDate");
+    /// The `archiveMedium` property ([`Self::archive_medium`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARCHIVE_MEDIUM: crate::Field<Self> = crate::Field::new("archiveMedium");
+    /// The `deleteDate` property ([`Self::delete_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DELETE_DATE: crate::Field<Self> = crate::Field::new("deleteDate");
+    /// The `exportDate` property ([`Self::export_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORT_DATE: crate::Field<Self> = crate::Field::new("exportDate");
+    /// The `exportedDate` property ([`Self::exported_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORTED_DATE: crate::Field<Self> = crate::Field::new("exportedDate");
+    /// The `creationTime` property ([`Self::creation_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATION_TIME: crate::Field<Self> = crate::Field::new("creationTime");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingRetention {
@@ -7236,6 +10566,12 @@ impl crate::Model for RecordingRetention {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -7262,6 +10598,19 @@ impl crate::__private::DecodeFields for RecordingRetention {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "recordingId",
+        "archiveDate",
+        "archiveMedium",
+        "deleteDate",
+        "exportDate",
+        "exportedDate",
+        "creationTime",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingRetention);
@@ -7270,14 +10619,54 @@ impl serde::Serialize for RecordingRetention {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "recordingId", &self.recording_id)?;
-        crate::__private::field(&mut map, "archiveDate", &self.archive_date)?;
-        crate::__private::field(&mut map, "archiveMedium", &self.archive_medium)?;
-        crate::__private::field(&mut map, "deleteDate", &self.delete_date)?;
-        crate::__private::field(&mut map, "exportDate", &self.export_date)?;
-        crate::__private::field(&mut map, "exportedDate", &self.exported_date)?;
-        crate::__private::field(&mut map, "creationTime", &self.creation_time)?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recordingId",
+            &self.recording_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "archiveDate",
+            &self.archive_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "archiveMedium",
+            &self.archive_medium,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deleteDate",
+            &self.delete_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "exportDate",
+            &self.export_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "exportedDate",
+            &self.exported_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "creationTime",
+            &self.creation_time,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7331,6 +10720,20 @@ pub struct RecordingRetentionCursorEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingRetentionCursorEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingRetentionCursorEntityListing {
@@ -7344,6 +10747,12 @@ impl crate::Model for RecordingRetentionCursorEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -7366,6 +10775,15 @@ impl crate::__private::DecodeFields for RecordingRetentionCursorEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingRetentionCursorEntityListing);
@@ -7374,10 +10792,30 @@ impl serde::Serialize for RecordingRetentionCursorEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7400,6 +10838,24 @@ pub struct RecordingRoadsideAssistance {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingRoadsideAssistance {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `phoneNumber` property ([`Self::phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHONE_NUMBER: crate::Field<Self> = crate::Field::new("phoneNumber");
+    /// The `isDevicePhoneNumber` property ([`Self::is_device_phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_DEVICE_PHONE_NUMBER: crate::Field<Self> = crate::Field::new(
+        "isDevicePhoneNumber",
+    );
+    /// The `location` property ([`Self::location`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCATION: crate::Field<Self> = crate::Field::new("location");
+    /// The `messageNumber` property ([`Self::message_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_NUMBER: crate::Field<Self> = crate::Field::new("messageNumber");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingRoadsideAssistance {
@@ -7413,6 +10869,12 @@ impl crate::Model for RecordingRoadsideAssistance {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -7442,6 +10904,16 @@ impl crate::__private::DecodeFields for RecordingRoadsideAssistance {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "text",
+        "phoneNumber",
+        "isDevicePhoneNumber",
+        "location",
+        "messageNumber",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingRoadsideAssistance);
@@ -7450,15 +10922,36 @@ impl serde::Serialize for RecordingRoadsideAssistance {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "phoneNumber", &self.phone_number)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "phoneNumber",
+            &self.phone_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "isDevicePhoneNumber",
             &self.is_device_phone_number,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "location", &self.location)?;
-        crate::__private::field(&mut map, "messageNumber", &self.message_number)?;
+        crate::__private::model_field(
+            &mut map,
+            "location",
+            &self.location,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageNumber",
+            &self.message_number,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7483,6 +10976,36 @@ pub struct RecordingSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingSettings {
+    /// The `maxSimultaneousStreams` property ([`Self::max_simultaneous_streams`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_SIMULTANEOUS_STREAMS: crate::Field<Self> = crate::Field::new(
+        "maxSimultaneousStreams",
+    );
+    /// The `maxConfigurableScreenRecordingStreams` property ([`Self::max_configurable_screen_recording_streams`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_CONFIGURABLE_SCREEN_RECORDING_STREAMS: crate::Field<Self> = crate::Field::new(
+        "maxConfigurableScreenRecordingStreams",
+    );
+    /// The `regionalRecordingStorageEnabled` property ([`Self::regional_recording_storage_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGIONAL_RECORDING_STORAGE_ENABLED: crate::Field<Self> = crate::Field::new(
+        "regionalRecordingStorageEnabled",
+    );
+    /// The `recordingPlaybackUrlTtl` property ([`Self::recording_playback_url_ttl`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORDING_PLAYBACK_URL_TTL: crate::Field<Self> = crate::Field::new(
+        "recordingPlaybackUrlTtl",
+    );
+    /// The `recordingBatchDownloadUrlTtl` property ([`Self::recording_batch_download_url_ttl`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORDING_BATCH_DOWNLOAD_URL_TTL: crate::Field<Self> = crate::Field::new(
+        "recordingBatchDownloadUrlTtl",
+    );
+    /// The `stopRecordingWhenOnlyExternalParticipants` property ([`Self::stop_recording_when_only_external_participants`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STOP_RECORDING_WHEN_ONLY_EXTERNAL_PARTICIPANTS: crate::Field<Self> = crate::Field::new(
+        "stopRecordingWhenOnlyExternalParticipants",
+    );
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingSettings {
@@ -7496,6 +11019,12 @@ impl crate::Model for RecordingSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -7544,6 +11073,17 @@ impl crate::__private::DecodeFields for RecordingSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "maxSimultaneousStreams",
+        "maxConfigurableScreenRecordingStreams",
+        "regionalRecordingStorageEnabled",
+        "recordingPlaybackUrlTtl",
+        "recordingBatchDownloadUrlTtl",
+        "stopRecordingWhenOnlyExternalParticipants",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingSettings);
@@ -7552,35 +11092,41 @@ impl serde::Serialize for RecordingSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "maxSimultaneousStreams",
             &self.max_simultaneous_streams,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "maxConfigurableScreenRecordingStreams",
             &self.max_configurable_screen_recording_streams,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "regionalRecordingStorageEnabled",
             &self.regional_recording_storage_enabled,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "recordingPlaybackUrlTtl",
             &self.recording_playback_url_ttl,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "recordingBatchDownloadUrlTtl",
             &self.recording_batch_download_url_ttl,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "stopRecordingWhenOnlyExternalParticipants",
             &self.stop_recording_when_only_external_participants,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -7596,6 +11142,14 @@ pub struct RecordingTemplateBody {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingTemplateBody {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingTemplateBody {
@@ -7609,6 +11163,12 @@ impl crate::Model for RecordingTemplateBody {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -7628,6 +11188,10 @@ impl crate::__private::DecodeFields for RecordingTemplateBody {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingTemplateBody);
@@ -7636,7 +11200,12 @@ impl serde::Serialize for RecordingTemplateBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7661,6 +11230,24 @@ pub struct RecordingTemplateButton {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingTemplateButton {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `index` property ([`Self::index`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INDEX: crate::Field<Self> = crate::Field::new("index");
+    /// The `phoneNumber` property ([`Self::phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHONE_NUMBER: crate::Field<Self> = crate::Field::new("phoneNumber");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `isSelected` property ([`Self::is_selected`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_SELECTED: crate::Field<Self> = crate::Field::new("isSelected");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingTemplateButton {
@@ -7674,6 +11261,12 @@ impl crate::Model for RecordingTemplateButton {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -7700,6 +11293,17 @@ impl crate::__private::DecodeFields for RecordingTemplateButton {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "text",
+        "index",
+        "phoneNumber",
+        "url",
+        "isSelected",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingTemplateButton);
@@ -7708,12 +11312,37 @@ impl serde::Serialize for RecordingTemplateButton {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "index", &self.index)?;
-        crate::__private::field(&mut map, "phoneNumber", &self.phone_number)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "isSelected", &self.is_selected)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "index",
+            &self.index,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "phoneNumber",
+            &self.phone_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "isSelected",
+            &self.is_selected,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7773,6 +11402,18 @@ pub struct RecordingTemplateCard {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingTemplateCard {
+    /// The `header` property ([`Self::header`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADER: crate::Field<Self> = crate::Field::new("header");
+    /// The `body` property ([`Self::body`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BODY: crate::Field<Self> = crate::Field::new("body");
+    /// The `buttons` property ([`Self::buttons`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUTTONS: crate::Field<Self> = crate::Field::new("buttons");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingTemplateCard {
@@ -7786,6 +11427,12 @@ impl crate::Model for RecordingTemplateCard {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -7807,6 +11454,10 @@ impl crate::__private::DecodeFields for RecordingTemplateCard {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["header", "body", "buttons"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingTemplateCard);
@@ -7815,9 +11466,24 @@ impl serde::Serialize for RecordingTemplateCard {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "header", &self.header)?;
-        crate::__private::field(&mut map, "body", &self.body)?;
-        crate::__private::field(&mut map, "buttons", &self.buttons)?;
+        crate::__private::model_field(
+            &mut map,
+            "header",
+            &self.header,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "body",
+            &self.body,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "buttons",
+            &self.buttons,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7832,6 +11498,14 @@ pub struct RecordingTemplateCarousel {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingTemplateCarousel {
+    /// The `cards` property ([`Self::cards`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CARDS: crate::Field<Self> = crate::Field::new("cards");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingTemplateCarousel {
@@ -7845,6 +11519,12 @@ impl crate::Model for RecordingTemplateCarousel {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -7864,6 +11544,10 @@ impl crate::__private::DecodeFields for RecordingTemplateCarousel {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["cards"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingTemplateCarousel);
@@ -7872,7 +11556,12 @@ impl serde::Serialize for RecordingTemplateCarousel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "cards", &self.cards)?;
+        crate::__private::model_field(
+            &mut map,
+            "cards",
+            &self.cards,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7887,6 +11576,14 @@ pub struct RecordingTemplateFooter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingTemplateFooter {
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingTemplateFooter {
@@ -7900,6 +11597,12 @@ impl crate::Model for RecordingTemplateFooter {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -7919,6 +11622,10 @@ impl crate::__private::DecodeFields for RecordingTemplateFooter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingTemplateFooter);
@@ -7927,7 +11634,12 @@ impl serde::Serialize for RecordingTemplateFooter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7946,6 +11658,18 @@ pub struct RecordingTemplateHeader {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingTemplateHeader {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `media` property ([`Self::media`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA: crate::Field<Self> = crate::Field::new("media");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingTemplateHeader {
@@ -7959,6 +11683,12 @@ impl crate::Model for RecordingTemplateHeader {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -7980,6 +11710,10 @@ impl crate::__private::DecodeFields for RecordingTemplateHeader {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "text", "media"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingTemplateHeader);
@@ -7988,9 +11722,24 @@ impl serde::Serialize for RecordingTemplateHeader {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "media", &self.media)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "media",
+            &self.media,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8060,6 +11809,22 @@ pub struct RecordingUploadReport {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingUploadReport {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `signedUrl` property ([`Self::signed_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIGNED_URL: crate::Field<Self> = crate::Field::new("signedUrl");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingUploadReport {
@@ -8073,6 +11838,12 @@ impl crate::Model for RecordingUploadReport {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -8096,6 +11867,16 @@ impl crate::__private::DecodeFields for RecordingUploadReport {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "state",
+        "signedUrl",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingUploadReport);
@@ -8104,11 +11885,31 @@ impl serde::Serialize for RecordingUploadReport {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "signedUrl", &self.signed_url)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "signedUrl",
+            &self.signed_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8168,6 +11969,16 @@ pub struct RecordingUploadReportRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingUploadReportRequest {
+    /// The `dateSince` property ([`Self::date_since`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_SINCE: crate::Field<Self> = crate::Field::new("dateSince");
+    /// The `uploadStatus` property ([`Self::upload_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_STATUS: crate::Field<Self> = crate::Field::new("uploadStatus");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingUploadReportRequest {
@@ -8185,6 +11996,12 @@ impl crate::Model for RecordingUploadReportRequest {
             missing.push("dateSince");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -8205,6 +12022,10 @@ impl crate::__private::DecodeFields for RecordingUploadReportRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateSince", "uploadStatus"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingUploadReportRequest);
@@ -8213,8 +12034,18 @@ impl serde::Serialize for RecordingUploadReportRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dateSince", &self.date_since)?;
-        crate::__private::field(&mut map, "uploadStatus", &self.upload_status)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateSince",
+            &self.date_since,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadStatus",
+            &self.upload_status,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8281,6 +12112,16 @@ pub struct RecordingWheelPicker {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingWheelPicker {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `items` property ([`Self::items`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ITEMS: crate::Field<Self> = crate::Field::new("items");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingWheelPicker {
@@ -8294,6 +12135,12 @@ impl crate::Model for RecordingWheelPicker {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -8314,6 +12161,10 @@ impl crate::__private::DecodeFields for RecordingWheelPicker {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "items"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingWheelPicker);
@@ -8322,8 +12173,13 @@ impl serde::Serialize for RecordingWheelPicker {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "items", &self.items)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "items",
+            &self.items,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8344,6 +12200,20 @@ pub struct RecordingWheelPickerItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RecordingWheelPickerItem {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `isSelected` property ([`Self::is_selected`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_SELECTED: crate::Field<Self> = crate::Field::new("isSelected");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RecordingWheelPickerItem {
@@ -8357,6 +12227,12 @@ impl crate::Model for RecordingWheelPickerItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -8381,6 +12257,10 @@ impl crate::__private::DecodeFields for RecordingWheelPickerItem {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "title", "value", "isSelected"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RecordingWheelPickerItem);
@@ -8389,10 +12269,25 @@ impl serde::Serialize for RecordingWheelPickerItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "isSelected", &self.is_selected)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isSelected",
+            &self.is_selected,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8409,6 +12304,16 @@ pub struct RecurrenceEndSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl RecurrenceEndSettings {
+    /// The `lastDate` property ([`Self::last_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_DATE: crate::Field<Self> = crate::Field::new("lastDate");
+    /// The `noEndDate` property ([`Self::no_end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NO_END_DATE: crate::Field<Self> = crate::Field::new("noEndDate");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for RecurrenceEndSettings {
@@ -8422,6 +12327,12 @@ impl crate::Model for RecurrenceEndSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -8444,6 +12355,10 @@ impl crate::__private::DecodeFields for RecurrenceEndSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["lastDate", "noEndDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(RecurrenceEndSettings);
@@ -8452,8 +12367,18 @@ impl serde::Serialize for RecurrenceEndSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "lastDate", &self.last_date)?;
-        crate::__private::field(&mut map, "noEndDate", &self.no_end_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "lastDate",
+            &self.last_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "noEndDate",
+            &self.no_end_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8474,6 +12399,16 @@ pub struct RecurrencePeriod {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl RecurrencePeriod {
+    /// The `magnitude` property ([`Self::magnitude`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAGNITUDE: crate::Field<Self> = crate::Field::new("magnitude");
+    /// The `granularity` property ([`Self::granularity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY: crate::Field<Self> = crate::Field::new("granularity");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for RecurrencePeriod {
@@ -8496,6 +12431,12 @@ impl crate::Model for RecurrencePeriod {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for RecurrencePeriod {
@@ -8517,6 +12458,10 @@ impl crate::__private::DecodeFields for RecurrencePeriod {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["magnitude", "granularity"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(RecurrencePeriod);
@@ -8525,8 +12470,18 @@ impl serde::Serialize for RecurrencePeriod {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "magnitude", &self.magnitude)?;
-        crate::__private::field(&mut map, "granularity", &self.granularity)?;
+        crate::__private::model_field(
+            &mut map,
+            "magnitude",
+            &self.magnitude,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "granularity",
+            &self.granularity,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8588,6 +12543,22 @@ pub struct RecurrenceSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl RecurrenceSettings {
+    /// The `endAfter` property ([`Self::end_after`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_AFTER: crate::Field<Self> = crate::Field::new("endAfter");
+    /// The `recurrencePeriod` property ([`Self::recurrence_period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECURRENCE_PERIOD: crate::Field<Self> = crate::Field::new(
+        "recurrencePeriod",
+    );
+    /// The `minimumTimeBetweenOccurrences` property ([`Self::minimum_time_between_occurrences`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM_TIME_BETWEEN_OCCURRENCES: crate::Field<Self> = crate::Field::new(
+        "minimumTimeBetweenOccurrences",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for RecurrenceSettings {
@@ -8620,6 +12591,12 @@ impl crate::Model for RecurrenceSettings {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for RecurrenceSettings {
@@ -8642,6 +12619,14 @@ impl crate::__private::DecodeFields for RecurrenceSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endAfter",
+        "recurrencePeriod",
+        "minimumTimeBetweenOccurrences",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(RecurrenceSettings);
@@ -8650,12 +12635,23 @@ impl serde::Serialize for RecurrenceSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "endAfter", &self.end_after)?;
-        crate::__private::field(&mut map, "recurrencePeriod", &self.recurrence_period)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "endAfter",
+            &self.end_after,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recurrencePeriod",
+            &self.recurrence_period,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "minimumTimeBetweenOccurrences",
             &self.minimum_time_between_occurrences,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -8673,6 +12669,14 @@ pub struct RecurrenceSettingsBase {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl RecurrenceSettingsBase {
+    /// The `endAfter` property ([`Self::end_after`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_AFTER: crate::Field<Self> = crate::Field::new("endAfter");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for RecurrenceSettingsBase {
@@ -8690,6 +12694,12 @@ impl crate::Model for RecurrenceSettingsBase {
             missing.push("endAfter");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -8709,6 +12719,10 @@ impl crate::__private::DecodeFields for RecurrenceSettingsBase {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["endAfter"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(RecurrenceSettingsBase);
@@ -8717,7 +12731,12 @@ impl serde::Serialize for RecurrenceSettingsBase {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "endAfter", &self.end_after)?;
+        crate::__private::model_field(
+            &mut map,
+            "endAfter",
+            &self.end_after,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8758,6 +12777,30 @@ pub struct Referrer {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "external-contacts", feature = "journey"))]
+impl Referrer {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
+    /// The `hostname` property ([`Self::hostname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HOSTNAME: crate::Field<Self> = crate::Field::new("hostname");
+    /// The `keywords` property ([`Self::keywords`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEYWORDS: crate::Field<Self> = crate::Field::new("keywords");
+    /// The `pathname` property ([`Self::pathname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATHNAME: crate::Field<Self> = crate::Field::new("pathname");
+    /// The `queryString` property ([`Self::query_string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_STRING: crate::Field<Self> = crate::Field::new("queryString");
+    /// The `fragment` property ([`Self::fragment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FRAGMENT: crate::Field<Self> = crate::Field::new("fragment");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `medium` property ([`Self::medium`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIUM: crate::Field<Self> = crate::Field::new("medium");
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 impl crate::Model for Referrer {
@@ -8794,6 +12837,12 @@ impl crate::Model for Referrer {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 impl crate::__private::DecodeFields for Referrer {
@@ -8820,6 +12869,20 @@ impl crate::__private::DecodeFields for Referrer {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "domain",
+        "hostname",
+        "keywords",
+        "pathname",
+        "queryString",
+        "fragment",
+        "name",
+        "medium",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "external-contacts", feature = "journey"))]
 crate::__impl_model_deserialize!(Referrer);
@@ -8828,15 +12891,55 @@ impl serde::Serialize for Referrer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
-        crate::__private::field(&mut map, "hostname", &self.hostname)?;
-        crate::__private::field(&mut map, "keywords", &self.keywords)?;
-        crate::__private::field(&mut map, "pathname", &self.pathname)?;
-        crate::__private::field(&mut map, "queryString", &self.query_string)?;
-        crate::__private::field(&mut map, "fragment", &self.fragment)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "medium", &self.medium)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hostname",
+            &self.hostname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "keywords",
+            &self.keywords,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pathname",
+            &self.pathname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryString",
+            &self.query_string,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fragment",
+            &self.fragment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "medium",
+            &self.medium,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8913,6 +13016,16 @@ pub struct RefinementSettingEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl RefinementSettingEntity {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "full")]
 impl crate::Model for RefinementSettingEntity {
@@ -8926,6 +13039,12 @@ impl crate::Model for RefinementSettingEntity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -8946,6 +13065,10 @@ impl crate::__private::DecodeFields for RefinementSettingEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(RefinementSettingEntity);
@@ -8954,8 +13077,13 @@ impl serde::Serialize for RefinementSettingEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8970,6 +13098,14 @@ pub struct RegionResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony")]
+impl RegionResponse {
+    /// The `regionName` property ([`Self::region_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REGION_NAME: crate::Field<Self> = crate::Field::new("regionName");
 }
 #[cfg(feature = "telephony")]
 impl crate::Model for RegionResponse {
@@ -8983,6 +13119,12 @@ impl crate::Model for RegionResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony")]
@@ -9002,6 +13144,10 @@ impl crate::__private::DecodeFields for RegionResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["regionName"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony")]
 crate::__impl_model_deserialize!(RegionResponse);
@@ -9010,7 +13156,12 @@ impl serde::Serialize for RegionResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "regionName", &self.region_name)?;
+        crate::__private::model_field(
+            &mut map,
+            "regionName",
+            &self.region_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9033,6 +13184,22 @@ pub struct RegionTimeZone {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "telephony-providers-edge", feature = "utilities"))]
+impl RegionTimeZone {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `offset` property ([`Self::offset`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OFFSET: crate::Field<Self> = crate::Field::new("offset");
+    /// The `canonicalId` property ([`Self::canonical_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CANONICAL_ID: crate::Field<Self> = crate::Field::new("canonicalId");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "telephony-providers-edge", feature = "utilities"))]
 impl crate::Model for RegionTimeZone {
@@ -9046,6 +13213,12 @@ impl crate::Model for RegionTimeZone {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "telephony-providers-edge", feature = "utilities"))]
@@ -9069,6 +13242,16 @@ impl crate::__private::DecodeFields for RegionTimeZone {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "offset",
+        "canonicalId",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "telephony-providers-edge", feature = "utilities"))]
 crate::__impl_model_deserialize!(RegionTimeZone);
@@ -9077,11 +13260,31 @@ impl serde::Serialize for RegionTimeZone {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "offset", &self.offset)?;
-        crate::__private::field(&mut map, "canonicalId", &self.canonical_id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "offset",
+            &self.offset,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "canonicalId",
+            &self.canonical_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9098,6 +13301,14 @@ pub struct RegisterArchitectExportJob {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl RegisterArchitectExportJob {
+    /// The `flows` property ([`Self::flows`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOWS: crate::Field<Self> = crate::Field::new("flows");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for RegisterArchitectExportJob {
@@ -9115,6 +13326,12 @@ impl crate::Model for RegisterArchitectExportJob {
             missing.push("flows");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -9134,6 +13351,10 @@ impl crate::__private::DecodeFields for RegisterArchitectExportJob {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["flows"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(RegisterArchitectExportJob);
@@ -9142,7 +13363,12 @@ impl serde::Serialize for RegisterArchitectExportJob {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "flows", &self.flows)?;
+        crate::__private::model_field(
+            &mut map,
+            "flows",
+            &self.flows,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9163,6 +13389,20 @@ pub struct RegisterArchitectExportJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl RegisterArchitectExportJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `totalFlows` property ([`Self::total_flows`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_FLOWS: crate::Field<Self> = crate::Field::new("totalFlows");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for RegisterArchitectExportJobResponse {
@@ -9176,6 +13416,12 @@ impl crate::Model for RegisterArchitectExportJobResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -9200,6 +13446,15 @@ impl crate::__private::DecodeFields for RegisterArchitectExportJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "totalFlows",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(RegisterArchitectExportJobResponse);
@@ -9208,10 +13463,25 @@ impl serde::Serialize for RegisterArchitectExportJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "totalFlows", &self.total_flows)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "totalFlows",
+            &self.total_flows,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9276,6 +13546,14 @@ pub struct RegisterArchitectJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl RegisterArchitectJobRequest {
+    /// The `createStubs` property ([`Self::create_stubs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATE_STUBS: crate::Field<Self> = crate::Field::new("createStubs");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for RegisterArchitectJobRequest {
@@ -9289,6 +13567,12 @@ impl crate::Model for RegisterArchitectJobRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -9310,6 +13594,10 @@ impl crate::__private::DecodeFields for RegisterArchitectJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["createStubs"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(RegisterArchitectJobRequest);
@@ -9318,7 +13606,12 @@ impl serde::Serialize for RegisterArchitectJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "createStubs", &self.create_stubs)?;
+        crate::__private::model_field(
+            &mut map,
+            "createStubs",
+            &self.create_stubs,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9339,6 +13632,20 @@ pub struct RegisterArchitectJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl RegisterArchitectJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `presignedUrl` property ([`Self::presigned_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRESIGNED_URL: crate::Field<Self> = crate::Field::new("presignedUrl");
+    /// The `headers` property ([`Self::headers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADERS: crate::Field<Self> = crate::Field::new("headers");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for RegisterArchitectJobResponse {
@@ -9352,6 +13659,12 @@ impl crate::Model for RegisterArchitectJobResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -9374,6 +13687,15 @@ impl crate::__private::DecodeFields for RegisterArchitectJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "presignedUrl",
+        "headers",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(RegisterArchitectJobResponse);
@@ -9382,10 +13704,25 @@ impl serde::Serialize for RegisterArchitectJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "presignedUrl", &self.presigned_url)?;
-        crate::__private::field(&mut map, "headers", &self.headers)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "presignedUrl",
+            &self.presigned_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "headers",
+            &self.headers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9402,6 +13739,14 @@ pub struct RegisterArchitectValidateJob {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl RegisterArchitectValidateJob {
+    /// The `flows` property ([`Self::flows`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOWS: crate::Field<Self> = crate::Field::new("flows");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for RegisterArchitectValidateJob {
@@ -9419,6 +13764,12 @@ impl crate::Model for RegisterArchitectValidateJob {
             missing.push("flows");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -9438,6 +13789,10 @@ impl crate::__private::DecodeFields for RegisterArchitectValidateJob {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["flows"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(RegisterArchitectValidateJob);
@@ -9446,7 +13801,12 @@ impl serde::Serialize for RegisterArchitectValidateJob {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "flows", &self.flows)?;
+        crate::__private::model_field(
+            &mut map,
+            "flows",
+            &self.flows,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9467,6 +13827,20 @@ pub struct RegisterArchitectValidateJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl RegisterArchitectValidateJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `totalFlows` property ([`Self::total_flows`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_FLOWS: crate::Field<Self> = crate::Field::new("totalFlows");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for RegisterArchitectValidateJobResponse {
@@ -9480,6 +13854,12 @@ impl crate::Model for RegisterArchitectValidateJobResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -9504,6 +13884,15 @@ impl crate::__private::DecodeFields for RegisterArchitectValidateJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "totalFlows",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(RegisterArchitectValidateJobResponse);
@@ -9512,10 +13901,25 @@ impl serde::Serialize for RegisterArchitectValidateJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "totalFlows", &self.total_flows)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "totalFlows",
+            &self.total_flows,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9604,6 +14008,30 @@ pub struct Relationship {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl Relationship {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `externalOrganization` property ([`Self::external_organization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ORGANIZATION: crate::Field<Self> = crate::Field::new(
+        "externalOrganization",
+    );
+    /// The `relationship` property ([`Self::relationship`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RELATIONSHIP: crate::Field<Self> = crate::Field::new("relationship");
+    /// The `externalDataSources` property ([`Self::external_data_sources`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_DATA_SOURCES: crate::Field<Self> = crate::Field::new(
+        "externalDataSources",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for Relationship {
@@ -9636,6 +14064,12 @@ impl crate::Model for Relationship {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "external-contacts")]
 impl crate::__private::DecodeFields for Relationship {
@@ -9660,6 +14094,18 @@ impl crate::__private::DecodeFields for Relationship {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "division",
+        "user",
+        "externalOrganization",
+        "relationship",
+        "externalDataSources",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(Relationship);
@@ -9668,21 +14114,43 @@ impl serde::Serialize for Relationship {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalOrganization",
             &self.external_organization,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "relationship", &self.relationship)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "relationship",
+            &self.relationship,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalDataSources",
             &self.external_data_sources,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9717,6 +14185,34 @@ pub struct RelationshipListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl RelationshipListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `partialResults` property ([`Self::partial_results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTIAL_RESULTS: crate::Field<Self> = crate::Field::new("partialResults");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for RelationshipListing {
@@ -9730,6 +14226,12 @@ impl crate::Model for RelationshipListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -9769,6 +14271,22 @@ impl crate::__private::DecodeFields for RelationshipListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "partialResults",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(RelationshipListing);
@@ -9777,17 +14295,72 @@ impl serde::Serialize for RelationshipListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "partialResults", &self.partial_results)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "partialResults",
+            &self.partial_results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9820,6 +14393,34 @@ pub struct RelationshipsExport {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl RelationshipsExport {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `divisionIds` property ([`Self::division_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_IDS: crate::Field<Self> = crate::Field::new("divisionIds");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateCompletion` property ([`Self::date_completion`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_COMPLETION: crate::Field<Self> = crate::Field::new("dateCompletion");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
+    /// The `resultRowCount` property ([`Self::result_row_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT_ROW_COUNT: crate::Field<Self> = crate::Field::new("resultRowCount");
+    /// The `queryConditions` property ([`Self::query_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "queryConditions",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for RelationshipsExport {
@@ -9833,6 +14434,12 @@ impl crate::Model for RelationshipsExport {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -9865,6 +14472,21 @@ impl crate::__private::DecodeFields for RelationshipsExport {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "divisionIds",
+        "createdBy",
+        "dateCreated",
+        "dateCompletion",
+        "status",
+        "downloadUrl",
+        "resultRowCount",
+        "queryConditions",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(RelationshipsExport);
@@ -9873,16 +14495,61 @@ impl serde::Serialize for RelationshipsExport {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "divisionIds", &self.division_ids)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateCompletion", &self.date_completion)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
-        crate::__private::field(&mut map, "resultRowCount", &self.result_row_count)?;
-        crate::__private::field(&mut map, "queryConditions", &self.query_conditions)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionIds",
+            &self.division_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCompletion",
+            &self.date_completion,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resultRowCount",
+            &self.result_row_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryConditions",
+            &self.query_conditions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9944,6 +14611,16 @@ pub struct RelationshipsExportComparisonFieldFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl RelationshipsExportComparisonFieldFilter {
+    /// The `field` property ([`Self::field`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIELD: crate::Field<Self> = crate::Field::new("field");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for RelationshipsExportComparisonFieldFilter {
@@ -9965,6 +14642,12 @@ impl crate::Model for RelationshipsExportComparisonFieldFilter {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "external-contacts")]
 impl crate::__private::DecodeFields for RelationshipsExportComparisonFieldFilter {
@@ -9984,6 +14667,10 @@ impl crate::__private::DecodeFields for RelationshipsExportComparisonFieldFilter
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(RelationshipsExportComparisonFieldFilter);
@@ -9992,8 +14679,18 @@ impl serde::Serialize for RelationshipsExportComparisonFieldFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "field", &self.field)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "field",
+            &self.field,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10051,6 +14748,16 @@ pub struct RelationshipsExportFieldFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl RelationshipsExportFieldFilter {
+    /// The `field` property ([`Self::field`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIELD: crate::Field<Self> = crate::Field::new("field");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for RelationshipsExportFieldFilter {
@@ -10072,6 +14779,12 @@ impl crate::Model for RelationshipsExportFieldFilter {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "external-contacts")]
 impl crate::__private::DecodeFields for RelationshipsExportFieldFilter {
@@ -10091,6 +14804,10 @@ impl crate::__private::DecodeFields for RelationshipsExportFieldFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(RelationshipsExportFieldFilter);
@@ -10099,8 +14816,18 @@ impl serde::Serialize for RelationshipsExportFieldFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "field", &self.field)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "field",
+            &self.field,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10158,6 +14885,16 @@ pub struct RelationshipsExportFieldListFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl RelationshipsExportFieldListFilter {
+    /// The `field` property ([`Self::field`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIELD: crate::Field<Self> = crate::Field::new("field");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for RelationshipsExportFieldListFilter {
@@ -10179,6 +14916,12 @@ impl crate::Model for RelationshipsExportFieldListFilter {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "external-contacts")]
 impl crate::__private::DecodeFields for RelationshipsExportFieldListFilter {
@@ -10198,6 +14941,10 @@ impl crate::__private::DecodeFields for RelationshipsExportFieldListFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(RelationshipsExportFieldListFilter);
@@ -10206,8 +14953,18 @@ impl serde::Serialize for RelationshipsExportFieldListFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "field", &self.field)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "field",
+            &self.field,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10271,6 +15028,26 @@ pub struct RelationshipsExportFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl RelationshipsExportFilter {
+    /// The `eq` property ([`Self::eq`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EQ: crate::Field<Self> = crate::Field::new("eq");
+    /// The `in` property ([`Self::in_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IN: crate::Field<Self> = crate::Field::new("in");
+    /// The `lte` property ([`Self::lte`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LTE: crate::Field<Self> = crate::Field::new("lte");
+    /// The `gte` property ([`Self::gte`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GTE: crate::Field<Self> = crate::Field::new("gte");
+    /// The `and` property ([`Self::and`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AND: crate::Field<Self> = crate::Field::new("and");
+    /// The `or` property ([`Self::or`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OR: crate::Field<Self> = crate::Field::new("or");
+    /// The `not` property ([`Self::not`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOT: crate::Field<Self> = crate::Field::new("not");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for RelationshipsExportFilter {
@@ -10284,6 +15061,12 @@ impl crate::Model for RelationshipsExportFilter {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -10309,6 +15092,18 @@ impl crate::__private::DecodeFields for RelationshipsExportFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eq",
+        "in",
+        "lte",
+        "gte",
+        "and",
+        "or",
+        "not",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(RelationshipsExportFilter);
@@ -10317,13 +15112,13 @@ impl serde::Serialize for RelationshipsExportFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eq", &self.eq)?;
-        crate::__private::field(&mut map, "in", &self.in_)?;
-        crate::__private::field(&mut map, "lte", &self.lte)?;
-        crate::__private::field(&mut map, "gte", &self.gte)?;
-        crate::__private::field(&mut map, "and", &self.and)?;
-        crate::__private::field(&mut map, "or", &self.or)?;
-        crate::__private::field(&mut map, "not", &self.not)?;
+        crate::__private::model_field(&mut map, "eq", &self.eq, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "in", &self.in_, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "lte", &self.lte, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "gte", &self.gte, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "and", &self.and, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "or", &self.or, &self.explicit_nulls)?;
+        crate::__private::model_field(&mut map, "not", &self.not, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10344,6 +15139,20 @@ pub struct RelationshipsExportListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl RelationshipsExportListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for RelationshipsExportListing {
@@ -10357,6 +15166,12 @@ impl crate::Model for RelationshipsExportListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -10379,6 +15194,15 @@ impl crate::__private::DecodeFields for RelationshipsExportListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(RelationshipsExportListing);
@@ -10387,10 +15211,30 @@ impl serde::Serialize for RelationshipsExportListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10407,6 +15251,16 @@ pub struct RelationshipsExportQueryConditions {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl RelationshipsExportQueryConditions {
+    /// The `filters` property ([`Self::filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTERS: crate::Field<Self> = crate::Field::new("filters");
+    /// The `limit` property ([`Self::limit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIMIT: crate::Field<Self> = crate::Field::new("limit");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for RelationshipsExportQueryConditions {
@@ -10420,6 +15274,12 @@ impl crate::Model for RelationshipsExportQueryConditions {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -10440,6 +15300,10 @@ impl crate::__private::DecodeFields for RelationshipsExportQueryConditions {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["filters", "limit"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(RelationshipsExportQueryConditions);
@@ -10448,8 +15312,18 @@ impl serde::Serialize for RelationshipsExportQueryConditions {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "filters", &self.filters)?;
-        crate::__private::field(&mut map, "limit", &self.limit)?;
+        crate::__private::model_field(
+            &mut map,
+            "filters",
+            &self.filters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "limit",
+            &self.limit,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10470,6 +15344,16 @@ pub struct RelyingPartyEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "users")]
+impl RelyingPartyEntity {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
 }
 #[cfg(feature = "users")]
 impl crate::Model for RelyingPartyEntity {
@@ -10491,6 +15375,12 @@ impl crate::Model for RelyingPartyEntity {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "users")]
 impl crate::__private::DecodeFields for RelyingPartyEntity {
@@ -10510,6 +15400,10 @@ impl crate::__private::DecodeFields for RelyingPartyEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "users")]
 crate::__impl_model_deserialize!(RelyingPartyEntity);
@@ -10518,8 +15412,13 @@ impl serde::Serialize for RelyingPartyEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10536,6 +15435,14 @@ pub struct RemoveEntitiesRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl RemoveEntitiesRequest {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for RemoveEntitiesRequest {
@@ -10553,6 +15460,12 @@ impl crate::Model for RemoveEntitiesRequest {
             missing.push("entities");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -10572,6 +15485,10 @@ impl crate::__private::DecodeFields for RemoveEntitiesRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(RemoveEntitiesRequest);
@@ -10580,7 +15497,12 @@ impl serde::Serialize for RemoveEntitiesRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10597,6 +15519,14 @@ pub struct RemoveEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "language-understanding")]
+impl RemoveEntity {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
 }
 #[cfg(feature = "language-understanding")]
 impl crate::Model for RemoveEntity {
@@ -10614,6 +15544,12 @@ impl crate::Model for RemoveEntity {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "language-understanding")]
@@ -10633,6 +15569,10 @@ impl crate::__private::DecodeFields for RemoveEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "language-understanding")]
 crate::__impl_model_deserialize!(RemoveEntity);
@@ -10641,7 +15581,7 @@ impl serde::Serialize for RemoveEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10678,6 +15618,30 @@ pub struct Reoccurrence {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl Reoccurrence {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `start` property ([`Self::start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START: crate::Field<Self> = crate::Field::new("start");
+    /// The `end` property ([`Self::end`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END: crate::Field<Self> = crate::Field::new("end");
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
+    /// The `pattern` property ([`Self::pattern`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATTERN: crate::Field<Self> = crate::Field::new("pattern");
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
+    /// The `alterations` property ([`Self::alterations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALTERATIONS: crate::Field<Self> = crate::Field::new("alterations");
+    /// The `nextOccurrenceDetails` property ([`Self::next_occurrence_details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_OCCURRENCE_DETAILS: crate::Field<Self> = crate::Field::new(
+        "nextOccurrenceDetails",
+    );
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for Reoccurrence {
@@ -10705,6 +15669,12 @@ impl crate::Model for Reoccurrence {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "outbound")]
 impl crate::__private::DecodeFields for Reoccurrence {
@@ -10730,6 +15700,19 @@ impl crate::__private::DecodeFields for Reoccurrence {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "start",
+        "end",
+        "timeZone",
+        "pattern",
+        "range",
+        "alterations",
+        "nextOccurrenceDetails",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(Reoccurrence);
@@ -10738,17 +15721,43 @@ impl serde::Serialize for Reoccurrence {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "start", &self.start)?;
-        crate::__private::field(&mut map, "end", &self.end)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
-        crate::__private::field(&mut map, "pattern", &self.pattern)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
-        crate::__private::field(&mut map, "alterations", &self.alterations)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "start",
+            &self.start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "end", &self.end, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pattern",
+            &self.pattern,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "alterations",
+            &self.alterations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "nextOccurrenceDetails",
             &self.next_occurrence_details,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -10768,6 +15777,18 @@ pub struct ReplaceRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "content-management")]
+impl ReplaceRequest {
+    /// The `changeNumber` property ([`Self::change_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANGE_NUMBER: crate::Field<Self> = crate::Field::new("changeNumber");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `authToken` property ([`Self::auth_token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTH_TOKEN: crate::Field<Self> = crate::Field::new("authToken");
 }
 #[cfg(feature = "content-management")]
 impl crate::Model for ReplaceRequest {
@@ -10781,6 +15802,12 @@ impl crate::Model for ReplaceRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "content-management")]
@@ -10804,6 +15831,10 @@ impl crate::__private::DecodeFields for ReplaceRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["changeNumber", "name", "authToken"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "content-management")]
 crate::__impl_model_deserialize!(ReplaceRequest);
@@ -10812,9 +15843,24 @@ impl serde::Serialize for ReplaceRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "changeNumber", &self.change_number)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "authToken", &self.auth_token)?;
+        crate::__private::model_field(
+            &mut map,
+            "changeNumber",
+            &self.change_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "authToken",
+            &self.auth_token,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10839,6 +15885,26 @@ pub struct ReplaceResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "content-management")]
+impl ReplaceResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `changeNumber` property ([`Self::change_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANGE_NUMBER: crate::Field<Self> = crate::Field::new("changeNumber");
+    /// The `uploadStatus` property ([`Self::upload_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_STATUS: crate::Field<Self> = crate::Field::new("uploadStatus");
+    /// The `uploadDestinationUri` property ([`Self::upload_destination_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_DESTINATION_URI: crate::Field<Self> = crate::Field::new(
+        "uploadDestinationUri",
+    );
+    /// The `uploadMethod` property ([`Self::upload_method`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_METHOD: crate::Field<Self> = crate::Field::new("uploadMethod");
 }
 #[cfg(feature = "content-management")]
 impl crate::Model for ReplaceResponse {
@@ -10852,6 +15918,12 @@ impl crate::Model for ReplaceResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "content-management")]
@@ -10878,6 +15950,17 @@ impl crate::__private::DecodeFields for ReplaceResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "changeNumber",
+        "uploadStatus",
+        "uploadDestinationUri",
+        "uploadMethod",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "content-management")]
 crate::__impl_model_deserialize!(ReplaceResponse);
@@ -10886,16 +15969,37 @@ impl serde::Serialize for ReplaceResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "changeNumber", &self.change_number)?;
-        crate::__private::field(&mut map, "uploadStatus", &self.upload_status)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "changeNumber",
+            &self.change_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadStatus",
+            &self.upload_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "uploadDestinationUri",
             &self.upload_destination_uri,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "uploadMethod", &self.upload_method)?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadMethod",
+            &self.upload_method,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10951,6 +16055,18 @@ pub struct ReplacementTerm {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "general-data-protection-regulation")]
+impl ReplacementTerm {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `existingValue` property ([`Self::existing_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXISTING_VALUE: crate::Field<Self> = crate::Field::new("existingValue");
+    /// The `updatedValue` property ([`Self::updated_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPDATED_VALUE: crate::Field<Self> = crate::Field::new("updatedValue");
 }
 #[cfg(feature = "general-data-protection-regulation")]
 impl crate::Model for ReplacementTerm {
@@ -10964,6 +16080,12 @@ impl crate::Model for ReplacementTerm {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "general-data-protection-regulation")]
@@ -10985,6 +16107,14 @@ impl crate::__private::DecodeFields for ReplacementTerm {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "existingValue",
+        "updatedValue",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "general-data-protection-regulation")]
 crate::__impl_model_deserialize!(ReplacementTerm);
@@ -10993,9 +16123,24 @@ impl serde::Serialize for ReplacementTerm {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "existingValue", &self.existing_value)?;
-        crate::__private::field(&mut map, "updatedValue", &self.updated_value)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "existingValue",
+            &self.existing_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "updatedValue",
+            &self.updated_value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11096,6 +16241,18 @@ pub struct ReplyMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl ReplyMessage {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for ReplyMessage {
@@ -11113,6 +16270,12 @@ impl crate::Model for ReplyMessage {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -11134,6 +16297,10 @@ impl crate::__private::DecodeFields for ReplyMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "text", "content"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(ReplyMessage);
@@ -11142,9 +16309,24 @@ impl serde::Serialize for ReplyMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11225,6 +16407,16 @@ pub struct ReplyToEmailAddress {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl ReplyToEmailAddress {
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
+    /// The `route` property ([`Self::route`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTE: crate::Field<Self> = crate::Field::new("route");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for ReplyToEmailAddress {
@@ -11246,6 +16438,12 @@ impl crate::Model for ReplyToEmailAddress {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "outbound")]
 impl crate::__private::DecodeFields for ReplyToEmailAddress {
@@ -11265,6 +16463,10 @@ impl crate::__private::DecodeFields for ReplyToEmailAddress {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["domain", "route"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(ReplyToEmailAddress);
@@ -11273,8 +16475,18 @@ impl serde::Serialize for ReplyToEmailAddress {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
-        crate::__private::field(&mut map, "route", &self.route)?;
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "route",
+            &self.route,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11325,6 +16537,62 @@ pub struct ReportingDataExportTopicDataExportNotification {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl ReportingDataExportTopicDataExportNotification {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `runId` property ([`Self::run_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RUN_ID: crate::Field<Self> = crate::Field::new("runId");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `exportFormat` property ([`Self::export_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORT_FORMAT: crate::Field<Self> = crate::Field::new("exportFormat");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
+    /// The `viewType` property ([`Self::view_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEW_TYPE: crate::Field<Self> = crate::Field::new("viewType");
+    /// The `exportErrorMessagesType` property ([`Self::export_error_messages_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORT_ERROR_MESSAGES_TYPE: crate::Field<Self> = crate::Field::new(
+        "exportErrorMessagesType",
+    );
+    /// The `read` property ([`Self::read`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const READ: crate::Field<Self> = crate::Field::new("read");
+    /// The `createdDateTime` property ([`Self::created_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE_TIME: crate::Field<Self> = crate::Field::new(
+        "createdDateTime",
+    );
+    /// The `modifiedDateTime` property ([`Self::modified_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE_TIME: crate::Field<Self> = crate::Field::new(
+        "modifiedDateTime",
+    );
+    /// The `percentageComplete` property ([`Self::percentage_complete`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_COMPLETE: crate::Field<Self> = crate::Field::new(
+        "percentageComplete",
+    );
+    /// The `emailStatuses` property ([`Self::email_statuses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_STATUSES: crate::Field<Self> = crate::Field::new("emailStatuses");
+    /// The `emailErrorDescription` property ([`Self::email_error_description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_ERROR_DESCRIPTION: crate::Field<Self> = crate::Field::new(
+        "emailErrorDescription",
+    );
+    /// The `scheduleExpression` property ([`Self::schedule_expression`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE_EXPRESSION: crate::Field<Self> = crate::Field::new(
+        "scheduleExpression",
+    );
+    /// The `scheduleStaticLinkUrl` property ([`Self::schedule_static_link_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE_STATIC_LINK_URL: crate::Field<Self> = crate::Field::new(
+        "scheduleStaticLinkUrl",
+    );
+    /// The `exportAllowedToRerun` property ([`Self::export_allowed_to_rerun`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORT_ALLOWED_TO_RERUN: crate::Field<Self> = crate::Field::new(
+        "exportAllowedToRerun",
+    );
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for ReportingDataExportTopicDataExportNotification {
@@ -11338,6 +16606,12 @@ impl crate::Model for ReportingDataExportTopicDataExportNotification {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -11383,6 +16657,28 @@ impl crate::__private::DecodeFields for ReportingDataExportTopicDataExportNotifi
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "runId",
+        "name",
+        "status",
+        "exportFormat",
+        "downloadUrl",
+        "viewType",
+        "exportErrorMessagesType",
+        "read",
+        "createdDateTime",
+        "modifiedDateTime",
+        "percentageComplete",
+        "emailStatuses",
+        "emailErrorDescription",
+        "scheduleExpression",
+        "scheduleStaticLinkUrl",
+        "exportAllowedToRerun",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(ReportingDataExportTopicDataExportNotification);
@@ -11391,46 +16687,102 @@ impl serde::Serialize for ReportingDataExportTopicDataExportNotification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "runId", &self.run_id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "exportFormat", &self.export_format)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
-        crate::__private::field(&mut map, "viewType", &self.view_type)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "runId",
+            &self.run_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "exportFormat",
+            &self.export_format,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "viewType",
+            &self.view_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "exportErrorMessagesType",
             &self.export_error_messages_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "read", &self.read)?;
-        crate::__private::field(&mut map, "createdDateTime", &self.created_date_time)?;
-        crate::__private::field(&mut map, "modifiedDateTime", &self.modified_date_time)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "read",
+            &self.read,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDateTime",
+            &self.created_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDateTime",
+            &self.modified_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "percentageComplete",
             &self.percentage_complete,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "emailStatuses", &self.email_statuses)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "emailStatuses",
+            &self.email_statuses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "emailErrorDescription",
             &self.email_error_description,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "scheduleExpression",
             &self.schedule_expression,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "scheduleStaticLinkUrl",
             &self.schedule_static_link_url,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "exportAllowedToRerun",
             &self.export_allowed_to_rerun,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -12372,6 +17724,32 @@ pub struct ReportingExportJobListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingExportJobListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingExportJobListing {
@@ -12385,6 +17763,12 @@ impl crate::Model for ReportingExportJobListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -12419,6 +17803,21 @@ impl crate::__private::DecodeFields for ReportingExportJobListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingExportJobListing);
@@ -12427,16 +17826,66 @@ impl serde::Serialize for ReportingExportJobListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12507,6 +17956,70 @@ pub struct ReportingExportJobRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingExportJobRequest {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
+    /// The `exportFormat` property ([`Self::export_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORT_FORMAT: crate::Field<Self> = crate::Field::new("exportFormat");
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `period` property ([`Self::period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERIOD: crate::Field<Self> = crate::Field::new("period");
+    /// The `viewType` property ([`Self::view_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEW_TYPE: crate::Field<Self> = crate::Field::new("viewType");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `read` property ([`Self::read`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const READ: crate::Field<Self> = crate::Field::new("read");
+    /// The `locale` property ([`Self::locale`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCALE: crate::Field<Self> = crate::Field::new("locale");
+    /// The `hasFormatDurations` property ([`Self::has_format_durations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_FORMAT_DURATIONS: crate::Field<Self> = crate::Field::new(
+        "hasFormatDurations",
+    );
+    /// The `hasSplitFilters` property ([`Self::has_split_filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_SPLIT_FILTERS: crate::Field<Self> = crate::Field::new(
+        "hasSplitFilters",
+    );
+    /// The `excludeEmptyRows` property ([`Self::exclude_empty_rows`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXCLUDE_EMPTY_ROWS: crate::Field<Self> = crate::Field::new(
+        "excludeEmptyRows",
+    );
+    /// The `hasSplitByMedia` property ([`Self::has_split_by_media`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_SPLIT_BY_MEDIA: crate::Field<Self> = crate::Field::new(
+        "hasSplitByMedia",
+    );
+    /// The `hasSummaryRow` property ([`Self::has_summary_row`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_SUMMARY_ROW: crate::Field<Self> = crate::Field::new("hasSummaryRow");
+    /// The `csvDelimiter` property ([`Self::csv_delimiter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CSV_DELIMITER: crate::Field<Self> = crate::Field::new("csvDelimiter");
+    /// The `selectedColumns` property ([`Self::selected_columns`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELECTED_COLUMNS: crate::Field<Self> = crate::Field::new(
+        "selectedColumns",
+    );
+    /// The `hasCustomParticipantAttributes` property ([`Self::has_custom_participant_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_CUSTOM_PARTICIPANT_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "hasCustomParticipantAttributes",
+    );
+    /// The `recipientEmails` property ([`Self::recipient_emails`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT_EMAILS: crate::Field<Self> = crate::Field::new(
+        "recipientEmails",
+    );
+    /// The `includeDurationFormatInHeader` property ([`Self::include_duration_format_in_header`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_DURATION_FORMAT_IN_HEADER: crate::Field<Self> = crate::Field::new(
+        "includeDurationFormatInHeader",
+    );
+    /// The `durationFormat` property ([`Self::duration_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DURATION_FORMAT: crate::Field<Self> = crate::Field::new("durationFormat");
+    /// The `chartColumns` property ([`Self::chart_columns`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHART_COLUMNS: crate::Field<Self> = crate::Field::new("chartColumns");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingExportJobRequest {
@@ -12556,6 +18069,12 @@ impl crate::Model for ReportingExportJobRequest {
             missing.push("locale");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -12623,6 +18142,32 @@ impl crate::__private::DecodeFields for ReportingExportJobRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "timeZone",
+        "exportFormat",
+        "interval",
+        "period",
+        "viewType",
+        "filter",
+        "read",
+        "locale",
+        "hasFormatDurations",
+        "hasSplitFilters",
+        "excludeEmptyRows",
+        "hasSplitByMedia",
+        "hasSummaryRow",
+        "csvDelimiter",
+        "selectedColumns",
+        "hasCustomParticipantAttributes",
+        "recipientEmails",
+        "includeDurationFormatInHeader",
+        "durationFormat",
+        "chartColumns",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingExportJobRequest);
@@ -12631,39 +18176,132 @@ impl serde::Serialize for ReportingExportJobRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
-        crate::__private::field(&mut map, "exportFormat", &self.export_format)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "period", &self.period)?;
-        crate::__private::field(&mut map, "viewType", &self.view_type)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "read", &self.read)?;
-        crate::__private::field(&mut map, "locale", &self.locale)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "exportFormat",
+            &self.export_format,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "period",
+            &self.period,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "viewType",
+            &self.view_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "read",
+            &self.read,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "locale",
+            &self.locale,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "hasFormatDurations",
             &self.has_format_durations,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "hasSplitFilters", &self.has_split_filters)?;
-        crate::__private::field(&mut map, "excludeEmptyRows", &self.exclude_empty_rows)?;
-        crate::__private::field(&mut map, "hasSplitByMedia", &self.has_split_by_media)?;
-        crate::__private::field(&mut map, "hasSummaryRow", &self.has_summary_row)?;
-        crate::__private::field(&mut map, "csvDelimiter", &self.csv_delimiter)?;
-        crate::__private::field(&mut map, "selectedColumns", &self.selected_columns)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "hasSplitFilters",
+            &self.has_split_filters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "excludeEmptyRows",
+            &self.exclude_empty_rows,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hasSplitByMedia",
+            &self.has_split_by_media,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hasSummaryRow",
+            &self.has_summary_row,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "csvDelimiter",
+            &self.csv_delimiter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selectedColumns",
+            &self.selected_columns,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "hasCustomParticipantAttributes",
             &self.has_custom_participant_attributes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "recipientEmails", &self.recipient_emails)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "recipientEmails",
+            &self.recipient_emails,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "includeDurationFormatInHeader",
             &self.include_duration_format_in_header,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "durationFormat", &self.duration_format)?;
-        crate::__private::field(&mut map, "chartColumns", &self.chart_columns)?;
+        crate::__private::model_field(
+            &mut map,
+            "durationFormat",
+            &self.duration_format,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "chartColumns",
+            &self.chart_columns,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13759,6 +19397,108 @@ pub struct ReportingExportJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingExportJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `runId` property ([`Self::run_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RUN_ID: crate::Field<Self> = crate::Field::new("runId");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
+    /// The `exportFormat` property ([`Self::export_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORT_FORMAT: crate::Field<Self> = crate::Field::new("exportFormat");
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
+    /// The `viewType` property ([`Self::view_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEW_TYPE: crate::Field<Self> = crate::Field::new("viewType");
+    /// The `exportErrorMessagesType` property ([`Self::export_error_messages_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORT_ERROR_MESSAGES_TYPE: crate::Field<Self> = crate::Field::new(
+        "exportErrorMessagesType",
+    );
+    /// The `period` property ([`Self::period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERIOD: crate::Field<Self> = crate::Field::new("period");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `read` property ([`Self::read`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const READ: crate::Field<Self> = crate::Field::new("read");
+    /// The `createdDateTime` property ([`Self::created_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE_TIME: crate::Field<Self> = crate::Field::new(
+        "createdDateTime",
+    );
+    /// The `modifiedDateTime` property ([`Self::modified_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE_TIME: crate::Field<Self> = crate::Field::new(
+        "modifiedDateTime",
+    );
+    /// The `locale` property ([`Self::locale`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCALE: crate::Field<Self> = crate::Field::new("locale");
+    /// The `percentageComplete` property ([`Self::percentage_complete`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERCENTAGE_COMPLETE: crate::Field<Self> = crate::Field::new(
+        "percentageComplete",
+    );
+    /// The `hasFormatDurations` property ([`Self::has_format_durations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_FORMAT_DURATIONS: crate::Field<Self> = crate::Field::new(
+        "hasFormatDurations",
+    );
+    /// The `hasSplitFilters` property ([`Self::has_split_filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_SPLIT_FILTERS: crate::Field<Self> = crate::Field::new(
+        "hasSplitFilters",
+    );
+    /// The `excludeEmptyRows` property ([`Self::exclude_empty_rows`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXCLUDE_EMPTY_ROWS: crate::Field<Self> = crate::Field::new(
+        "excludeEmptyRows",
+    );
+    /// The `hasSplitByMedia` property ([`Self::has_split_by_media`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_SPLIT_BY_MEDIA: crate::Field<Self> = crate::Field::new(
+        "hasSplitByMedia",
+    );
+    /// The `hasSummaryRow` property ([`Self::has_summary_row`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_SUMMARY_ROW: crate::Field<Self> = crate::Field::new("hasSummaryRow");
+    /// The `csvDelimiter` property ([`Self::csv_delimiter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CSV_DELIMITER: crate::Field<Self> = crate::Field::new("csvDelimiter");
+    /// The `selectedColumns` property ([`Self::selected_columns`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELECTED_COLUMNS: crate::Field<Self> = crate::Field::new(
+        "selectedColumns",
+    );
+    /// The `hasCustomParticipantAttributes` property ([`Self::has_custom_participant_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_CUSTOM_PARTICIPANT_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "hasCustomParticipantAttributes",
+    );
+    /// The `recipientEmails` property ([`Self::recipient_emails`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT_EMAILS: crate::Field<Self> = crate::Field::new(
+        "recipientEmails",
+    );
+    /// The `emailStatuses` property ([`Self::email_statuses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_STATUSES: crate::Field<Self> = crate::Field::new("emailStatuses");
+    /// The `emailErrorDescription` property ([`Self::email_error_description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_ERROR_DESCRIPTION: crate::Field<Self> = crate::Field::new(
+        "emailErrorDescription",
+    );
+    /// The `includeDurationFormatInHeader` property ([`Self::include_duration_format_in_header`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_DURATION_FORMAT_IN_HEADER: crate::Field<Self> = crate::Field::new(
+        "includeDurationFormatInHeader",
+    );
+    /// The `durationFormat` property ([`Self::duration_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DURATION_FORMAT: crate::Field<Self> = crate::Field::new("durationFormat");
+    /// The `exportAllowedToRerun` property ([`Self::export_allowed_to_rerun`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORT_ALLOWED_TO_RERUN: crate::Field<Self> = crate::Field::new(
+        "exportAllowedToRerun",
+    );
+    /// The `chartColumns` property ([`Self::chart_columns`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHART_COLUMNS: crate::Field<Self> = crate::Field::new("chartColumns");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingExportJobResponse {
@@ -13834,6 +19574,12 @@ impl crate::Model for ReportingExportJobResponse {
             missing.push("percentageComplete");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -13926,6 +19672,45 @@ impl crate::__private::DecodeFields for ReportingExportJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "runId",
+        "status",
+        "timeZone",
+        "exportFormat",
+        "interval",
+        "downloadUrl",
+        "viewType",
+        "exportErrorMessagesType",
+        "period",
+        "filter",
+        "read",
+        "createdDateTime",
+        "modifiedDateTime",
+        "locale",
+        "percentageComplete",
+        "hasFormatDurations",
+        "hasSplitFilters",
+        "excludeEmptyRows",
+        "hasSplitByMedia",
+        "hasSummaryRow",
+        "csvDelimiter",
+        "selectedColumns",
+        "hasCustomParticipantAttributes",
+        "recipientEmails",
+        "emailStatuses",
+        "emailErrorDescription",
+        "includeDurationFormatInHeader",
+        "durationFormat",
+        "exportAllowedToRerun",
+        "chartColumns",
+        "enabled",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingExportJobResponse);
@@ -13934,68 +19719,205 @@ impl serde::Serialize for ReportingExportJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "runId", &self.run_id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
-        crate::__private::field(&mut map, "exportFormat", &self.export_format)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
-        crate::__private::field(&mut map, "viewType", &self.view_type)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "runId",
+            &self.run_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "exportFormat",
+            &self.export_format,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "viewType",
+            &self.view_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "exportErrorMessagesType",
             &self.export_error_messages_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "period", &self.period)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "read", &self.read)?;
-        crate::__private::field(&mut map, "createdDateTime", &self.created_date_time)?;
-        crate::__private::field(&mut map, "modifiedDateTime", &self.modified_date_time)?;
-        crate::__private::field(&mut map, "locale", &self.locale)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "period",
+            &self.period,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "read",
+            &self.read,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDateTime",
+            &self.created_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDateTime",
+            &self.modified_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "locale",
+            &self.locale,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "percentageComplete",
             &self.percentage_complete,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "hasFormatDurations",
             &self.has_format_durations,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "hasSplitFilters", &self.has_split_filters)?;
-        crate::__private::field(&mut map, "excludeEmptyRows", &self.exclude_empty_rows)?;
-        crate::__private::field(&mut map, "hasSplitByMedia", &self.has_split_by_media)?;
-        crate::__private::field(&mut map, "hasSummaryRow", &self.has_summary_row)?;
-        crate::__private::field(&mut map, "csvDelimiter", &self.csv_delimiter)?;
-        crate::__private::field(&mut map, "selectedColumns", &self.selected_columns)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "hasSplitFilters",
+            &self.has_split_filters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "excludeEmptyRows",
+            &self.exclude_empty_rows,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hasSplitByMedia",
+            &self.has_split_by_media,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hasSummaryRow",
+            &self.has_summary_row,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "csvDelimiter",
+            &self.csv_delimiter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selectedColumns",
+            &self.selected_columns,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "hasCustomParticipantAttributes",
             &self.has_custom_participant_attributes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "recipientEmails", &self.recipient_emails)?;
-        crate::__private::field(&mut map, "emailStatuses", &self.email_statuses)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "recipientEmails",
+            &self.recipient_emails,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "emailStatuses",
+            &self.email_statuses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "emailErrorDescription",
             &self.email_error_description,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "includeDurationFormatInHeader",
             &self.include_duration_format_in_header,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "durationFormat", &self.duration_format)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "durationFormat",
+            &self.duration_format,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "exportAllowedToRerun",
             &self.export_allowed_to_rerun,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "chartColumns", &self.chart_columns)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "chartColumns",
+            &self.chart_columns,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15234,6 +21156,32 @@ pub struct ReportingExportMetadataJobListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingExportMetadataJobListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingExportMetadataJobListing {
@@ -15247,6 +21195,12 @@ impl crate::Model for ReportingExportMetadataJobListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -15281,6 +21235,21 @@ impl crate::__private::DecodeFields for ReportingExportMetadataJobListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingExportMetadataJobListing);
@@ -15289,16 +21258,66 @@ impl serde::Serialize for ReportingExportMetadataJobListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15331,6 +21350,44 @@ pub struct ReportingExportMetadataJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingExportMetadataJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `viewType` property ([`Self::view_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEW_TYPE: crate::Field<Self> = crate::Field::new("viewType");
+    /// The `dateLimitations` property ([`Self::date_limitations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_LIMITATIONS: crate::Field<Self> = crate::Field::new(
+        "dateLimitations",
+    );
+    /// The `requiredFilters` property ([`Self::required_filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUIRED_FILTERS: crate::Field<Self> = crate::Field::new(
+        "requiredFilters",
+    );
+    /// The `supportedFilters` property ([`Self::supported_filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUPPORTED_FILTERS: crate::Field<Self> = crate::Field::new(
+        "supportedFilters",
+    );
+    /// The `requiredColumnIds` property ([`Self::required_column_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUIRED_COLUMN_IDS: crate::Field<Self> = crate::Field::new(
+        "requiredColumnIds",
+    );
+    /// The `dependentColumnIds` property ([`Self::dependent_column_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEPENDENT_COLUMN_IDS: crate::Field<Self> = crate::Field::new(
+        "dependentColumnIds",
+    );
+    /// The `availableColumnIds` property ([`Self::available_column_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AVAILABLE_COLUMN_IDS: crate::Field<Self> = crate::Field::new(
+        "availableColumnIds",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingExportMetadataJobResponse {
@@ -15344,6 +21401,12 @@ impl crate::Model for ReportingExportMetadataJobResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -15372,6 +21435,21 @@ impl crate::__private::DecodeFields for ReportingExportMetadataJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "viewType",
+        "dateLimitations",
+        "requiredFilters",
+        "supportedFilters",
+        "requiredColumnIds",
+        "dependentColumnIds",
+        "availableColumnIds",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingExportMetadataJobResponse);
@@ -15380,28 +21458,61 @@ impl serde::Serialize for ReportingExportMetadataJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "viewType", &self.view_type)?;
-        crate::__private::field(&mut map, "dateLimitations", &self.date_limitations)?;
-        crate::__private::field(&mut map, "requiredFilters", &self.required_filters)?;
-        crate::__private::field(&mut map, "supportedFilters", &self.supported_filters)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "viewType",
+            &self.view_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateLimitations",
+            &self.date_limitations,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "requiredFilters",
+            &self.required_filters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "supportedFilters",
+            &self.supported_filters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "requiredColumnIds",
             &self.required_column_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "dependentColumnIds",
             &self.dependent_column_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "availableColumnIds",
             &self.available_column_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16281,6 +22392,16 @@ pub struct ReportingInterval {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl ReportingInterval {
+    /// The `intervalType` property ([`Self::interval_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL_TYPE: crate::Field<Self> = crate::Field::new("intervalType");
+    /// The `intervalValue` property ([`Self::interval_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL_VALUE: crate::Field<Self> = crate::Field::new("intervalValue");
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for ReportingInterval {
@@ -16306,6 +22427,12 @@ impl crate::Model for ReportingInterval {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "gamification")]
 impl crate::__private::DecodeFields for ReportingInterval {
@@ -16327,6 +22454,10 @@ impl crate::__private::DecodeFields for ReportingInterval {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["intervalType", "intervalValue"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(ReportingInterval);
@@ -16335,8 +22466,18 @@ impl serde::Serialize for ReportingInterval {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "intervalType", &self.interval_type)?;
-        crate::__private::field(&mut map, "intervalValue", &self.interval_value)?;
+        crate::__private::model_field(
+            &mut map,
+            "intervalType",
+            &self.interval_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intervalValue",
+            &self.interval_value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16414,6 +22555,42 @@ pub struct ReportingTurn {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingTurn {
+    /// The `userInput` property ([`Self::user_input`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_INPUT: crate::Field<Self> = crate::Field::new("userInput");
+    /// The `botPrompts` property ([`Self::bot_prompts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_PROMPTS: crate::Field<Self> = crate::Field::new("botPrompts");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `conversation` property ([`Self::conversation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION: crate::Field<Self> = crate::Field::new("conversation");
+    /// The `askAction` property ([`Self::ask_action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASK_ACTION: crate::Field<Self> = crate::Field::new("askAction");
+    /// The `intent` property ([`Self::intent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTENT: crate::Field<Self> = crate::Field::new("intent");
+    /// The `knowledge` property ([`Self::knowledge`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE: crate::Field<Self> = crate::Field::new("knowledge");
+    /// The `knowledgeBaseEvents` property ([`Self::knowledge_base_events`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE_EVENTS: crate::Field<Self> = crate::Field::new(
+        "knowledgeBaseEvents",
+    );
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateCompleted` property ([`Self::date_completed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_COMPLETED: crate::Field<Self> = crate::Field::new("dateCompleted");
+    /// The `askActionResult` property ([`Self::ask_action_result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASK_ACTION_RESULT: crate::Field<Self> = crate::Field::new(
+        "askActionResult",
+    );
+    /// The `sessionEndDetails` property ([`Self::session_end_details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_END_DETAILS: crate::Field<Self> = crate::Field::new(
+        "sessionEndDetails",
+    );
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingTurn {
@@ -16427,6 +22604,12 @@ impl crate::Model for ReportingTurn {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -16457,6 +22640,23 @@ impl crate::__private::DecodeFields for ReportingTurn {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userInput",
+        "botPrompts",
+        "sessionId",
+        "conversation",
+        "askAction",
+        "intent",
+        "knowledge",
+        "knowledgeBaseEvents",
+        "dateCreated",
+        "dateCompleted",
+        "askActionResult",
+        "sessionEndDetails",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingTurn);
@@ -16465,25 +22665,77 @@ impl serde::Serialize for ReportingTurn {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "userInput", &self.user_input)?;
-        crate::__private::field(&mut map, "botPrompts", &self.bot_prompts)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "conversation", &self.conversation)?;
-        crate::__private::field(&mut map, "askAction", &self.ask_action)?;
-        crate::__private::field(&mut map, "intent", &self.intent)?;
-        crate::__private::field(&mut map, "knowledge", &self.knowledge)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "userInput",
+            &self.user_input,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botPrompts",
+            &self.bot_prompts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversation",
+            &self.conversation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "askAction",
+            &self.ask_action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "intent",
+            &self.intent,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledge",
+            &self.knowledge,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "knowledgeBaseEvents",
             &self.knowledge_base_events,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateCompleted", &self.date_completed)?;
-        crate::__private::field(&mut map, "askActionResult", &self.ask_action_result)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCompleted",
+            &self.date_completed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "askActionResult",
+            &self.ask_action_result,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sessionEndDetails",
             &self.session_end_details,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -16630,6 +22882,20 @@ pub struct ReportingTurnAction {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingTurnAction {
+    /// The `actionId` property ([`Self::action_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_ID: crate::Field<Self> = crate::Field::new("actionId");
+    /// The `actionName` property ([`Self::action_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_NAME: crate::Field<Self> = crate::Field::new("actionName");
+    /// The `actionNumber` property ([`Self::action_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_NUMBER: crate::Field<Self> = crate::Field::new("actionNumber");
+    /// The `actionType` property ([`Self::action_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_TYPE: crate::Field<Self> = crate::Field::new("actionType");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingTurnAction {
@@ -16643,6 +22909,12 @@ impl crate::Model for ReportingTurnAction {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -16667,6 +22939,15 @@ impl crate::__private::DecodeFields for ReportingTurnAction {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "actionId",
+        "actionName",
+        "actionNumber",
+        "actionType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingTurnAction);
@@ -16675,10 +22956,30 @@ impl serde::Serialize for ReportingTurnAction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "actionId", &self.action_id)?;
-        crate::__private::field(&mut map, "actionName", &self.action_name)?;
-        crate::__private::field(&mut map, "actionNumber", &self.action_number)?;
-        crate::__private::field(&mut map, "actionType", &self.action_type)?;
+        crate::__private::model_field(
+            &mut map,
+            "actionId",
+            &self.action_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionName",
+            &self.action_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionNumber",
+            &self.action_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionType",
+            &self.action_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17179,6 +23480,18 @@ pub struct ReportingTurnActionAgentDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl ReportingTurnActionAgentDetails {
+    /// The `agentId` property ([`Self::agent_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_ID: crate::Field<Self> = crate::Field::new("agentId");
+    /// The `agentName` property ([`Self::agent_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_NAME: crate::Field<Self> = crate::Field::new("agentName");
+    /// The `agentVersion` property ([`Self::agent_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_VERSION: crate::Field<Self> = crate::Field::new("agentVersion");
 }
 #[cfg(feature = "full")]
 impl crate::Model for ReportingTurnActionAgentDetails {
@@ -17192,6 +23505,12 @@ impl crate::Model for ReportingTurnActionAgentDetails {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -17213,6 +23532,14 @@ impl crate::__private::DecodeFields for ReportingTurnActionAgentDetails {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "agentId",
+        "agentName",
+        "agentVersion",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(ReportingTurnActionAgentDetails);
@@ -17221,9 +23548,24 @@ impl serde::Serialize for ReportingTurnActionAgentDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "agentId", &self.agent_id)?;
-        crate::__private::field(&mut map, "agentName", &self.agent_name)?;
-        crate::__private::field(&mut map, "agentVersion", &self.agent_version)?;
+        crate::__private::model_field(
+            &mut map,
+            "agentId",
+            &self.agent_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agentName",
+            &self.agent_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agentVersion",
+            &self.agent_version,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17242,6 +23584,18 @@ pub struct ReportingTurnBotFlowInvocationEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl ReportingTurnBotFlowInvocationEvent {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
+    /// The `flow` property ([`Self::flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW: crate::Field<Self> = crate::Field::new("flow");
 }
 #[cfg(feature = "full")]
 impl crate::Model for ReportingTurnBotFlowInvocationEvent {
@@ -17255,6 +23609,12 @@ impl crate::Model for ReportingTurnBotFlowInvocationEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -17276,6 +23636,10 @@ impl crate::__private::DecodeFields for ReportingTurnBotFlowInvocationEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "action", "flow"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(ReportingTurnBotFlowInvocationEvent);
@@ -17284,9 +23648,24 @@ impl serde::Serialize for ReportingTurnBotFlowInvocationEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
-        crate::__private::field(&mut map, "flow", &self.flow)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flow",
+            &self.flow,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17357,6 +23736,20 @@ pub struct ReportingTurnFlow {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl ReportingTurnFlow {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "full")]
 impl crate::Model for ReportingTurnFlow {
@@ -17370,6 +23763,12 @@ impl crate::Model for ReportingTurnFlow {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -17392,6 +23791,10 @@ impl crate::__private::DecodeFields for ReportingTurnFlow {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "type", "name", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(ReportingTurnFlow);
@@ -17400,10 +23803,25 @@ impl serde::Serialize for ReportingTurnFlow {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17479,6 +23897,24 @@ pub struct ReportingTurnGuardrailEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl ReportingTurnGuardrailEvent {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `instruction` property ([`Self::instruction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INSTRUCTION: crate::Field<Self> = crate::Field::new("instruction");
+    /// The `violationsThreshold` property ([`Self::violations_threshold`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIOLATIONS_THRESHOLD: crate::Field<Self> = crate::Field::new(
+        "violationsThreshold",
+    );
+    /// The `violationsTriggered` property ([`Self::violations_triggered`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIOLATIONS_TRIGGERED: crate::Field<Self> = crate::Field::new(
+        "violationsTriggered",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for ReportingTurnGuardrailEvent {
@@ -17492,6 +23928,12 @@ impl crate::Model for ReportingTurnGuardrailEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -17522,6 +23964,15 @@ impl crate::__private::DecodeFields for ReportingTurnGuardrailEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "instruction",
+        "violationsThreshold",
+        "violationsTriggered",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(ReportingTurnGuardrailEvent);
@@ -17530,17 +23981,29 @@ impl serde::Serialize for ReportingTurnGuardrailEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "instruction", &self.instruction)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "instruction",
+            &self.instruction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "violationsThreshold",
             &self.violations_threshold,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "violationsTriggered",
             &self.violations_triggered,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -17617,6 +24080,20 @@ pub struct ReportingTurnIntent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingTurnIntent {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `confidence` property ([`Self::confidence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIDENCE: crate::Field<Self> = crate::Field::new("confidence");
+    /// The `slots` property ([`Self::slots`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLOTS: crate::Field<Self> = crate::Field::new("slots");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingTurnIntent {
@@ -17630,6 +24107,12 @@ impl crate::Model for ReportingTurnIntent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -17654,6 +24137,10 @@ impl crate::__private::DecodeFields for ReportingTurnIntent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "id", "confidence", "slots"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingTurnIntent);
@@ -17662,10 +24149,25 @@ impl serde::Serialize for ReportingTurnIntent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "confidence", &self.confidence)?;
-        crate::__private::field(&mut map, "slots", &self.slots)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "confidence",
+            &self.confidence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "slots",
+            &self.slots,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17686,6 +24188,20 @@ pub struct ReportingTurnIntentSlot {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingTurnIntentSlot {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `confidence` property ([`Self::confidence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIDENCE: crate::Field<Self> = crate::Field::new("confidence");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingTurnIntentSlot {
@@ -17699,6 +24215,12 @@ impl crate::Model for ReportingTurnIntentSlot {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -17723,6 +24245,15 @@ impl crate::__private::DecodeFields for ReportingTurnIntentSlot {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "value",
+        "type",
+        "confidence",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingTurnIntentSlot);
@@ -17731,10 +24262,30 @@ impl serde::Serialize for ReportingTurnIntentSlot {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "confidence", &self.confidence)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "confidence",
+            &self.confidence,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17753,6 +24304,20 @@ pub struct ReportingTurnKnowledge {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingTurnKnowledge {
+    /// The `knowledgeBaseId` property ([`Self::knowledge_base_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE_ID: crate::Field<Self> = crate::Field::new(
+        "knowledgeBaseId",
+    );
+    /// The `feedback` property ([`Self::feedback`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FEEDBACK: crate::Field<Self> = crate::Field::new("feedback");
+    /// The `search` property ([`Self::search`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH: crate::Field<Self> = crate::Field::new("search");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingTurnKnowledge {
@@ -17766,6 +24331,12 @@ impl crate::Model for ReportingTurnKnowledge {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -17787,6 +24358,14 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledge {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "knowledgeBaseId",
+        "feedback",
+        "search",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingTurnKnowledge);
@@ -17795,9 +24374,24 @@ impl serde::Serialize for ReportingTurnKnowledge {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "knowledgeBaseId", &self.knowledge_base_id)?;
-        crate::__private::field(&mut map, "feedback", &self.feedback)?;
-        crate::__private::field(&mut map, "search", &self.search)?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBaseId",
+            &self.knowledge_base_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "feedback",
+            &self.feedback,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "search",
+            &self.search,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17818,6 +24412,20 @@ pub struct ReportingTurnKnowledgeDocument {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingTurnKnowledgeDocument {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `question` property ([`Self::question`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUESTION: crate::Field<Self> = crate::Field::new("question");
+    /// The `answer` property ([`Self::answer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER: crate::Field<Self> = crate::Field::new("answer");
+    /// The `confidence` property ([`Self::confidence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFIDENCE: crate::Field<Self> = crate::Field::new("confidence");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingTurnKnowledgeDocument {
@@ -17831,6 +24439,12 @@ impl crate::Model for ReportingTurnKnowledgeDocument {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -17855,6 +24469,15 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeDocument {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "question",
+        "answer",
+        "confidence",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingTurnKnowledgeDocument);
@@ -17863,10 +24486,25 @@ impl serde::Serialize for ReportingTurnKnowledgeDocument {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "question", &self.question)?;
-        crate::__private::field(&mut map, "answer", &self.answer)?;
-        crate::__private::field(&mut map, "confidence", &self.confidence)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "question",
+            &self.question,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "answer",
+            &self.answer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "confidence",
+            &self.confidence,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17883,6 +24521,16 @@ pub struct ReportingTurnKnowledgeEvents {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingTurnKnowledgeEvents {
+    /// The `search` property ([`Self::search`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH: crate::Field<Self> = crate::Field::new("search");
+    /// The `feedback` property ([`Self::feedback`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FEEDBACK: crate::Field<Self> = crate::Field::new("feedback");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingTurnKnowledgeEvents {
@@ -17896,6 +24544,12 @@ impl crate::Model for ReportingTurnKnowledgeEvents {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -17916,6 +24570,10 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeEvents {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["search", "feedback"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingTurnKnowledgeEvents);
@@ -17924,8 +24582,18 @@ impl serde::Serialize for ReportingTurnKnowledgeEvents {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "search", &self.search)?;
-        crate::__private::field(&mut map, "feedback", &self.feedback)?;
+        crate::__private::model_field(
+            &mut map,
+            "search",
+            &self.search,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "feedback",
+            &self.feedback,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17944,6 +24612,18 @@ pub struct ReportingTurnKnowledgeFeedback {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingTurnKnowledgeFeedback {
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `rating` property ([`Self::rating`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RATING: crate::Field<Self> = crate::Field::new("rating");
+    /// The `documents` property ([`Self::documents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENTS: crate::Field<Self> = crate::Field::new("documents");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingTurnKnowledgeFeedback {
@@ -17957,6 +24637,12 @@ impl crate::Model for ReportingTurnKnowledgeFeedback {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -17978,6 +24664,10 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeFeedback {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["searchId", "rating", "documents"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingTurnKnowledgeFeedback);
@@ -17986,9 +24676,24 @@ impl serde::Serialize for ReportingTurnKnowledgeFeedback {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "rating", &self.rating)?;
-        crate::__private::field(&mut map, "documents", &self.documents)?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rating",
+            &self.rating,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documents",
+            &self.documents,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18013,6 +24718,30 @@ pub struct ReportingTurnKnowledgeFeedbackEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingTurnKnowledgeFeedbackEvent {
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `knowledgeBaseId` property ([`Self::knowledge_base_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE_ID: crate::Field<Self> = crate::Field::new(
+        "knowledgeBaseId",
+    );
+    /// The `documents` property ([`Self::documents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENTS: crate::Field<Self> = crate::Field::new("documents");
+    /// The `feedbackRating` property ([`Self::feedback_rating`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FEEDBACK_RATING: crate::Field<Self> = crate::Field::new("feedbackRating");
+    /// The `documentVariationId` property ([`Self::document_variation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VARIATION_ID: crate::Field<Self> = crate::Field::new(
+        "documentVariationId",
+    );
+    /// The `documentVersionId` property ([`Self::document_version_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENT_VERSION_ID: crate::Field<Self> = crate::Field::new(
+        "documentVersionId",
+    );
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingTurnKnowledgeFeedbackEvent {
@@ -18026,6 +24755,12 @@ impl crate::Model for ReportingTurnKnowledgeFeedbackEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -18054,6 +24789,17 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeFeedbackEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "searchId",
+        "knowledgeBaseId",
+        "documents",
+        "feedbackRating",
+        "documentVariationId",
+        "documentVersionId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingTurnKnowledgeFeedbackEvent);
@@ -18062,19 +24808,41 @@ impl serde::Serialize for ReportingTurnKnowledgeFeedbackEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "knowledgeBaseId", &self.knowledge_base_id)?;
-        crate::__private::field(&mut map, "documents", &self.documents)?;
-        crate::__private::field(&mut map, "feedbackRating", &self.feedback_rating)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBaseId",
+            &self.knowledge_base_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documents",
+            &self.documents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "feedbackRating",
+            &self.feedback_rating,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "documentVariationId",
             &self.document_variation_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "documentVersionId",
             &self.document_version_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -18110,6 +24878,40 @@ pub struct ReportingTurnKnowledgeMetadata {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl ReportingTurnKnowledgeMetadata {
+    /// The `knowledgeId` property ([`Self::knowledge_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_ID: crate::Field<Self> = crate::Field::new("knowledgeId");
+    /// The `knowledgeName` property ([`Self::knowledge_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_NAME: crate::Field<Self> = crate::Field::new("knowledgeName");
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
+    /// The `retrievalStatus` property ([`Self::retrieval_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RETRIEVAL_STATUS: crate::Field<Self> = crate::Field::new(
+        "retrievalStatus",
+    );
+    /// The `answerGenerationStatus` property ([`Self::answer_generation_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER_GENERATION_STATUS: crate::Field<Self> = crate::Field::new(
+        "answerGenerationStatus",
+    );
+    /// The `generatedAnswer` property ([`Self::generated_answer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GENERATED_ANSWER: crate::Field<Self> = crate::Field::new(
+        "generatedAnswer",
+    );
+    /// The `failureReason` property ([`Self::failure_reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAILURE_REASON: crate::Field<Self> = crate::Field::new("failureReason");
+    /// The `topConfidence` property ([`Self::top_confidence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOP_CONFIDENCE: crate::Field<Self> = crate::Field::new("topConfidence");
+    /// The `retrievedSources` property ([`Self::retrieved_sources`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RETRIEVED_SOURCES: crate::Field<Self> = crate::Field::new(
+        "retrievedSources",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for ReportingTurnKnowledgeMetadata {
@@ -18123,6 +24925,12 @@ impl crate::Model for ReportingTurnKnowledgeMetadata {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -18153,6 +24961,21 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeMetadata {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "knowledgeId",
+        "knowledgeName",
+        "searchId",
+        "query",
+        "retrievalStatus",
+        "answerGenerationStatus",
+        "generatedAnswer",
+        "failureReason",
+        "topConfidence",
+        "retrievedSources",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(ReportingTurnKnowledgeMetadata);
@@ -18161,20 +24984,66 @@ impl serde::Serialize for ReportingTurnKnowledgeMetadata {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "knowledgeId", &self.knowledge_id)?;
-        crate::__private::field(&mut map, "knowledgeName", &self.knowledge_name)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
-        crate::__private::field(&mut map, "retrievalStatus", &self.retrieval_status)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeId",
+            &self.knowledge_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeName",
+            &self.knowledge_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "retrievalStatus",
+            &self.retrieval_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "answerGenerationStatus",
             &self.answer_generation_status,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "generatedAnswer", &self.generated_answer)?;
-        crate::__private::field(&mut map, "failureReason", &self.failure_reason)?;
-        crate::__private::field(&mut map, "topConfidence", &self.top_confidence)?;
-        crate::__private::field(&mut map, "retrievedSources", &self.retrieved_sources)?;
+        crate::__private::model_field(
+            &mut map,
+            "generatedAnswer",
+            &self.generated_answer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "failureReason",
+            &self.failure_reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "topConfidence",
+            &self.top_confidence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "retrievedSources",
+            &self.retrieved_sources,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18345,6 +25214,18 @@ pub struct ReportingTurnKnowledgeSearch {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingTurnKnowledgeSearch {
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `documents` property ([`Self::documents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENTS: crate::Field<Self> = crate::Field::new("documents");
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingTurnKnowledgeSearch {
@@ -18358,6 +25239,12 @@ impl crate::Model for ReportingTurnKnowledgeSearch {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -18379,6 +25266,10 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeSearch {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["searchId", "documents", "query"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingTurnKnowledgeSearch);
@@ -18387,9 +25278,24 @@ impl serde::Serialize for ReportingTurnKnowledgeSearch {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "documents", &self.documents)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documents",
+            &self.documents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18412,6 +25318,26 @@ pub struct ReportingTurnKnowledgeSearchEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingTurnKnowledgeSearchEvent {
+    /// The `searchId` property ([`Self::search_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_ID: crate::Field<Self> = crate::Field::new("searchId");
+    /// The `knowledgeBaseId` property ([`Self::knowledge_base_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE_ID: crate::Field<Self> = crate::Field::new(
+        "knowledgeBaseId",
+    );
+    /// The `documents` property ([`Self::documents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOCUMENTS: crate::Field<Self> = crate::Field::new("documents");
+    /// The `searchQuery` property ([`Self::search_query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEARCH_QUERY: crate::Field<Self> = crate::Field::new("searchQuery");
+    /// The `answerDocumentId` property ([`Self::answer_document_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWER_DOCUMENT_ID: crate::Field<Self> = crate::Field::new(
+        "answerDocumentId",
+    );
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingTurnKnowledgeSearchEvent {
@@ -18425,6 +25351,12 @@ impl crate::Model for ReportingTurnKnowledgeSearchEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -18448,6 +25380,16 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeSearchEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "searchId",
+        "knowledgeBaseId",
+        "documents",
+        "searchQuery",
+        "answerDocumentId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingTurnKnowledgeSearchEvent);
@@ -18456,11 +25398,36 @@ impl serde::Serialize for ReportingTurnKnowledgeSearchEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "searchId", &self.search_id)?;
-        crate::__private::field(&mut map, "knowledgeBaseId", &self.knowledge_base_id)?;
-        crate::__private::field(&mut map, "documents", &self.documents)?;
-        crate::__private::field(&mut map, "searchQuery", &self.search_query)?;
-        crate::__private::field(&mut map, "answerDocumentId", &self.answer_document_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "searchId",
+            &self.search_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBaseId",
+            &self.knowledge_base_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "documents",
+            &self.documents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "searchQuery",
+            &self.search_query,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "answerDocumentId",
+            &self.answer_document_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18493,6 +25460,34 @@ pub struct ReportingTurnToolCall {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl ReportingTurnToolCall {
+    /// The `toolId` property ([`Self::tool_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOOL_ID: crate::Field<Self> = crate::Field::new("toolId");
+    /// The `toolName` property ([`Self::tool_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOOL_NAME: crate::Field<Self> = crate::Field::new("toolName");
+    /// The `toolType` property ([`Self::tool_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOOL_TYPE: crate::Field<Self> = crate::Field::new("toolType");
+    /// The `targetId` property ([`Self::target_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_ID: crate::Field<Self> = crate::Field::new("targetId");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `errorText` property ([`Self::error_text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_TEXT: crate::Field<Self> = crate::Field::new("errorText");
+    /// The `dateInvoked` property ([`Self::date_invoked`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_INVOKED: crate::Field<Self> = crate::Field::new("dateInvoked");
+    /// The `latencyMs` property ([`Self::latency_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LATENCY_MS: crate::Field<Self> = crate::Field::new("latencyMs");
+    /// The `origin` property ([`Self::origin`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORIGIN: crate::Field<Self> = crate::Field::new("origin");
+    /// The `knowledgeMetadata` property ([`Self::knowledge_metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_METADATA: crate::Field<Self> = crate::Field::new(
+        "knowledgeMetadata",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model for ReportingTurnToolCall {
@@ -18506,6 +25501,12 @@ impl crate::Model for ReportingTurnToolCall {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -18536,6 +25537,21 @@ impl crate::__private::DecodeFields for ReportingTurnToolCall {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "toolId",
+        "toolName",
+        "toolType",
+        "targetId",
+        "status",
+        "errorText",
+        "dateInvoked",
+        "latencyMs",
+        "origin",
+        "knowledgeMetadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(ReportingTurnToolCall);
@@ -18544,19 +25560,65 @@ impl serde::Serialize for ReportingTurnToolCall {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "toolId", &self.tool_id)?;
-        crate::__private::field(&mut map, "toolName", &self.tool_name)?;
-        crate::__private::field(&mut map, "toolType", &self.tool_type)?;
-        crate::__private::field(&mut map, "targetId", &self.target_id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "errorText", &self.error_text)?;
-        crate::__private::field(&mut map, "dateInvoked", &self.date_invoked)?;
-        crate::__private::field(&mut map, "latencyMs", &self.latency_ms)?;
-        crate::__private::field(&mut map, "origin", &self.origin)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "toolId",
+            &self.tool_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "toolName",
+            &self.tool_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "toolType",
+            &self.tool_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "targetId",
+            &self.target_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorText",
+            &self.error_text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateInvoked",
+            &self.date_invoked,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "latencyMs",
+            &self.latency_ms,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "origin",
+            &self.origin,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "knowledgeMetadata",
             &self.knowledge_metadata,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -18720,6 +25782,20 @@ pub struct ReportingTurnsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ReportingTurnsResponse {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ReportingTurnsResponse {
@@ -18733,6 +25809,12 @@ impl crate::Model for ReportingTurnsResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -18755,6 +25837,15 @@ impl crate::__private::DecodeFields for ReportingTurnsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ReportingTurnsResponse);
@@ -18763,10 +25854,30 @@ impl serde::Serialize for ReportingTurnsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18781,6 +25892,14 @@ pub struct ReprocessInteractionsByJobIdResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ReprocessInteractionsByJobIdResponse {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ReprocessInteractionsByJobIdResponse {
@@ -18794,6 +25913,12 @@ impl crate::Model for ReprocessInteractionsByJobIdResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -18813,6 +25938,10 @@ impl crate::__private::DecodeFields for ReprocessInteractionsByJobIdResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ReprocessInteractionsByJobIdResponse);
@@ -18821,7 +25950,7 @@ impl serde::Serialize for ReprocessInteractionsByJobIdResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18858,6 +25987,34 @@ pub struct ReprocessJobEntityListingResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ReprocessJobEntityListingResponse {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `queueTotal` property ([`Self::queue_total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_TOTAL: crate::Field<Self> = crate::Field::new("queueTotal");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ReprocessJobEntityListingResponse {
@@ -18876,6 +26033,12 @@ impl crate::Model for ReprocessJobEntityListingResponse {
             missing.push("queueTotal");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "speech-text-analytics")]
@@ -18913,6 +26076,22 @@ impl crate::__private::DecodeFields for ReprocessJobEntityListingResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "queueTotal",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ReprocessJobEntityListingResponse);
@@ -18921,17 +26100,72 @@ impl serde::Serialize for ReprocessJobEntityListingResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "queueTotal", &self.queue_total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueTotal",
+            &self.queue_total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18994,6 +26228,50 @@ pub struct ReprocessJobResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "speech-text-analytics")]
+impl ReprocessJobResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `dateEnd` property ([`Self::date_end`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_END: crate::Field<Self> = crate::Field::new("dateEnd");
+    /// The `mediaTypes` property ([`Self::media_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPES: crate::Field<Self> = crate::Field::new("mediaTypes");
+    /// The `programs` property ([`Self::programs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROGRAMS: crate::Field<Self> = crate::Field::new("programs");
+    /// The `dialects` property ([`Self::dialects`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIALECTS: crate::Field<Self> = crate::Field::new("dialects");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `jobStatus` property ([`Self::job_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOB_STATUS: crate::Field<Self> = crate::Field::new("jobStatus");
+    /// The `queueOrder` property ([`Self::queue_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ORDER: crate::Field<Self> = crate::Field::new("queueOrder");
+    /// The `processedInteractionsCount` property ([`Self::processed_interactions_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROCESSED_INTERACTIONS_COUNT: crate::Field<Self> = crate::Field::new(
+        "processedInteractionsCount",
+    );
+    /// The `failedInteractionsCount` property ([`Self::failed_interactions_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAILED_INTERACTIONS_COUNT: crate::Field<Self> = crate::Field::new(
+        "failedInteractionsCount",
+    );
+    /// The `totalInteractionsCount` property ([`Self::total_interactions_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_INTERACTIONS_COUNT: crate::Field<Self> = crate::Field::new(
+        "totalInteractionsCount",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::Model for ReprocessJobResponse {
@@ -19053,6 +26331,12 @@ impl crate::Model for ReprocessJobResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 impl crate::__private::DecodeFields for ReprocessJobResponse {
@@ -19100,6 +26384,27 @@ impl crate::__private::DecodeFields for ReprocessJobResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "dateStart",
+        "dateEnd",
+        "mediaTypes",
+        "programs",
+        "dialects",
+        "createdBy",
+        "dateCreated",
+        "jobStatus",
+        "queueOrder",
+        "processedInteractionsCount",
+        "failedInteractionsCount",
+        "totalInteractionsCount",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "speech-text-analytics")]
 crate::__impl_model_deserialize!(ReprocessJobResponse);
@@ -19108,34 +26413,97 @@ impl serde::Serialize for ReprocessJobResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(&mut map, "dateEnd", &self.date_end)?;
-        crate::__private::field(&mut map, "mediaTypes", &self.media_types)?;
-        crate::__private::field(&mut map, "programs", &self.programs)?;
-        crate::__private::field(&mut map, "dialects", &self.dialects)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "jobStatus", &self.job_status)?;
-        crate::__private::field(&mut map, "queueOrder", &self.queue_order)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateEnd",
+            &self.date_end,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaTypes",
+            &self.media_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "programs",
+            &self.programs,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dialects",
+            &self.dialects,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "jobStatus",
+            &self.job_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueOrder",
+            &self.queue_order,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "processedInteractionsCount",
             &self.processed_interactions_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "failedInteractionsCount",
             &self.failed_interactions_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "totalInteractionsCount",
             &self.total_interactions_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19208,6 +26576,28 @@ pub struct RequestConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl RequestConfig {
+    /// The `requestUrlTemplate` property ([`Self::request_url_template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUEST_URL_TEMPLATE: crate::Field<Self> = crate::Field::new(
+        "requestUrlTemplate",
+    );
+    /// The `requestTemplate` property ([`Self::request_template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUEST_TEMPLATE: crate::Field<Self> = crate::Field::new(
+        "requestTemplate",
+    );
+    /// The `requestTemplateUri` property ([`Self::request_template_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUEST_TEMPLATE_URI: crate::Field<Self> = crate::Field::new(
+        "requestTemplateUri",
+    );
+    /// The `requestType` property ([`Self::request_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUEST_TYPE: crate::Field<Self> = crate::Field::new("requestType");
+    /// The `headers` property ([`Self::headers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADERS: crate::Field<Self> = crate::Field::new("headers");
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for RequestConfig {
@@ -19221,6 +26611,12 @@ impl crate::Model for RequestConfig {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -19244,6 +26640,16 @@ impl crate::__private::DecodeFields for RequestConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "requestUrlTemplate",
+        "requestTemplate",
+        "requestTemplateUri",
+        "requestType",
+        "headers",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(RequestConfig);
@@ -19252,19 +26658,36 @@ impl serde::Serialize for RequestConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "requestUrlTemplate",
             &self.request_url_template,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "requestTemplate", &self.request_template)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "requestTemplate",
+            &self.request_template,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "requestTemplateUri",
             &self.request_template_uri,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "requestType", &self.request_type)?;
-        crate::__private::field(&mut map, "headers", &self.headers)?;
+        crate::__private::model_field(
+            &mut map,
+            "requestType",
+            &self.request_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "headers",
+            &self.headers,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19279,6 +26702,14 @@ pub struct RequestContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl RequestContext {
+    /// The `patterns` property ([`Self::patterns`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATTERNS: crate::Field<Self> = crate::Field::new("patterns");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for RequestContext {
@@ -19292,6 +26723,12 @@ impl crate::Model for RequestContext {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -19311,6 +26748,10 @@ impl crate::__private::DecodeFields for RequestContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["patterns"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(RequestContext);
@@ -19319,7 +26760,12 @@ impl serde::Serialize for RequestContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "patterns", &self.patterns)?;
+        crate::__private::model_field(
+            &mut map,
+            "patterns",
+            &self.patterns,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19336,6 +26782,14 @@ pub struct RequestContextPattern {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl RequestContextPattern {
+    /// The `criteria` property ([`Self::criteria`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CRITERIA: crate::Field<Self> = crate::Field::new("criteria");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for RequestContextPattern {
@@ -19353,6 +26807,12 @@ impl crate::Model for RequestContextPattern {
             missing.push("criteria");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -19372,6 +26832,10 @@ impl crate::__private::DecodeFields for RequestContextPattern {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["criteria"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(RequestContextPattern);
@@ -19380,7 +26844,12 @@ impl serde::Serialize for RequestContextPattern {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "criteria", &self.criteria)?;
+        crate::__private::model_field(
+            &mut map,
+            "criteria",
+            &self.criteria,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19405,6 +26874,22 @@ pub struct RequestCriteria {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl RequestCriteria {
+    /// The `key` property ([`Self::key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEY: crate::Field<Self> = crate::Field::new("key");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
+    /// The `shouldIgnoreCase` property ([`Self::should_ignore_case`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHOULD_IGNORE_CASE: crate::Field<Self> = crate::Field::new(
+        "shouldIgnoreCase",
+    );
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for RequestCriteria {
@@ -19425,6 +26910,12 @@ impl crate::Model for RequestCriteria {
             missing.push("values");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -19451,6 +26942,15 @@ impl crate::__private::DecodeFields for RequestCriteria {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "values",
+        "shouldIgnoreCase",
+        "operator",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(RequestCriteria);
@@ -19459,10 +26959,25 @@ impl serde::Serialize for RequestCriteria {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "key", &self.key)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
-        crate::__private::field(&mut map, "shouldIgnoreCase", &self.should_ignore_case)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
+        crate::__private::model_field(&mut map, "key", &self.key, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "shouldIgnoreCase",
+            &self.should_ignore_case,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19593,6 +27108,32 @@ pub struct RequestDevice {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl RequestDevice {
+    /// The `category` property ([`Self::category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY: crate::Field<Self> = crate::Field::new("category");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `isMobile` property ([`Self::is_mobile`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_MOBILE: crate::Field<Self> = crate::Field::new("isMobile");
+    /// The `screenHeight` property ([`Self::screen_height`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_HEIGHT: crate::Field<Self> = crate::Field::new("screenHeight");
+    /// The `screenWidth` property ([`Self::screen_width`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_WIDTH: crate::Field<Self> = crate::Field::new("screenWidth");
+    /// The `screenDensity` property ([`Self::screen_density`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_DENSITY: crate::Field<Self> = crate::Field::new("screenDensity");
+    /// The `fingerprint` property ([`Self::fingerprint`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FINGERPRINT: crate::Field<Self> = crate::Field::new("fingerprint");
+    /// The `osFamily` property ([`Self::os_family`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OS_FAMILY: crate::Field<Self> = crate::Field::new("osFamily");
+    /// The `osVersion` property ([`Self::os_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OS_VERSION: crate::Field<Self> = crate::Field::new("osVersion");
+    /// The `manufacturer` property ([`Self::manufacturer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANUFACTURER: crate::Field<Self> = crate::Field::new("manufacturer");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for RequestDevice {
@@ -19624,6 +27165,12 @@ impl crate::Model for RequestDevice {
             missing.push("osVersion");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -19660,6 +27207,21 @@ impl crate::__private::DecodeFields for RequestDevice {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "category",
+        "type",
+        "isMobile",
+        "screenHeight",
+        "screenWidth",
+        "screenDensity",
+        "fingerprint",
+        "osFamily",
+        "osVersion",
+        "manufacturer",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(RequestDevice);
@@ -19668,16 +27230,66 @@ impl serde::Serialize for RequestDevice {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "category", &self.category)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "isMobile", &self.is_mobile)?;
-        crate::__private::field(&mut map, "screenHeight", &self.screen_height)?;
-        crate::__private::field(&mut map, "screenWidth", &self.screen_width)?;
-        crate::__private::field(&mut map, "screenDensity", &self.screen_density)?;
-        crate::__private::field(&mut map, "fingerprint", &self.fingerprint)?;
-        crate::__private::field(&mut map, "osFamily", &self.os_family)?;
-        crate::__private::field(&mut map, "osVersion", &self.os_version)?;
-        crate::__private::field(&mut map, "manufacturer", &self.manufacturer)?;
+        crate::__private::model_field(
+            &mut map,
+            "category",
+            &self.category,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isMobile",
+            &self.is_mobile,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "screenHeight",
+            &self.screen_height,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "screenWidth",
+            &self.screen_width,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "screenDensity",
+            &self.screen_density,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fingerprint",
+            &self.fingerprint,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "osFamily",
+            &self.os_family,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "osVersion",
+            &self.os_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "manufacturer",
+            &self.manufacturer,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19756,6 +27368,24 @@ pub struct RequestEntityTypeCriteria {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl RequestEntityTypeCriteria {
+    /// The `key` property ([`Self::key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEY: crate::Field<Self> = crate::Field::new("key");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
+    /// The `shouldIgnoreCase` property ([`Self::should_ignore_case`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHOULD_IGNORE_CASE: crate::Field<Self> = crate::Field::new(
+        "shouldIgnoreCase",
+    );
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `entityType` property ([`Self::entity_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_TYPE: crate::Field<Self> = crate::Field::new("entityType");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for RequestEntityTypeCriteria {
@@ -19780,6 +27410,12 @@ impl crate::Model for RequestEntityTypeCriteria {
             missing.push("entityType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -19807,6 +27443,16 @@ impl crate::__private::DecodeFields for RequestEntityTypeCriteria {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "values",
+        "shouldIgnoreCase",
+        "operator",
+        "entityType",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(RequestEntityTypeCriteria);
@@ -19815,11 +27461,31 @@ impl serde::Serialize for RequestEntityTypeCriteria {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "key", &self.key)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
-        crate::__private::field(&mut map, "shouldIgnoreCase", &self.should_ignore_case)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "entityType", &self.entity_type)?;
+        crate::__private::model_field(&mut map, "key", &self.key, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "shouldIgnoreCase",
+            &self.should_ignore_case,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityType",
+            &self.entity_type,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -19965,6 +27631,18 @@ pub struct RequestExternalSegment {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl RequestExternalSegment {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for RequestExternalSegment {
@@ -19986,6 +27664,12 @@ impl crate::Model for RequestExternalSegment {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for RequestExternalSegment {
@@ -20006,6 +27690,10 @@ impl crate::__private::DecodeFields for RequestExternalSegment {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "source"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(RequestExternalSegment);
@@ -20014,9 +27702,19 @@ impl serde::Serialize for RequestExternalSegment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20068,6 +27766,14 @@ pub struct RequestJourney {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl RequestJourney {
+    /// The `patterns` property ([`Self::patterns`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATTERNS: crate::Field<Self> = crate::Field::new("patterns");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for RequestJourney {
@@ -20081,6 +27787,12 @@ impl crate::Model for RequestJourney {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -20100,6 +27812,10 @@ impl crate::__private::DecodeFields for RequestJourney {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["patterns"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(RequestJourney);
@@ -20108,7 +27824,12 @@ impl serde::Serialize for RequestJourney {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "patterns", &self.patterns)?;
+        crate::__private::model_field(
+            &mut map,
+            "patterns",
+            &self.patterns,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20139,6 +27860,22 @@ pub struct RequestJourneyPattern {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl RequestJourneyPattern {
+    /// The `criteria` property ([`Self::criteria`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CRITERIA: crate::Field<Self> = crate::Field::new("criteria");
+    /// The `count` property ([`Self::count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT: crate::Field<Self> = crate::Field::new("count");
+    /// The `streamType` property ([`Self::stream_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STREAM_TYPE: crate::Field<Self> = crate::Field::new("streamType");
+    /// The `sessionType` property ([`Self::session_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_TYPE: crate::Field<Self> = crate::Field::new("sessionType");
+    /// The `eventName` property ([`Self::event_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_NAME: crate::Field<Self> = crate::Field::new("eventName");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for RequestJourneyPattern {
@@ -20174,6 +27911,12 @@ impl crate::Model for RequestJourneyPattern {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for RequestJourneyPattern {
@@ -20196,6 +27939,16 @@ impl crate::__private::DecodeFields for RequestJourneyPattern {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "criteria",
+        "count",
+        "streamType",
+        "sessionType",
+        "eventName",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(RequestJourneyPattern);
@@ -20204,11 +27957,36 @@ impl serde::Serialize for RequestJourneyPattern {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "criteria", &self.criteria)?;
-        crate::__private::field(&mut map, "count", &self.count)?;
-        crate::__private::field(&mut map, "streamType", &self.stream_type)?;
-        crate::__private::field(&mut map, "sessionType", &self.session_type)?;
-        crate::__private::field(&mut map, "eventName", &self.event_name)?;
+        crate::__private::model_field(
+            &mut map,
+            "criteria",
+            &self.criteria,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "count",
+            &self.count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "streamType",
+            &self.stream_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionType",
+            &self.session_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventName",
+            &self.event_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20279,6 +28057,20 @@ pub struct RequestMapping {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl RequestMapping {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `attributeType` property ([`Self::attribute_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ATTRIBUTE_TYPE: crate::Field<Self> = crate::Field::new("attributeType");
+    /// The `mappingType` property ([`Self::mapping_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAPPING_TYPE: crate::Field<Self> = crate::Field::new("mappingType");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for RequestMapping {
@@ -20292,6 +28084,12 @@ impl crate::Model for RequestMapping {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -20314,6 +28112,15 @@ impl crate::__private::DecodeFields for RequestMapping {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "attributeType",
+        "mappingType",
+        "value",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(RequestMapping);
@@ -20322,10 +28129,30 @@ impl serde::Serialize for RequestMapping {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "attributeType", &self.attribute_type)?;
-        crate::__private::field(&mut map, "mappingType", &self.mapping_type)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "attributeType",
+            &self.attribute_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mappingType",
+            &self.mapping_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20437,6 +28264,20 @@ pub struct RequestPage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl RequestPage {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `keywords` property ([`Self::keywords`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEYWORDS: crate::Field<Self> = crate::Field::new("keywords");
+    /// The `lang` property ([`Self::lang`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANG: crate::Field<Self> = crate::Field::new("lang");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for RequestPage {
@@ -20457,6 +28298,12 @@ impl crate::Model for RequestPage {
             missing.push("title");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "journey")]
@@ -20479,6 +28326,10 @@ impl crate::__private::DecodeFields for RequestPage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "title", "keywords", "lang"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(RequestPage);
@@ -20487,10 +28338,25 @@ impl serde::Serialize for RequestPage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "keywords", &self.keywords)?;
-        crate::__private::field(&mut map, "lang", &self.lang)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "keywords",
+            &self.keywords,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lang",
+            &self.lang,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20507,6 +28373,16 @@ pub struct RequestScoredAgent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "routing", feature = "topics-taskmanagement"))]
+impl RequestScoredAgent {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `score` property ([`Self::score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCORE: crate::Field<Self> = crate::Field::new("score");
 }
 #[cfg(any(feature = "routing", feature = "topics-taskmanagement"))]
 impl crate::Model for RequestScoredAgent {
@@ -20520,6 +28396,12 @@ impl crate::Model for RequestScoredAgent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "routing", feature = "topics-taskmanagement"))]
@@ -20540,6 +28422,10 @@ impl crate::__private::DecodeFields for RequestScoredAgent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "score"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "routing", feature = "topics-taskmanagement"))]
 crate::__impl_model_deserialize!(RequestScoredAgent);
@@ -20548,8 +28434,13 @@ impl serde::Serialize for RequestScoredAgent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "score", &self.score)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "score",
+            &self.score,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20570,6 +28461,16 @@ pub struct RequiredDateRange {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl RequiredDateRange {
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for RequiredDateRange {
@@ -20591,6 +28492,12 @@ impl crate::Model for RequiredDateRange {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for RequiredDateRange {
@@ -20610,6 +28517,10 @@ impl crate::__private::DecodeFields for RequiredDateRange {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "endDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(RequiredDateRange);
@@ -20618,8 +28529,18 @@ impl serde::Serialize for RequiredDateRange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20640,6 +28561,16 @@ pub struct RequiredLocalDateRange {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl RequiredLocalDateRange {
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for RequiredLocalDateRange {
@@ -20661,6 +28592,12 @@ impl crate::Model for RequiredLocalDateRange {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for RequiredLocalDateRange {
@@ -20680,6 +28617,10 @@ impl crate::__private::DecodeFields for RequiredLocalDateRange {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "endDate"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(RequiredLocalDateRange);
@@ -20688,8 +28629,18 @@ impl serde::Serialize for RequiredLocalDateRange {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20706,6 +28657,16 @@ pub struct ReschedulingManagementUnitResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ReschedulingManagementUnitResponse {
+    /// The `managementUnit` property ([`Self::management_unit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGEMENT_UNIT: crate::Field<Self> = crate::Field::new("managementUnit");
+    /// The `applied` property ([`Self::applied`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLIED: crate::Field<Self> = crate::Field::new("applied");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ReschedulingManagementUnitResponse {
@@ -20719,6 +28680,12 @@ impl crate::Model for ReschedulingManagementUnitResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -20741,6 +28708,10 @@ impl crate::__private::DecodeFields for ReschedulingManagementUnitResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnit", "applied"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ReschedulingManagementUnitResponse);
@@ -20749,8 +28720,18 @@ impl serde::Serialize for ReschedulingManagementUnitResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "managementUnit", &self.management_unit)?;
-        crate::__private::field(&mut map, "applied", &self.applied)?;
+        crate::__private::model_field(
+            &mut map,
+            "managementUnit",
+            &self.management_unit,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "applied",
+            &self.applied,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20783,6 +28764,46 @@ pub struct ReschedulingOptionsRunResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ReschedulingOptionsRunResponse {
+    /// The `existingSchedule` property ([`Self::existing_schedule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXISTING_SCHEDULE: crate::Field<Self> = crate::Field::new(
+        "existingSchedule",
+    );
+    /// The `startDate` property ([`Self::start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE: crate::Field<Self> = crate::Field::new("startDate");
+    /// The `endDate` property ([`Self::end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE: crate::Field<Self> = crate::Field::new("endDate");
+    /// The `managementUnits` property ([`Self::management_units`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGEMENT_UNITS: crate::Field<Self> = crate::Field::new(
+        "managementUnits",
+    );
+    /// The `agentCount` property ([`Self::agent_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_COUNT: crate::Field<Self> = crate::Field::new("agentCount");
+    /// The `activityCodeIds` property ([`Self::activity_code_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_IDS: crate::Field<Self> = crate::Field::new(
+        "activityCodeIds",
+    );
+    /// The `doNotChangeWeeklyPaidTime` property ([`Self::do_not_change_weekly_paid_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DO_NOT_CHANGE_WEEKLY_PAID_TIME: crate::Field<Self> = crate::Field::new(
+        "doNotChangeWeeklyPaidTime",
+    );
+    /// The `doNotChangeDailyPaidTime` property ([`Self::do_not_change_daily_paid_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DO_NOT_CHANGE_DAILY_PAID_TIME: crate::Field<Self> = crate::Field::new(
+        "doNotChangeDailyPaidTime",
+    );
+    /// The `doNotChangeShiftStartTimes` property ([`Self::do_not_change_shift_start_times`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DO_NOT_CHANGE_SHIFT_START_TIMES: crate::Field<Self> = crate::Field::new(
+        "doNotChangeShiftStartTimes",
+    );
+    /// The `doNotChangeManuallyEditedShifts` property ([`Self::do_not_change_manually_edited_shifts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DO_NOT_CHANGE_MANUALLY_EDITED_SHIFTS: crate::Field<Self> = crate::Field::new(
+        "doNotChangeManuallyEditedShifts",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ReschedulingOptionsRunResponse {
@@ -20796,6 +28817,12 @@ impl crate::Model for ReschedulingOptionsRunResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -20842,6 +28869,21 @@ impl crate::__private::DecodeFields for ReschedulingOptionsRunResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "existingSchedule",
+        "startDate",
+        "endDate",
+        "managementUnits",
+        "agentCount",
+        "activityCodeIds",
+        "doNotChangeWeeklyPaidTime",
+        "doNotChangeDailyPaidTime",
+        "doNotChangeShiftStartTimes",
+        "doNotChangeManuallyEditedShifts",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ReschedulingOptionsRunResponse);
@@ -20850,31 +28892,65 @@ impl serde::Serialize for ReschedulingOptionsRunResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "existingSchedule", &self.existing_schedule)?;
-        crate::__private::field(&mut map, "startDate", &self.start_date)?;
-        crate::__private::field(&mut map, "endDate", &self.end_date)?;
-        crate::__private::field(&mut map, "managementUnits", &self.management_units)?;
-        crate::__private::field(&mut map, "agentCount", &self.agent_count)?;
-        crate::__private::field(&mut map, "activityCodeIds", &self.activity_code_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "existingSchedule",
+            &self.existing_schedule,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startDate",
+            &self.start_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDate",
+            &self.end_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "managementUnits",
+            &self.management_units,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agentCount",
+            &self.agent_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeIds",
+            &self.activity_code_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "doNotChangeWeeklyPaidTime",
             &self.do_not_change_weekly_paid_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "doNotChangeDailyPaidTime",
             &self.do_not_change_daily_paid_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "doNotChangeShiftStartTimes",
             &self.do_not_change_shift_start_times,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "doNotChangeManuallyEditedShifts",
             &self.do_not_change_manually_edited_shifts,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -20892,6 +28968,16 @@ pub struct ResolutionAggregateDataContainer {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ResolutionAggregateDataContainer {
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `data` property ([`Self::data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA: crate::Field<Self> = crate::Field::new("data");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ResolutionAggregateDataContainer {
@@ -20905,6 +28991,12 @@ impl crate::Model for ResolutionAggregateDataContainer {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -20925,6 +29017,10 @@ impl crate::__private::DecodeFields for ResolutionAggregateDataContainer {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ResolutionAggregateDataContainer);
@@ -20933,8 +29029,18 @@ impl serde::Serialize for ResolutionAggregateDataContainer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "data", &self.data)?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "data",
+            &self.data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -20955,6 +29061,16 @@ pub struct ResolutionAggregateQueryClause {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ResolutionAggregateQueryClause {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ResolutionAggregateQueryClause {
@@ -20976,6 +29092,12 @@ impl crate::Model for ResolutionAggregateQueryClause {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "analytics")]
 impl crate::__private::DecodeFields for ResolutionAggregateQueryClause {
@@ -20995,6 +29117,10 @@ impl crate::__private::DecodeFields for ResolutionAggregateQueryClause {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ResolutionAggregateQueryClause);
@@ -21003,8 +29129,18 @@ impl serde::Serialize for ResolutionAggregateQueryClause {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21062,6 +29198,18 @@ pub struct ResolutionAggregateQueryFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ResolutionAggregateQueryFilter {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `clauses` property ([`Self::clauses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLAUSES: crate::Field<Self> = crate::Field::new("clauses");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ResolutionAggregateQueryFilter {
@@ -21079,6 +29227,12 @@ impl crate::Model for ResolutionAggregateQueryFilter {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -21100,6 +29254,10 @@ impl crate::__private::DecodeFields for ResolutionAggregateQueryFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ResolutionAggregateQueryFilter);
@@ -21108,9 +29266,24 @@ impl serde::Serialize for ResolutionAggregateQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "clauses", &self.clauses)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clauses",
+            &self.clauses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21170,6 +29343,22 @@ pub struct ResolutionAggregateQueryPredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ResolutionAggregateQueryPredicate {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `dimension` property ([`Self::dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIMENSION: crate::Field<Self> = crate::Field::new("dimension");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ResolutionAggregateQueryPredicate {
@@ -21183,6 +29372,12 @@ impl crate::Model for ResolutionAggregateQueryPredicate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -21206,6 +29401,16 @@ impl crate::__private::DecodeFields for ResolutionAggregateQueryPredicate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ResolutionAggregateQueryPredicate);
@@ -21214,11 +29419,36 @@ impl serde::Serialize for ResolutionAggregateQueryPredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "dimension", &self.dimension)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dimension",
+            &self.dimension,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21385,6 +29615,14 @@ pub struct ResolutionAggregateQueryResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ResolutionAggregateQueryResponse {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ResolutionAggregateQueryResponse {
@@ -21398,6 +29636,12 @@ impl crate::Model for ResolutionAggregateQueryResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -21417,6 +29661,10 @@ impl crate::__private::DecodeFields for ResolutionAggregateQueryResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ResolutionAggregateQueryResponse);
@@ -21425,7 +29673,12 @@ impl serde::Serialize for ResolutionAggregateQueryResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21462,6 +29715,34 @@ pub struct ResolutionAggregationQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ResolutionAggregationQuery {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `granularity` property ([`Self::granularity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY: crate::Field<Self> = crate::Field::new("granularity");
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
+    /// The `groupBy` property ([`Self::group_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY: crate::Field<Self> = crate::Field::new("groupBy");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `flattenMultivaluedDimensions` property ([`Self::flatten_multivalued_dimensions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLATTEN_MULTIVALUED_DIMENSIONS: crate::Field<Self> = crate::Field::new(
+        "flattenMultivaluedDimensions",
+    );
+    /// The `views` property ([`Self::views`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEWS: crate::Field<Self> = crate::Field::new("views");
+    /// The `alternateTimeDimension` property ([`Self::alternate_time_dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALTERNATE_TIME_DIMENSION: crate::Field<Self> = crate::Field::new(
+        "alternateTimeDimension",
+    );
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ResolutionAggregationQuery {
@@ -21482,6 +29763,12 @@ impl crate::Model for ResolutionAggregationQuery {
             missing.push("metrics");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -21513,6 +29800,20 @@ impl crate::__private::DecodeFields for ResolutionAggregationQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ResolutionAggregationQuery);
@@ -21521,22 +29822,59 @@ impl serde::Serialize for ResolutionAggregationQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "granularity", &self.granularity)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
-        crate::__private::field(&mut map, "groupBy", &self.group_by)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "granularity",
+            &self.granularity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupBy",
+            &self.group_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "flattenMultivaluedDimensions",
             &self.flatten_multivalued_dimensions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "views", &self.views)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "views",
+            &self.views,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "alternateTimeDimension",
             &self.alternate_time_dimension,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -21595,6 +29933,16 @@ pub struct ResolutionAggregationSort {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl ResolutionAggregationSort {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `function` property ([`Self::function`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FUNCTION: crate::Field<Self> = crate::Field::new("function");
 }
 #[cfg(feature = "full")]
 impl crate::Model for ResolutionAggregationSort {
@@ -21616,6 +29964,12 @@ impl crate::Model for ResolutionAggregationSort {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "full")]
 impl crate::__private::DecodeFields for ResolutionAggregationSort {
@@ -21635,6 +29989,10 @@ impl crate::__private::DecodeFields for ResolutionAggregationSort {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "function"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(ResolutionAggregationSort);
@@ -21643,8 +30001,18 @@ impl serde::Serialize for ResolutionAggregationSort {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "function", &self.function)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "function",
+            &self.function,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21759,6 +30127,20 @@ pub struct ResolutionAggregationView {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ResolutionAggregationView {
+    /// The `target` property ([`Self::target`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET: crate::Field<Self> = crate::Field::new("target");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `function` property ([`Self::function`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FUNCTION: crate::Field<Self> = crate::Field::new("function");
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ResolutionAggregationView {
@@ -21783,6 +30165,12 @@ impl crate::Model for ResolutionAggregationView {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "analytics")]
 impl crate::__private::DecodeFields for ResolutionAggregationView {
@@ -21804,6 +30192,15 @@ impl crate::__private::DecodeFields for ResolutionAggregationView {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ResolutionAggregationView);
@@ -21812,10 +30209,30 @@ impl serde::Serialize for ResolutionAggregationView {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "target", &self.target)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "function", &self.function)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
+        crate::__private::model_field(
+            &mut map,
+            "target",
+            &self.target,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "function",
+            &self.function,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21898,6 +30315,16 @@ pub struct ResolutionAsyncAggregateQueryResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ResolutionAsyncAggregateQueryResponse {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
+    /// The `cursor` property ([`Self::cursor`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURSOR: crate::Field<Self> = crate::Field::new("cursor");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ResolutionAsyncAggregateQueryResponse {
@@ -21911,6 +30338,12 @@ impl crate::Model for ResolutionAsyncAggregateQueryResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -21931,6 +30364,10 @@ impl crate::__private::DecodeFields for ResolutionAsyncAggregateQueryResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "cursor"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ResolutionAsyncAggregateQueryResponse);
@@ -21939,8 +30376,18 @@ impl serde::Serialize for ResolutionAsyncAggregateQueryResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
-        crate::__private::field(&mut map, "cursor", &self.cursor)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "cursor",
+            &self.cursor,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -21979,6 +30426,36 @@ pub struct ResolutionAsyncAggregationQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ResolutionAsyncAggregationQuery {
+    /// The `interval` property ([`Self::interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERVAL: crate::Field<Self> = crate::Field::new("interval");
+    /// The `granularity` property ([`Self::granularity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANULARITY: crate::Field<Self> = crate::Field::new("granularity");
+    /// The `timeZone` property ([`Self::time_zone`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME_ZONE: crate::Field<Self> = crate::Field::new("timeZone");
+    /// The `groupBy` property ([`Self::group_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY: crate::Field<Self> = crate::Field::new("groupBy");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `flattenMultivaluedDimensions` property ([`Self::flatten_multivalued_dimensions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLATTEN_MULTIVALUED_DIMENSIONS: crate::Field<Self> = crate::Field::new(
+        "flattenMultivaluedDimensions",
+    );
+    /// The `views` property ([`Self::views`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEWS: crate::Field<Self> = crate::Field::new("views");
+    /// The `alternateTimeDimension` property ([`Self::alternate_time_dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALTERNATE_TIME_DIMENSION: crate::Field<Self> = crate::Field::new(
+        "alternateTimeDimension",
+    );
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ResolutionAsyncAggregationQuery {
@@ -21999,6 +30476,12 @@ impl crate::Model for ResolutionAsyncAggregationQuery {
             missing.push("metrics");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -22033,6 +30516,21 @@ impl crate::__private::DecodeFields for ResolutionAsyncAggregationQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "pageSize",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ResolutionAsyncAggregationQuery);
@@ -22041,24 +30539,66 @@ impl serde::Serialize for ResolutionAsyncAggregationQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "interval", &self.interval)?;
-        crate::__private::field(&mut map, "granularity", &self.granularity)?;
-        crate::__private::field(&mut map, "timeZone", &self.time_zone)?;
-        crate::__private::field(&mut map, "groupBy", &self.group_by)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "interval",
+            &self.interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "granularity",
+            &self.granularity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "timeZone",
+            &self.time_zone,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupBy",
+            &self.group_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "flattenMultivaluedDimensions",
             &self.flatten_multivalued_dimensions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "views", &self.views)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "views",
+            &self.views,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "alternateTimeDimension",
             &self.alternate_time_dimension,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -22116,6 +30656,16 @@ pub struct ResolutionDetailQueryClause {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "conversations", feature = "recording"))]
+impl ResolutionDetailQueryClause {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(any(feature = "analytics", feature = "conversations", feature = "recording"))]
 impl crate::Model for ResolutionDetailQueryClause {
@@ -22137,6 +30687,12 @@ impl crate::Model for ResolutionDetailQueryClause {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "analytics", feature = "conversations", feature = "recording"))]
 impl crate::__private::DecodeFields for ResolutionDetailQueryClause {
@@ -22156,6 +30712,10 @@ impl crate::__private::DecodeFields for ResolutionDetailQueryClause {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "conversations", feature = "recording"))]
 crate::__impl_model_deserialize!(ResolutionDetailQueryClause);
@@ -22164,8 +30724,18 @@ impl serde::Serialize for ResolutionDetailQueryClause {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -22223,6 +30793,18 @@ pub struct ResolutionDetailQueryFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "conversations", feature = "recording"))]
+impl ResolutionDetailQueryFilter {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `clauses` property ([`Self::clauses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLAUSES: crate::Field<Self> = crate::Field::new("clauses");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(any(feature = "analytics", feature = "conversations", feature = "recording"))]
 impl crate::Model for ResolutionDetailQueryFilter {
@@ -22240,6 +30822,12 @@ impl crate::Model for ResolutionDetailQueryFilter {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "conversations", feature = "recording"))]
@@ -22261,6 +30849,10 @@ impl crate::__private::DecodeFields for ResolutionDetailQueryFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "conversations", feature = "recording"))]
 crate::__impl_model_deserialize!(ResolutionDetailQueryFilter);
@@ -22269,9 +30861,24 @@ impl serde::Serialize for ResolutionDetailQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "clauses", &self.clauses)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clauses",
+            &self.clauses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -22331,6 +30938,22 @@ pub struct ResolutionDetailQueryPredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "conversations", feature = "recording"))]
+impl ResolutionDetailQueryPredicate {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `metric` property ([`Self::metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC: crate::Field<Self> = crate::Field::new("metric");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
 }
 #[cfg(any(feature = "analytics", feature = "conversations", feature = "recording"))]
 impl crate::Model for ResolutionDetailQueryPredicate {
@@ -22344,6 +30967,12 @@ impl crate::Model for ResolutionDetailQueryPredicate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "conversations", feature = "recording"))]
@@ -22367,6 +30996,16 @@ impl crate::__private::DecodeFields for ResolutionDetailQueryPredicate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "metric",
+        "operator",
+        "value",
+        "range",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "conversations", feature = "recording"))]
 crate::__impl_model_deserialize!(ResolutionDetailQueryPredicate);
@@ -22375,11 +31014,36 @@ impl serde::Serialize for ResolutionDetailQueryPredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "metric", &self.metric)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metric",
+            &self.metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -22539,6 +31203,44 @@ pub struct ResourceConditionNode {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "groups",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl ResourceConditionNode {
+    /// The `variableName` property ([`Self::variable_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VARIABLE_NAME: crate::Field<Self> = crate::Field::new("variableName");
+    /// The `conjunction` property ([`Self::conjunction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONJUNCTION: crate::Field<Self> = crate::Field::new("conjunction");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `operands` property ([`Self::operands`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERANDS: crate::Field<Self> = crate::Field::new("operands");
+    /// The `terms` property ([`Self::terms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TERMS: crate::Field<Self> = crate::Field::new("terms");
 }
 #[cfg(
     any(
@@ -22574,6 +31276,12 @@ impl crate::Model for ResourceConditionNode {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -22618,6 +31326,16 @@ impl crate::__private::DecodeFields for ResourceConditionNode {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "variableName",
+        "conjunction",
+        "operator",
+        "operands",
+        "terms",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -22671,11 +31389,36 @@ impl serde::Serialize for ResourceConditionNode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "variableName", &self.variable_name)?;
-        crate::__private::field(&mut map, "conjunction", &self.conjunction)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "operands", &self.operands)?;
-        crate::__private::field(&mut map, "terms", &self.terms)?;
+        crate::__private::model_field(
+            &mut map,
+            "variableName",
+            &self.variable_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conjunction",
+            &self.conjunction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operands",
+            &self.operands,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "terms",
+            &self.terms,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -22936,6 +31679,38 @@ pub struct ResourceConditionValue {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "groups",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl ResourceConditionValue {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(
     any(
@@ -22971,6 +31746,12 @@ impl crate::Model for ResourceConditionValue {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -23012,6 +31793,10 @@ impl crate::__private::DecodeFields for ResourceConditionValue {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -23065,8 +31850,18 @@ impl serde::Serialize for ResourceConditionValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23244,6 +32039,64 @@ pub struct ResourcePermissionPolicy {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "groups",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl ResourcePermissionPolicy {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
+    /// The `entityName` property ([`Self::entity_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_NAME: crate::Field<Self> = crate::Field::new("entityName");
+    /// The `policyName` property ([`Self::policy_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POLICY_NAME: crate::Field<Self> = crate::Field::new("policyName");
+    /// The `policyDescription` property ([`Self::policy_description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POLICY_DESCRIPTION: crate::Field<Self> = crate::Field::new(
+        "policyDescription",
+    );
+    /// The `actionSetKey` property ([`Self::action_set_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_SET_KEY: crate::Field<Self> = crate::Field::new("actionSetKey");
+    /// The `allowConditions` property ([`Self::allow_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALLOW_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "allowConditions",
+    );
+    /// The `resourceConditionNode` property ([`Self::resource_condition_node`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOURCE_CONDITION_NODE: crate::Field<Self> = crate::Field::new(
+        "resourceConditionNode",
+    );
+    /// The `namedResources` property ([`Self::named_resources`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAMED_RESOURCES: crate::Field<Self> = crate::Field::new("namedResources");
+    /// The `resourceCondition` property ([`Self::resource_condition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOURCE_CONDITION: crate::Field<Self> = crate::Field::new(
+        "resourceCondition",
+    );
+    /// The `actionSet` property ([`Self::action_set`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_SET: crate::Field<Self> = crate::Field::new("actionSet");
 }
 #[cfg(
     any(
@@ -23279,6 +32132,12 @@ impl crate::Model for ResourcePermissionPolicy {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -23334,6 +32193,22 @@ impl crate::__private::DecodeFields for ResourcePermissionPolicy {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "domain",
+        "entityName",
+        "policyName",
+        "policyDescription",
+        "actionSetKey",
+        "allowConditions",
+        "resourceConditionNode",
+        "namedResources",
+        "resourceCondition",
+        "actionSet",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -23386,29 +32261,67 @@ impl serde::Serialize for ResourcePermissionPolicy {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
-        crate::__private::field(&mut map, "entityName", &self.entity_name)?;
-        crate::__private::field(&mut map, "policyName", &self.policy_name)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entityName",
+            &self.entity_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "policyName",
+            &self.policy_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "policyDescription",
             &self.policy_description,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "actionSetKey", &self.action_set_key)?;
-        crate::__private::field(&mut map, "allowConditions", &self.allow_conditions)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "actionSetKey",
+            &self.action_set_key,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "allowConditions",
+            &self.allow_conditions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "resourceConditionNode",
             &self.resource_condition_node,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "namedResources", &self.named_resources)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "namedResources",
+            &self.named_resources,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "resourceCondition",
             &self.resource_condition,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "actionSet", &self.action_set)?;
+        crate::__private::model_field(
+            &mut map,
+            "actionSet",
+            &self.action_set,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23461,6 +32374,54 @@ pub struct Response {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl Response {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `libraries` property ([`Self::libraries`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIBRARIES: crate::Field<Self> = crate::Field::new("libraries");
+    /// The `texts` property ([`Self::texts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXTS: crate::Field<Self> = crate::Field::new("texts");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `interactionType` property ([`Self::interaction_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERACTION_TYPE: crate::Field<Self> = crate::Field::new(
+        "interactionType",
+    );
+    /// The `substitutions` property ([`Self::substitutions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBSTITUTIONS: crate::Field<Self> = crate::Field::new("substitutions");
+    /// The `substitutionsSchema` property ([`Self::substitutions_schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBSTITUTIONS_SCHEMA: crate::Field<Self> = crate::Field::new(
+        "substitutionsSchema",
+    );
+    /// The `responseType` property ([`Self::response_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPONSE_TYPE: crate::Field<Self> = crate::Field::new("responseType");
+    /// The `messagingTemplate` property ([`Self::messaging_template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_TEMPLATE: crate::Field<Self> = crate::Field::new(
+        "messagingTemplate",
+    );
+    /// The `assets` property ([`Self::assets`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSETS: crate::Field<Self> = crate::Field::new("assets");
+    /// The `footer` property ([`Self::footer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FOOTER: crate::Field<Self> = crate::Field::new("footer");
+    /// The `form` property ([`Self::form`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORM: crate::Field<Self> = crate::Field::new("form");
+    /// The `appleInvitation` property ([`Self::apple_invitation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPLE_INVITATION: crate::Field<Self> = crate::Field::new(
+        "appleInvitation",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for Response {
@@ -23478,6 +32439,12 @@ impl crate::Model for Response {
             missing.push("libraries");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -23515,6 +32482,28 @@ impl crate::__private::DecodeFields for Response {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "version",
+        "libraries",
+        "texts",
+        "createdBy",
+        "dateCreated",
+        "interactionType",
+        "substitutions",
+        "substitutionsSchema",
+        "responseType",
+        "messagingTemplate",
+        "assets",
+        "footer",
+        "form",
+        "appleInvitation",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(Response);
@@ -23523,31 +32512,103 @@ impl serde::Serialize for Response {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "libraries", &self.libraries)?;
-        crate::__private::field(&mut map, "texts", &self.texts)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "interactionType", &self.interaction_type)?;
-        crate::__private::field(&mut map, "substitutions", &self.substitutions)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "libraries",
+            &self.libraries,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "texts",
+            &self.texts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "interactionType",
+            &self.interaction_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "substitutions",
+            &self.substitutions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "substitutionsSchema",
             &self.substitutions_schema,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "responseType", &self.response_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "responseType",
+            &self.response_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "messagingTemplate",
             &self.messaging_template,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "assets", &self.assets)?;
-        crate::__private::field(&mut map, "footer", &self.footer)?;
-        crate::__private::field(&mut map, "form", &self.form)?;
-        crate::__private::field(&mut map, "appleInvitation", &self.apple_invitation)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "assets",
+            &self.assets,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "footer",
+            &self.footer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "form",
+            &self.form,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "appleInvitation",
+            &self.apple_invitation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23685,6 +32746,38 @@ pub struct ResponseAsset {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseAsset {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `contentLength` property ([`Self::content_length`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_LENGTH: crate::Field<Self> = crate::Field::new("contentLength");
+    /// The `contentLocation` property ([`Self::content_location`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_LOCATION: crate::Field<Self> = crate::Field::new(
+        "contentLocation",
+    );
+    /// The `contentType` property ([`Self::content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TYPE: crate::Field<Self> = crate::Field::new("contentType");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `responses` property ([`Self::responses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPONSES: crate::Field<Self> = crate::Field::new("responses");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseAsset {
@@ -23698,6 +32791,12 @@ impl crate::Model for ResponseAsset {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -23730,6 +32829,23 @@ impl crate::__private::DecodeFields for ResponseAsset {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "contentLength",
+        "contentLocation",
+        "contentType",
+        "dateCreated",
+        "createdBy",
+        "dateModified",
+        "modifiedBy",
+        "responses",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseAsset);
@@ -23738,18 +32854,73 @@ impl serde::Serialize for ResponseAsset {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "contentLength", &self.content_length)?;
-        crate::__private::field(&mut map, "contentLocation", &self.content_location)?;
-        crate::__private::field(&mut map, "contentType", &self.content_type)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "responses", &self.responses)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentLength",
+            &self.content_length,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentLocation",
+            &self.content_location,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentType",
+            &self.content_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "responses",
+            &self.responses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23770,6 +32941,18 @@ pub struct ResponseAssetBulkRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseAssetBulkRequest {
+    /// The `assetIds` property ([`Self::asset_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSET_IDS: crate::Field<Self> = crate::Field::new("assetIds");
+    /// The `sortBy` property ([`Self::sort_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_BY: crate::Field<Self> = crate::Field::new("sortBy");
+    /// The `sortOrder` property ([`Self::sort_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_ORDER: crate::Field<Self> = crate::Field::new("sortOrder");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseAssetBulkRequest {
@@ -23787,6 +32970,12 @@ impl crate::Model for ResponseAssetBulkRequest {
             missing.push("assetIds");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -23808,6 +32997,10 @@ impl crate::__private::DecodeFields for ResponseAssetBulkRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["assetIds", "sortBy", "sortOrder"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseAssetBulkRequest);
@@ -23816,9 +33009,24 @@ impl serde::Serialize for ResponseAssetBulkRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "assetIds", &self.asset_ids)?;
-        crate::__private::field(&mut map, "sortBy", &self.sort_by)?;
-        crate::__private::field(&mut map, "sortOrder", &self.sort_order)?;
+        crate::__private::model_field(
+            &mut map,
+            "assetIds",
+            &self.asset_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortBy",
+            &self.sort_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortOrder",
+            &self.sort_order,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23872,6 +33080,16 @@ pub struct ResponseAssetEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseAssetEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `notFound` property ([`Self::not_found`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOT_FOUND: crate::Field<Self> = crate::Field::new("notFound");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseAssetEntityListing {
@@ -23885,6 +33103,12 @@ impl crate::Model for ResponseAssetEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -23905,6 +33129,10 @@ impl crate::__private::DecodeFields for ResponseAssetEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "notFound"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseAssetEntityListing);
@@ -23913,8 +33141,18 @@ impl serde::Serialize for ResponseAssetEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "notFound", &self.not_found)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "notFound",
+            &self.not_found,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -23939,6 +33177,24 @@ pub struct ResponseAssetFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseAssetFilter {
+    /// The `endValue` property ([`Self::end_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_VALUE: crate::Field<Self> = crate::Field::new("endValue");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
+    /// The `startValue` property ([`Self::start_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_VALUE: crate::Field<Self> = crate::Field::new("startValue");
+    /// The `fields` property ([`Self::fields`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIELDS: crate::Field<Self> = crate::Field::new("fields");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseAssetFilter {
@@ -23952,6 +33208,12 @@ impl crate::Model for ResponseAssetFilter {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -23976,6 +33238,17 @@ impl crate::__private::DecodeFields for ResponseAssetFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "fields",
+        "value",
+        "type",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseAssetFilter);
@@ -23984,12 +33257,42 @@ impl serde::Serialize for ResponseAssetFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "endValue", &self.end_value)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
-        crate::__private::field(&mut map, "startValue", &self.start_value)?;
-        crate::__private::field(&mut map, "fields", &self.fields)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "endValue",
+            &self.end_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startValue",
+            &self.start_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fields",
+            &self.fields,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24073,6 +33376,16 @@ pub struct ResponseAssetRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseAssetRequest {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseAssetRequest {
@@ -24090,6 +33403,12 @@ impl crate::Model for ResponseAssetRequest {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -24110,6 +33429,10 @@ impl crate::__private::DecodeFields for ResponseAssetRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "divisionId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseAssetRequest);
@@ -24118,8 +33441,18 @@ impl serde::Serialize for ResponseAssetRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24144,6 +33477,22 @@ pub struct ResponseAssetSearchRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseAssetSearchRequest {
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `sortOrder` property ([`Self::sort_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_ORDER: crate::Field<Self> = crate::Field::new("sortOrder");
+    /// The `sortBy` property ([`Self::sort_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_BY: crate::Field<Self> = crate::Field::new("sortBy");
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseAssetSearchRequest {
@@ -24161,6 +33510,12 @@ impl crate::Model for ResponseAssetSearchRequest {
             missing.push("query");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -24188,6 +33543,16 @@ impl crate::__private::DecodeFields for ResponseAssetSearchRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "pageSize",
+        "pageNumber",
+        "sortOrder",
+        "sortBy",
+        "query",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseAssetSearchRequest);
@@ -24196,11 +33561,36 @@ impl serde::Serialize for ResponseAssetSearchRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "sortOrder", &self.sort_order)?;
-        crate::__private::field(&mut map, "sortBy", &self.sort_by)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortOrder",
+            &self.sort_order,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortBy",
+            &self.sort_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24260,6 +33650,22 @@ pub struct ResponseAssetSearchResults {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseAssetSearchResults {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseAssetSearchResults {
@@ -24273,6 +33679,12 @@ impl crate::Model for ResponseAssetSearchResults {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -24302,6 +33714,16 @@ impl crate::__private::DecodeFields for ResponseAssetSearchResults {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "results",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseAssetSearchResults);
@@ -24310,11 +33732,36 @@ impl serde::Serialize for ResponseAssetSearchResults {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24335,6 +33782,20 @@ pub struct ResponseAssetStatus {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseAssetStatus {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `errorCode` property ([`Self::error_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_CODE: crate::Field<Self> = crate::Field::new("errorCode");
+    /// The `errorMessage` property ([`Self::error_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_MESSAGE: crate::Field<Self> = crate::Field::new("errorMessage");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseAssetStatus {
@@ -24348,6 +33809,12 @@ impl crate::Model for ResponseAssetStatus {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -24370,6 +33837,15 @@ impl crate::__private::DecodeFields for ResponseAssetStatus {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "errorCode",
+        "errorMessage",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseAssetStatus);
@@ -24378,10 +33854,25 @@ impl serde::Serialize for ResponseAssetStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "errorCode", &self.error_code)?;
-        crate::__private::field(&mut map, "errorMessage", &self.error_message)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorCode",
+            &self.error_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorMessage",
+            &self.error_message,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24443,6 +33934,26 @@ pub struct ResponseConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "integrations")]
+impl ResponseConfig {
+    /// The `translationMap` property ([`Self::translation_map`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSLATION_MAP: crate::Field<Self> = crate::Field::new("translationMap");
+    /// The `translationMapDefaults` property ([`Self::translation_map_defaults`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSLATION_MAP_DEFAULTS: crate::Field<Self> = crate::Field::new(
+        "translationMapDefaults",
+    );
+    /// The `successTemplate` property ([`Self::success_template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUCCESS_TEMPLATE: crate::Field<Self> = crate::Field::new(
+        "successTemplate",
+    );
+    /// The `successTemplateUri` property ([`Self::success_template_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUCCESS_TEMPLATE_URI: crate::Field<Self> = crate::Field::new(
+        "successTemplateUri",
+    );
 }
 #[cfg(feature = "integrations")]
 impl crate::Model for ResponseConfig {
@@ -24456,6 +33967,12 @@ impl crate::Model for ResponseConfig {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "integrations")]
@@ -24478,6 +33995,15 @@ impl crate::__private::DecodeFields for ResponseConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "translationMap",
+        "translationMapDefaults",
+        "successTemplate",
+        "successTemplateUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "integrations")]
 crate::__impl_model_deserialize!(ResponseConfig);
@@ -24486,17 +34012,29 @@ impl serde::Serialize for ResponseConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "translationMap", &self.translation_map)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "translationMap",
+            &self.translation_map,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "translationMapDefaults",
             &self.translation_map_defaults,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "successTemplate", &self.success_template)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "successTemplate",
+            &self.success_template,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "successTemplateUri",
             &self.success_template_uri,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -24528,6 +34066,34 @@ pub struct ResponseDivisionView {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseDivisionView {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `responseType` property ([`Self::response_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPONSE_TYPE: crate::Field<Self> = crate::Field::new("responseType");
+    /// The `libraries` property ([`Self::libraries`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIBRARIES: crate::Field<Self> = crate::Field::new("libraries");
+    /// The `substitutions` property ([`Self::substitutions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBSTITUTIONS: crate::Field<Self> = crate::Field::new("substitutions");
+    /// The `substitutionsSchema` property ([`Self::substitutions_schema`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBSTITUTIONS_SCHEMA: crate::Field<Self> = crate::Field::new(
+        "substitutionsSchema",
+    );
+    /// The `messagingTemplate` property ([`Self::messaging_template`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGING_TEMPLATE: crate::Field<Self> = crate::Field::new(
+        "messagingTemplate",
+    );
+    /// The `form` property ([`Self::form`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORM: crate::Field<Self> = crate::Field::new("form");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseDivisionView {
@@ -24541,6 +34107,12 @@ impl crate::Model for ResponseDivisionView {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -24568,6 +34140,20 @@ impl crate::__private::DecodeFields for ResponseDivisionView {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "responseType",
+        "libraries",
+        "substitutions",
+        "substitutionsSchema",
+        "messagingTemplate",
+        "form",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseDivisionView);
@@ -24576,23 +34162,55 @@ impl serde::Serialize for ResponseDivisionView {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "responseType", &self.response_type)?;
-        crate::__private::field(&mut map, "libraries", &self.libraries)?;
-        crate::__private::field(&mut map, "substitutions", &self.substitutions)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "responseType",
+            &self.response_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "libraries",
+            &self.libraries,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "substitutions",
+            &self.substitutions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "substitutionsSchema",
             &self.substitutions_schema,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "messagingTemplate",
             &self.messaging_template,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "form", &self.form)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "form",
+            &self.form,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24669,6 +34287,14 @@ pub struct ResponseDivisionViewQueryResults {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseDivisionViewQueryResults {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseDivisionViewQueryResults {
@@ -24686,6 +34312,12 @@ impl crate::Model for ResponseDivisionViewQueryResults {
             missing.push("results");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -24705,6 +34337,10 @@ impl crate::__private::DecodeFields for ResponseDivisionViewQueryResults {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseDivisionViewQueryResults);
@@ -24713,7 +34349,12 @@ impl serde::Serialize for ResponseDivisionViewQueryResults {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24746,6 +34387,32 @@ pub struct ResponseEntityList {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseEntityList {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseEntityList {
@@ -24759,6 +34426,12 @@ impl crate::Model for ResponseEntityList {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -24793,6 +34466,21 @@ impl crate::__private::DecodeFields for ResponseEntityList {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "pageCount",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseEntityList);
@@ -24801,16 +34489,66 @@ impl serde::Serialize for ResponseEntityList {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24843,6 +34581,32 @@ pub struct ResponseEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseEntityListing {
@@ -24856,6 +34620,12 @@ impl crate::Model for ResponseEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -24890,6 +34660,21 @@ impl crate::__private::DecodeFields for ResponseEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseEntityListing);
@@ -24898,16 +34683,66 @@ impl serde::Serialize for ResponseEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -24932,6 +34767,18 @@ pub struct ResponseFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseFilter {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseFilter {
@@ -24956,6 +34803,12 @@ impl crate::Model for ResponseFilter {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "response-management")]
 impl crate::__private::DecodeFields for ResponseFilter {
@@ -24976,6 +34829,10 @@ impl crate::__private::DecodeFields for ResponseFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "operator", "values"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseFilter);
@@ -24984,9 +34841,24 @@ impl serde::Serialize for ResponseFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -25087,6 +34959,30 @@ pub struct ResponsePage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "journey")]
+impl ResponsePage {
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `domain` property ([`Self::domain`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOMAIN: crate::Field<Self> = crate::Field::new("domain");
+    /// The `fragment` property ([`Self::fragment`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FRAGMENT: crate::Field<Self> = crate::Field::new("fragment");
+    /// The `hostname` property ([`Self::hostname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HOSTNAME: crate::Field<Self> = crate::Field::new("hostname");
+    /// The `keywords` property ([`Self::keywords`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KEYWORDS: crate::Field<Self> = crate::Field::new("keywords");
+    /// The `lang` property ([`Self::lang`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANG: crate::Field<Self> = crate::Field::new("lang");
+    /// The `pathname` property ([`Self::pathname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PATHNAME: crate::Field<Self> = crate::Field::new("pathname");
+    /// The `queryString` property ([`Self::query_string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_STRING: crate::Field<Self> = crate::Field::new("queryString");
 }
 #[cfg(feature = "journey")]
 impl crate::Model for ResponsePage {
@@ -25123,6 +35019,12 @@ impl crate::Model for ResponsePage {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "journey")]
 impl crate::__private::DecodeFields for ResponsePage {
@@ -25149,6 +35051,20 @@ impl crate::__private::DecodeFields for ResponsePage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "title",
+        "domain",
+        "fragment",
+        "hostname",
+        "keywords",
+        "lang",
+        "pathname",
+        "queryString",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "journey")]
 crate::__impl_model_deserialize!(ResponsePage);
@@ -25157,15 +35073,55 @@ impl serde::Serialize for ResponsePage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "domain", &self.domain)?;
-        crate::__private::field(&mut map, "fragment", &self.fragment)?;
-        crate::__private::field(&mut map, "hostname", &self.hostname)?;
-        crate::__private::field(&mut map, "keywords", &self.keywords)?;
-        crate::__private::field(&mut map, "lang", &self.lang)?;
-        crate::__private::field(&mut map, "pathname", &self.pathname)?;
-        crate::__private::field(&mut map, "queryString", &self.query_string)?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "domain",
+            &self.domain,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fragment",
+            &self.fragment,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hostname",
+            &self.hostname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "keywords",
+            &self.keywords,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lang",
+            &self.lang,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pathname",
+            &self.pathname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queryString",
+            &self.query_string,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -25186,6 +35142,20 @@ pub struct ResponseQueryRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseQueryRequest {
+    /// The `queryPhrase` property ([`Self::query_phrase`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY_PHRASE: crate::Field<Self> = crate::Field::new("queryPhrase");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `filters` property ([`Self::filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTERS: crate::Field<Self> = crate::Field::new("filters");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseQueryRequest {
@@ -25199,6 +35169,12 @@ impl crate::Model for ResponseQueryRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -25225,6 +35201,15 @@ impl crate::__private::DecodeFields for ResponseQueryRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queryPhrase",
+        "pageSize",
+        "pageNumber",
+        "filters",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseQueryRequest);
@@ -25233,10 +35218,30 @@ impl serde::Serialize for ResponseQueryRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "queryPhrase", &self.query_phrase)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "filters", &self.filters)?;
+        crate::__private::model_field(
+            &mut map,
+            "queryPhrase",
+            &self.query_phrase,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filters",
+            &self.filters,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -25253,6 +35258,14 @@ pub struct ResponseQueryResults {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseQueryResults {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseQueryResults {
@@ -25270,6 +35283,12 @@ impl crate::Model for ResponseQueryResults {
             missing.push("results");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -25289,6 +35308,10 @@ impl crate::__private::DecodeFields for ResponseQueryResults {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseQueryResults);
@@ -25297,7 +35320,12 @@ impl serde::Serialize for ResponseQueryResults {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -25342,6 +35370,38 @@ pub struct ResponseSet {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl ResponseSet {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `responses` property ([`Self::responses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPONSES: crate::Field<Self> = crate::Field::new("responses");
+    /// The `beepDetectionEnabled` property ([`Self::beep_detection_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BEEP_DETECTION_ENABLED: crate::Field<Self> = crate::Field::new(
+        "beepDetectionEnabled",
+    );
+    /// The `amdSpeechDistinguishEnabled` property ([`Self::amd_speech_distinguish_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AMD_SPEECH_DISTINGUISH_ENABLED: crate::Field<Self> = crate::Field::new(
+        "amdSpeechDistinguishEnabled",
+    );
+    /// The `liveSpeakerDetectionMode` property ([`Self::live_speaker_detection_mode`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIVE_SPEAKER_DETECTION_MODE: crate::Field<Self> = crate::Field::new(
+        "liveSpeakerDetectionMode",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for ResponseSet {
@@ -25362,6 +35422,12 @@ impl crate::Model for ResponseSet {
             missing.push("responses");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -25402,6 +35468,21 @@ impl crate::__private::DecodeFields for ResponseSet {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "responses",
+        "beepDetectionEnabled",
+        "amdSpeechDistinguishEnabled",
+        "liveSpeakerDetectionMode",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(ResponseSet);
@@ -25410,28 +35491,61 @@ impl serde::Serialize for ResponseSet {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "responses", &self.responses)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "responses",
+            &self.responses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "beepDetectionEnabled",
             &self.beep_detection_enabled,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "amdSpeechDistinguishEnabled",
             &self.amd_speech_distinguish_enabled,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "liveSpeakerDetectionMode",
             &self.live_speaker_detection_mode,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -25509,6 +35623,32 @@ pub struct ResponseSetEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl ResponseSetEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for ResponseSetEntityListing {
@@ -25522,6 +35662,12 @@ impl crate::Model for ResponseSetEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -25556,6 +35702,21 @@ impl crate::__private::DecodeFields for ResponseSetEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(ResponseSetEntityListing);
@@ -25564,16 +35725,66 @@ impl serde::Serialize for ResponseSetEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -25594,6 +35805,18 @@ pub struct ResponseSubstitution {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseSubstitution {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `defaultValue` property ([`Self::default_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT_VALUE: crate::Field<Self> = crate::Field::new("defaultValue");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseSubstitution {
@@ -25611,6 +35834,12 @@ impl crate::Model for ResponseSubstitution {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -25632,6 +35861,10 @@ impl crate::__private::DecodeFields for ResponseSubstitution {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "description", "defaultValue"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseSubstitution);
@@ -25640,9 +35873,19 @@ impl serde::Serialize for ResponseSubstitution {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "defaultValue", &self.default_value)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "defaultValue",
+            &self.default_value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -25663,6 +35906,18 @@ pub struct ResponseText {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl ResponseText {
+    /// The `content` property ([`Self::content`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT: crate::Field<Self> = crate::Field::new("content");
+    /// The `contentType` property ([`Self::content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TYPE: crate::Field<Self> = crate::Field::new("contentType");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for ResponseText {
@@ -25680,6 +35935,12 @@ impl crate::Model for ResponseText {
             missing.push("content");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -25701,6 +35962,10 @@ impl crate::__private::DecodeFields for ResponseText {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["content", "contentType", "type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(ResponseText);
@@ -25709,9 +35974,24 @@ impl serde::Serialize for ResponseText {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "content", &self.content)?;
-        crate::__private::field(&mut map, "contentType", &self.content_type)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "content",
+            &self.content,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentType",
+            &self.content_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -25808,6 +36088,18 @@ pub struct RestErrorDetail {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "conversations", feature = "outbound"))]
+impl RestErrorDetail {
+    /// The `error` property ([`Self::error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR: crate::Field<Self> = crate::Field::new("error");
+    /// The `details` property ([`Self::details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DETAILS: crate::Field<Self> = crate::Field::new("details");
+    /// The `userParams` property ([`Self::user_params`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_PARAMS: crate::Field<Self> = crate::Field::new("userParams");
 }
 #[cfg(any(feature = "conversations", feature = "outbound"))]
 impl crate::Model for RestErrorDetail {
@@ -25825,6 +36117,12 @@ impl crate::Model for RestErrorDetail {
             missing.push("error");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "conversations", feature = "outbound"))]
@@ -25846,6 +36144,10 @@ impl crate::__private::DecodeFields for RestErrorDetail {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["error", "details", "userParams"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "conversations", feature = "outbound"))]
 crate::__impl_model_deserialize!(RestErrorDetail);
@@ -25854,9 +36156,24 @@ impl serde::Serialize for RestErrorDetail {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "error", &self.error)?;
-        crate::__private::field(&mut map, "details", &self.details)?;
-        crate::__private::field(&mut map, "userParams", &self.user_params)?;
+        crate::__private::model_field(
+            &mut map,
+            "error",
+            &self.error,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "details",
+            &self.details,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userParams",
+            &self.user_params,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -25881,6 +36198,22 @@ pub struct RestorePresenceSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "presence")]
+impl RestorePresenceSettings {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `restoreTimeMilliseconds` property ([`Self::restore_time_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESTORE_TIME_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "restoreTimeMilliseconds",
+    );
+    /// The `restoreOnQueueEnabled` property ([`Self::restore_on_queue_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESTORE_ON_QUEUE_ENABLED: crate::Field<Self> = crate::Field::new(
+        "restoreOnQueueEnabled",
+    );
 }
 #[cfg(feature = "presence")]
 impl crate::Model for RestorePresenceSettings {
@@ -25913,6 +36246,12 @@ impl crate::Model for RestorePresenceSettings {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "presence")]
 impl crate::__private::DecodeFields for RestorePresenceSettings {
@@ -25943,6 +36282,14 @@ impl crate::__private::DecodeFields for RestorePresenceSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "restoreTimeMilliseconds",
+        "restoreOnQueueEnabled",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "presence")]
 crate::__impl_model_deserialize!(RestorePresenceSettings);
@@ -25951,16 +36298,23 @@ impl serde::Serialize for RestorePresenceSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "restoreTimeMilliseconds",
             &self.restore_time_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "restoreOnQueueEnabled",
             &self.restore_on_queue_enabled,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -25978,6 +36332,20 @@ pub struct RetentionDuration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RetentionDuration {
+    /// The `archiveRetention` property ([`Self::archive_retention`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARCHIVE_RETENTION: crate::Field<Self> = crate::Field::new(
+        "archiveRetention",
+    );
+    /// The `deleteRetention` property ([`Self::delete_retention`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DELETE_RETENTION: crate::Field<Self> = crate::Field::new(
+        "deleteRetention",
+    );
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RetentionDuration {
@@ -25991,6 +36359,12 @@ impl crate::Model for RetentionDuration {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -26011,6 +36385,13 @@ impl crate::__private::DecodeFields for RetentionDuration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "archiveRetention",
+        "deleteRetention",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RetentionDuration);
@@ -26019,8 +36400,18 @@ impl serde::Serialize for RetentionDuration {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "archiveRetention", &self.archive_retention)?;
-        crate::__private::field(&mut map, "deleteRetention", &self.delete_retention)?;
+        crate::__private::model_field(
+            &mut map,
+            "archiveRetention",
+            &self.archive_retention,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deleteRetention",
+            &self.delete_retention,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -26035,6 +36426,14 @@ pub struct ReverseWhitepagesLookupResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl ReverseWhitepagesLookupResult {
+    /// The `contacts` property ([`Self::contacts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACTS: crate::Field<Self> = crate::Field::new("contacts");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for ReverseWhitepagesLookupResult {
@@ -26048,6 +36447,12 @@ impl crate::Model for ReverseWhitepagesLookupResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "external-contacts")]
@@ -26067,6 +36472,10 @@ impl crate::__private::DecodeFields for ReverseWhitepagesLookupResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contacts"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(ReverseWhitepagesLookupResult);
@@ -26075,7 +36484,12 @@ impl serde::Serialize for ReverseWhitepagesLookupResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "contacts", &self.contacts)?;
+        crate::__private::model_field(
+            &mut map,
+            "contacts",
+            &self.contacts,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -26092,6 +36506,16 @@ pub struct ReviewAssessmentResults {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "learning")]
+impl ReviewAssessmentResults {
+    /// The `byAssignees` property ([`Self::by_assignees`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BY_ASSIGNEES: crate::Field<Self> = crate::Field::new("byAssignees");
+    /// The `byViewers` property ([`Self::by_viewers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BY_VIEWERS: crate::Field<Self> = crate::Field::new("byViewers");
 }
 #[cfg(feature = "learning")]
 impl crate::Model for ReviewAssessmentResults {
@@ -26105,6 +36529,12 @@ impl crate::Model for ReviewAssessmentResults {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "learning")]
@@ -26129,6 +36559,10 @@ impl crate::__private::DecodeFields for ReviewAssessmentResults {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["byAssignees", "byViewers"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "learning")]
 crate::__impl_model_deserialize!(ReviewAssessmentResults);
@@ -26137,8 +36571,18 @@ impl serde::Serialize for ReviewAssessmentResults {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "byAssignees", &self.by_assignees)?;
-        crate::__private::field(&mut map, "byViewers", &self.by_viewers)?;
+        crate::__private::model_field(
+            &mut map,
+            "byAssignees",
+            &self.by_assignees,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "byViewers",
+            &self.by_viewers,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -26163,6 +36607,24 @@ pub struct RichLink {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RichLink {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `header` property ([`Self::header`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADER: crate::Field<Self> = crate::Field::new("header");
+    /// The `footer` property ([`Self::footer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FOOTER: crate::Field<Self> = crate::Field::new("footer");
+    /// The `text` property ([`Self::text`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEXT: crate::Field<Self> = crate::Field::new("text");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `urlLabel` property ([`Self::url_label`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL_LABEL: crate::Field<Self> = crate::Field::new("urlLabel");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RichLink {
@@ -26176,6 +36638,12 @@ impl crate::Model for RichLink {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -26200,6 +36668,17 @@ impl crate::__private::DecodeFields for RichLink {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "header",
+        "footer",
+        "text",
+        "url",
+        "urlLabel",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RichLink);
@@ -26208,12 +36687,32 @@ impl serde::Serialize for RichLink {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "header", &self.header)?;
-        crate::__private::field(&mut map, "footer", &self.footer)?;
-        crate::__private::field(&mut map, "text", &self.text)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "urlLabel", &self.url_label)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "header",
+            &self.header,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "footer",
+            &self.footer,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "text",
+            &self.text,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "urlLabel",
+            &self.url_label,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -26232,6 +36731,18 @@ pub struct RichLinkHeader {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "recording")]
+impl RichLinkHeader {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
 }
 #[cfg(feature = "recording")]
 impl crate::Model for RichLinkHeader {
@@ -26245,6 +36756,12 @@ impl crate::Model for RichLinkHeader {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "recording")]
@@ -26266,6 +36783,10 @@ impl crate::__private::DecodeFields for RichLinkHeader {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "value", "url"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "recording")]
 crate::__impl_model_deserialize!(RichLinkHeader);
@@ -26274,9 +36795,19 @@ impl serde::Serialize for RichLinkHeader {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -26353,6 +36884,33 @@ pub struct Ring {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "authorization",
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "routing",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail"
+    )
+)]
+impl Ring {
+    /// The `expansionCriteria` property ([`Self::expansion_criteria`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPANSION_CRITERIA: crate::Field<Self> = crate::Field::new(
+        "expansionCriteria",
+    );
+    /// The `actions` property ([`Self::actions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIONS: crate::Field<Self> = crate::Field::new("actions");
+    /// The `memberGroups` property ([`Self::member_groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMBER_GROUPS: crate::Field<Self> = crate::Field::new("memberGroups");
 }
 #[cfg(
     any(
@@ -26379,6 +36937,12 @@ impl crate::Model for Ring {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -26412,6 +36976,14 @@ impl crate::__private::DecodeFields for Ring {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "expansionCriteria",
+        "actions",
+        "memberGroups",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -26447,13 +37019,24 @@ impl serde::Serialize for Ring {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "expansionCriteria",
             &self.expansion_criteria,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "actions", &self.actions)?;
-        crate::__private::field(&mut map, "memberGroups", &self.member_groups)?;
+        crate::__private::model_field(
+            &mut map,
+            "actions",
+            &self.actions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "memberGroups",
+            &self.member_groups,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -26474,6 +37057,22 @@ pub struct RmsAssetAddressableRef {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "response-management")]
+impl RmsAssetAddressableRef {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `assetUsage` property ([`Self::asset_usage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSET_USAGE: crate::Field<Self> = crate::Field::new("assetUsage");
+    /// The `contentLocation` property ([`Self::content_location`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_LOCATION: crate::Field<Self> = crate::Field::new(
+        "contentLocation",
+    );
 }
 #[cfg(feature = "response-management")]
 impl crate::Model for RmsAssetAddressableRef {
@@ -26487,6 +37086,12 @@ impl crate::Model for RmsAssetAddressableRef {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "response-management")]
@@ -26509,6 +37114,15 @@ impl crate::__private::DecodeFields for RmsAssetAddressableRef {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "selfUri",
+        "assetUsage",
+        "contentLocation",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "response-management")]
 crate::__impl_model_deserialize!(RmsAssetAddressableRef);
@@ -26517,10 +37131,25 @@ impl serde::Serialize for RmsAssetAddressableRef {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "assetUsage", &self.asset_usage)?;
-        crate::__private::field(&mut map, "contentLocation", &self.content_location)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assetUsage",
+            &self.asset_usage,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentLocation",
+            &self.content_location,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -26574,6 +37203,16 @@ pub struct RoleDivision {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "oauth", feature = "tokens", feature = "users"))]
+impl RoleDivision {
+    /// The `roleId` property ([`Self::role_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLE_ID: crate::Field<Self> = crate::Field::new("roleId");
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
 }
 #[cfg(any(feature = "oauth", feature = "tokens", feature = "users"))]
 impl crate::Model for RoleDivision {
@@ -26596,6 +37235,12 @@ impl crate::Model for RoleDivision {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "oauth", feature = "tokens", feature = "users"))]
 impl crate::__private::DecodeFields for RoleDivision {
@@ -26615,6 +37260,10 @@ impl crate::__private::DecodeFields for RoleDivision {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["roleId", "divisionId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "oauth", feature = "tokens", feature = "users"))]
 crate::__impl_model_deserialize!(RoleDivision);
@@ -26623,8 +37272,18 @@ impl serde::Serialize for RoleDivision {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "roleId", &self.role_id)?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "roleId",
+            &self.role_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -26647,6 +37306,20 @@ pub struct RoleDivisionGrants {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "authorization",
+        feature = "organization-authorization",
+        feature = "users"
+    )
+)]
+impl RoleDivisionGrants {
+    /// The `grants` property ([`Self::grants`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GRANTS: crate::Field<Self> = crate::Field::new("grants");
 }
 #[cfg(
     any(
@@ -26670,6 +37343,12 @@ impl crate::Model for RoleDivisionGrants {
             missing.push("grants");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -26695,6 +37374,10 @@ impl crate::__private::DecodeFields for RoleDivisionGrants {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["grants"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -26715,7 +37398,12 @@ impl serde::Serialize for RoleDivisionGrants {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "grants", &self.grants)?;
+        crate::__private::model_field(
+            &mut map,
+            "grants",
+            &self.grants,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -26742,6 +37430,22 @@ pub struct RoleDivisionPair {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "authorization",
+        feature = "organization-authorization",
+        feature = "users"
+    )
+)]
+impl RoleDivisionPair {
+    /// The `roleId` property ([`Self::role_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLE_ID: crate::Field<Self> = crate::Field::new("roleId");
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
 }
 #[cfg(
     any(
@@ -26770,6 +37474,12 @@ impl crate::Model for RoleDivisionPair {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(
     any(
@@ -26795,6 +37505,10 @@ impl crate::__private::DecodeFields for RoleDivisionPair {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["roleId", "divisionId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -26815,8 +37529,18 @@ impl serde::Serialize for RoleDivisionPair {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "roleId", &self.role_id)?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "roleId",
+            &self.role_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -26839,6 +37563,28 @@ pub struct RoleSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "authorization")]
+impl RoleSettings {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `backfillEnabled` property ([`Self::backfill_enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BACKFILL_ENABLED: crate::Field<Self> = crate::Field::new(
+        "backfillEnabled",
+    );
+    /// The `authorizationGrantDivisionAware` property ([`Self::authorization_grant_division_aware`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTHORIZATION_GRANT_DIVISION_AWARE: crate::Field<Self> = crate::Field::new(
+        "authorizationGrantDivisionAware",
+    );
+    /// The `genesysOrgPolicyBypass` property ([`Self::genesys_org_policy_bypass`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GENESYS_ORG_POLICY_BYPASS: crate::Field<Self> = crate::Field::new(
+        "genesysOrgPolicyBypass",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "authorization")]
 impl crate::Model for RoleSettings {
@@ -26852,6 +37598,12 @@ impl crate::Model for RoleSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "authorization")]
@@ -26887,6 +37639,16 @@ impl crate::__private::DecodeFields for RoleSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "backfillEnabled",
+        "authorizationGrantDivisionAware",
+        "genesysOrgPolicyBypass",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "authorization")]
 crate::__impl_model_deserialize!(RoleSettings);
@@ -26895,19 +37657,31 @@ impl serde::Serialize for RoleSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "backfillEnabled", &self.backfill_enabled)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "backfillEnabled",
+            &self.backfill_enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "authorizationGrantDivisionAware",
             &self.authorization_grant_division_aware,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "genesysOrgPolicyBypass",
             &self.genesys_org_policy_bypass,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -26922,6 +37696,14 @@ pub struct RollbackDecisionTableVersionRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "business-rules")]
+impl RollbackDecisionTableVersionRequest {
+    /// The `rollbackReason` property ([`Self::rollback_reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLLBACK_REASON: crate::Field<Self> = crate::Field::new("rollbackReason");
 }
 #[cfg(feature = "business-rules")]
 impl crate::Model for RollbackDecisionTableVersionRequest {
@@ -26935,6 +37717,12 @@ impl crate::Model for RollbackDecisionTableVersionRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "business-rules")]
@@ -26954,6 +37742,10 @@ impl crate::__private::DecodeFields for RollbackDecisionTableVersionRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rollbackReason"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "business-rules")]
 crate::__impl_model_deserialize!(RollbackDecisionTableVersionRequest);
@@ -26962,7 +37754,12 @@ impl serde::Serialize for RollbackDecisionTableVersionRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "rollbackReason", &self.rollback_reason)?;
+        crate::__private::model_field(
+            &mut map,
+            "rollbackReason",
+            &self.rollback_reason,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -26997,6 +37794,36 @@ pub struct Room {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "chat", feature = "users"))]
+impl Room {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `roomType` property ([`Self::room_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROOM_TYPE: crate::Field<Self> = crate::Field::new("roomType");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `subject` property ([`Self::subject`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBJECT: crate::Field<Self> = crate::Field::new("subject");
+    /// The `participantLimit` property ([`Self::participant_limit`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_LIMIT: crate::Field<Self> = crate::Field::new(
+        "participantLimit",
+    );
+    /// The `owners` property ([`Self::owners`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OWNERS: crate::Field<Self> = crate::Field::new("owners");
+    /// The `pinnedMessages` property ([`Self::pinned_messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PINNED_MESSAGES: crate::Field<Self> = crate::Field::new("pinnedMessages");
+    /// The `jid` property ([`Self::jid`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JID: crate::Field<Self> = crate::Field::new("jid");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "chat", feature = "users"))]
 impl crate::Model for Room {
@@ -27010,6 +37837,12 @@ impl crate::Model for Room {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "chat", feature = "users"))]
@@ -27043,6 +37876,22 @@ impl crate::__private::DecodeFields for Room {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "roomType",
+        "description",
+        "subject",
+        "participantLimit",
+        "owners",
+        "pinnedMessages",
+        "jid",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "chat", feature = "users"))]
 crate::__impl_model_deserialize!(Room);
@@ -27051,17 +37900,62 @@ impl serde::Serialize for Room {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "roomType", &self.room_type)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "subject", &self.subject)?;
-        crate::__private::field(&mut map, "participantLimit", &self.participant_limit)?;
-        crate::__private::field(&mut map, "owners", &self.owners)?;
-        crate::__private::field(&mut map, "pinnedMessages", &self.pinned_messages)?;
-        crate::__private::field(&mut map, "jid", &self.jid)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "roomType",
+            &self.room_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subject",
+            &self.subject,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participantLimit",
+            &self.participant_limit,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "owners",
+            &self.owners,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pinnedMessages",
+            &self.pinned_messages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "jid", &self.jid, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -27133,6 +38027,14 @@ pub struct RoomParticipant {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "chat")]
+impl RoomParticipant {
+    /// The `participantJid` property ([`Self::participant_jid`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_JID: crate::Field<Self> = crate::Field::new("participantJid");
 }
 #[cfg(feature = "chat")]
 impl crate::Model for RoomParticipant {
@@ -27153,6 +38055,12 @@ impl crate::Model for RoomParticipant {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "chat")]
 impl crate::__private::DecodeFields for RoomParticipant {
@@ -27171,6 +38079,10 @@ impl crate::__private::DecodeFields for RoomParticipant {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["participantJid"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "chat")]
 crate::__impl_model_deserialize!(RoomParticipant);
@@ -27179,7 +38091,12 @@ impl serde::Serialize for RoomParticipant {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "participantJid", &self.participant_jid)?;
+        crate::__private::model_field(
+            &mut map,
+            "participantJid",
+            &self.participant_jid,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -27196,6 +38113,16 @@ pub struct RoomParticipantResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "chat")]
+impl RoomParticipantResponse {
+    /// The `jid` property ([`Self::jid`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JID: crate::Field<Self> = crate::Field::new("jid");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
 }
 #[cfg(feature = "chat")]
 impl crate::Model for RoomParticipantResponse {
@@ -27209,6 +38136,12 @@ impl crate::Model for RoomParticipantResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "chat")]
@@ -27229,6 +38162,10 @@ impl crate::__private::DecodeFields for RoomParticipantResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["jid", "user"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "chat")]
 crate::__impl_model_deserialize!(RoomParticipantResponse);
@@ -27237,8 +38174,13 @@ impl serde::Serialize for RoomParticipantResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "jid", &self.jid)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
+        crate::__private::model_field(&mut map, "jid", &self.jid, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -27253,6 +38195,14 @@ pub struct RoomParticipantsResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "chat")]
+impl RoomParticipantsResponse {
+    /// The `participants` property ([`Self::participants`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANTS: crate::Field<Self> = crate::Field::new("participants");
 }
 #[cfg(feature = "chat")]
 impl crate::Model for RoomParticipantsResponse {
@@ -27266,6 +38216,12 @@ impl crate::Model for RoomParticipantsResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "chat")]
@@ -27285,6 +38241,10 @@ impl crate::__private::DecodeFields for RoomParticipantsResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["participants"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "chat")]
 crate::__impl_model_deserialize!(RoomParticipantsResponse);
@@ -27293,7 +38253,12 @@ impl serde::Serialize for RoomParticipantsResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "participants", &self.participants)?;
+        crate::__private::model_field(
+            &mut map,
+            "participants",
+            &self.participants,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -27314,6 +38279,22 @@ pub struct RoomUpdateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "chat")]
+impl RoomUpdateRequest {
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `subject` property ([`Self::subject`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUBJECT: crate::Field<Self> = crate::Field::new("subject");
+    /// The `pinnedMessageIds` property ([`Self::pinned_message_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PINNED_MESSAGE_IDS: crate::Field<Self> = crate::Field::new(
+        "pinnedMessageIds",
+    );
+    /// The `ownerIds` property ([`Self::owner_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OWNER_IDS: crate::Field<Self> = crate::Field::new("ownerIds");
 }
 #[cfg(feature = "chat")]
 impl crate::Model for RoomUpdateRequest {
@@ -27327,6 +38308,12 @@ impl crate::Model for RoomUpdateRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "chat")]
@@ -27349,6 +38336,15 @@ impl crate::__private::DecodeFields for RoomUpdateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "description",
+        "subject",
+        "pinnedMessageIds",
+        "ownerIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "chat")]
 crate::__impl_model_deserialize!(RoomUpdateRequest);
@@ -27357,10 +38353,30 @@ impl serde::Serialize for RoomUpdateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "subject", &self.subject)?;
-        crate::__private::field(&mut map, "pinnedMessageIds", &self.pinned_message_ids)?;
-        crate::__private::field(&mut map, "ownerIds", &self.owner_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subject",
+            &self.subject,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pinnedMessageIds",
+            &self.pinned_message_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ownerIds",
+            &self.owner_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -27381,6 +38397,20 @@ pub struct RouteIdentityResolutionConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl RouteIdentityResolutionConfig {
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `resolveIdentities` property ([`Self::resolve_identities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOLVE_IDENTITIES: crate::Field<Self> = crate::Field::new(
+        "resolveIdentities",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for RouteIdentityResolutionConfig {
@@ -27400,6 +38430,12 @@ impl crate::Model for RouteIdentityResolutionConfig {
             missing.push("resolveIdentities");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -27425,6 +38461,14 @@ impl crate::__private::DecodeFields for RouteIdentityResolutionConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(RouteIdentityResolutionConfig);
@@ -27433,13 +38477,24 @@ impl serde::Serialize for RouteIdentityResolutionConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "resolveIdentities",
             &self.resolve_identities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -27466,6 +38521,24 @@ pub struct RoutePathRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl RoutePathRequest {
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `languageId` property ([`Self::language_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_ID: crate::Field<Self> = crate::Field::new("languageId");
+    /// The `skillIds` property ([`Self::skill_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_IDS: crate::Field<Self> = crate::Field::new("skillIds");
+    /// The `sourcePlanningGroup` property ([`Self::source_planning_group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_PLANNING_GROUP: crate::Field<Self> = crate::Field::new(
+        "sourcePlanningGroup",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for RoutePathRequest {
@@ -27486,6 +38559,12 @@ impl crate::Model for RoutePathRequest {
             missing.push("mediaType");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -27509,6 +38588,16 @@ impl crate::__private::DecodeFields for RoutePathRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queueId",
+        "mediaType",
+        "languageId",
+        "skillIds",
+        "sourcePlanningGroup",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(RoutePathRequest);
@@ -27517,14 +38606,35 @@ impl serde::Serialize for RoutePathRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "languageId", &self.language_id)?;
-        crate::__private::field(&mut map, "skillIds", &self.skill_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageId",
+            &self.language_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skillIds",
+            &self.skill_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sourcePlanningGroup",
             &self.source_planning_group,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -27606,6 +38716,20 @@ pub struct RoutePathResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl RoutePathResponse {
+    /// The `queue` property ([`Self::queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE: crate::Field<Self> = crate::Field::new("queue");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `skills` property ([`Self::skills`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILLS: crate::Field<Self> = crate::Field::new("skills");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for RoutePathResponse {
@@ -27619,6 +38743,12 @@ impl crate::Model for RoutePathResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -27641,6 +38771,15 @@ impl crate::__private::DecodeFields for RoutePathResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queue",
+        "mediaType",
+        "language",
+        "skills",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(RoutePathResponse);
@@ -27649,10 +38788,30 @@ impl serde::Serialize for RoutePathResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "queue", &self.queue)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "skills", &self.skills)?;
+        crate::__private::model_field(
+            &mut map,
+            "queue",
+            &self.queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skills",
+            &self.skills,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -27733,6 +38892,20 @@ pub struct RoutingActivityData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl RoutingActivityData {
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `data` property ([`Self::data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA: crate::Field<Self> = crate::Field::new("data");
+    /// The `truncated` property ([`Self::truncated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRUNCATED: crate::Field<Self> = crate::Field::new("truncated");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for RoutingActivityData {
@@ -27746,6 +38919,12 @@ impl crate::Model for RoutingActivityData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
@@ -27770,6 +38949,15 @@ impl crate::__private::DecodeFields for RoutingActivityData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "group",
+        "data",
+        "truncated",
+        "entities",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(RoutingActivityData);
@@ -27778,10 +38966,30 @@ impl serde::Serialize for RoutingActivityData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "data", &self.data)?;
-        crate::__private::field(&mut map, "truncated", &self.truncated)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "data",
+            &self.data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "truncated",
+            &self.truncated,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -27816,6 +39024,38 @@ pub struct RoutingActivityEntityData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl RoutingActivityEntityData {
+    /// The `activityDate` property ([`Self::activity_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_DATE: crate::Field<Self> = crate::Field::new("activityDate");
+    /// The `organizationPresenceId` property ([`Self::organization_presence_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORGANIZATION_PRESENCE_ID: crate::Field<Self> = crate::Field::new(
+        "organizationPresenceId",
+    );
+    /// The `presenceDate` property ([`Self::presence_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRESENCE_DATE: crate::Field<Self> = crate::Field::new("presenceDate");
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `queueMembershipStatus` property ([`Self::queue_membership_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_MEMBERSHIP_STATUS: crate::Field<Self> = crate::Field::new(
+        "queueMembershipStatus",
+    );
+    /// The `routingStatus` property ([`Self::routing_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTING_STATUS: crate::Field<Self> = crate::Field::new("routingStatus");
+    /// The `routingStatusDate` property ([`Self::routing_status_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTING_STATUS_DATE: crate::Field<Self> = crate::Field::new(
+        "routingStatusDate",
+    );
+    /// The `systemPresence` property ([`Self::system_presence`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYSTEM_PRESENCE: crate::Field<Self> = crate::Field::new("systemPresence");
+    /// The `teamId` property ([`Self::team_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAM_ID: crate::Field<Self> = crate::Field::new("teamId");
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for RoutingActivityEntityData {
@@ -27835,6 +39075,12 @@ impl crate::Model for RoutingActivityEntityData {
             missing.push("activityDate");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
@@ -27863,6 +39109,21 @@ impl crate::__private::DecodeFields for RoutingActivityEntityData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "activityDate",
+        "organizationPresenceId",
+        "presenceDate",
+        "queueId",
+        "queueMembershipStatus",
+        "routingStatus",
+        "routingStatusDate",
+        "systemPresence",
+        "teamId",
+        "userId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(RoutingActivityEntityData);
@@ -27871,28 +39132,66 @@ impl serde::Serialize for RoutingActivityEntityData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "activityDate", &self.activity_date)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "activityDate",
+            &self.activity_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "organizationPresenceId",
             &self.organization_presence_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "presenceDate", &self.presence_date)?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "presenceDate",
+            &self.presence_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "queueMembershipStatus",
             &self.queue_membership_status,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "routingStatus", &self.routing_status)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "routingStatus",
+            &self.routing_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "routingStatusDate",
             &self.routing_status_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "systemPresence", &self.system_presence)?;
-        crate::__private::field(&mut map, "teamId", &self.team_id)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "systemPresence",
+            &self.system_presence,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "teamId",
+            &self.team_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -27915,6 +39214,24 @@ pub struct RoutingActivityMetricValue {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl RoutingActivityMetricValue {
+    /// The `metric` property ([`Self::metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC: crate::Field<Self> = crate::Field::new("metric");
+    /// The `qualifier` property ([`Self::qualifier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUALIFIER: crate::Field<Self> = crate::Field::new("qualifier");
+    /// The `secondaryQualifier` property ([`Self::secondary_qualifier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SECONDARY_QUALIFIER: crate::Field<Self> = crate::Field::new(
+        "secondaryQualifier",
+    );
+    /// The `entityIds` property ([`Self::entity_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_IDS: crate::Field<Self> = crate::Field::new("entityIds");
+    /// The `count` property ([`Self::count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT: crate::Field<Self> = crate::Field::new("count");
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for RoutingActivityMetricValue {
@@ -27928,6 +39245,12 @@ impl crate::Model for RoutingActivityMetricValue {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
@@ -27951,6 +39274,16 @@ impl crate::__private::DecodeFields for RoutingActivityMetricValue {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "qualifier",
+        "secondaryQualifier",
+        "entityIds",
+        "count",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(RoutingActivityMetricValue);
@@ -27959,15 +39292,36 @@ impl serde::Serialize for RoutingActivityMetricValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "metric", &self.metric)?;
-        crate::__private::field(&mut map, "qualifier", &self.qualifier)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "metric",
+            &self.metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "qualifier",
+            &self.qualifier,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "secondaryQualifier",
             &self.secondary_qualifier,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "entityIds", &self.entity_ids)?;
-        crate::__private::field(&mut map, "count", &self.count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entityIds",
+            &self.entity_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "count",
+            &self.count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -28052,6 +39406,20 @@ pub struct RoutingActivityQuery {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl RoutingActivityQuery {
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `groupBy` property ([`Self::group_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_BY: crate::Field<Self> = crate::Field::new("groupBy");
+    /// The `filter` property ([`Self::filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER: crate::Field<Self> = crate::Field::new("filter");
+    /// The `order` property ([`Self::order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORDER: crate::Field<Self> = crate::Field::new("order");
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for RoutingActivityQuery {
@@ -28072,6 +39440,12 @@ impl crate::Model for RoutingActivityQuery {
             missing.push("groupBy");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
@@ -28094,6 +39468,15 @@ impl crate::__private::DecodeFields for RoutingActivityQuery {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metrics",
+        "groupBy",
+        "filter",
+        "order",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(RoutingActivityQuery);
@@ -28102,10 +39485,30 @@ impl serde::Serialize for RoutingActivityQuery {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(&mut map, "groupBy", &self.group_by)?;
-        crate::__private::field(&mut map, "filter", &self.filter)?;
-        crate::__private::field(&mut map, "order", &self.order)?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupBy",
+            &self.group_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filter",
+            &self.filter,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "order",
+            &self.order,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -28167,6 +39570,16 @@ pub struct RoutingActivityQueryClause {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl RoutingActivityQueryClause {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for RoutingActivityQueryClause {
@@ -28188,6 +39601,12 @@ impl crate::Model for RoutingActivityQueryClause {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::__private::DecodeFields for RoutingActivityQueryClause {
@@ -28207,6 +39626,10 @@ impl crate::__private::DecodeFields for RoutingActivityQueryClause {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(RoutingActivityQueryClause);
@@ -28215,8 +39638,18 @@ impl serde::Serialize for RoutingActivityQueryClause {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -28274,6 +39707,18 @@ pub struct RoutingActivityQueryFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl RoutingActivityQueryFilter {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `clauses` property ([`Self::clauses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLAUSES: crate::Field<Self> = crate::Field::new("clauses");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for RoutingActivityQueryFilter {
@@ -28291,6 +39736,12 @@ impl crate::Model for RoutingActivityQueryFilter {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
@@ -28312,6 +39763,10 @@ impl crate::__private::DecodeFields for RoutingActivityQueryFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(RoutingActivityQueryFilter);
@@ -28320,9 +39775,24 @@ impl serde::Serialize for RoutingActivityQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "clauses", &self.clauses)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clauses",
+            &self.clauses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -28378,6 +39848,16 @@ pub struct RoutingActivityQueryMetric {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl RoutingActivityQueryMetric {
+    /// The `metric` property ([`Self::metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC: crate::Field<Self> = crate::Field::new("metric");
+    /// The `details` property ([`Self::details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DETAILS: crate::Field<Self> = crate::Field::new("details");
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for RoutingActivityQueryMetric {
@@ -28395,6 +39875,12 @@ impl crate::Model for RoutingActivityQueryMetric {
             missing.push("metric");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
@@ -28417,6 +39903,10 @@ impl crate::__private::DecodeFields for RoutingActivityQueryMetric {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metric", "details"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(RoutingActivityQueryMetric);
@@ -28425,8 +39915,18 @@ impl serde::Serialize for RoutingActivityQueryMetric {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "metric", &self.metric)?;
-        crate::__private::field(&mut map, "details", &self.details)?;
+        crate::__private::model_field(
+            &mut map,
+            "metric",
+            &self.metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "details",
+            &self.details,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -28507,6 +40007,20 @@ pub struct RoutingActivityQueryPredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl RoutingActivityQueryPredicate {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `dimension` property ([`Self::dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIMENSION: crate::Field<Self> = crate::Field::new("dimension");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for RoutingActivityQueryPredicate {
@@ -28520,6 +40034,12 @@ impl crate::Model for RoutingActivityQueryPredicate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
@@ -28542,6 +40062,15 @@ impl crate::__private::DecodeFields for RoutingActivityQueryPredicate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(RoutingActivityQueryPredicate);
@@ -28550,10 +40079,30 @@ impl serde::Serialize for RoutingActivityQueryPredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "dimension", &self.dimension)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dimension",
+            &self.dimension,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -28727,6 +40276,18 @@ pub struct RoutingActivityResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "routing"))]
+impl RoutingActivityResponse {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
+    /// The `entityIdDimension` property ([`Self::entity_id_dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_ID_DIMENSION: crate::Field<Self> = crate::Field::new(
+        "entityIdDimension",
+    );
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 impl crate::Model for RoutingActivityResponse {
@@ -28740,6 +40301,12 @@ impl crate::Model for RoutingActivityResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
@@ -28760,6 +40327,10 @@ impl crate::__private::DecodeFields for RoutingActivityResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "entityIdDimension"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "routing"))]
 crate::__impl_model_deserialize!(RoutingActivityResponse);
@@ -28768,11 +40339,17 @@ impl serde::Serialize for RoutingActivityResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "entityIdDimension",
             &self.entity_id_dimension,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -28873,6 +40450,28 @@ pub struct RoutingConversationAttributesRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl RoutingConversationAttributesRequest {
+    /// The `priority` property ([`Self::priority`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIORITY: crate::Field<Self> = crate::Field::new("priority");
+    /// The `skillIds` property ([`Self::skill_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_IDS: crate::Field<Self> = crate::Field::new("skillIds");
+    /// The `skillExpression` property ([`Self::skill_expression`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_EXPRESSION: crate::Field<Self> = crate::Field::new(
+        "skillExpression",
+    );
+    /// The `languageId` property ([`Self::language_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_ID: crate::Field<Self> = crate::Field::new("languageId");
+    /// The `labelId` property ([`Self::label_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LABEL_ID: crate::Field<Self> = crate::Field::new("labelId");
+    /// The `requestScoredAgents` property ([`Self::request_scored_agents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUEST_SCORED_AGENTS: crate::Field<Self> = crate::Field::new(
+        "requestScoredAgents",
+    );
 }
 #[cfg(feature = "routing")]
 impl crate::Model for RoutingConversationAttributesRequest {
@@ -28886,6 +40485,12 @@ impl crate::Model for RoutingConversationAttributesRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -28912,6 +40517,17 @@ impl crate::__private::DecodeFields for RoutingConversationAttributesRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "priority",
+        "skillIds",
+        "skillExpression",
+        "languageId",
+        "labelId",
+        "requestScoredAgents",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(RoutingConversationAttributesRequest);
@@ -28920,15 +40536,41 @@ impl serde::Serialize for RoutingConversationAttributesRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "priority", &self.priority)?;
-        crate::__private::field(&mut map, "skillIds", &self.skill_ids)?;
-        crate::__private::field(&mut map, "skillExpression", &self.skill_expression)?;
-        crate::__private::field(&mut map, "languageId", &self.language_id)?;
-        crate::__private::field(&mut map, "labelId", &self.label_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "priority",
+            &self.priority,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skillIds",
+            &self.skill_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skillExpression",
+            &self.skill_expression,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageId",
+            &self.language_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "labelId",
+            &self.label_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "requestScoredAgents",
             &self.request_scored_agents,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -28956,6 +40598,30 @@ pub struct RoutingConversationAttributesResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl RoutingConversationAttributesResponse {
+    /// The `priority` property ([`Self::priority`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIORITY: crate::Field<Self> = crate::Field::new("priority");
+    /// The `skills` property ([`Self::skills`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILLS: crate::Field<Self> = crate::Field::new("skills");
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `label` property ([`Self::label`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LABEL: crate::Field<Self> = crate::Field::new("label");
+    /// The `scoredAgents` property ([`Self::scored_agents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCORED_AGENTS: crate::Field<Self> = crate::Field::new("scoredAgents");
+    /// The `skillExpression` property ([`Self::skill_expression`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_EXPRESSION: crate::Field<Self> = crate::Field::new(
+        "skillExpression",
+    );
+    /// The `skillExpressionId` property ([`Self::skill_expression_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_EXPRESSION_ID: crate::Field<Self> = crate::Field::new(
+        "skillExpressionId",
+    );
 }
 #[cfg(feature = "routing")]
 impl crate::Model for RoutingConversationAttributesResponse {
@@ -28969,6 +40635,12 @@ impl crate::Model for RoutingConversationAttributesResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -28996,6 +40668,18 @@ impl crate::__private::DecodeFields for RoutingConversationAttributesResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "priority",
+        "skills",
+        "language",
+        "label",
+        "scoredAgents",
+        "skillExpression",
+        "skillExpressionId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(RoutingConversationAttributesResponse);
@@ -29004,16 +40688,47 @@ impl serde::Serialize for RoutingConversationAttributesResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "priority", &self.priority)?;
-        crate::__private::field(&mut map, "skills", &self.skills)?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "label", &self.label)?;
-        crate::__private::field(&mut map, "scoredAgents", &self.scored_agents)?;
-        crate::__private::field(&mut map, "skillExpression", &self.skill_expression)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "priority",
+            &self.priority,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skills",
+            &self.skills,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "label",
+            &self.label,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scoredAgents",
+            &self.scored_agents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skillExpression",
+            &self.skill_expression,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "skillExpressionId",
             &self.skill_expression_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -29047,6 +40762,34 @@ pub struct RoutingData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "conversations")]
+impl RoutingData {
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `languageId` property ([`Self::language_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_ID: crate::Field<Self> = crate::Field::new("languageId");
+    /// The `label` property ([`Self::label`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LABEL: crate::Field<Self> = crate::Field::new("label");
+    /// The `priority` property ([`Self::priority`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIORITY: crate::Field<Self> = crate::Field::new("priority");
+    /// The `skillIds` property ([`Self::skill_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_IDS: crate::Field<Self> = crate::Field::new("skillIds");
+    /// The `skillExpression` property ([`Self::skill_expression`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_EXPRESSION: crate::Field<Self> = crate::Field::new(
+        "skillExpression",
+    );
+    /// The `preferredAgentIds` property ([`Self::preferred_agent_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREFERRED_AGENT_IDS: crate::Field<Self> = crate::Field::new(
+        "preferredAgentIds",
+    );
+    /// The `scoredAgents` property ([`Self::scored_agents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCORED_AGENTS: crate::Field<Self> = crate::Field::new("scoredAgents");
+    /// The `routingFlags` property ([`Self::routing_flags`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROUTING_FLAGS: crate::Field<Self> = crate::Field::new("routingFlags");
 }
 #[cfg(feature = "conversations")]
 impl crate::Model for RoutingData {
@@ -29064,6 +40807,12 @@ impl crate::Model for RoutingData {
             missing.push("queueId");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "conversations")]
@@ -29093,6 +40842,20 @@ impl crate::__private::DecodeFields for RoutingData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queueId",
+        "languageId",
+        "label",
+        "priority",
+        "skillIds",
+        "skillExpression",
+        "preferredAgentIds",
+        "scoredAgents",
+        "routingFlags",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "conversations")]
 crate::__impl_model_deserialize!(RoutingData);
@@ -29101,19 +40864,60 @@ impl serde::Serialize for RoutingData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(&mut map, "languageId", &self.language_id)?;
-        crate::__private::field(&mut map, "label", &self.label)?;
-        crate::__private::field(&mut map, "priority", &self.priority)?;
-        crate::__private::field(&mut map, "skillIds", &self.skill_ids)?;
-        crate::__private::field(&mut map, "skillExpression", &self.skill_expression)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageId",
+            &self.language_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "label",
+            &self.label,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "priority",
+            &self.priority,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skillIds",
+            &self.skill_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skillExpression",
+            &self.skill_expression,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "preferredAgentIds",
             &self.preferred_agent_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "scoredAgents", &self.scored_agents)?;
-        crate::__private::field(&mut map, "routingFlags", &self.routing_flags)?;
+        crate::__private::model_field(
+            &mut map,
+            "scoredAgents",
+            &self.scored_agents,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "routingFlags",
+            &self.routing_flags,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -29164,6 +40968,42 @@ pub struct RoutingEstablishedEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "events")]
+impl RoutingEstablishedEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `phoneNumber` property ([`Self::phone_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PHONE_NUMBER: crate::Field<Self> = crate::Field::new("phoneNumber");
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `ani` property ([`Self::ani`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANI: crate::Field<Self> = crate::Field::new("ani");
+    /// The `dnis` property ([`Self::dnis`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DNIS: crate::Field<Self> = crate::Field::new("dnis");
+    /// The `skillIds` property ([`Self::skill_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_IDS: crate::Field<Self> = crate::Field::new("skillIds");
+    /// The `languageId` property ([`Self::language_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_ID: crate::Field<Self> = crate::Field::new("languageId");
+    /// The `initialConfiguration` property ([`Self::initial_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIAL_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "initialConfiguration",
+    );
+    /// The `sourceConfiguration` property ([`Self::source_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "sourceConfiguration",
+    );
 }
 #[cfg(feature = "events")]
 impl crate::Model for RoutingEstablishedEvent {
@@ -29218,6 +41058,12 @@ impl crate::Model for RoutingEstablishedEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "events")]
 impl crate::__private::DecodeFields for RoutingEstablishedEvent {
@@ -29247,6 +41093,23 @@ impl crate::__private::DecodeFields for RoutingEstablishedEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "phoneNumber",
+        "queueId",
+        "ani",
+        "dnis",
+        "skillIds",
+        "languageId",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "events")]
 crate::__impl_model_deserialize!(RoutingEstablishedEvent);
@@ -29255,25 +41118,72 @@ impl serde::Serialize for RoutingEstablishedEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "phoneNumber", &self.phone_number)?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(&mut map, "ani", &self.ani)?;
-        crate::__private::field(&mut map, "dnis", &self.dnis)?;
-        crate::__private::field(&mut map, "skillIds", &self.skill_ids)?;
-        crate::__private::field(&mut map, "languageId", &self.language_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "phoneNumber",
+            &self.phone_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "ani", &self.ani, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dnis",
+            &self.dnis,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skillIds",
+            &self.skill_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageId",
+            &self.language_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "initialConfiguration",
             &self.initial_configuration,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "sourceConfiguration",
             &self.source_configuration,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -29306,6 +41216,31 @@ pub struct RoutingRule {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "authorization",
+        feature = "conversations",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "routing",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail"
+    )
+)]
+impl RoutingRule {
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `threshold` property ([`Self::threshold`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const THRESHOLD: crate::Field<Self> = crate::Field::new("threshold");
+    /// The `waitSeconds` property ([`Self::wait_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WAIT_SECONDS: crate::Field<Self> = crate::Field::new("waitSeconds");
 }
 #[cfg(
     any(
@@ -29332,6 +41267,12 @@ impl crate::Model for RoutingRule {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -29370,6 +41311,14 @@ impl crate::__private::DecodeFields for RoutingRule {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "operator",
+        "threshold",
+        "waitSeconds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -29404,9 +41353,24 @@ impl serde::Serialize for RoutingRule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "threshold", &self.threshold)?;
-        crate::__private::field(&mut map, "waitSeconds", &self.wait_seconds)?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "threshold",
+            &self.threshold,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "waitSeconds",
+            &self.wait_seconds,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -29497,6 +41461,16 @@ pub struct RoutingSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl RoutingSettings {
+    /// The `resetAgentScoreOnPresenceChange` property ([`Self::reset_agent_score_on_presence_change`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESET_AGENT_SCORE_ON_PRESENCE_CHANGE: crate::Field<Self> = crate::Field::new(
+        "resetAgentScoreOnPresenceChange",
+    );
 }
 #[cfg(feature = "routing")]
 impl crate::Model for RoutingSettings {
@@ -29510,6 +41484,12 @@ impl crate::Model for RoutingSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -29533,6 +41513,10 @@ impl crate::__private::DecodeFields for RoutingSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["resetAgentScoreOnPresenceChange"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(RoutingSettings);
@@ -29541,10 +41525,11 @@ impl serde::Serialize for RoutingSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "resetAgentScoreOnPresenceChange",
             &self.reset_agent_score_on_presence_change,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -29584,6 +41569,26 @@ pub struct RoutingSkill {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "routing", feature = "users"))]
+impl RoutingSkill {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `division` property ([`Self::division`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION: crate::Field<Self> = crate::Field::new("division");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "routing", feature = "users"))]
 impl crate::Model for RoutingSkill {
@@ -29601,6 +41606,12 @@ impl crate::Model for RoutingSkill {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "routing", feature = "users"))]
@@ -29626,6 +41637,18 @@ impl crate::__private::DecodeFields for RoutingSkill {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "dateModified",
+        "state",
+        "version",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "routing", feature = "users"))]
 crate::__impl_model_deserialize!(RoutingSkill);
@@ -29634,13 +41657,43 @@ impl serde::Serialize for RoutingSkill {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "division", &self.division)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "division",
+            &self.division,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -29698,6 +41751,16 @@ pub struct RoutingSkillReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl RoutingSkillReference {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for RoutingSkillReference {
@@ -29711,6 +41774,12 @@ impl crate::Model for RoutingSkillReference {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -29731,6 +41800,10 @@ impl crate::__private::DecodeFields for RoutingSkillReference {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(RoutingSkillReference);
@@ -29739,8 +41812,13 @@ impl serde::Serialize for RoutingSkillReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -29781,6 +41859,40 @@ pub struct RoutingStatus {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "architect",
+        feature = "authorization",
+        feature = "content-management",
+        feature = "conversations",
+        feature = "external-contacts",
+        feature = "groups",
+        feature = "organization-authorization",
+        feature = "outbound",
+        feature = "presence",
+        feature = "quality",
+        feature = "recording",
+        feature = "response-management",
+        feature = "routing",
+        feature = "search",
+        feature = "telephony",
+        feature = "user-recordings",
+        feature = "users",
+        feature = "voicemail",
+        feature = "web-deployments"
+    )
+)]
+impl RoutingStatus {
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `startTime` property ([`Self::start_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_TIME: crate::Field<Self> = crate::Field::new("startTime");
 }
 #[cfg(
     any(
@@ -29816,6 +41928,12 @@ impl crate::Model for RoutingStatus {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -29858,6 +41976,10 @@ impl crate::__private::DecodeFields for RoutingStatus {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &["userId", "status", "startTime"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(
@@ -29911,9 +42033,24 @@ impl serde::Serialize for RoutingStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "startTime", &self.start_time)?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startTime",
+            &self.start_time,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -30055,6 +42192,16 @@ pub struct RoutingStatusDetailQueryClause {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "users"))]
+impl RoutingStatusDetailQueryClause {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
 impl crate::Model for RoutingStatusDetailQueryClause {
@@ -30076,6 +42223,12 @@ impl crate::Model for RoutingStatusDetailQueryClause {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
 impl crate::__private::DecodeFields for RoutingStatusDetailQueryClause {
@@ -30095,6 +42248,10 @@ impl crate::__private::DecodeFields for RoutingStatusDetailQueryClause {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
 crate::__impl_model_deserialize!(RoutingStatusDetailQueryClause);
@@ -30103,8 +42260,18 @@ impl serde::Serialize for RoutingStatusDetailQueryClause {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -30162,6 +42329,18 @@ pub struct RoutingStatusDetailQueryFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "users"))]
+impl RoutingStatusDetailQueryFilter {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `clauses` property ([`Self::clauses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLAUSES: crate::Field<Self> = crate::Field::new("clauses");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
 impl crate::Model for RoutingStatusDetailQueryFilter {
@@ -30179,6 +42358,12 @@ impl crate::Model for RoutingStatusDetailQueryFilter {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
@@ -30200,6 +42385,10 @@ impl crate::__private::DecodeFields for RoutingStatusDetailQueryFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
 crate::__impl_model_deserialize!(RoutingStatusDetailQueryFilter);
@@ -30208,9 +42397,24 @@ impl serde::Serialize for RoutingStatusDetailQueryFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "clauses", &self.clauses)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "clauses",
+            &self.clauses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -30270,6 +42474,22 @@ pub struct RoutingStatusDetailQueryPredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "analytics", feature = "users"))]
+impl RoutingStatusDetailQueryPredicate {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `dimension` property ([`Self::dimension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIMENSION: crate::Field<Self> = crate::Field::new("dimension");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `range` property ([`Self::range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANGE: crate::Field<Self> = crate::Field::new("range");
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
 impl crate::Model for RoutingStatusDetailQueryPredicate {
@@ -30283,6 +42503,12 @@ impl crate::Model for RoutingStatusDetailQueryPredicate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
@@ -30306,6 +42532,16 @@ impl crate::__private::DecodeFields for RoutingStatusDetailQueryPredicate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "analytics", feature = "users"))]
 crate::__impl_model_deserialize!(RoutingStatusDetailQueryPredicate);
@@ -30314,11 +42550,36 @@ impl serde::Serialize for RoutingStatusDetailQueryPredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "dimension", &self.dimension)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "range", &self.range)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dimension",
+            &self.dimension,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "range",
+            &self.range,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -30486,6 +42747,42 @@ pub struct RoutingTransferEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "events")]
+impl RoutingTransferEvent {
+    /// The `eventId` property ([`Self::event_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_ID: crate::Field<Self> = crate::Field::new("eventId");
+    /// The `eventDateTime` property ([`Self::event_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_DATE_TIME: crate::Field<Self> = crate::Field::new("eventDateTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `transferType` property ([`Self::transfer_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSFER_TYPE: crate::Field<Self> = crate::Field::new("transferType");
+    /// The `commandId` property ([`Self::command_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMAND_ID: crate::Field<Self> = crate::Field::new("commandId");
+    /// The `initiatingCommunicationId` property ([`Self::initiating_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIATING_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "initiatingCommunicationId",
+    );
+    /// The `targetCommunicationId` property ([`Self::target_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TARGET_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "targetCommunicationId",
+    );
+    /// The `objectCommunicationId` property ([`Self::object_communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBJECT_COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "objectCommunicationId",
+    );
+    /// The `destinationQueueId` property ([`Self::destination_queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESTINATION_QUEUE_ID: crate::Field<Self> = crate::Field::new(
+        "destinationQueueId",
+    );
+    /// The `languageId` property ([`Self::language_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_ID: crate::Field<Self> = crate::Field::new("languageId");
+    /// The `skillIds` property ([`Self::skill_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_IDS: crate::Field<Self> = crate::Field::new("skillIds");
 }
 #[cfg(feature = "events")]
 impl crate::Model for RoutingTransferEvent {
@@ -30552,6 +42849,12 @@ impl crate::Model for RoutingTransferEvent {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "events")]
 impl crate::__private::DecodeFields for RoutingTransferEvent {
@@ -30582,6 +42885,22 @@ impl crate::__private::DecodeFields for RoutingTransferEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "transferType",
+        "commandId",
+        "initiatingCommunicationId",
+        "targetCommunicationId",
+        "objectCommunicationId",
+        "destinationQueueId",
+        "languageId",
+        "skillIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "events")]
 crate::__impl_model_deserialize!(RoutingTransferEvent);
@@ -30590,33 +42909,72 @@ impl serde::Serialize for RoutingTransferEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventId", &self.event_id)?;
-        crate::__private::field(&mut map, "eventDateTime", &self.event_date_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "transferType", &self.transfer_type)?;
-        crate::__private::field(&mut map, "commandId", &self.command_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventId",
+            &self.event_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventDateTime",
+            &self.event_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "transferType",
+            &self.transfer_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "commandId",
+            &self.command_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "initiatingCommunicationId",
             &self.initiating_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "targetCommunicationId",
             &self.target_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "objectCommunicationId",
             &self.object_communication_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "destinationQueueId",
             &self.destination_queue_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "languageId", &self.language_id)?;
-        crate::__private::field(&mut map, "skillIds", &self.skill_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "languageId",
+            &self.language_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skillIds",
+            &self.skill_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -30682,6 +43040,18 @@ pub struct Row {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "business-rules")]
+impl Row {
+    /// The `rowId` property ([`Self::row_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROW_ID: crate::Field<Self> = crate::Field::new("rowId");
+    /// The `inputs` property ([`Self::inputs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INPUTS: crate::Field<Self> = crate::Field::new("inputs");
+    /// The `outputs` property ([`Self::outputs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTPUTS: crate::Field<Self> = crate::Field::new("outputs");
 }
 #[cfg(feature = "business-rules")]
 impl crate::Model for Row {
@@ -30706,6 +43076,12 @@ impl crate::Model for Row {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "business-rules")]
 impl crate::__private::DecodeFields for Row {
@@ -30726,6 +43102,10 @@ impl crate::__private::DecodeFields for Row {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rowId", "inputs", "outputs"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "business-rules")]
 crate::__impl_model_deserialize!(Row);
@@ -30734,9 +43114,24 @@ impl serde::Serialize for Row {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "rowId", &self.row_id)?;
-        crate::__private::field(&mut map, "inputs", &self.inputs)?;
-        crate::__private::field(&mut map, "outputs", &self.outputs)?;
+        crate::__private::model_field(
+            &mut map,
+            "rowId",
+            &self.row_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "inputs",
+            &self.inputs,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "outputs",
+            &self.outputs,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -30753,6 +43148,14 @@ pub struct RowSearchFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "business-rules")]
+impl RowSearchFilter {
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(feature = "business-rules")]
 impl crate::Model for RowSearchFilter {
@@ -30770,6 +43173,12 @@ impl crate::Model for RowSearchFilter {
             missing.push("predicates");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "business-rules")]
@@ -30789,6 +43198,10 @@ impl crate::__private::DecodeFields for RowSearchFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "business-rules")]
 crate::__impl_model_deserialize!(RowSearchFilter);
@@ -30797,7 +43210,12 @@ impl serde::Serialize for RowSearchFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -30822,6 +43240,20 @@ pub struct RowSearchPredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "business-rules")]
+impl RowSearchPredicate {
+    /// The `columnId` property ([`Self::column_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COLUMN_ID: crate::Field<Self> = crate::Field::new("columnId");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `special` property ([`Self::special`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SPECIAL: crate::Field<Self> = crate::Field::new("special");
 }
 #[cfg(feature = "business-rules")]
 impl crate::Model for RowSearchPredicate {
@@ -30842,6 +43274,12 @@ impl crate::Model for RowSearchPredicate {
             missing.push("operator");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "business-rules")]
@@ -30864,6 +43302,15 @@ impl crate::__private::DecodeFields for RowSearchPredicate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "columnId",
+        "operator",
+        "value",
+        "special",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "business-rules")]
 crate::__impl_model_deserialize!(RowSearchPredicate);
@@ -30872,10 +43319,30 @@ impl serde::Serialize for RowSearchPredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "columnId", &self.column_id)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "special", &self.special)?;
+        crate::__private::model_field(
+            &mut map,
+            "columnId",
+            &self.column_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "special",
+            &self.special,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -31020,6 +43487,25 @@ pub struct RuleConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "agent-assistants",
+        feature = "agent-copilot",
+        feature = "assistant-copilot-variations",
+        feature = "routing"
+    )
+)]
+impl RuleConfig {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `rule` property ([`Self::rule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULE: crate::Field<Self> = crate::Field::new("rule");
 }
 #[cfg(
     any(
@@ -31047,6 +43533,12 @@ impl crate::Model for RuleConfig {
             missing.push("rule");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -31077,6 +43569,10 @@ impl crate::__private::DecodeFields for RuleConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "enabled", "rule"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -31099,9 +43595,19 @@ impl serde::Serialize for RuleConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "rule", &self.rule)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rule",
+            &self.rule,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -31127,6 +43633,23 @@ pub struct RuleEngineConfig {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "agent-assistants",
+        feature = "agent-copilot",
+        feature = "assistant-copilot-variations",
+        feature = "routing"
+    )
+)]
+impl RuleEngineConfig {
+    /// The `rules` property ([`Self::rules`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULES: crate::Field<Self> = crate::Field::new("rules");
+    /// The `fallback` property ([`Self::fallback`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FALLBACK: crate::Field<Self> = crate::Field::new("fallback");
 }
 #[cfg(
     any(
@@ -31151,6 +43674,12 @@ impl crate::Model for RuleEngineConfig {
             missing.push("rules");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -31178,6 +43707,10 @@ impl crate::__private::DecodeFields for RuleEngineConfig {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rules", "fallback"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -31200,8 +43733,18 @@ impl serde::Serialize for RuleEngineConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "rules", &self.rules)?;
-        crate::__private::field(&mut map, "fallback", &self.fallback)?;
+        crate::__private::model_field(
+            &mut map,
+            "rules",
+            &self.rules,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fallback",
+            &self.fallback,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -31244,6 +43787,30 @@ pub struct RuleSet {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl RuleSet {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `version` property ([`Self::version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VERSION: crate::Field<Self> = crate::Field::new("version");
+    /// The `contactList` property ([`Self::contact_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_LIST: crate::Field<Self> = crate::Field::new("contactList");
+    /// The `queue` property ([`Self::queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE: crate::Field<Self> = crate::Field::new("queue");
+    /// The `rules` property ([`Self::rules`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULES: crate::Field<Self> = crate::Field::new("rules");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for RuleSet {
@@ -31264,6 +43831,12 @@ impl crate::Model for RuleSet {
             missing.push("rules");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -31293,6 +43866,20 @@ impl crate::__private::DecodeFields for RuleSet {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "contactList",
+        "queue",
+        "rules",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(RuleSet);
@@ -31301,15 +43888,55 @@ impl serde::Serialize for RuleSet {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "version", &self.version)?;
-        crate::__private::field(&mut map, "contactList", &self.contact_list)?;
-        crate::__private::field(&mut map, "queue", &self.queue)?;
-        crate::__private::field(&mut map, "rules", &self.rules)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "version",
+            &self.version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactList",
+            &self.contact_list,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queue",
+            &self.queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rules",
+            &self.rules,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -31330,6 +43957,16 @@ pub struct RuleSetDiagnostic {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl RuleSetDiagnostic {
+    /// The `ruleSet` property ([`Self::rule_set`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULE_SET: crate::Field<Self> = crate::Field::new("ruleSet");
+    /// The `warnings` property ([`Self::warnings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WARNINGS: crate::Field<Self> = crate::Field::new("warnings");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for RuleSetDiagnostic {
@@ -31343,6 +43980,12 @@ impl crate::Model for RuleSetDiagnostic {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -31363,6 +44006,10 @@ impl crate::__private::DecodeFields for RuleSetDiagnostic {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ruleSet", "warnings"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(RuleSetDiagnostic);
@@ -31371,8 +44018,18 @@ impl serde::Serialize for RuleSetDiagnostic {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "ruleSet", &self.rule_set)?;
-        crate::__private::field(&mut map, "warnings", &self.warnings)?;
+        crate::__private::model_field(
+            &mut map,
+            "ruleSet",
+            &self.rule_set,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "warnings",
+            &self.warnings,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -31405,6 +44062,32 @@ pub struct RuleSetEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "outbound")]
+impl RuleSetEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "outbound")]
 impl crate::Model for RuleSetEntityListing {
@@ -31418,6 +44101,12 @@ impl crate::Model for RuleSetEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "outbound")]
@@ -31452,6 +44141,21 @@ impl crate::__private::DecodeFields for RuleSetEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "outbound")]
 crate::__impl_model_deserialize!(RuleSetEntityListing);
@@ -31460,16 +44164,66 @@ impl serde::Serialize for RuleSetEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }

@@ -19,6 +19,16 @@ pub struct V2ConversationMessageTypingEventForUserTopicConversationEventTyping {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
+impl V2ConversationMessageTypingEventForUserTopicConversationEventTyping {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `duration` property ([`Self::duration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DURATION: crate::Field<Self> = crate::Field::new("duration");
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
 impl crate::Model
@@ -33,6 +43,12 @@ for V2ConversationMessageTypingEventForUserTopicConversationEventTyping {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
@@ -56,6 +72,10 @@ for V2ConversationMessageTypingEventForUserTopicConversationEventTyping {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "duration"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
 crate::__impl_model_deserialize!(
@@ -67,8 +87,18 @@ for V2ConversationMessageTypingEventForUserTopicConversationEventTyping {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "duration", &self.duration)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "duration",
+            &self.duration,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -125,6 +155,16 @@ pub struct V2ConversationMessageTypingEventForUserTopicConversationMessageEvent 
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
+impl V2ConversationMessageTypingEventForUserTopicConversationMessageEvent {
+    /// The `eventType` property ([`Self::event_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TYPE: crate::Field<Self> = crate::Field::new("eventType");
+    /// The `typing` property ([`Self::typing`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPING: crate::Field<Self> = crate::Field::new("typing");
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
 impl crate::Model
@@ -139,6 +179,12 @@ for V2ConversationMessageTypingEventForUserTopicConversationMessageEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
@@ -160,6 +206,10 @@ for V2ConversationMessageTypingEventForUserTopicConversationMessageEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["eventType", "typing"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
 crate::__impl_model_deserialize!(
@@ -171,8 +221,18 @@ for V2ConversationMessageTypingEventForUserTopicConversationMessageEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventType", &self.event_type)?;
-        crate::__private::field(&mut map, "typing", &self.typing)?;
+        crate::__private::model_field(
+            &mut map,
+            "eventType",
+            &self.event_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "typing",
+            &self.typing,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -241,6 +301,22 @@ pub struct V2ConversationMessageTypingEventForUserTopicConversationMessagingChan
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
+impl V2ConversationMessageTypingEventForUserTopicConversationMessagingChannel {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `platform` property ([`Self::platform`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PLATFORM: crate::Field<Self> = crate::Field::new("platform");
+    /// The `to` property ([`Self::to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TO: crate::Field<Self> = crate::Field::new("to");
+    /// The `from` property ([`Self::from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FROM: crate::Field<Self> = crate::Field::new("from");
+    /// The `time` property ([`Self::time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIME: crate::Field<Self> = crate::Field::new("time");
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
 impl crate::Model
@@ -255,6 +331,12 @@ for V2ConversationMessageTypingEventForUserTopicConversationMessagingChannel {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
@@ -279,6 +361,16 @@ for V2ConversationMessageTypingEventForUserTopicConversationMessagingChannel {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "platform",
+        "to",
+        "from",
+        "time",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
 crate::__impl_model_deserialize!(
@@ -290,11 +382,26 @@ for V2ConversationMessageTypingEventForUserTopicConversationMessagingChannel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "platform", &self.platform)?;
-        crate::__private::field(&mut map, "to", &self.to)?;
-        crate::__private::field(&mut map, "from", &self.from)?;
-        crate::__private::field(&mut map, "time", &self.time)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "platform",
+            &self.platform,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "to", &self.to, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "from",
+            &self.from,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "time",
+            &self.time,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -407,6 +514,28 @@ pub struct V2ConversationMessageTypingEventForUserTopicConversationMessagingFrom
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
+impl V2ConversationMessageTypingEventForUserTopicConversationMessagingFromRecipient {
+    /// The `nickname` property ([`Self::nickname`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NICKNAME: crate::Field<Self> = crate::Field::new("nickname");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `idType` property ([`Self::id_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID_TYPE: crate::Field<Self> = crate::Field::new("idType");
+    /// The `image` property ([`Self::image`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IMAGE: crate::Field<Self> = crate::Field::new("image");
+    /// The `firstName` property ([`Self::first_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_NAME: crate::Field<Self> = crate::Field::new("firstName");
+    /// The `lastName` property ([`Self::last_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_NAME: crate::Field<Self> = crate::Field::new("lastName");
+    /// The `email` property ([`Self::email`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL: crate::Field<Self> = crate::Field::new("email");
+    /// The `additionalIds` property ([`Self::additional_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDITIONAL_IDS: crate::Field<Self> = crate::Field::new("additionalIds");
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
 impl crate::Model
@@ -421,6 +550,12 @@ for V2ConversationMessageTypingEventForUserTopicConversationMessagingFromRecipie
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
@@ -448,6 +583,19 @@ for V2ConversationMessageTypingEventForUserTopicConversationMessagingFromRecipie
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "nickname",
+        "id",
+        "idType",
+        "image",
+        "firstName",
+        "lastName",
+        "email",
+        "additionalIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
 crate::__impl_model_deserialize!(
@@ -459,14 +607,49 @@ for V2ConversationMessageTypingEventForUserTopicConversationMessagingFromRecipie
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "nickname", &self.nickname)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "idType", &self.id_type)?;
-        crate::__private::field(&mut map, "image", &self.image)?;
-        crate::__private::field(&mut map, "firstName", &self.first_name)?;
-        crate::__private::field(&mut map, "lastName", &self.last_name)?;
-        crate::__private::field(&mut map, "email", &self.email)?;
-        crate::__private::field(&mut map, "additionalIds", &self.additional_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "nickname",
+            &self.nickname,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "idType",
+            &self.id_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "image",
+            &self.image,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstName",
+            &self.first_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastName",
+            &self.last_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "email",
+            &self.email,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "additionalIds",
+            &self.additional_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -547,6 +730,20 @@ pub struct V2ConversationMessageTypingEventForUserTopicConversationNormalizedMes
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
+impl V2ConversationMessageTypingEventForUserTopicConversationNormalizedMessage {
+    /// The `channel` property ([`Self::channel`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNEL: crate::Field<Self> = crate::Field::new("channel");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `events` property ([`Self::events`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENTS: crate::Field<Self> = crate::Field::new("events");
+    /// The `direction` property ([`Self::direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION: crate::Field<Self> = crate::Field::new("direction");
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
 impl crate::Model
@@ -561,6 +758,12 @@ for V2ConversationMessageTypingEventForUserTopicConversationNormalizedMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
@@ -584,6 +787,15 @@ for V2ConversationMessageTypingEventForUserTopicConversationNormalizedMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "channel",
+        "type",
+        "events",
+        "direction",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
 crate::__impl_model_deserialize!(
@@ -595,10 +807,30 @@ for V2ConversationMessageTypingEventForUserTopicConversationNormalizedMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "channel", &self.channel)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "events", &self.events)?;
-        crate::__private::field(&mut map, "direction", &self.direction)?;
+        crate::__private::model_field(
+            &mut map,
+            "channel",
+            &self.channel,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "events",
+            &self.events,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "direction",
+            &self.direction,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -693,6 +925,16 @@ pub struct V2ConversationMessageTypingEventForUserTopicConversationRecipientAddi
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
+impl V2ConversationMessageTypingEventForUserTopicConversationRecipientAdditionalIdentifier {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
 impl crate::Model
@@ -707,6 +949,12 @@ for V2ConversationMessageTypingEventForUserTopicConversationRecipientAdditionalI
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
@@ -728,6 +976,10 @@ for V2ConversationMessageTypingEventForUserTopicConversationRecipientAdditionalI
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
 crate::__impl_model_deserialize!(
@@ -739,8 +991,18 @@ for V2ConversationMessageTypingEventForUserTopicConversationRecipientAdditionalI
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -803,6 +1065,18 @@ pub struct V2ConversationMessageTypingEventForUserTopicMessageData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
+impl V2ConversationMessageTypingEventForUserTopicMessageData {
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `normalizedMessage` property ([`Self::normalized_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NORMALIZED_MESSAGE: crate::Field<Self> = crate::Field::new(
+        "normalizedMessage",
+    );
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
 impl crate::Model for V2ConversationMessageTypingEventForUserTopicMessageData {
@@ -816,6 +1090,12 @@ impl crate::Model for V2ConversationMessageTypingEventForUserTopicMessageData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
@@ -837,6 +1117,13 @@ for V2ConversationMessageTypingEventForUserTopicMessageData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "normalizedMessage",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "topics-users", feature = "topics-workflows"))]
 crate::__impl_model_deserialize!(
@@ -847,11 +1134,17 @@ impl serde::Serialize for V2ConversationMessageTypingEventForUserTopicMessageDat
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "normalizedMessage",
             &self.normalized_message,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -935,6 +1228,18 @@ pub struct V2FlowExecutionDataFlowidTopicFlowErrorWarningInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-flows")]
+impl V2FlowExecutionDataFlowidTopicFlowErrorWarningInfo {
+    /// The `reason` property ([`Self::reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REASON: crate::Field<Self> = crate::Field::new("reason");
+    /// The `executionId` property ([`Self::execution_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXECUTION_ID: crate::Field<Self> = crate::Field::new("executionId");
+    /// The `objectId` property ([`Self::object_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBJECT_ID: crate::Field<Self> = crate::Field::new("objectId");
 }
 #[cfg(feature = "topics-flows")]
 impl crate::Model for V2FlowExecutionDataFlowidTopicFlowErrorWarningInfo {
@@ -948,6 +1253,12 @@ impl crate::Model for V2FlowExecutionDataFlowidTopicFlowErrorWarningInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-flows")]
@@ -970,6 +1281,10 @@ for V2FlowExecutionDataFlowidTopicFlowErrorWarningInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["reason", "executionId", "objectId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-flows")]
 crate::__impl_model_deserialize!(V2FlowExecutionDataFlowidTopicFlowErrorWarningInfo);
@@ -978,9 +1293,24 @@ impl serde::Serialize for V2FlowExecutionDataFlowidTopicFlowErrorWarningInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "reason", &self.reason)?;
-        crate::__private::field(&mut map, "executionId", &self.execution_id)?;
-        crate::__private::field(&mut map, "objectId", &self.object_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "reason",
+            &self.reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "executionId",
+            &self.execution_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "objectId",
+            &self.object_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1033,6 +1363,58 @@ pub struct V2FlowExecutionDataFlowidTopicFlowExecutionHistory {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-flows")]
+impl V2FlowExecutionDataFlowidTopicFlowExecutionHistory {
+    /// The `executionId` property ([`Self::execution_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXECUTION_ID: crate::Field<Self> = crate::Field::new("executionId");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `endDateTime` property ([`Self::end_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_DATE_TIME: crate::Field<Self> = crate::Field::new("endDateTime");
+    /// The `endpoint` property ([`Self::endpoint`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENDPOINT: crate::Field<Self> = crate::Field::new("endpoint");
+    /// The `errors` property ([`Self::errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERRORS: crate::Field<Self> = crate::Field::new("errors");
+    /// The `execution` property ([`Self::execution`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXECUTION: crate::Field<Self> = crate::Field::new("execution");
+    /// The `flowExitReason` property ([`Self::flow_exit_reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_EXIT_REASON: crate::Field<Self> = crate::Field::new("flowExitReason");
+    /// The `flowId` property ([`Self::flow_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_ID: crate::Field<Self> = crate::Field::new("flowId");
+    /// The `flowIsDebug` property ([`Self::flow_is_debug`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_IS_DEBUG: crate::Field<Self> = crate::Field::new("flowIsDebug");
+    /// The `executionItemsTruncated` property ([`Self::execution_items_truncated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXECUTION_ITEMS_TRUNCATED: crate::Field<Self> = crate::Field::new(
+        "executionItemsTruncated",
+    );
+    /// The `flowType` property ([`Self::flow_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_TYPE: crate::Field<Self> = crate::Field::new("flowType");
+    /// The `flowVersion` property ([`Self::flow_version`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_VERSION: crate::Field<Self> = crate::Field::new("flowVersion");
+    /// The `messageType` property ([`Self::message_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_TYPE: crate::Field<Self> = crate::Field::new("messageType");
+    /// The `invokingContext` property ([`Self::invoking_context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INVOKING_CONTEXT: crate::Field<Self> = crate::Field::new(
+        "invokingContext",
+    );
+    /// The `startDateTime` property ([`Self::start_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE_TIME: crate::Field<Self> = crate::Field::new("startDateTime");
+    /// The `warnings` property ([`Self::warnings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WARNINGS: crate::Field<Self> = crate::Field::new("warnings");
+    /// The `executionHistoryUri` property ([`Self::execution_history_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXECUTION_HISTORY_URI: crate::Field<Self> = crate::Field::new(
+        "executionHistoryUri",
+    );
+    /// The `executionHistoryUriTtl` property ([`Self::execution_history_uri_ttl`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXECUTION_HISTORY_URI_TTL: crate::Field<Self> = crate::Field::new(
+        "executionHistoryUriTtl",
+    );
 }
 #[cfg(feature = "topics-flows")]
 impl crate::Model for V2FlowExecutionDataFlowidTopicFlowExecutionHistory {
@@ -1046,6 +1428,12 @@ impl crate::Model for V2FlowExecutionDataFlowidTopicFlowExecutionHistory {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-flows")]
@@ -1094,6 +1482,30 @@ for V2FlowExecutionDataFlowidTopicFlowExecutionHistory {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "executionId",
+        "conversationId",
+        "divisionId",
+        "endDateTime",
+        "endpoint",
+        "errors",
+        "execution",
+        "flowExitReason",
+        "flowId",
+        "flowIsDebug",
+        "executionItemsTruncated",
+        "flowType",
+        "flowVersion",
+        "messageType",
+        "invokingContext",
+        "startDateTime",
+        "warnings",
+        "executionHistoryUri",
+        "executionHistoryUriTtl",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-flows")]
 crate::__impl_model_deserialize!(V2FlowExecutionDataFlowidTopicFlowExecutionHistory);
@@ -1102,36 +1514,119 @@ impl serde::Serialize for V2FlowExecutionDataFlowidTopicFlowExecutionHistory {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "executionId", &self.execution_id)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(&mut map, "endDateTime", &self.end_date_time)?;
-        crate::__private::field(&mut map, "endpoint", &self.endpoint)?;
-        crate::__private::field(&mut map, "errors", &self.errors)?;
-        crate::__private::field(&mut map, "execution", &self.execution)?;
-        crate::__private::field(&mut map, "flowExitReason", &self.flow_exit_reason)?;
-        crate::__private::field(&mut map, "flowId", &self.flow_id)?;
-        crate::__private::field(&mut map, "flowIsDebug", &self.flow_is_debug)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "executionId",
+            &self.execution_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endDateTime",
+            &self.end_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "endpoint",
+            &self.endpoint,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errors",
+            &self.errors,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "execution",
+            &self.execution,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowExitReason",
+            &self.flow_exit_reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowId",
+            &self.flow_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowIsDebug",
+            &self.flow_is_debug,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "executionItemsTruncated",
             &self.execution_items_truncated,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "flowType", &self.flow_type)?;
-        crate::__private::field(&mut map, "flowVersion", &self.flow_version)?;
-        crate::__private::field(&mut map, "messageType", &self.message_type)?;
-        crate::__private::field(&mut map, "invokingContext", &self.invoking_context)?;
-        crate::__private::field(&mut map, "startDateTime", &self.start_date_time)?;
-        crate::__private::field(&mut map, "warnings", &self.warnings)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "flowType",
+            &self.flow_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowVersion",
+            &self.flow_version,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageType",
+            &self.message_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "invokingContext",
+            &self.invoking_context,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startDateTime",
+            &self.start_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "warnings",
+            &self.warnings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "executionHistoryUri",
             &self.execution_history_uri,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "executionHistoryUriTtl",
             &self.execution_history_uri_ttl,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1236,6 +1731,28 @@ pub struct V2FlowExecutionDataFlowidTopicFlowExecutionItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-flows")]
+impl V2FlowExecutionDataFlowidTopicFlowExecutionItem {
+    /// The `objectType` property ([`Self::object_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBJECT_TYPE: crate::Field<Self> = crate::Field::new("objectType");
+    /// The `objectId` property ([`Self::object_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBJECT_ID: crate::Field<Self> = crate::Field::new("objectId");
+    /// The `outputPathId` property ([`Self::output_path_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTPUT_PATH_ID: crate::Field<Self> = crate::Field::new("outputPathId");
+    /// The `executionId` property ([`Self::execution_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXECUTION_ID: crate::Field<Self> = crate::Field::new("executionId");
+    /// The `startDateTime` property ([`Self::start_date_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_DATE_TIME: crate::Field<Self> = crate::Field::new("startDateTime");
+    /// The `error` property ([`Self::error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR: crate::Field<Self> = crate::Field::new("error");
+    /// The `warning` property ([`Self::warning`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WARNING: crate::Field<Self> = crate::Field::new("warning");
+    /// The `languageTag` property ([`Self::language_tag`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_TAG: crate::Field<Self> = crate::Field::new("languageTag");
 }
 #[cfg(feature = "topics-flows")]
 impl crate::Model for V2FlowExecutionDataFlowidTopicFlowExecutionItem {
@@ -1249,6 +1766,12 @@ impl crate::Model for V2FlowExecutionDataFlowidTopicFlowExecutionItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-flows")]
@@ -1275,6 +1798,19 @@ impl crate::__private::DecodeFields for V2FlowExecutionDataFlowidTopicFlowExecut
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "objectType",
+        "objectId",
+        "outputPathId",
+        "executionId",
+        "startDateTime",
+        "error",
+        "warning",
+        "languageTag",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-flows")]
 crate::__impl_model_deserialize!(V2FlowExecutionDataFlowidTopicFlowExecutionItem);
@@ -1283,14 +1819,54 @@ impl serde::Serialize for V2FlowExecutionDataFlowidTopicFlowExecutionItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "objectType", &self.object_type)?;
-        crate::__private::field(&mut map, "objectId", &self.object_id)?;
-        crate::__private::field(&mut map, "outputPathId", &self.output_path_id)?;
-        crate::__private::field(&mut map, "executionId", &self.execution_id)?;
-        crate::__private::field(&mut map, "startDateTime", &self.start_date_time)?;
-        crate::__private::field(&mut map, "error", &self.error)?;
-        crate::__private::field(&mut map, "warning", &self.warning)?;
-        crate::__private::field(&mut map, "languageTag", &self.language_tag)?;
+        crate::__private::model_field(
+            &mut map,
+            "objectType",
+            &self.object_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "objectId",
+            &self.object_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "outputPathId",
+            &self.output_path_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "executionId",
+            &self.execution_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startDateTime",
+            &self.start_date_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "error",
+            &self.error,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "warning",
+            &self.warning,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageTag",
+            &self.language_tag,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1317,6 +1893,26 @@ pub struct V2FlowExecutionDataFlowidTopicInvokingContextInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-flows")]
+impl V2FlowExecutionDataFlowidTopicInvokingContextInfo {
+    /// The `flow` property ([`Self::flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW: crate::Field<Self> = crate::Field::new("flow");
+    /// The `journeyActionMap` property ([`Self::journey_action_map`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_ACTION_MAP: crate::Field<Self> = crate::Field::new(
+        "journeyActionMap",
+    );
+    /// The `processAutomation` property ([`Self::process_automation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROCESS_AUTOMATION: crate::Field<Self> = crate::Field::new(
+        "processAutomation",
+    );
+    /// The `quality` property ([`Self::quality`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUALITY: crate::Field<Self> = crate::Field::new("quality");
+    /// The `workitem` property ([`Self::workitem`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORKITEM: crate::Field<Self> = crate::Field::new("workitem");
 }
 #[cfg(feature = "topics-flows")]
 impl crate::Model for V2FlowExecutionDataFlowidTopicInvokingContextInfo {
@@ -1330,6 +1926,12 @@ impl crate::Model for V2FlowExecutionDataFlowidTopicInvokingContextInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-flows")]
@@ -1354,6 +1956,16 @@ for V2FlowExecutionDataFlowidTopicInvokingContextInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "flow",
+        "journeyActionMap",
+        "processAutomation",
+        "quality",
+        "workitem",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-flows")]
 crate::__impl_model_deserialize!(V2FlowExecutionDataFlowidTopicInvokingContextInfo);
@@ -1362,15 +1974,36 @@ impl serde::Serialize for V2FlowExecutionDataFlowidTopicInvokingContextInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "flow", &self.flow)?;
-        crate::__private::field(&mut map, "journeyActionMap", &self.journey_action_map)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "flow",
+            &self.flow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "journeyActionMap",
+            &self.journey_action_map,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "processAutomation",
             &self.process_automation,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "quality", &self.quality)?;
-        crate::__private::field(&mut map, "workitem", &self.workitem)?;
+        crate::__private::model_field(
+            &mut map,
+            "quality",
+            &self.quality,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "workitem",
+            &self.workitem,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1387,6 +2020,20 @@ pub struct V2FlowExecutionDataFlowidTopicInvokingFlowContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-flows")]
+impl V2FlowExecutionDataFlowidTopicInvokingFlowContext {
+    /// The `flowExecutionId` property ([`Self::flow_execution_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_EXECUTION_ID: crate::Field<Self> = crate::Field::new(
+        "flowExecutionId",
+    );
+    /// The `objectExecutionId` property ([`Self::object_execution_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OBJECT_EXECUTION_ID: crate::Field<Self> = crate::Field::new(
+        "objectExecutionId",
+    );
 }
 #[cfg(feature = "topics-flows")]
 impl crate::Model for V2FlowExecutionDataFlowidTopicInvokingFlowContext {
@@ -1400,6 +2047,12 @@ impl crate::Model for V2FlowExecutionDataFlowidTopicInvokingFlowContext {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-flows")]
@@ -1421,6 +2074,13 @@ for V2FlowExecutionDataFlowidTopicInvokingFlowContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "flowExecutionId",
+        "objectExecutionId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-flows")]
 crate::__impl_model_deserialize!(V2FlowExecutionDataFlowidTopicInvokingFlowContext);
@@ -1429,11 +2089,17 @@ impl serde::Serialize for V2FlowExecutionDataFlowidTopicInvokingFlowContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "flowExecutionId", &self.flow_execution_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "flowExecutionId",
+            &self.flow_execution_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "objectExecutionId",
             &self.object_execution_id,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1451,6 +2117,16 @@ pub struct V2FlowExecutionDataFlowidTopicInvokingJourneyActionMapContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-flows")]
+impl V2FlowExecutionDataFlowidTopicInvokingJourneyActionMapContext {
+    /// The `actionMapId` property ([`Self::action_map_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_MAP_ID: crate::Field<Self> = crate::Field::new("actionMapId");
+    /// The `actionId` property ([`Self::action_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_ID: crate::Field<Self> = crate::Field::new("actionId");
 }
 #[cfg(feature = "topics-flows")]
 impl crate::Model for V2FlowExecutionDataFlowidTopicInvokingJourneyActionMapContext {
@@ -1464,6 +2140,12 @@ impl crate::Model for V2FlowExecutionDataFlowidTopicInvokingJourneyActionMapCont
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-flows")]
@@ -1485,6 +2167,10 @@ for V2FlowExecutionDataFlowidTopicInvokingJourneyActionMapContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["actionMapId", "actionId"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-flows")]
 crate::__impl_model_deserialize!(
@@ -1495,8 +2181,18 @@ impl serde::Serialize for V2FlowExecutionDataFlowidTopicInvokingJourneyActionMap
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "actionMapId", &self.action_map_id)?;
-        crate::__private::field(&mut map, "actionId", &self.action_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "actionMapId",
+            &self.action_map_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "actionId",
+            &self.action_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1513,6 +2209,16 @@ pub struct V2FlowExecutionDataFlowidTopicInvokingProcessAutomationContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-flows")]
+impl V2FlowExecutionDataFlowidTopicInvokingProcessAutomationContext {
+    /// The `triggerId` property ([`Self::trigger_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER_ID: crate::Field<Self> = crate::Field::new("triggerId");
+    /// The `triggerName` property ([`Self::trigger_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER_NAME: crate::Field<Self> = crate::Field::new("triggerName");
 }
 #[cfg(feature = "topics-flows")]
 impl crate::Model for V2FlowExecutionDataFlowidTopicInvokingProcessAutomationContext {
@@ -1526,6 +2232,12 @@ impl crate::Model for V2FlowExecutionDataFlowidTopicInvokingProcessAutomationCon
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-flows")]
@@ -1547,6 +2259,10 @@ for V2FlowExecutionDataFlowidTopicInvokingProcessAutomationContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["triggerId", "triggerName"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-flows")]
 crate::__impl_model_deserialize!(
@@ -1558,8 +2274,18 @@ for V2FlowExecutionDataFlowidTopicInvokingProcessAutomationContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "triggerId", &self.trigger_id)?;
-        crate::__private::field(&mut map, "triggerName", &self.trigger_name)?;
+        crate::__private::model_field(
+            &mut map,
+            "triggerId",
+            &self.trigger_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "triggerName",
+            &self.trigger_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1576,6 +2302,16 @@ pub struct V2FlowExecutionDataFlowidTopicInvokingQualityContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-flows")]
+impl V2FlowExecutionDataFlowidTopicInvokingQualityContext {
+    /// The `policyId` property ([`Self::policy_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POLICY_ID: crate::Field<Self> = crate::Field::new("policyId");
+    /// The `policyName` property ([`Self::policy_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const POLICY_NAME: crate::Field<Self> = crate::Field::new("policyName");
 }
 #[cfg(feature = "topics-flows")]
 impl crate::Model for V2FlowExecutionDataFlowidTopicInvokingQualityContext {
@@ -1589,6 +2325,12 @@ impl crate::Model for V2FlowExecutionDataFlowidTopicInvokingQualityContext {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-flows")]
@@ -1610,6 +2352,10 @@ for V2FlowExecutionDataFlowidTopicInvokingQualityContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["policyId", "policyName"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-flows")]
 crate::__impl_model_deserialize!(V2FlowExecutionDataFlowidTopicInvokingQualityContext);
@@ -1618,8 +2364,18 @@ impl serde::Serialize for V2FlowExecutionDataFlowidTopicInvokingQualityContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "policyId", &self.policy_id)?;
-        crate::__private::field(&mut map, "policyName", &self.policy_name)?;
+        crate::__private::model_field(
+            &mut map,
+            "policyId",
+            &self.policy_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "policyName",
+            &self.policy_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1636,6 +2392,16 @@ pub struct V2FlowExecutionDataFlowidTopicInvokingWorkitemContext {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-flows")]
+impl V2FlowExecutionDataFlowidTopicInvokingWorkitemContext {
+    /// The `workitemId` property ([`Self::workitem_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORKITEM_ID: crate::Field<Self> = crate::Field::new("workitemId");
+    /// The `workitemName` property ([`Self::workitem_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORKITEM_NAME: crate::Field<Self> = crate::Field::new("workitemName");
 }
 #[cfg(feature = "topics-flows")]
 impl crate::Model for V2FlowExecutionDataFlowidTopicInvokingWorkitemContext {
@@ -1649,6 +2415,12 @@ impl crate::Model for V2FlowExecutionDataFlowidTopicInvokingWorkitemContext {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-flows")]
@@ -1670,6 +2442,10 @@ for V2FlowExecutionDataFlowidTopicInvokingWorkitemContext {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["workitemId", "workitemName"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-flows")]
 crate::__impl_model_deserialize!(V2FlowExecutionDataFlowidTopicInvokingWorkitemContext);
@@ -1678,8 +2454,18 @@ impl serde::Serialize for V2FlowExecutionDataFlowidTopicInvokingWorkitemContext 
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "workitemId", &self.workitem_id)?;
-        crate::__private::field(&mut map, "workitemName", &self.workitem_name)?;
+        crate::__private::model_field(
+            &mut map,
+            "workitemId",
+            &self.workitem_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "workitemName",
+            &self.workitem_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -1717,6 +2503,38 @@ pub struct V2IntegrationPresenceEventPresenceActivityEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2IntegrationPresenceEventPresenceActivityEvent {
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `eventType` property ([`Self::event_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TYPE: crate::Field<Self> = crate::Field::new("eventType");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
+    /// The `presenceDefinition` property ([`Self::presence_definition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRESENCE_DEFINITION: crate::Field<Self> = crate::Field::new(
+        "presenceDefinition",
+    );
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
+    /// The `currentDisplaySourceId` property ([`Self::current_display_source_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENT_DISPLAY_SOURCE_ID: crate::Field<Self> = crate::Field::new(
+        "currentDisplaySourceId",
+    );
+    /// The `previousDisplaySourceId` property ([`Self::previous_display_source_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_DISPLAY_SOURCE_ID: crate::Field<Self> = crate::Field::new(
+        "previousDisplaySourceId",
+    );
+    /// The `futurePresenceDefinition` property ([`Self::future_presence_definition`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FUTURE_PRESENCE_DEFINITION: crate::Field<Self> = crate::Field::new(
+        "futurePresenceDefinition",
+    );
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2IntegrationPresenceEventPresenceActivityEvent {
@@ -1730,6 +2548,12 @@ impl crate::Model for V2IntegrationPresenceEventPresenceActivityEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -1763,6 +2587,20 @@ impl crate::__private::DecodeFields for V2IntegrationPresenceEventPresenceActivi
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "eventType",
+        "source",
+        "modifiedDate",
+        "presenceDefinition",
+        "message",
+        "currentDisplaySourceId",
+        "previousDisplaySourceId",
+        "futurePresenceDefinition",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(V2IntegrationPresenceEventPresenceActivityEvent);
@@ -1771,30 +2609,59 @@ impl serde::Serialize for V2IntegrationPresenceEventPresenceActivityEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "eventType", &self.event_type)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventType",
+            &self.event_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "presenceDefinition",
             &self.presence_definition,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "message", &self.message)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "currentDisplaySourceId",
             &self.current_display_source_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "previousDisplaySourceId",
             &self.previous_display_source_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "futurePresenceDefinition",
             &self.future_presence_definition,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -1887,6 +2754,52 @@ pub struct V2MobiusAlertsTopicAlert {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2MobiusAlertsTopicAlert {
+    /// The `rule` property ([`Self::rule`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RULE: crate::Field<Self> = crate::Field::new("rule");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `notifications` property ([`Self::notifications`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTIFICATIONS: crate::Field<Self> = crate::Field::new("notifications");
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `dateEnd` property ([`Self::date_end`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_END: crate::Field<Self> = crate::Field::new("dateEnd");
+    /// The `conditions` property ([`Self::conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONDITIONS: crate::Field<Self> = crate::Field::new("conditions");
+    /// The `additionalProperties` property ([`Self::additional_properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDITIONAL_PROPERTIES: crate::Field<Self> = crate::Field::new(
+        "additionalProperties",
+    );
+    /// The `active` property ([`Self::active`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVE: crate::Field<Self> = crate::Field::new("active");
+    /// The `unread` property ([`Self::unread`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNREAD: crate::Field<Self> = crate::Field::new("unread");
+    /// The `muted` property ([`Self::muted`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MUTED: crate::Field<Self> = crate::Field::new("muted");
+    /// The `snoozed` property ([`Self::snoozed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SNOOZED: crate::Field<Self> = crate::Field::new("snoozed");
+    /// The `dateMutedUntil` property ([`Self::date_muted_until`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MUTED_UNTIL: crate::Field<Self> = crate::Field::new("dateMutedUntil");
+    /// The `dateSnoozedUntil` property ([`Self::date_snoozed_until`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_SNOOZED_UNTIL: crate::Field<Self> = crate::Field::new(
+        "dateSnoozedUntil",
+    );
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
+    /// The `alertSummary` property ([`Self::alert_summary`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALERT_SUMMARY: crate::Field<Self> = crate::Field::new("alertSummary");
+    /// The `sendExitingAlarmNotification` property ([`Self::send_exiting_alarm_notification`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEND_EXITING_ALARM_NOTIFICATION: crate::Field<Self> = crate::Field::new(
+        "sendExitingAlarmNotification",
+    );
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2MobiusAlertsTopicAlert {
@@ -1900,6 +2813,12 @@ impl crate::Model for V2MobiusAlertsTopicAlert {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -1941,6 +2860,28 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlert {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "rule",
+        "id",
+        "userId",
+        "notifications",
+        "dateStart",
+        "dateEnd",
+        "conditions",
+        "additionalProperties",
+        "active",
+        "unread",
+        "muted",
+        "snoozed",
+        "dateMutedUntil",
+        "dateSnoozedUntil",
+        "action",
+        "alertSummary",
+        "sendExitingAlarmNotification",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(V2MobiusAlertsTopicAlert);
@@ -1949,30 +2890,102 @@ impl serde::Serialize for V2MobiusAlertsTopicAlert {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "rule", &self.rule)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "notifications", &self.notifications)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(&mut map, "dateEnd", &self.date_end)?;
-        crate::__private::field(&mut map, "conditions", &self.conditions)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "rule",
+            &self.rule,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "notifications",
+            &self.notifications,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateEnd",
+            &self.date_end,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conditions",
+            &self.conditions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "additionalProperties",
             &self.additional_properties,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "active", &self.active)?;
-        crate::__private::field(&mut map, "unread", &self.unread)?;
-        crate::__private::field(&mut map, "muted", &self.muted)?;
-        crate::__private::field(&mut map, "snoozed", &self.snoozed)?;
-        crate::__private::field(&mut map, "dateMutedUntil", &self.date_muted_until)?;
-        crate::__private::field(&mut map, "dateSnoozedUntil", &self.date_snoozed_until)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
-        crate::__private::field(&mut map, "alertSummary", &self.alert_summary)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "active",
+            &self.active,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "unread",
+            &self.unread,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "muted",
+            &self.muted,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "snoozed",
+            &self.snoozed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateMutedUntil",
+            &self.date_muted_until,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateSnoozedUntil",
+            &self.date_snoozed_until,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "alertSummary",
+            &self.alert_summary,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sendExitingAlarmNotification",
             &self.send_exiting_alarm_notification,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -2067,6 +3080,20 @@ pub struct V2MobiusAlertsTopicAlertNotification {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2MobiusAlertsTopicAlertNotification {
+    /// The `recipient` property ([`Self::recipient`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT: crate::Field<Self> = crate::Field::new("recipient");
+    /// The `notificationTypes` property ([`Self::notification_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTIFICATION_TYPES: crate::Field<Self> = crate::Field::new(
+        "notificationTypes",
+    );
+    /// The `locale` property ([`Self::locale`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCALE: crate::Field<Self> = crate::Field::new("locale");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2MobiusAlertsTopicAlertNotification {
@@ -2080,6 +3107,12 @@ impl crate::Model for V2MobiusAlertsTopicAlertNotification {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -2101,6 +3134,14 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlertNotification {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "recipient",
+        "notificationTypes",
+        "locale",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(V2MobiusAlertsTopicAlertNotification);
@@ -2109,13 +3150,24 @@ impl serde::Serialize for V2MobiusAlertsTopicAlertNotification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "recipient", &self.recipient)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "recipient",
+            &self.recipient,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "notificationTypes",
             &self.notification_types,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "locale", &self.locale)?;
+        crate::__private::model_field(
+            &mut map,
+            "locale",
+            &self.locale,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2134,6 +3186,18 @@ pub struct V2MobiusAlertsTopicAlertNotificationRecipient {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2MobiusAlertsTopicAlertNotificationRecipient {
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `displayName` property ([`Self::display_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISPLAY_NAME: crate::Field<Self> = crate::Field::new("displayName");
+    /// The `contactAddress` property ([`Self::contact_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_ADDRESS: crate::Field<Self> = crate::Field::new("contactAddress");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2MobiusAlertsTopicAlertNotificationRecipient {
@@ -2147,6 +3211,12 @@ impl crate::Model for V2MobiusAlertsTopicAlertNotificationRecipient {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -2168,6 +3238,14 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlertNotificationReci
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "displayName",
+        "contactAddress",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(V2MobiusAlertsTopicAlertNotificationRecipient);
@@ -2176,9 +3254,24 @@ impl serde::Serialize for V2MobiusAlertsTopicAlertNotificationRecipient {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "displayName", &self.display_name)?;
-        crate::__private::field(&mut map, "contactAddress", &self.contact_address)?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "displayName",
+            &self.display_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contactAddress",
+            &self.contact_address,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2197,6 +3290,18 @@ pub struct V2MobiusAlertsTopicAlertRuleProperties {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2MobiusAlertsTopicAlertRuleProperties {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2MobiusAlertsTopicAlertRuleProperties {
@@ -2210,6 +3315,12 @@ impl crate::Model for V2MobiusAlertsTopicAlertRuleProperties {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -2231,6 +3342,10 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlertRuleProperties {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(V2MobiusAlertsTopicAlertRuleProperties);
@@ -2239,9 +3354,19 @@ impl serde::Serialize for V2MobiusAlertsTopicAlertRuleProperties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2324,6 +3449,26 @@ pub struct V2MobiusAlertsTopicAlertSummary {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2MobiusAlertsTopicAlertSummary {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `conversation` property ([`Self::conversation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION: crate::Field<Self> = crate::Field::new("conversation");
+    /// The `metricType` property ([`Self::metric_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC_TYPE: crate::Field<Self> = crate::Field::new("metricType");
+    /// The `isTeamMemberRuleSummary` property ([`Self::is_team_member_rule_summary`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_TEAM_MEMBER_RULE_SUMMARY: crate::Field<Self> = crate::Field::new(
+        "isTeamMemberRuleSummary",
+    );
+    /// The `teamMemberRuleSummary` property ([`Self::team_member_rule_summary`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAM_MEMBER_RULE_SUMMARY: crate::Field<Self> = crate::Field::new(
+        "teamMemberRuleSummary",
+    );
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2MobiusAlertsTopicAlertSummary {
@@ -2337,6 +3482,12 @@ impl crate::Model for V2MobiusAlertsTopicAlertSummary {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -2368,6 +3519,16 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlertSummary {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "conversation",
+        "metricType",
+        "isTeamMemberRuleSummary",
+        "teamMemberRuleSummary",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(V2MobiusAlertsTopicAlertSummary);
@@ -2376,18 +3537,35 @@ impl serde::Serialize for V2MobiusAlertsTopicAlertSummary {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "conversation", &self.conversation)?;
-        crate::__private::field(&mut map, "metricType", &self.metric_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversation",
+            &self.conversation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metricType",
+            &self.metric_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "isTeamMemberRuleSummary",
             &self.is_team_member_rule_summary,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "teamMemberRuleSummary",
             &self.team_member_rule_summary,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -2454,6 +3632,24 @@ pub struct V2MobiusAlertsTopicAlertSummaryEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2MobiusAlertsTopicAlertSummaryEntity {
+    /// The `entityType` property ([`Self::entity_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_TYPE: crate::Field<Self> = crate::Field::new("entityType");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `queue` property ([`Self::queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE: crate::Field<Self> = crate::Field::new("queue");
+    /// The `team` property ([`Self::team`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAM: crate::Field<Self> = crate::Field::new("team");
+    /// The `alerting` property ([`Self::alerting`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALERTING: crate::Field<Self> = crate::Field::new("alerting");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2MobiusAlertsTopicAlertSummaryEntity {
@@ -2467,6 +3663,12 @@ impl crate::Model for V2MobiusAlertsTopicAlertSummaryEntity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -2493,6 +3695,17 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlertSummaryEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entityType",
+        "user",
+        "group",
+        "queue",
+        "team",
+        "alerting",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(V2MobiusAlertsTopicAlertSummaryEntity);
@@ -2501,12 +3714,42 @@ impl serde::Serialize for V2MobiusAlertsTopicAlertSummaryEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entityType", &self.entity_type)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "queue", &self.queue)?;
-        crate::__private::field(&mut map, "team", &self.team)?;
-        crate::__private::field(&mut map, "alerting", &self.alerting)?;
+        crate::__private::model_field(
+            &mut map,
+            "entityType",
+            &self.entity_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queue",
+            &self.queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "team",
+            &self.team,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "alerting",
+            &self.alerting,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2597,6 +3840,20 @@ pub struct V2MobiusAlertsTopicCondition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2MobiusAlertsTopicCondition {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `clauses` property ([`Self::clauses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLAUSES: crate::Field<Self> = crate::Field::new("clauses");
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2MobiusAlertsTopicCondition {
@@ -2610,6 +3867,12 @@ impl crate::Model for V2MobiusAlertsTopicCondition {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -2632,6 +3895,15 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicCondition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "clauses",
+        "predicates",
+        "type",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(V2MobiusAlertsTopicCondition);
@@ -2640,10 +3912,25 @@ impl serde::Serialize for V2MobiusAlertsTopicCondition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "clauses", &self.clauses)?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "clauses",
+            &self.clauses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -2727,6 +4014,38 @@ pub struct V2MobiusAlertsTopicConditionRulePredicate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2MobiusAlertsTopicConditionRulePredicate {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `entity` property ([`Self::entity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY: crate::Field<Self> = crate::Field::new("entity");
+    /// The `metric` property ([`Self::metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC: crate::Field<Self> = crate::Field::new("metric");
+    /// The `metricType` property ([`Self::metric_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC_TYPE: crate::Field<Self> = crate::Field::new("metricType");
+    /// The `metricValueType` property ([`Self::metric_value_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC_VALUE_TYPE: crate::Field<Self> = crate::Field::new(
+        "metricValueType",
+    );
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `topic` property ([`Self::topic`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPIC: crate::Field<Self> = crate::Field::new("topic");
+    /// The `characteristic` property ([`Self::characteristic`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHARACTERISTIC: crate::Field<Self> = crate::Field::new("characteristic");
+    /// The `comparisonOperator` property ([`Self::comparison_operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPARISON_OPERATOR: crate::Field<Self> = crate::Field::new(
+        "comparisonOperator",
+    );
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2MobiusAlertsTopicConditionRulePredicate {
@@ -2740,6 +4059,12 @@ impl crate::Model for V2MobiusAlertsTopicConditionRulePredicate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -2769,6 +4094,22 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicConditionRulePredicat
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "entity",
+        "metric",
+        "metricType",
+        "metricValueType",
+        "value",
+        "status",
+        "mediaType",
+        "topic",
+        "characteristic",
+        "comparisonOperator",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(V2MobiusAlertsTopicConditionRulePredicate);
@@ -2777,20 +4118,66 @@ impl serde::Serialize for V2MobiusAlertsTopicConditionRulePredicate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "entity", &self.entity)?;
-        crate::__private::field(&mut map, "metric", &self.metric)?;
-        crate::__private::field(&mut map, "metricType", &self.metric_type)?;
-        crate::__private::field(&mut map, "metricValueType", &self.metric_value_type)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "topic", &self.topic)?;
-        crate::__private::field(&mut map, "characteristic", &self.characteristic)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "entity",
+            &self.entity,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metric",
+            &self.metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metricType",
+            &self.metric_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metricValueType",
+            &self.metric_value_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "topic",
+            &self.topic,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "characteristic",
+            &self.characteristic,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "comparisonOperator",
             &self.comparison_operator,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3101,6 +4488,22 @@ pub struct V2MobiusAlertsTopicEntityProperties {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2MobiusAlertsTopicEntityProperties {
+    /// The `entityType` property ([`Self::entity_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITY_TYPE: crate::Field<Self> = crate::Field::new("entityType");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `queue` property ([`Self::queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE: crate::Field<Self> = crate::Field::new("queue");
+    /// The `team` property ([`Self::team`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAM: crate::Field<Self> = crate::Field::new("team");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2MobiusAlertsTopicEntityProperties {
@@ -3114,6 +4517,12 @@ impl crate::Model for V2MobiusAlertsTopicEntityProperties {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -3137,6 +4546,16 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicEntityProperties {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entityType",
+        "user",
+        "group",
+        "queue",
+        "team",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(V2MobiusAlertsTopicEntityProperties);
@@ -3145,11 +4564,36 @@ impl serde::Serialize for V2MobiusAlertsTopicEntityProperties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entityType", &self.entity_type)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "queue", &self.queue)?;
-        crate::__private::field(&mut map, "team", &self.team)?;
+        crate::__private::model_field(
+            &mut map,
+            "entityType",
+            &self.entity_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queue",
+            &self.queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "team",
+            &self.team,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3302,6 +4746,40 @@ pub struct V2MobiusRulesTopicRule {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2MobiusRulesTopicRule {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `notifications` property ([`Self::notifications`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTIFICATIONS: crate::Field<Self> = crate::Field::new("notifications");
+    /// The `conditions` property ([`Self::conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONDITIONS: crate::Field<Self> = crate::Field::new("conditions");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `inAlarm` property ([`Self::in_alarm`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IN_ALARM: crate::Field<Self> = crate::Field::new("inAlarm");
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `sendExitingAlarmNotification` property ([`Self::send_exiting_alarm_notification`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEND_EXITING_ALARM_NOTIFICATION: crate::Field<Self> = crate::Field::new(
+        "sendExitingAlarmNotification",
+    );
+    /// The `waitBetweenNotificationMs` property ([`Self::wait_between_notification_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WAIT_BETWEEN_NOTIFICATION_MS: crate::Field<Self> = crate::Field::new(
+        "waitBetweenNotificationMs",
+    );
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2MobiusRulesTopicRule {
@@ -3315,6 +4793,12 @@ impl crate::Model for V2MobiusRulesTopicRule {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -3357,6 +4841,23 @@ impl crate::__private::DecodeFields for V2MobiusRulesTopicRule {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "userId",
+        "name",
+        "type",
+        "notifications",
+        "conditions",
+        "enabled",
+        "inAlarm",
+        "action",
+        "dateCreated",
+        "sendExitingAlarmNotification",
+        "waitBetweenNotificationMs",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(V2MobiusRulesTopicRule);
@@ -3365,25 +4866,72 @@ impl serde::Serialize for V2MobiusRulesTopicRule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "notifications", &self.notifications)?;
-        crate::__private::field(&mut map, "conditions", &self.conditions)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "inAlarm", &self.in_alarm)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "notifications",
+            &self.notifications,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conditions",
+            &self.conditions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "inAlarm",
+            &self.in_alarm,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sendExitingAlarmNotification",
             &self.send_exiting_alarm_notification,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "waitBetweenNotificationMs",
             &self.wait_between_notification_ms,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3513,6 +5061,20 @@ pub struct V2QueueObservationMetricCountData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-analytics")]
+impl V2QueueObservationMetricCountData {
+    /// The `metric` property ([`Self::metric`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRIC: crate::Field<Self> = crate::Field::new("metric");
+    /// The `count` property ([`Self::count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COUNT: crate::Field<Self> = crate::Field::new("count");
+    /// The `calculatedMetricValue` property ([`Self::calculated_metric_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALCULATED_METRIC_VALUE: crate::Field<Self> = crate::Field::new(
+        "calculatedMetricValue",
+    );
 }
 #[cfg(feature = "topics-analytics")]
 impl crate::Model for V2QueueObservationMetricCountData {
@@ -3526,6 +5088,12 @@ impl crate::Model for V2QueueObservationMetricCountData {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-analytics")]
@@ -3551,6 +5119,14 @@ impl crate::__private::DecodeFields for V2QueueObservationMetricCountData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "count",
+        "calculatedMetricValue",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-analytics")]
 crate::__impl_model_deserialize!(V2QueueObservationMetricCountData);
@@ -3559,12 +5135,23 @@ impl serde::Serialize for V2QueueObservationMetricCountData {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "metric", &self.metric)?;
-        crate::__private::field(&mut map, "count", &self.count)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "metric",
+            &self.metric,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "count",
+            &self.count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "calculatedMetricValue",
             &self.calculated_metric_value,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3642,6 +5229,16 @@ pub struct V2QueueObservationMetricCountGroup {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-analytics")]
+impl V2QueueObservationMetricCountGroup {
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `data` property ([`Self::data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA: crate::Field<Self> = crate::Field::new("data");
 }
 #[cfg(feature = "topics-analytics")]
 impl crate::Model for V2QueueObservationMetricCountGroup {
@@ -3655,6 +5252,12 @@ impl crate::Model for V2QueueObservationMetricCountGroup {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-analytics")]
@@ -3675,6 +5278,10 @@ impl crate::__private::DecodeFields for V2QueueObservationMetricCountGroup {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["mediaType", "data"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-analytics")]
 crate::__impl_model_deserialize!(V2QueueObservationMetricCountGroup);
@@ -3683,8 +5290,18 @@ impl serde::Serialize for V2QueueObservationMetricCountGroup {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "data", &self.data)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "data",
+            &self.data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3699,6 +5316,14 @@ pub struct V2QueueObservationObservationCountNotification {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-analytics")]
+impl V2QueueObservationObservationCountNotification {
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(feature = "topics-analytics")]
 impl crate::Model for V2QueueObservationObservationCountNotification {
@@ -3712,6 +5337,12 @@ impl crate::Model for V2QueueObservationObservationCountNotification {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-analytics")]
@@ -3731,6 +5362,10 @@ impl crate::__private::DecodeFields for V2QueueObservationObservationCountNotifi
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-analytics")]
 crate::__impl_model_deserialize!(V2QueueObservationObservationCountNotification);
@@ -3739,7 +5374,12 @@ impl serde::Serialize for V2QueueObservationObservationCountNotification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -3764,6 +5404,30 @@ pub struct V2ReprocessJobStateChangedTopicJobStateChanged {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-speechandtextanalytics")]
+impl V2ReprocessJobStateChangedTopicJobStateChanged {
+    /// The `organizationId` property ([`Self::organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORGANIZATION_ID: crate::Field<Self> = crate::Field::new("organizationId");
+    /// The `jobId` property ([`Self::job_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOB_ID: crate::Field<Self> = crate::Field::new("jobId");
+    /// The `jobStatus` property ([`Self::job_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOB_STATUS: crate::Field<Self> = crate::Field::new("jobStatus");
+    /// The `processedInteractionsCount` property ([`Self::processed_interactions_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROCESSED_INTERACTIONS_COUNT: crate::Field<Self> = crate::Field::new(
+        "processedInteractionsCount",
+    );
+    /// The `failedInteractionsCount` property ([`Self::failed_interactions_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAILED_INTERACTIONS_COUNT: crate::Field<Self> = crate::Field::new(
+        "failedInteractionsCount",
+    );
+    /// The `totalInteractions` property ([`Self::total_interactions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_INTERACTIONS: crate::Field<Self> = crate::Field::new(
+        "totalInteractions",
+    );
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 impl crate::Model for V2ReprocessJobStateChangedTopicJobStateChanged {
@@ -3777,6 +5441,12 @@ impl crate::Model for V2ReprocessJobStateChangedTopicJobStateChanged {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
@@ -3813,6 +5483,17 @@ impl crate::__private::DecodeFields for V2ReprocessJobStateChangedTopicJobStateC
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "organizationId",
+        "jobId",
+        "jobStatus",
+        "processedInteractionsCount",
+        "failedInteractionsCount",
+        "totalInteractions",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 crate::__impl_model_deserialize!(V2ReprocessJobStateChangedTopicJobStateChanged);
@@ -3821,23 +5502,41 @@ impl serde::Serialize for V2ReprocessJobStateChangedTopicJobStateChanged {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "organizationId", &self.organization_id)?;
-        crate::__private::field(&mut map, "jobId", &self.job_id)?;
-        crate::__private::field(&mut map, "jobStatus", &self.job_status)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "organizationId",
+            &self.organization_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "jobId",
+            &self.job_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "jobStatus",
+            &self.job_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "processedInteractionsCount",
             &self.processed_interactions_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "failedInteractionsCount",
             &self.failed_interactions_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "totalInteractions",
             &self.total_interactions,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -3934,6 +5633,18 @@ pub struct V2SessionConversationsSummarySettingsPreviewEventConversationSummaryL
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2SessionConversationsSummarySettingsPreviewEventConversationSummaryLabel {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model
@@ -3948,6 +5659,12 @@ for V2SessionConversationsSummarySettingsPreviewEventConversationSummaryLabel {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -3970,6 +5687,10 @@ for V2SessionConversationsSummarySettingsPreviewEventConversationSummaryLabel {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "description", "type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(
@@ -3981,9 +5702,24 @@ for V2SessionConversationsSummarySettingsPreviewEventConversationSummaryLabel {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4089,6 +5825,48 @@ pub struct V2SessionConversationsSummarySettingsPreviewEventConversationSummaryS
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2SessionConversationsSummarySettingsPreviewEventConversationSummarySettingsPreviewMessage {
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `summaryId` property ([`Self::summary_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUMMARY_ID: crate::Field<Self> = crate::Field::new("summaryId");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `summarySettingsId` property ([`Self::summary_settings_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUMMARY_SETTINGS_ID: crate::Field<Self> = crate::Field::new(
+        "summarySettingsId",
+    );
+    /// The `language` property ([`Self::language`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE: crate::Field<Self> = crate::Field::new("language");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `summary` property ([`Self::summary`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUMMARY: crate::Field<Self> = crate::Field::new("summary");
+    /// The `reason` property ([`Self::reason`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REASON: crate::Field<Self> = crate::Field::new("reason");
+    /// The `resolution` property ([`Self::resolution`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESOLUTION: crate::Field<Self> = crate::Field::new("resolution");
+    /// The `followupActions` property ([`Self::followup_actions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FOLLOWUP_ACTIONS: crate::Field<Self> = crate::Field::new(
+        "followupActions",
+    );
+    /// The `extractedEntities` property ([`Self::extracted_entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTRACTED_ENTITIES: crate::Field<Self> = crate::Field::new(
+        "extractedEntities",
+    );
+    /// The `labels` property ([`Self::labels`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LABELS: crate::Field<Self> = crate::Field::new("labels");
+    /// The `errorType` property ([`Self::error_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_TYPE: crate::Field<Self> = crate::Field::new("errorType");
+    /// The `durationMs` property ([`Self::duration_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DURATION_MS: crate::Field<Self> = crate::Field::new("durationMs");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model
@@ -4103,6 +5881,12 @@ for V2SessionConversationsSummarySettingsPreviewEventConversationSummarySettings
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -4139,6 +5923,26 @@ for V2SessionConversationsSummarySettingsPreviewEventConversationSummarySettings
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "createdDate",
+        "summaryId",
+        "sessionId",
+        "userId",
+        "summarySettingsId",
+        "language",
+        "mediaType",
+        "summary",
+        "reason",
+        "resolution",
+        "followupActions",
+        "extractedEntities",
+        "labels",
+        "errorType",
+        "durationMs",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(
@@ -4150,29 +5954,96 @@ for V2SessionConversationsSummarySettingsPreviewEventConversationSummarySettings
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "summaryId", &self.summary_id)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "summaryId",
+            &self.summary_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "summarySettingsId",
             &self.summary_settings_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "language", &self.language)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "summary", &self.summary)?;
-        crate::__private::field(&mut map, "reason", &self.reason)?;
-        crate::__private::field(&mut map, "resolution", &self.resolution)?;
-        crate::__private::field(&mut map, "followupActions", &self.followup_actions)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "language",
+            &self.language,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "summary",
+            &self.summary,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reason",
+            &self.reason,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "resolution",
+            &self.resolution,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "followupActions",
+            &self.followup_actions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "extractedEntities",
             &self.extracted_entities,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "labels", &self.labels)?;
-        crate::__private::field(&mut map, "errorType", &self.error_type)?;
-        crate::__private::field(&mut map, "durationMs", &self.duration_ms)?;
+        crate::__private::model_field(
+            &mut map,
+            "labels",
+            &self.labels,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorType",
+            &self.error_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "durationMs",
+            &self.duration_ms,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4303,6 +6174,22 @@ pub struct V2StaConversationCategoriesStaConversationCategoriesMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-speechandtextanalytics")]
+impl V2StaConversationCategoriesStaConversationCategoriesMessage {
+    /// The `organizationId` property ([`Self::organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORGANIZATION_ID: crate::Field<Self> = crate::Field::new("organizationId");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `transcriptIds` property ([`Self::transcript_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSCRIPT_IDS: crate::Field<Self> = crate::Field::new("transcriptIds");
+    /// The `categoryIds` property ([`Self::category_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY_IDS: crate::Field<Self> = crate::Field::new("categoryIds");
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 impl crate::Model for V2StaConversationCategoriesStaConversationCategoriesMessage {
@@ -4316,6 +6203,12 @@ impl crate::Model for V2StaConversationCategoriesStaConversationCategoriesMessag
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
@@ -4340,6 +6233,16 @@ for V2StaConversationCategoriesStaConversationCategoriesMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "organizationId",
+        "conversationId",
+        "mediaType",
+        "transcriptIds",
+        "categoryIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 crate::__impl_model_deserialize!(
@@ -4350,11 +6253,36 @@ impl serde::Serialize for V2StaConversationCategoriesStaConversationCategoriesMe
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "organizationId", &self.organization_id)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "transcriptIds", &self.transcript_ids)?;
-        crate::__private::field(&mut map, "categoryIds", &self.category_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "organizationId",
+            &self.organization_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "transcriptIds",
+            &self.transcript_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "categoryIds",
+            &self.category_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4429,6 +6357,18 @@ pub struct V2StaEmpathyOverallTopicAgentEmpathyScore {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-speechandtextanalytics")]
+impl V2StaEmpathyOverallTopicAgentEmpathyScore {
+    /// The `agentId` property ([`Self::agent_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_ID: crate::Field<Self> = crate::Field::new("agentId");
+    /// The `overallEmpathyScore` property ([`Self::overall_empathy_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OVERALL_EMPATHY_SCORE: crate::Field<Self> = crate::Field::new(
+        "overallEmpathyScore",
+    );
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 impl crate::Model for V2StaEmpathyOverallTopicAgentEmpathyScore {
@@ -4442,6 +6382,12 @@ impl crate::Model for V2StaEmpathyOverallTopicAgentEmpathyScore {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
@@ -4466,6 +6412,10 @@ impl crate::__private::DecodeFields for V2StaEmpathyOverallTopicAgentEmpathyScor
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["agentId", "overallEmpathyScore"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 crate::__impl_model_deserialize!(V2StaEmpathyOverallTopicAgentEmpathyScore);
@@ -4474,11 +6424,17 @@ impl serde::Serialize for V2StaEmpathyOverallTopicAgentEmpathyScore {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "agentId", &self.agent_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "agentId",
+            &self.agent_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "overallEmpathyScore",
             &self.overall_empathy_score,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -4502,6 +6458,22 @@ pub struct V2StaEmpathyOverallTopicOverallEmpathyMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-speechandtextanalytics")]
+impl V2StaEmpathyOverallTopicOverallEmpathyMessage {
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `queueIds` property ([`Self::queue_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_IDS: crate::Field<Self> = crate::Field::new("queueIds");
+    /// The `divisionIds` property ([`Self::division_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_IDS: crate::Field<Self> = crate::Field::new("divisionIds");
+    /// The `flowIds` property ([`Self::flow_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_IDS: crate::Field<Self> = crate::Field::new("flowIds");
+    /// The `agents` property ([`Self::agents`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENTS: crate::Field<Self> = crate::Field::new("agents");
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 impl crate::Model for V2StaEmpathyOverallTopicOverallEmpathyMessage {
@@ -4515,6 +6487,12 @@ impl crate::Model for V2StaEmpathyOverallTopicOverallEmpathyMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
@@ -4538,6 +6516,16 @@ impl crate::__private::DecodeFields for V2StaEmpathyOverallTopicOverallEmpathyMe
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "queueIds",
+        "divisionIds",
+        "flowIds",
+        "agents",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 crate::__impl_model_deserialize!(V2StaEmpathyOverallTopicOverallEmpathyMessage);
@@ -4546,11 +6534,36 @@ impl serde::Serialize for V2StaEmpathyOverallTopicOverallEmpathyMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "queueIds", &self.queue_ids)?;
-        crate::__private::field(&mut map, "divisionIds", &self.division_ids)?;
-        crate::__private::field(&mut map, "flowIds", &self.flow_ids)?;
-        crate::__private::field(&mut map, "agents", &self.agents)?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueIds",
+            &self.queue_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionIds",
+            &self.division_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowIds",
+            &self.flow_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agents",
+            &self.agents,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4575,6 +6588,28 @@ pub struct V2StaSentimentOverallTopicOverallSentimentMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-speechandtextanalytics")]
+impl V2StaSentimentOverallTopicOverallSentimentMessage {
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `sentimentOverallScore` property ([`Self::sentiment_overall_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENTIMENT_OVERALL_SCORE: crate::Field<Self> = crate::Field::new(
+        "sentimentOverallScore",
+    );
+    /// The `sentimentTrendScore` property ([`Self::sentiment_trend_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENTIMENT_TREND_SCORE: crate::Field<Self> = crate::Field::new(
+        "sentimentTrendScore",
+    );
+    /// The `queueIds` property ([`Self::queue_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_IDS: crate::Field<Self> = crate::Field::new("queueIds");
+    /// The `divisionIds` property ([`Self::division_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_IDS: crate::Field<Self> = crate::Field::new("divisionIds");
+    /// The `flowIds` property ([`Self::flow_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_IDS: crate::Field<Self> = crate::Field::new("flowIds");
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 impl crate::Model for V2StaSentimentOverallTopicOverallSentimentMessage {
@@ -4588,6 +6623,12 @@ impl crate::Model for V2StaSentimentOverallTopicOverallSentimentMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
@@ -4621,6 +6662,17 @@ for V2StaSentimentOverallTopicOverallSentimentMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "sentimentOverallScore",
+        "sentimentTrendScore",
+        "queueIds",
+        "divisionIds",
+        "flowIds",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 crate::__impl_model_deserialize!(V2StaSentimentOverallTopicOverallSentimentMessage);
@@ -4629,20 +6681,42 @@ impl serde::Serialize for V2StaSentimentOverallTopicOverallSentimentMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sentimentOverallScore",
             &self.sentiment_overall_score,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "sentimentTrendScore",
             &self.sentiment_trend_score,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "queueIds", &self.queue_ids)?;
-        crate::__private::field(&mut map, "divisionIds", &self.division_ids)?;
-        crate::__private::field(&mut map, "flowIds", &self.flow_ids)?;
+        crate::__private::model_field(
+            &mut map,
+            "queueIds",
+            &self.queue_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionIds",
+            &self.division_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowIds",
+            &self.flow_ids,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4665,6 +6739,22 @@ pub struct V2StaTopicsDetectedTopicParticipant {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-speechandtextanalytics")]
+impl V2StaTopicsDetectedTopicParticipant {
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `purpose` property ([`Self::purpose`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PURPOSE: crate::Field<Self> = crate::Field::new("purpose");
+    /// The `flowId` property ([`Self::flow_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_ID: crate::Field<Self> = crate::Field::new("flowId");
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 impl crate::Model for V2StaTopicsDetectedTopicParticipant {
@@ -4678,6 +6768,12 @@ impl crate::Model for V2StaTopicsDetectedTopicParticipant {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
@@ -4701,6 +6797,16 @@ impl crate::__private::DecodeFields for V2StaTopicsDetectedTopicParticipant {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "queueId",
+        "divisionId",
+        "purpose",
+        "flowId",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 crate::__impl_model_deserialize!(V2StaTopicsDetectedTopicParticipant);
@@ -4709,11 +6815,36 @@ impl serde::Serialize for V2StaTopicsDetectedTopicParticipant {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(&mut map, "purpose", &self.purpose)?;
-        crate::__private::field(&mut map, "flowId", &self.flow_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "purpose",
+            &self.purpose,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowId",
+            &self.flow_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4732,6 +6863,18 @@ pub struct V2StaTopicsDetectedTopicTopicDetected {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-speechandtextanalytics")]
+impl V2StaTopicsDetectedTopicTopicDetected {
+    /// The `participant` property ([`Self::participant`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT: crate::Field<Self> = crate::Field::new("participant");
+    /// The `topicId` property ([`Self::topic_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPIC_ID: crate::Field<Self> = crate::Field::new("topicId");
+    /// The `topicName` property ([`Self::topic_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPIC_NAME: crate::Field<Self> = crate::Field::new("topicName");
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 impl crate::Model for V2StaTopicsDetectedTopicTopicDetected {
@@ -4745,6 +6888,12 @@ impl crate::Model for V2StaTopicsDetectedTopicTopicDetected {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
@@ -4766,6 +6915,14 @@ impl crate::__private::DecodeFields for V2StaTopicsDetectedTopicTopicDetected {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "participant",
+        "topicId",
+        "topicName",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 crate::__impl_model_deserialize!(V2StaTopicsDetectedTopicTopicDetected);
@@ -4774,9 +6931,24 @@ impl serde::Serialize for V2StaTopicsDetectedTopicTopicDetected {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "participant", &self.participant)?;
-        crate::__private::field(&mut map, "topicId", &self.topic_id)?;
-        crate::__private::field(&mut map, "topicName", &self.topic_name)?;
+        crate::__private::model_field(
+            &mut map,
+            "participant",
+            &self.participant,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "topicId",
+            &self.topic_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "topicName",
+            &self.topic_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4805,6 +6977,30 @@ pub struct V2StaTopicsDetectedTopicTopicsDetectedMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-speechandtextanalytics")]
+impl V2StaTopicsDetectedTopicTopicsDetectedMessage {
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `recordingId` property ([`Self::recording_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORDING_ID: crate::Field<Self> = crate::Field::new("recordingId");
+    /// The `transcriptId` property ([`Self::transcript_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSCRIPT_ID: crate::Field<Self> = crate::Field::new("transcriptId");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `programId` property ([`Self::program_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROGRAM_ID: crate::Field<Self> = crate::Field::new("programId");
+    /// The `topics` property ([`Self::topics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPICS: crate::Field<Self> = crate::Field::new("topics");
+    /// The `participants` property ([`Self::participants`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANTS: crate::Field<Self> = crate::Field::new("participants");
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 impl crate::Model for V2StaTopicsDetectedTopicTopicsDetectedMessage {
@@ -4818,6 +7014,12 @@ impl crate::Model for V2StaTopicsDetectedTopicTopicsDetectedMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
@@ -4844,6 +7046,19 @@ impl crate::__private::DecodeFields for V2StaTopicsDetectedTopicTopicsDetectedMe
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "communicationId",
+        "recordingId",
+        "transcriptId",
+        "mediaType",
+        "programId",
+        "topics",
+        "participants",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-speechandtextanalytics")]
 crate::__impl_model_deserialize!(V2StaTopicsDetectedTopicTopicsDetectedMessage);
@@ -4852,14 +7067,54 @@ impl serde::Serialize for V2StaTopicsDetectedTopicTopicsDetectedMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "recordingId", &self.recording_id)?;
-        crate::__private::field(&mut map, "transcriptId", &self.transcript_id)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "programId", &self.program_id)?;
-        crate::__private::field(&mut map, "topics", &self.topics)?;
-        crate::__private::field(&mut map, "participants", &self.participants)?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "recordingId",
+            &self.recording_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "transcriptId",
+            &self.transcript_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "programId",
+            &self.program_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "topics",
+            &self.topics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participants",
+            &self.participants,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4876,6 +7131,16 @@ pub struct V2WebMessagingUndeliveredMessageTopicMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-webmessaging")]
+impl V2WebMessagingUndeliveredMessageTopicMessage {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `eventTimeMs` property ([`Self::event_time_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME_MS: crate::Field<Self> = crate::Field::new("eventTimeMs");
 }
 #[cfg(feature = "topics-webmessaging")]
 impl crate::Model for V2WebMessagingUndeliveredMessageTopicMessage {
@@ -4889,6 +7154,12 @@ impl crate::Model for V2WebMessagingUndeliveredMessageTopicMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-webmessaging")]
@@ -4911,6 +7182,10 @@ impl crate::__private::DecodeFields for V2WebMessagingUndeliveredMessageTopicMes
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "eventTimeMs"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-webmessaging")]
 crate::__impl_model_deserialize!(V2WebMessagingUndeliveredMessageTopicMessage);
@@ -4919,8 +7194,13 @@ impl serde::Serialize for V2WebMessagingUndeliveredMessageTopicMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "eventTimeMs", &self.event_time_ms)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "eventTimeMs",
+            &self.event_time_ms,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -4949,6 +7229,32 @@ pub struct V2WebMessagingUndeliveredMessageTopicWebMessagingUndeliveredMessageEv
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-webmessaging")]
+impl V2WebMessagingUndeliveredMessageTopicWebMessagingUndeliveredMessageEventBody {
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `deploymentId` property ([`Self::deployment_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEPLOYMENT_ID: crate::Field<Self> = crate::Field::new("deploymentId");
+    /// The `participantId` property ([`Self::participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_ID: crate::Field<Self> = crate::Field::new("participantId");
+    /// The `externalContactId` property ([`Self::external_contact_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_ID: crate::Field<Self> = crate::Field::new(
+        "externalContactId",
+    );
+    /// The `communicationId` property ([`Self::communication_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMMUNICATION_ID: crate::Field<Self> = crate::Field::new(
+        "communicationId",
+    );
+    /// The `sessionExpiry` property ([`Self::session_expiry`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_EXPIRY: crate::Field<Self> = crate::Field::new("sessionExpiry");
+    /// The `messages` property ([`Self::messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGES: crate::Field<Self> = crate::Field::new("messages");
+    /// The `eventTimeMs` property ([`Self::event_time_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME_MS: crate::Field<Self> = crate::Field::new("eventTimeMs");
 }
 #[cfg(feature = "topics-webmessaging")]
 impl crate::Model
@@ -4963,6 +7269,12 @@ for V2WebMessagingUndeliveredMessageTopicWebMessagingUndeliveredMessageEventBody
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-webmessaging")]
@@ -4994,6 +7306,19 @@ for V2WebMessagingUndeliveredMessageTopicWebMessagingUndeliveredMessageEventBody
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "deploymentId",
+        "participantId",
+        "externalContactId",
+        "communicationId",
+        "sessionExpiry",
+        "messages",
+        "eventTimeMs",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-webmessaging")]
 crate::__impl_model_deserialize!(
@@ -5005,18 +7330,54 @@ for V2WebMessagingUndeliveredMessageTopicWebMessagingUndeliveredMessageEventBody
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "deploymentId", &self.deployment_id)?;
-        crate::__private::field(&mut map, "participantId", &self.participant_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deploymentId",
+            &self.deployment_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participantId",
+            &self.participant_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalContactId",
             &self.external_contact_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "communicationId", &self.communication_id)?;
-        crate::__private::field(&mut map, "sessionExpiry", &self.session_expiry)?;
-        crate::__private::field(&mut map, "messages", &self.messages)?;
-        crate::__private::field(&mut map, "eventTimeMs", &self.event_time_ms)?;
+        crate::__private::model_field(
+            &mut map,
+            "communicationId",
+            &self.communication_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionExpiry",
+            &self.session_expiry,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messages",
+            &self.messages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventTimeMs",
+            &self.event_time_ms,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5041,6 +7402,22 @@ pub struct V2WemEngagementCelebrationUpdatesTopicContestCompleteData {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2WemEngagementCelebrationUpdatesTopicContestCompleteData {
+    /// The `dateEnd` property ([`Self::date_end`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_END: crate::Field<Self> = crate::Field::new("dateEnd");
+    /// The `anonymization` property ([`Self::anonymization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANONYMIZATION: crate::Field<Self> = crate::Field::new("anonymization");
+    /// The `metrics` property ([`Self::metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METRICS: crate::Field<Self> = crate::Field::new("metrics");
+    /// The `prizes` property ([`Self::prizes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PRIZES: crate::Field<Self> = crate::Field::new("prizes");
+    /// The `winners` property ([`Self::winners`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WINNERS: crate::Field<Self> = crate::Field::new("winners");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2WemEngagementCelebrationUpdatesTopicContestCompleteData {
@@ -5054,6 +7431,12 @@ impl crate::Model for V2WemEngagementCelebrationUpdatesTopicContestCompleteData 
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -5078,6 +7461,16 @@ for V2WemEngagementCelebrationUpdatesTopicContestCompleteData {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateEnd",
+        "anonymization",
+        "metrics",
+        "prizes",
+        "winners",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(
@@ -5088,11 +7481,36 @@ impl serde::Serialize for V2WemEngagementCelebrationUpdatesTopicContestCompleteD
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dateEnd", &self.date_end)?;
-        crate::__private::field(&mut map, "anonymization", &self.anonymization)?;
-        crate::__private::field(&mut map, "metrics", &self.metrics)?;
-        crate::__private::field(&mut map, "prizes", &self.prizes)?;
-        crate::__private::field(&mut map, "winners", &self.winners)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateEnd",
+            &self.date_end,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "anonymization",
+            &self.anonymization,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metrics",
+            &self.metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "prizes",
+            &self.prizes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "winners",
+            &self.winners,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5176,6 +7594,20 @@ pub struct V2WemEngagementCelebrationUpdatesTopicContestWinners {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2WemEngagementCelebrationUpdatesTopicContestWinners {
+    /// The `tier` property ([`Self::tier`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIER: crate::Field<Self> = crate::Field::new("tier");
+    /// The `winnersCount` property ([`Self::winners_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WINNERS_COUNT: crate::Field<Self> = crate::Field::new("winnersCount");
+    /// The `contestScore` property ([`Self::contest_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEST_SCORE: crate::Field<Self> = crate::Field::new("contestScore");
+    /// The `users` property ([`Self::users`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USERS: crate::Field<Self> = crate::Field::new("users");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2WemEngagementCelebrationUpdatesTopicContestWinners {
@@ -5189,6 +7621,12 @@ impl crate::Model for V2WemEngagementCelebrationUpdatesTopicContestWinners {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -5214,6 +7652,15 @@ for V2WemEngagementCelebrationUpdatesTopicContestWinners {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "tier",
+        "winnersCount",
+        "contestScore",
+        "users",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(V2WemEngagementCelebrationUpdatesTopicContestWinners);
@@ -5222,10 +7669,30 @@ impl serde::Serialize for V2WemEngagementCelebrationUpdatesTopicContestWinners {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "tier", &self.tier)?;
-        crate::__private::field(&mut map, "winnersCount", &self.winners_count)?;
-        crate::__private::field(&mut map, "contestScore", &self.contest_score)?;
-        crate::__private::field(&mut map, "users", &self.users)?;
+        crate::__private::model_field(
+            &mut map,
+            "tier",
+            &self.tier,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "winnersCount",
+            &self.winners_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contestScore",
+            &self.contest_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "users",
+            &self.users,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5247,6 +7714,16 @@ pub struct V2WemEngagementCelebrationUpdatesTopicContestWinnersUsers {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2WemEngagementCelebrationUpdatesTopicContestWinnersUsers {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `rank` property ([`Self::rank`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RANK: crate::Field<Self> = crate::Field::new("rank");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2WemEngagementCelebrationUpdatesTopicContestWinnersUsers {
@@ -5260,6 +7737,12 @@ impl crate::Model for V2WemEngagementCelebrationUpdatesTopicContestWinnersUsers 
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -5281,6 +7764,10 @@ for V2WemEngagementCelebrationUpdatesTopicContestWinnersUsers {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "rank"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(
@@ -5291,8 +7778,13 @@ impl serde::Serialize for V2WemEngagementCelebrationUpdatesTopicContestWinnersUs
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "rank", &self.rank)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "rank",
+            &self.rank,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5321,6 +7813,28 @@ pub struct V2WemEngagementCelebrationUpdatesTopicEngagementCelebration {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2WemEngagementCelebrationUpdatesTopicEngagementCelebration {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `recipient` property ([`Self::recipient`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECIPIENT: crate::Field<Self> = crate::Field::new("recipient");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `title` property ([`Self::title`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TITLE: crate::Field<Self> = crate::Field::new("title");
+    /// The `note` property ([`Self::note`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTE: crate::Field<Self> = crate::Field::new("note");
+    /// The `sourceEntity` property ([`Self::source_entity`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE_ENTITY: crate::Field<Self> = crate::Field::new("sourceEntity");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2WemEngagementCelebrationUpdatesTopicEngagementCelebration {
@@ -5334,6 +7848,12 @@ impl crate::Model for V2WemEngagementCelebrationUpdatesTopicEngagementCelebratio
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -5361,6 +7881,19 @@ for V2WemEngagementCelebrationUpdatesTopicEngagementCelebration {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "recipient",
+        "createdBy",
+        "dateCreated",
+        "type",
+        "title",
+        "note",
+        "sourceEntity",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(
@@ -5371,14 +7904,49 @@ impl serde::Serialize for V2WemEngagementCelebrationUpdatesTopicEngagementCelebr
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "recipient", &self.recipient)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "title", &self.title)?;
-        crate::__private::field(&mut map, "note", &self.note)?;
-        crate::__private::field(&mut map, "sourceEntity", &self.source_entity)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "recipient",
+            &self.recipient,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "title",
+            &self.title,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "note",
+            &self.note,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sourceEntity",
+            &self.source_entity,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5447,6 +8015,20 @@ pub struct V2WemEngagementCelebrationUpdatesTopicSourceEntity {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl V2WemEngagementCelebrationUpdatesTopicSourceEntity {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `contestCompleteData` property ([`Self::contest_complete_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEST_COMPLETE_DATA: crate::Field<Self> = crate::Field::new(
+        "contestCompleteData",
+    );
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for V2WemEngagementCelebrationUpdatesTopicSourceEntity {
@@ -5460,6 +8042,12 @@ impl crate::Model for V2WemEngagementCelebrationUpdatesTopicSourceEntity {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -5482,6 +8070,10 @@ for V2WemEngagementCelebrationUpdatesTopicSourceEntity {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "type", "contestCompleteData"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(V2WemEngagementCelebrationUpdatesTopicSourceEntity);
@@ -5490,12 +8082,18 @@ impl serde::Serialize for V2WemEngagementCelebrationUpdatesTopicSourceEntity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "contestCompleteData",
             &self.contest_complete_data,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -5633,6 +8231,56 @@ pub struct V2WfmAgentOpportunityTopicAgentOpportunityNotification {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-workforcemanagement")]
+impl V2WfmAgentOpportunityTopicAgentOpportunityNotification {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `businessUnitId` property ([`Self::business_unit_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUSINESS_UNIT_ID: crate::Field<Self> = crate::Field::new("businessUnitId");
+    /// The `organizationId` property ([`Self::organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORGANIZATION_ID: crate::Field<Self> = crate::Field::new("organizationId");
+    /// The `agentIds` property ([`Self::agent_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_IDS: crate::Field<Self> = crate::Field::new("agentIds");
+    /// The `opportunityStartDate` property ([`Self::opportunity_start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPPORTUNITY_START_DATE: crate::Field<Self> = crate::Field::new(
+        "opportunityStartDate",
+    );
+    /// The `opportunityEndDate` property ([`Self::opportunity_end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPPORTUNITY_END_DATE: crate::Field<Self> = crate::Field::new(
+        "opportunityEndDate",
+    );
+    /// The `openDate` property ([`Self::open_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPEN_DATE: crate::Field<Self> = crate::Field::new("openDate");
+    /// The `approvalType` property ([`Self::approval_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPROVAL_TYPE: crate::Field<Self> = crate::Field::new("approvalType");
+    /// The `lengthMinutes` property ([`Self::length_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_MINUTES: crate::Field<Self> = crate::Field::new("lengthMinutes");
+    /// The `deadlineDate` property ([`Self::deadline_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEADLINE_DATE: crate::Field<Self> = crate::Field::new("deadlineDate");
+    /// The `activityCodeId` property ([`Self::activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new("activityCodeId");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `closedDate` property ([`Self::closed_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLOSED_DATE: crate::Field<Self> = crate::Field::new("closedDate");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `eventType` property ([`Self::event_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TYPE: crate::Field<Self> = crate::Field::new("eventType");
+    /// The `denialCode` property ([`Self::denial_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DENIAL_CODE: crate::Field<Self> = crate::Field::new("denialCode");
+    /// The `reviewNote` property ([`Self::review_note`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REVIEW_NOTE: crate::Field<Self> = crate::Field::new("reviewNote");
+    /// The `remainingSpaces` property ([`Self::remaining_spaces`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REMAINING_SPACES: crate::Field<Self> = crate::Field::new(
+        "remainingSpaces",
+    );
 }
 #[cfg(feature = "topics-workforcemanagement")]
 impl crate::Model for V2WfmAgentOpportunityTopicAgentOpportunityNotification {
@@ -5646,6 +8294,12 @@ impl crate::Model for V2WfmAgentOpportunityTopicAgentOpportunityNotification {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-workforcemanagement")]
@@ -5690,6 +8344,30 @@ for V2WfmAgentOpportunityTopicAgentOpportunityNotification {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "businessUnitId",
+        "organizationId",
+        "agentIds",
+        "opportunityStartDate",
+        "opportunityEndDate",
+        "openDate",
+        "approvalType",
+        "lengthMinutes",
+        "deadlineDate",
+        "activityCodeId",
+        "name",
+        "description",
+        "closedDate",
+        "status",
+        "eventType",
+        "denialCode",
+        "reviewNote",
+        "remainingSpaces",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-workforcemanagement")]
 crate::__impl_model_deserialize!(V2WfmAgentOpportunityTopicAgentOpportunityNotification);
@@ -5698,33 +8376,115 @@ impl serde::Serialize for V2WfmAgentOpportunityTopicAgentOpportunityNotification
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "businessUnitId", &self.business_unit_id)?;
-        crate::__private::field(&mut map, "organizationId", &self.organization_id)?;
-        crate::__private::field(&mut map, "agentIds", &self.agent_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "businessUnitId",
+            &self.business_unit_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "organizationId",
+            &self.organization_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agentIds",
+            &self.agent_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "opportunityStartDate",
             &self.opportunity_start_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "opportunityEndDate",
             &self.opportunity_end_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "openDate", &self.open_date)?;
-        crate::__private::field(&mut map, "approvalType", &self.approval_type)?;
-        crate::__private::field(&mut map, "lengthMinutes", &self.length_minutes)?;
-        crate::__private::field(&mut map, "deadlineDate", &self.deadline_date)?;
-        crate::__private::field(&mut map, "activityCodeId", &self.activity_code_id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "closedDate", &self.closed_date)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "eventType", &self.event_type)?;
-        crate::__private::field(&mut map, "denialCode", &self.denial_code)?;
-        crate::__private::field(&mut map, "reviewNote", &self.review_note)?;
-        crate::__private::field(&mut map, "remainingSpaces", &self.remaining_spaces)?;
+        crate::__private::model_field(
+            &mut map,
+            "openDate",
+            &self.open_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "approvalType",
+            &self.approval_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthMinutes",
+            &self.length_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deadlineDate",
+            &self.deadline_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeId",
+            &self.activity_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "closedDate",
+            &self.closed_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventType",
+            &self.event_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "denialCode",
+            &self.denial_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reviewNote",
+            &self.review_note,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "remainingSpaces",
+            &self.remaining_spaces,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -5976,6 +8736,26 @@ pub struct V2WfmContinuousForecastSessionEventContinuousForecastSessionNotificat
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl V2WfmContinuousForecastSessionEventContinuousForecastSessionNotification {
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `lastSuccessfulSessionId` property ([`Self::last_successful_session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_SUCCESSFUL_SESSION_ID: crate::Field<Self> = crate::Field::new(
+        "lastSuccessfulSessionId",
+    );
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `errorCode` property ([`Self::error_code`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_CODE: crate::Field<Self> = crate::Field::new("errorCode");
+    /// The `forecastDataState` property ([`Self::forecast_data_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FORECAST_DATA_STATE: crate::Field<Self> = crate::Field::new(
+        "forecastDataState",
+    );
 }
 #[cfg(feature = "full")]
 impl crate::Model
@@ -5990,6 +8770,12 @@ for V2WfmContinuousForecastSessionEventContinuousForecastSessionNotification {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -6016,6 +8802,16 @@ for V2WfmContinuousForecastSessionEventContinuousForecastSessionNotification {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sessionId",
+        "lastSuccessfulSessionId",
+        "state",
+        "errorCode",
+        "forecastDataState",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(
@@ -6027,18 +8823,35 @@ for V2WfmContinuousForecastSessionEventContinuousForecastSessionNotification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "lastSuccessfulSessionId",
             &self.last_successful_session_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "errorCode", &self.error_code)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorCode",
+            &self.error_code,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "forecastDataState",
             &self.forecast_data_state,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -6168,6 +8981,24 @@ pub struct V2WfmMainForecastExportForecastEventMainForecastExportNotification {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-workforcemanagement")]
+impl V2WfmMainForecastExportForecastEventMainForecastExportNotification {
+    /// The `exportType` property ([`Self::export_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPORT_TYPE: crate::Field<Self> = crate::Field::new("exportType");
+    /// The `businessUnitId` property ([`Self::business_unit_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUSINESS_UNIT_ID: crate::Field<Self> = crate::Field::new("businessUnitId");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `downloadUrl` property ([`Self::download_url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DOWNLOAD_URL: crate::Field<Self> = crate::Field::new("downloadUrl");
+    /// The `error` property ([`Self::error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR: crate::Field<Self> = crate::Field::new("error");
 }
 #[cfg(feature = "topics-workforcemanagement")]
 impl crate::Model
@@ -6182,6 +9013,12 @@ for V2WfmMainForecastExportForecastEventMainForecastExportNotification {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-workforcemanagement")]
@@ -6207,6 +9044,17 @@ for V2WfmMainForecastExportForecastEventMainForecastExportNotification {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "exportType",
+        "businessUnitId",
+        "id",
+        "status",
+        "downloadUrl",
+        "error",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-workforcemanagement")]
 crate::__impl_model_deserialize!(
@@ -6218,12 +9066,37 @@ for V2WfmMainForecastExportForecastEventMainForecastExportNotification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "exportType", &self.export_type)?;
-        crate::__private::field(&mut map, "businessUnitId", &self.business_unit_id)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "downloadUrl", &self.download_url)?;
-        crate::__private::field(&mut map, "error", &self.error)?;
+        crate::__private::model_field(
+            &mut map,
+            "exportType",
+            &self.export_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "businessUnitId",
+            &self.business_unit_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "downloadUrl",
+            &self.download_url,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "error",
+            &self.error,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6359,6 +9232,62 @@ pub struct V2WfmOpportunityTopicOpportunityNotification {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-workforcemanagement")]
+impl V2WfmOpportunityTopicOpportunityNotification {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `businessUnitId` property ([`Self::business_unit_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BUSINESS_UNIT_ID: crate::Field<Self> = crate::Field::new("businessUnitId");
+    /// The `organizationId` property ([`Self::organization_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORGANIZATION_ID: crate::Field<Self> = crate::Field::new("organizationId");
+    /// The `opportunityStartDate` property ([`Self::opportunity_start_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPPORTUNITY_START_DATE: crate::Field<Self> = crate::Field::new(
+        "opportunityStartDate",
+    );
+    /// The `opportunityEndDate` property ([`Self::opportunity_end_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPPORTUNITY_END_DATE: crate::Field<Self> = crate::Field::new(
+        "opportunityEndDate",
+    );
+    /// The `openDate` property ([`Self::open_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPEN_DATE: crate::Field<Self> = crate::Field::new("openDate");
+    /// The `approvalType` property ([`Self::approval_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPROVAL_TYPE: crate::Field<Self> = crate::Field::new("approvalType");
+    /// The `lengthMinutes` property ([`Self::length_minutes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LENGTH_MINUTES: crate::Field<Self> = crate::Field::new("lengthMinutes");
+    /// The `deadlineDate` property ([`Self::deadline_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEADLINE_DATE: crate::Field<Self> = crate::Field::new("deadlineDate");
+    /// The `activityCodeId` property ([`Self::activity_code_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTIVITY_CODE_ID: crate::Field<Self> = crate::Field::new("activityCodeId");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `publishedDate` property ([`Self::published_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PUBLISHED_DATE: crate::Field<Self> = crate::Field::new("publishedDate");
+    /// The `closedDate` property ([`Self::closed_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CLOSED_DATE: crate::Field<Self> = crate::Field::new("closedDate");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `eventType` property ([`Self::event_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TYPE: crate::Field<Self> = crate::Field::new("eventType");
+    /// The `pendingCount` property ([`Self::pending_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PENDING_COUNT: crate::Field<Self> = crate::Field::new("pendingCount");
+    /// The `withdrawnCount` property ([`Self::withdrawn_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WITHDRAWN_COUNT: crate::Field<Self> = crate::Field::new("withdrawnCount");
+    /// The `approvedCount` property ([`Self::approved_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const APPROVED_COUNT: crate::Field<Self> = crate::Field::new("approvedCount");
+    /// The `deniedCount` property ([`Self::denied_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DENIED_COUNT: crate::Field<Self> = crate::Field::new("deniedCount");
+    /// The `remainingSpaces` property ([`Self::remaining_spaces`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REMAINING_SPACES: crate::Field<Self> = crate::Field::new(
+        "remainingSpaces",
+    );
 }
 #[cfg(feature = "topics-workforcemanagement")]
 impl crate::Model for V2WfmOpportunityTopicOpportunityNotification {
@@ -6372,6 +9301,12 @@ impl crate::Model for V2WfmOpportunityTopicOpportunityNotification {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-workforcemanagement")]
@@ -6428,6 +9363,33 @@ impl crate::__private::DecodeFields for V2WfmOpportunityTopicOpportunityNotifica
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "businessUnitId",
+        "organizationId",
+        "opportunityStartDate",
+        "opportunityEndDate",
+        "openDate",
+        "approvalType",
+        "lengthMinutes",
+        "deadlineDate",
+        "activityCodeId",
+        "name",
+        "description",
+        "createdDate",
+        "publishedDate",
+        "closedDate",
+        "status",
+        "eventType",
+        "pendingCount",
+        "withdrawnCount",
+        "approvedCount",
+        "deniedCount",
+        "remainingSpaces",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-workforcemanagement")]
 crate::__impl_model_deserialize!(V2WfmOpportunityTopicOpportunityNotification);
@@ -6436,36 +9398,133 @@ impl serde::Serialize for V2WfmOpportunityTopicOpportunityNotification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "businessUnitId", &self.business_unit_id)?;
-        crate::__private::field(&mut map, "organizationId", &self.organization_id)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "businessUnitId",
+            &self.business_unit_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "organizationId",
+            &self.organization_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "opportunityStartDate",
             &self.opportunity_start_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "opportunityEndDate",
             &self.opportunity_end_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "openDate", &self.open_date)?;
-        crate::__private::field(&mut map, "approvalType", &self.approval_type)?;
-        crate::__private::field(&mut map, "lengthMinutes", &self.length_minutes)?;
-        crate::__private::field(&mut map, "deadlineDate", &self.deadline_date)?;
-        crate::__private::field(&mut map, "activityCodeId", &self.activity_code_id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "publishedDate", &self.published_date)?;
-        crate::__private::field(&mut map, "closedDate", &self.closed_date)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "eventType", &self.event_type)?;
-        crate::__private::field(&mut map, "pendingCount", &self.pending_count)?;
-        crate::__private::field(&mut map, "withdrawnCount", &self.withdrawn_count)?;
-        crate::__private::field(&mut map, "approvedCount", &self.approved_count)?;
-        crate::__private::field(&mut map, "deniedCount", &self.denied_count)?;
-        crate::__private::field(&mut map, "remainingSpaces", &self.remaining_spaces)?;
+        crate::__private::model_field(
+            &mut map,
+            "openDate",
+            &self.open_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "approvalType",
+            &self.approval_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lengthMinutes",
+            &self.length_minutes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deadlineDate",
+            &self.deadline_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "activityCodeId",
+            &self.activity_code_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "publishedDate",
+            &self.published_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "closedDate",
+            &self.closed_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "eventType",
+            &self.event_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pendingCount",
+            &self.pending_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "withdrawnCount",
+            &self.withdrawn_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "approvedCount",
+            &self.approved_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deniedCount",
+            &self.denied_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "remainingSpaces",
+            &self.remaining_spaces,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6652,6 +9711,18 @@ pub struct V3KnowledgeSearchClientApplication {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3KnowledgeSearchClientApplication {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `botFlow` property ([`Self::bot_flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_FLOW: crate::Field<Self> = crate::Field::new("botFlow");
+    /// The `assistant` property ([`Self::assistant`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSISTANT: crate::Field<Self> = crate::Field::new("assistant");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3KnowledgeSearchClientApplication {
@@ -6669,6 +9740,12 @@ impl crate::Model for V3KnowledgeSearchClientApplication {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -6690,6 +9767,10 @@ impl crate::__private::DecodeFields for V3KnowledgeSearchClientApplication {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "botFlow", "assistant"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3KnowledgeSearchClientApplication);
@@ -6698,9 +9779,24 @@ impl serde::Serialize for V3KnowledgeSearchClientApplication {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "botFlow", &self.bot_flow)?;
-        crate::__private::field(&mut map, "assistant", &self.assistant)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botFlow",
+            &self.bot_flow,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assistant",
+            &self.assistant,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6754,6 +9850,14 @@ pub struct V3KnowledgeSearchPreviewClientApplication {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3KnowledgeSearchPreviewClientApplication {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3KnowledgeSearchPreviewClientApplication {
@@ -6771,6 +9875,12 @@ impl crate::Model for V3KnowledgeSearchPreviewClientApplication {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -6790,6 +9900,10 @@ impl crate::__private::DecodeFields for V3KnowledgeSearchPreviewClientApplicatio
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3KnowledgeSearchPreviewClientApplication);
@@ -6798,7 +9912,12 @@ impl serde::Serialize for V3KnowledgeSearchPreviewClientApplication {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -6862,6 +9981,26 @@ pub struct V3SourceCreateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SourceCreateRequest {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `connectionId` property ([`Self::connection_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONNECTION_ID: crate::Field<Self> = crate::Field::new("connectionId");
+    /// The `triggerType` property ([`Self::trigger_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER_TYPE: crate::Field<Self> = crate::Field::new("triggerType");
+    /// The `scheduleSettings` property ([`Self::schedule_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "scheduleSettings",
+    );
+    /// The `filters` property ([`Self::filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTERS: crate::Field<Self> = crate::Field::new("filters");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SourceCreateRequest {
@@ -6879,6 +10018,12 @@ impl crate::Model for V3SourceCreateRequest {
             missing.push("name");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -6903,6 +10048,17 @@ impl crate::__private::DecodeFields for V3SourceCreateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "type",
+        "connectionId",
+        "triggerType",
+        "scheduleSettings",
+        "filters",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SourceCreateRequest);
@@ -6911,12 +10067,42 @@ impl serde::Serialize for V3SourceCreateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "connectionId", &self.connection_id)?;
-        crate::__private::field(&mut map, "triggerType", &self.trigger_type)?;
-        crate::__private::field(&mut map, "scheduleSettings", &self.schedule_settings)?;
-        crate::__private::field(&mut map, "filters", &self.filters)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "connectionId",
+            &self.connection_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "triggerType",
+            &self.trigger_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scheduleSettings",
+            &self.schedule_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filters",
+            &self.filters,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7033,6 +10219,44 @@ pub struct V3SourceDetailedResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SourceDetailedResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `connectionId` property ([`Self::connection_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONNECTION_ID: crate::Field<Self> = crate::Field::new("connectionId");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `triggerType` property ([`Self::trigger_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER_TYPE: crate::Field<Self> = crate::Field::new("triggerType");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `lastSync` property ([`Self::last_sync`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_SYNC: crate::Field<Self> = crate::Field::new("lastSync");
+    /// The `scheduleSettings` property ([`Self::schedule_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "scheduleSettings",
+    );
+    /// The `filters` property ([`Self::filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTERS: crate::Field<Self> = crate::Field::new("filters");
+    /// The `filterDetails` property ([`Self::filter_details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER_DETAILS: crate::Field<Self> = crate::Field::new("filterDetails");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SourceDetailedResponse {
@@ -7046,6 +10270,12 @@ impl crate::Model for V3SourceDetailedResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -7079,6 +10309,26 @@ impl crate::__private::DecodeFields for V3SourceDetailedResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "connectionId",
+        "type",
+        "triggerType",
+        "status",
+        "createdBy",
+        "modifiedBy",
+        "dateCreated",
+        "dateModified",
+        "lastSync",
+        "scheduleSettings",
+        "filters",
+        "filterDetails",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SourceDetailedResponse);
@@ -7087,21 +10337,91 @@ impl serde::Serialize for V3SourceDetailedResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "connectionId", &self.connection_id)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "triggerType", &self.trigger_type)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "lastSync", &self.last_sync)?;
-        crate::__private::field(&mut map, "scheduleSettings", &self.schedule_settings)?;
-        crate::__private::field(&mut map, "filters", &self.filters)?;
-        crate::__private::field(&mut map, "filterDetails", &self.filter_details)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "connectionId",
+            &self.connection_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "triggerType",
+            &self.trigger_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastSync",
+            &self.last_sync,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scheduleSettings",
+            &self.schedule_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filters",
+            &self.filters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filterDetails",
+            &self.filter_details,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7257,6 +10577,40 @@ pub struct V3SourceExpandableListResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SourceExpandableListResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `connectionId` property ([`Self::connection_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONNECTION_ID: crate::Field<Self> = crate::Field::new("connectionId");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `triggerType` property ([`Self::trigger_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER_TYPE: crate::Field<Self> = crate::Field::new("triggerType");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `lastSync` property ([`Self::last_sync`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_SYNC: crate::Field<Self> = crate::Field::new("lastSync");
+    /// The `connection` property ([`Self::connection`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONNECTION: crate::Field<Self> = crate::Field::new("connection");
+    /// The `error` property ([`Self::error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR: crate::Field<Self> = crate::Field::new("error");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SourceExpandableListResponse {
@@ -7270,6 +10624,12 @@ impl crate::Model for V3SourceExpandableListResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -7302,6 +10662,25 @@ impl crate::__private::DecodeFields for V3SourceExpandableListResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "connectionId",
+        "type",
+        "triggerType",
+        "status",
+        "createdBy",
+        "modifiedBy",
+        "dateCreated",
+        "dateModified",
+        "lastSync",
+        "connection",
+        "error",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SourceExpandableListResponse);
@@ -7310,20 +10689,85 @@ impl serde::Serialize for V3SourceExpandableListResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "connectionId", &self.connection_id)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "triggerType", &self.trigger_type)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "lastSync", &self.last_sync)?;
-        crate::__private::field(&mut map, "connection", &self.connection)?;
-        crate::__private::field(&mut map, "error", &self.error)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "connectionId",
+            &self.connection_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "triggerType",
+            &self.trigger_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastSync",
+            &self.last_sync,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "connection",
+            &self.connection,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "error",
+            &self.error,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7453,6 +10897,14 @@ pub struct V3SourceExpandableListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SourceExpandableListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SourceExpandableListing {
@@ -7466,6 +10918,12 @@ impl crate::Model for V3SourceExpandableListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -7485,6 +10943,10 @@ impl crate::__private::DecodeFields for V3SourceExpandableListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SourceExpandableListing);
@@ -7493,7 +10955,12 @@ impl serde::Serialize for V3SourceExpandableListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7540,6 +11007,48 @@ pub struct V3SourceExpandableResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SourceExpandableResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `connectionId` property ([`Self::connection_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONNECTION_ID: crate::Field<Self> = crate::Field::new("connectionId");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `triggerType` property ([`Self::trigger_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER_TYPE: crate::Field<Self> = crate::Field::new("triggerType");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `modifiedBy` property ([`Self::modified_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY: crate::Field<Self> = crate::Field::new("modifiedBy");
+    /// The `dateCreated` property ([`Self::date_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_CREATED: crate::Field<Self> = crate::Field::new("dateCreated");
+    /// The `dateModified` property ([`Self::date_modified`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_MODIFIED: crate::Field<Self> = crate::Field::new("dateModified");
+    /// The `lastSync` property ([`Self::last_sync`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_SYNC: crate::Field<Self> = crate::Field::new("lastSync");
+    /// The `scheduleSettings` property ([`Self::schedule_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "scheduleSettings",
+    );
+    /// The `filters` property ([`Self::filters`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTERS: crate::Field<Self> = crate::Field::new("filters");
+    /// The `filterDetails` property ([`Self::filter_details`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER_DETAILS: crate::Field<Self> = crate::Field::new("filterDetails");
+    /// The `connection` property ([`Self::connection`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONNECTION: crate::Field<Self> = crate::Field::new("connection");
+    /// The `error` property ([`Self::error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR: crate::Field<Self> = crate::Field::new("error");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SourceExpandableResponse {
@@ -7553,6 +11062,12 @@ impl crate::Model for V3SourceExpandableResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -7588,6 +11103,28 @@ impl crate::__private::DecodeFields for V3SourceExpandableResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "connectionId",
+        "type",
+        "triggerType",
+        "status",
+        "createdBy",
+        "modifiedBy",
+        "dateCreated",
+        "dateModified",
+        "lastSync",
+        "scheduleSettings",
+        "filters",
+        "filterDetails",
+        "connection",
+        "error",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SourceExpandableResponse);
@@ -7596,23 +11133,103 @@ impl serde::Serialize for V3SourceExpandableResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "connectionId", &self.connection_id)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "triggerType", &self.trigger_type)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "modifiedBy", &self.modified_by)?;
-        crate::__private::field(&mut map, "dateCreated", &self.date_created)?;
-        crate::__private::field(&mut map, "dateModified", &self.date_modified)?;
-        crate::__private::field(&mut map, "lastSync", &self.last_sync)?;
-        crate::__private::field(&mut map, "scheduleSettings", &self.schedule_settings)?;
-        crate::__private::field(&mut map, "filters", &self.filters)?;
-        crate::__private::field(&mut map, "filterDetails", &self.filter_details)?;
-        crate::__private::field(&mut map, "connection", &self.connection)?;
-        crate::__private::field(&mut map, "error", &self.error)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "connectionId",
+            &self.connection_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "triggerType",
+            &self.trigger_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedBy",
+            &self.modified_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateCreated",
+            &self.date_created,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateModified",
+            &self.date_modified,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastSync",
+            &self.last_sync,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scheduleSettings",
+            &self.schedule_settings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filters",
+            &self.filters,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "filterDetails",
+            &self.filter_details,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "connection",
+            &self.connection,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "error",
+            &self.error,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7748,6 +11365,16 @@ pub struct V3SourceFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SourceFilter {
+    /// The `site` property ([`Self::site`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SITE: crate::Field<Self> = crate::Field::new("site");
+    /// The `folders` property ([`Self::folders`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FOLDERS: crate::Field<Self> = crate::Field::new("folders");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SourceFilter {
@@ -7769,6 +11396,12 @@ impl crate::Model for V3SourceFilter {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for V3SourceFilter {
@@ -7788,6 +11421,10 @@ impl crate::__private::DecodeFields for V3SourceFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["site", "folders"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SourceFilter);
@@ -7796,8 +11433,18 @@ impl serde::Serialize for V3SourceFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "site", &self.site)?;
-        crate::__private::field(&mut map, "folders", &self.folders)?;
+        crate::__private::model_field(
+            &mut map,
+            "site",
+            &self.site,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "folders",
+            &self.folders,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7814,6 +11461,16 @@ pub struct V3SourceFilterDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SourceFilterDetails {
+    /// The `site` property ([`Self::site`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SITE: crate::Field<Self> = crate::Field::new("site");
+    /// The `folders` property ([`Self::folders`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FOLDERS: crate::Field<Self> = crate::Field::new("folders");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SourceFilterDetails {
@@ -7827,6 +11484,12 @@ impl crate::Model for V3SourceFilterDetails {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -7847,6 +11510,10 @@ impl crate::__private::DecodeFields for V3SourceFilterDetails {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["site", "folders"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SourceFilterDetails);
@@ -7855,8 +11522,18 @@ impl serde::Serialize for V3SourceFilterDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "site", &self.site)?;
-        crate::__private::field(&mut map, "folders", &self.folders)?;
+        crate::__private::model_field(
+            &mut map,
+            "site",
+            &self.site,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "folders",
+            &self.folders,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7875,6 +11552,18 @@ pub struct V3SourceFolderDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SourceFolderDetails {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `fullPath` property ([`Self::full_path`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FULL_PATH: crate::Field<Self> = crate::Field::new("fullPath");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SourceFolderDetails {
@@ -7888,6 +11577,12 @@ impl crate::Model for V3SourceFolderDetails {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -7909,6 +11604,10 @@ impl crate::__private::DecodeFields for V3SourceFolderDetails {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "fullPath"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SourceFolderDetails);
@@ -7917,9 +11616,19 @@ impl serde::Serialize for V3SourceFolderDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "fullPath", &self.full_path)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fullPath",
+            &self.full_path,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -7954,6 +11663,40 @@ pub struct V3SourceLastSynchronization {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SourceLastSynchronization {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `dateEnd` property ([`Self::date_end`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_END: crate::Field<Self> = crate::Field::new("dateEnd");
+    /// The `dateSourceIntervalStart` property ([`Self::date_source_interval_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_SOURCE_INTERVAL_START: crate::Field<Self> = crate::Field::new(
+        "dateSourceIntervalStart",
+    );
+    /// The `dateSourceIntervalEnd` property ([`Self::date_source_interval_end`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_SOURCE_INTERVAL_END: crate::Field<Self> = crate::Field::new(
+        "dateSourceIntervalEnd",
+    );
+    /// The `triggerType` property ([`Self::trigger_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER_TYPE: crate::Field<Self> = crate::Field::new("triggerType");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `statistics` property ([`Self::statistics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATISTICS: crate::Field<Self> = crate::Field::new("statistics");
+    /// The `error` property ([`Self::error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR: crate::Field<Self> = crate::Field::new("error");
+    /// The `ingestionStatus` property ([`Self::ingestion_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INGESTION_STATUS: crate::Field<Self> = crate::Field::new(
+        "ingestionStatus",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SourceLastSynchronization {
@@ -7967,6 +11710,12 @@ impl crate::Model for V3SourceLastSynchronization {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -7998,6 +11747,22 @@ impl crate::__private::DecodeFields for V3SourceLastSynchronization {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateStart",
+        "dateEnd",
+        "dateSourceIntervalStart",
+        "dateSourceIntervalEnd",
+        "triggerType",
+        "status",
+        "statistics",
+        "error",
+        "ingestionStatus",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SourceLastSynchronization);
@@ -8006,25 +11771,67 @@ impl serde::Serialize for V3SourceLastSynchronization {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(&mut map, "dateEnd", &self.date_end)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateEnd",
+            &self.date_end,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dateSourceIntervalStart",
             &self.date_source_interval_start,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "dateSourceIntervalEnd",
             &self.date_source_interval_end,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "triggerType", &self.trigger_type)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "statistics", &self.statistics)?;
-        crate::__private::field(&mut map, "error", &self.error)?;
-        crate::__private::field(&mut map, "ingestionStatus", &self.ingestion_status)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "triggerType",
+            &self.trigger_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "statistics",
+            &self.statistics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "error",
+            &self.error,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ingestionStatus",
+            &self.ingestion_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8224,6 +12031,16 @@ pub struct V3SourceRef {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SourceRef {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SourceRef {
@@ -8241,6 +12058,12 @@ impl crate::Model for V3SourceRef {
             missing.push("id");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -8261,6 +12084,10 @@ impl crate::__private::DecodeFields for V3SourceRef {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SourceRef);
@@ -8269,8 +12096,13 @@ impl serde::Serialize for V3SourceRef {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8291,6 +12123,16 @@ pub struct V3SourceScheduleSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SourceScheduleSettings {
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `period` property ([`Self::period`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PERIOD: crate::Field<Self> = crate::Field::new("period");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SourceScheduleSettings {
@@ -8312,6 +12154,12 @@ impl crate::Model for V3SourceScheduleSettings {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for V3SourceScheduleSettings {
@@ -8331,6 +12179,10 @@ impl crate::__private::DecodeFields for V3SourceScheduleSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateStart", "period"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SourceScheduleSettings);
@@ -8339,8 +12191,18 @@ impl serde::Serialize for V3SourceScheduleSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(&mut map, "period", &self.period)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "period",
+            &self.period,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8357,6 +12219,16 @@ pub struct V3SourceSiteDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SourceSiteDetails {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SourceSiteDetails {
@@ -8370,6 +12242,12 @@ impl crate::Model for V3SourceSiteDetails {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -8390,6 +12268,10 @@ impl crate::__private::DecodeFields for V3SourceSiteDetails {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SourceSiteDetails);
@@ -8398,8 +12280,13 @@ impl serde::Serialize for V3SourceSiteDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8418,6 +12305,18 @@ pub struct V3SourceTagFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SourceTagFilter {
+    /// The `allOf` property ([`Self::all_of`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALL_OF: crate::Field<Self> = crate::Field::new("allOf");
+    /// The `anyOfGroups` property ([`Self::any_of_groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANY_OF_GROUPS: crate::Field<Self> = crate::Field::new("anyOfGroups");
+    /// The `noneOf` property ([`Self::none_of`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NONE_OF: crate::Field<Self> = crate::Field::new("noneOf");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SourceTagFilter {
@@ -8431,6 +12330,12 @@ impl crate::Model for V3SourceTagFilter {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -8452,6 +12357,10 @@ impl crate::__private::DecodeFields for V3SourceTagFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["allOf", "anyOfGroups", "noneOf"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SourceTagFilter);
@@ -8460,9 +12369,24 @@ impl serde::Serialize for V3SourceTagFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "allOf", &self.all_of)?;
-        crate::__private::field(&mut map, "anyOfGroups", &self.any_of_groups)?;
-        crate::__private::field(&mut map, "noneOf", &self.none_of)?;
+        crate::__private::model_field(
+            &mut map,
+            "allOf",
+            &self.all_of,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "anyOfGroups",
+            &self.any_of_groups,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "noneOf",
+            &self.none_of,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8485,6 +12409,20 @@ pub struct V3SourceUpdateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SourceUpdateRequest {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `triggerType` property ([`Self::trigger_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER_TYPE: crate::Field<Self> = crate::Field::new("triggerType");
+    /// The `scheduleSettings` property ([`Self::schedule_settings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCHEDULE_SETTINGS: crate::Field<Self> = crate::Field::new(
+        "scheduleSettings",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SourceUpdateRequest {
@@ -8508,6 +12446,12 @@ impl crate::Model for V3SourceUpdateRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for V3SourceUpdateRequest {
@@ -8528,6 +12472,14 @@ impl crate::__private::DecodeFields for V3SourceUpdateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "triggerType",
+        "scheduleSettings",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SourceUpdateRequest);
@@ -8536,9 +12488,24 @@ impl serde::Serialize for V3SourceUpdateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "triggerType", &self.trigger_type)?;
-        crate::__private::field(&mut map, "scheduleSettings", &self.schedule_settings)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "triggerType",
+            &self.trigger_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scheduleSettings",
+            &self.schedule_settings,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8590,6 +12557,14 @@ pub struct V3StartManualSyncRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3StartManualSyncRequest {
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3StartManualSyncRequest {
@@ -8603,6 +12578,12 @@ impl crate::Model for V3StartManualSyncRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -8622,6 +12603,10 @@ impl crate::__private::DecodeFields for V3StartManualSyncRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3StartManualSyncRequest);
@@ -8630,7 +12615,12 @@ impl serde::Serialize for V3StartManualSyncRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -8708,6 +12698,46 @@ pub struct V3Synchronization {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3Synchronization {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `createdBy` property ([`Self::created_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_BY: crate::Field<Self> = crate::Field::new("createdBy");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `dateStart` property ([`Self::date_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_START: crate::Field<Self> = crate::Field::new("dateStart");
+    /// The `dateEnd` property ([`Self::date_end`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_END: crate::Field<Self> = crate::Field::new("dateEnd");
+    /// The `dateSourceIntervalStart` property ([`Self::date_source_interval_start`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_SOURCE_INTERVAL_START: crate::Field<Self> = crate::Field::new(
+        "dateSourceIntervalStart",
+    );
+    /// The `dateSourceIntervalEnd` property ([`Self::date_source_interval_end`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_SOURCE_INTERVAL_END: crate::Field<Self> = crate::Field::new(
+        "dateSourceIntervalEnd",
+    );
+    /// The `triggerType` property ([`Self::trigger_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRIGGER_TYPE: crate::Field<Self> = crate::Field::new("triggerType");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `statistics` property ([`Self::statistics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATISTICS: crate::Field<Self> = crate::Field::new("statistics");
+    /// The `error` property ([`Self::error`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR: crate::Field<Self> = crate::Field::new("error");
+    /// The `ingestionStatus` property ([`Self::ingestion_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INGESTION_STATUS: crate::Field<Self> = crate::Field::new(
+        "ingestionStatus",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3Synchronization {
@@ -8721,6 +12751,12 @@ impl crate::Model for V3Synchronization {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -8755,6 +12791,25 @@ impl crate::__private::DecodeFields for V3Synchronization {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "type",
+        "createdBy",
+        "source",
+        "dateStart",
+        "dateEnd",
+        "dateSourceIntervalStart",
+        "dateSourceIntervalEnd",
+        "triggerType",
+        "status",
+        "statistics",
+        "error",
+        "ingestionStatus",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3Synchronization);
@@ -8763,28 +12818,85 @@ impl serde::Serialize for V3Synchronization {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "createdBy", &self.created_by)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "dateStart", &self.date_start)?;
-        crate::__private::field(&mut map, "dateEnd", &self.date_end)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdBy",
+            &self.created_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateStart",
+            &self.date_start,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateEnd",
+            &self.date_end,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dateSourceIntervalStart",
             &self.date_source_interval_start,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "dateSourceIntervalEnd",
             &self.date_source_interval_end,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "triggerType", &self.trigger_type)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "statistics", &self.statistics)?;
-        crate::__private::field(&mut map, "error", &self.error)?;
-        crate::__private::field(&mut map, "ingestionStatus", &self.ingestion_status)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "triggerType",
+            &self.trigger_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "statistics",
+            &self.statistics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "error",
+            &self.error,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ingestionStatus",
+            &self.ingestion_status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9023,6 +13135,20 @@ pub struct V3SynchronizationDeletion {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SynchronizationDeletion {
+    /// The `fileId` property ([`Self::file_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_ID: crate::Field<Self> = crate::Field::new("fileId");
+    /// The `fileName` property ([`Self::file_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_NAME: crate::Field<Self> = crate::Field::new("fileName");
+    /// The `synchronization` property ([`Self::synchronization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYNCHRONIZATION: crate::Field<Self> = crate::Field::new("synchronization");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SynchronizationDeletion {
@@ -9036,6 +13162,12 @@ impl crate::Model for V3SynchronizationDeletion {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9058,6 +13190,15 @@ impl crate::__private::DecodeFields for V3SynchronizationDeletion {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileId",
+        "fileName",
+        "synchronization",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SynchronizationDeletion);
@@ -9066,10 +13207,30 @@ impl serde::Serialize for V3SynchronizationDeletion {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "fileId", &self.file_id)?;
-        crate::__private::field(&mut map, "fileName", &self.file_name)?;
-        crate::__private::field(&mut map, "synchronization", &self.synchronization)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "fileId",
+            &self.file_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileName",
+            &self.file_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "synchronization",
+            &self.synchronization,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9090,6 +13251,20 @@ pub struct V3SynchronizationDeletionListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SynchronizationDeletionListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SynchronizationDeletionListing {
@@ -9103,6 +13278,12 @@ impl crate::Model for V3SynchronizationDeletionListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9125,6 +13306,15 @@ impl crate::__private::DecodeFields for V3SynchronizationDeletionListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SynchronizationDeletionListing);
@@ -9133,10 +13323,30 @@ impl serde::Serialize for V3SynchronizationDeletionListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9153,6 +13363,16 @@ pub struct V3SynchronizationFileDeletionRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SynchronizationFileDeletionRequest {
+    /// The `fileId` property ([`Self::file_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_ID: crate::Field<Self> = crate::Field::new("fileId");
+    /// The `fileName` property ([`Self::file_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_NAME: crate::Field<Self> = crate::Field::new("fileName");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SynchronizationFileDeletionRequest {
@@ -9166,6 +13386,12 @@ impl crate::Model for V3SynchronizationFileDeletionRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9186,6 +13412,10 @@ impl crate::__private::DecodeFields for V3SynchronizationFileDeletionRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["fileId", "fileName"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SynchronizationFileDeletionRequest);
@@ -9194,8 +13424,18 @@ impl serde::Serialize for V3SynchronizationFileDeletionRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "fileId", &self.file_id)?;
-        crate::__private::field(&mut map, "fileName", &self.file_name)?;
+        crate::__private::model_field(
+            &mut map,
+            "fileId",
+            &self.file_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileName",
+            &self.file_name,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9216,6 +13456,20 @@ pub struct V3SynchronizationListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SynchronizationListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SynchronizationListing {
@@ -9229,6 +13483,12 @@ impl crate::Model for V3SynchronizationListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9251,6 +13511,15 @@ impl crate::__private::DecodeFields for V3SynchronizationListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SynchronizationListing);
@@ -9259,10 +13528,30 @@ impl serde::Serialize for V3SynchronizationListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9285,6 +13574,18 @@ pub struct V3SynchronizationRef {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SynchronizationRef {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `source` property ([`Self::source`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOURCE: crate::Field<Self> = crate::Field::new("source");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SynchronizationRef {
@@ -9306,6 +13607,12 @@ impl crate::Model for V3SynchronizationRef {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "knowledge")]
 impl crate::__private::DecodeFields for V3SynchronizationRef {
@@ -9326,6 +13633,10 @@ impl crate::__private::DecodeFields for V3SynchronizationRef {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "source", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SynchronizationRef);
@@ -9334,9 +13645,19 @@ impl serde::Serialize for V3SynchronizationRef {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "source", &self.source)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "source",
+            &self.source,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9353,6 +13674,20 @@ pub struct V3SynchronizationStatistics {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SynchronizationStatistics {
+    /// The `synchronizedItemCount` property ([`Self::synchronized_item_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYNCHRONIZED_ITEM_COUNT: crate::Field<Self> = crate::Field::new(
+        "synchronizedItemCount",
+    );
+    /// The `failedItemCount` property ([`Self::failed_item_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAILED_ITEM_COUNT: crate::Field<Self> = crate::Field::new(
+        "failedItemCount",
+    );
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SynchronizationStatistics {
@@ -9366,6 +13701,12 @@ impl crate::Model for V3SynchronizationStatistics {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9394,6 +13735,13 @@ impl crate::__private::DecodeFields for V3SynchronizationStatistics {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "synchronizedItemCount",
+        "failedItemCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SynchronizationStatistics);
@@ -9402,12 +13750,18 @@ impl serde::Serialize for V3SynchronizationStatistics {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "synchronizedItemCount",
             &self.synchronized_item_count,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "failedItemCount", &self.failed_item_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "failedItemCount",
+            &self.failed_item_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9422,6 +13776,14 @@ pub struct V3SynchronizationUpdateRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SynchronizationUpdateRequest {
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SynchronizationUpdateRequest {
@@ -9435,6 +13797,12 @@ impl crate::Model for V3SynchronizationUpdateRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9454,6 +13822,10 @@ impl crate::__private::DecodeFields for V3SynchronizationUpdateRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SynchronizationUpdateRequest);
@@ -9462,7 +13834,12 @@ impl serde::Serialize for V3SynchronizationUpdateRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9522,6 +13899,22 @@ pub struct V3SynchronizationUpload {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SynchronizationUpload {
+    /// The `fileId` property ([`Self::file_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_ID: crate::Field<Self> = crate::Field::new("fileId");
+    /// The `fileName` property ([`Self::file_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_NAME: crate::Field<Self> = crate::Field::new("fileName");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
+    /// The `synchronization` property ([`Self::synchronization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYNCHRONIZATION: crate::Field<Self> = crate::Field::new("synchronization");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SynchronizationUpload {
@@ -9535,6 +13928,12 @@ impl crate::Model for V3SynchronizationUpload {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9558,6 +13957,16 @@ impl crate::__private::DecodeFields for V3SynchronizationUpload {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileId",
+        "fileName",
+        "metadata",
+        "synchronization",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SynchronizationUpload);
@@ -9566,11 +13975,36 @@ impl serde::Serialize for V3SynchronizationUpload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "fileId", &self.file_id)?;
-        crate::__private::field(&mut map, "fileName", &self.file_name)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
-        crate::__private::field(&mut map, "synchronization", &self.synchronization)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "fileId",
+            &self.file_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileName",
+            &self.file_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "synchronization",
+            &self.synchronization,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9591,6 +14025,20 @@ pub struct V3SynchronizationUploadListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SynchronizationUploadListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SynchronizationUploadListing {
@@ -9604,6 +14052,12 @@ impl crate::Model for V3SynchronizationUploadListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9626,6 +14080,15 @@ impl crate::__private::DecodeFields for V3SynchronizationUploadListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SynchronizationUploadListing);
@@ -9634,10 +14097,30 @@ impl serde::Serialize for V3SynchronizationUploadListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9654,6 +14137,16 @@ pub struct V3SynchronizationUploadMetadata {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SynchronizationUploadMetadata {
+    /// The `originUri` property ([`Self::origin_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORIGIN_URI: crate::Field<Self> = crate::Field::new("originUri");
+    /// The `tags` property ([`Self::tags`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TAGS: crate::Field<Self> = crate::Field::new("tags");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SynchronizationUploadMetadata {
@@ -9667,6 +14160,12 @@ impl crate::Model for V3SynchronizationUploadMetadata {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9687,6 +14186,10 @@ impl crate::__private::DecodeFields for V3SynchronizationUploadMetadata {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["originUri", "tags"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SynchronizationUploadMetadata);
@@ -9695,8 +14198,18 @@ impl serde::Serialize for V3SynchronizationUploadMetadata {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "originUri", &self.origin_uri)?;
-        crate::__private::field(&mut map, "tags", &self.tags)?;
+        crate::__private::model_field(
+            &mut map,
+            "originUri",
+            &self.origin_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "tags",
+            &self.tags,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9721,6 +14234,22 @@ pub struct V3SynchronizationUploadUrlRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SynchronizationUploadUrlRequest {
+    /// The `fileName` property ([`Self::file_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_NAME: crate::Field<Self> = crate::Field::new("fileName");
+    /// The `contentMd5` property ([`Self::content_md5`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_MD5: crate::Field<Self> = crate::Field::new("contentMd5");
+    /// The `contentType` property ([`Self::content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_TYPE: crate::Field<Self> = crate::Field::new("contentType");
+    /// The `contentLength` property ([`Self::content_length`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_LENGTH: crate::Field<Self> = crate::Field::new("contentLength");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SynchronizationUploadUrlRequest {
@@ -9738,6 +14267,12 @@ impl crate::Model for V3SynchronizationUploadUrlRequest {
             missing.push("fileName");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9763,6 +14298,16 @@ impl crate::__private::DecodeFields for V3SynchronizationUploadUrlRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileName",
+        "contentMd5",
+        "contentType",
+        "contentLength",
+        "metadata",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SynchronizationUploadUrlRequest);
@@ -9771,11 +14316,36 @@ impl serde::Serialize for V3SynchronizationUploadUrlRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "fileName", &self.file_name)?;
-        crate::__private::field(&mut map, "contentMd5", &self.content_md5)?;
-        crate::__private::field(&mut map, "contentType", &self.content_type)?;
-        crate::__private::field(&mut map, "contentLength", &self.content_length)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
+        crate::__private::model_field(
+            &mut map,
+            "fileName",
+            &self.file_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentMd5",
+            &self.content_md5,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentType",
+            &self.content_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "contentLength",
+            &self.content_length,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9802,6 +14372,26 @@ pub struct V3SynchronizationUploadUrlResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "knowledge")]
+impl V3SynchronizationUploadUrlResponse {
+    /// The `fileId` property ([`Self::file_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_ID: crate::Field<Self> = crate::Field::new("fileId");
+    /// The `fileName` property ([`Self::file_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_NAME: crate::Field<Self> = crate::Field::new("fileName");
+    /// The `metadata` property ([`Self::metadata`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const METADATA: crate::Field<Self> = crate::Field::new("metadata");
+    /// The `synchronization` property ([`Self::synchronization`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SYNCHRONIZATION: crate::Field<Self> = crate::Field::new("synchronization");
+    /// The `url` property ([`Self::url`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const URL: crate::Field<Self> = crate::Field::new("url");
+    /// The `headers` property ([`Self::headers`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HEADERS: crate::Field<Self> = crate::Field::new("headers");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "knowledge")]
 impl crate::Model for V3SynchronizationUploadUrlResponse {
@@ -9815,6 +14405,12 @@ impl crate::Model for V3SynchronizationUploadUrlResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "knowledge")]
@@ -9840,6 +14436,18 @@ impl crate::__private::DecodeFields for V3SynchronizationUploadUrlResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileId",
+        "fileName",
+        "metadata",
+        "synchronization",
+        "url",
+        "headers",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "knowledge")]
 crate::__impl_model_deserialize!(V3SynchronizationUploadUrlResponse);
@@ -9848,13 +14456,43 @@ impl serde::Serialize for V3SynchronizationUploadUrlResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "fileId", &self.file_id)?;
-        crate::__private::field(&mut map, "fileName", &self.file_name)?;
-        crate::__private::field(&mut map, "metadata", &self.metadata)?;
-        crate::__private::field(&mut map, "synchronization", &self.synchronization)?;
-        crate::__private::field(&mut map, "url", &self.url)?;
-        crate::__private::field(&mut map, "headers", &self.headers)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "fileId",
+            &self.file_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fileName",
+            &self.file_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "metadata",
+            &self.metadata,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "synchronization",
+            &self.synchronization,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "url", &self.url, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "headers",
+            &self.headers,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9869,6 +14507,14 @@ pub struct ValidateAddressRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl ValidateAddressRequest {
+    /// The `address` property ([`Self::address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS: crate::Field<Self> = crate::Field::new("address");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for ValidateAddressRequest {
@@ -9882,6 +14528,12 @@ impl crate::Model for ValidateAddressRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -9901,6 +14553,10 @@ impl crate::__private::DecodeFields for ValidateAddressRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["address"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(ValidateAddressRequest);
@@ -9909,7 +14565,12 @@ impl serde::Serialize for ValidateAddressRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "address", &self.address)?;
+        crate::__private::model_field(
+            &mut map,
+            "address",
+            &self.address,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9928,6 +14589,16 @@ pub struct ValidateAddressResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl ValidateAddressResponse {
+    /// The `valid` property ([`Self::valid`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALID: crate::Field<Self> = crate::Field::new("valid");
+    /// The `response` property ([`Self::response`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPONSE: crate::Field<Self> = crate::Field::new("response");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for ValidateAddressResponse {
@@ -9945,6 +14616,12 @@ impl crate::Model for ValidateAddressResponse {
             missing.push("valid");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -9965,6 +14642,10 @@ impl crate::__private::DecodeFields for ValidateAddressResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["valid", "response"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(ValidateAddressResponse);
@@ -9973,8 +14654,18 @@ impl serde::Serialize for ValidateAddressResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "valid", &self.valid)?;
-        crate::__private::field(&mut map, "response", &self.response)?;
+        crate::__private::model_field(
+            &mut map,
+            "valid",
+            &self.valid,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "response",
+            &self.response,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -9995,6 +14686,20 @@ pub struct ValidateAgentUnavailableTimesRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValidateAgentUnavailableTimesRequest {
+    /// The `validationWeekDate` property ([`Self::validation_week_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALIDATION_WEEK_DATE: crate::Field<Self> = crate::Field::new(
+        "validationWeekDate",
+    );
+    /// The `unavailableTimes` property ([`Self::unavailable_times`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNAVAILABLE_TIMES: crate::Field<Self> = crate::Field::new(
+        "unavailableTimes",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValidateAgentUnavailableTimesRequest {
@@ -10023,6 +14728,12 @@ impl crate::Model for ValidateAgentUnavailableTimesRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for ValidateAgentUnavailableTimesRequest {
@@ -10042,6 +14753,13 @@ impl crate::__private::DecodeFields for ValidateAgentUnavailableTimesRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "validationWeekDate",
+        "unavailableTimes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValidateAgentUnavailableTimesRequest);
@@ -10050,12 +14768,18 @@ impl serde::Serialize for ValidateAgentUnavailableTimesRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "validationWeekDate",
             &self.validation_week_date,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "unavailableTimes", &self.unavailable_times)?;
+        crate::__private::model_field(
+            &mut map,
+            "unavailableTimes",
+            &self.unavailable_times,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10076,6 +14800,18 @@ pub struct ValidateAgentUnavailableTimesResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValidateAgentUnavailableTimesResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `result` property ([`Self::result`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULT: crate::Field<Self> = crate::Field::new("result");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValidateAgentUnavailableTimesResponse {
@@ -10093,6 +14829,12 @@ impl crate::Model for ValidateAgentUnavailableTimesResponse {
             missing.push("status");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -10114,6 +14856,10 @@ impl crate::__private::DecodeFields for ValidateAgentUnavailableTimesResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "status", "result"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValidateAgentUnavailableTimesResponse);
@@ -10122,9 +14868,19 @@ impl serde::Serialize for ValidateAgentUnavailableTimesResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "result", &self.result)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "result",
+            &self.result,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10191,6 +14947,16 @@ pub struct ValidateAssignUsers {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "gamification")]
+impl ValidateAssignUsers {
+    /// The `membersToAssign` property ([`Self::members_to_assign`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEMBERS_TO_ASSIGN: crate::Field<Self> = crate::Field::new(
+        "membersToAssign",
+    );
 }
 #[cfg(feature = "gamification")]
 impl crate::Model for ValidateAssignUsers {
@@ -10211,6 +14977,12 @@ impl crate::Model for ValidateAssignUsers {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "gamification")]
 impl crate::__private::DecodeFields for ValidateAssignUsers {
@@ -10229,6 +15001,10 @@ impl crate::__private::DecodeFields for ValidateAssignUsers {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["membersToAssign"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "gamification")]
 crate::__impl_model_deserialize!(ValidateAssignUsers);
@@ -10237,7 +15013,12 @@ impl serde::Serialize for ValidateAssignUsers {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "membersToAssign", &self.members_to_assign)?;
+        crate::__private::model_field(
+            &mut map,
+            "membersToAssign",
+            &self.members_to_assign,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10254,6 +15035,14 @@ pub struct ValidateDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "architect")]
+impl ValidateDetails {
+    /// The `flow` property ([`Self::flow`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW: crate::Field<Self> = crate::Field::new("flow");
 }
 #[cfg(feature = "architect")]
 impl crate::Model for ValidateDetails {
@@ -10271,6 +15060,12 @@ impl crate::Model for ValidateDetails {
             missing.push("flow");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "architect")]
@@ -10290,6 +15085,10 @@ impl crate::__private::DecodeFields for ValidateDetails {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["flow"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "architect")]
 crate::__impl_model_deserialize!(ValidateDetails);
@@ -10298,7 +15097,12 @@ impl serde::Serialize for ValidateDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "flow", &self.flow)?;
+        crate::__private::model_field(
+            &mut map,
+            "flow",
+            &self.flow,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10317,6 +15121,16 @@ pub struct ValidateVerifierRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "users")]
+impl ValidateVerifierRequest {
+    /// The `enable` property ([`Self::enable`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLE: crate::Field<Self> = crate::Field::new("enable");
+    /// The `token` property ([`Self::token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOKEN: crate::Field<Self> = crate::Field::new("token");
 }
 #[cfg(feature = "users")]
 impl crate::Model for ValidateVerifierRequest {
@@ -10334,6 +15148,12 @@ impl crate::Model for ValidateVerifierRequest {
             missing.push("token");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "users")]
@@ -10354,6 +15174,10 @@ impl crate::__private::DecodeFields for ValidateVerifierRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enable", "token"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "users")]
 crate::__impl_model_deserialize!(ValidateVerifierRequest);
@@ -10362,8 +15186,18 @@ impl serde::Serialize for ValidateVerifierRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enable", &self.enable)?;
-        crate::__private::field(&mut map, "token", &self.token)?;
+        crate::__private::model_field(
+            &mut map,
+            "enable",
+            &self.enable,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "token",
+            &self.token,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10380,6 +15214,20 @@ pub struct ValidateWorkPlanMessages {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValidateWorkPlanMessages {
+    /// The `violationMessages` property ([`Self::violation_messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIOLATION_MESSAGES: crate::Field<Self> = crate::Field::new(
+        "violationMessages",
+    );
+    /// The `constraintConflictMessage` property ([`Self::constraint_conflict_message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONSTRAINT_CONFLICT_MESSAGE: crate::Field<Self> = crate::Field::new(
+        "constraintConflictMessage",
+    );
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValidateWorkPlanMessages {
@@ -10393,6 +15241,12 @@ impl crate::Model for ValidateWorkPlanMessages {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -10415,6 +15269,13 @@ impl crate::__private::DecodeFields for ValidateWorkPlanMessages {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "violationMessages",
+        "constraintConflictMessage",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValidateWorkPlanMessages);
@@ -10423,15 +15284,17 @@ impl serde::Serialize for ValidateWorkPlanMessages {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "violationMessages",
             &self.violation_messages,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "constraintConflictMessage",
             &self.constraint_conflict_message,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -10451,6 +15314,18 @@ pub struct ValidateWorkPlanResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValidateWorkPlanResponse {
+    /// The `workPlan` property ([`Self::work_plan`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORK_PLAN: crate::Field<Self> = crate::Field::new("workPlan");
+    /// The `valid` property ([`Self::valid`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALID: crate::Field<Self> = crate::Field::new("valid");
+    /// The `messages` property ([`Self::messages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGES: crate::Field<Self> = crate::Field::new("messages");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValidateWorkPlanResponse {
@@ -10464,6 +15339,12 @@ impl crate::Model for ValidateWorkPlanResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -10485,6 +15366,10 @@ impl crate::__private::DecodeFields for ValidateWorkPlanResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["workPlan", "valid", "messages"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValidateWorkPlanResponse);
@@ -10493,9 +15378,24 @@ impl serde::Serialize for ValidateWorkPlanResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "workPlan", &self.work_plan)?;
-        crate::__private::field(&mut map, "valid", &self.valid)?;
-        crate::__private::field(&mut map, "messages", &self.messages)?;
+        crate::__private::model_field(
+            &mut map,
+            "workPlan",
+            &self.work_plan,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "valid",
+            &self.valid,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messages",
+            &self.messages,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10516,6 +15416,16 @@ pub struct ValidationError {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl ValidationError {
+    /// The `lineNumber` property ([`Self::line_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINE_NUMBER: crate::Field<Self> = crate::Field::new("lineNumber");
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for ValidationError {
@@ -10538,6 +15448,12 @@ impl crate::Model for ValidationError {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "external-contacts")]
 impl crate::__private::DecodeFields for ValidationError {
@@ -10559,6 +15475,10 @@ impl crate::__private::DecodeFields for ValidationError {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["lineNumber", "message"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(ValidationError);
@@ -10567,8 +15487,18 @@ impl serde::Serialize for ValidationError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "lineNumber", &self.line_number)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
+        crate::__private::model_field(
+            &mut map,
+            "lineNumber",
+            &self.line_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10583,6 +15513,14 @@ pub struct ValidationErrorListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "authorization")]
+impl ValidationErrorListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
 }
 #[cfg(feature = "authorization")]
 impl crate::Model for ValidationErrorListing {
@@ -10596,6 +15534,12 @@ impl crate::Model for ValidationErrorListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "authorization")]
@@ -10615,6 +15559,10 @@ impl crate::__private::DecodeFields for ValidationErrorListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "authorization")]
 crate::__impl_model_deserialize!(ValidationErrorListing);
@@ -10623,7 +15571,12 @@ impl serde::Serialize for ValidationErrorListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10642,6 +15595,18 @@ pub struct ValidationErrorResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "authorization")]
+impl ValidationErrorResponse {
+    /// The `message` property ([`Self::message`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE: crate::Field<Self> = crate::Field::new("message");
+    /// The `errorType` property ([`Self::error_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERROR_TYPE: crate::Field<Self> = crate::Field::new("errorType");
+    /// The `arguments` property ([`Self::arguments`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ARGUMENTS: crate::Field<Self> = crate::Field::new("arguments");
 }
 #[cfg(feature = "authorization")]
 impl crate::Model for ValidationErrorResponse {
@@ -10655,6 +15620,12 @@ impl crate::Model for ValidationErrorResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "authorization")]
@@ -10676,6 +15647,10 @@ impl crate::__private::DecodeFields for ValidationErrorResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["message", "errorType", "arguments"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "authorization")]
 crate::__impl_model_deserialize!(ValidationErrorResponse);
@@ -10684,9 +15659,24 @@ impl serde::Serialize for ValidationErrorResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "message", &self.message)?;
-        crate::__private::field(&mut map, "errorType", &self.error_type)?;
-        crate::__private::field(&mut map, "arguments", &self.arguments)?;
+        crate::__private::model_field(
+            &mut map,
+            "message",
+            &self.message,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "errorType",
+            &self.error_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "arguments",
+            &self.arguments,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10721,6 +15711,34 @@ pub struct ValidationLimits {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "business-rules",
+        feature = "conversations",
+        feature = "data-extensions",
+        feature = "external-contacts",
+        feature = "journey",
+        feature = "task-management",
+        feature = "users"
+    )
+)]
+impl ValidationLimits {
+    /// The `minLength` property ([`Self::min_length`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MIN_LENGTH: crate::Field<Self> = crate::Field::new("minLength");
+    /// The `maxLength` property ([`Self::max_length`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_LENGTH: crate::Field<Self> = crate::Field::new("maxLength");
+    /// The `minItems` property ([`Self::min_items`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MIN_ITEMS: crate::Field<Self> = crate::Field::new("minItems");
+    /// The `maxItems` property ([`Self::max_items`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAX_ITEMS: crate::Field<Self> = crate::Field::new("maxItems");
+    /// The `minimum` property ([`Self::minimum`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MINIMUM: crate::Field<Self> = crate::Field::new("minimum");
+    /// The `maximum` property ([`Self::maximum`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAXIMUM: crate::Field<Self> = crate::Field::new("maximum");
 }
 #[cfg(
     any(
@@ -10744,6 +15762,12 @@ impl crate::Model for ValidationLimits {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -10778,6 +15802,17 @@ impl crate::__private::DecodeFields for ValidationLimits {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minimum",
+        "maximum",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -10806,12 +15841,42 @@ impl serde::Serialize for ValidationLimits {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "minLength", &self.min_length)?;
-        crate::__private::field(&mut map, "maxLength", &self.max_length)?;
-        crate::__private::field(&mut map, "minItems", &self.min_items)?;
-        crate::__private::field(&mut map, "maxItems", &self.max_items)?;
-        crate::__private::field(&mut map, "minimum", &self.minimum)?;
-        crate::__private::field(&mut map, "maximum", &self.maximum)?;
+        crate::__private::model_field(
+            &mut map,
+            "minLength",
+            &self.min_length,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maxLength",
+            &self.max_length,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "minItems",
+            &self.min_items,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maxItems",
+            &self.max_items,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "minimum",
+            &self.minimum,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "maximum",
+            &self.maximum,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10836,6 +15901,20 @@ pub struct ValidationResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "external-contacts")]
+impl ValidationResult {
+    /// The `separatorValid` property ([`Self::separator_valid`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEPARATOR_VALID: crate::Field<Self> = crate::Field::new("separatorValid");
+    /// The `fileEncodingValid` property ([`Self::file_encoding_valid`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILE_ENCODING_VALID: crate::Field<Self> = crate::Field::new(
+        "fileEncodingValid",
+    );
+    /// The `errors` property ([`Self::errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ERRORS: crate::Field<Self> = crate::Field::new("errors");
 }
 #[cfg(feature = "external-contacts")]
 impl crate::Model for ValidationResult {
@@ -10868,6 +15947,12 @@ impl crate::Model for ValidationResult {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "external-contacts")]
 impl crate::__private::DecodeFields for ValidationResult {
@@ -10896,6 +15981,14 @@ impl crate::__private::DecodeFields for ValidationResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "separatorValid",
+        "fileEncodingValid",
+        "errors",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "external-contacts")]
 crate::__impl_model_deserialize!(ValidationResult);
@@ -10904,13 +15997,24 @@ impl serde::Serialize for ValidationResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "separatorValid", &self.separator_valid)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "separatorValid",
+            &self.separator_valid,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "fileEncodingValid",
             &self.file_encoding_valid,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "errors", &self.errors)?;
+        crate::__private::model_field(
+            &mut map,
+            "errors",
+            &self.errors,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10927,6 +16031,16 @@ pub struct ValidationServiceAsyncResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValidationServiceAsyncResponse {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValidationServiceAsyncResponse {
@@ -10940,6 +16054,12 @@ impl crate::Model for ValidationServiceAsyncResponse {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -10960,6 +16080,10 @@ impl crate::__private::DecodeFields for ValidationServiceAsyncResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValidationServiceAsyncResponse);
@@ -10968,8 +16092,13 @@ impl serde::Serialize for ValidationServiceAsyncResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -10990,6 +16119,18 @@ pub struct ValidationServiceRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValidationServiceRequest {
+    /// The `dateImportEnded` property ([`Self::date_import_ended`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_IMPORT_ENDED: crate::Field<Self> = crate::Field::new(
+        "dateImportEnded",
+    );
+    /// The `uploadKey` property ([`Self::upload_key`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_KEY: crate::Field<Self> = crate::Field::new("uploadKey");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValidationServiceRequest {
@@ -11013,6 +16154,12 @@ impl crate::Model for ValidationServiceRequest {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(feature = "workforce-management")]
 impl crate::__private::DecodeFields for ValidationServiceRequest {
@@ -11032,6 +16179,10 @@ impl crate::__private::DecodeFields for ValidationServiceRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateImportEnded", "uploadKey"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValidationServiceRequest);
@@ -11040,8 +16191,18 @@ impl serde::Serialize for ValidationServiceRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "dateImportEnded", &self.date_import_ended)?;
-        crate::__private::field(&mut map, "uploadKey", &self.upload_key)?;
+        crate::__private::model_field(
+            &mut map,
+            "dateImportEnded",
+            &self.date_import_ended,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadKey",
+            &self.upload_key,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11056,6 +16217,14 @@ pub struct ValueWrapperActivityCodeStyle {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValueWrapperActivityCodeStyle {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValueWrapperActivityCodeStyle {
@@ -11069,6 +16238,12 @@ impl crate::Model for ValueWrapperActivityCodeStyle {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11088,6 +16263,10 @@ impl crate::__private::DecodeFields for ValueWrapperActivityCodeStyle {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValueWrapperActivityCodeStyle);
@@ -11096,7 +16275,12 @@ impl serde::Serialize for ValueWrapperActivityCodeStyle {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11111,6 +16295,14 @@ pub struct ValueWrapperActivityPlanServiceGoalImpactOverrides {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValueWrapperActivityPlanServiceGoalImpactOverrides {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValueWrapperActivityPlanServiceGoalImpactOverrides {
@@ -11124,6 +16316,12 @@ impl crate::Model for ValueWrapperActivityPlanServiceGoalImpactOverrides {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11144,6 +16342,10 @@ for ValueWrapperActivityPlanServiceGoalImpactOverrides {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValueWrapperActivityPlanServiceGoalImpactOverrides);
@@ -11152,7 +16354,12 @@ impl serde::Serialize for ValueWrapperActivityPlanServiceGoalImpactOverrides {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11167,6 +16374,14 @@ pub struct ValueWrapperBuShortTermForecastReference {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValueWrapperBuShortTermForecastReference {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValueWrapperBuShortTermForecastReference {
@@ -11180,6 +16395,12 @@ impl crate::Model for ValueWrapperBuShortTermForecastReference {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11199,6 +16420,10 @@ impl crate::__private::DecodeFields for ValueWrapperBuShortTermForecastReference
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValueWrapperBuShortTermForecastReference);
@@ -11207,7 +16432,12 @@ impl serde::Serialize for ValueWrapperBuShortTermForecastReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11222,6 +16452,14 @@ pub struct ValueWrapperCapacityPlanImportedForecastRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "full")]
+impl ValueWrapperCapacityPlanImportedForecastRequest {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "full")]
 impl crate::Model for ValueWrapperCapacityPlanImportedForecastRequest {
@@ -11235,6 +16473,12 @@ impl crate::Model for ValueWrapperCapacityPlanImportedForecastRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -11254,6 +16498,10 @@ impl crate::__private::DecodeFields for ValueWrapperCapacityPlanImportedForecast
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "full")]
 crate::__impl_model_deserialize!(ValueWrapperCapacityPlanImportedForecastRequest);
@@ -11262,7 +16510,12 @@ impl serde::Serialize for ValueWrapperCapacityPlanImportedForecastRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11277,6 +16530,14 @@ pub struct ValueWrapperDate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValueWrapperDate {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValueWrapperDate {
@@ -11290,6 +16551,12 @@ impl crate::Model for ValueWrapperDate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11309,6 +16576,10 @@ impl crate::__private::DecodeFields for ValueWrapperDate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValueWrapperDate);
@@ -11317,7 +16588,12 @@ impl serde::Serialize for ValueWrapperDate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11332,6 +16608,14 @@ pub struct ValueWrapperGroupSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValueWrapperGroupSettings {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValueWrapperGroupSettings {
@@ -11345,6 +16629,12 @@ impl crate::Model for ValueWrapperGroupSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11364,6 +16654,10 @@ impl crate::__private::DecodeFields for ValueWrapperGroupSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValueWrapperGroupSettings);
@@ -11372,7 +16666,12 @@ impl serde::Serialize for ValueWrapperGroupSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11387,6 +16686,14 @@ pub struct ValueWrapperHrisTimeOffType {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValueWrapperHrisTimeOffType {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValueWrapperHrisTimeOffType {
@@ -11400,6 +16707,12 @@ impl crate::Model for ValueWrapperHrisTimeOffType {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11419,6 +16732,10 @@ impl crate::__private::DecodeFields for ValueWrapperHrisTimeOffType {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValueWrapperHrisTimeOffType);
@@ -11427,7 +16744,12 @@ impl serde::Serialize for ValueWrapperHrisTimeOffType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11442,6 +16764,14 @@ pub struct ValueWrapperInstant {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValueWrapperInstant {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValueWrapperInstant {
@@ -11455,6 +16785,12 @@ impl crate::Model for ValueWrapperInstant {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11474,6 +16810,10 @@ impl crate::__private::DecodeFields for ValueWrapperInstant {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValueWrapperInstant);
@@ -11482,7 +16822,12 @@ impl serde::Serialize for ValueWrapperInstant {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11497,6 +16842,14 @@ pub struct ValueWrapperInteger {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValueWrapperInteger {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValueWrapperInteger {
@@ -11510,6 +16863,12 @@ impl crate::Model for ValueWrapperInteger {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11529,6 +16888,10 @@ impl crate::__private::DecodeFields for ValueWrapperInteger {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValueWrapperInteger);
@@ -11537,7 +16900,12 @@ impl serde::Serialize for ValueWrapperInteger {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11552,6 +16920,14 @@ pub struct ValueWrapperLocalDate {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValueWrapperLocalDate {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValueWrapperLocalDate {
@@ -11565,6 +16941,12 @@ impl crate::Model for ValueWrapperLocalDate {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11584,6 +16966,10 @@ impl crate::__private::DecodeFields for ValueWrapperLocalDate {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValueWrapperLocalDate);
@@ -11592,7 +16978,12 @@ impl serde::Serialize for ValueWrapperLocalDate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11607,6 +16998,14 @@ pub struct ValueWrapperMonthlyPlanningPeriodSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValueWrapperMonthlyPlanningPeriodSettings {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValueWrapperMonthlyPlanningPeriodSettings {
@@ -11620,6 +17019,12 @@ impl crate::Model for ValueWrapperMonthlyPlanningPeriodSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11639,6 +17044,10 @@ impl crate::__private::DecodeFields for ValueWrapperMonthlyPlanningPeriodSetting
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValueWrapperMonthlyPlanningPeriodSettings);
@@ -11647,7 +17056,12 @@ impl serde::Serialize for ValueWrapperMonthlyPlanningPeriodSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11662,6 +17076,14 @@ pub struct ValueWrapperPlanningPeriodSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValueWrapperPlanningPeriodSettings {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValueWrapperPlanningPeriodSettings {
@@ -11675,6 +17097,12 @@ impl crate::Model for ValueWrapperPlanningPeriodSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11694,6 +17122,10 @@ impl crate::__private::DecodeFields for ValueWrapperPlanningPeriodSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValueWrapperPlanningPeriodSettings);
@@ -11702,7 +17134,12 @@ impl serde::Serialize for ValueWrapperPlanningPeriodSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11717,6 +17154,14 @@ pub struct ValueWrapperShiftTradeTargetRequestItem {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValueWrapperShiftTradeTargetRequestItem {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValueWrapperShiftTradeTargetRequestItem {
@@ -11730,6 +17175,12 @@ impl crate::Model for ValueWrapperShiftTradeTargetRequestItem {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11749,6 +17200,10 @@ impl crate::__private::DecodeFields for ValueWrapperShiftTradeTargetRequestItem 
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValueWrapperShiftTradeTargetRequestItem);
@@ -11757,7 +17212,12 @@ impl serde::Serialize for ValueWrapperShiftTradeTargetRequestItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11772,6 +17232,14 @@ pub struct ValueWrapperString {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValueWrapperString {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValueWrapperString {
@@ -11785,6 +17253,12 @@ impl crate::Model for ValueWrapperString {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11804,6 +17278,10 @@ impl crate::__private::DecodeFields for ValueWrapperString {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValueWrapperString);
@@ -11812,7 +17290,12 @@ impl serde::Serialize for ValueWrapperString {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11827,6 +17310,14 @@ pub struct ValueWrapperUserSearchRule {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "workforce-management")]
+impl ValueWrapperUserSearchRule {
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
 }
 #[cfg(feature = "workforce-management")]
 impl crate::Model for ValueWrapperUserSearchRule {
@@ -11840,6 +17331,12 @@ impl crate::Model for ValueWrapperUserSearchRule {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "workforce-management")]
@@ -11859,6 +17356,10 @@ impl crate::__private::DecodeFields for ValueWrapperUserSearchRule {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "workforce-management")]
 crate::__impl_model_deserialize!(ValueWrapperUserSearchRule);
@@ -11867,7 +17368,12 @@ impl serde::Serialize for ValueWrapperUserSearchRule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -11902,6 +17408,30 @@ pub struct Variable {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "ai-studio")]
+impl Variable {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `scope` property ([`Self::scope`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCOPE: crate::Field<Self> = crate::Field::new("scope");
+    /// The `description` property ([`Self::description`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DESCRIPTION: crate::Field<Self> = crate::Field::new("description");
+    /// The `validation` property ([`Self::validation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALIDATION: crate::Field<Self> = crate::Field::new("validation");
+    /// The `listValues` property ([`Self::list_values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIST_VALUES: crate::Field<Self> = crate::Field::new("listValues");
+    /// The `listVariables` property ([`Self::list_variables`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LIST_VARIABLES: crate::Field<Self> = crate::Field::new("listVariables");
+    /// The `customConversationAttributes` property ([`Self::custom_conversation_attributes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOM_CONVERSATION_ATTRIBUTES: crate::Field<Self> = crate::Field::new(
+        "customConversationAttributes",
+    );
 }
 #[cfg(feature = "ai-studio")]
 impl crate::Model for Variable {
@@ -11925,6 +17455,12 @@ impl crate::Model for Variable {
             missing.push("scope");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "ai-studio")]
@@ -11953,6 +17489,19 @@ impl crate::__private::DecodeFields for Variable {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "type",
+        "scope",
+        "description",
+        "validation",
+        "listValues",
+        "listVariables",
+        "customConversationAttributes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "ai-studio")]
 crate::__impl_model_deserialize!(Variable);
@@ -11961,17 +17510,53 @@ impl serde::Serialize for Variable {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "scope", &self.scope)?;
-        crate::__private::field(&mut map, "description", &self.description)?;
-        crate::__private::field(&mut map, "validation", &self.validation)?;
-        crate::__private::field(&mut map, "listValues", &self.list_values)?;
-        crate::__private::field(&mut map, "listVariables", &self.list_variables)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "scope",
+            &self.scope,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "description",
+            &self.description,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "validation",
+            &self.validation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "listValues",
+            &self.list_values,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "listVariables",
+            &self.list_variables,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "customConversationAttributes",
             &self.custom_conversation_attributes,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -12095,6 +17680,9 @@ pub struct VariableValidation {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for VariableValidation {
@@ -12108,6 +17696,12 @@ impl crate::Model for VariableValidation {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -12123,6 +17717,10 @@ impl crate::__private::DecodeFields for VariableValidation {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
@@ -12148,6 +17746,16 @@ pub struct VerificationResult {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "routing")]
+impl VerificationResult {
+    /// The `status` property ([`Self::status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATUS: crate::Field<Self> = crate::Field::new("status");
+    /// The `records` property ([`Self::records`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECORDS: crate::Field<Self> = crate::Field::new("records");
 }
 #[cfg(feature = "routing")]
 impl crate::Model for VerificationResult {
@@ -12161,6 +17769,12 @@ impl crate::Model for VerificationResult {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "routing")]
@@ -12181,6 +17795,10 @@ impl crate::__private::DecodeFields for VerificationResult {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status", "records"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "routing")]
 crate::__impl_model_deserialize!(VerificationResult);
@@ -12189,8 +17807,18 @@ impl serde::Serialize for VerificationResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "status", &self.status)?;
-        crate::__private::field(&mut map, "records", &self.records)?;
+        crate::__private::model_field(
+            &mut map,
+            "status",
+            &self.status,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "records",
+            &self.records,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12267,6 +17895,26 @@ pub struct Verifier {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "users")]
+impl Verifier {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `credential` property ([`Self::credential`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREDENTIAL: crate::Field<Self> = crate::Field::new("credential");
+    /// The `default` property ([`Self::default`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEFAULT: crate::Field<Self> = crate::Field::new("default");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "users")]
 impl crate::Model for Verifier {
@@ -12280,6 +17928,12 @@ impl crate::Model for Verifier {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "users")]
@@ -12309,6 +17963,18 @@ impl crate::__private::DecodeFields for Verifier {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "type",
+        "enabled",
+        "credential",
+        "default",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "users")]
 crate::__impl_model_deserialize!(Verifier);
@@ -12317,13 +17983,43 @@ impl serde::Serialize for Verifier {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "credential", &self.credential)?;
-        crate::__private::field(&mut map, "default", &self.default)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "credential",
+            &self.credential,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "default",
+            &self.default,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12379,6 +18075,18 @@ pub struct VerifierEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "users")]
+impl VerifierEntityListing {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "users")]
 impl crate::Model for VerifierEntityListing {
@@ -12392,6 +18100,12 @@ impl crate::Model for VerifierEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "users")]
@@ -12413,6 +18127,10 @@ impl crate::__private::DecodeFields for VerifierEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "users")]
 crate::__impl_model_deserialize!(VerifierEntityListing);
@@ -12421,9 +18139,24 @@ impl serde::Serialize for VerifierEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -12482,6 +18215,64 @@ pub struct Video {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl Video {
+    /// The `state` property ([`Self::state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATE: crate::Field<Self> = crate::Field::new("state");
+    /// The `initialState` property ([`Self::initial_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INITIAL_STATE: crate::Field<Self> = crate::Field::new("initialState");
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `context` property ([`Self::context`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTEXT: crate::Field<Self> = crate::Field::new("context");
+    /// The `audioMuted` property ([`Self::audio_muted`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUDIO_MUTED: crate::Field<Self> = crate::Field::new("audioMuted");
+    /// The `videoMuted` property ([`Self::video_muted`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIDEO_MUTED: crate::Field<Self> = crate::Field::new("videoMuted");
+    /// The `sharingScreen` property ([`Self::sharing_screen`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHARING_SCREEN: crate::Field<Self> = crate::Field::new("sharingScreen");
+    /// The `peerCount` property ([`Self::peer_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PEER_COUNT: crate::Field<Self> = crate::Field::new("peerCount");
+    /// The `disconnectType` property ([`Self::disconnect_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISCONNECT_TYPE: crate::Field<Self> = crate::Field::new("disconnectType");
+    /// The `startAlertingTime` property ([`Self::start_alerting_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_ALERTING_TIME: crate::Field<Self> = crate::Field::new(
+        "startAlertingTime",
+    );
+    /// The `connectedTime` property ([`Self::connected_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONNECTED_TIME: crate::Field<Self> = crate::Field::new("connectedTime");
+    /// The `disconnectedTime` property ([`Self::disconnected_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISCONNECTED_TIME: crate::Field<Self> = crate::Field::new(
+        "disconnectedTime",
+    );
+    /// The `provider` property ([`Self::provider`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER: crate::Field<Self> = crate::Field::new("provider");
+    /// The `peerId` property ([`Self::peer_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PEER_ID: crate::Field<Self> = crate::Field::new("peerId");
+    /// The `msids` property ([`Self::msids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MSIDS: crate::Field<Self> = crate::Field::new("msids");
+    /// The `self` property ([`Self::self_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF: crate::Field<Self> = crate::Field::new("self");
+    /// The `wrapup` property ([`Self::wrapup`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAPUP: crate::Field<Self> = crate::Field::new("wrapup");
+    /// The `afterCallWork` property ([`Self::after_call_work`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AFTER_CALL_WORK: crate::Field<Self> = crate::Field::new("afterCallWork");
+    /// The `afterCallWorkRequired` property ([`Self::after_call_work_required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AFTER_CALL_WORK_REQUIRED: crate::Field<Self> = crate::Field::new(
+        "afterCallWorkRequired",
+    );
 }
 #[cfg(
     any(
@@ -12503,6 +18294,12 @@ impl crate::Model for Video {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -12560,6 +18357,30 @@ impl crate::__private::DecodeFields for Video {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "initialState",
+        "id",
+        "context",
+        "audioMuted",
+        "videoMuted",
+        "sharingScreen",
+        "peerCount",
+        "disconnectType",
+        "startAlertingTime",
+        "connectedTime",
+        "disconnectedTime",
+        "provider",
+        "peerId",
+        "msids",
+        "self",
+        "wrapup",
+        "afterCallWork",
+        "afterCallWorkRequired",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -12584,32 +18405,114 @@ impl serde::Serialize for Video {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "state", &self.state)?;
-        crate::__private::field(&mut map, "initialState", &self.initial_state)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "context", &self.context)?;
-        crate::__private::field(&mut map, "audioMuted", &self.audio_muted)?;
-        crate::__private::field(&mut map, "videoMuted", &self.video_muted)?;
-        crate::__private::field(&mut map, "sharingScreen", &self.sharing_screen)?;
-        crate::__private::field(&mut map, "peerCount", &self.peer_count)?;
-        crate::__private::field(&mut map, "disconnectType", &self.disconnect_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "state",
+            &self.state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "initialState",
+            &self.initial_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "context",
+            &self.context,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "audioMuted",
+            &self.audio_muted,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "videoMuted",
+            &self.video_muted,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sharingScreen",
+            &self.sharing_screen,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "peerCount",
+            &self.peer_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disconnectType",
+            &self.disconnect_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "startAlertingTime",
             &self.start_alerting_time,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "connectedTime", &self.connected_time)?;
-        crate::__private::field(&mut map, "disconnectedTime", &self.disconnected_time)?;
-        crate::__private::field(&mut map, "provider", &self.provider)?;
-        crate::__private::field(&mut map, "peerId", &self.peer_id)?;
-        crate::__private::field(&mut map, "msids", &self.msids)?;
-        crate::__private::field(&mut map, "self", &self.self_)?;
-        crate::__private::field(&mut map, "wrapup", &self.wrapup)?;
-        crate::__private::field(&mut map, "afterCallWork", &self.after_call_work)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "connectedTime",
+            &self.connected_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disconnectedTime",
+            &self.disconnected_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "provider",
+            &self.provider,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "peerId",
+            &self.peer_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "msids",
+            &self.msids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "self",
+            &self.self_,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "wrapup",
+            &self.wrapup,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "afterCallWork",
+            &self.after_call_work,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "afterCallWorkRequired",
             &self.after_call_work_required,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -12951,6 +18854,20 @@ pub struct VideoConferenceDetails {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "conversations", feature = "topics-video"))]
+impl VideoConferenceDetails {
+    /// The `conferenceId` property ([`Self::conference_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFERENCE_ID: crate::Field<Self> = crate::Field::new("conferenceId");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `participantInfo` property ([`Self::participant_info`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_INFO: crate::Field<Self> = crate::Field::new(
+        "participantInfo",
+    );
 }
 #[cfg(any(feature = "conversations", feature = "topics-video"))]
 impl crate::Model for VideoConferenceDetails {
@@ -12964,6 +18881,12 @@ impl crate::Model for VideoConferenceDetails {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "conversations", feature = "topics-video"))]
@@ -12985,6 +18908,14 @@ impl crate::__private::DecodeFields for VideoConferenceDetails {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conferenceId",
+        "conversationId",
+        "participantInfo",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "conversations", feature = "topics-video"))]
 crate::__impl_model_deserialize!(VideoConferenceDetails);
@@ -12993,9 +18924,24 @@ impl serde::Serialize for VideoConferenceDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "conferenceId", &self.conference_id)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "participantInfo", &self.participant_info)?;
+        crate::__private::model_field(
+            &mut map,
+            "conferenceId",
+            &self.conference_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participantInfo",
+            &self.participant_info,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13026,6 +18972,20 @@ pub struct VideoSettings {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "web-deployments")]
+impl VideoSettings {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `channels` property ([`Self::channels`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CHANNELS: crate::Field<Self> = crate::Field::new("channels");
+    /// The `agent` property ([`Self::agent`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT: crate::Field<Self> = crate::Field::new("agent");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
 }
 #[cfg(feature = "web-deployments")]
 impl crate::Model for VideoSettings {
@@ -13039,6 +18999,12 @@ impl crate::Model for VideoSettings {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "web-deployments")]
@@ -13063,6 +19029,15 @@ impl crate::__private::DecodeFields for VideoSettings {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "channels",
+        "agent",
+        "user",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "web-deployments")]
 crate::__impl_model_deserialize!(VideoSettings);
@@ -13071,10 +19046,30 @@ impl serde::Serialize for VideoSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(&mut map, "channels", &self.channels)?;
-        crate::__private::field(&mut map, "agent", &self.agent)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "channels",
+            &self.channels,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "agent",
+            &self.agent,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -13583,6 +19578,814 @@ pub struct ViewFilter {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "analytics")]
+impl ViewFilter {
+    /// The `mediaTypes` property ([`Self::media_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPES: crate::Field<Self> = crate::Field::new("mediaTypes");
+    /// The `queueIds` property ([`Self::queue_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_IDS: crate::Field<Self> = crate::Field::new("queueIds");
+    /// The `skillIds` property ([`Self::skill_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_IDS: crate::Field<Self> = crate::Field::new("skillIds");
+    /// The `assignedSkillIds` property ([`Self::assigned_skill_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGNED_SKILL_IDS: crate::Field<Self> = crate::Field::new(
+        "assignedSkillIds",
+    );
+    /// The `skillGroups` property ([`Self::skill_groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SKILL_GROUPS: crate::Field<Self> = crate::Field::new("skillGroups");
+    /// The `languageIds` property ([`Self::language_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_IDS: crate::Field<Self> = crate::Field::new("languageIds");
+    /// The `assignedLanguageIds` property ([`Self::assigned_language_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSIGNED_LANGUAGE_IDS: crate::Field<Self> = crate::Field::new(
+        "assignedLanguageIds",
+    );
+    /// The `languageGroups` property ([`Self::language_groups`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_GROUPS: crate::Field<Self> = crate::Field::new("languageGroups");
+    /// The `directions` property ([`Self::directions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTIONS: crate::Field<Self> = crate::Field::new("directions");
+    /// The `originatingDirections` property ([`Self::originating_directions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORIGINATING_DIRECTIONS: crate::Field<Self> = crate::Field::new(
+        "originatingDirections",
+    );
+    /// The `wrapUpCodes` property ([`Self::wrap_up_codes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WRAP_UP_CODES: crate::Field<Self> = crate::Field::new("wrapUpCodes");
+    /// The `dnisList` property ([`Self::dnis_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DNIS_LIST: crate::Field<Self> = crate::Field::new("dnisList");
+    /// The `sessionDnisList` property ([`Self::session_dnis_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_DNIS_LIST: crate::Field<Self> = crate::Field::new(
+        "sessionDnisList",
+    );
+    /// The `filterQueuesByUserIds` property ([`Self::filter_queues_by_user_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER_QUEUES_BY_USER_IDS: crate::Field<Self> = crate::Field::new(
+        "filterQueuesByUserIds",
+    );
+    /// The `filterUsersByQueueIds` property ([`Self::filter_users_by_queue_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER_USERS_BY_QUEUE_IDS: crate::Field<Self> = crate::Field::new(
+        "filterUsersByQueueIds",
+    );
+    /// The `userIds` property ([`Self::user_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_IDS: crate::Field<Self> = crate::Field::new("userIds");
+    /// The `managementUnitIds` property ([`Self::management_unit_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MANAGEMENT_UNIT_IDS: crate::Field<Self> = crate::Field::new(
+        "managementUnitIds",
+    );
+    /// The `addressTos` property ([`Self::address_tos`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS_TOS: crate::Field<Self> = crate::Field::new("addressTos");
+    /// The `addressFroms` property ([`Self::address_froms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ADDRESS_FROMS: crate::Field<Self> = crate::Field::new("addressFroms");
+    /// The `outboundCampaignIds` property ([`Self::outbound_campaign_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CAMPAIGN_IDS: crate::Field<Self> = crate::Field::new(
+        "outboundCampaignIds",
+    );
+    /// The `outboundContactListIds` property ([`Self::outbound_contact_list_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OUTBOUND_CONTACT_LIST_IDS: crate::Field<Self> = crate::Field::new(
+        "outboundContactListIds",
+    );
+    /// The `contactIds` property ([`Self::contact_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTACT_IDS: crate::Field<Self> = crate::Field::new("contactIds");
+    /// The `externalContactIds` property ([`Self::external_contact_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_CONTACT_IDS: crate::Field<Self> = crate::Field::new(
+        "externalContactIds",
+    );
+    /// The `externalOrgIds` property ([`Self::external_org_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_ORG_IDS: crate::Field<Self> = crate::Field::new("externalOrgIds");
+    /// The `aniList` property ([`Self::ani_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANI_LIST: crate::Field<Self> = crate::Field::new("aniList");
+    /// The `durationsMilliseconds` property ([`Self::durations_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DURATIONS_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "durationsMilliseconds",
+    );
+    /// The `acdDurationsMilliseconds` property ([`Self::acd_durations_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACD_DURATIONS_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "acdDurationsMilliseconds",
+    );
+    /// The `talkDurationsMilliseconds` property ([`Self::talk_durations_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TALK_DURATIONS_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "talkDurationsMilliseconds",
+    );
+    /// The `acwDurationsMilliseconds` property ([`Self::acw_durations_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACW_DURATIONS_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "acwDurationsMilliseconds",
+    );
+    /// The `handleDurationsMilliseconds` property ([`Self::handle_durations_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HANDLE_DURATIONS_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "handleDurationsMilliseconds",
+    );
+    /// The `holdDurationsMilliseconds` property ([`Self::hold_durations_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HOLD_DURATIONS_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "holdDurationsMilliseconds",
+    );
+    /// The `abandonDurationsMilliseconds` property ([`Self::abandon_durations_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ABANDON_DURATIONS_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "abandonDurationsMilliseconds",
+    );
+    /// The `evaluationScore` property ([`Self::evaluation_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_SCORE: crate::Field<Self> = crate::Field::new(
+        "evaluationScore",
+    );
+    /// The `evaluationCriticalScore` property ([`Self::evaluation_critical_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_CRITICAL_SCORE: crate::Field<Self> = crate::Field::new(
+        "evaluationCriticalScore",
+    );
+    /// The `evaluationFormIds` property ([`Self::evaluation_form_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_FORM_IDS: crate::Field<Self> = crate::Field::new(
+        "evaluationFormIds",
+    );
+    /// The `evaluatedAgentIds` property ([`Self::evaluated_agent_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATED_AGENT_IDS: crate::Field<Self> = crate::Field::new(
+        "evaluatedAgentIds",
+    );
+    /// The `evaluatorIds` property ([`Self::evaluator_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATOR_IDS: crate::Field<Self> = crate::Field::new("evaluatorIds");
+    /// The `transferred` property ([`Self::transferred`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSFERRED: crate::Field<Self> = crate::Field::new("transferred");
+    /// The `abandoned` property ([`Self::abandoned`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ABANDONED: crate::Field<Self> = crate::Field::new("abandoned");
+    /// The `answered` property ([`Self::answered`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANSWERED: crate::Field<Self> = crate::Field::new("answered");
+    /// The `messageTypes` property ([`Self::message_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MESSAGE_TYPES: crate::Field<Self> = crate::Field::new("messageTypes");
+    /// The `divisionIds` property ([`Self::division_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_IDS: crate::Field<Self> = crate::Field::new("divisionIds");
+    /// The `surveyFormIds` property ([`Self::survey_form_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURVEY_FORM_IDS: crate::Field<Self> = crate::Field::new("surveyFormIds");
+    /// The `surveyTotalScore` property ([`Self::survey_total_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURVEY_TOTAL_SCORE: crate::Field<Self> = crate::Field::new(
+        "surveyTotalScore",
+    );
+    /// The `surveyNpsScore` property ([`Self::survey_nps_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURVEY_NPS_SCORE: crate::Field<Self> = crate::Field::new("surveyNpsScore");
+    /// The `mos` property ([`Self::mos`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MOS: crate::Field<Self> = crate::Field::new("mos");
+    /// The `surveyQuestionGroupScore` property ([`Self::survey_question_group_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURVEY_QUESTION_GROUP_SCORE: crate::Field<Self> = crate::Field::new(
+        "surveyQuestionGroupScore",
+    );
+    /// The `surveyPromoterScore` property ([`Self::survey_promoter_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURVEY_PROMOTER_SCORE: crate::Field<Self> = crate::Field::new(
+        "surveyPromoterScore",
+    );
+    /// The `surveyFormContextIds` property ([`Self::survey_form_context_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURVEY_FORM_CONTEXT_IDS: crate::Field<Self> = crate::Field::new(
+        "surveyFormContextIds",
+    );
+    /// The `conversationIds` property ([`Self::conversation_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_IDS: crate::Field<Self> = crate::Field::new(
+        "conversationIds",
+    );
+    /// The `sipCallIds` property ([`Self::sip_call_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SIP_CALL_IDS: crate::Field<Self> = crate::Field::new("sipCallIds");
+    /// The `isEnded` property ([`Self::is_ended`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_ENDED: crate::Field<Self> = crate::Field::new("isEnded");
+    /// The `isSurveyed` property ([`Self::is_surveyed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_SURVEYED: crate::Field<Self> = crate::Field::new("isSurveyed");
+    /// The `surveyScores` property ([`Self::survey_scores`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURVEY_SCORES: crate::Field<Self> = crate::Field::new("surveyScores");
+    /// The `promoterScores` property ([`Self::promoter_scores`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROMOTER_SCORES: crate::Field<Self> = crate::Field::new("promoterScores");
+    /// The `isCampaign` property ([`Self::is_campaign`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CAMPAIGN: crate::Field<Self> = crate::Field::new("isCampaign");
+    /// The `surveyStatuses` property ([`Self::survey_statuses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURVEY_STATUSES: crate::Field<Self> = crate::Field::new("surveyStatuses");
+    /// The `conversationProperties` property ([`Self::conversation_properties`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_PROPERTIES: crate::Field<Self> = crate::Field::new(
+        "conversationProperties",
+    );
+    /// The `isBlindTransferred` property ([`Self::is_blind_transferred`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_BLIND_TRANSFERRED: crate::Field<Self> = crate::Field::new(
+        "isBlindTransferred",
+    );
+    /// The `isConsulted` property ([`Self::is_consulted`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CONSULTED: crate::Field<Self> = crate::Field::new("isConsulted");
+    /// The `isConsultTransferred` property ([`Self::is_consult_transferred`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CONSULT_TRANSFERRED: crate::Field<Self> = crate::Field::new(
+        "isConsultTransferred",
+    );
+    /// The `remoteParticipants` property ([`Self::remote_participants`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REMOTE_PARTICIPANTS: crate::Field<Self> = crate::Field::new(
+        "remoteParticipants",
+    );
+    /// The `flowIds` property ([`Self::flow_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_IDS: crate::Field<Self> = crate::Field::new("flowIds");
+    /// The `flowOutcomeIds` property ([`Self::flow_outcome_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_OUTCOME_IDS: crate::Field<Self> = crate::Field::new("flowOutcomeIds");
+    /// The `flowOutcomeValues` property ([`Self::flow_outcome_values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_OUTCOME_VALUES: crate::Field<Self> = crate::Field::new(
+        "flowOutcomeValues",
+    );
+    /// The `flowDestinationTypes` property ([`Self::flow_destination_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_DESTINATION_TYPES: crate::Field<Self> = crate::Field::new(
+        "flowDestinationTypes",
+    );
+    /// The `flowDisconnectReasons` property ([`Self::flow_disconnect_reasons`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_DISCONNECT_REASONS: crate::Field<Self> = crate::Field::new(
+        "flowDisconnectReasons",
+    );
+    /// The `flowTypes` property ([`Self::flow_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_TYPES: crate::Field<Self> = crate::Field::new("flowTypes");
+    /// The `flowEntryTypes` property ([`Self::flow_entry_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_ENTRY_TYPES: crate::Field<Self> = crate::Field::new("flowEntryTypes");
+    /// The `flowEntryReasons` property ([`Self::flow_entry_reasons`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_ENTRY_REASONS: crate::Field<Self> = crate::Field::new(
+        "flowEntryReasons",
+    );
+    /// The `flowVersions` property ([`Self::flow_versions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_VERSIONS: crate::Field<Self> = crate::Field::new("flowVersions");
+    /// The `groupIds` property ([`Self::group_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_IDS: crate::Field<Self> = crate::Field::new("groupIds");
+    /// The `hasJourneyCustomerId` property ([`Self::has_journey_customer_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_JOURNEY_CUSTOMER_ID: crate::Field<Self> = crate::Field::new(
+        "hasJourneyCustomerId",
+    );
+    /// The `hasJourneyActionMapId` property ([`Self::has_journey_action_map_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_JOURNEY_ACTION_MAP_ID: crate::Field<Self> = crate::Field::new(
+        "hasJourneyActionMapId",
+    );
+    /// The `hasJourneyVisitId` property ([`Self::has_journey_visit_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_JOURNEY_VISIT_ID: crate::Field<Self> = crate::Field::new(
+        "hasJourneyVisitId",
+    );
+    /// The `hasMedia` property ([`Self::has_media`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_MEDIA: crate::Field<Self> = crate::Field::new("hasMedia");
+    /// The `roleIds` property ([`Self::role_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROLE_IDS: crate::Field<Self> = crate::Field::new("roleIds");
+    /// The `reportsTos` property ([`Self::reports_tos`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REPORTS_TOS: crate::Field<Self> = crate::Field::new("reportsTos");
+    /// The `locationIds` property ([`Self::location_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LOCATION_IDS: crate::Field<Self> = crate::Field::new("locationIds");
+    /// The `flowOutTypes` property ([`Self::flow_out_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_OUT_TYPES: crate::Field<Self> = crate::Field::new("flowOutTypes");
+    /// The `providerList` property ([`Self::provider_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER_LIST: crate::Field<Self> = crate::Field::new("providerList");
+    /// The `callbackNumberList` property ([`Self::callback_number_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLBACK_NUMBER_LIST: crate::Field<Self> = crate::Field::new(
+        "callbackNumberList",
+    );
+    /// The `callbackInterval` property ([`Self::callback_interval`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLBACK_INTERVAL: crate::Field<Self> = crate::Field::new(
+        "callbackInterval",
+    );
+    /// The `usedRoutingTypes` property ([`Self::used_routing_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USED_ROUTING_TYPES: crate::Field<Self> = crate::Field::new(
+        "usedRoutingTypes",
+    );
+    /// The `requestedRoutingTypes` property ([`Self::requested_routing_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const REQUESTED_ROUTING_TYPES: crate::Field<Self> = crate::Field::new(
+        "requestedRoutingTypes",
+    );
+    /// The `hasAgentAssistId` property ([`Self::has_agent_assist_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_AGENT_ASSIST_ID: crate::Field<Self> = crate::Field::new(
+        "hasAgentAssistId",
+    );
+    /// The `transcripts` property ([`Self::transcripts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSCRIPTS: crate::Field<Self> = crate::Field::new("transcripts");
+    /// The `transcriptLanguages` property ([`Self::transcript_languages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSCRIPT_LANGUAGES: crate::Field<Self> = crate::Field::new(
+        "transcriptLanguages",
+    );
+    /// The `participantPurposes` property ([`Self::participant_purposes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_PURPOSES: crate::Field<Self> = crate::Field::new(
+        "participantPurposes",
+    );
+    /// The `showFirstQueue` property ([`Self::show_first_queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SHOW_FIRST_QUEUE: crate::Field<Self> = crate::Field::new("showFirstQueue");
+    /// The `teamIds` property ([`Self::team_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TEAM_IDS: crate::Field<Self> = crate::Field::new("teamIds");
+    /// The `filterUsersByTeamIds` property ([`Self::filter_users_by_team_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER_USERS_BY_TEAM_IDS: crate::Field<Self> = crate::Field::new(
+        "filterUsersByTeamIds",
+    );
+    /// The `journeyActionMapIds` property ([`Self::journey_action_map_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_ACTION_MAP_IDS: crate::Field<Self> = crate::Field::new(
+        "journeyActionMapIds",
+    );
+    /// The `journeyOutcomeIds` property ([`Self::journey_outcome_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_OUTCOME_IDS: crate::Field<Self> = crate::Field::new(
+        "journeyOutcomeIds",
+    );
+    /// The `journeySegmentIds` property ([`Self::journey_segment_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_SEGMENT_IDS: crate::Field<Self> = crate::Field::new(
+        "journeySegmentIds",
+    );
+    /// The `journeyActionMapTypes` property ([`Self::journey_action_map_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_ACTION_MAP_TYPES: crate::Field<Self> = crate::Field::new(
+        "journeyActionMapTypes",
+    );
+    /// The `developmentRoleList` property ([`Self::development_role_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVELOPMENT_ROLE_LIST: crate::Field<Self> = crate::Field::new(
+        "developmentRoleList",
+    );
+    /// The `developmentTypeList` property ([`Self::development_type_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVELOPMENT_TYPE_LIST: crate::Field<Self> = crate::Field::new(
+        "developmentTypeList",
+    );
+    /// The `developmentStatusList` property ([`Self::development_status_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVELOPMENT_STATUS_LIST: crate::Field<Self> = crate::Field::new(
+        "developmentStatusList",
+    );
+    /// The `developmentModuleIds` property ([`Self::development_module_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVELOPMENT_MODULE_IDS: crate::Field<Self> = crate::Field::new(
+        "developmentModuleIds",
+    );
+    /// The `developmentActivityOverdue` property ([`Self::development_activity_overdue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVELOPMENT_ACTIVITY_OVERDUE: crate::Field<Self> = crate::Field::new(
+        "developmentActivityOverdue",
+    );
+    /// The `customerSentimentScore` property ([`Self::customer_sentiment_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_SENTIMENT_SCORE: crate::Field<Self> = crate::Field::new(
+        "customerSentimentScore",
+    );
+    /// The `customerSentimentTrend` property ([`Self::customer_sentiment_trend`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_SENTIMENT_TREND: crate::Field<Self> = crate::Field::new(
+        "customerSentimentTrend",
+    );
+    /// The `flowTransferTargets` property ([`Self::flow_transfer_targets`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_TRANSFER_TARGETS: crate::Field<Self> = crate::Field::new(
+        "flowTransferTargets",
+    );
+    /// The `developmentName` property ([`Self::development_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DEVELOPMENT_NAME: crate::Field<Self> = crate::Field::new(
+        "developmentName",
+    );
+    /// The `topicIds` property ([`Self::topic_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOPIC_IDS: crate::Field<Self> = crate::Field::new("topicIds");
+    /// The `externalTags` property ([`Self::external_tags`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXTERNAL_TAGS: crate::Field<Self> = crate::Field::new("externalTags");
+    /// The `isNotResponding` property ([`Self::is_not_responding`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_NOT_RESPONDING: crate::Field<Self> = crate::Field::new(
+        "isNotResponding",
+    );
+    /// The `isAuthenticated` property ([`Self::is_authenticated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_AUTHENTICATED: crate::Field<Self> = crate::Field::new(
+        "isAuthenticated",
+    );
+    /// The `botIds` property ([`Self::bot_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_IDS: crate::Field<Self> = crate::Field::new("botIds");
+    /// The `botVersions` property ([`Self::bot_versions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_VERSIONS: crate::Field<Self> = crate::Field::new("botVersions");
+    /// The `botMessageTypes` property ([`Self::bot_message_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_MESSAGE_TYPES: crate::Field<Self> = crate::Field::new(
+        "botMessageTypes",
+    );
+    /// The `botProviderList` property ([`Self::bot_provider_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_PROVIDER_LIST: crate::Field<Self> = crate::Field::new(
+        "botProviderList",
+    );
+    /// The `botProductList` property ([`Self::bot_product_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_PRODUCT_LIST: crate::Field<Self> = crate::Field::new("botProductList");
+    /// The `botRecognitionFailureReasonList` property ([`Self::bot_recognition_failure_reason_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_RECOGNITION_FAILURE_REASON_LIST: crate::Field<Self> = crate::Field::new(
+        "botRecognitionFailureReasonList",
+    );
+    /// The `botIntentList` property ([`Self::bot_intent_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_INTENT_LIST: crate::Field<Self> = crate::Field::new("botIntentList");
+    /// The `botFinalIntentList` property ([`Self::bot_final_intent_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_FINAL_INTENT_LIST: crate::Field<Self> = crate::Field::new(
+        "botFinalIntentList",
+    );
+    /// The `botSlotList` property ([`Self::bot_slot_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_SLOT_LIST: crate::Field<Self> = crate::Field::new("botSlotList");
+    /// The `botResultList` property ([`Self::bot_result_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_RESULT_LIST: crate::Field<Self> = crate::Field::new("botResultList");
+    /// The `blockedReasons` property ([`Self::blocked_reasons`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BLOCKED_REASONS: crate::Field<Self> = crate::Field::new("blockedReasons");
+    /// The `isRecorded` property ([`Self::is_recorded`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_RECORDED: crate::Field<Self> = crate::Field::new("isRecorded");
+    /// The `hasEvaluation` property ([`Self::has_evaluation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_EVALUATION: crate::Field<Self> = crate::Field::new("hasEvaluation");
+    /// The `hasScoredEvaluation` property ([`Self::has_scored_evaluation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_SCORED_EVALUATION: crate::Field<Self> = crate::Field::new(
+        "hasScoredEvaluation",
+    );
+    /// The `emailDeliveryStatusList` property ([`Self::email_delivery_status_list`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_DELIVERY_STATUS_LIST: crate::Field<Self> = crate::Field::new(
+        "emailDeliveryStatusList",
+    );
+    /// The `isAgentOwnedCallback` property ([`Self::is_agent_owned_callback`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_AGENT_OWNED_CALLBACK: crate::Field<Self> = crate::Field::new(
+        "isAgentOwnedCallback",
+    );
+    /// The `agentCallbackOwnerIds` property ([`Self::agent_callback_owner_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_CALLBACK_OWNER_IDS: crate::Field<Self> = crate::Field::new(
+        "agentCallbackOwnerIds",
+    );
+    /// The `transcriptTopics` property ([`Self::transcript_topics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSCRIPT_TOPICS: crate::Field<Self> = crate::Field::new(
+        "transcriptTopics",
+    );
+    /// The `journeyFrequencyCapReasons` property ([`Self::journey_frequency_cap_reasons`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_FREQUENCY_CAP_REASONS: crate::Field<Self> = crate::Field::new(
+        "journeyFrequencyCapReasons",
+    );
+    /// The `journeyBlockingActionMapIds` property ([`Self::journey_blocking_action_map_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_BLOCKING_ACTION_MAP_IDS: crate::Field<Self> = crate::Field::new(
+        "journeyBlockingActionMapIds",
+    );
+    /// The `journeyActionTargetIds` property ([`Self::journey_action_target_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_ACTION_TARGET_IDS: crate::Field<Self> = crate::Field::new(
+        "journeyActionTargetIds",
+    );
+    /// The `journeyBlockingScheduleGroupIds` property ([`Self::journey_blocking_schedule_group_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_BLOCKING_SCHEDULE_GROUP_IDS: crate::Field<Self> = crate::Field::new(
+        "journeyBlockingScheduleGroupIds",
+    );
+    /// The `journeyBlockingEmergencyScheduleGroupIds` property ([`Self::journey_blocking_emergency_schedule_group_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_BLOCKING_EMERGENCY_SCHEDULE_GROUP_IDS: crate::Field<Self> = crate::Field::new(
+        "journeyBlockingEmergencyScheduleGroupIds",
+    );
+    /// The `journeyUrlEqualConditions` property ([`Self::journey_url_equal_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_URL_EQUAL_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "journeyUrlEqualConditions",
+    );
+    /// The `journeyUrlNotEqualConditions` property ([`Self::journey_url_not_equal_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_URL_NOT_EQUAL_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "journeyUrlNotEqualConditions",
+    );
+    /// The `journeyUrlStartsWithConditions` property ([`Self::journey_url_starts_with_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_URL_STARTS_WITH_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "journeyUrlStartsWithConditions",
+    );
+    /// The `journeyUrlEndsWithConditions` property ([`Self::journey_url_ends_with_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_URL_ENDS_WITH_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "journeyUrlEndsWithConditions",
+    );
+    /// The `journeyUrlContainsAnyConditions` property ([`Self::journey_url_contains_any_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_URL_CONTAINS_ANY_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "journeyUrlContainsAnyConditions",
+    );
+    /// The `journeyUrlNotContainsAnyConditions` property ([`Self::journey_url_not_contains_any_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_URL_NOT_CONTAINS_ANY_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "journeyUrlNotContainsAnyConditions",
+    );
+    /// The `journeyUrlContainsAllConditions` property ([`Self::journey_url_contains_all_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_URL_CONTAINS_ALL_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "journeyUrlContainsAllConditions",
+    );
+    /// The `journeyUrlNotContainsAllConditions` property ([`Self::journey_url_not_contains_all_conditions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const JOURNEY_URL_NOT_CONTAINS_ALL_CONDITIONS: crate::Field<Self> = crate::Field::new(
+        "journeyUrlNotContainsAllConditions",
+    );
+    /// The `flowMilestoneIds` property ([`Self::flow_milestone_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FLOW_MILESTONE_IDS: crate::Field<Self> = crate::Field::new(
+        "flowMilestoneIds",
+    );
+    /// The `isAssessmentPassed` property ([`Self::is_assessment_passed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_ASSESSMENT_PASSED: crate::Field<Self> = crate::Field::new(
+        "isAssessmentPassed",
+    );
+    /// The `conversationInitiators` property ([`Self::conversation_initiators`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_INITIATORS: crate::Field<Self> = crate::Field::new(
+        "conversationInitiators",
+    );
+    /// The `hasCustomerParticipated` property ([`Self::has_customer_participated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_CUSTOMER_PARTICIPATED: crate::Field<Self> = crate::Field::new(
+        "hasCustomerParticipated",
+    );
+    /// The `isAcdInteraction` property ([`Self::is_acd_interaction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_ACD_INTERACTION: crate::Field<Self> = crate::Field::new(
+        "isAcdInteraction",
+    );
+    /// The `hasFax` property ([`Self::has_fax`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_FAX: crate::Field<Self> = crate::Field::new("hasFax");
+    /// The `dataActionIds` property ([`Self::data_action_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATA_ACTION_IDS: crate::Field<Self> = crate::Field::new("dataActionIds");
+    /// The `actionCategoryName` property ([`Self::action_category_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION_CATEGORY_NAME: crate::Field<Self> = crate::Field::new(
+        "actionCategoryName",
+    );
+    /// The `integrationIds` property ([`Self::integration_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTEGRATION_IDS: crate::Field<Self> = crate::Field::new("integrationIds");
+    /// The `responseStatuses` property ([`Self::response_statuses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESPONSE_STATUSES: crate::Field<Self> = crate::Field::new(
+        "responseStatuses",
+    );
+    /// The `availableDashboard` property ([`Self::available_dashboard`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AVAILABLE_DASHBOARD: crate::Field<Self> = crate::Field::new(
+        "availableDashboard",
+    );
+    /// The `favouriteDashboard` property ([`Self::favourite_dashboard`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FAVOURITE_DASHBOARD: crate::Field<Self> = crate::Field::new(
+        "favouriteDashboard",
+    );
+    /// The `myDashboard` property ([`Self::my_dashboard`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MY_DASHBOARD: crate::Field<Self> = crate::Field::new("myDashboard");
+    /// The `stationErrors` property ([`Self::station_errors`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STATION_ERRORS: crate::Field<Self> = crate::Field::new("stationErrors");
+    /// The `canonicalContactIds` property ([`Self::canonical_contact_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CANONICAL_CONTACT_IDS: crate::Field<Self> = crate::Field::new(
+        "canonicalContactIds",
+    );
+    /// The `alertRuleIds` property ([`Self::alert_rule_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALERT_RULE_IDS: crate::Field<Self> = crate::Field::new("alertRuleIds");
+    /// The `evaluationFormContextIds` property ([`Self::evaluation_form_context_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_FORM_CONTEXT_IDS: crate::Field<Self> = crate::Field::new(
+        "evaluationFormContextIds",
+    );
+    /// The `evaluationStatuses` property ([`Self::evaluation_statuses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_STATUSES: crate::Field<Self> = crate::Field::new(
+        "evaluationStatuses",
+    );
+    /// The `workbinIds` property ([`Self::workbin_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORKBIN_IDS: crate::Field<Self> = crate::Field::new("workbinIds");
+    /// The `worktypeIds` property ([`Self::worktype_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORKTYPE_IDS: crate::Field<Self> = crate::Field::new("worktypeIds");
+    /// The `workitemIds` property ([`Self::workitem_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORKITEM_IDS: crate::Field<Self> = crate::Field::new("workitemIds");
+    /// The `workitemAssigneeIds` property ([`Self::workitem_assignee_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORKITEM_ASSIGNEE_IDS: crate::Field<Self> = crate::Field::new(
+        "workitemAssigneeIds",
+    );
+    /// The `workitemStatuses` property ([`Self::workitem_statuses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORKITEM_STATUSES: crate::Field<Self> = crate::Field::new(
+        "workitemStatuses",
+    );
+    /// The `isAnalyzedForSensitiveData` property ([`Self::is_analyzed_for_sensitive_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_ANALYZED_FOR_SENSITIVE_DATA: crate::Field<Self> = crate::Field::new(
+        "isAnalyzedForSensitiveData",
+    );
+    /// The `hasSensitiveData` property ([`Self::has_sensitive_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_SENSITIVE_DATA: crate::Field<Self> = crate::Field::new(
+        "hasSensitiveData",
+    );
+    /// The `hasPciData` property ([`Self::has_pci_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_PCI_DATA: crate::Field<Self> = crate::Field::new("hasPciData");
+    /// The `hasPiiData` property ([`Self::has_pii_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const HAS_PII_DATA: crate::Field<Self> = crate::Field::new("hasPiiData");
+    /// The `subPath` property ([`Self::sub_path`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SUB_PATH: crate::Field<Self> = crate::Field::new("subPath");
+    /// The `userState` property ([`Self::user_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_STATE: crate::Field<Self> = crate::Field::new("userState");
+    /// The `isClearedByCustomer` property ([`Self::is_cleared_by_customer`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_CLEARED_BY_CUSTOMER: crate::Field<Self> = crate::Field::new(
+        "isClearedByCustomer",
+    );
+    /// The `evaluationAssigneeIds` property ([`Self::evaluation_assignee_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_ASSIGNEE_IDS: crate::Field<Self> = crate::Field::new(
+        "evaluationAssigneeIds",
+    );
+    /// The `evaluationAssigned` property ([`Self::evaluation_assigned`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_ASSIGNED: crate::Field<Self> = crate::Field::new(
+        "evaluationAssigned",
+    );
+    /// The `assistantIds` property ([`Self::assistant_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ASSISTANT_IDS: crate::Field<Self> = crate::Field::new("assistantIds");
+    /// The `knowledgeBaseIds` property ([`Self::knowledge_base_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const KNOWLEDGE_BASE_IDS: crate::Field<Self> = crate::Field::new(
+        "knowledgeBaseIds",
+    );
+    /// The `isParked` property ([`Self::is_parked`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_PARKED: crate::Field<Self> = crate::Field::new("isParked");
+    /// The `agentEmpathyScore` property ([`Self::agent_empathy_score`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_EMPATHY_SCORE: crate::Field<Self> = crate::Field::new(
+        "agentEmpathyScore",
+    );
+    /// The `surveyTypes` property ([`Self::survey_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURVEY_TYPES: crate::Field<Self> = crate::Field::new("surveyTypes");
+    /// The `surveyResponseStatuses` property ([`Self::survey_response_statuses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SURVEY_RESPONSE_STATUSES: crate::Field<Self> = crate::Field::new(
+        "surveyResponseStatuses",
+    );
+    /// The `botFlowTypes` property ([`Self::bot_flow_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const BOT_FLOW_TYPES: crate::Field<Self> = crate::Field::new("botFlowTypes");
+    /// The `agentTalkDurationMilliseconds` property ([`Self::agent_talk_duration_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_TALK_DURATION_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "agentTalkDurationMilliseconds",
+    );
+    /// The `customerTalkDurationMilliseconds` property ([`Self::customer_talk_duration_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_TALK_DURATION_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "customerTalkDurationMilliseconds",
+    );
+    /// The `overtalkDurationMilliseconds` property ([`Self::overtalk_duration_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OVERTALK_DURATION_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "overtalkDurationMilliseconds",
+    );
+    /// The `silenceDurationMilliseconds` property ([`Self::silence_duration_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SILENCE_DURATION_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "silenceDurationMilliseconds",
+    );
+    /// The `acdDurationMilliseconds` property ([`Self::acd_duration_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACD_DURATION_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "acdDurationMilliseconds",
+    );
+    /// The `ivrDurationMilliseconds` property ([`Self::ivr_duration_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IVR_DURATION_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "ivrDurationMilliseconds",
+    );
+    /// The `otherDurationMilliseconds` property ([`Self::other_duration_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OTHER_DURATION_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "otherDurationMilliseconds",
+    );
+    /// The `agentTalkPercentage` property ([`Self::agent_talk_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AGENT_TALK_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "agentTalkPercentage",
+    );
+    /// The `customerTalkPercentage` property ([`Self::customer_talk_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CUSTOMER_TALK_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "customerTalkPercentage",
+    );
+    /// The `overtalkPercentage` property ([`Self::overtalk_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OVERTALK_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "overtalkPercentage",
+    );
+    /// The `silencePercentage` property ([`Self::silence_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SILENCE_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "silencePercentage",
+    );
+    /// The `acdPercentage` property ([`Self::acd_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACD_PERCENTAGE: crate::Field<Self> = crate::Field::new("acdPercentage");
+    /// The `ivrPercentage` property ([`Self::ivr_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IVR_PERCENTAGE: crate::Field<Self> = crate::Field::new("ivrPercentage");
+    /// The `otherPercentage` property ([`Self::other_percentage`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OTHER_PERCENTAGE: crate::Field<Self> = crate::Field::new(
+        "otherPercentage",
+    );
+    /// The `overtalkInstances` property ([`Self::overtalk_instances`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OVERTALK_INSTANCES: crate::Field<Self> = crate::Field::new(
+        "overtalkInstances",
+    );
+    /// The `isScreenRecorded` property ([`Self::is_screen_recorded`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_SCREEN_RECORDED: crate::Field<Self> = crate::Field::new(
+        "isScreenRecorded",
+    );
+    /// The `screenMonitorUserIds` property ([`Self::screen_monitor_user_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_MONITOR_USER_IDS: crate::Field<Self> = crate::Field::new(
+        "screenMonitorUserIds",
+    );
+    /// The `dashboardState` property ([`Self::dashboard_state`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DASHBOARD_STATE: crate::Field<Self> = crate::Field::new("dashboardState");
+    /// The `dashboardType` property ([`Self::dashboard_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DASHBOARD_TYPE: crate::Field<Self> = crate::Field::new("dashboardType");
+    /// The `dashboardAccessFilter` property ([`Self::dashboard_access_filter`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DASHBOARD_ACCESS_FILTER: crate::Field<Self> = crate::Field::new(
+        "dashboardAccessFilter",
+    );
+    /// The `transcriptDurationMilliseconds` property ([`Self::transcript_duration_milliseconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSCRIPT_DURATION_MILLISECONDS: crate::Field<Self> = crate::Field::new(
+        "transcriptDurationMilliseconds",
+    );
+    /// The `workitemsStatuses` property ([`Self::workitems_statuses`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WORKITEMS_STATUSES: crate::Field<Self> = crate::Field::new(
+        "workitemsStatuses",
+    );
+    /// The `socialCountries` property ([`Self::social_countries`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_COUNTRIES: crate::Field<Self> = crate::Field::new(
+        "socialCountries",
+    );
+    /// The `socialLanguages` property ([`Self::social_languages`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_LANGUAGES: crate::Field<Self> = crate::Field::new(
+        "socialLanguages",
+    );
+    /// The `socialChannels` property ([`Self::social_channels`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_CHANNELS: crate::Field<Self> = crate::Field::new("socialChannels");
+    /// The `socialSentimentCategory` property ([`Self::social_sentiment_category`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_SENTIMENT_CATEGORY: crate::Field<Self> = crate::Field::new(
+        "socialSentimentCategory",
+    );
+    /// The `socialTopicIds` property ([`Self::social_topic_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_TOPIC_IDS: crate::Field<Self> = crate::Field::new("socialTopicIds");
+    /// The `socialIngestionRuleIds` property ([`Self::social_ingestion_rule_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_INGESTION_RULE_IDS: crate::Field<Self> = crate::Field::new(
+        "socialIngestionRuleIds",
+    );
+    /// The `socialConversationCreated` property ([`Self::social_conversation_created`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_CONVERSATION_CREATED: crate::Field<Self> = crate::Field::new(
+        "socialConversationCreated",
+    );
+    /// The `socialContentType` property ([`Self::social_content_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_CONTENT_TYPE: crate::Field<Self> = crate::Field::new(
+        "socialContentType",
+    );
+    /// The `socialKeywords` property ([`Self::social_keywords`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_KEYWORDS: crate::Field<Self> = crate::Field::new("socialKeywords");
+    /// The `socialPostEscalated` property ([`Self::social_post_escalated`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_POST_ESCALATED: crate::Field<Self> = crate::Field::new(
+        "socialPostEscalated",
+    );
+    /// The `socialClassifications` property ([`Self::social_classifications`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_CLASSIFICATIONS: crate::Field<Self> = crate::Field::new(
+        "socialClassifications",
+    );
+    /// The `filterUsersByManagerIds` property ([`Self::filter_users_by_manager_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FILTER_USERS_BY_MANAGER_IDS: crate::Field<Self> = crate::Field::new(
+        "filterUsersByManagerIds",
+    );
+    /// The `slideshowIds` property ([`Self::slideshow_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SLIDESHOW_IDS: crate::Field<Self> = crate::Field::new("slideshowIds");
+    /// The `conferenced` property ([`Self::conferenced`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONFERENCED: crate::Field<Self> = crate::Field::new("conferenced");
+    /// The `video` property ([`Self::video`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIDEO: crate::Field<Self> = crate::Field::new("video");
+    /// The `linkedInteraction` property ([`Self::linked_interaction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LINKED_INTERACTION: crate::Field<Self> = crate::Field::new(
+        "linkedInteraction",
+    );
+    /// The `recommendationSources` property ([`Self::recommendation_sources`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RECOMMENDATION_SOURCES: crate::Field<Self> = crate::Field::new(
+        "recommendationSources",
+    );
+    /// The `evaluationRole` property ([`Self::evaluation_role`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVALUATION_ROLE: crate::Field<Self> = crate::Field::new("evaluationRole");
+    /// The `comparisonQueueIds` property ([`Self::comparison_queue_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMPARISON_QUEUE_IDS: crate::Field<Self> = crate::Field::new(
+        "comparisonQueueIds",
+    );
+    /// The `viewMetrics` property ([`Self::view_metrics`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIEW_METRICS: crate::Field<Self> = crate::Field::new("viewMetrics");
+    /// The `timelineCategories` property ([`Self::timeline_categories`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TIMELINE_CATEGORIES: crate::Field<Self> = crate::Field::new(
+        "timelineCategories",
+    );
+    /// The `acw` property ([`Self::acw`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACW: crate::Field<Self> = crate::Field::new("acw");
+    /// The `segmentTypes` property ([`Self::segment_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEGMENT_TYPES: crate::Field<Self> = crate::Field::new("segmentTypes");
+    /// The `programIds` property ([`Self::program_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROGRAM_IDS: crate::Field<Self> = crate::Field::new("programIds");
+    /// The `categoryIds` property ([`Self::category_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CATEGORY_IDS: crate::Field<Self> = crate::Field::new("categoryIds");
+    /// The `deliveryPushed` property ([`Self::delivery_pushed`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DELIVERY_PUSHED: crate::Field<Self> = crate::Field::new("deliveryPushed");
+    /// The `socialRatings` property ([`Self::social_ratings`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_RATINGS: crate::Field<Self> = crate::Field::new("socialRatings");
+    /// The `virtualAgentIds` property ([`Self::virtual_agent_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VIRTUAL_AGENT_IDS: crate::Field<Self> = crate::Field::new(
+        "virtualAgentIds",
+    );
+    /// The `empathyScoreCategories` property ([`Self::empathy_score_categories`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMPATHY_SCORE_CATEGORIES: crate::Field<Self> = crate::Field::new(
+        "empathyScoreCategories",
+    );
+    /// The `sentimentScoreCategories` property ([`Self::sentiment_score_categories`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENTIMENT_SCORE_CATEGORIES: crate::Field<Self> = crate::Field::new(
+        "sentimentScoreCategories",
+    );
+    /// The `sentimentTrendCategories` property ([`Self::sentiment_trend_categories`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SENTIMENT_TREND_CATEGORIES: crate::Field<Self> = crate::Field::new(
+        "sentimentTrendCategories",
+    );
+    /// The `contentModerationFlags` property ([`Self::content_moderation_flags`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONTENT_MODERATION_FLAGS: crate::Field<Self> = crate::Field::new(
+        "contentModerationFlags",
+    );
+    /// The `socialSourceTypes` property ([`Self::social_source_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_SOURCE_TYPES: crate::Field<Self> = crate::Field::new(
+        "socialSourceTypes",
+    );
+    /// The `socialFollowerRange` property ([`Self::social_follower_range`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_FOLLOWER_RANGE: crate::Field<Self> = crate::Field::new(
+        "socialFollowerRange",
+    );
+    /// The `socialVerificationStatus` property ([`Self::social_verification_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_VERIFICATION_STATUS: crate::Field<Self> = crate::Field::new(
+        "socialVerificationStatus",
+    );
+    /// The `socialEngagementLikes` property ([`Self::social_engagement_likes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_ENGAGEMENT_LIKES: crate::Field<Self> = crate::Field::new(
+        "socialEngagementLikes",
+    );
+    /// The `socialEngagementShares` property ([`Self::social_engagement_shares`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_ENGAGEMENT_SHARES: crate::Field<Self> = crate::Field::new(
+        "socialEngagementShares",
+    );
+    /// The `socialEngagementComments` property ([`Self::social_engagement_comments`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_ENGAGEMENT_COMMENTS: crate::Field<Self> = crate::Field::new(
+        "socialEngagementComments",
+    );
+    /// The `socialEngagementViews` property ([`Self::social_engagement_views`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_ENGAGEMENT_VIEWS: crate::Field<Self> = crate::Field::new(
+        "socialEngagementViews",
+    );
+    /// The `socialEngagementSaves` property ([`Self::social_engagement_saves`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_ENGAGEMENT_SAVES: crate::Field<Self> = crate::Field::new(
+        "socialEngagementSaves",
+    );
+    /// The `socialEngagementReposts` property ([`Self::social_engagement_reposts`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_ENGAGEMENT_REPOSTS: crate::Field<Self> = crate::Field::new(
+        "socialEngagementReposts",
+    );
+    /// The `sessionExpired` property ([`Self::session_expired`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_EXPIRED: crate::Field<Self> = crate::Field::new("sessionExpired");
+    /// The `screenMonitored` property ([`Self::screen_monitored`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SCREEN_MONITORED: crate::Field<Self> = crate::Field::new(
+        "screenMonitored",
+    );
+    /// The `engagementSources` property ([`Self::engagement_sources`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENGAGEMENT_SOURCES: crate::Field<Self> = crate::Field::new(
+        "engagementSources",
+    );
+    /// The `isSnippetRecorded` property ([`Self::is_snippet_recorded`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const IS_SNIPPET_RECORDED: crate::Field<Self> = crate::Field::new(
+        "isSnippetRecorded",
+    );
+    /// The `takeover` property ([`Self::takeover`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TAKEOVER: crate::Field<Self> = crate::Field::new("takeover");
+    /// The `socialPostTypes` property ([`Self::social_post_types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SOCIAL_POST_TYPES: crate::Field<Self> = crate::Field::new(
+        "socialPostTypes",
+    );
 }
 #[cfg(feature = "analytics")]
 impl crate::Model for ViewFilter {
@@ -13596,6 +20399,12 @@ impl crate::Model for ViewFilter {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "analytics")]
@@ -14094,6 +20903,259 @@ impl crate::__private::DecodeFields for ViewFilter {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "mediaTypes",
+        "queueIds",
+        "skillIds",
+        "assignedSkillIds",
+        "skillGroups",
+        "languageIds",
+        "assignedLanguageIds",
+        "languageGroups",
+        "directions",
+        "originatingDirections",
+        "wrapUpCodes",
+        "dnisList",
+        "sessionDnisList",
+        "filterQueuesByUserIds",
+        "filterUsersByQueueIds",
+        "userIds",
+        "managementUnitIds",
+        "addressTos",
+        "addressFroms",
+        "outboundCampaignIds",
+        "outboundContactListIds",
+        "contactIds",
+        "externalContactIds",
+        "externalOrgIds",
+        "aniList",
+        "durationsMilliseconds",
+        "acdDurationsMilliseconds",
+        "talkDurationsMilliseconds",
+        "acwDurationsMilliseconds",
+        "handleDurationsMilliseconds",
+        "holdDurationsMilliseconds",
+        "abandonDurationsMilliseconds",
+        "evaluationScore",
+        "evaluationCriticalScore",
+        "evaluationFormIds",
+        "evaluatedAgentIds",
+        "evaluatorIds",
+        "transferred",
+        "abandoned",
+        "answered",
+        "messageTypes",
+        "divisionIds",
+        "surveyFormIds",
+        "surveyTotalScore",
+        "surveyNpsScore",
+        "mos",
+        "surveyQuestionGroupScore",
+        "surveyPromoterScore",
+        "surveyFormContextIds",
+        "conversationIds",
+        "sipCallIds",
+        "isEnded",
+        "isSurveyed",
+        "surveyScores",
+        "promoterScores",
+        "isCampaign",
+        "surveyStatuses",
+        "conversationProperties",
+        "isBlindTransferred",
+        "isConsulted",
+        "isConsultTransferred",
+        "remoteParticipants",
+        "flowIds",
+        "flowOutcomeIds",
+        "flowOutcomeValues",
+        "flowDestinationTypes",
+        "flowDisconnectReasons",
+        "flowTypes",
+        "flowEntryTypes",
+        "flowEntryReasons",
+        "flowVersions",
+        "groupIds",
+        "hasJourneyCustomerId",
+        "hasJourneyActionMapId",
+        "hasJourneyVisitId",
+        "hasMedia",
+        "roleIds",
+        "reportsTos",
+        "locationIds",
+        "flowOutTypes",
+        "providerList",
+        "callbackNumberList",
+        "callbackInterval",
+        "usedRoutingTypes",
+        "requestedRoutingTypes",
+        "hasAgentAssistId",
+        "transcripts",
+        "transcriptLanguages",
+        "participantPurposes",
+        "showFirstQueue",
+        "teamIds",
+        "filterUsersByTeamIds",
+        "journeyActionMapIds",
+        "journeyOutcomeIds",
+        "journeySegmentIds",
+        "journeyActionMapTypes",
+        "developmentRoleList",
+        "developmentTypeList",
+        "developmentStatusList",
+        "developmentModuleIds",
+        "developmentActivityOverdue",
+        "customerSentimentScore",
+        "customerSentimentTrend",
+        "flowTransferTargets",
+        "developmentName",
+        "topicIds",
+        "externalTags",
+        "isNotResponding",
+        "isAuthenticated",
+        "botIds",
+        "botVersions",
+        "botMessageTypes",
+        "botProviderList",
+        "botProductList",
+        "botRecognitionFailureReasonList",
+        "botIntentList",
+        "botFinalIntentList",
+        "botSlotList",
+        "botResultList",
+        "blockedReasons",
+        "isRecorded",
+        "hasEvaluation",
+        "hasScoredEvaluation",
+        "emailDeliveryStatusList",
+        "isAgentOwnedCallback",
+        "agentCallbackOwnerIds",
+        "transcriptTopics",
+        "journeyFrequencyCapReasons",
+        "journeyBlockingActionMapIds",
+        "journeyActionTargetIds",
+        "journeyBlockingScheduleGroupIds",
+        "journeyBlockingEmergencyScheduleGroupIds",
+        "journeyUrlEqualConditions",
+        "journeyUrlNotEqualConditions",
+        "journeyUrlStartsWithConditions",
+        "journeyUrlEndsWithConditions",
+        "journeyUrlContainsAnyConditions",
+        "journeyUrlNotContainsAnyConditions",
+        "journeyUrlContainsAllConditions",
+        "journeyUrlNotContainsAllConditions",
+        "flowMilestoneIds",
+        "isAssessmentPassed",
+        "conversationInitiators",
+        "hasCustomerParticipated",
+        "isAcdInteraction",
+        "hasFax",
+        "dataActionIds",
+        "actionCategoryName",
+        "integrationIds",
+        "responseStatuses",
+        "availableDashboard",
+        "favouriteDashboard",
+        "myDashboard",
+        "stationErrors",
+        "canonicalContactIds",
+        "alertRuleIds",
+        "evaluationFormContextIds",
+        "evaluationStatuses",
+        "workbinIds",
+        "worktypeIds",
+        "workitemIds",
+        "workitemAssigneeIds",
+        "workitemStatuses",
+        "isAnalyzedForSensitiveData",
+        "hasSensitiveData",
+        "hasPciData",
+        "hasPiiData",
+        "subPath",
+        "userState",
+        "isClearedByCustomer",
+        "evaluationAssigneeIds",
+        "evaluationAssigned",
+        "assistantIds",
+        "knowledgeBaseIds",
+        "isParked",
+        "agentEmpathyScore",
+        "surveyTypes",
+        "surveyResponseStatuses",
+        "botFlowTypes",
+        "agentTalkDurationMilliseconds",
+        "customerTalkDurationMilliseconds",
+        "overtalkDurationMilliseconds",
+        "silenceDurationMilliseconds",
+        "acdDurationMilliseconds",
+        "ivrDurationMilliseconds",
+        "otherDurationMilliseconds",
+        "agentTalkPercentage",
+        "customerTalkPercentage",
+        "overtalkPercentage",
+        "silencePercentage",
+        "acdPercentage",
+        "ivrPercentage",
+        "otherPercentage",
+        "overtalkInstances",
+        "isScreenRecorded",
+        "screenMonitorUserIds",
+        "dashboardState",
+        "dashboardType",
+        "dashboardAccessFilter",
+        "transcriptDurationMilliseconds",
+        "workitemsStatuses",
+        "socialCountries",
+        "socialLanguages",
+        "socialChannels",
+        "socialSentimentCategory",
+        "socialTopicIds",
+        "socialIngestionRuleIds",
+        "socialConversationCreated",
+        "socialContentType",
+        "socialKeywords",
+        "socialPostEscalated",
+        "socialClassifications",
+        "filterUsersByManagerIds",
+        "slideshowIds",
+        "conferenced",
+        "video",
+        "linkedInteraction",
+        "recommendationSources",
+        "evaluationRole",
+        "comparisonQueueIds",
+        "viewMetrics",
+        "timelineCategories",
+        "acw",
+        "segmentTypes",
+        "programIds",
+        "categoryIds",
+        "deliveryPushed",
+        "socialRatings",
+        "virtualAgentIds",
+        "empathyScoreCategories",
+        "sentimentScoreCategories",
+        "sentimentTrendCategories",
+        "contentModerationFlags",
+        "socialSourceTypes",
+        "socialFollowerRange",
+        "socialVerificationStatus",
+        "socialEngagementLikes",
+        "socialEngagementShares",
+        "socialEngagementComments",
+        "socialEngagementViews",
+        "socialEngagementSaves",
+        "socialEngagementReposts",
+        "sessionExpired",
+        "screenMonitored",
+        "engagementSources",
+        "isSnippetRecorded",
+        "takeover",
+        "socialPostTypes",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "analytics")]
 crate::__impl_model_deserialize!(ViewFilter);
@@ -14102,758 +21164,1484 @@ impl serde::Serialize for ViewFilter {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "mediaTypes", &self.media_types)?;
-        crate::__private::field(&mut map, "queueIds", &self.queue_ids)?;
-        crate::__private::field(&mut map, "skillIds", &self.skill_ids)?;
-        crate::__private::field(&mut map, "assignedSkillIds", &self.assigned_skill_ids)?;
-        crate::__private::field(&mut map, "skillGroups", &self.skill_groups)?;
-        crate::__private::field(&mut map, "languageIds", &self.language_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "mediaTypes",
+            &self.media_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueIds",
+            &self.queue_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skillIds",
+            &self.skill_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "assignedSkillIds",
+            &self.assigned_skill_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "skillGroups",
+            &self.skill_groups,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "languageIds",
+            &self.language_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "assignedLanguageIds",
             &self.assigned_language_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "languageGroups", &self.language_groups)?;
-        crate::__private::field(&mut map, "directions", &self.directions)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "languageGroups",
+            &self.language_groups,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "directions",
+            &self.directions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "originatingDirections",
             &self.originating_directions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "wrapUpCodes", &self.wrap_up_codes)?;
-        crate::__private::field(&mut map, "dnisList", &self.dnis_list)?;
-        crate::__private::field(&mut map, "sessionDnisList", &self.session_dnis_list)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "wrapUpCodes",
+            &self.wrap_up_codes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dnisList",
+            &self.dnis_list,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionDnisList",
+            &self.session_dnis_list,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "filterQueuesByUserIds",
             &self.filter_queues_by_user_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "filterUsersByQueueIds",
             &self.filter_users_by_queue_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "userIds", &self.user_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "userIds",
+            &self.user_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "managementUnitIds",
             &self.management_unit_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "addressTos", &self.address_tos)?;
-        crate::__private::field(&mut map, "addressFroms", &self.address_froms)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "addressTos",
+            &self.address_tos,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "addressFroms",
+            &self.address_froms,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "outboundCampaignIds",
             &self.outbound_campaign_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "outboundContactListIds",
             &self.outbound_contact_list_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "contactIds", &self.contact_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "contactIds",
+            &self.contact_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "externalContactIds",
             &self.external_contact_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "externalOrgIds", &self.external_org_ids)?;
-        crate::__private::field(&mut map, "aniList", &self.ani_list)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "externalOrgIds",
+            &self.external_org_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "aniList",
+            &self.ani_list,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "durationsMilliseconds",
             &self.durations_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "acdDurationsMilliseconds",
             &self.acd_durations_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "talkDurationsMilliseconds",
             &self.talk_durations_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "acwDurationsMilliseconds",
             &self.acw_durations_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "handleDurationsMilliseconds",
             &self.handle_durations_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "holdDurationsMilliseconds",
             &self.hold_durations_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "abandonDurationsMilliseconds",
             &self.abandon_durations_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "evaluationScore", &self.evaluation_score)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "evaluationScore",
+            &self.evaluation_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "evaluationCriticalScore",
             &self.evaluation_critical_score,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "evaluationFormIds",
             &self.evaluation_form_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "evaluatedAgentIds",
             &self.evaluated_agent_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "evaluatorIds", &self.evaluator_ids)?;
-        crate::__private::field(&mut map, "transferred", &self.transferred)?;
-        crate::__private::field(&mut map, "abandoned", &self.abandoned)?;
-        crate::__private::field(&mut map, "answered", &self.answered)?;
-        crate::__private::field(&mut map, "messageTypes", &self.message_types)?;
-        crate::__private::field(&mut map, "divisionIds", &self.division_ids)?;
-        crate::__private::field(&mut map, "surveyFormIds", &self.survey_form_ids)?;
-        crate::__private::field(&mut map, "surveyTotalScore", &self.survey_total_score)?;
-        crate::__private::field(&mut map, "surveyNpsScore", &self.survey_nps_score)?;
-        crate::__private::field(&mut map, "mos", &self.mos)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "evaluatorIds",
+            &self.evaluator_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "transferred",
+            &self.transferred,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "abandoned",
+            &self.abandoned,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "answered",
+            &self.answered,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "messageTypes",
+            &self.message_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionIds",
+            &self.division_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "surveyFormIds",
+            &self.survey_form_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "surveyTotalScore",
+            &self.survey_total_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "surveyNpsScore",
+            &self.survey_nps_score,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "mos", &self.mos, &self.explicit_nulls)?;
+        crate::__private::model_field(
             &mut map,
             "surveyQuestionGroupScore",
             &self.survey_question_group_score,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "surveyPromoterScore",
             &self.survey_promoter_score,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "surveyFormContextIds",
             &self.survey_form_context_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "conversationIds", &self.conversation_ids)?;
-        crate::__private::field(&mut map, "sipCallIds", &self.sip_call_ids)?;
-        crate::__private::field(&mut map, "isEnded", &self.is_ended)?;
-        crate::__private::field(&mut map, "isSurveyed", &self.is_surveyed)?;
-        crate::__private::field(&mut map, "surveyScores", &self.survey_scores)?;
-        crate::__private::field(&mut map, "promoterScores", &self.promoter_scores)?;
-        crate::__private::field(&mut map, "isCampaign", &self.is_campaign)?;
-        crate::__private::field(&mut map, "surveyStatuses", &self.survey_statuses)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "conversationIds",
+            &self.conversation_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sipCallIds",
+            &self.sip_call_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isEnded",
+            &self.is_ended,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isSurveyed",
+            &self.is_surveyed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "surveyScores",
+            &self.survey_scores,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "promoterScores",
+            &self.promoter_scores,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isCampaign",
+            &self.is_campaign,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "surveyStatuses",
+            &self.survey_statuses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationProperties",
             &self.conversation_properties,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isBlindTransferred",
             &self.is_blind_transferred,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "isConsulted", &self.is_consulted)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "isConsulted",
+            &self.is_consulted,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "isConsultTransferred",
             &self.is_consult_transferred,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "remoteParticipants",
             &self.remote_participants,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "flowIds", &self.flow_ids)?;
-        crate::__private::field(&mut map, "flowOutcomeIds", &self.flow_outcome_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "flowIds",
+            &self.flow_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowOutcomeIds",
+            &self.flow_outcome_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "flowOutcomeValues",
             &self.flow_outcome_values,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "flowDestinationTypes",
             &self.flow_destination_types,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "flowDisconnectReasons",
             &self.flow_disconnect_reasons,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "flowTypes", &self.flow_types)?;
-        crate::__private::field(&mut map, "flowEntryTypes", &self.flow_entry_types)?;
-        crate::__private::field(&mut map, "flowEntryReasons", &self.flow_entry_reasons)?;
-        crate::__private::field(&mut map, "flowVersions", &self.flow_versions)?;
-        crate::__private::field(&mut map, "groupIds", &self.group_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "flowTypes",
+            &self.flow_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowEntryTypes",
+            &self.flow_entry_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowEntryReasons",
+            &self.flow_entry_reasons,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowVersions",
+            &self.flow_versions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupIds",
+            &self.group_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "hasJourneyCustomerId",
             &self.has_journey_customer_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "hasJourneyActionMapId",
             &self.has_journey_action_map_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "hasJourneyVisitId",
             &self.has_journey_visit_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "hasMedia", &self.has_media)?;
-        crate::__private::field(&mut map, "roleIds", &self.role_ids)?;
-        crate::__private::field(&mut map, "reportsTos", &self.reports_tos)?;
-        crate::__private::field(&mut map, "locationIds", &self.location_ids)?;
-        crate::__private::field(&mut map, "flowOutTypes", &self.flow_out_types)?;
-        crate::__private::field(&mut map, "providerList", &self.provider_list)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "hasMedia",
+            &self.has_media,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "roleIds",
+            &self.role_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "reportsTos",
+            &self.reports_tos,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "locationIds",
+            &self.location_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "flowOutTypes",
+            &self.flow_out_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "providerList",
+            &self.provider_list,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "callbackNumberList",
             &self.callback_number_list,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "callbackInterval", &self.callback_interval)?;
-        crate::__private::field(&mut map, "usedRoutingTypes", &self.used_routing_types)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "callbackInterval",
+            &self.callback_interval,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "usedRoutingTypes",
+            &self.used_routing_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "requestedRoutingTypes",
             &self.requested_routing_types,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "hasAgentAssistId",
             &self.has_agent_assist_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "transcripts", &self.transcripts)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "transcripts",
+            &self.transcripts,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "transcriptLanguages",
             &self.transcript_languages,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "participantPurposes",
             &self.participant_purposes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "showFirstQueue", &self.show_first_queue)?;
-        crate::__private::field(&mut map, "teamIds", &self.team_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "showFirstQueue",
+            &self.show_first_queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "teamIds",
+            &self.team_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "filterUsersByTeamIds",
             &self.filter_users_by_team_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyActionMapIds",
             &self.journey_action_map_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyOutcomeIds",
             &self.journey_outcome_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeySegmentIds",
             &self.journey_segment_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyActionMapTypes",
             &self.journey_action_map_types,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "developmentRoleList",
             &self.development_role_list,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "developmentTypeList",
             &self.development_type_list,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "developmentStatusList",
             &self.development_status_list,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "developmentModuleIds",
             &self.development_module_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "developmentActivityOverdue",
             &self.development_activity_overdue,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "customerSentimentScore",
             &self.customer_sentiment_score,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "customerSentimentTrend",
             &self.customer_sentiment_trend,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "flowTransferTargets",
             &self.flow_transfer_targets,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "developmentName", &self.development_name)?;
-        crate::__private::field(&mut map, "topicIds", &self.topic_ids)?;
-        crate::__private::field(&mut map, "externalTags", &self.external_tags)?;
-        crate::__private::field(&mut map, "isNotResponding", &self.is_not_responding)?;
-        crate::__private::field(&mut map, "isAuthenticated", &self.is_authenticated)?;
-        crate::__private::field(&mut map, "botIds", &self.bot_ids)?;
-        crate::__private::field(&mut map, "botVersions", &self.bot_versions)?;
-        crate::__private::field(&mut map, "botMessageTypes", &self.bot_message_types)?;
-        crate::__private::field(&mut map, "botProviderList", &self.bot_provider_list)?;
-        crate::__private::field(&mut map, "botProductList", &self.bot_product_list)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "developmentName",
+            &self.development_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "topicIds",
+            &self.topic_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "externalTags",
+            &self.external_tags,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isNotResponding",
+            &self.is_not_responding,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isAuthenticated",
+            &self.is_authenticated,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botIds",
+            &self.bot_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botVersions",
+            &self.bot_versions,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botMessageTypes",
+            &self.bot_message_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botProviderList",
+            &self.bot_provider_list,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botProductList",
+            &self.bot_product_list,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "botRecognitionFailureReasonList",
             &self.bot_recognition_failure_reason_list,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "botIntentList", &self.bot_intent_list)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "botIntentList",
+            &self.bot_intent_list,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "botFinalIntentList",
             &self.bot_final_intent_list,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "botSlotList", &self.bot_slot_list)?;
-        crate::__private::field(&mut map, "botResultList", &self.bot_result_list)?;
-        crate::__private::field(&mut map, "blockedReasons", &self.blocked_reasons)?;
-        crate::__private::field(&mut map, "isRecorded", &self.is_recorded)?;
-        crate::__private::field(&mut map, "hasEvaluation", &self.has_evaluation)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "botSlotList",
+            &self.bot_slot_list,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "botResultList",
+            &self.bot_result_list,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "blockedReasons",
+            &self.blocked_reasons,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isRecorded",
+            &self.is_recorded,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hasEvaluation",
+            &self.has_evaluation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "hasScoredEvaluation",
             &self.has_scored_evaluation,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "emailDeliveryStatusList",
             &self.email_delivery_status_list,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isAgentOwnedCallback",
             &self.is_agent_owned_callback,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "agentCallbackOwnerIds",
             &self.agent_callback_owner_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "transcriptTopics", &self.transcript_topics)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "transcriptTopics",
+            &self.transcript_topics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "journeyFrequencyCapReasons",
             &self.journey_frequency_cap_reasons,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyBlockingActionMapIds",
             &self.journey_blocking_action_map_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyActionTargetIds",
             &self.journey_action_target_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyBlockingScheduleGroupIds",
             &self.journey_blocking_schedule_group_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyBlockingEmergencyScheduleGroupIds",
             &self.journey_blocking_emergency_schedule_group_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyUrlEqualConditions",
             &self.journey_url_equal_conditions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyUrlNotEqualConditions",
             &self.journey_url_not_equal_conditions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyUrlStartsWithConditions",
             &self.journey_url_starts_with_conditions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyUrlEndsWithConditions",
             &self.journey_url_ends_with_conditions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyUrlContainsAnyConditions",
             &self.journey_url_contains_any_conditions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyUrlNotContainsAnyConditions",
             &self.journey_url_not_contains_any_conditions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyUrlContainsAllConditions",
             &self.journey_url_contains_all_conditions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "journeyUrlNotContainsAllConditions",
             &self.journey_url_not_contains_all_conditions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "flowMilestoneIds", &self.flow_milestone_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "flowMilestoneIds",
+            &self.flow_milestone_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "isAssessmentPassed",
             &self.is_assessment_passed,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationInitiators",
             &self.conversation_initiators,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "hasCustomerParticipated",
             &self.has_customer_participated,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "isAcdInteraction", &self.is_acd_interaction)?;
-        crate::__private::field(&mut map, "hasFax", &self.has_fax)?;
-        crate::__private::field(&mut map, "dataActionIds", &self.data_action_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "isAcdInteraction",
+            &self.is_acd_interaction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hasFax",
+            &self.has_fax,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dataActionIds",
+            &self.data_action_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "actionCategoryName",
             &self.action_category_name,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "integrationIds", &self.integration_ids)?;
-        crate::__private::field(&mut map, "responseStatuses", &self.response_statuses)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "integrationIds",
+            &self.integration_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "responseStatuses",
+            &self.response_statuses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "availableDashboard",
             &self.available_dashboard,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "favouriteDashboard",
             &self.favourite_dashboard,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "myDashboard", &self.my_dashboard)?;
-        crate::__private::field(&mut map, "stationErrors", &self.station_errors)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "myDashboard",
+            &self.my_dashboard,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "stationErrors",
+            &self.station_errors,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "canonicalContactIds",
             &self.canonical_contact_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "alertRuleIds", &self.alert_rule_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "alertRuleIds",
+            &self.alert_rule_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "evaluationFormContextIds",
             &self.evaluation_form_context_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "evaluationStatuses",
             &self.evaluation_statuses,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "workbinIds", &self.workbin_ids)?;
-        crate::__private::field(&mut map, "worktypeIds", &self.worktype_ids)?;
-        crate::__private::field(&mut map, "workitemIds", &self.workitem_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "workbinIds",
+            &self.workbin_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "worktypeIds",
+            &self.worktype_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "workitemIds",
+            &self.workitem_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "workitemAssigneeIds",
             &self.workitem_assignee_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "workitemStatuses", &self.workitem_statuses)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "workitemStatuses",
+            &self.workitem_statuses,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "isAnalyzedForSensitiveData",
             &self.is_analyzed_for_sensitive_data,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "hasSensitiveData", &self.has_sensitive_data)?;
-        crate::__private::field(&mut map, "hasPciData", &self.has_pci_data)?;
-        crate::__private::field(&mut map, "hasPiiData", &self.has_pii_data)?;
-        crate::__private::field(&mut map, "subPath", &self.sub_path)?;
-        crate::__private::field(&mut map, "userState", &self.user_state)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "hasSensitiveData",
+            &self.has_sensitive_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hasPciData",
+            &self.has_pci_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "hasPiiData",
+            &self.has_pii_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "subPath",
+            &self.sub_path,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userState",
+            &self.user_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "isClearedByCustomer",
             &self.is_cleared_by_customer,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "evaluationAssigneeIds",
             &self.evaluation_assignee_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "evaluationAssigned",
             &self.evaluation_assigned,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "assistantIds", &self.assistant_ids)?;
-        crate::__private::field(&mut map, "knowledgeBaseIds", &self.knowledge_base_ids)?;
-        crate::__private::field(&mut map, "isParked", &self.is_parked)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "assistantIds",
+            &self.assistant_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "knowledgeBaseIds",
+            &self.knowledge_base_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "isParked",
+            &self.is_parked,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "agentEmpathyScore",
             &self.agent_empathy_score,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "surveyTypes", &self.survey_types)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "surveyTypes",
+            &self.survey_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "surveyResponseStatuses",
             &self.survey_response_statuses,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "botFlowTypes", &self.bot_flow_types)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "botFlowTypes",
+            &self.bot_flow_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "agentTalkDurationMilliseconds",
             &self.agent_talk_duration_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "customerTalkDurationMilliseconds",
             &self.customer_talk_duration_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "overtalkDurationMilliseconds",
             &self.overtalk_duration_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "silenceDurationMilliseconds",
             &self.silence_duration_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "acdDurationMilliseconds",
             &self.acd_duration_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "ivrDurationMilliseconds",
             &self.ivr_duration_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "otherDurationMilliseconds",
             &self.other_duration_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "agentTalkPercentage",
             &self.agent_talk_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "customerTalkPercentage",
             &self.customer_talk_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "overtalkPercentage",
             &self.overtalk_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "silencePercentage",
             &self.silence_percentage,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "acdPercentage", &self.acd_percentage)?;
-        crate::__private::field(&mut map, "ivrPercentage", &self.ivr_percentage)?;
-        crate::__private::field(&mut map, "otherPercentage", &self.other_percentage)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "acdPercentage",
+            &self.acd_percentage,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "ivrPercentage",
+            &self.ivr_percentage,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "otherPercentage",
+            &self.other_percentage,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "overtalkInstances",
             &self.overtalk_instances,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "isScreenRecorded", &self.is_screen_recorded)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "isScreenRecorded",
+            &self.is_screen_recorded,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "screenMonitorUserIds",
             &self.screen_monitor_user_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "dashboardState", &self.dashboard_state)?;
-        crate::__private::field(&mut map, "dashboardType", &self.dashboard_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "dashboardState",
+            &self.dashboard_state,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dashboardType",
+            &self.dashboard_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "dashboardAccessFilter",
             &self.dashboard_access_filter,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "transcriptDurationMilliseconds",
             &self.transcript_duration_milliseconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "workitemsStatuses",
             &self.workitems_statuses,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "socialCountries", &self.social_countries)?;
-        crate::__private::field(&mut map, "socialLanguages", &self.social_languages)?;
-        crate::__private::field(&mut map, "socialChannels", &self.social_channels)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "socialCountries",
+            &self.social_countries,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "socialLanguages",
+            &self.social_languages,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "socialChannels",
+            &self.social_channels,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "socialSentimentCategory",
             &self.social_sentiment_category,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "socialTopicIds", &self.social_topic_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "socialTopicIds",
+            &self.social_topic_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "socialIngestionRuleIds",
             &self.social_ingestion_rule_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "socialConversationCreated",
             &self.social_conversation_created,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "socialContentType",
             &self.social_content_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "socialKeywords", &self.social_keywords)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "socialKeywords",
+            &self.social_keywords,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "socialPostEscalated",
             &self.social_post_escalated,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "socialClassifications",
             &self.social_classifications,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "filterUsersByManagerIds",
             &self.filter_users_by_manager_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "slideshowIds", &self.slideshow_ids)?;
-        crate::__private::field(&mut map, "conferenced", &self.conferenced)?;
-        crate::__private::field(&mut map, "video", &self.video)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "slideshowIds",
+            &self.slideshow_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conferenced",
+            &self.conferenced,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "video",
+            &self.video,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "linkedInteraction",
             &self.linked_interaction,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "recommendationSources",
             &self.recommendation_sources,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "evaluationRole", &self.evaluation_role)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "evaluationRole",
+            &self.evaluation_role,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "comparisonQueueIds",
             &self.comparison_queue_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "viewMetrics", &self.view_metrics)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "viewMetrics",
+            &self.view_metrics,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "timelineCategories",
             &self.timeline_categories,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "acw", &self.acw)?;
-        crate::__private::field(&mut map, "segmentTypes", &self.segment_types)?;
-        crate::__private::field(&mut map, "programIds", &self.program_ids)?;
-        crate::__private::field(&mut map, "categoryIds", &self.category_ids)?;
-        crate::__private::field(&mut map, "deliveryPushed", &self.delivery_pushed)?;
-        crate::__private::field(&mut map, "socialRatings", &self.social_ratings)?;
-        crate::__private::field(&mut map, "virtualAgentIds", &self.virtual_agent_ids)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "acw", &self.acw, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "segmentTypes",
+            &self.segment_types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "programIds",
+            &self.program_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "categoryIds",
+            &self.category_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deliveryPushed",
+            &self.delivery_pushed,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "socialRatings",
+            &self.social_ratings,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "virtualAgentIds",
+            &self.virtual_agent_ids,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "empathyScoreCategories",
             &self.empathy_score_categories,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "sentimentScoreCategories",
             &self.sentiment_score_categories,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "sentimentTrendCategories",
             &self.sentiment_trend_categories,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "contentModerationFlags",
             &self.content_moderation_flags,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "socialSourceTypes",
             &self.social_source_types,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "socialFollowerRange",
             &self.social_follower_range,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "socialVerificationStatus",
             &self.social_verification_status,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "socialEngagementLikes",
             &self.social_engagement_likes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "socialEngagementShares",
             &self.social_engagement_shares,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "socialEngagementComments",
             &self.social_engagement_comments,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "socialEngagementViews",
             &self.social_engagement_views,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "socialEngagementSaves",
             &self.social_engagement_saves,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "socialEngagementReposts",
             &self.social_engagement_reposts,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "sessionExpired", &self.session_expired)?;
-        crate::__private::field(&mut map, "screenMonitored", &self.screen_monitored)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "sessionExpired",
+            &self.session_expired,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "screenMonitored",
+            &self.screen_monitored,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "engagementSources",
             &self.engagement_sources,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "isSnippetRecorded",
             &self.is_snippet_recorded,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "takeover", &self.takeover)?;
-        crate::__private::field(&mut map, "socialPostTypes", &self.social_post_types)?;
+        crate::__private::model_field(
+            &mut map,
+            "takeover",
+            &self.takeover,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "socialPostTypes",
+            &self.social_post_types,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15142,6 +22930,29 @@ pub struct VisibilityCondition {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "learning",
+        feature = "outbound",
+        feature = "quality",
+        feature = "recording",
+        feature = "search",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl VisibilityCondition {
+    /// The `combiningOperation` property ([`Self::combining_operation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COMBINING_OPERATION: crate::Field<Self> = crate::Field::new(
+        "combiningOperation",
+    );
+    /// The `predicates` property ([`Self::predicates`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREDICATES: crate::Field<Self> = crate::Field::new("predicates");
 }
 #[cfg(
     any(
@@ -15166,6 +22977,12 @@ impl crate::Model for VisibilityCondition {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -15197,6 +23014,10 @@ impl crate::__private::DecodeFields for VisibilityCondition {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["combiningOperation", "predicates"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -15227,12 +23048,18 @@ impl serde::Serialize for VisibilityCondition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "combiningOperation",
             &self.combining_operation,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "predicates", &self.predicates)?;
+        crate::__private::model_field(
+            &mut map,
+            "predicates",
+            &self.predicates,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15323,6 +23150,20 @@ pub struct VmPairingInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "telephony-providers-edge")]
+impl VmPairingInfo {
+    /// The `meta-data` property ([`Self::meta_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const META_DATA: crate::Field<Self> = crate::Field::new("meta-data");
+    /// The `edge-id` property ([`Self::edge_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EDGE_ID: crate::Field<Self> = crate::Field::new("edge-id");
+    /// The `auth-token` property ([`Self::auth_token`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUTH_TOKEN: crate::Field<Self> = crate::Field::new("auth-token");
+    /// The `org-id` property ([`Self::org_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ORG_ID: crate::Field<Self> = crate::Field::new("org-id");
 }
 #[cfg(feature = "telephony-providers-edge")]
 impl crate::Model for VmPairingInfo {
@@ -15336,6 +23177,12 @@ impl crate::Model for VmPairingInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "telephony-providers-edge")]
@@ -15358,6 +23205,15 @@ impl crate::__private::DecodeFields for VmPairingInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "meta-data",
+        "edge-id",
+        "auth-token",
+        "org-id",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "telephony-providers-edge")]
 crate::__impl_model_deserialize!(VmPairingInfo);
@@ -15366,10 +23222,30 @@ impl serde::Serialize for VmPairingInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "meta-data", &self.meta_data)?;
-        crate::__private::field(&mut map, "edge-id", &self.edge_id)?;
-        crate::__private::field(&mut map, "auth-token", &self.auth_token)?;
-        crate::__private::field(&mut map, "org-id", &self.org_id)?;
+        crate::__private::model_field(
+            &mut map,
+            "meta-data",
+            &self.meta_data,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "edge-id",
+            &self.edge_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "auth-token",
+            &self.auth_token,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "org-id",
+            &self.org_id,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15396,6 +23272,26 @@ pub struct Voicemail {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(
+    any(
+        feature = "conversations",
+        feature = "outbound",
+        feature = "search",
+        feature = "topics-routing",
+        feature = "topics-users",
+        feature = "user-recordings",
+        feature = "voicemail"
+    )
+)]
+impl Voicemail {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `uploadStatus` property ([`Self::upload_status`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UPLOAD_STATUS: crate::Field<Self> = crate::Field::new("uploadStatus");
 }
 #[cfg(
     any(
@@ -15419,6 +23315,12 @@ impl crate::Model for Voicemail {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(
@@ -15449,6 +23351,10 @@ impl crate::__private::DecodeFields for Voicemail {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "uploadStatus"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(
     any(
@@ -15477,8 +23383,13 @@ impl serde::Serialize for Voicemail {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "uploadStatus", &self.upload_status)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "uploadStatus",
+            &self.upload_status,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15588,6 +23499,18 @@ pub struct VoicemailCopyRecord {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "search", feature = "voicemail"))]
+impl VoicemailCopyRecord {
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `date` property ([`Self::date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE: crate::Field<Self> = crate::Field::new("date");
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
 impl crate::Model for VoicemailCopyRecord {
@@ -15601,6 +23524,12 @@ impl crate::Model for VoicemailCopyRecord {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
@@ -15622,6 +23551,10 @@ impl crate::__private::DecodeFields for VoicemailCopyRecord {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "group", "date"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
 crate::__impl_model_deserialize!(VoicemailCopyRecord);
@@ -15630,9 +23563,24 @@ impl serde::Serialize for VoicemailCopyRecord {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "date", &self.date)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "date",
+            &self.date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -15681,6 +23629,54 @@ pub struct VoicemailEndDetailEventTopicVoicemailEndEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-detail")]
+impl VoicemailEndDetailEventTopicVoicemailEndEvent {
+    /// The `eventTime` property ([`Self::event_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME: crate::Field<Self> = crate::Field::new("eventTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `participantId` property ([`Self::participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_ID: crate::Field<Self> = crate::Field::new("participantId");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `disconnectType` property ([`Self::disconnect_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISCONNECT_TYPE: crate::Field<Self> = crate::Field::new("disconnectType");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `provider` property ([`Self::provider`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER: crate::Field<Self> = crate::Field::new("provider");
+    /// The `direction` property ([`Self::direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION: crate::Field<Self> = crate::Field::new("direction");
+    /// The `ani` property ([`Self::ani`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANI: crate::Field<Self> = crate::Field::new("ani");
+    /// The `dnis` property ([`Self::dnis`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DNIS: crate::Field<Self> = crate::Field::new("dnis");
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `voicemailDurationMs` property ([`Self::voicemail_duration_ms`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VOICEMAIL_DURATION_MS: crate::Field<Self> = crate::Field::new(
+        "voicemailDurationMs",
+    );
+    /// The `conversationExternalContactIds` property ([`Self::conversation_external_contact_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_EXTERNAL_CONTACT_IDS: crate::Field<Self> = crate::Field::new(
+        "conversationExternalContactIds",
+    );
+    /// The `conversationExternalOrganizationIds` property ([`Self::conversation_external_organization_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_EXTERNAL_ORGANIZATION_IDS: crate::Field<Self> = crate::Field::new(
+        "conversationExternalOrganizationIds",
+    );
+    /// The `utilizationLabel` property ([`Self::utilization_label`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UTILIZATION_LABEL: crate::Field<Self> = crate::Field::new(
+        "utilizationLabel",
+    );
 }
 #[cfg(feature = "topics-detail")]
 impl crate::Model for VoicemailEndDetailEventTopicVoicemailEndEvent {
@@ -15694,6 +23690,12 @@ impl crate::Model for VoicemailEndDetailEventTopicVoicemailEndEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-detail")]
@@ -15739,6 +23741,28 @@ impl crate::__private::DecodeFields for VoicemailEndDetailEventTopicVoicemailEnd
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "participantId",
+        "sessionId",
+        "disconnectType",
+        "mediaType",
+        "provider",
+        "direction",
+        "ani",
+        "dnis",
+        "userId",
+        "queueId",
+        "divisionId",
+        "voicemailDurationMs",
+        "conversationExternalContactIds",
+        "conversationExternalOrganizationIds",
+        "utilizationLabel",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-detail")]
 crate::__impl_model_deserialize!(VoicemailEndDetailEventTopicVoicemailEndEvent);
@@ -15747,35 +23771,103 @@ impl serde::Serialize for VoicemailEndDetailEventTopicVoicemailEndEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventTime", &self.event_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "participantId", &self.participant_id)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "disconnectType", &self.disconnect_type)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "provider", &self.provider)?;
-        crate::__private::field(&mut map, "direction", &self.direction)?;
-        crate::__private::field(&mut map, "ani", &self.ani)?;
-        crate::__private::field(&mut map, "dnis", &self.dnis)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventTime",
+            &self.event_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participantId",
+            &self.participant_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "disconnectType",
+            &self.disconnect_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "provider",
+            &self.provider,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "direction",
+            &self.direction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "ani", &self.ani, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dnis",
+            &self.dnis,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "voicemailDurationMs",
             &self.voicemail_duration_ms,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationExternalContactIds",
             &self.conversation_external_contact_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationExternalOrganizationIds",
             &self.conversation_external_organization_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "utilizationLabel", &self.utilization_label)?;
+        crate::__private::model_field(
+            &mut map,
+            "utilizationLabel",
+            &self.utilization_label,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16086,6 +24178,62 @@ pub struct VoicemailGroupPolicy {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "voicemail")]
+impl VoicemailGroupPolicy {
+    /// The `name` property ([`Self::name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NAME: crate::Field<Self> = crate::Field::new("name");
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `sendEmailNotifications` property ([`Self::send_email_notifications`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEND_EMAIL_NOTIFICATIONS: crate::Field<Self> = crate::Field::new(
+        "sendEmailNotifications",
+    );
+    /// The `disableEmailPii` property ([`Self::disable_email_pii`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISABLE_EMAIL_PII: crate::Field<Self> = crate::Field::new(
+        "disableEmailPii",
+    );
+    /// The `includeEmailTranscriptions` property ([`Self::include_email_transcriptions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_EMAIL_TRANSCRIPTIONS: crate::Field<Self> = crate::Field::new(
+        "includeEmailTranscriptions",
+    );
+    /// The `languagePreference` property ([`Self::language_preference`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LANGUAGE_PREFERENCE: crate::Field<Self> = crate::Field::new(
+        "languagePreference",
+    );
+    /// The `emailPolicy` property ([`Self::email_policy`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EMAIL_POLICY: crate::Field<Self> = crate::Field::new("emailPolicy");
+    /// The `rotateCallsSecs` property ([`Self::rotate_calls_secs`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ROTATE_CALLS_SECS: crate::Field<Self> = crate::Field::new(
+        "rotateCallsSecs",
+    );
+    /// The `stopRingingAfterRotations` property ([`Self::stop_ringing_after_rotations`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const STOP_RINGING_AFTER_ROTATIONS: crate::Field<Self> = crate::Field::new(
+        "stopRingingAfterRotations",
+    );
+    /// The `overflowGroupId` property ([`Self::overflow_group_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OVERFLOW_GROUP_ID: crate::Field<Self> = crate::Field::new(
+        "overflowGroupId",
+    );
+    /// The `groupAlertType` property ([`Self::group_alert_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP_ALERT_TYPE: crate::Field<Self> = crate::Field::new("groupAlertType");
+    /// The `interactiveResponsePromptId` property ([`Self::interactive_response_prompt_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERACTIVE_RESPONSE_PROMPT_ID: crate::Field<Self> = crate::Field::new(
+        "interactiveResponsePromptId",
+    );
+    /// The `interactiveResponseRequired` property ([`Self::interactive_response_required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERACTIVE_RESPONSE_REQUIRED: crate::Field<Self> = crate::Field::new(
+        "interactiveResponseRequired",
+    );
+    /// The `includeGroupNumberInUserCallerIdLists` property ([`Self::include_group_number_in_user_caller_id_lists`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_GROUP_NUMBER_IN_USER_CALLER_ID_LISTS: crate::Field<Self> = crate::Field::new(
+        "includeGroupNumberInUserCallerIdLists",
+    );
 }
 #[cfg(feature = "voicemail")]
 impl crate::Model for VoicemailGroupPolicy {
@@ -16099,6 +24247,12 @@ impl crate::Model for VoicemailGroupPolicy {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "voicemail")]
@@ -16164,6 +24318,26 @@ impl crate::__private::DecodeFields for VoicemailGroupPolicy {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "group",
+        "enabled",
+        "sendEmailNotifications",
+        "disableEmailPii",
+        "includeEmailTranscriptions",
+        "languagePreference",
+        "emailPolicy",
+        "rotateCallsSecs",
+        "stopRingingAfterRotations",
+        "overflowGroupId",
+        "groupAlertType",
+        "interactiveResponsePromptId",
+        "interactiveResponseRequired",
+        "includeGroupNumberInUserCallerIdLists",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "voicemail")]
 crate::__impl_model_deserialize!(VoicemailGroupPolicy);
@@ -16172,48 +24346,95 @@ impl serde::Serialize for VoicemailGroupPolicy {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "name", &self.name)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "name",
+            &self.name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sendEmailNotifications",
             &self.send_email_notifications,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "disableEmailPii", &self.disable_email_pii)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "disableEmailPii",
+            &self.disable_email_pii,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "includeEmailTranscriptions",
             &self.include_email_transcriptions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "languagePreference",
             &self.language_preference,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "emailPolicy", &self.email_policy)?;
-        crate::__private::field(&mut map, "rotateCallsSecs", &self.rotate_calls_secs)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "emailPolicy",
+            &self.email_policy,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "rotateCallsSecs",
+            &self.rotate_calls_secs,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "stopRingingAfterRotations",
             &self.stop_ringing_after_rotations,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "overflowGroupId", &self.overflow_group_id)?;
-        crate::__private::field(&mut map, "groupAlertType", &self.group_alert_type)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "overflowGroupId",
+            &self.overflow_group_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "groupAlertType",
+            &self.group_alert_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "interactiveResponsePromptId",
             &self.interactive_response_prompt_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "interactiveResponseRequired",
             &self.interactive_response_required,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "includeGroupNumberInUserCallerIdLists",
             &self.include_group_number_in_user_caller_id_lists,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -16310,6 +24531,42 @@ pub struct VoicemailMailboxInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "voicemail")]
+impl VoicemailMailboxInfo {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `ownerType` property ([`Self::owner_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OWNER_TYPE: crate::Field<Self> = crate::Field::new("ownerType");
+    /// The `usageSizeBytes` property ([`Self::usage_size_bytes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USAGE_SIZE_BYTES: crate::Field<Self> = crate::Field::new("usageSizeBytes");
+    /// The `totalCount` property ([`Self::total_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL_COUNT: crate::Field<Self> = crate::Field::new("totalCount");
+    /// The `unreadCount` property ([`Self::unread_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UNREAD_COUNT: crate::Field<Self> = crate::Field::new("unreadCount");
+    /// The `deletedCount` property ([`Self::deleted_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DELETED_COUNT: crate::Field<Self> = crate::Field::new("deletedCount");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
+    /// The `newestUnreadDate` property ([`Self::newest_unread_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEWEST_UNREAD_DATE: crate::Field<Self> = crate::Field::new(
+        "newestUnreadDate",
+    );
+    /// The `oldestUnreadDate` property ([`Self::oldest_unread_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OLDEST_UNREAD_DATE: crate::Field<Self> = crate::Field::new(
+        "oldestUnreadDate",
+    );
+    /// The `newestReadDate` property ([`Self::newest_read_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEWEST_READ_DATE: crate::Field<Self> = crate::Field::new("newestReadDate");
+    /// The `oldestReadDate` property ([`Self::oldest_read_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OLDEST_READ_DATE: crate::Field<Self> = crate::Field::new("oldestReadDate");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(feature = "voicemail")]
 impl crate::Model for VoicemailMailboxInfo {
@@ -16323,6 +24580,12 @@ impl crate::Model for VoicemailMailboxInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "voicemail")]
@@ -16364,6 +24627,24 @@ impl crate::__private::DecodeFields for VoicemailMailboxInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "ownerType",
+        "usageSizeBytes",
+        "totalCount",
+        "unreadCount",
+        "deletedCount",
+        "createdDate",
+        "modifiedDate",
+        "newestUnreadDate",
+        "oldestUnreadDate",
+        "newestReadDate",
+        "oldestReadDate",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "voicemail")]
 crate::__impl_model_deserialize!(VoicemailMailboxInfo);
@@ -16372,19 +24653,79 @@ impl serde::Serialize for VoicemailMailboxInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "ownerType", &self.owner_type)?;
-        crate::__private::field(&mut map, "usageSizeBytes", &self.usage_size_bytes)?;
-        crate::__private::field(&mut map, "totalCount", &self.total_count)?;
-        crate::__private::field(&mut map, "unreadCount", &self.unread_count)?;
-        crate::__private::field(&mut map, "deletedCount", &self.deleted_count)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
-        crate::__private::field(&mut map, "newestUnreadDate", &self.newest_unread_date)?;
-        crate::__private::field(&mut map, "oldestUnreadDate", &self.oldest_unread_date)?;
-        crate::__private::field(&mut map, "newestReadDate", &self.newest_read_date)?;
-        crate::__private::field(&mut map, "oldestReadDate", &self.oldest_read_date)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "ownerType",
+            &self.owner_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "usageSizeBytes",
+            &self.usage_size_bytes,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "totalCount",
+            &self.total_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "unreadCount",
+            &self.unread_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deletedCount",
+            &self.deleted_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "newestUnreadDate",
+            &self.newest_unread_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "oldestUnreadDate",
+            &self.oldest_unread_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "newestReadDate",
+            &self.newest_read_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "oldestReadDate",
+            &self.oldest_read_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16448,6 +24789,20 @@ pub struct VoicemailMediaInfo {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "voicemail")]
+impl VoicemailMediaInfo {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `mediaFileUri` property ([`Self::media_file_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_FILE_URI: crate::Field<Self> = crate::Field::new("mediaFileUri");
+    /// The `mediaImageUri` property ([`Self::media_image_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_IMAGE_URI: crate::Field<Self> = crate::Field::new("mediaImageUri");
+    /// The `waveformData` property ([`Self::waveform_data`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const WAVEFORM_DATA: crate::Field<Self> = crate::Field::new("waveformData");
 }
 #[cfg(feature = "voicemail")]
 impl crate::Model for VoicemailMediaInfo {
@@ -16461,6 +24816,12 @@ impl crate::Model for VoicemailMediaInfo {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "voicemail")]
@@ -16485,6 +24846,15 @@ impl crate::__private::DecodeFields for VoicemailMediaInfo {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "mediaFileUri",
+        "mediaImageUri",
+        "waveformData",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "voicemail")]
 crate::__impl_model_deserialize!(VoicemailMediaInfo);
@@ -16493,10 +24863,25 @@ impl serde::Serialize for VoicemailMediaInfo {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "mediaFileUri", &self.media_file_uri)?;
-        crate::__private::field(&mut map, "mediaImageUri", &self.media_image_uri)?;
-        crate::__private::field(&mut map, "waveformData", &self.waveform_data)?;
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaFileUri",
+            &self.media_file_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaImageUri",
+            &self.media_image_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "waveformData",
+            &self.waveform_data,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16583,6 +24968,60 @@ pub struct VoicemailMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "search", feature = "voicemail"))]
+impl VoicemailMessage {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `conversation` property ([`Self::conversation`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION: crate::Field<Self> = crate::Field::new("conversation");
+    /// The `read` property ([`Self::read`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const READ: crate::Field<Self> = crate::Field::new("read");
+    /// The `audioRecordingDurationSeconds` property ([`Self::audio_recording_duration_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUDIO_RECORDING_DURATION_SECONDS: crate::Field<Self> = crate::Field::new(
+        "audioRecordingDurationSeconds",
+    );
+    /// The `audioRecordingSizeBytes` property ([`Self::audio_recording_size_bytes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUDIO_RECORDING_SIZE_BYTES: crate::Field<Self> = crate::Field::new(
+        "audioRecordingSizeBytes",
+    );
+    /// The `transcription` property ([`Self::transcription`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TRANSCRIPTION: crate::Field<Self> = crate::Field::new("transcription");
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
+    /// The `deletedDate` property ([`Self::deleted_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DELETED_DATE: crate::Field<Self> = crate::Field::new("deletedDate");
+    /// The `callerAddress` property ([`Self::caller_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLER_ADDRESS: crate::Field<Self> = crate::Field::new("callerAddress");
+    /// The `callerName` property ([`Self::caller_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLER_NAME: crate::Field<Self> = crate::Field::new("callerName");
+    /// The `callerUser` property ([`Self::caller_user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLER_USER: crate::Field<Self> = crate::Field::new("callerUser");
+    /// The `deleted` property ([`Self::deleted`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DELETED: crate::Field<Self> = crate::Field::new("deleted");
+    /// The `note` property ([`Self::note`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTE: crate::Field<Self> = crate::Field::new("note");
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `queue` property ([`Self::queue`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE: crate::Field<Self> = crate::Field::new("queue");
+    /// The `copiedFrom` property ([`Self::copied_from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COPIED_FROM: crate::Field<Self> = crate::Field::new("copiedFrom");
+    /// The `copiedTo` property ([`Self::copied_to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COPIED_TO: crate::Field<Self> = crate::Field::new("copiedTo");
+    /// The `deleteRetentionPolicy` property ([`Self::delete_retention_policy`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DELETE_RETENTION_POLICY: crate::Field<Self> = crate::Field::new(
+        "deleteRetentionPolicy",
+    );
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
 impl crate::Model for VoicemailMessage {
@@ -16596,6 +25035,12 @@ impl crate::Model for VoicemailMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
@@ -16645,6 +25090,32 @@ impl crate::__private::DecodeFields for VoicemailMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "conversation",
+        "read",
+        "audioRecordingDurationSeconds",
+        "audioRecordingSizeBytes",
+        "transcription",
+        "createdDate",
+        "modifiedDate",
+        "deletedDate",
+        "callerAddress",
+        "callerName",
+        "callerUser",
+        "deleted",
+        "note",
+        "user",
+        "group",
+        "queue",
+        "copiedFrom",
+        "copiedTo",
+        "deleteRetentionPolicy",
+        "selfUri",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
 crate::__impl_model_deserialize!(VoicemailMessage);
@@ -16653,39 +25124,127 @@ impl serde::Serialize for VoicemailMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "conversation", &self.conversation)?;
-        crate::__private::field(&mut map, "read", &self.read)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "conversation",
+            &self.conversation,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "read",
+            &self.read,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "audioRecordingDurationSeconds",
             &self.audio_recording_duration_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "audioRecordingSizeBytes",
             &self.audio_recording_size_bytes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "transcription", &self.transcription)?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
-        crate::__private::field(&mut map, "deletedDate", &self.deleted_date)?;
-        crate::__private::field(&mut map, "callerAddress", &self.caller_address)?;
-        crate::__private::field(&mut map, "callerName", &self.caller_name)?;
-        crate::__private::field(&mut map, "callerUser", &self.caller_user)?;
-        crate::__private::field(&mut map, "deleted", &self.deleted)?;
-        crate::__private::field(&mut map, "note", &self.note)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "queue", &self.queue)?;
-        crate::__private::field(&mut map, "copiedFrom", &self.copied_from)?;
-        crate::__private::field(&mut map, "copiedTo", &self.copied_to)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "transcription",
+            &self.transcription,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deletedDate",
+            &self.deleted_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callerAddress",
+            &self.caller_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callerName",
+            &self.caller_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callerUser",
+            &self.caller_user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deleted",
+            &self.deleted,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "note",
+            &self.note,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queue",
+            &self.queue,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "copiedFrom",
+            &self.copied_from,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "copiedTo",
+            &self.copied_to,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "deleteRetentionPolicy",
             &self.delete_retention_policy,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16718,6 +25277,32 @@ pub struct VoicemailMessageEntityListing {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "voicemail")]
+impl VoicemailMessageEntityListing {
+    /// The `entities` property ([`Self::entities`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENTITIES: crate::Field<Self> = crate::Field::new("entities");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `lastUri` property ([`Self::last_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const LAST_URI: crate::Field<Self> = crate::Field::new("lastUri");
+    /// The `firstUri` property ([`Self::first_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIRST_URI: crate::Field<Self> = crate::Field::new("firstUri");
+    /// The `selfUri` property ([`Self::self_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SELF_URI: crate::Field<Self> = crate::Field::new("selfUri");
+    /// The `nextUri` property ([`Self::next_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_URI: crate::Field<Self> = crate::Field::new("nextUri");
+    /// The `previousUri` property ([`Self::previous_uri`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_URI: crate::Field<Self> = crate::Field::new("previousUri");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
 }
 #[cfg(feature = "voicemail")]
 impl crate::Model for VoicemailMessageEntityListing {
@@ -16731,6 +25316,12 @@ impl crate::Model for VoicemailMessageEntityListing {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "voicemail")]
@@ -16765,6 +25356,21 @@ impl crate::__private::DecodeFields for VoicemailMessageEntityListing {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "voicemail")]
 crate::__impl_model_deserialize!(VoicemailMessageEntityListing);
@@ -16773,16 +25379,66 @@ impl serde::Serialize for VoicemailMessageEntityListing {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "entities", &self.entities)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "lastUri", &self.last_uri)?;
-        crate::__private::field(&mut map, "firstUri", &self.first_uri)?;
-        crate::__private::field(&mut map, "selfUri", &self.self_uri)?;
-        crate::__private::field(&mut map, "nextUri", &self.next_uri)?;
-        crate::__private::field(&mut map, "previousUri", &self.previous_uri)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
+        crate::__private::model_field(
+            &mut map,
+            "entities",
+            &self.entities,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "lastUri",
+            &self.last_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "firstUri",
+            &self.first_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "selfUri",
+            &self.self_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextUri",
+            &self.next_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousUri",
+            &self.previous_uri,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16804,6 +25460,16 @@ pub struct VoicemailMessagesTopicVoicemailCopyRecord {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl VoicemailMessagesTopicVoicemailCopyRecord {
+    /// The `user` property ([`Self::user`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER: crate::Field<Self> = crate::Field::new("user");
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for VoicemailMessagesTopicVoicemailCopyRecord {
@@ -16817,6 +25483,12 @@ impl crate::Model for VoicemailMessagesTopicVoicemailCopyRecord {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -16837,6 +25509,10 @@ impl crate::__private::DecodeFields for VoicemailMessagesTopicVoicemailCopyRecor
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "group"];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(VoicemailMessagesTopicVoicemailCopyRecord);
@@ -16845,8 +25521,18 @@ impl serde::Serialize for VoicemailMessagesTopicVoicemailCopyRecord {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "user", &self.user)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
+        crate::__private::model_field(
+            &mut map,
+            "user",
+            &self.user,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -16891,6 +25577,54 @@ pub struct VoicemailMessagesTopicVoicemailMessage {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-users")]
+impl VoicemailMessagesTopicVoicemailMessage {
+    /// The `id` property ([`Self::id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ID: crate::Field<Self> = crate::Field::new("id");
+    /// The `read` property ([`Self::read`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const READ: crate::Field<Self> = crate::Field::new("read");
+    /// The `audioRecordingDurationSeconds` property ([`Self::audio_recording_duration_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUDIO_RECORDING_DURATION_SECONDS: crate::Field<Self> = crate::Field::new(
+        "audioRecordingDurationSeconds",
+    );
+    /// The `audioRecordingSizeBytes` property ([`Self::audio_recording_size_bytes`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const AUDIO_RECORDING_SIZE_BYTES: crate::Field<Self> = crate::Field::new(
+        "audioRecordingSizeBytes",
+    );
+    /// The `createdDate` property ([`Self::created_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE: crate::Field<Self> = crate::Field::new("createdDate");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
+    /// The `createdDateString` property ([`Self::created_date_string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CREATED_DATE_STRING: crate::Field<Self> = crate::Field::new(
+        "createdDateString",
+    );
+    /// The `callerAddress` property ([`Self::caller_address`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLER_ADDRESS: crate::Field<Self> = crate::Field::new("callerAddress");
+    /// The `callerName` property ([`Self::caller_name`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CALLER_NAME: crate::Field<Self> = crate::Field::new("callerName");
+    /// The `action` property ([`Self::action`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ACTION: crate::Field<Self> = crate::Field::new("action");
+    /// The `note` property ([`Self::note`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NOTE: crate::Field<Self> = crate::Field::new("note");
+    /// The `deleted` property ([`Self::deleted`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DELETED: crate::Field<Self> = crate::Field::new("deleted");
+    /// The `modifiedByUserId` property ([`Self::modified_by_user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_BY_USER_ID: crate::Field<Self> = crate::Field::new(
+        "modifiedByUserId",
+    );
+    /// The `copiedTo` property ([`Self::copied_to`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COPIED_TO: crate::Field<Self> = crate::Field::new("copiedTo");
+    /// The `copiedFrom` property ([`Self::copied_from`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const COPIED_FROM: crate::Field<Self> = crate::Field::new("copiedFrom");
+    /// The `modifiedDateString` property ([`Self::modified_date_string`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE_STRING: crate::Field<Self> = crate::Field::new(
+        "modifiedDateString",
+    );
 }
 #[cfg(feature = "topics-users")]
 impl crate::Model for VoicemailMessagesTopicVoicemailMessage {
@@ -16904,6 +25638,12 @@ impl crate::Model for VoicemailMessagesTopicVoicemailMessage {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-users")]
@@ -16948,6 +25688,27 @@ impl crate::__private::DecodeFields for VoicemailMessagesTopicVoicemailMessage {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "read",
+        "audioRecordingDurationSeconds",
+        "audioRecordingSizeBytes",
+        "createdDate",
+        "modifiedDate",
+        "createdDateString",
+        "callerAddress",
+        "callerName",
+        "action",
+        "note",
+        "deleted",
+        "modifiedByUserId",
+        "copiedTo",
+        "copiedFrom",
+        "modifiedDateString",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-users")]
 crate::__impl_model_deserialize!(VoicemailMessagesTopicVoicemailMessage);
@@ -16956,41 +25717,96 @@ impl serde::Serialize for VoicemailMessagesTopicVoicemailMessage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "id", &self.id)?;
-        crate::__private::field(&mut map, "read", &self.read)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "id", &self.id, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "read",
+            &self.read,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "audioRecordingDurationSeconds",
             &self.audio_recording_duration_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "audioRecordingSizeBytes",
             &self.audio_recording_size_bytes,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "createdDate", &self.created_date)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "createdDate",
+            &self.created_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "createdDateString",
             &self.created_date_string,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "callerAddress", &self.caller_address)?;
-        crate::__private::field(&mut map, "callerName", &self.caller_name)?;
-        crate::__private::field(&mut map, "action", &self.action)?;
-        crate::__private::field(&mut map, "note", &self.note)?;
-        crate::__private::field(&mut map, "deleted", &self.deleted)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "callerAddress",
+            &self.caller_address,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "callerName",
+            &self.caller_name,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "action",
+            &self.action,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "note",
+            &self.note,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "deleted",
+            &self.deleted,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "modifiedByUserId",
             &self.modified_by_user_id,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "copiedTo", &self.copied_to)?;
-        crate::__private::field(&mut map, "copiedFrom", &self.copied_from)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "copiedTo",
+            &self.copied_to,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "copiedFrom",
+            &self.copied_from,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "modifiedDateString",
             &self.modified_date_string,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -17030,6 +25846,50 @@ pub struct VoicemailOrganizationPolicy {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "voicemail")]
+impl VoicemailOrganizationPolicy {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `alertTimeoutSeconds` property ([`Self::alert_timeout_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALERT_TIMEOUT_SECONDS: crate::Field<Self> = crate::Field::new(
+        "alertTimeoutSeconds",
+    );
+    /// The `pinConfiguration` property ([`Self::pin_configuration`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PIN_CONFIGURATION: crate::Field<Self> = crate::Field::new(
+        "pinConfiguration",
+    );
+    /// The `voicemailExtension` property ([`Self::voicemail_extension`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VOICEMAIL_EXTENSION: crate::Field<Self> = crate::Field::new(
+        "voicemailExtension",
+    );
+    /// The `pinRequired` property ([`Self::pin_required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PIN_REQUIRED: crate::Field<Self> = crate::Field::new("pinRequired");
+    /// The `interactiveResponseRequired` property ([`Self::interactive_response_required`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INTERACTIVE_RESPONSE_REQUIRED: crate::Field<Self> = crate::Field::new(
+        "interactiveResponseRequired",
+    );
+    /// The `sendEmailNotifications` property ([`Self::send_email_notifications`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEND_EMAIL_NOTIFICATIONS: crate::Field<Self> = crate::Field::new(
+        "sendEmailNotifications",
+    );
+    /// The `includeEmailTranscriptions` property ([`Self::include_email_transcriptions`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const INCLUDE_EMAIL_TRANSCRIPTIONS: crate::Field<Self> = crate::Field::new(
+        "includeEmailTranscriptions",
+    );
+    /// The `disableEmailPii` property ([`Self::disable_email_pii`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DISABLE_EMAIL_PII: crate::Field<Self> = crate::Field::new(
+        "disableEmailPii",
+    );
+    /// The `maximumRecordingTimeSeconds` property ([`Self::maximum_recording_time_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MAXIMUM_RECORDING_TIME_SECONDS: crate::Field<Self> = crate::Field::new(
+        "maximumRecordingTimeSeconds",
+    );
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
 }
 #[cfg(feature = "voicemail")]
 impl crate::Model for VoicemailOrganizationPolicy {
@@ -17043,6 +25903,12 @@ impl crate::Model for VoicemailOrganizationPolicy {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "voicemail")]
@@ -17100,6 +25966,22 @@ impl crate::__private::DecodeFields for VoicemailOrganizationPolicy {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "alertTimeoutSeconds",
+        "pinConfiguration",
+        "voicemailExtension",
+        "pinRequired",
+        "interactiveResponseRequired",
+        "sendEmailNotifications",
+        "includeEmailTranscriptions",
+        "disableEmailPii",
+        "maximumRecordingTimeSeconds",
+        "modifiedDate",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "voicemail")]
 crate::__impl_model_deserialize!(VoicemailOrganizationPolicy);
@@ -17108,41 +25990,72 @@ impl serde::Serialize for VoicemailOrganizationPolicy {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "alertTimeoutSeconds",
             &self.alert_timeout_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "pinConfiguration", &self.pin_configuration)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "pinConfiguration",
+            &self.pin_configuration,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "voicemailExtension",
             &self.voicemail_extension,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "pinRequired", &self.pin_required)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "pinRequired",
+            &self.pin_required,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "interactiveResponseRequired",
             &self.interactive_response_required,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "sendEmailNotifications",
             &self.send_email_notifications,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "includeEmailTranscriptions",
             &self.include_email_transcriptions,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "disableEmailPii", &self.disable_email_pii)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "disableEmailPii",
+            &self.disable_email_pii,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "maximumRecordingTimeSeconds",
             &self.maximum_recording_time_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17161,6 +26074,18 @@ pub struct VoicemailRetentionPolicy {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "search", feature = "voicemail"))]
+impl VoicemailRetentionPolicy {
+    /// The `voicemailRetentionPolicyType` property ([`Self::voicemail_retention_policy_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VOICEMAIL_RETENTION_POLICY_TYPE: crate::Field<Self> = crate::Field::new(
+        "voicemailRetentionPolicyType",
+    );
+    /// The `numberOfDays` property ([`Self::number_of_days`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NUMBER_OF_DAYS: crate::Field<Self> = crate::Field::new("numberOfDays");
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
 impl crate::Model for VoicemailRetentionPolicy {
@@ -17174,6 +26099,12 @@ impl crate::Model for VoicemailRetentionPolicy {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
@@ -17198,6 +26129,13 @@ impl crate::__private::DecodeFields for VoicemailRetentionPolicy {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "voicemailRetentionPolicyType",
+        "numberOfDays",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
 crate::__impl_model_deserialize!(VoicemailRetentionPolicy);
@@ -17206,12 +26144,18 @@ impl serde::Serialize for VoicemailRetentionPolicy {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "voicemailRetentionPolicyType",
             &self.voicemail_retention_policy_type,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "numberOfDays", &self.number_of_days)?;
+        crate::__private::model_field(
+            &mut map,
+            "numberOfDays",
+            &self.number_of_days,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17289,6 +26233,30 @@ pub struct VoicemailSearchCriteria {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "search", feature = "voicemail"))]
+impl VoicemailSearchCriteria {
+    /// The `endValue` property ([`Self::end_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const END_VALUE: crate::Field<Self> = crate::Field::new("endValue");
+    /// The `values` property ([`Self::values`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUES: crate::Field<Self> = crate::Field::new("values");
+    /// The `startValue` property ([`Self::start_value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const START_VALUE: crate::Field<Self> = crate::Field::new("startValue");
+    /// The `value` property ([`Self::value`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const VALUE: crate::Field<Self> = crate::Field::new("value");
+    /// The `operator` property ([`Self::operator`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const OPERATOR: crate::Field<Self> = crate::Field::new("operator");
+    /// The `group` property ([`Self::group`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const GROUP: crate::Field<Self> = crate::Field::new("group");
+    /// The `dateFormat` property ([`Self::date_format`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DATE_FORMAT: crate::Field<Self> = crate::Field::new("dateFormat");
+    /// The `fields` property ([`Self::fields`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const FIELDS: crate::Field<Self> = crate::Field::new("fields");
+    /// The `type` property ([`Self::type_`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPE: crate::Field<Self> = crate::Field::new("type");
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
 impl crate::Model for VoicemailSearchCriteria {
@@ -17306,6 +26274,12 @@ impl crate::Model for VoicemailSearchCriteria {
             missing.push("type");
         }
         missing
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
@@ -17333,6 +26307,20 @@ impl crate::__private::DecodeFields for VoicemailSearchCriteria {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+        "group",
+        "dateFormat",
+        "fields",
+        "type",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
 crate::__impl_model_deserialize!(VoicemailSearchCriteria);
@@ -17341,15 +26329,60 @@ impl serde::Serialize for VoicemailSearchCriteria {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "endValue", &self.end_value)?;
-        crate::__private::field(&mut map, "values", &self.values)?;
-        crate::__private::field(&mut map, "startValue", &self.start_value)?;
-        crate::__private::field(&mut map, "value", &self.value)?;
-        crate::__private::field(&mut map, "operator", &self.operator)?;
-        crate::__private::field(&mut map, "group", &self.group)?;
-        crate::__private::field(&mut map, "dateFormat", &self.date_format)?;
-        crate::__private::field(&mut map, "fields", &self.fields)?;
-        crate::__private::field(&mut map, "type", &self.type_)?;
+        crate::__private::model_field(
+            &mut map,
+            "endValue",
+            &self.end_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "values",
+            &self.values,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "startValue",
+            &self.start_value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "value",
+            &self.value,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "operator",
+            &self.operator,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "group",
+            &self.group,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "dateFormat",
+            &self.date_format,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "fields",
+            &self.fields,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "type",
+            &self.type_,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17492,6 +26525,26 @@ pub struct VoicemailSearchRequest {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "search", feature = "voicemail"))]
+impl VoicemailSearchRequest {
+    /// The `sortOrder` property ([`Self::sort_order`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_ORDER: crate::Field<Self> = crate::Field::new("sortOrder");
+    /// The `sortBy` property ([`Self::sort_by`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT_BY: crate::Field<Self> = crate::Field::new("sortBy");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `sort` property ([`Self::sort`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SORT: crate::Field<Self> = crate::Field::new("sort");
+    /// The `expand` property ([`Self::expand`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EXPAND: crate::Field<Self> = crate::Field::new("expand");
+    /// The `query` property ([`Self::query`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUERY: crate::Field<Self> = crate::Field::new("query");
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
 impl crate::Model for VoicemailSearchRequest {
@@ -17505,6 +26558,12 @@ impl crate::Model for VoicemailSearchRequest {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
@@ -17534,6 +26593,18 @@ impl crate::__private::DecodeFields for VoicemailSearchRequest {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sortOrder",
+        "sortBy",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "expand",
+        "query",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
 crate::__impl_model_deserialize!(VoicemailSearchRequest);
@@ -17542,13 +26613,48 @@ impl serde::Serialize for VoicemailSearchRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "sortOrder", &self.sort_order)?;
-        crate::__private::field(&mut map, "sortBy", &self.sort_by)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "sort", &self.sort)?;
-        crate::__private::field(&mut map, "expand", &self.expand)?;
-        crate::__private::field(&mut map, "query", &self.query)?;
+        crate::__private::model_field(
+            &mut map,
+            "sortOrder",
+            &self.sort_order,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sortBy",
+            &self.sort_by,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sort",
+            &self.sort,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "expand",
+            &self.expand,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "query",
+            &self.query,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17632,6 +26738,48 @@ pub struct VoicemailStartDetailEventTopicVoicemailStartEvent {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "topics-detail")]
+impl VoicemailStartDetailEventTopicVoicemailStartEvent {
+    /// The `eventTime` property ([`Self::event_time`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const EVENT_TIME: crate::Field<Self> = crate::Field::new("eventTime");
+    /// The `conversationId` property ([`Self::conversation_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_ID: crate::Field<Self> = crate::Field::new("conversationId");
+    /// The `participantId` property ([`Self::participant_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PARTICIPANT_ID: crate::Field<Self> = crate::Field::new("participantId");
+    /// The `sessionId` property ([`Self::session_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SESSION_ID: crate::Field<Self> = crate::Field::new("sessionId");
+    /// The `mediaType` property ([`Self::media_type`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MEDIA_TYPE: crate::Field<Self> = crate::Field::new("mediaType");
+    /// The `provider` property ([`Self::provider`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PROVIDER: crate::Field<Self> = crate::Field::new("provider");
+    /// The `direction` property ([`Self::direction`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIRECTION: crate::Field<Self> = crate::Field::new("direction");
+    /// The `ani` property ([`Self::ani`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ANI: crate::Field<Self> = crate::Field::new("ani");
+    /// The `dnis` property ([`Self::dnis`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DNIS: crate::Field<Self> = crate::Field::new("dnis");
+    /// The `userId` property ([`Self::user_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const USER_ID: crate::Field<Self> = crate::Field::new("userId");
+    /// The `queueId` property ([`Self::queue_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const QUEUE_ID: crate::Field<Self> = crate::Field::new("queueId");
+    /// The `divisionId` property ([`Self::division_id`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const DIVISION_ID: crate::Field<Self> = crate::Field::new("divisionId");
+    /// The `conversationExternalContactIds` property ([`Self::conversation_external_contact_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_EXTERNAL_CONTACT_IDS: crate::Field<Self> = crate::Field::new(
+        "conversationExternalContactIds",
+    );
+    /// The `conversationExternalOrganizationIds` property ([`Self::conversation_external_organization_ids`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CONVERSATION_EXTERNAL_ORGANIZATION_IDS: crate::Field<Self> = crate::Field::new(
+        "conversationExternalOrganizationIds",
+    );
+    /// The `utilizationLabel` property ([`Self::utilization_label`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const UTILIZATION_LABEL: crate::Field<Self> = crate::Field::new(
+        "utilizationLabel",
+    );
 }
 #[cfg(feature = "topics-detail")]
 impl crate::Model for VoicemailStartDetailEventTopicVoicemailStartEvent {
@@ -17645,6 +26793,12 @@ impl crate::Model for VoicemailStartDetailEventTopicVoicemailStartEvent {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "topics-detail")]
@@ -17685,6 +26839,26 @@ for VoicemailStartDetailEventTopicVoicemailStartEvent {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "participantId",
+        "sessionId",
+        "mediaType",
+        "provider",
+        "direction",
+        "ani",
+        "dnis",
+        "userId",
+        "queueId",
+        "divisionId",
+        "conversationExternalContactIds",
+        "conversationExternalOrganizationIds",
+        "utilizationLabel",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "topics-detail")]
 crate::__impl_model_deserialize!(VoicemailStartDetailEventTopicVoicemailStartEvent);
@@ -17693,29 +26867,91 @@ impl serde::Serialize for VoicemailStartDetailEventTopicVoicemailStartEvent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "eventTime", &self.event_time)?;
-        crate::__private::field(&mut map, "conversationId", &self.conversation_id)?;
-        crate::__private::field(&mut map, "participantId", &self.participant_id)?;
-        crate::__private::field(&mut map, "sessionId", &self.session_id)?;
-        crate::__private::field(&mut map, "mediaType", &self.media_type)?;
-        crate::__private::field(&mut map, "provider", &self.provider)?;
-        crate::__private::field(&mut map, "direction", &self.direction)?;
-        crate::__private::field(&mut map, "ani", &self.ani)?;
-        crate::__private::field(&mut map, "dnis", &self.dnis)?;
-        crate::__private::field(&mut map, "userId", &self.user_id)?;
-        crate::__private::field(&mut map, "queueId", &self.queue_id)?;
-        crate::__private::field(&mut map, "divisionId", &self.division_id)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "eventTime",
+            &self.event_time,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "conversationId",
+            &self.conversation_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "participantId",
+            &self.participant_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "sessionId",
+            &self.session_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "mediaType",
+            &self.media_type,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "provider",
+            &self.provider,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "direction",
+            &self.direction,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(&mut map, "ani", &self.ani, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "dnis",
+            &self.dnis,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "userId",
+            &self.user_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "queueId",
+            &self.queue_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "divisionId",
+            &self.division_id,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "conversationExternalContactIds",
             &self.conversation_external_contact_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(
+        crate::__private::model_field(
             &mut map,
             "conversationExternalOrganizationIds",
             &self.conversation_external_organization_ids,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "utilizationLabel", &self.utilization_label)?;
+        crate::__private::model_field(
+            &mut map,
+            "utilizationLabel",
+            &self.utilization_label,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -17868,6 +27104,26 @@ pub struct VoicemailUserPolicy {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(feature = "voicemail")]
+impl VoicemailUserPolicy {
+    /// The `enabled` property ([`Self::enabled`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ENABLED: crate::Field<Self> = crate::Field::new("enabled");
+    /// The `alertTimeoutSeconds` property ([`Self::alert_timeout_seconds`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const ALERT_TIMEOUT_SECONDS: crate::Field<Self> = crate::Field::new(
+        "alertTimeoutSeconds",
+    );
+    /// The `pin` property ([`Self::pin`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PIN: crate::Field<Self> = crate::Field::new("pin");
+    /// The `modifiedDate` property ([`Self::modified_date`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const MODIFIED_DATE: crate::Field<Self> = crate::Field::new("modifiedDate");
+    /// The `sendEmailNotifications` property ([`Self::send_email_notifications`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const SEND_EMAIL_NOTIFICATIONS: crate::Field<Self> = crate::Field::new(
+        "sendEmailNotifications",
+    );
 }
 #[cfg(feature = "voicemail")]
 impl crate::Model for VoicemailUserPolicy {
@@ -17881,6 +27137,12 @@ impl crate::Model for VoicemailUserPolicy {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "voicemail")]
@@ -17914,6 +27176,16 @@ impl crate::__private::DecodeFields for VoicemailUserPolicy {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "alertTimeoutSeconds",
+        "pin",
+        "modifiedDate",
+        "sendEmailNotifications",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(feature = "voicemail")]
 crate::__impl_model_deserialize!(VoicemailUserPolicy);
@@ -17922,18 +27194,30 @@ impl serde::Serialize for VoicemailUserPolicy {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "enabled", &self.enabled)?;
-        crate::__private::field(
+        crate::__private::model_field(
+            &mut map,
+            "enabled",
+            &self.enabled,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "alertTimeoutSeconds",
             &self.alert_timeout_seconds,
+            &self.explicit_nulls,
         )?;
-        crate::__private::field(&mut map, "pin", &self.pin)?;
-        crate::__private::field(&mut map, "modifiedDate", &self.modified_date)?;
-        crate::__private::field(
+        crate::__private::model_field(&mut map, "pin", &self.pin, &self.explicit_nulls)?;
+        crate::__private::model_field(
+            &mut map,
+            "modifiedDate",
+            &self.modified_date,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
             &mut map,
             "sendEmailNotifications",
             &self.send_email_notifications,
+            &self.explicit_nulls,
         )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
@@ -17977,6 +27261,30 @@ pub struct VoicemailsSearchResponse {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
+}
+#[cfg(any(feature = "search", feature = "voicemail"))]
+impl VoicemailsSearchResponse {
+    /// The `total` property ([`Self::total`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TOTAL: crate::Field<Self> = crate::Field::new("total");
+    /// The `pageCount` property ([`Self::page_count`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_COUNT: crate::Field<Self> = crate::Field::new("pageCount");
+    /// The `pageSize` property ([`Self::page_size`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_SIZE: crate::Field<Self> = crate::Field::new("pageSize");
+    /// The `pageNumber` property ([`Self::page_number`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PAGE_NUMBER: crate::Field<Self> = crate::Field::new("pageNumber");
+    /// The `previousPage` property ([`Self::previous_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const PREVIOUS_PAGE: crate::Field<Self> = crate::Field::new("previousPage");
+    /// The `currentPage` property ([`Self::current_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const CURRENT_PAGE: crate::Field<Self> = crate::Field::new("currentPage");
+    /// The `nextPage` property ([`Self::next_page`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const NEXT_PAGE: crate::Field<Self> = crate::Field::new("nextPage");
+    /// The `types` property ([`Self::types`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const TYPES: crate::Field<Self> = crate::Field::new("types");
+    /// The `results` property ([`Self::results`]), to mark it as an explicit `null` with [`Model::set_null`](crate::Model::set_null).
+    pub const RESULTS: crate::Field<Self> = crate::Field::new("results");
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
 impl crate::Model for VoicemailsSearchResponse {
@@ -18018,6 +27326,12 @@ impl crate::Model for VoicemailsSearchResponse {
         }
         missing
     }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
+    }
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
 impl crate::__private::DecodeFields for VoicemailsSearchResponse {
@@ -18050,6 +27364,20 @@ impl crate::__private::DecodeFields for VoicemailsSearchResponse {
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+    ];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
+    }
 }
 #[cfg(any(feature = "search", feature = "voicemail"))]
 crate::__impl_model_deserialize!(VoicemailsSearchResponse);
@@ -18058,15 +27386,60 @@ impl serde::Serialize for VoicemailsSearchResponse {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        crate::__private::field(&mut map, "total", &self.total)?;
-        crate::__private::field(&mut map, "pageCount", &self.page_count)?;
-        crate::__private::field(&mut map, "pageSize", &self.page_size)?;
-        crate::__private::field(&mut map, "pageNumber", &self.page_number)?;
-        crate::__private::field(&mut map, "previousPage", &self.previous_page)?;
-        crate::__private::field(&mut map, "currentPage", &self.current_page)?;
-        crate::__private::field(&mut map, "nextPage", &self.next_page)?;
-        crate::__private::field(&mut map, "types", &self.types)?;
-        crate::__private::field(&mut map, "results", &self.results)?;
+        crate::__private::model_field(
+            &mut map,
+            "total",
+            &self.total,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageCount",
+            &self.page_count,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageSize",
+            &self.page_size,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "pageNumber",
+            &self.page_number,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "previousPage",
+            &self.previous_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "currentPage",
+            &self.current_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "nextPage",
+            &self.next_page,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "types",
+            &self.types,
+            &self.explicit_nulls,
+        )?;
+        crate::__private::model_field(
+            &mut map,
+            "results",
+            &self.results,
+            &self.explicit_nulls,
+        )?;
         crate::__private::finish(map, &self.unknown_fields)
     }
 }
@@ -18079,6 +27452,9 @@ pub struct Void {
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
+    /// Fields sent as `null` while they are `None`, and those that
+    /// were `null` when decoded (see [`crate::nulls`]).
+    pub explicit_nulls: crate::ExplicitNulls,
 }
 #[cfg(feature = "full")]
 impl crate::Model for Void {
@@ -18092,6 +27468,12 @@ impl crate::Model for Void {
     }
     fn missing_required_fields(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+    fn explicit_nulls(&self) -> &crate::ExplicitNulls {
+        &self.explicit_nulls
+    }
+    fn explicit_nulls_mut(&mut self) -> &mut crate::ExplicitNulls {
+        &mut self.explicit_nulls
     }
 }
 #[cfg(feature = "full")]
@@ -18107,6 +27489,10 @@ impl crate::__private::DecodeFields for Void {
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
+    }
+    const FIELD_NAMES: &'static [&'static str] = &[];
+    fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
+        Some(&mut self.explicit_nulls)
     }
 }
 #[cfg(feature = "full")]
