@@ -72,6 +72,12 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// Walking a listing's pages stopped because the server's paging went
+    /// wrong (a repeated page, a cursor that does not advance) or its
+    /// `nextUri` left the client's base URL. The pages before it were
+    /// delivered. See [`crate::paging`].
+    #[error(transparent)]
+    Paging(Box<crate::paging::PagingError>),
     /// A call did not reach the state it was awaited for in time.
     #[error("conversation {conversation_id}: {what} after {waited:?}")]
     Timeout {

@@ -4,7 +4,9 @@
 //! ([`genesys_model`]), a token source ([`genesys_auth`]) and the HTTP
 //! transport ([`genesys_transport`]). Every operation of the API is a method
 //! on a per-tag handler (`client.conversations()`, `client.users()`, ...),
-//! returning a typed [`Request`] you `.await`.
+//! returning a typed [`Request`] you `.await`. Listings page as streams
+//! ([`Request::pages`], [`Request::items`]) the same way whatever their
+//! paging style: see [`paging`].
 //!
 //! Before a request leaves the process, the client checks it against the
 //! catalogue: an operation that needs a user context called with a
@@ -51,6 +53,7 @@ mod error;
 #[cfg(feature = "notifications-client")]
 pub mod notifications;
 mod operation;
+pub mod paging;
 mod preflight;
 
 /// The generated API: one handler per tag, one marker type per operation.
@@ -65,4 +68,5 @@ pub use genesys_model as model;
 pub use genesys_transport::{
     ApiError, BaseUrl, Environment, RateLimitStatus, Region, RetryPolicy, StopReason,
 };
-pub use operation::{ApiOperation, Paged, PagedListing, Request};
+pub use operation::{ApiOperation, Request};
+pub use paging::{Listing, NextPage, Page, PageInfo, Paged, PagingError, PagingStyle};

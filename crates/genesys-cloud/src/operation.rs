@@ -1,19 +1,20 @@
 //! Typed requests for generated operations: awaited directly, refined with
-//! optional parameters first, or paged.
+//! optional parameters first, or paged (see [`crate::paging`]).
 
+use std::borrow::Cow;
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::stream::{self, Stream, TryStreamExt as _};
 use genesys_model::Model;
 use genesys_model::catalogue::{self, Operation};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::paging::PagingOptions;
 use crate::{Client, Error};
 
 /// One generated operation: its id and what a successful call returns.
@@ -24,35 +25,6 @@ pub trait ApiOperation {
     const ID: &'static str;
     /// The decoded success response (`()` when the operation returns none).
     type Output: DeserializeOwned + Send + 'static;
-}
-
-/// Operations whose responses page by `pageNumber` (`entities`, `pageCount`).
-pub trait Paged: ApiOperation<Output: PagedListing> {}
-
-/// A page of a page-number listing.
-pub trait PagedListing {
-    /// What the page lists.
-    type Item;
-    /// How many pages there are, when the server says.
-    fn page_count(&self) -> Option<i64>;
-    /// How many entities this page holds.
-    fn len(&self) -> usize;
-    /// Whether this page holds no entities.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// The page's entities.
-    fn into_entities(self) -> Vec<Self::Item>;
-}
-
-/// The item type of a listing, for the generated [`PagedListing`] impls.
-#[allow(
-    dead_code,
-    reason = "used by the generated API of whichever tags are enabled"
-)]
-#[doc(hidden)]
-pub trait EntitiesOf {
-    type Item;
 }
 
 /// Characters kept as-is in a path segment: unreserved ones (RFC 3986).
@@ -80,7 +52,7 @@ pub(crate) fn encode_path_segment(value: &str) -> String {
 pub(crate) struct OperationRequest {
     pub(crate) operation_id: &'static str,
     pub(crate) path: String,
-    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) query: Vec<(Cow<'static, str>, String)>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Option<Bytes>,
     /// Why the request cannot be sent (found while building it).
@@ -107,7 +79,8 @@ impl OperationRequest {
         }
     }
 
-    pub(crate) fn query(&mut self, name: &'static str, value: String) {
+    pub(crate) fn query(&mut self, name: impl Into<Cow<'static, str>>, value: String) {
+        let name = name.into();
         self.query.retain(|(n, _)| *n != name);
         self.query.push((name, value));
     }
@@ -120,9 +93,10 @@ impl OperationRequest {
     pub(crate) fn query_list(&mut self, name: &'static str, values: Vec<String>, multi: bool) {
         self.query.retain(|(n, _)| *n != name);
         if multi {
-            self.query.extend(values.into_iter().map(|v| (name, v)));
+            self.query
+                .extend(values.into_iter().map(|v| (Cow::Borrowed(name), v)));
         } else if !values.is_empty() {
-            self.query.push((name, values.join(",")));
+            self.query.push((Cow::Borrowed(name), values.join(",")));
         }
     }
 
@@ -169,7 +143,7 @@ impl OperationRequest {
     }
 }
 
-fn form_query(pairs: &[(&'static str, String)]) -> String {
+fn form_query(pairs: &[(Cow<'static, str>, String)]) -> String {
     const QUERY: &AsciiSet = &NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'.')
@@ -204,8 +178,9 @@ fn form_query(pairs: &[(&'static str, String)]) -> String {
 /// ```
 #[must_use = "a request does nothing until it is awaited"]
 pub struct Request<'a, O> {
-    client: &'a Client,
-    parts: OperationRequest,
+    pub(crate) client: &'a Client,
+    pub(crate) parts: OperationRequest,
+    pub(crate) paging: PagingOptions,
     _operation: PhantomData<fn() -> O>,
 }
 
@@ -228,6 +203,7 @@ impl<'a, O: ApiOperation> Request<'a, O> {
         Self {
             client,
             parts,
+            paging: PagingOptions::default(),
             _operation: PhantomData,
         }
     }
@@ -276,60 +252,6 @@ impl<'a, O: ApiOperation + 'a> IntoFuture for Request<'a, O> {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
-    }
-}
-
-impl<'a, O> Request<'a, O>
-where
-    O: Paged + 'a,
-    O::Output: PagedListing,
-    <O::Output as PagedListing>::Item: Send + 'static,
-{
-    /// Every page, fetched one after another from `pageNumber` (default 1)
-    /// until `pageCount` is reached or a page comes back empty. A listing
-    /// that does not say its `pageCount` gives its first page only.
-    ///
-    /// ```no_run
-    /// # async fn demo(client: genesys_cloud::Client) -> Result<(), genesys_cloud::Error> {
-    /// use futures_util::TryStreamExt as _;
-    ///
-    /// let users: Vec<genesys_model::User> =
-    ///     client.users().get_users().page_size(100).items().try_collect().await?;
-    /// # let _ = users; Ok(()) }
-    /// ```
-    pub fn pages(self) -> impl Stream<Item = Result<O::Output, Error>> + Send + 'a {
-        let first = self
-            .parts
-            .query
-            .iter()
-            .find(|(k, _)| *k == "pageNumber")
-            .and_then(|(_, v)| v.parse::<i64>().ok())
-            .unwrap_or(1);
-        let client = self.client;
-        let parts = self.parts;
-        stream::try_unfold(Some(first), move |next| {
-            let mut parts = parts.clone();
-            async move {
-                let Some(number) = next else {
-                    return Ok(None);
-                };
-                parts.query("pageNumber", number.to_string());
-                let page: O::Output = client.execute(parts).await?;
-                // An empty page ends the walk even if pageCount promised more.
-                let more =
-                    !page.is_empty() && page.page_count().is_some_and(|count| number < count);
-                Ok(Some((page, more.then_some(number + 1))))
-            }
-        })
-    }
-
-    /// Every item of every page.
-    pub fn items(
-        self,
-    ) -> impl Stream<Item = Result<<O::Output as PagedListing>::Item, Error>> + Send + 'a {
-        self.pages()
-            .map_ok(|page| stream::iter(page.into_entities().into_iter().map(Ok)))
-            .try_flatten()
     }
 }
 

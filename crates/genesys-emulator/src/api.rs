@@ -9,8 +9,8 @@ use genesys_model::{
     CallMediaParticipant, CallMediaParticipantDirection, CallMediaParticipantState,
     CreateCallRequest, CreateCallResponse, DateTime, DomainEntityRef, DomainRole, NamedEntity,
     OrgOAuthClient, OrgOAuthClientAuthorizedGrantType, OrgOAuthClientState, RoleDivision,
-    TokenInfo, User, UserAuthorization, UserEntityListing, UserMe, UserMeState, UserStateEnum,
-    UserStation, UserStations,
+    TokenInfo, UpdateUser, User, UserAuthorization, UserEntityListing, UserMe, UserMeState,
+    UserStateEnum, UserStation, UserStations,
 };
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName};
 use http::{Method, Response, StatusCode};
@@ -23,7 +23,7 @@ use crate::ids;
 use crate::notifications::{SubscribeMode, events, rest};
 use crate::routes::Endpoint;
 use crate::server::Req;
-use crate::state::{Conversation, Destination, Principal, Shared, TokenRec, UserRec};
+use crate::state::{Conversation, Destination, Principal, Shared, TokenRec, UserEdit, UserRec};
 
 pub(crate) type ApiResult = Result<Response<EmuBody>, ApiError>;
 
@@ -144,6 +144,7 @@ fn route(call: &Call<'_>, endpoint: Option<Endpoint>) -> ApiResult {
         Some(Endpoint::GetUsersMe) => get_users_me(call),
         Some(Endpoint::GetUsers) => get_users(call),
         Some(Endpoint::GetUser) => get_user(call),
+        Some(Endpoint::PatchUser) => patch_user(call),
         Some(Endpoint::GetConversationsCalls) => get_conversations_calls(call),
         Some(Endpoint::PostConversationsCalls) => post_conversations_calls(call),
         Some(Endpoint::PostConversationsCallsUserUserId) => post_conversations_calls_user(call),
@@ -159,6 +160,7 @@ fn route(call: &Call<'_>, endpoint: Option<Endpoint>) -> ApiResult {
             rest::change_subscriptions(call, SubscribeMode::Replace)
         }
         Some(Endpoint::DeleteNotificationsChannelSubscriptions) => rest::delete_subscriptions(call),
+        Some(Endpoint::Listing(listing)) => crate::listings::handle(call, listing),
         Some(Endpoint::OAuthToken | Endpoint::OAuthAuthorize | Endpoint::ChannelSocket) | None => {
             Err(ApiError::not_found())
         }
@@ -370,6 +372,80 @@ fn authorization(user: &UserRec) -> UserAuthorization {
 }
 
 fn user_model(shared: &Shared, user: &UserRec, expand: &BTreeSet<String>) -> User {
+    let seeded = seeded_user_model(shared, user, expand);
+    let edit = shared.store().user_edits.get(&user.seed.id).cloned();
+    match edit {
+        Some(edit) => apply_user_edit(seeded, &edit),
+        None => seeded,
+    }
+}
+
+/// The seeded user with the properties a PATCH set or cleared.
+fn apply_user_edit(user: User, edit: &UserEdit) -> User {
+    let Ok(serde_json::Value::Object(mut doc)) = serde_json::to_value(&user) else {
+        return user;
+    };
+    for (key, value) in &edit.fields {
+        if value.is_null() {
+            doc.remove(key);
+        } else {
+            doc.insert(key.clone(), value.clone());
+        }
+    }
+    doc.insert("version".into(), edit.version.into());
+    serde_json::from_value(serde_json::Value::Object(doc)).unwrap_or(user)
+}
+
+/// `PATCH /api/v2/users/{userId}`: an `UpdateUser` whose `version` must be
+/// the user's current one; properties sent with a value are set, properties
+/// sent as `null` are cleared, absent ones are left alone.
+fn patch_user(call: &Call<'_>) -> ApiResult {
+    authorize(call, "patchUser")?;
+    let user = path_user(call)?;
+    let body: UpdateUser = json_body(call.req)?;
+    let Some(version) = body.version else {
+        return Err(ApiError::bad_request(
+            "The version of the user is required.",
+            vec![field_detail("bad.request", Some("version".to_owned()))],
+        ));
+    };
+    // What was sent, nulls included (the model keeps them).
+    let serde_json::Value::Object(sent) = serde_json::to_value(&body).unwrap_or_default() else {
+        return Err(ApiError::bad_request(
+            "The body must be a JSON object.",
+            Vec::new(),
+        ));
+    };
+    {
+        let mut store = call.shared.store();
+        let edit = store
+            .user_edits
+            .entry(user.seed.id.clone())
+            .or_insert_with(|| UserEdit {
+                version: 1,
+                fields: serde_json::Map::new(),
+            });
+        if version != edit.version {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "general.conflict",
+                format!(
+                    "The version supplied ({version}) does not match the user's current version ({}).",
+                    edit.version
+                ),
+            ));
+        }
+        for (key, value) in sent {
+            if !matches!(key.as_str(), "id" | "version" | "selfUri") {
+                edit.fields.insert(key, value);
+            }
+        }
+        edit.version += 1;
+    }
+    ok(&user_model(call.shared, user, &BTreeSet::new()))
+}
+
+fn seeded_user_model(shared: &Shared, user: &UserRec, expand: &BTreeSet<String>) -> User {
     User {
         id: Some(user.seed.id.clone()),
         name: Some(user.seed.name.clone()),
@@ -478,15 +554,20 @@ fn get_users(call: &Call<'_>) -> ApiResult {
     })
 }
 
-fn get_user(call: &Call<'_>) -> ApiResult {
-    authorize(call, "getUser")?;
+/// The seeded user named by the `{userId}` path parameter; 404 `not.found`
+/// for an unknown id.
+fn path_user<'a>(call: &Call<'a>) -> Result<&'a UserRec, ApiError> {
     let id = call.req.params.first().map(String::as_str).unwrap_or("");
-    let user = call
-        .shared
+    call.shared
         .world
         .users
         .get(id)
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or_else(ApiError::not_found)
+}
+
+fn get_user(call: &Call<'_>) -> ApiResult {
+    authorize(call, "getUser")?;
+    let user = path_user(call)?;
     ok(&user_model(call.shared, user, &expands(call.req)))
 }
 
@@ -603,13 +684,7 @@ fn post_conversations_calls(call: &Call<'_>) -> ApiResult {
 fn post_conversations_calls_user(call: &Call<'_>) -> ApiResult {
     let body: CreateCallRequest = json_body(call.req)?;
     authorize(call, "postConversationsCallsUserUserId")?;
-    let id = call.req.params.first().map(String::as_str).unwrap_or("");
-    let user = call
-        .shared
-        .world
-        .users
-        .get(id)
-        .ok_or_else(ApiError::not_found)?;
+    let user = path_user(call)?;
     create_call(call, user, &body)
 }
 

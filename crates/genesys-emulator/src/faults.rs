@@ -6,6 +6,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::Method;
 
+use crate::listings::ListingFault;
+
 /// A fault to inject into matching requests; see [`crate::Emulator::inject`].
 ///
 /// Every fault but [`Fault::Latency`] applies to the next `times` matching
@@ -69,6 +71,22 @@ pub enum Fault {
         /// How many requests to answer this way.
         times: u32,
     },
+    /// A listing of [`crate::listings`] answers with the items of the page
+    /// before the one asked for (the first page's, for the first page),
+    /// while still pointing to the page after the one asked for: a page
+    /// that repeats. Other routes ignore it (it is used up all the same).
+    RepeatPage {
+        /// How many pages to repeat.
+        times: u32,
+    },
+    /// A listing of [`crate::listings`] answers the page asked for, but
+    /// points to that same page as the next one (the same cursor, token,
+    /// `startIndex` or `nextUri`): a cursor that never advances. Other
+    /// routes ignore it (it is used up all the same).
+    StuckCursor {
+        /// How many pages to answer this way.
+        times: u32,
+    },
 }
 
 impl Fault {
@@ -81,7 +99,9 @@ impl Fault {
             | Fault::TruncatedBody { times }
             | Fault::MalformedBody { times }
             | Fault::RateLimited { times, .. }
-            | Fault::Body { times, .. } => Some(*times),
+            | Fault::Body { times, .. }
+            | Fault::RepeatPage { times }
+            | Fault::StuckCursor { times } => Some(*times),
         }
     }
 }
@@ -149,6 +169,8 @@ pub(crate) enum FaultAction {
         content_type: String,
         body: Bytes,
     },
+    /// Not a response: the listing handler misbehaves this way.
+    Listing(ListingFault),
 }
 
 struct Entry {
@@ -236,5 +258,7 @@ fn to_action(fault: &Fault) -> Option<FaultAction> {
             content_type: content_type.clone(),
             body: body.clone(),
         },
+        Fault::RepeatPage { .. } => FaultAction::Listing(ListingFault::RepeatPage),
+        Fault::StuckCursor { .. } => FaultAction::Listing(ListingFault::StuckCursor),
     })
 }

@@ -8,7 +8,8 @@
 //! (`not.a.user`, `missing.any.permissions`,
 //! `conversation.error.no.user.station`, ...), and the notification service
 //! (channels, subscriptions, and a WebSocket per channel that carries call
-//! events and heartbeats). Login and API share one base URL. Request and
+//! events and heartbeats), and one listing of each paging style the API
+//! uses ([`listings`]). Login and API share one base URL. Request and
 //! response bodies are the generated [`genesys_model`] types; permission and
 //! user-context rules come from its operation catalogue.
 //!
@@ -59,6 +60,7 @@ mod errors;
 mod faults;
 mod http;
 mod ids;
+pub mod listings;
 mod notifications;
 mod oauth;
 mod routes;

@@ -2,6 +2,8 @@
 
 use http::Method;
 
+use crate::listings::ListingEndpoint;
+
 /// An emulated endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Endpoint {
@@ -13,6 +15,7 @@ pub(crate) enum Endpoint {
     GetUsersMe,
     GetUsers,
     GetUser,
+    PatchUser,
     GetConversationsCalls,
     PostConversationsCalls,
     PostConversationsCallsUserUserId,
@@ -26,6 +29,8 @@ pub(crate) enum Endpoint {
     DeleteNotificationsChannelSubscriptions,
     /// The WebSocket at a channel's `connectUri`.
     ChannelSocket,
+    /// A listing of [`crate::listings`].
+    Listing(ListingEndpoint),
 }
 
 struct RouteDef {
@@ -56,7 +61,33 @@ const ROUTES: &[RouteDef] = &[
     ),
     def(Method::GET, "/api/v2/users", Endpoint::GetUsers),
     def(Method::GET, "/api/v2/users/me", Endpoint::GetUsersMe),
+    def(
+        Method::GET,
+        "/api/v2/users/query",
+        Endpoint::Listing(ListingEndpoint::UsersQuery),
+    ),
+    def(
+        Method::GET,
+        "/api/v2/users/{userId}/skillgroups",
+        Endpoint::Listing(ListingEndpoint::UserSkillgroups),
+    ),
+    def(
+        Method::GET,
+        "/api/v2/speechandtextanalytics/programs",
+        Endpoint::Listing(ListingEndpoint::SpeechPrograms),
+    ),
+    def(
+        Method::GET,
+        "/api/v2/scim/v2/users",
+        Endpoint::Listing(ListingEndpoint::ScimUsers),
+    ),
+    def(
+        Method::GET,
+        "/api/v2/conversations",
+        Endpoint::Listing(ListingEndpoint::Conversations),
+    ),
     def(Method::GET, "/api/v2/users/{userId}", Endpoint::GetUser),
+    def(Method::PATCH, "/api/v2/users/{userId}", Endpoint::PatchUser),
     def(
         Method::GET,
         "/api/v2/conversations/calls",

@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use crate::errors::ApiError;
 use crate::faults::FaultAction;
 use crate::http::{CORRELATION_HEADER, EmuBody, JSON, raw, set_header, truncated};
+use crate::listings::ListingFault;
 use crate::notifications::{redact_path, socket};
 use crate::routes::{self, Endpoint};
 use crate::state::Shared;
@@ -30,6 +31,8 @@ pub(crate) struct Req {
     pub(crate) body: Bytes,
     pub(crate) params: Vec<String>,
     pub(crate) correlation: String,
+    /// How a listing of [`crate::listings`] should misbehave.
+    pub(crate) listing_fault: Option<ListingFault>,
 }
 
 /// Returned by the service to make hyper close the connection unanswered.
@@ -71,6 +74,11 @@ pub(crate) async fn handle(
     let correlation = ids::random_uuid();
 
     let (latency, action) = shared.faults.take(&method, matched.template, &path);
+    // A listing fault is not a response: the request is served, badly.
+    let (action, listing_fault) = match action {
+        Some(FaultAction::Listing(fault)) => (None, Some(fault)),
+        other => (other, None),
+    };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -112,6 +120,7 @@ pub(crate) async fn handle(
                     body: bytes,
                     params: matched.params,
                     correlation: correlation.clone(),
+                    listing_fault,
                 };
                 dispatch(&shared, &req, matched.endpoint)
             }
@@ -146,7 +155,7 @@ fn fault_response(action: FaultAction, correlation: &str) -> Response<EmuBody> {
             body,
         ),
         // Handled before a response is built.
-        FaultAction::DropBeforeRead | FaultAction::DropAfterRead => {
+        FaultAction::DropBeforeRead | FaultAction::DropAfterRead | FaultAction::Listing(_) => {
             ApiError::for_status(500).into_response(correlation)
         }
     }

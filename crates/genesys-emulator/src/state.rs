@@ -195,6 +195,16 @@ pub(crate) struct Store {
     pub(crate) assertions: HashMap<String, AssertionRec>,
     pub(crate) conversations: Vec<Conversation>,
     pub(crate) rate: HashMap<String, RateWindow>,
+    /// What `PATCH /api/v2/users/{userId}` changed, by user id.
+    pub(crate) user_edits: HashMap<String, UserEdit>,
+}
+
+/// The changes made to a seeded user: its version and the JSON properties
+/// set (a `null` removes the property).
+#[derive(Debug, Clone)]
+pub(crate) struct UserEdit {
+    pub(crate) version: i32,
+    pub(crate) fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// State shared by the server tasks and the [`crate::Emulator`] handle.

@@ -79,6 +79,10 @@ impl<M> fmt::Debug for Field<M> {
 /// `null` while they are `None`, and recorded when a decoded payload had
 /// `null`. Empty (and allocation-free) in the common case.
 #[derive(Clone, Default, PartialEq, Eq)]
+#[allow(
+    clippy::box_collection,
+    reason = "every model carries one: a single pointer, allocated only when a field is marked"
+)]
 pub struct ExplicitNulls(Option<Box<Vec<&'static str>>>);
 
 impl ExplicitNulls {

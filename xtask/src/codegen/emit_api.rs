@@ -11,6 +11,7 @@ use quote::{format_ident, quote};
 use super::emit::{GeneratedFile, format_file, header, sanitize_doc};
 use super::ir::{Ir, OperationDef, ParamDef, ParamTy, SecurityDef};
 use super::names::{self, Namespace};
+use super::paging;
 
 fn parse_type(rust: &str) -> TokenStream {
     syn::parse_str::<syn::Type>(rust)
@@ -295,19 +296,6 @@ fn emit_operation(op: &OperationDef, marker_name: &str, feature: &str) -> Operat
     OperationCode { method, marker }
 }
 
-/// Operations whose listing responses page by `pageNumber`, and the listing types.
-fn paged(ir: &Ir, op: &OperationDef) -> Option<String> {
-    let has_page_number = op
-        .params
-        .iter()
-        .any(|p| p.location == "query" && p.name == "pageNumber");
-    let response = op.response_rust.as_ref().filter(|b| b.is_model)?;
-    let name = response.rust.strip_prefix("genesys_model::")?;
-    let model = ir.models.iter().find(|m| m.name == name)?;
-    let has = |json: &str| model.fields.iter().any(|f| f.json == json);
-    (has_page_number && has("entities") && has("pageCount")).then(|| name.to_owned())
-}
-
 pub fn emit_api(ir: &Ir) -> anyhow::Result<Vec<GeneratedFile>> {
     let header = header(ir);
     let mut by_feature: BTreeMap<String, (String, Vec<&OperationDef>)> = BTreeMap::new();
@@ -323,9 +311,9 @@ pub fn emit_api(ir: &Ir) -> anyhow::Result<Vec<GeneratedFile>> {
 
     let mut files = Vec::new();
     let mut mods = Vec::new();
+    let models = paging::Models::new(ir);
     // listing type → features of the paged operations that return it
     let mut listings: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut paged_markers: Vec<(String, String)> = Vec::new();
 
     for (feature, (tag, ops)) in &by_feature {
         let module = format_ident!("{}", feature.replace('-', "_"));
@@ -341,11 +329,10 @@ pub fn emit_api(ir: &Ir) -> anyhow::Result<Vec<GeneratedFile>> {
             let code = emit_operation(op, &marker_name, feature);
             methods.push(code.method);
             markers.push(code.marker);
-            if let Some(listing) = paged(ir, op) {
+            if let paging::Classification::Paged { style, listing } = paging::classify(&models, op)
+            {
                 listings.entry(listing).or_default().insert(feature.clone());
-                let marker = format_ident!("{}", marker_name);
-                paged_impls.push(quote! { impl crate::Paged for #marker {} });
-                paged_markers.push((feature.clone(), marker_name));
+                paged_impls.push(paging::paged_impl(&marker_name, style));
             }
         }
         let accessor_doc = format!(" The operations of the \"{tag}\" tag (feature `{feature}`).");
@@ -392,49 +379,9 @@ pub fn emit_api(ir: &Ir) -> anyhow::Result<Vec<GeneratedFile>> {
         });
     }
 
-    let listing_impls = listings.iter().map(|(listing, features)| {
-        let ty = format_ident!("{}", listing);
-        let fs = features.iter();
-        quote! {
-            #[cfg(any(#(feature = #fs),*))]
-            impl crate::PagedListing for genesys_model::#ty {
-                type Item = <Self as crate::operation::EntitiesOf>::Item;
-                fn page_count(&self) -> Option<i64> {
-                    self.page_count.map(i64::from)
-                }
-                fn len(&self) -> usize {
-                    self.entities.as_ref().map_or(0, Vec::len)
-                }
-                fn into_entities(self) -> Vec<Self::Item> {
-                    self.entities.unwrap_or_default()
-                }
-            }
-        }
-    });
-    let entities_impls = listings.iter().map(|(listing, features)| {
-        let model = ir
-            .models
-            .iter()
-            .find(|m| &m.name == listing)
-            .expect("listing model");
-        let item = model
-            .fields
-            .iter()
-            .find(|f| f.json == "entities")
-            .map(|f| match &f.ty {
-                super::ir::Ty::Vec(inner) => super::emit::ty_tokens_pub(inner),
-                _ => quote! { serde_json::Value },
-            })
-            .unwrap_or_else(|| quote! { serde_json::Value });
-        let ty = format_ident!("{}", listing);
-        let fs = features.iter();
-        quote! {
-            #[cfg(any(#(feature = #fs),*))]
-            impl crate::operation::EntitiesOf for genesys_model::#ty {
-                type Item = #item;
-            }
-        }
-    });
+    let listing_impls = listings
+        .iter()
+        .filter_map(|(listing, features)| paging::listing_impl(&models, listing, features));
     let count = ir.operations.len();
     let doc = format!(
         " The generated API: {count} operations in {} tags.",
@@ -448,12 +395,10 @@ pub fn emit_api(ir: &Ir) -> anyhow::Result<Vec<GeneratedFile>> {
                 #![allow(clippy::all)]
                 #(#mods)*
                 #(#listing_impls)*
-                #(#entities_impls)*
             },
             &header,
         )?,
     });
-    let _ = paged_markers;
     Ok(files)
 }
 

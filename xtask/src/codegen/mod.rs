@@ -11,6 +11,7 @@ pub mod emit_api;
 pub mod emit_topics;
 pub mod ir;
 pub mod names;
+pub mod paging;
 pub mod spec;
 pub mod topics;
 

@@ -439,3 +439,212 @@ fn rest_twins() {
         sizes.len()
     );
 }
+
+/// One listing operation per paging style, and operations that look like
+/// listings but are not paged (or are not listings at all).
+const PAGING: &str = r##"{
+  "swagger": "2.0",
+  "info": {"title": "Paging", "version": "1"},
+  "paths": {
+    "/api/v2/pages": {"get": {"operationId": "getPages", "tags": ["Things"],
+      "parameters": [{"name": "pageNumber", "in": "query", "type": "integer"}, {"name": "pageSize", "in": "query", "type": "integer"}],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/PageListing"}}}}},
+    "/api/v2/both": {"get": {"operationId": "getBoth", "tags": ["Things"],
+      "parameters": [{"name": "pageNumber", "in": "query", "type": "integer"}, {"name": "nextPage", "in": "query", "type": "string"}],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/TokenListing"}}}}},
+    "/api/v2/cursors": {"get": {"operationId": "getCursors", "tags": ["Things"],
+      "parameters": [{"name": "cursor", "in": "query", "type": "string"}],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/CursorListing"}}}}},
+    "/api/v2/scans": {"get": {"operationId": "getScans", "tags": ["Things"],
+      "parameters": [{"name": "cursor", "in": "query", "type": "string"}, {"name": "limit", "in": "query", "type": "integer"}],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/ScanListing"}}}}},
+    "/api/v2/jobs/{jobId}/results": {"get": {"operationId": "getJobResults", "tags": ["Things"],
+      "parameters": [{"name": "jobId", "in": "path", "required": true, "type": "string"}, {"name": "cursor", "in": "query", "type": "string"}],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/JobResults"}}}}},
+    "/api/v2/afters": {"get": {"operationId": "getAfters", "tags": ["Things"],
+      "parameters": [{"name": "after", "in": "query", "type": "string"}, {"name": "before", "in": "query", "type": "string"}],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/UriListing"}}}}},
+    "/api/v2/afters/query": {"post": {"operationId": "postAftersQuery", "tags": ["Things"],
+      "parameters": [{"name": "after", "in": "query", "type": "string"}, {"in": "body", "name": "body", "schema": {"$ref": "#/definitions/Thing"}}],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/UriListing"}}}}},
+    "/api/v2/tokens": {"get": {"operationId": "getTokens", "tags": ["Things"],
+      "parameters": [{"name": "nextPage", "in": "query", "type": "string"}],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/TokenListing"}}}}},
+    "/api/v2/scim/things": {"get": {"operationId": "getScimThings", "tags": ["Things"],
+      "parameters": [{"name": "startIndex", "in": "query", "type": "integer"}, {"name": "count", "in": "query", "type": "integer"}],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/ScimList"}}}}},
+    "/api/v2/uris": {"get": {"operationId": "getUris", "tags": ["Things"],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/UriListing"}}}},
+      "post": {"operationId": "postUris", "tags": ["Things"],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/UriListing"}}}}},
+    "/api/v2/things/{thingId}": {"get": {"operationId": "getThing", "tags": ["Things"],
+      "parameters": [{"name": "thingId", "in": "path", "required": true, "type": "string"}],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/Thing"}}}},
+      "patch": {"operationId": "patchThing", "tags": ["Things"],
+      "parameters": [{"name": "thingId", "in": "path", "required": true, "type": "string"}, {"name": "nextPage", "in": "query", "type": "string"}],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/TokenListing"}}}}},
+    "/api/v2/numbers": {"get": {"operationId": "getNumbers", "tags": ["Things"],
+      "parameters": [{"name": "pageNumber", "in": "query", "type": "integer"}],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/Counted"}}}}},
+    "/api/v2/search": {"get": {"operationId": "getSearch", "tags": ["Things"],
+      "parameters": [{"name": "q64", "in": "query", "type": "string"}],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/SearchResponse"}}}}},
+    "/api/v2/scim/schemas": {"get": {"operationId": "getScimSchemas", "tags": ["Things"],
+      "responses": {"200": {"schema": {"$ref": "#/definitions/ScimList"}}}}}
+  },
+  "definitions": {
+    "Thing": {"type": "object", "properties": {"id": {"type": "string"}}},
+    "Cursors": {"type": "object", "properties": {"before": {"type": "string"}, "after": {"type": "string"}}},
+    "PageListing": {"type": "object", "properties": {
+      "entities": {"type": "array", "items": {"$ref": "#/definitions/Thing"}},
+      "pageNumber": {"type": "integer", "format": "int32"}, "pageCount": {"type": "integer", "format": "int32"},
+      "nextUri": {"type": "string"}}},
+    "TokenListing": {"type": "object", "properties": {
+      "entities": {"type": "array", "items": {"$ref": "#/definitions/Thing"}},
+      "pageCount": {"type": "integer", "format": "int32"}, "nextUri": {"type": "string"}}},
+    "CursorListing": {"type": "object", "properties": {
+      "entities": {"type": "array", "items": {"$ref": "#/definitions/Thing"}},
+      "cursor": {"type": "string"}, "results": {"type": "integer"}}},
+    "ScanListing": {"type": "object", "properties": {
+      "entities": {"type": "array", "items": {"$ref": "#/definitions/Thing"}},
+      "cursors": {"$ref": "#/definitions/Cursors"}, "nextUri": {"type": "string"}}},
+    "JobResults": {"type": "object", "properties": {
+      "results": {"type": "array", "items": {"type": "object"}}, "cursor": {"type": "string"}}},
+    "UriListing": {"type": "object", "properties": {
+      "entities": {"type": "array", "items": {"$ref": "#/definitions/Thing"}},
+      "nextUri": {"type": "string"}, "previousUri": {"type": "string"}}},
+    "ScimList": {"type": "object", "properties": {
+      "schemas": {"type": "array", "items": {"type": "string"}},
+      "Resources": {"type": "array", "items": {"$ref": "#/definitions/Thing"}},
+      "totalResults": {"type": "integer"}, "startIndex": {"type": "integer"}}},
+    "Counted": {"type": "object", "properties": {
+      "entities": {"type": "array", "items": {"$ref": "#/definitions/Thing"}}, "total": {"type": "integer"}}},
+    "SearchResponse": {"type": "object", "properties": {
+      "results": {"type": "array", "items": {"$ref": "#/definitions/Thing"}},
+      "pageCount": {"type": "integer"}, "nextPage": {"type": "string"}}}
+  }
+}"##;
+
+fn paging_classes(text: &str) -> std::collections::BTreeMap<String, super::paging::Classification> {
+    let ir = Ir::build(&Spec::parse(text).unwrap(), "0".repeat(64)).unwrap();
+    let models = super::paging::Models::new(&ir);
+    ir.operations
+        .iter()
+        .map(|op| (op.id.clone(), super::paging::classify(&models, op)))
+        .collect()
+}
+
+#[test]
+fn listings_are_classified_by_their_parameters_and_response() {
+    use super::paging::{Classification, Style};
+    let classes = paging_classes(PAGING);
+    let paged = |id: &str| match &classes[id] {
+        Classification::Paged { style, listing } => (*style, listing.as_str()),
+        other => panic!("{id}: {other:?}"),
+    };
+    assert_eq!(paged("getPages"), (Style::PageNumber, "PageListing"));
+    // pageNumber wins over nextPage when the response counts its pages.
+    assert_eq!(paged("getBoth"), (Style::PageNumber, "TokenListing"));
+    assert_eq!(paged("getCursors"), (Style::Cursor, "CursorListing"));
+    assert_eq!(paged("getScans"), (Style::Cursor, "ScanListing"));
+    assert_eq!(paged("getJobResults"), (Style::Cursor, "JobResults"));
+    assert_eq!(paged("getAfters"), (Style::After, "UriListing"));
+    // A POST query re-sends its body with each page's parameter.
+    assert_eq!(paged("postAftersQuery"), (Style::After, "UriListing"));
+    assert_eq!(paged("getTokens"), (Style::NextPage, "TokenListing"));
+    assert_eq!(paged("getScimThings"), (Style::StartIndex, "ScimList"));
+    assert_eq!(paged("getUris"), (Style::NextUri, "UriListing"));
+    // Not listings: a POST that answers one without a page parameter, a
+    // PATCH, a single entity.
+    for id in ["postUris", "patchThing", "getThing"] {
+        assert_eq!(classes[id], Classification::NotAListing, "{id}");
+    }
+    // Listings that cannot be paged say why.
+    let why = |id: &str| match &classes[id] {
+        Classification::Unclassified(why) => why.clone(),
+        other => panic!("{id}: {other:?}"),
+    };
+    assert!(
+        why("getNumbers").contains("neither `pageCount` nor `nextUri`"),
+        "{}",
+        why("getNumbers")
+    );
+    assert!(
+        why("getSearch").contains("`pageCount`, `nextPage`"),
+        "{}",
+        why("getSearch")
+    );
+    assert!(
+        why("getScimSchemas").contains("`totalResults`"),
+        "{}",
+        why("getScimSchemas")
+    );
+}
+
+#[test]
+fn paged_operations_get_their_style_and_listings_read_their_paging_fields() {
+    let out = generate(PAGING, Path::new("/model"), &standalone_manifest()).unwrap();
+    let api = squash(&out.files[Path::new("/model/facade/src/generated/things.rs")]);
+    for (marker, style) in [
+        ("GetPages", "PageNumber"),
+        ("GetScans", "Cursor"),
+        ("PostAftersQuery", "After"),
+        ("GetTokens", "NextPage"),
+        ("GetScimThings", "StartIndex"),
+        ("GetUris", "NextUri"),
+    ] {
+        assert!(
+            api.contains(&squash(&format!(
+                "impl crate::Paged for {marker} {{ const STYLE: crate::PagingStyle = crate::PagingStyle::{style}; }}"
+            ))),
+            "{marker}"
+        );
+    }
+    assert!(!api.contains("implcrate::PagedforPostUris"));
+    let listings = squash(&out.files[Path::new("/model/facade/src/generated/mod.rs")]);
+    // One impl per listing model, however many operations return it.
+    assert_eq!(
+        listings
+            .matches("implcrate::Listingforgenesys_model::UriListing")
+            .count(),
+        1
+    );
+    assert!(listings.contains(&squash(
+        "cursor: self.cursors.as_ref().and_then(|c| c.after.as_deref()),"
+    )));
+    assert!(listings.contains(&squash(
+        "impl crate::Listing for genesys_model::ScimList { type Item = genesys_model::Thing;"
+    )));
+    assert!(listings.contains(&squash("self.resources.as_deref().unwrap_or_default()")));
+    assert!(listings.contains(&squash("total_results: self.total_results.map(i64::from),")));
+    assert!(listings.contains(&squash(
+        "impl crate::Listing for genesys_model::JobResults { type Item = serde_json::Value;"
+    )));
+    assert!(listings.contains(&squash("page_count: self.page_count.map(i64::from),")));
+    assert!(!listings.contains("genesys_model::Counted"));
+}
+
+#[test]
+fn every_listing_of_the_current_spec_is_classified_or_explained() {
+    let spec = Spec::parse(&shared_spec("genesys-platform-api-v2.json")).unwrap();
+    let ir = Ir::build(&spec, String::new()).unwrap();
+    let report = super::paging::Report::of(&ir);
+    use super::paging::Style;
+    let count = |style| report.counts.get(&style).copied().unwrap_or(0);
+    assert_eq!(count(Style::PageNumber), 291);
+    assert_eq!(count(Style::Cursor), 37);
+    assert_eq!(count(Style::After), 95);
+    assert_eq!(count(Style::NextPage), 4);
+    assert_eq!(count(Style::StartIndex), 4);
+    assert_eq!(count(Style::NextUri), 44);
+    assert!(report.unclassified.iter().all(|(_, why)| !why.is_empty()));
+    assert_eq!(report.unclassified.len(), 31, "{report}");
+}
+
+#[test]
+#[ignore = "a report, not a check: cargo test -p xtask paging_report -- --ignored --nocapture"]
+fn paging_report() {
+    let spec = Spec::parse(&shared_spec("genesys-platform-api-v2.json")).unwrap();
+    let ir = Ir::build(&spec, String::new()).unwrap();
+    print!("{}", super::paging::Report::of(&ir));
+}

@@ -851,3 +851,15 @@ impl crate::ApiOperation for PutAssistantsAgentchecklist {
     const ID: &'static str = "putAssistantsAgentchecklist";
     type Output = genesys_model::AgentChecklist;
 }
+impl crate::Paged for GetAssistantQueues {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetAssistants {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetAssistantsAgentchecklists {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetAssistantsQueues {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

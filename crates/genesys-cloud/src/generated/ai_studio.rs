@@ -860,6 +860,12 @@ impl crate::ApiOperation for PutConversationsSummariesSetting {
     const ID: &'static str = "putConversationsSummariesSetting";
     type Output = genesys_model::SummarySetting;
 }
-impl crate::Paged for GetAgenticVirtualagents {}
-impl crate::Paged for GetConversationsSummariesSettings {}
-impl crate::Paged for GetGuides {}
+impl crate::Paged for GetAgenticVirtualagents {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetConversationsSummariesSettings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetGuides {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -4174,7 +4174,93 @@ impl crate::ApiOperation for PutAnalyticsDataretentionSettings {
     const ID: &'static str = "putAnalyticsDataretentionSettings";
     type Output = genesys_model::AnalyticsDataRetentionResponse;
 }
-impl crate::Paged for GetAnalyticsReportingDashboardsUsers {}
-impl crate::Paged for GetAnalyticsReportingExports {}
-impl crate::Paged for GetAnalyticsReportingSettingsDashboardsQuery {}
-impl crate::Paged for GetAnalyticsReportingSettingsUserDashboards {}
+impl crate::Paged for GetAnalyticsActionsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsAgentcopilotsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsAgentutilizationsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsBotflowDivisionsReportingturns {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetAnalyticsBotflowReportingturns {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetAnalyticsBotflowSessions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetAnalyticsBotsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsCasemanagementAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsConversationsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsConversationsDetailsJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsCopilotsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsDataextractionDownloadsMetadata {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetAnalyticsEvaluationsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsFlowexecutionsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsFlowsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsJourneysAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsKnowledgeAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsReportingDashboardsUsers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAnalyticsReportingExports {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAnalyticsReportingExportsMetadata {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetAnalyticsReportingSettingsDashboardsQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAnalyticsReportingSettingsUserDashboards {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAnalyticsResolutionsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsSummariesAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsSurveysAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsTaskmanagementAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsTranscriptsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsUsersAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsUsersDetailsJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for PostAnalyticsTaskmanagementMetricsQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

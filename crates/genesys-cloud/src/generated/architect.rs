@@ -6437,38 +6437,108 @@ impl crate::ApiOperation for PutFlowsOutcome {
     const ID: &'static str = "putFlowsOutcome";
     type Output = genesys_model::Operation;
 }
-impl crate::Paged for GetArchitectDependencytracking {}
-impl crate::Paged for GetArchitectDependencytrackingConsumedresources {}
-impl crate::Paged for GetArchitectDependencytrackingConsumingresources {}
-impl crate::Paged for GetArchitectDependencytrackingDeletedresourceconsumers {}
-impl crate::Paged for GetArchitectDependencytrackingTypes {}
-impl crate::Paged for GetArchitectDependencytrackingUpdatedresourceconsumers {}
-impl crate::Paged for GetArchitectEmergencygroups {}
-impl crate::Paged for GetArchitectEmergencygroupsDivisionviews {}
-impl crate::Paged for GetArchitectGrammars {}
-impl crate::Paged for GetArchitectIvrs {}
-impl crate::Paged for GetArchitectIvrsDivisionviews {}
-impl crate::Paged for GetArchitectPromptHistoryHistoryId {}
-impl crate::Paged for GetArchitectPromptResources {}
-impl crate::Paged for GetArchitectPrompts {}
-impl crate::Paged for GetArchitectSchedulegroups {}
-impl crate::Paged for GetArchitectSchedulegroupsDivisionviews {}
-impl crate::Paged for GetArchitectSchedules {}
-impl crate::Paged for GetArchitectSchedulesDivisionviews {}
-impl crate::Paged for GetArchitectSystempromptHistoryHistoryId {}
-impl crate::Paged for GetArchitectSystempromptResources {}
-impl crate::Paged for GetArchitectSystemprompts {}
-impl crate::Paged for GetFlowHistoryHistoryId {}
-impl crate::Paged for GetFlowVersions {}
-impl crate::Paged for GetFlows {}
-impl crate::Paged for GetFlowsDatatableImportJobs {}
-impl crate::Paged for GetFlowsDatatableRows {}
-impl crate::Paged for GetFlowsDatatables {}
-impl crate::Paged for GetFlowsDatatablesDivisionviews {}
-impl crate::Paged for GetFlowsDivisionviews {}
-impl crate::Paged for GetFlowsInstancesSettingsLoglevels {}
-impl crate::Paged for GetFlowsLookup {}
-impl crate::Paged for GetFlowsMilestones {}
-impl crate::Paged for GetFlowsMilestonesDivisionviews {}
-impl crate::Paged for GetFlowsOutcomes {}
-impl crate::Paged for GetFlowsOutcomesDivisionviews {}
+impl crate::Paged for GetArchitectDependencytracking {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectDependencytrackingConsumedresources {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectDependencytrackingConsumingresources {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectDependencytrackingDeletedresourceconsumers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectDependencytrackingTypes {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectDependencytrackingUpdatedresourceconsumers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectEmergencygroups {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectEmergencygroupsDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectGrammars {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectIvrs {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectIvrsDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectPromptHistoryHistoryId {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectPromptResources {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectPrompts {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectSchedulegroups {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectSchedulegroupsDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectSchedules {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectSchedulesDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectSystempromptHistoryHistoryId {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectSystempromptResources {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetArchitectSystemprompts {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetFlowHistoryHistoryId {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetFlowVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetFlows {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetFlowsDatatableImportJobs {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetFlowsDatatableRows {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetFlowsDatatables {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetFlowsDatatablesDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetFlowsDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetFlowsInstancesSettingsLoglevels {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetFlowsLookup {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetFlowsMilestones {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetFlowsMilestonesDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetFlowsOutcomes {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetFlowsOutcomesDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

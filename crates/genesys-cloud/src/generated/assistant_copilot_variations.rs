@@ -161,3 +161,6 @@ impl crate::ApiOperation for PutAssistantVariation {
     const ID: &'static str = "putAssistantVariation";
     type Output = genesys_model::AssistantCopilotVariation;
 }
+impl crate::Paged for GetAssistantVariations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}

@@ -262,3 +262,6 @@ impl crate::Request<'_, PostAuditsQueryRealtimeRelated> {
         self
     }
 }
+impl crate::Paged for GetAuditsQueryTransactionIdResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}

@@ -2169,12 +2169,42 @@ impl crate::ApiOperation for PutUserRoles {
     const ID: &'static str = "putUserRoles";
     type Output = genesys_model::UserAuthorization;
 }
-impl crate::Paged for GetAuthorizationDivisionGrants {}
-impl crate::Paged for GetAuthorizationDivisions {}
-impl crate::Paged for GetAuthorizationDivisionsDeleted {}
-impl crate::Paged for GetAuthorizationDivisionspermittedPagedMe {}
-impl crate::Paged for GetAuthorizationDivisionspermittedPagedSubjectId {}
-impl crate::Paged for GetAuthorizationPermissions {}
-impl crate::Paged for GetAuthorizationRoleSubjectgrants {}
-impl crate::Paged for GetAuthorizationRoleUsers {}
-impl crate::Paged for GetAuthorizationRoles {}
+impl crate::Paged for GetAuthorizationDivisionGrants {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAuthorizationDivisions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAuthorizationDivisionsDeleted {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAuthorizationDivisionsQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetAuthorizationDivisionspermittedPagedMe {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAuthorizationDivisionspermittedPagedSubjectId {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAuthorizationPermissions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAuthorizationPolicies {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetAuthorizationPoliciesSubjectSubjectId {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetAuthorizationPoliciesTarget {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetAuthorizationRoleSubjectgrants {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAuthorizationRoleUsers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAuthorizationRoles {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

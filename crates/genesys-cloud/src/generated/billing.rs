@@ -367,3 +367,12 @@ impl crate::Request<'_, GetBillingTrusteebillingoverviewTrustorOrgId> {
         self
     }
 }
+impl crate::Paged for GetBillingContracts {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetBillingContractsInvoiceLines {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetBillingContractsInvoices {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

@@ -1478,5 +1478,30 @@ impl crate::ApiOperation for PutBusinessrulesSchema {
     const ID: &'static str = "putBusinessrulesSchema";
     type Output = genesys_model::BusinessRulesDataSchema;
 }
-impl crate::Paged for GetBusinessrulesDecisiontableVersionRows {}
-impl crate::Paged for PostBusinessrulesDecisiontableVersionRowsSearch {}
+impl crate::Paged for GetBusinessrulesDecisiontableExports {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetBusinessrulesDecisiontableImports {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetBusinessrulesDecisiontableVersionRows {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetBusinessrulesDecisiontableVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetBusinessrulesDecisiontables {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetBusinessrulesDecisiontablesSearch {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetBusinessrulesSchemaVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetBusinessrulesSchemas {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for PostBusinessrulesDecisiontableVersionRowsSearch {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

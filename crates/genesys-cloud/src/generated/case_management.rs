@@ -1693,3 +1693,27 @@ impl crate::ApiOperation for PutCasemanagementCaseplanIntakesettings {
     const ID: &'static str = "putCasemanagementCaseplanIntakesettings";
     type Output = genesys_model::IntakeSettingsListing;
 }
+impl crate::Paged for GetCasemanagementCaseAssociations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetCasemanagementCaseComments {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetCasemanagementCaseStageSteps {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetCasemanagementCaseStages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetCasemanagementCaseplanVersionStageplanStepplans {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetCasemanagementCaseplanVersionStageplans {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetCasemanagementCaseplans {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetCasemanagementCasesExternalcontact {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

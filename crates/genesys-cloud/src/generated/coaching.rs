@@ -869,8 +869,18 @@ impl crate::ApiOperation for PostCoachingScheduleslotsQuery {
     const ID: &'static str = "postCoachingScheduleslotsQuery";
     type Output = genesys_model::CoachingSlotsResponse;
 }
-impl crate::Paged for GetCoachingAppointmentAnnotations {}
-impl crate::Paged for GetCoachingAppointmentStatuses {}
-impl crate::Paged for GetCoachingAppointments {}
-impl crate::Paged for GetCoachingAppointmentsMe {}
-impl crate::Paged for GetCoachingNotifications {}
+impl crate::Paged for GetCoachingAppointmentAnnotations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetCoachingAppointmentStatuses {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetCoachingAppointments {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetCoachingAppointmentsMe {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetCoachingNotifications {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

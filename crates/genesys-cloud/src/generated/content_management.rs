@@ -1410,10 +1410,27 @@ impl crate::ApiOperation for PutContentmanagementWorkspaceTagvalue {
     const ID: &'static str = "putContentmanagementWorkspaceTagvalue";
     type Output = genesys_model::TagValue;
 }
-impl crate::Paged for GetContentmanagementDocuments {}
-impl crate::Paged for GetContentmanagementShares {}
-impl crate::Paged for GetContentmanagementStatus {}
-impl crate::Paged for GetContentmanagementWorkspaceDocuments {}
-impl crate::Paged for GetContentmanagementWorkspaceMembers {}
-impl crate::Paged for GetContentmanagementWorkspaceTagvalues {}
-impl crate::Paged for GetContentmanagementWorkspaces {}
+impl crate::Paged for GetContentmanagementDocuments {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetContentmanagementSecurityprofiles {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetContentmanagementShares {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetContentmanagementStatus {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetContentmanagementWorkspaceDocuments {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetContentmanagementWorkspaceMembers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetContentmanagementWorkspaceTagvalues {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetContentmanagementWorkspaces {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -9890,16 +9890,78 @@ impl crate::ApiOperation for PutConversationsVideoRecordingstate {
     const ID: &'static str = "putConversationsVideoRecordingstate";
     type Output = String;
 }
-impl crate::Paged for GetConversationCommunicationInternalmessages {}
-impl crate::Paged for GetConversationsCallsHistory {}
-impl crate::Paged for GetConversationsMessageCommunicationMessagesMedia {}
-impl crate::Paged for GetConversationsMessagesCachedmedia {}
-impl crate::Paged for GetConversationsMessagingIntegrations {}
-impl crate::Paged for GetConversationsMessagingIntegrationsApple {}
-impl crate::Paged for GetConversationsMessagingIntegrationsFacebook {}
-impl crate::Paged for GetConversationsMessagingIntegrationsInstagram {}
-impl crate::Paged for GetConversationsMessagingIntegrationsOpen {}
-impl crate::Paged for GetConversationsMessagingIntegrationsTwitter {}
-impl crate::Paged for GetConversationsMessagingIntegrationsWhatsapp {}
-impl crate::Paged for GetConversationsMessagingSettings {}
-impl crate::Paged for GetConversationsMessagingSupportedcontent {}
+impl crate::Paged for GetAnalyticsConversationsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsConversationsDetailsJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetConversationCommunicationAgentchecklists {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetConversationCommunicationInternalmessages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetConversationSuggestions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetConversations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetConversationsCallbacks {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetConversationsCalls {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetConversationsCallsHistory {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetConversationsCobrowsesessions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetConversationsEmailMessages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetConversationsEmails {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetConversationsInternalmessages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetConversationsMessageCommunicationMessagesMedia {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetConversationsMessages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetConversationsMessagesCachedmedia {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetConversationsMessagingIntegrations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetConversationsMessagingIntegrationsApple {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetConversationsMessagingIntegrationsFacebook {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetConversationsMessagingIntegrationsInstagram {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetConversationsMessagingIntegrationsOpen {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetConversationsMessagingIntegrationsTwitter {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetConversationsMessagingIntegrationsWhatsapp {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetConversationsMessagingSettings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetConversationsMessagingSupportedcontent {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

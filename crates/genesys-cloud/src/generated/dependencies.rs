@@ -169,3 +169,9 @@ impl crate::Request<'_, GetDependenciesTypeEntityTypeIdEntityIdConnectionsRequir
         self
     }
 }
+impl crate::Paged for GetDependenciesTypeEntityTypeIdEntityIdConnectionsRequiredby {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetDependenciesTypeEntityTypeIdEntityIdConnectionsRequires {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}

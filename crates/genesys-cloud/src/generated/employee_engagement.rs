@@ -231,5 +231,9 @@ impl crate::ApiOperation for PostEmployeeengagementRecognitions {
     const ID: &'static str = "postEmployeeengagementRecognitions";
     type Output = genesys_model::RecognitionBase;
 }
-impl crate::Paged for GetEmployeeengagementCelebrations {}
-impl crate::Paged for GetEmployeeengagementRecognitions {}
+impl crate::Paged for GetEmployeeengagementCelebrations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetEmployeeengagementRecognitions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

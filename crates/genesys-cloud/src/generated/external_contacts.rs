@@ -4807,9 +4807,78 @@ impl crate::ApiOperation for PutExternalcontactsRelationship {
     const ID: &'static str = "putExternalcontactsRelationship";
     type Output = genesys_model::Relationship;
 }
-impl crate::Paged for GetExternalcontactsContactNotes {}
-impl crate::Paged for GetExternalcontactsContacts {}
-impl crate::Paged for GetExternalcontactsOrganizationContacts {}
-impl crate::Paged for GetExternalcontactsOrganizationNotes {}
-impl crate::Paged for GetExternalcontactsOrganizationRelationships {}
-impl crate::Paged for GetExternalcontactsOrganizations {}
+impl crate::Paged for GetExternalcontactsContactJourneySessions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetExternalcontactsContactNotes {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetExternalcontactsContacts {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetExternalcontactsContactsExports {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetExternalcontactsExternalsources {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetExternalcontactsGraphsClusterscanClusters {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetExternalcontactsGraphsClusterscans {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetExternalcontactsImportCsvSettings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetExternalcontactsImportJobs {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetExternalcontactsImportSettings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetExternalcontactsNotesExports {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetExternalcontactsOrganizationContacts {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetExternalcontactsOrganizationNotes {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetExternalcontactsOrganizationRelationships {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetExternalcontactsOrganizations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetExternalcontactsOrganizationsExports {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetExternalcontactsRelationshipsExports {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetExternalcontactsScanContacts {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetExternalcontactsScanContactsDivisionviewsAll {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetExternalcontactsScanNotes {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetExternalcontactsScanNotesDivisionviewsAll {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetExternalcontactsScanOrganizations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetExternalcontactsScanOrganizationsDivisionviewsAll {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetExternalcontactsScanRelationships {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetExternalcontactsScanRelationshipsDivisionviewsAll {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}

@@ -250,4 +250,6 @@ impl crate::ApiOperation for PutFaxSettings {
     const ID: &'static str = "putFaxSettings";
     type Output = genesys_model::FaxConfig;
 }
-impl crate::Paged for GetFaxDocuments {}
+impl crate::Paged for GetFaxDocuments {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -221,3 +221,6 @@ impl crate::ApiOperation for PostAnalyticsFlowsObservationsQuery {
     const ID: &'static str = "postAnalyticsFlowsObservationsQuery";
     type Output = genesys_model::FlowObservationQueryResponse;
 }
+impl crate::Paged for GetAnalyticsFlowsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}

@@ -3086,9 +3086,21 @@ impl crate::ApiOperation for PutGamificationStatus {
     const ID: &'static str = "putGamificationStatus";
     type Output = genesys_model::GamificationStatus;
 }
-impl crate::Paged for GetEmployeeperformanceExternalmetricsDefinitions {}
-impl crate::Paged for GetGamificationContestAgentsScores {}
-impl crate::Paged for GetGamificationContestAgentsScoresMe {}
-impl crate::Paged for GetGamificationContests {}
-impl crate::Paged for GetGamificationContestsMe {}
-impl crate::Paged for GetGamificationInsights {}
+impl crate::Paged for GetEmployeeperformanceExternalmetricsDefinitions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetGamificationContestAgentsScores {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetGamificationContestAgentsScoresMe {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetGamificationContests {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetGamificationContestsMe {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetGamificationInsights {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

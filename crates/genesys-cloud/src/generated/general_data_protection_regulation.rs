@@ -155,4 +155,9 @@ impl crate::Request<'_, PostGdprRequests> {
         self
     }
 }
-impl crate::Paged for GetGdprRequests {}
+impl crate::Paged for GetGdprRequests {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetGdprSubjects {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}

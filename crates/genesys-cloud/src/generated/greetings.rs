@@ -586,6 +586,12 @@ impl crate::ApiOperation for PutUserGreetingsDefaults {
     const ID: &'static str = "putUserGreetingsDefaults";
     type Output = genesys_model::DefaultGreetingList;
 }
-impl crate::Paged for GetGreetings {}
-impl crate::Paged for GetGroupGreetings {}
-impl crate::Paged for GetUserGreetings {}
+impl crate::Paged for GetGreetings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetGroupGreetings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUserGreetings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

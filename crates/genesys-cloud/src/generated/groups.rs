@@ -637,6 +637,15 @@ impl crate::ApiOperation for PutGroupDynamicsettings {
     const ID: &'static str = "putGroupDynamicsettings";
     type Output = ();
 }
-impl crate::Paged for GetGroupMembers {}
-impl crate::Paged for GetGroups {}
-impl crate::Paged for GetProfilesGroups {}
+impl crate::Paged for GetGroupIndividuals {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetGroupMembers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetGroups {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetProfilesGroups {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

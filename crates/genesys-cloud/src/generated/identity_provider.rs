@@ -969,3 +969,6 @@ impl crate::ApiOperation for PutIdentityprovidersSalesforce {
     const ID: &'static str = "putIdentityprovidersSalesforce";
     type Output = genesys_model::IdentityProvider;
 }
+impl crate::Paged for GetIdentityproviders {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}

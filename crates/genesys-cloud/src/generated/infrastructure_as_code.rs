@@ -283,4 +283,6 @@ impl crate::ApiOperation for PostInfrastructureascodeJobs {
     const ID: &'static str = "postInfrastructureascodeJobs";
     type Output = genesys_model::InfrastructureascodeJob;
 }
-impl crate::Paged for GetInfrastructureascodeAccelerators {}
+impl crate::Paged for GetInfrastructureascodeAccelerators {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -3570,27 +3570,84 @@ impl crate::ApiOperation for PutIntegrationsUnifiedcommunicationThirdpartypresen
     const ID: &'static str = "putIntegrationsUnifiedcommunicationThirdpartypresences";
     type Output = String;
 }
-impl crate::Paged for GetIntegrations {}
-impl crate::Paged for GetIntegrationsActions {}
-impl crate::Paged for GetIntegrationsActionsCategories {}
-impl crate::Paged for GetIntegrationsActionsDrafts {}
-impl crate::Paged for GetIntegrationsBotconnectorBots {}
-impl crate::Paged for GetIntegrationsBotconnectorBotsSummaries {}
-impl crate::Paged for GetIntegrationsBotconnectorIntegrationIdBotVersions {}
-impl crate::Paged for GetIntegrationsBotconnectorIntegrationIdBotsSummaries {}
-impl crate::Paged for GetIntegrationsClientapps {}
-impl crate::Paged for GetIntegrationsCredentials {}
-impl crate::Paged for GetIntegrationsSpeechAudioconnector {}
-impl crate::Paged for GetIntegrationsSpeechDialogflowAgents {}
-impl crate::Paged for GetIntegrationsSpeechDialogflowcxAgents {}
-impl crate::Paged for GetIntegrationsSpeechLexBotBotIdAliases {}
-impl crate::Paged for GetIntegrationsSpeechLexBots {}
-impl crate::Paged for GetIntegrationsSpeechLexv2BotBotIdAliases {}
-impl crate::Paged for GetIntegrationsSpeechLexv2Bots {}
-impl crate::Paged for GetIntegrationsSpeechNuanceNuanceIntegrationIdBots {}
-impl crate::Paged for GetIntegrationsSpeechSttEngines {}
-impl crate::Paged for GetIntegrationsSpeechTtsEngineVoices {}
-impl crate::Paged for GetIntegrationsSpeechTtsEngines {}
-impl crate::Paged for GetIntegrationsTypes {}
-impl crate::Paged for GetIntegrationsUnifiedcommunicationsClientapps {}
-impl crate::Paged for GetIntegrationsUserapps {}
+impl crate::Paged for GetIntegrations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsActions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsActionsCategories {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsActionsCertificates {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetIntegrationsActionsDrafts {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsBotconnectorBots {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsBotconnectorBotsSummaries {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsBotconnectorIntegrationIdBotVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsBotconnectorIntegrationIdBotsSummaries {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsClientapps {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsCredentials {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsCredentialsListing {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetIntegrationsSpeechAudioconnector {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsSpeechDialogflowAgents {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsSpeechDialogflowcxAgents {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsSpeechLexBotBotIdAliases {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsSpeechLexBots {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsSpeechLexv2BotBotIdAliases {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsSpeechLexv2Bots {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsSpeechNuanceNuanceIntegrationIdBots {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsSpeechNuanceNuanceIntegrationIdBotsJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetIntegrationsSpeechSttEngines {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsSpeechTtsEngineVoices {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsSpeechTtsEngines {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsTypes {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsUnifiedcommunicationsClientapps {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntegrationsUserapps {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -561,8 +561,18 @@ impl crate::ApiOperation for PostIntentsCustomerintentsBulkRetrieve {
     const ID: &'static str = "postIntentsCustomerintentsBulkRetrieve";
     type Output = Vec<genesys_model::CustomerIntentResponse>;
 }
-impl crate::Paged for GetIntentsAssignmentsExternalcontact {}
-impl crate::Paged for GetIntentsCategories {}
-impl crate::Paged for GetIntentsCustomerintentSourceintents {}
-impl crate::Paged for GetIntentsCustomerintents {}
-impl crate::Paged for GetIntentsSourceintents {}
+impl crate::Paged for GetIntentsAssignmentsExternalcontact {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntentsCategories {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntentsCustomerintentSourceintents {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntentsCustomerintents {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetIntentsSourceintents {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

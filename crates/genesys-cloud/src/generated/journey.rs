@@ -3070,13 +3070,42 @@ impl crate::ApiOperation for PutJourneyViewsEventdefinitionActivate {
     const ID: &'static str = "putJourneyViewsEventdefinitionActivate";
     type Output = genesys_model::ActivateExternalEventResponse;
 }
-impl crate::Paged for GetJourneyActionmaps {}
-impl crate::Paged for GetJourneyActiontargets {}
-impl crate::Paged for GetJourneyActiontemplates {}
-impl crate::Paged for GetJourneyExternaleventsConfigurations {}
-impl crate::Paged for GetJourneyOutcomes {}
-impl crate::Paged for GetJourneySegments {}
-impl crate::Paged for GetJourneyViews {}
-impl crate::Paged for GetJourneyViewsJobs {}
-impl crate::Paged for GetJourneyViewsJobsMe {}
-impl crate::Paged for GetJourneyViewsSchedules {}
+impl crate::Paged for GetAnalyticsJourneysAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetExternalcontactsContactJourneySessions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetJourneyActionmaps {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetJourneyActiontargets {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetJourneyActiontemplates {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetJourneyExternaleventsConfigurations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetJourneyOutcomes {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetJourneySegments {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetJourneySessionEvents {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetJourneyViews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetJourneyViewsJobs {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetJourneyViewsJobsMe {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetJourneyViewsSchedules {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

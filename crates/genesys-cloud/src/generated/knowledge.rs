@@ -4757,3 +4757,57 @@ impl crate::ApiOperation for PutKnowledgeSource {
     const ID: &'static str = "putKnowledgeSource";
     type Output = genesys_model::V3SourceDetailedResponse;
 }
+impl crate::Paged for GetKnowledgeConnectionOptions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeGuestSessionCategories {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeGuestSessionDocuments {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetKnowledgeKnowledgebaseCategories {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeKnowledgebaseDocumentFeedback {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeKnowledgebaseDocumentVariations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeKnowledgebaseDocumentVersionVariations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeKnowledgebaseDocumentVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeKnowledgebaseDocuments {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeKnowledgebaseDocumentsFeedback {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeKnowledgebaseLabels {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeKnowledgebaseOperations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeKnowledgebases {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeSettings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeSourceSynchronizationDeletions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeSourceSynchronizationUploads {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeSourceSynchronizations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetKnowledgeSourcesSynchronizations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

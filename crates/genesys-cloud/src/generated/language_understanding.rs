@@ -1421,8 +1421,30 @@ impl crate::ApiOperation for PutLanguageunderstandingDomainVersion {
     const ID: &'static str = "putLanguageunderstandingDomainVersion";
     type Output = genesys_model::NluDomainVersion;
 }
-impl crate::Paged for GetLanguageunderstandingDomainFeedback {}
-impl crate::Paged for GetLanguageunderstandingDomainVersions {}
-impl crate::Paged for GetLanguageunderstandingDomains {}
-impl crate::Paged for GetLanguageunderstandingIgnorephrase {}
-impl crate::Paged for GetLanguageunderstandingIgnoretopic {}
+impl crate::Paged for GetLanguageunderstandingDomainFeedback {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetLanguageunderstandingDomainVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetLanguageunderstandingDomains {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetLanguageunderstandingIgnorephrase {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetLanguageunderstandingIgnoretopic {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetLanguageunderstandingMinerDrafts {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetLanguageunderstandingMinerIntents {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetLanguageunderstandingMinerTopics {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetLanguageunderstandingMiners {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}

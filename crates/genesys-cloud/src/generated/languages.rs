@@ -260,4 +260,6 @@ impl crate::ApiOperation for PostLanguages {
     const ID: &'static str = "postLanguages";
     type Output = genesys_model::Language;
 }
-impl crate::Paged for GetLanguages {}
+impl crate::Paged for GetLanguages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -1532,8 +1532,18 @@ impl crate::Request<'_, PutLearningModuleRule> {
         self
     }
 }
-impl crate::Paged for GetLearningAssignments {}
-impl crate::Paged for GetLearningAssignmentsMe {}
-impl crate::Paged for GetLearningModules {}
-impl crate::Paged for GetLearningModulesAssignments {}
-impl crate::Paged for PostLearningRulesQuery {}
+impl crate::Paged for GetLearningAssignments {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetLearningAssignmentsMe {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetLearningModules {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetLearningModulesAssignments {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for PostLearningRulesQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

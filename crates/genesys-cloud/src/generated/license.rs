@@ -284,4 +284,6 @@ impl crate::ApiOperation for PostLicenseUsers {
     const ID: &'static str = "postLicenseUsers";
     type Output = std::collections::BTreeMap<String, serde_json::Value>;
 }
-impl crate::Paged for GetLicenseUsers {}
+impl crate::Paged for GetLicenseUsers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

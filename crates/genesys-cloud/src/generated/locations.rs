@@ -280,4 +280,9 @@ impl crate::ApiOperation for PostLocationsSearch {
     const ID: &'static str = "postLocationsSearch";
     type Output = genesys_model::LocationsSearchResponse;
 }
-impl crate::Paged for GetLocations {}
+impl crate::Paged for GetLocationSublocations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetLocations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -231,3 +231,6 @@ impl crate::ApiOperation for PostDiagnosticsLogcaptureBrowserUser {
     const ID: &'static str = "postDiagnosticsLogcaptureBrowserUser";
     type Output = genesys_model::LogCaptureUserConfiguration;
 }
+impl crate::Paged for PostDiagnosticsLogcaptureBrowserEntriesQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

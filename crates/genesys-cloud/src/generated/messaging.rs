@@ -420,5 +420,9 @@ impl crate::ApiOperation for PutMessagingSettingsDefault {
     const ID: &'static str = "putMessagingSettingsDefault";
     type Output = genesys_model::MessagingSetting;
 }
-impl crate::Paged for GetMessagingSettings {}
-impl crate::Paged for GetMessagingSupportedcontent {}
+impl crate::Paged for GetMessagingSettings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetMessagingSupportedcontent {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -168,4 +168,6 @@ impl crate::ApiOperation for PutMobiledevice {
     const ID: &'static str = "putMobiledevice";
     type Output = genesys_model::UserDevice;
 }
-impl crate::Paged for GetMobiledevices {}
+impl crate::Paged for GetMobiledevices {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -353,4050 +353,6559 @@ pub mod workforce_management;
 #[cfg(feature = "workforce-management")]
 pub use workforce_management::WorkforceManagementApi;
 #[cfg(any(feature = "infrastructure-as-code"))]
-impl crate::PagedListing for genesys_model::AcceleratorList {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::AcceleratorList {
+    type Item = genesys_model::AcceleratorMetadata;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::ActionAsyncAggregateQueryResponse {
+    type Item = genesys_model::ActionAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::ActionCertificateListing {
+    type Item = genesys_model::ActionCertificate;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::ActionEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::ActionEntityListing {
+    type Item = genesys_model::Action;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "journey"))]
-impl crate::PagedListing for genesys_model::ActionMapListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::ActionMapListing {
+    type Item = genesys_model::ActionMap;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "journey"))]
-impl crate::PagedListing for genesys_model::ActionTargetListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::ActionTargetListing {
+    type Item = genesys_model::ActionTarget;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "journey"))]
-impl crate::PagedListing for genesys_model::ActionTemplateListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::ActionTemplateListing {
+    type Item = genesys_model::ActionTemplate;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "quality"))]
-impl crate::PagedListing for genesys_model::AgentActivityEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::AgentActivityEntityListing {
+    type Item = genesys_model::AgentActivity;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "ai-studio", feature = "virtual-agents"))]
-impl crate::PagedListing for genesys_model::AgenticVirtualAgentEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "agent-assistants"))]
+impl crate::Listing for genesys_model::AgentChecklistListing {
+    type Item = genesys_model::AgentChecklist;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "conversations"))]
-impl crate::PagedListing for genesys_model::AppleIntegrationEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::AgentChecklistResponseList {
+    type Item = genesys_model::AgentChecklistResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::AgentCopilotAsyncAggregateQueryResponse {
+    type Item = genesys_model::AgentCopilotAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "quality"))]
+impl crate::Listing for genesys_model::AgentScoringRuleEntityListing {
+    type Item = genesys_model::AgentScoringRule;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::AgentUtilizationAsyncAggregateQueryResponse {
+    type Item = genesys_model::AgentUtilizationAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "ai-studio", feature = "virtual-agents"))]
+impl crate::Listing for genesys_model::AgenticVirtualAgentEntityListing {
+    type Item = genesys_model::AgenticVirtualAgent;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics", feature = "conversations"))]
+impl crate::Listing for genesys_model::AnalyticsConversationAsyncQueryResponse {
+    type Item = genesys_model::AnalyticsConversation;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.conversations.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.conversations.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics", feature = "users"))]
+impl crate::Listing for genesys_model::AnalyticsUserDetailsAsyncQueryResponse {
+    type Item = genesys_model::AnalyticsUserDetail;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.user_details.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.user_details.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "usage"))]
+impl crate::Listing for genesys_model::ApiUsageQueryResult {
+    type Item = genesys_model::ApiUsageRow;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursors.as_ref().and_then(|c| c.after.as_deref()),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::AppleIntegrationEntityListing {
+    type Item = genesys_model::AppleIntegration;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::AssessmentListing {
+    type Item = genesys_model::BenefitAssessment;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "learning"))]
-impl crate::PagedListing for genesys_model::AssignedLearningModuleDomainEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::AssignedLearningModuleDomainEntityListing {
+    type Item = genesys_model::AssignedLearningModule;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "assistant-copilot-variations"))]
+impl crate::Listing for genesys_model::AssistantCopilotVariationListing {
+    type Item = genesys_model::AssistantCopilotVariation;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "agent-assistants"))]
+impl crate::Listing for genesys_model::AssistantListing {
+    type Item = genesys_model::Assistant;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "agent-assistants"))]
+impl crate::Listing for genesys_model::AssistantQueueListing {
+    type Item = genesys_model::AssistantQueue;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::AttemptLimitsEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::AttemptLimitsEntityListing {
+    type Item = genesys_model::AttemptLimits;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::AudioConnectorIntegrationEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::AudioConnectorIntegrationEntityListing {
+    type Item = genesys_model::AudioConnectorIntegration;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "authorization", feature = "objects"))]
-impl crate::PagedListing for genesys_model::AuthzDivisionEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "audit"))]
+impl crate::Listing for genesys_model::AuditQueryExecutionResultsResponse {
+    type Item = genesys_model::AuditLogMessage;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "authorization"))]
-impl crate::PagedListing for genesys_model::AuthzDivisionGrantEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::AuthorizationPolicyEntityListing {
+    type Item = genesys_model::AuthorizationPolicy;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::BotConnectorBotSummaryEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "authorization", feature = "objects"))]
+impl crate::Listing for genesys_model::AuthzDivisionCursorListing {
+    type Item = genesys_model::AuthzDivision;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::BotConnectorBotVersionSummaryEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "authorization", feature = "objects"))]
+impl crate::Listing for genesys_model::AuthzDivisionEntityListing {
+    type Item = genesys_model::AuthzDivision;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::BotListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "authorization"))]
+impl crate::Listing for genesys_model::AuthzDivisionGrantEntityListing {
+    type Item = genesys_model::AuthzGrant;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::BotSummaryEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "billing"))]
+impl crate::Listing for genesys_model::BillingContractListing {
+    type Item = genesys_model::BillingContract;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "conversations"))]
-impl crate::PagedListing for genesys_model::CachedMediaItemEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "billing"))]
+impl crate::Listing for genesys_model::BillingInvoiceItemListing {
+    type Item = genesys_model::BillingInvoiceItem;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "quality"))]
-impl crate::PagedListing for genesys_model::CalibrationEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "conversations"))]
-impl crate::PagedListing for genesys_model::CallHistoryConversationEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::CallableTimeSetEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::CampaignDivisionViewListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::CampaignEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::CampaignRuleEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::CampaignSequenceEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "speech-text-analytics"))]
-impl crate::PagedListing for genesys_model::CategoriesEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::CategoryEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::ClientAppEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "coaching"))]
-impl crate::PagedListing for genesys_model::CoachingAnnotationList {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "coaching"))]
-impl crate::PagedListing for genesys_model::CoachingAppointmentResponseList {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "coaching"))]
-impl crate::PagedListing for genesys_model::CoachingAppointmentStatusResponseList {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "coaching"))]
-impl crate::PagedListing for genesys_model::CoachingNotificationList {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "content-management"))]
-impl crate::PagedListing for genesys_model::CommandStatusEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::CommonCampaignDivisionViewEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::CommonCampaignEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::ConsumedResourcesEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::ConsumingResourcesEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::ContactListDivisionViewListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::ContactListEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::ContactListFilterEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::ContactListTemplateEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "external-contacts"))]
-impl crate::PagedListing for genesys_model::ContactListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "gamification"))]
-impl crate::PagedListing for genesys_model::ContestScoresAgentsPagedList {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "speech-text-analytics"))]
-impl crate::PagedListing for genesys_model::ConversationCategoriesEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::CredentialInfoListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "intents"))]
-impl crate::PagedListing for genesys_model::CustomerIntentAssignmentListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "intents"))]
-impl crate::PagedListing for genesys_model::CustomerIntentListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "intents"))]
-impl crate::PagedListing for genesys_model::CustomerSourceIntentListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::DIDEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::DIDNumberEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::DIDPoolEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
+#[cfg(any(feature = "billing"))]
+impl crate::Listing for genesys_model::BillingInvoiceListing {
+    type Item = genesys_model::BillingInvoice;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "analytics"))]
-impl crate::PagedListing for genesys_model::DashboardConfigurationListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::BotAsyncAggregateQueryResponse {
+    type Item = genesys_model::BotAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::BotConnectorBotSummaryEntityListing {
+    type Item = genesys_model::BotSummary;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "analytics"))]
-impl crate::PagedListing for genesys_model::DashboardUserListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::BotConnectorBotVersionSummaryEntityListing {
+    type Item = genesys_model::BotVersionSummary;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::DataTableImportEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::BotListing {
+    type Item = genesys_model::Bot;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::DataTableRowEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::BotSummaryEntityListing {
+    type Item = genesys_model::BotConnectorSummary;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::DataTablesDomainEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "task-management"))]
+impl crate::Listing for genesys_model::BulkJobsListing {
+    type Item = genesys_model::BulkJob;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "business-rules"))]
-impl crate::PagedListing for genesys_model::DecisionTableRowListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::BusinessRulesDataSchemaListing {
+    type Item = genesys_model::BusinessRulesDataSchema;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::DependencyObjectEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::CachedMediaItemEntityListing {
+    type Item = genesys_model::CachedMediaItem;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::DependencyTypeEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "quality"))]
+impl crate::Listing for genesys_model::CalibrationEntityListing {
+    type Item = genesys_model::Calibration;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::CallConversationEntityListing {
+    type Item = genesys_model::CallConversation;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::CallHistoryConversationEntityListing {
+    type Item = genesys_model::CallHistoryConversation;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::CallableTimeSetEntityListing {
+    type Item = genesys_model::CallableTimeSet;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::CallbackConversationEntityListing {
+    type Item = genesys_model::CallbackConversation;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::CampaignDivisionViewListing {
+    type Item = genesys_model::CampaignDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::CampaignEntityListing {
+    type Item = genesys_model::Campaign;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::CampaignRuleEntityListing {
+    type Item = genesys_model::CampaignRule;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::CampaignSequenceEntityListing {
+    type Item = genesys_model::CampaignSequence;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "case-management"))]
+impl crate::Listing for genesys_model::CaseAssociationListing {
+    type Item = genesys_model::CaseAssociation;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "case-management"))]
+impl crate::Listing for genesys_model::CaseListing {
+    type Item = genesys_model::Case;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::CaseManagementAsyncAggregateQueryResponse {
+    type Item = genesys_model::CaseManagementAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "case-management"))]
+impl crate::Listing for genesys_model::CaseplanListing {
+    type Item = genesys_model::Caseplan;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "speech-text-analytics"))]
+impl crate::Listing for genesys_model::CategoriesEntityListing {
+    type Item = genesys_model::StaCategory;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::CategoryEntityListing {
+    type Item = genesys_model::Category;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::CategoryResponseListing {
+    type Item = genesys_model::CategoryResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::CertificateAuthorityEntityListing {
+    type Item = genesys_model::DomainCertificateAuthority;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "users"))]
-impl crate::PagedListing for genesys_model::DevelopmentActivityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::ChatItemCursorListing {
+    type Item = genesys_model::ChatItem;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::DialerEventEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::DialogflowAgentSummaryEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::ClientAppEntityListing {
+    type Item = genesys_model::ClientApp;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::DialogflowCXAgentSummaryEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::DigitalRuleSetEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "mobile-devices"))]
-impl crate::PagedListing for genesys_model::DirectoryUserDevicesListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "authorization", feature = "users"))]
-impl crate::PagedListing for genesys_model::DivsPermittedEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::DncListDivisionViewListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::DncListEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "content-management"))]
-impl crate::PagedListing for genesys_model::DocumentEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "greetings"))]
-impl crate::PagedListing for genesys_model::DomainEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::EdgeEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::EdgeGroupEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "routing"))]
-impl crate::PagedListing for genesys_model::EmailSettingEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::EmergencyGroupDivisionViewEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::EmergencyGroupListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "recording"))]
-impl crate::PagedListing for genesys_model::EncryptionKeyEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "quality"))]
-impl crate::PagedListing for genesys_model::EvaluationEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "quality"))]
-impl crate::PagedListing for genesys_model::EvaluationFormDivisionViewListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "quality"))]
-impl crate::PagedListing for genesys_model::EvaluationFormResponseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "quality"))]
-impl crate::PagedListing for genesys_model::EvaluatorActivityEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::ExtensionEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::ExtensionPoolDivisionViewEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::ExtensionPoolEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "journey"))]
-impl crate::PagedListing for genesys_model::ExternalEventsConfigurationListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "gamification"))]
-impl crate::PagedListing for genesys_model::ExternalMetricDefinitionListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
+#[cfg(any(feature = "usage"))]
+impl crate::Listing for genesys_model::ClientPublicApiUsageResultsResponse {
+    type Item = genesys_model::ClientPublicApiUsage;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "external-contacts"))]
-impl crate::PagedListing for genesys_model::ExternalOrganizationListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::ClusterList {
+    type Item = genesys_model::Cluster;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            cursor: self.cursors.as_ref().and_then(|c| c.after.as_deref()),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "social-media"))]
-impl crate::PagedListing
-for genesys_model::FacebookDataIngestionRuleVersionResponseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::ClusterScanList {
+    type Item = genesys_model::ClusterScan;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            cursor: self.cursors.as_ref().and_then(|c| c.after.as_deref()),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "coaching"))]
+impl crate::Listing for genesys_model::CoachingAnnotationList {
+    type Item = genesys_model::CoachingAnnotation;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "coaching"))]
+impl crate::Listing for genesys_model::CoachingAppointmentResponseList {
+    type Item = genesys_model::CoachingAppointmentResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "coaching"))]
+impl crate::Listing for genesys_model::CoachingAppointmentStatusResponseList {
+    type Item = genesys_model::CoachingAppointmentStatusResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "coaching"))]
+impl crate::Listing for genesys_model::CoachingNotificationList {
+    type Item = genesys_model::CoachingNotification;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "conversations"))]
-impl crate::PagedListing for genesys_model::FacebookIntegrationEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::CobrowseConversationEntityListing {
+    type Item = genesys_model::CobrowseConversation;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "recording"))]
-impl crate::PagedListing for genesys_model::FailedRecordingEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "content-management"))]
+impl crate::Listing for genesys_model::CommandStatusEntityListing {
+    type Item = genesys_model::CommandStatus;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "fax"))]
-impl crate::PagedListing for genesys_model::FaxDocumentEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "case-management"))]
+impl crate::Listing for genesys_model::CommentListing {
+    type Item = genesys_model::Comment;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::FileSpecificationTemplateEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::FlowDivisionViewEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::FlowEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::FlowMilestoneDivisionViewEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::FlowMilestoneListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::FlowOutcomeDivisionViewEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::FlowOutcomeListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::FlowSettingsResponseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::FlowVersionEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "general-data-protection-regulation"))]
-impl crate::PagedListing for genesys_model::GDPRRequestEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "social-media"))]
-impl crate::PagedListing
-for genesys_model::GenericDataIngestionRuleResponseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "employee-engagement"))]
-impl crate::PagedListing for genesys_model::GetCelebrationListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "gamification"))]
-impl crate::PagedListing for genesys_model::GetContestsEssentialsListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "social-media"))]
-impl crate::PagedListing
-for genesys_model::GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::GrammarListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "greetings"))]
-impl crate::PagedListing for genesys_model::GreetingListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "groups"))]
-impl crate::PagedListing for genesys_model::GroupEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "groups"))]
-impl crate::PagedListing for genesys_model::GroupProfileEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "ai-studio"))]
-impl crate::PagedListing for genesys_model::GuideEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::HistoryListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::IVRDivisionViewEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::IVREntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "language-understanding"))]
-impl crate::PagedListing for genesys_model::IgnoredMinedPhraseListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "language-understanding"))]
-impl crate::PagedListing for genesys_model::IgnoredMinedTopicListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
+impl crate::Listing for genesys_model::CommonCampaignDivisionViewEntityListing {
+    type Item = genesys_model::CommonCampaignDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::ImportTemplateEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::CommonCampaignEntityListing {
+    type Item = genesys_model::CommonCampaign;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "routing"))]
-impl crate::PagedListing for genesys_model::InboundDomainEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::ConnectionOptionListing {
+    type Item = genesys_model::ConnectionOption;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "routing"))]
-impl crate::PagedListing for genesys_model::InboundRouteEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::ConsumedResourcesEntityListing {
+    type Item = genesys_model::Dependency;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::ConsumingResourcesEntityListing {
+    type Item = genesys_model::Dependency;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::ContactImportJobEntityListing {
+    type Item = genesys_model::ContactImportJobResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            cursor: self.cursors.as_ref().and_then(|c| c.after.as_deref()),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::ContactImportSettingsEntityListing {
+    type Item = genesys_model::ContactImportSettings;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            cursor: self.cursors.as_ref().and_then(|c| c.after.as_deref()),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::ContactListDivisionViewListing {
+    type Item = genesys_model::ContactListDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::ContactListEntityListing {
+    type Item = genesys_model::ContactList;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::ContactListFilterEntityListing {
+    type Item = genesys_model::ContactListFilter;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::ContactListTemplateEntityListing {
+    type Item = genesys_model::ContactListTemplate;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::ContactListing {
+    type Item = genesys_model::ExternalContact;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::ContactsExportListing {
+    type Item = genesys_model::ContactsExport;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "gamification"))]
-impl crate::PagedListing for genesys_model::InsightsSummary {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::ContestScoresAgentsPagedList {
+    type Item = genesys_model::ContestScoresAgents;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "social-media"))]
-impl crate::PagedListing
-for genesys_model::InstagramDataIngestionRuleVersionResponseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "analytics", feature = "conversations"))]
+impl crate::Listing for genesys_model::ConversationAsyncAggregateQueryResponse {
+    type Item = genesys_model::ConversationAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "conversations"))]
-impl crate::PagedListing for genesys_model::InstagramIntegrationEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::IntegrationEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "speech-text-analytics"))]
+impl crate::Listing for genesys_model::ConversationCategoriesEntityListing {
+    type Item = genesys_model::ConversationCategory;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::IntegrationTypeEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "intents"))]
-impl crate::PagedListing for genesys_model::IntentsCategoryListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "conversations"))]
-impl crate::PagedListing for genesys_model::InternalMessageDataEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::ConversationEntityListing {
+    type Item = genesys_model::Conversation;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "journey"))]
-impl crate::PagedListing for genesys_model::JourneyViewJobListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::CopilotAsyncAggregateQueryResponse {
+    type Item = genesys_model::CopilotAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "journey"))]
-impl crate::PagedListing for genesys_model::JourneyViewListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "journey"))]
-impl crate::PagedListing for genesys_model::JourneyViewScheduleListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::CredentialInfoCursorListing {
+    type Item = genesys_model::CredentialInfo;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "languages", feature = "routing"))]
-impl crate::PagedListing for genesys_model::LanguageEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "learning"))]
-impl crate::PagedListing for genesys_model::LearningAssignmentUserListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "learning"))]
-impl crate::PagedListing for genesys_model::LearningAssignmentsDomainEntity {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "learning"))]
-impl crate::PagedListing for genesys_model::LearningModuleList {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::LexBotAliasEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::CredentialInfoListing {
+    type Item = genesys_model::CredentialInfo;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::LexBotEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::LexV2BotAliasEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::LexV2BotEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "response-management"))]
-impl crate::PagedListing for genesys_model::LibraryDivisionViewEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "response-management"))]
-impl crate::PagedListing for genesys_model::LibraryEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::LineBaseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::LineEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "locations"))]
-impl crate::PagedListing for genesys_model::LocationEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "workforce-management"))]
-impl crate::PagedListing for genesys_model::ManagementUnitListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+impl crate::Listing for genesys_model::CurrentAgentCursorAdherenceAdjustmentsListing {
+    type Item = genesys_model::CurrentAgentAdherenceAdjustment;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
-#[cfg(any(feature = "conversations"))]
-impl crate::PagedListing for genesys_model::MessageMediaListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
+#[cfg(any(feature = "workforce-management"))]
+impl crate::Listing for genesys_model::CursorAdherenceAdjustmentsListing {
+    type Item = genesys_model::AdherenceAdjustment;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
     }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
     }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::MessagingCampaignDivisionViewEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::MessagingCampaignEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "conversations", feature = "messaging"))]
-impl crate::PagedListing for genesys_model::MessagingConfigListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "conversations"))]
-impl crate::PagedListing for genesys_model::MessagingIntegrationEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "language-understanding"))]
-impl crate::PagedListing for genesys_model::NluDomainListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "language-understanding"))]
-impl crate::PagedListing for genesys_model::NluDomainVersionListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "language-understanding"))]
-impl crate::PagedListing for genesys_model::NluFeedbackListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
+    fn into_items(self) -> Vec<Self::Item> {
         self.entities.unwrap_or_default()
     }
 }
 #[cfg(any(feature = "external-contacts"))]
-impl crate::PagedListing for genesys_model::NoteListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::NuanceBotEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "social-media"))]
-impl crate::PagedListing
-for genesys_model::OpenDataIngestionRuleVersionResponseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "conversations"))]
-impl crate::PagedListing for genesys_model::OpenIntegrationEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "presence"))]
-impl crate::PagedListing for genesys_model::OrganizationPresenceEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "authorization"))]
-impl crate::PagedListing for genesys_model::OrganizationRoleEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "recording"))]
-impl crate::PagedListing for genesys_model::OrphanRecordingListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "routing"))]
-impl crate::PagedListing for genesys_model::OutboundDomainEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::OutboundRouteBaseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::OutboundRouteEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "journey"))]
-impl crate::PagedListing for genesys_model::OutcomeListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::PagedSkillCombinationListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "authorization"))]
-impl crate::PagedListing for genesys_model::PermissionCollectionEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::PhoneBaseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::PhoneEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::PhoneMetaBaseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "recording"))]
-impl crate::PagedListing for genesys_model::PolicyEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "speech-text-analytics"))]
-impl crate::PagedListing for genesys_model::ProgramInsightsSettingsEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "speech-text-analytics"))]
-impl crate::PagedListing for genesys_model::ProgramProcessingSettingsEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::PromptAssetEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::PromptEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "routing"))]
-impl crate::PagedListing for genesys_model::QueueEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "routing"))]
-impl crate::PagedListing for genesys_model::QueueMemberEntityListingV1 {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "routing"))]
-impl crate::PagedListing for genesys_model::RecipientListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "employee-engagement"))]
-impl crate::PagedListing for genesys_model::Recognitions {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "recording"))]
-impl crate::PagedListing for genesys_model::RecordingJobEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "external-contacts"))]
-impl crate::PagedListing for genesys_model::RelationshipListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "analytics"))]
-impl crate::PagedListing for genesys_model::ReportingExportJobListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "speech-text-analytics"))]
-impl crate::PagedListing for genesys_model::ReprocessJobEntityListingResponse {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "response-management"))]
-impl crate::PagedListing for genesys_model::ResponseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::ResponseSetEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::PagedListing for genesys_model::RuleSetEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::ScheduleDivisionViewEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::ScheduleEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::ScheduleGroupDivisionViewEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::ScheduleGroupEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "scripts"))]
-impl crate::PagedListing for genesys_model::ScriptEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "journey"))]
-impl crate::PagedListing for genesys_model::SegmentListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "content-management"))]
-impl crate::PagedListing for genesys_model::ShareEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::SiteEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "routing"))]
-impl crate::PagedListing for genesys_model::SkillEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "routing"))]
-impl crate::PagedListing for genesys_model::SmsAddressEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "routing"))]
-impl crate::PagedListing for genesys_model::SmsPhoneNumberEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "social-media"))]
-impl crate::PagedListing for genesys_model::SocialEscalationResponseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "social-media"))]
-impl crate::PagedListing
-for genesys_model::SocialTopicWithDataIngestionRuleMetadataResponseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "stations"))]
-impl crate::PagedListing for genesys_model::StationEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::SttEngineEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "authorization"))]
-impl crate::PagedListing for genesys_model::SubjectDivisionGrantsEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "ai-studio"))]
-impl crate::PagedListing for genesys_model::SummarySettingEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "conversations", feature = "messaging"))]
-impl crate::PagedListing for genesys_model::SupportedContentListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "quality"))]
-impl crate::PagedListing for genesys_model::SurveyFormDivisionViewListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "quality"))]
-impl crate::PagedListing for genesys_model::SurveyFormEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::SystemPromptAssetEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "architect"))]
-impl crate::PagedListing for genesys_model::SystemPromptEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "content-management"))]
-impl crate::PagedListing for genesys_model::TagValueEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge", feature = "utilities"))]
-impl crate::PagedListing for genesys_model::TimeZoneEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "speech-text-analytics"))]
-impl crate::PagedListing for genesys_model::TopicsEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::TrunkBaseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::TrunkEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::PagedListing for genesys_model::TrunkMetabaseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "organization-authorization"))]
-impl crate::PagedListing for genesys_model::TrustEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "organization-authorization"))]
-impl crate::PagedListing for genesys_model::TrustGroupEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "organization-authorization"))]
-impl crate::PagedListing for genesys_model::TrustUserEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "organization-authorization", feature = "users"))]
-impl crate::PagedListing for genesys_model::TrustorEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::TtsEngineEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::TtsVoiceEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "social-media"))]
-impl crate::PagedListing
-for genesys_model::TwitterDataIngestionRuleVersionResponseEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "conversations"))]
-impl crate::PagedListing for genesys_model::TwitterIntegrationEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::UnifiedCommunicationsIntegrationListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::PagedListing for genesys_model::UserAppEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "groups", feature = "users"))]
-impl crate::PagedListing for genesys_model::UserEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "routing", feature = "users"))]
-impl crate::PagedListing for genesys_model::UserLanguageEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "license"))]
-impl crate::PagedListing for genesys_model::UserLicensesEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "users"))]
-impl crate::PagedListing for genesys_model::UserProfileEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "routing", feature = "users"))]
-impl crate::PagedListing for genesys_model::UserQueueEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "user-recordings"))]
-impl crate::PagedListing for genesys_model::UserRecordingEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "authorization"))]
-impl crate::PagedListing for genesys_model::UserReferenceEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "routing", feature = "users"))]
-impl crate::PagedListing for genesys_model::UserSkillEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "users-rules"))]
-impl crate::PagedListing for genesys_model::UsersRulesDependentList {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "users-rules"))]
-impl crate::PagedListing for genesys_model::UsersRulesRuleList {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "routing"))]
-impl crate::PagedListing for genesys_model::UtilizationLabelEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "voicemail"))]
-impl crate::PagedListing for genesys_model::VoicemailMessageEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "webmessaging"))]
-impl crate::PagedListing for genesys_model::WebMessagingMessageEntityList {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "conversations"))]
-impl crate::PagedListing for genesys_model::WhatsAppIntegrationEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "content-management"))]
-impl crate::PagedListing for genesys_model::WorkspaceEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "content-management"))]
-impl crate::PagedListing for genesys_model::WorkspaceMemberEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "routing"))]
-impl crate::PagedListing for genesys_model::WrapupCodeEntityListing {
-    type Item = <Self as crate::operation::EntitiesOf>::Item;
-    fn page_count(&self) -> Option<i64> {
-        self.page_count.map(i64::from)
-    }
-    fn len(&self) -> usize {
-        self.entities.as_ref().map_or(0, Vec::len)
-    }
-    fn into_entities(self) -> Vec<Self::Item> {
-        self.entities.unwrap_or_default()
-    }
-}
-#[cfg(any(feature = "infrastructure-as-code"))]
-impl crate::operation::EntitiesOf for genesys_model::AcceleratorList {
-    type Item = genesys_model::AcceleratorMetadata;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::ActionEntityListing {
-    type Item = genesys_model::Action;
-}
-#[cfg(any(feature = "journey"))]
-impl crate::operation::EntitiesOf for genesys_model::ActionMapListing {
-    type Item = genesys_model::ActionMap;
-}
-#[cfg(any(feature = "journey"))]
-impl crate::operation::EntitiesOf for genesys_model::ActionTargetListing {
-    type Item = genesys_model::ActionTarget;
-}
-#[cfg(any(feature = "journey"))]
-impl crate::operation::EntitiesOf for genesys_model::ActionTemplateListing {
-    type Item = genesys_model::ActionTemplate;
-}
-#[cfg(any(feature = "quality"))]
-impl crate::operation::EntitiesOf for genesys_model::AgentActivityEntityListing {
-    type Item = genesys_model::AgentActivity;
-}
-#[cfg(any(feature = "ai-studio", feature = "virtual-agents"))]
-impl crate::operation::EntitiesOf for genesys_model::AgenticVirtualAgentEntityListing {
-    type Item = genesys_model::AgenticVirtualAgent;
-}
-#[cfg(any(feature = "conversations"))]
-impl crate::operation::EntitiesOf for genesys_model::AppleIntegrationEntityListing {
-    type Item = genesys_model::AppleIntegration;
-}
-#[cfg(any(feature = "learning"))]
-impl crate::operation::EntitiesOf
-for genesys_model::AssignedLearningModuleDomainEntityListing {
-    type Item = genesys_model::AssignedLearningModule;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::AttemptLimitsEntityListing {
-    type Item = genesys_model::AttemptLimits;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf
-for genesys_model::AudioConnectorIntegrationEntityListing {
-    type Item = genesys_model::AudioConnectorIntegration;
-}
-#[cfg(any(feature = "authorization", feature = "objects"))]
-impl crate::operation::EntitiesOf for genesys_model::AuthzDivisionEntityListing {
-    type Item = genesys_model::AuthzDivision;
-}
-#[cfg(any(feature = "authorization"))]
-impl crate::operation::EntitiesOf for genesys_model::AuthzDivisionGrantEntityListing {
-    type Item = genesys_model::AuthzGrant;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf
-for genesys_model::BotConnectorBotSummaryEntityListing {
-    type Item = genesys_model::BotSummary;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf
-for genesys_model::BotConnectorBotVersionSummaryEntityListing {
-    type Item = genesys_model::BotVersionSummary;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::BotListing {
-    type Item = genesys_model::Bot;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::BotSummaryEntityListing {
-    type Item = genesys_model::BotConnectorSummary;
-}
-#[cfg(any(feature = "conversations"))]
-impl crate::operation::EntitiesOf for genesys_model::CachedMediaItemEntityListing {
-    type Item = genesys_model::CachedMediaItem;
-}
-#[cfg(any(feature = "quality"))]
-impl crate::operation::EntitiesOf for genesys_model::CalibrationEntityListing {
-    type Item = genesys_model::Calibration;
-}
-#[cfg(any(feature = "conversations"))]
-impl crate::operation::EntitiesOf
-for genesys_model::CallHistoryConversationEntityListing {
-    type Item = genesys_model::CallHistoryConversation;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::CallableTimeSetEntityListing {
-    type Item = genesys_model::CallableTimeSet;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::CampaignDivisionViewListing {
-    type Item = genesys_model::CampaignDivisionView;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::CampaignEntityListing {
-    type Item = genesys_model::Campaign;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::CampaignRuleEntityListing {
-    type Item = genesys_model::CampaignRule;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::CampaignSequenceEntityListing {
-    type Item = genesys_model::CampaignSequence;
-}
-#[cfg(any(feature = "speech-text-analytics"))]
-impl crate::operation::EntitiesOf for genesys_model::CategoriesEntityListing {
-    type Item = genesys_model::StaCategory;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::CategoryEntityListing {
-    type Item = genesys_model::Category;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::ClientAppEntityListing {
-    type Item = genesys_model::ClientApp;
-}
-#[cfg(any(feature = "coaching"))]
-impl crate::operation::EntitiesOf for genesys_model::CoachingAnnotationList {
-    type Item = genesys_model::CoachingAnnotation;
-}
-#[cfg(any(feature = "coaching"))]
-impl crate::operation::EntitiesOf for genesys_model::CoachingAppointmentResponseList {
-    type Item = genesys_model::CoachingAppointmentResponse;
-}
-#[cfg(any(feature = "coaching"))]
-impl crate::operation::EntitiesOf
-for genesys_model::CoachingAppointmentStatusResponseList {
-    type Item = genesys_model::CoachingAppointmentStatusResponse;
-}
-#[cfg(any(feature = "coaching"))]
-impl crate::operation::EntitiesOf for genesys_model::CoachingNotificationList {
-    type Item = genesys_model::CoachingNotification;
-}
-#[cfg(any(feature = "content-management"))]
-impl crate::operation::EntitiesOf for genesys_model::CommandStatusEntityListing {
-    type Item = genesys_model::CommandStatus;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf
-for genesys_model::CommonCampaignDivisionViewEntityListing {
-    type Item = genesys_model::CommonCampaignDivisionView;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::CommonCampaignEntityListing {
-    type Item = genesys_model::CommonCampaign;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::ConsumedResourcesEntityListing {
-    type Item = genesys_model::Dependency;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::ConsumingResourcesEntityListing {
-    type Item = genesys_model::Dependency;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::ContactListDivisionViewListing {
-    type Item = genesys_model::ContactListDivisionView;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::ContactListEntityListing {
-    type Item = genesys_model::ContactList;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::ContactListFilterEntityListing {
-    type Item = genesys_model::ContactListFilter;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::ContactListTemplateEntityListing {
-    type Item = genesys_model::ContactListTemplate;
-}
-#[cfg(any(feature = "external-contacts"))]
-impl crate::operation::EntitiesOf for genesys_model::ContactListing {
+impl crate::Listing for genesys_model::CursorContactListing {
     type Item = genesys_model::ExternalContact;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            cursor: self.cursors.as_ref().and_then(|c| c.after.as_deref()),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "gamification"))]
-impl crate::operation::EntitiesOf for genesys_model::ContestScoresAgentsPagedList {
-    type Item = genesys_model::ContestScoresAgents;
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::CursorExternalSourceListing {
+    type Item = genesys_model::ExternalSource;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            cursor: self.cursors.as_ref().and_then(|c| c.after.as_deref()),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "speech-text-analytics"))]
-impl crate::operation::EntitiesOf
-for genesys_model::ConversationCategoriesEntityListing {
-    type Item = genesys_model::ConversationCategory;
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::CursorNoteListing {
+    type Item = genesys_model::Note;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            cursor: self.cursors.as_ref().and_then(|c| c.after.as_deref()),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::CredentialInfoListing {
-    type Item = genesys_model::CredentialInfo;
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::CursorOrganizationListing {
+    type Item = genesys_model::ExternalOrganization;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            cursor: self.cursors.as_ref().and_then(|c| c.after.as_deref()),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::CursorRelationshipListing {
+    type Item = genesys_model::Relationship;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            cursor: self.cursors.as_ref().and_then(|c| c.after.as_deref()),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "intents"))]
-impl crate::operation::EntitiesOf for genesys_model::CustomerIntentAssignmentListing {
+impl crate::Listing for genesys_model::CustomerIntentAssignmentListing {
     type Item = genesys_model::CustomerIntentAssignmentResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "intents"))]
-impl crate::operation::EntitiesOf for genesys_model::CustomerIntentListing {
+impl crate::Listing for genesys_model::CustomerIntentListing {
     type Item = genesys_model::CustomerIntentResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "intents"))]
-impl crate::operation::EntitiesOf for genesys_model::CustomerSourceIntentListing {
+impl crate::Listing for genesys_model::CustomerSourceIntentListing {
     type Item = genesys_model::CustomerSourceIntent;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::DIDEntityListing {
+impl crate::Listing for genesys_model::DIDEntityListing {
     type Item = genesys_model::DID;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::DIDNumberEntityListing {
+impl crate::Listing for genesys_model::DIDNumberEntityListing {
     type Item = genesys_model::DIDNumber;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::DIDPoolEntityListing {
+impl crate::Listing for genesys_model::DIDPoolEntityListing {
     type Item = genesys_model::DIDPool;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "analytics"))]
-impl crate::operation::EntitiesOf for genesys_model::DashboardConfigurationListing {
+impl crate::Listing for genesys_model::DashboardConfigurationListing {
     type Item = genesys_model::DashboardConfiguration;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "analytics"))]
-impl crate::operation::EntitiesOf for genesys_model::DashboardUserListing {
+impl crate::Listing for genesys_model::DashboardUserListing {
     type Item = genesys_model::DashboardUser;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::DataExtractionFileSchemaListing {
+    type Item = genesys_model::DataExtractionFileSchema;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::DataTableImportEntityListing {
+impl crate::Listing for genesys_model::DataTableImportEntityListing {
     type Item = genesys_model::DataTableImportJob;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::DataTableRowEntityListing {
+impl crate::Listing for genesys_model::DataTableRowEntityListing {
     type Item = std::collections::BTreeMap<String, serde_json::Value>;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::DataTablesDomainEntityListing {
+impl crate::Listing for genesys_model::DataTablesDomainEntityListing {
     type Item = genesys_model::DataTable;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "business-rules"))]
-impl crate::operation::EntitiesOf for genesys_model::DecisionTableRowListing {
+impl crate::Listing for genesys_model::DecisionTableExportJobListing {
+    type Item = genesys_model::DecisionTableExportJob;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "business-rules"))]
+impl crate::Listing for genesys_model::DecisionTableImportJobListing {
+    type Item = genesys_model::DecisionTableImportJob;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "business-rules"))]
+impl crate::Listing for genesys_model::DecisionTableListing {
+    type Item = genesys_model::DecisionTable;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "business-rules"))]
+impl crate::Listing for genesys_model::DecisionTableRowListing {
     type Item = genesys_model::DecisionTableRow;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "business-rules"))]
+impl crate::Listing for genesys_model::DecisionTableVersionListing {
+    type Item = genesys_model::DecisionTableVersion;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "dependencies"))]
+impl crate::Listing for genesys_model::DependencyEntityListing {
+    type Item = genesys_model::DependencyEntity;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::DependencyObjectEntityListing {
+impl crate::Listing for genesys_model::DependencyObjectEntityListing {
     type Item = genesys_model::DependencyObject;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::DependencyTypeEntityListing {
+impl crate::Listing for genesys_model::DependencyTypeEntityListing {
     type Item = genesys_model::DependencyType;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "users"))]
-impl crate::operation::EntitiesOf for genesys_model::DevelopmentActivityListing {
+impl crate::Listing for genesys_model::DevelopmentActivityListing {
     type Item = genesys_model::DevelopmentActivity;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::DialerEventEntityListing {
+impl crate::Listing for genesys_model::DialerEventEntityListing {
     type Item = genesys_model::EventLog;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf
-for genesys_model::DialogflowAgentSummaryEntityListing {
+impl crate::Listing for genesys_model::DialogflowAgentSummaryEntityListing {
     type Item = genesys_model::DialogflowAgentSummary;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf
-for genesys_model::DialogflowCXAgentSummaryEntityListing {
+impl crate::Listing for genesys_model::DialogflowCXAgentSummaryEntityListing {
     type Item = genesys_model::DialogflowCXAgentSummary;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "speech-text-analytics"))]
+impl crate::Listing for genesys_model::DictionaryFeedbackEntityListing {
+    type Item = genesys_model::ListedDictionaryFeedback;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::DigitalRuleSetEntityListing {
+impl crate::Listing for genesys_model::DigitalRuleSetEntityListing {
     type Item = genesys_model::DigitalRuleSet;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "mobile-devices"))]
-impl crate::operation::EntitiesOf for genesys_model::DirectoryUserDevicesListing {
+impl crate::Listing for genesys_model::DirectoryUserDevicesListing {
     type Item = genesys_model::UserDevice;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "authorization", feature = "users"))]
-impl crate::operation::EntitiesOf for genesys_model::DivsPermittedEntityListing {
+impl crate::Listing for genesys_model::DivsPermittedEntityListing {
     type Item = genesys_model::AuthzDivision;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::DncListDivisionViewListing {
+impl crate::Listing for genesys_model::DncListDivisionViewListing {
     type Item = genesys_model::DncListDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::DncListEntityListing {
+impl crate::Listing for genesys_model::DncListEntityListing {
     type Item = genesys_model::DncList;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "content-management"))]
-impl crate::operation::EntitiesOf for genesys_model::DocumentEntityListing {
+impl crate::Listing for genesys_model::DocumentEntityListing {
     type Item = genesys_model::Document;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::DocumentVariationResponseListing {
+    type Item = genesys_model::DocumentVariationResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::DomainEdgeSoftwareVersionDtoEntityListing {
+    type Item = genesys_model::DomainEdgeSoftwareVersionDto;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "greetings"))]
-impl crate::operation::EntitiesOf for genesys_model::DomainEntityListing {
+impl crate::Listing for genesys_model::DomainEntityListing {
     type Item = genesys_model::DomainEntity;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "language-understanding"))]
+impl crate::Listing for genesys_model::DraftListing {
+    type Item = genesys_model::Draft;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::EdgeEntityListing {
+impl crate::Listing for genesys_model::EdgeEntityListing {
     type Item = genesys_model::Edge;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::EdgeGroupEntityListing {
+impl crate::Listing for genesys_model::EdgeGroupEntityListing {
     type Item = genesys_model::EdgeGroup;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::EmailCampaignScheduleEntityListing {
+    type Item = genesys_model::EmailCampaignSchedule;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::EmailConversationEntityListing {
+    type Item = genesys_model::EmailConversation;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::EmailMessagePreviewListing {
+    type Item = genesys_model::EmailMessagePreview;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "routing"))]
-impl crate::operation::EntitiesOf for genesys_model::EmailSettingEntityListing {
+impl crate::Listing for genesys_model::EmailSettingEntityListing {
     type Item = genesys_model::EmailSetting;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf
-for genesys_model::EmergencyGroupDivisionViewEntityListing {
+impl crate::Listing for genesys_model::EmergencyGroupDivisionViewEntityListing {
     type Item = genesys_model::EmergencyGroupDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::EmergencyGroupListing {
+impl crate::Listing for genesys_model::EmergencyGroupListing {
     type Item = genesys_model::EmergencyGroup;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "recording"))]
-impl crate::operation::EntitiesOf for genesys_model::EncryptionKeyEntityListing {
+impl crate::Listing for genesys_model::EncryptionKeyEntityListing {
     type Item = genesys_model::EncryptionKey;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics", feature = "quality"))]
+impl crate::Listing for genesys_model::EvaluationAsyncAggregateQueryResponse {
+    type Item = genesys_model::EvaluationAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "quality"))]
-impl crate::operation::EntitiesOf for genesys_model::EvaluationEntityListing {
+impl crate::Listing for genesys_model::EvaluationEntityListing {
     type Item = genesys_model::Evaluation;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "quality"))]
-impl crate::operation::EntitiesOf for genesys_model::EvaluationFormDivisionViewListing {
+impl crate::Listing for genesys_model::EvaluationFormDivisionViewListing {
     type Item = genesys_model::EvaluationFormDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "quality"))]
-impl crate::operation::EntitiesOf
-for genesys_model::EvaluationFormResponseEntityListing {
+impl crate::Listing for genesys_model::EvaluationFormResponseEntityListing {
     type Item = genesys_model::EvaluationFormResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "quality"))]
-impl crate::operation::EntitiesOf for genesys_model::EvaluatorActivityEntityListing {
+impl crate::Listing for genesys_model::EvaluatorActivityEntityListing {
     type Item = genesys_model::EvaluatorActivity;
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::ExtensionEntityListing {
-    type Item = genesys_model::Extension;
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf
-for genesys_model::ExtensionPoolDivisionViewEntityListing {
-    type Item = genesys_model::ExtensionPoolDivisionView;
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::ExtensionPoolEntityListing {
-    type Item = genesys_model::ExtensionPool;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "journey"))]
-impl crate::operation::EntitiesOf for genesys_model::ExternalEventsConfigurationListing {
+impl crate::Listing for genesys_model::EventListing {
+    type Item = genesys_model::Event;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "operational-events"))]
+impl crate::Listing for genesys_model::EventQueryResponse {
+    type Item = genesys_model::OperationalEvent;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "web-deployments"))]
+impl crate::Listing for genesys_model::ExpandableWebDeploymentEntityListing {
+    type Item = genesys_model::ExpandableWebDeployment;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::ExtensionEntityListing {
+    type Item = genesys_model::Extension;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::ExtensionPoolDivisionViewEntityListing {
+    type Item = genesys_model::ExtensionPoolDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::ExtensionPoolEntityListing {
+    type Item = genesys_model::ExtensionPool;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "journey"))]
+impl crate::Listing for genesys_model::ExternalEventsConfigurationListing {
     type Item = genesys_model::ExternalEventsConfiguration;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "gamification"))]
-impl crate::operation::EntitiesOf for genesys_model::ExternalMetricDefinitionListing {
+impl crate::Listing for genesys_model::ExternalMetricDefinitionListing {
     type Item = genesys_model::ExternalMetricDefinition;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "external-contacts"))]
-impl crate::operation::EntitiesOf for genesys_model::ExternalOrganizationListing {
+impl crate::Listing for genesys_model::ExternalOrganizationListing {
     type Item = genesys_model::ExternalOrganization;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "social-media"))]
-impl crate::operation::EntitiesOf
+impl crate::Listing
 for genesys_model::FacebookDataIngestionRuleVersionResponseEntityListing {
     type Item = genesys_model::FacebookDataIngestionRuleVersionResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "conversations"))]
-impl crate::operation::EntitiesOf for genesys_model::FacebookIntegrationEntityListing {
+impl crate::Listing for genesys_model::FacebookIntegrationEntityListing {
     type Item = genesys_model::FacebookIntegration;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "recording"))]
-impl crate::operation::EntitiesOf for genesys_model::FailedRecordingEntityListing {
+impl crate::Listing for genesys_model::FailedRecordingEntityListing {
     type Item = genesys_model::RecordingJobFailedRecording;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "fax"))]
-impl crate::operation::EntitiesOf for genesys_model::FaxDocumentEntityListing {
+impl crate::Listing for genesys_model::FaxDocumentEntityListing {
     type Item = genesys_model::FaxDocument;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf
-for genesys_model::FileSpecificationTemplateEntityListing {
+impl crate::Listing for genesys_model::FileSpecificationTemplateEntityListing {
     type Item = genesys_model::FileSpecificationTemplate;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics", feature = "flows"))]
+impl crate::Listing for genesys_model::FlowAsyncAggregateQueryResponse {
+    type Item = genesys_model::FlowAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::FlowDivisionViewEntityListing {
+impl crate::Listing for genesys_model::FlowDivisionViewEntityListing {
     type Item = genesys_model::FlowDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::FlowEntityListing {
+impl crate::Listing for genesys_model::FlowEntityListing {
     type Item = genesys_model::Flow;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf
-for genesys_model::FlowMilestoneDivisionViewEntityListing {
-    type Item = genesys_model::FlowMilestoneDivisionView;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::FlowMilestoneListing {
-    type Item = genesys_model::FlowMilestone;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf
-for genesys_model::FlowOutcomeDivisionViewEntityListing {
-    type Item = genesys_model::FlowOutcomeDivisionView;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::FlowOutcomeListing {
-    type Item = genesys_model::FlowOutcome;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::FlowSettingsResponseEntityListing {
-    type Item = genesys_model::FlowSettingsResponse;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::FlowVersionEntityListing {
-    type Item = genesys_model::FlowVersion;
-}
-#[cfg(any(feature = "general-data-protection-regulation"))]
-impl crate::operation::EntitiesOf for genesys_model::GDPRRequestEntityListing {
-    type Item = genesys_model::GDPRRequest;
-}
-#[cfg(any(feature = "social-media"))]
-impl crate::operation::EntitiesOf
-for genesys_model::GenericDataIngestionRuleResponseEntityListing {
-    type Item = genesys_model::GenericDataIngestionRuleResponse;
-}
-#[cfg(any(feature = "employee-engagement"))]
-impl crate::operation::EntitiesOf for genesys_model::GetCelebrationListing {
-    type Item = genesys_model::Celebration;
-}
-#[cfg(any(feature = "gamification"))]
-impl crate::operation::EntitiesOf for genesys_model::GetContestsEssentialsListing {
-    type Item = genesys_model::ContestsEssentials;
-}
-#[cfg(any(feature = "social-media"))]
-impl crate::operation::EntitiesOf
-for genesys_model::GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing {
-    type Item = genesys_model::GoogleBusinessProfileDataIngestionRuleVersionResponse;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::GrammarListing {
-    type Item = genesys_model::Grammar;
-}
-#[cfg(any(feature = "greetings"))]
-impl crate::operation::EntitiesOf for genesys_model::GreetingListing {
-    type Item = genesys_model::Greeting;
-}
-#[cfg(any(feature = "groups"))]
-impl crate::operation::EntitiesOf for genesys_model::GroupEntityListing {
-    type Item = genesys_model::Group;
-}
-#[cfg(any(feature = "groups"))]
-impl crate::operation::EntitiesOf for genesys_model::GroupProfileEntityListing {
-    type Item = genesys_model::GroupProfile;
-}
-#[cfg(any(feature = "ai-studio"))]
-impl crate::operation::EntitiesOf for genesys_model::GuideEntityListing {
-    type Item = genesys_model::Guide;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::HistoryListing {
-    type Item = genesys_model::HistoryEntry;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::IVRDivisionViewEntityListing {
-    type Item = genesys_model::IVRDivisionView;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::IVREntityListing {
-    type Item = genesys_model::IVR;
-}
-#[cfg(any(feature = "language-understanding"))]
-impl crate::operation::EntitiesOf for genesys_model::IgnoredMinedPhraseListing {
-    type Item = genesys_model::IgnoredMinedEntity;
-}
-#[cfg(any(feature = "language-understanding"))]
-impl crate::operation::EntitiesOf for genesys_model::IgnoredMinedTopicListing {
-    type Item = genesys_model::IgnoredMinedEntity;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::ImportTemplateEntityListing {
-    type Item = genesys_model::ImportTemplate;
-}
-#[cfg(any(feature = "routing"))]
-impl crate::operation::EntitiesOf for genesys_model::InboundDomainEntityListing {
-    type Item = genesys_model::InboundDomain;
-}
-#[cfg(any(feature = "routing"))]
-impl crate::operation::EntitiesOf for genesys_model::InboundRouteEntityListing {
-    type Item = genesys_model::InboundRoute;
-}
-#[cfg(any(feature = "gamification"))]
-impl crate::operation::EntitiesOf for genesys_model::InsightsSummary {
-    type Item = genesys_model::InsightsSummaryUserItem;
-}
-#[cfg(any(feature = "social-media"))]
-impl crate::operation::EntitiesOf
-for genesys_model::InstagramDataIngestionRuleVersionResponseEntityListing {
-    type Item = genesys_model::InstagramDataIngestionRuleVersionResponse;
-}
-#[cfg(any(feature = "conversations"))]
-impl crate::operation::EntitiesOf for genesys_model::InstagramIntegrationEntityListing {
-    type Item = genesys_model::InstagramIntegration;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::IntegrationEntityListing {
-    type Item = genesys_model::Integration;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::IntegrationTypeEntityListing {
-    type Item = genesys_model::IntegrationType;
-}
-#[cfg(any(feature = "intents"))]
-impl crate::operation::EntitiesOf for genesys_model::IntentsCategoryListing {
-    type Item = genesys_model::IntentsCategory;
-}
-#[cfg(any(feature = "conversations"))]
-impl crate::operation::EntitiesOf for genesys_model::InternalMessageDataEntityListing {
-    type Item = genesys_model::InternalMessageData;
-}
-#[cfg(any(feature = "journey"))]
-impl crate::operation::EntitiesOf for genesys_model::JourneyViewJobListing {
-    type Item = genesys_model::JourneyViewJob;
-}
-#[cfg(any(feature = "journey"))]
-impl crate::operation::EntitiesOf for genesys_model::JourneyViewListing {
-    type Item = genesys_model::JourneyView;
-}
-#[cfg(any(feature = "journey"))]
-impl crate::operation::EntitiesOf for genesys_model::JourneyViewScheduleListing {
-    type Item = genesys_model::JourneyViewSchedule;
-}
-#[cfg(any(feature = "languages", feature = "routing"))]
-impl crate::operation::EntitiesOf for genesys_model::LanguageEntityListing {
-    type Item = genesys_model::Language;
-}
-#[cfg(any(feature = "learning"))]
-impl crate::operation::EntitiesOf for genesys_model::LearningAssignmentUserListing {
-    type Item = genesys_model::LearningAssignmentUser;
-}
-#[cfg(any(feature = "learning"))]
-impl crate::operation::EntitiesOf for genesys_model::LearningAssignmentsDomainEntity {
-    type Item = genesys_model::LearningAssignment;
-}
-#[cfg(any(feature = "learning"))]
-impl crate::operation::EntitiesOf for genesys_model::LearningModuleList {
-    type Item = genesys_model::LearningModule;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::LexBotAliasEntityListing {
-    type Item = genesys_model::LexBotAlias;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::LexBotEntityListing {
-    type Item = genesys_model::LexBot;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::LexV2BotAliasEntityListing {
-    type Item = genesys_model::LexV2BotAlias;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::LexV2BotEntityListing {
-    type Item = genesys_model::LexV2Bot;
-}
-#[cfg(any(feature = "response-management"))]
-impl crate::operation::EntitiesOf for genesys_model::LibraryDivisionViewEntityListing {
-    type Item = genesys_model::LibraryDivisionView;
-}
-#[cfg(any(feature = "response-management"))]
-impl crate::operation::EntitiesOf for genesys_model::LibraryEntityListing {
-    type Item = genesys_model::Library;
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::LineBaseEntityListing {
-    type Item = genesys_model::LineBase;
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::LineEntityListing {
-    type Item = genesys_model::Line;
-}
-#[cfg(any(feature = "locations"))]
-impl crate::operation::EntitiesOf for genesys_model::LocationEntityListing {
-    type Item = genesys_model::LocationDefinition;
-}
-#[cfg(any(feature = "workforce-management"))]
-impl crate::operation::EntitiesOf for genesys_model::ManagementUnitListing {
-    type Item = genesys_model::ManagementUnit;
-}
-#[cfg(any(feature = "conversations"))]
-impl crate::operation::EntitiesOf for genesys_model::MessageMediaListing {
-    type Item = genesys_model::MessageMediaData;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf
-for genesys_model::MessagingCampaignDivisionViewEntityListing {
-    type Item = genesys_model::MessagingCampaignDivisionView;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::MessagingCampaignEntityListing {
-    type Item = genesys_model::MessagingCampaign;
-}
-#[cfg(any(feature = "conversations", feature = "messaging"))]
-impl crate::operation::EntitiesOf for genesys_model::MessagingConfigListing {
-    type Item = genesys_model::MessagingSetting;
-}
-#[cfg(any(feature = "conversations"))]
-impl crate::operation::EntitiesOf for genesys_model::MessagingIntegrationEntityListing {
-    type Item = genesys_model::MessagingIntegration;
-}
-#[cfg(any(feature = "language-understanding"))]
-impl crate::operation::EntitiesOf for genesys_model::NluDomainListing {
-    type Item = genesys_model::NluDomain;
-}
-#[cfg(any(feature = "language-understanding"))]
-impl crate::operation::EntitiesOf for genesys_model::NluDomainVersionListing {
-    type Item = genesys_model::NluDomainVersion;
-}
-#[cfg(any(feature = "language-understanding"))]
-impl crate::operation::EntitiesOf for genesys_model::NluFeedbackListing {
-    type Item = genesys_model::NluFeedbackResponse;
-}
-#[cfg(any(feature = "external-contacts"))]
-impl crate::operation::EntitiesOf for genesys_model::NoteListing {
-    type Item = genesys_model::Note;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::NuanceBotEntityListing {
-    type Item = genesys_model::NuanceBot;
-}
-#[cfg(any(feature = "social-media"))]
-impl crate::operation::EntitiesOf
-for genesys_model::OpenDataIngestionRuleVersionResponseEntityListing {
-    type Item = genesys_model::OpenDataIngestionRuleVersionResponse;
-}
-#[cfg(any(feature = "conversations"))]
-impl crate::operation::EntitiesOf for genesys_model::OpenIntegrationEntityListing {
-    type Item = genesys_model::OpenIntegration;
-}
-#[cfg(any(feature = "presence"))]
-impl crate::operation::EntitiesOf for genesys_model::OrganizationPresenceEntityListing {
-    type Item = genesys_model::OrganizationPresence;
-}
-#[cfg(any(feature = "authorization"))]
-impl crate::operation::EntitiesOf for genesys_model::OrganizationRoleEntityListing {
-    type Item = genesys_model::DomainOrganizationRole;
-}
-#[cfg(any(feature = "recording"))]
-impl crate::operation::EntitiesOf for genesys_model::OrphanRecordingListing {
-    type Item = genesys_model::OrphanRecording;
-}
-#[cfg(any(feature = "routing"))]
-impl crate::operation::EntitiesOf for genesys_model::OutboundDomainEntityListing {
-    type Item = genesys_model::OutboundDomain;
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::OutboundRouteBaseEntityListing {
-    type Item = genesys_model::OutboundRouteBase;
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::OutboundRouteEntityListing {
-    type Item = genesys_model::OutboundRoute;
-}
-#[cfg(any(feature = "journey"))]
-impl crate::operation::EntitiesOf for genesys_model::OutcomeListing {
-    type Item = genesys_model::Outcome;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::PagedSkillCombinationListing {
-    type Item = genesys_model::SkillCombinationInfo;
-}
-#[cfg(any(feature = "authorization"))]
-impl crate::operation::EntitiesOf for genesys_model::PermissionCollectionEntityListing {
-    type Item = genesys_model::DomainPermissionCollection;
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::PhoneBaseEntityListing {
-    type Item = genesys_model::PhoneBase;
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::PhoneEntityListing {
-    type Item = genesys_model::Phone;
-}
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::PhoneMetaBaseEntityListing {
-    type Item = genesys_model::Metabase;
-}
-#[cfg(any(feature = "recording"))]
-impl crate::operation::EntitiesOf for genesys_model::PolicyEntityListing {
-    type Item = genesys_model::Policy;
-}
-#[cfg(any(feature = "speech-text-analytics"))]
-impl crate::operation::EntitiesOf
-for genesys_model::ProgramInsightsSettingsEntityListing {
-    type Item = genesys_model::ProgramInsightsSettings;
-}
-#[cfg(any(feature = "speech-text-analytics"))]
-impl crate::operation::EntitiesOf
-for genesys_model::ProgramProcessingSettingsEntityListing {
-    type Item = genesys_model::ProgramProcessingSettings;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::PromptAssetEntityListing {
-    type Item = genesys_model::PromptAsset;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::PromptEntityListing {
-    type Item = genesys_model::Prompt;
-}
-#[cfg(any(feature = "routing"))]
-impl crate::operation::EntitiesOf for genesys_model::QueueEntityListing {
-    type Item = genesys_model::Queue;
-}
-#[cfg(any(feature = "routing"))]
-impl crate::operation::EntitiesOf for genesys_model::QueueMemberEntityListingV1 {
-    type Item = genesys_model::QueueMember;
-}
-#[cfg(any(feature = "routing"))]
-impl crate::operation::EntitiesOf for genesys_model::RecipientListing {
-    type Item = genesys_model::Recipient;
-}
-#[cfg(any(feature = "employee-engagement"))]
-impl crate::operation::EntitiesOf for genesys_model::Recognitions {
-    type Item = genesys_model::Recognition;
-}
-#[cfg(any(feature = "recording"))]
-impl crate::operation::EntitiesOf for genesys_model::RecordingJobEntityListing {
-    type Item = genesys_model::RecordingJob;
-}
-#[cfg(any(feature = "external-contacts"))]
-impl crate::operation::EntitiesOf for genesys_model::RelationshipListing {
-    type Item = genesys_model::Relationship;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "analytics"))]
-impl crate::operation::EntitiesOf for genesys_model::ReportingExportJobListing {
-    type Item = genesys_model::ReportingExportJobResponse;
-}
-#[cfg(any(feature = "speech-text-analytics"))]
-impl crate::operation::EntitiesOf for genesys_model::ReprocessJobEntityListingResponse {
-    type Item = genesys_model::ReprocessJobResponse;
-}
-#[cfg(any(feature = "response-management"))]
-impl crate::operation::EntitiesOf for genesys_model::ResponseEntityListing {
-    type Item = genesys_model::Response;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::ResponseSetEntityListing {
-    type Item = genesys_model::ResponseSet;
-}
-#[cfg(any(feature = "outbound"))]
-impl crate::operation::EntitiesOf for genesys_model::RuleSetEntityListing {
-    type Item = genesys_model::RuleSet;
+impl crate::Listing for genesys_model::FlowExecutionAsyncAggregateQueryResponse {
+    type Item = genesys_model::FlowExecutionAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::ScheduleDivisionViewEntityListing {
-    type Item = genesys_model::SchedulesDivisionView;
+impl crate::Listing for genesys_model::FlowMilestoneDivisionViewEntityListing {
+    type Item = genesys_model::FlowMilestoneDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::ScheduleEntityListing {
-    type Item = genesys_model::Schedule;
+impl crate::Listing for genesys_model::FlowMilestoneListing {
+    type Item = genesys_model::FlowMilestone;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf
-for genesys_model::ScheduleGroupDivisionViewEntityListing {
-    type Item = genesys_model::ScheduleGroupDivisionView;
+impl crate::Listing for genesys_model::FlowOutcomeDivisionViewEntityListing {
+    type Item = genesys_model::FlowOutcomeDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::ScheduleGroupEntityListing {
-    type Item = genesys_model::ScheduleGroup;
+impl crate::Listing for genesys_model::FlowOutcomeListing {
+    type Item = genesys_model::FlowOutcome;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "scripts"))]
-impl crate::operation::EntitiesOf for genesys_model::ScriptEntityListing {
-    type Item = genesys_model::Script;
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::FlowSettingsResponseEntityListing {
+    type Item = genesys_model::FlowSettingsResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "journey"))]
-impl crate::operation::EntitiesOf for genesys_model::SegmentListing {
-    type Item = genesys_model::JourneySegment;
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::FlowVersionEntityListing {
+    type Item = genesys_model::FlowVersion;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "content-management"))]
-impl crate::operation::EntitiesOf for genesys_model::ShareEntityListing {
-    type Item = genesys_model::Share;
+#[cfg(any(feature = "general-data-protection-regulation"))]
+impl crate::Listing for genesys_model::GDPRRequestEntityListing {
+    type Item = genesys_model::GDPRRequest;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::SiteEntityListing {
-    type Item = genesys_model::Site;
-}
-#[cfg(any(feature = "routing"))]
-impl crate::operation::EntitiesOf for genesys_model::SkillEntityListing {
-    type Item = genesys_model::RoutingSkill;
-}
-#[cfg(any(feature = "routing"))]
-impl crate::operation::EntitiesOf for genesys_model::SmsAddressEntityListing {
-    type Item = genesys_model::SmsAddress;
-}
-#[cfg(any(feature = "routing"))]
-impl crate::operation::EntitiesOf for genesys_model::SmsPhoneNumberEntityListing {
-    type Item = genesys_model::SmsPhoneNumber;
+#[cfg(any(feature = "general-data-protection-regulation"))]
+impl crate::Listing for genesys_model::GDPRSubjectEntityListing {
+    type Item = genesys_model::GDPRSubject;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "social-media"))]
-impl crate::operation::EntitiesOf
-for genesys_model::SocialEscalationResponseEntityListing {
-    type Item = genesys_model::EscalationRuleResponse;
+impl crate::Listing for genesys_model::GenericDataIngestionRuleResponseEntityListing {
+    type Item = genesys_model::GenericDataIngestionRuleResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "employee-engagement"))]
+impl crate::Listing for genesys_model::GetCelebrationListing {
+    type Item = genesys_model::Celebration;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "gamification"))]
+impl crate::Listing for genesys_model::GetContestsEssentialsListing {
+    type Item = genesys_model::ContestsEssentials;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "social-media"))]
-impl crate::operation::EntitiesOf
-for genesys_model::SocialTopicWithDataIngestionRuleMetadataResponseEntityListing {
-    type Item = genesys_model::SocialTopicWithDataIngestionRuleMetadataResponse;
+impl crate::Listing
+for genesys_model::GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing {
+    type Item = genesys_model::GoogleBusinessProfileDataIngestionRuleVersionResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "stations"))]
-impl crate::operation::EntitiesOf for genesys_model::StationEntityListing {
-    type Item = genesys_model::Station;
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::GrammarListing {
+    type Item = genesys_model::Grammar;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::SttEngineEntityListing {
-    type Item = genesys_model::SttEngineEntity;
+#[cfg(any(feature = "greetings"))]
+impl crate::Listing for genesys_model::GreetingListing {
+    type Item = genesys_model::Greeting;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "authorization"))]
-impl crate::operation::EntitiesOf for genesys_model::SubjectDivisionGrantsEntityListing {
-    type Item = genesys_model::SubjectDivisionGrants;
+#[cfg(any(feature = "groups"))]
+impl crate::Listing for genesys_model::GroupEntityListing {
+    type Item = genesys_model::Group;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "groups"))]
+impl crate::Listing for genesys_model::GroupProfileEntityListing {
+    type Item = genesys_model::GroupProfile;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::GuestCategoryResponseListing {
+    type Item = genesys_model::GuestResponseCategory;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "ai-studio"))]
-impl crate::operation::EntitiesOf for genesys_model::SummarySettingEntityListing {
-    type Item = genesys_model::SummarySetting;
-}
-#[cfg(any(feature = "conversations", feature = "messaging"))]
-impl crate::operation::EntitiesOf for genesys_model::SupportedContentListing {
-    type Item = genesys_model::SupportedContent;
-}
-#[cfg(any(feature = "quality"))]
-impl crate::operation::EntitiesOf for genesys_model::SurveyFormDivisionViewListing {
-    type Item = genesys_model::SurveyFormDivisionView;
-}
-#[cfg(any(feature = "quality"))]
-impl crate::operation::EntitiesOf for genesys_model::SurveyFormEntityListing {
-    type Item = genesys_model::SurveyForm;
-}
-#[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::SystemPromptAssetEntityListing {
-    type Item = genesys_model::SystemPromptAsset;
+impl crate::Listing for genesys_model::GuideEntityListing {
+    type Item = genesys_model::Guide;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "architect"))]
-impl crate::operation::EntitiesOf for genesys_model::SystemPromptEntityListing {
-    type Item = genesys_model::SystemPrompt;
+impl crate::Listing for genesys_model::HistoryListing {
+    type Item = genesys_model::HistoryEntry;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "content-management"))]
-impl crate::operation::EntitiesOf for genesys_model::TagValueEntityListing {
-    type Item = genesys_model::TagValue;
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::IVRDivisionViewEntityListing {
+    type Item = genesys_model::IVRDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "telephony-providers-edge", feature = "utilities"))]
-impl crate::operation::EntitiesOf for genesys_model::TimeZoneEntityListing {
-    type Item = genesys_model::RegionTimeZone;
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::IVREntityListing {
+    type Item = genesys_model::IVR;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "speech-text-analytics"))]
-impl crate::operation::EntitiesOf for genesys_model::TopicsEntityListing {
-    type Item = genesys_model::ListedTopic;
+#[cfg(any(feature = "identity-provider"))]
+impl crate::Listing for genesys_model::IdentityProviderEntityListing {
+    type Item = genesys_model::SAMLProvider;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::TrunkBaseEntityListing {
-    type Item = genesys_model::TrunkBase;
+#[cfg(any(feature = "language-understanding"))]
+impl crate::Listing for genesys_model::IgnoredMinedPhraseListing {
+    type Item = genesys_model::IgnoredMinedEntity;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::TrunkEntityListing {
-    type Item = genesys_model::Trunk;
+#[cfg(any(feature = "language-understanding"))]
+impl crate::Listing for genesys_model::IgnoredMinedTopicListing {
+    type Item = genesys_model::IgnoredMinedEntity;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "telephony-providers-edge"))]
-impl crate::operation::EntitiesOf for genesys_model::TrunkMetabaseEntityListing {
-    type Item = genesys_model::Metabase;
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::ImportTemplateEntityListing {
+    type Item = genesys_model::ImportTemplate;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "organization-authorization"))]
-impl crate::operation::EntitiesOf for genesys_model::TrustEntityListing {
-    type Item = genesys_model::Trustee;
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::InboundDomainEntityListing {
+    type Item = genesys_model::InboundDomain;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "organization-authorization"))]
-impl crate::operation::EntitiesOf for genesys_model::TrustGroupEntityListing {
-    type Item = genesys_model::TrustGroup;
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::InboundRouteEntityListing {
+    type Item = genesys_model::InboundRoute;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "organization-authorization"))]
-impl crate::operation::EntitiesOf for genesys_model::TrustUserEntityListing {
-    type Item = genesys_model::TrustUser;
-}
-#[cfg(any(feature = "organization-authorization", feature = "users"))]
-impl crate::operation::EntitiesOf for genesys_model::TrustorEntityListing {
-    type Item = genesys_model::Trustor;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::TtsEngineEntityListing {
-    type Item = genesys_model::TtsEngineEntity;
-}
-#[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::TtsVoiceEntityListing {
-    type Item = genesys_model::TtsVoiceEntity;
+#[cfg(any(feature = "gamification"))]
+impl crate::Listing for genesys_model::InsightsSummary {
+    type Item = genesys_model::InsightsSummaryUserItem;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "social-media"))]
-impl crate::operation::EntitiesOf
-for genesys_model::TwitterDataIngestionRuleVersionResponseEntityListing {
-    type Item = genesys_model::TwitterDataIngestionRuleVersionResponse;
+impl crate::Listing
+for genesys_model::InstagramDataIngestionRuleVersionResponseEntityListing {
+    type Item = genesys_model::InstagramDataIngestionRuleVersionResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "conversations"))]
-impl crate::operation::EntitiesOf for genesys_model::TwitterIntegrationEntityListing {
-    type Item = genesys_model::TwitterIntegration;
+impl crate::Listing for genesys_model::InstagramIntegrationEntityListing {
+    type Item = genesys_model::InstagramIntegration;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf
-for genesys_model::UnifiedCommunicationsIntegrationListing {
-    type Item = genesys_model::UnifiedCommunicationsIntegration;
+impl crate::Listing for genesys_model::IntegrationEntityListing {
+    type Item = genesys_model::Integration;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "integrations"))]
-impl crate::operation::EntitiesOf for genesys_model::UserAppEntityListing {
-    type Item = genesys_model::UserApp;
+impl crate::Listing for genesys_model::IntegrationTypeEntityListing {
+    type Item = genesys_model::IntegrationType;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "groups", feature = "users"))]
-impl crate::operation::EntitiesOf for genesys_model::UserEntityListing {
-    type Item = genesys_model::User;
+#[cfg(any(feature = "intents"))]
+impl crate::Listing for genesys_model::IntentsCategoryListing {
+    type Item = genesys_model::IntentsCategory;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "routing", feature = "users"))]
-impl crate::operation::EntitiesOf for genesys_model::UserLanguageEntityListing {
-    type Item = genesys_model::UserRoutingLanguage;
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::InternalMessageConversationEntityListing {
+    type Item = genesys_model::InternalMessageConversation;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "license"))]
-impl crate::operation::EntitiesOf for genesys_model::UserLicensesEntityListing {
-    type Item = genesys_model::UserLicenses;
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::InternalMessageDataEntityListing {
+    type Item = genesys_model::InternalMessageData;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "users"))]
-impl crate::operation::EntitiesOf for genesys_model::UserProfileEntityListing {
-    type Item = genesys_model::UserProfile;
+#[cfg(any(feature = "analytics", feature = "journey"))]
+impl crate::Listing for genesys_model::JourneyAsyncAggregateQueryResponse {
+    type Item = genesys_model::JourneyAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "routing", feature = "users"))]
-impl crate::operation::EntitiesOf for genesys_model::UserQueueEntityListing {
-    type Item = genesys_model::UserQueue;
+#[cfg(any(feature = "journey"))]
+impl crate::Listing for genesys_model::JourneyViewJobListing {
+    type Item = genesys_model::JourneyViewJob;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "user-recordings"))]
-impl crate::operation::EntitiesOf for genesys_model::UserRecordingEntityListing {
-    type Item = genesys_model::UserRecording;
+#[cfg(any(feature = "journey"))]
+impl crate::Listing for genesys_model::JourneyViewListing {
+    type Item = genesys_model::JourneyView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "journey"))]
+impl crate::Listing for genesys_model::JourneyViewScheduleListing {
+    type Item = genesys_model::JourneyViewSchedule;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::KnowledgeAsyncAggregateQueryResponse {
+    type Item = genesys_model::KnowledgeAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::KnowledgeBaseListing {
+    type Item = genesys_model::KnowledgeBase;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::KnowledgeDocumentFeedbackResponseListing {
+    type Item = genesys_model::KnowledgeDocumentFeedbackResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::KnowledgeDocumentResponseListing {
+    type Item = genesys_model::KnowledgeDocumentResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::KnowledgeDocumentVersionListing {
+    type Item = genesys_model::KnowledgeDocumentVersion;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::KnowledgeDocumentVersionVariationListing {
+    type Item = genesys_model::KnowledgeDocumentVersionVariation;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::KnowledgeGuestDocumentResponseListing {
+    type Item = genesys_model::KnowledgeGuestDocumentResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::KnowledgeSettingListing {
+    type Item = genesys_model::KnowledgeSettingsResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::LabelListing {
+    type Item = genesys_model::LabelResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "languages", feature = "routing"))]
+impl crate::Listing for genesys_model::LanguageEntityListing {
+    type Item = genesys_model::Language;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "learning"))]
+impl crate::Listing for genesys_model::LearningAssignmentUserListing {
+    type Item = genesys_model::LearningAssignmentUser;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "learning"))]
+impl crate::Listing for genesys_model::LearningAssignmentsDomainEntity {
+    type Item = genesys_model::LearningAssignment;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "learning"))]
+impl crate::Listing for genesys_model::LearningModuleList {
+    type Item = genesys_model::LearningModule;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::LexBotAliasEntityListing {
+    type Item = genesys_model::LexBotAlias;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::LexBotEntityListing {
+    type Item = genesys_model::LexBot;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::LexV2BotAliasEntityListing {
+    type Item = genesys_model::LexV2BotAlias;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::LexV2BotEntityListing {
+    type Item = genesys_model::LexV2Bot;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "response-management"))]
+impl crate::Listing for genesys_model::LibraryDivisionViewEntityListing {
+    type Item = genesys_model::LibraryDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "response-management"))]
+impl crate::Listing for genesys_model::LibraryEntityListing {
+    type Item = genesys_model::Library;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "organization"))]
+impl crate::Listing for genesys_model::LimitChangeRequestsEntityListing {
+    type Item = genesys_model::LimitChangeRequestDetails;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::LineBaseEntityListing {
+    type Item = genesys_model::LineBase;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::LineEntityListing {
+    type Item = genesys_model::Line;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::Listing {
+    type Item = genesys_model::CsvSettings;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "locations"))]
+impl crate::Listing for genesys_model::LocationEntityListing {
+    type Item = genesys_model::LocationDefinition;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "log-capture"))]
+impl crate::Listing for genesys_model::LogCaptureQueryResponse {
+    type Item = genesys_model::LogEntry;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::LogicalInterfaceEntityListing {
+    type Item = genesys_model::DomainLogicalInterface;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "workforce-management"))]
+impl crate::Listing for genesys_model::ManagementUnitListing {
+    type Item = genesys_model::ManagementUnit;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::MessageConversationEntityListing {
+    type Item = genesys_model::MessageConversation;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::MessageMediaListing {
+    type Item = genesys_model::MessageMediaData;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::MessagingCampaignDivisionViewEntityListing {
+    type Item = genesys_model::MessagingCampaignDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::MessagingCampaignEntityListing {
+    type Item = genesys_model::MessagingCampaign;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::MessagingCampaignScheduleEntityListing {
+    type Item = genesys_model::MessagingCampaignSchedule;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "conversations", feature = "messaging"))]
+impl crate::Listing for genesys_model::MessagingConfigListing {
+    type Item = genesys_model::MessagingSetting;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::MessagingIntegrationEntityListing {
+    type Item = genesys_model::MessagingIntegration;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "language-understanding"))]
+impl crate::Listing for genesys_model::MinedIntentsListing {
+    type Item = genesys_model::MinerIntent;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "language-understanding"))]
+impl crate::Listing for genesys_model::MinerListing {
+    type Item = genesys_model::Miner;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "language-understanding"))]
+impl crate::Listing for genesys_model::MinerTopicsListing {
+    type Item = genesys_model::MinerTopic;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "language-understanding"))]
+impl crate::Listing for genesys_model::NluDomainListing {
+    type Item = genesys_model::NluDomain;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "language-understanding"))]
+impl crate::Listing for genesys_model::NluDomainVersionListing {
+    type Item = genesys_model::NluDomainVersion;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "language-understanding"))]
+impl crate::Listing for genesys_model::NluFeedbackListing {
+    type Item = genesys_model::NluFeedbackResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::NoteListing {
+    type Item = genesys_model::Note;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::NotesExportListing {
+    type Item = genesys_model::NotesExport;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::NuanceBotEntityListing {
+    type Item = genesys_model::NuanceBot;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony"))]
+impl crate::Listing for genesys_model::NumberRoutingListing {
+    type Item = genesys_model::NumberRouting;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "oauth"))]
+impl crate::Listing for genesys_model::OAuthClientEntityListing {
+    type Item = genesys_model::OAuthClient;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "social-media"))]
+impl crate::Listing
+for genesys_model::OpenDataIngestionRuleVersionResponseEntityListing {
+    type Item = genesys_model::OpenDataIngestionRuleVersionResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::OpenIntegrationEntityListing {
+    type Item = genesys_model::OpenIntegration;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::OperationListing {
+    type Item = genesys_model::OperationResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "presence"))]
+impl crate::Listing for genesys_model::OrganizationPresenceEntityListing {
+    type Item = genesys_model::OrganizationPresence;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "usage"))]
+impl crate::Listing for genesys_model::OrganizationPublicApiUsageResultsResponse {
+    type Item = genesys_model::OrganizationPublicApiUsage;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "authorization"))]
-impl crate::operation::EntitiesOf for genesys_model::UserReferenceEntityListing {
-    type Item = genesys_model::UserReference;
+impl crate::Listing for genesys_model::OrganizationRoleEntityListing {
+    type Item = genesys_model::DomainOrganizationRole;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "routing", feature = "users"))]
-impl crate::operation::EntitiesOf for genesys_model::UserSkillEntityListing {
-    type Item = genesys_model::UserRoutingSkill;
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::OrganizationsExportListing {
+    type Item = genesys_model::OrganizationsExport;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "users-rules"))]
-impl crate::operation::EntitiesOf for genesys_model::UsersRulesDependentList {
-    type Item = genesys_model::UsersRulesDependent;
-}
-#[cfg(any(feature = "users-rules"))]
-impl crate::operation::EntitiesOf for genesys_model::UsersRulesRuleList {
-    type Item = genesys_model::UsersRulesRule;
+#[cfg(any(feature = "recording"))]
+impl crate::Listing for genesys_model::OrphanRecordingListing {
+    type Item = genesys_model::OrphanRecording;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "routing"))]
-impl crate::operation::EntitiesOf for genesys_model::UtilizationLabelEntityListing {
-    type Item = genesys_model::UtilizationLabel;
+impl crate::Listing for genesys_model::OutboundDomainEntityListing {
+    type Item = genesys_model::OutboundDomain;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "voicemail"))]
-impl crate::operation::EntitiesOf for genesys_model::VoicemailMessageEntityListing {
-    type Item = genesys_model::VoicemailMessage;
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::OutboundRouteBaseEntityListing {
+    type Item = genesys_model::OutboundRouteBase;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "webmessaging"))]
-impl crate::operation::EntitiesOf for genesys_model::WebMessagingMessageEntityList {
-    type Item = genesys_model::WebMessagingMessage;
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::OutboundRouteEntityListing {
+    type Item = genesys_model::OutboundRoute;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "journey"))]
+impl crate::Listing for genesys_model::OutcomeListing {
+    type Item = genesys_model::Outcome;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::PagedSkillCombinationListing {
+    type Item = genesys_model::SkillCombinationInfo;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "authorization"))]
+impl crate::Listing for genesys_model::PermissionCollectionEntityListing {
+    type Item = genesys_model::DomainPermissionCollection;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::PhoneBaseEntityListing {
+    type Item = genesys_model::PhoneBase;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::PhoneEntityListing {
+    type Item = genesys_model::Phone;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::PhoneMetaBaseEntityListing {
+    type Item = genesys_model::Metabase;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::PhysicalInterfaceEntityListing {
+    type Item = genesys_model::DomainPhysicalInterface;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "recording"))]
+impl crate::Listing for genesys_model::PolicyEntityListing {
+    type Item = genesys_model::Policy;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::PredictorListing {
+    type Item = genesys_model::Predictor;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony"))]
+impl crate::Listing for genesys_model::PrefixListing {
+    type Item = genesys_model::PrefixListingItem;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "speech-text-analytics"))]
+impl crate::Listing for genesys_model::ProgramInsightsSettingsEntityListing {
+    type Item = genesys_model::ProgramInsightsSettings;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "speech-text-analytics"))]
+impl crate::Listing for genesys_model::ProgramProcessingSettingsEntityListing {
+    type Item = genesys_model::ProgramProcessingSettings;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "speech-text-analytics"))]
+impl crate::Listing for genesys_model::ProgramsEntityListing {
+    type Item = genesys_model::ListedProgram;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::PromptAssetEntityListing {
+    type Item = genesys_model::PromptAsset;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::PromptEntityListing {
+    type Item = genesys_model::Prompt;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "quality"))]
+impl crate::Listing for genesys_model::QualityAuditQueryExecutionResultsResponse {
+    type Item = genesys_model::QualityAuditLogMessage;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::QueueEntityListing {
+    type Item = genesys_model::Queue;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::QueueMemberEntityListing {
+    type Item = genesys_model::QueueMember;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::QueueMemberEntityListingV1 {
+    type Item = genesys_model::QueueMember;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::RecipientListing {
+    type Item = genesys_model::Recipient;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "employee-engagement"))]
+impl crate::Listing for genesys_model::Recognitions {
+    type Item = genesys_model::Recognition;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "recording"))]
+impl crate::Listing for genesys_model::RecordingJobEntityListing {
+    type Item = genesys_model::RecordingJob;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "recording"))]
+impl crate::Listing for genesys_model::RecordingRetentionCursorEntityListing {
+    type Item = genesys_model::RecordingRetention;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::RelationshipListing {
+    type Item = genesys_model::Relationship;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "external-contacts"))]
+impl crate::Listing for genesys_model::RelationshipsExportListing {
+    type Item = genesys_model::RelationshipsExport;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::ReportingExportJobListing {
+    type Item = genesys_model::ReportingExportJobResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::ReportingExportMetadataJobListing {
+    type Item = genesys_model::ReportingExportMetadataJobResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::ReportingTurnsResponse {
+    type Item = genesys_model::ReportingTurn;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "speech-text-analytics"))]
+impl crate::Listing for genesys_model::ReprocessJobEntityListingResponse {
+    type Item = genesys_model::ReprocessJobResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::ResolutionAsyncAggregateQueryResponse {
+    type Item = genesys_model::ResolutionAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "response-management"))]
+impl crate::Listing for genesys_model::ResponseEntityListing {
+    type Item = genesys_model::Response;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::ResponseSetEntityListing {
+    type Item = genesys_model::ResponseSet;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::RuleSetEntityListing {
+    type Item = genesys_model::RuleSet;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::ScheduleDivisionViewEntityListing {
+    type Item = genesys_model::SchedulesDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::ScheduleEntityListing {
+    type Item = genesys_model::Schedule;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::ScheduleGroupDivisionViewEntityListing {
+    type Item = genesys_model::ScheduleGroupDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::ScheduleGroupEntityListing {
+    type Item = genesys_model::ScheduleGroup;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "process-automation"))]
+impl crate::Listing for genesys_model::ScheduledTriggerEntityListing {
+    type Item = genesys_model::ScheduledTrigger;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "scim"))]
+impl crate::Listing for genesys_model::ScimGroupListResponse {
+    type Item = genesys_model::ScimV2Group;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            total_results: self.total_results.map(i64::from),
+            start_index: self.start_index.map(i64::from),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.resources.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.resources.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "scim"))]
+impl crate::Listing for genesys_model::ScimUserListResponse {
+    type Item = genesys_model::ScimV2User;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            total_results: self.total_results.map(i64::from),
+            start_index: self.start_index.map(i64::from),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.resources.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.resources.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "scripts"))]
+impl crate::Listing for genesys_model::ScriptEntityListing {
+    type Item = genesys_model::Script;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "content-management"))]
+impl crate::Listing for genesys_model::SecurityProfileEntityListing {
+    type Item = genesys_model::SecurityProfile;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "journey"))]
+impl crate::Listing for genesys_model::SegmentListing {
+    type Item = genesys_model::JourneySegment;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "external-contacts", feature = "journey"))]
+impl crate::Listing for genesys_model::SessionListing {
+    type Item = genesys_model::Session;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::SessionsResponse {
+    type Item = genesys_model::BotFlowSession;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "content-management"))]
+impl crate::Listing for genesys_model::ShareEntityListing {
+    type Item = genesys_model::Share;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::SiteEntityListing {
+    type Item = genesys_model::Site;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::SkillEntityListing {
+    type Item = genesys_model::RoutingSkill;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::SkillExpressionEntityListing {
+    type Item = genesys_model::SkillExpression;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::SkillGroupEntityListing {
+    type Item = genesys_model::SkillGroupDefinition;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::SkillGroupMemberEntityListing {
+    type Item = genesys_model::UserReferenceWithName;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::SmsAddressEntityListing {
+    type Item = genesys_model::SmsAddress;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::SmsPhoneNumberEntityListing {
+    type Item = genesys_model::SmsPhoneNumber;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "social-media"))]
+impl crate::Listing for genesys_model::SocialEscalationResponseEntityListing {
+    type Item = genesys_model::EscalationRuleResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "social-media"))]
+impl crate::Listing for genesys_model::SocialMediaAsyncAggregateQueryResponse {
+    type Item = genesys_model::SocialMediaAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "social-media"))]
+impl crate::Listing for genesys_model::SocialMediaAsyncDetailQueryResponse {
+    type Item = genesys_model::SocialMediaDetailDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "social-media"))]
+impl crate::Listing
+for genesys_model::SocialTopicWithDataIngestionRuleMetadataResponseEntityListing {
+    type Item = genesys_model::SocialTopicWithDataIngestionRuleMetadataResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "case-management"))]
+impl crate::Listing for genesys_model::StageListing {
+    type Item = genesys_model::Stage;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "case-management"))]
+impl crate::Listing for genesys_model::StageplanListing {
+    type Item = genesys_model::Stageplan;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "stations"))]
+impl crate::Listing for genesys_model::StationEntityListing {
+    type Item = genesys_model::Station;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "case-management"))]
+impl crate::Listing for genesys_model::StepListing {
+    type Item = genesys_model::Step;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "case-management"))]
+impl crate::Listing for genesys_model::StepplanListing {
+    type Item = genesys_model::Stepplan;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::SttEngineEntityListing {
+    type Item = genesys_model::SttEngineEntity;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "authorization"))]
+impl crate::Listing for genesys_model::SubjectDivisionGrantsEntityListing {
+    type Item = genesys_model::SubjectDivisionGrants;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "conversations"))]
-impl crate::operation::EntitiesOf for genesys_model::WhatsAppIntegrationEntityListing {
-    type Item = genesys_model::WhatsAppIntegration;
+impl crate::Listing for genesys_model::SuggestionListing {
+    type Item = genesys_model::Suggestion;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::SummaryAsyncAggregateQueryResponse {
+    type Item = genesys_model::SummaryAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "ai-studio"))]
+impl crate::Listing for genesys_model::SummarySettingEntityListing {
+    type Item = genesys_model::SummarySetting;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "conversations", feature = "messaging"))]
+impl crate::Listing for genesys_model::SupportedContentListing {
+    type Item = genesys_model::SupportedContent;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics", feature = "quality"))]
+impl crate::Listing for genesys_model::SurveyAsyncAggregateQueryResponse {
+    type Item = genesys_model::SurveyAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "quality"))]
+impl crate::Listing for genesys_model::SurveyFormDivisionViewListing {
+    type Item = genesys_model::SurveyFormDivisionView;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "quality"))]
+impl crate::Listing for genesys_model::SurveyFormEntityListing {
+    type Item = genesys_model::SurveyForm;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::SystemPromptAssetEntityListing {
+    type Item = genesys_model::SystemPromptAsset;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "architect"))]
+impl crate::Listing for genesys_model::SystemPromptEntityListing {
+    type Item = genesys_model::SystemPrompt;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "content-management"))]
-impl crate::operation::EntitiesOf for genesys_model::WorkspaceEntityListing {
-    type Item = genesys_model::Workspace;
+impl crate::Listing for genesys_model::TagValueEntityListing {
+    type Item = genesys_model::TagValue;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
-#[cfg(any(feature = "content-management"))]
-impl crate::operation::EntitiesOf for genesys_model::WorkspaceMemberEntityListing {
-    type Item = genesys_model::WorkspaceMember;
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::TaskManagementAsyncAggregateQueryResponse {
+    type Item = genesys_model::TaskManagementAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::TaskManagementObservationQueryResponse {
+    type Item = genesys_model::TaskManagementObservationResult;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            cursor: self.cursors.as_ref().and_then(|c| c.after.as_deref()),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "teams"))]
+impl crate::Listing for genesys_model::TeamEntityListing {
+    type Item = genesys_model::Team;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "teams"))]
+impl crate::Listing for genesys_model::TeamMemberEntityListing {
+    type Item = genesys_model::UserReferenceWithName;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge", feature = "utilities"))]
+impl crate::Listing for genesys_model::TimeZoneEntityListing {
+    type Item = genesys_model::RegionTimeZone;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "process-automation"))]
+impl crate::Listing for genesys_model::TopicCursorEntityListing {
+    type Item = String;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "speech-text-analytics"))]
+impl crate::Listing for genesys_model::TopicsDefinitionsProgramsMappingsEntityListing {
+    type Item = genesys_model::TopicsDefinitionsProgramMappings;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "speech-text-analytics"))]
+impl crate::Listing for genesys_model::TopicsEntityListing {
+    type Item = genesys_model::ListedTopic;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics"))]
+impl crate::Listing for genesys_model::TranscriptAsyncAggregateQueryResponse {
+    type Item = genesys_model::TranscriptAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "process-automation"))]
+impl crate::Listing for genesys_model::TriggerEntityListing {
+    type Item = genesys_model::Trigger;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::TrunkBaseEntityListing {
+    type Item = genesys_model::TrunkBase;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::TrunkEntityListing {
+    type Item = genesys_model::Trunk;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "telephony-providers-edge"))]
+impl crate::Listing for genesys_model::TrunkMetabaseEntityListing {
+    type Item = genesys_model::Metabase;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "organization-authorization"))]
+impl crate::Listing for genesys_model::TrustEntityListing {
+    type Item = genesys_model::Trustee;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "organization-authorization"))]
+impl crate::Listing for genesys_model::TrustGroupEntityListing {
+    type Item = genesys_model::TrustGroup;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "organization-authorization"))]
+impl crate::Listing for genesys_model::TrustUserEntityListing {
+    type Item = genesys_model::TrustUser;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "organization-authorization", feature = "users"))]
+impl crate::Listing for genesys_model::TrustorEntityListing {
+    type Item = genesys_model::Trustor;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::TtsEngineEntityListing {
+    type Item = genesys_model::TtsEngineEntity;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::TtsVoiceEntityListing {
+    type Item = genesys_model::TtsVoiceEntity;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "social-media"))]
+impl crate::Listing
+for genesys_model::TwitterDataIngestionRuleVersionResponseEntityListing {
+    type Item = genesys_model::TwitterDataIngestionRuleVersionResponse;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::TwitterIntegrationEntityListing {
+    type Item = genesys_model::TwitterIntegration;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::UnifiedCommunicationsIntegrationListing {
+    type Item = genesys_model::UnifiedCommunicationsIntegration;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "speech-text-analytics"))]
+impl crate::Listing for genesys_model::UnpublishedProgramsEntityListing {
+    type Item = genesys_model::Program;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "integrations"))]
+impl crate::Listing for genesys_model::UserAppEntityListing {
+    type Item = genesys_model::UserApp;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "analytics", feature = "users"))]
+impl crate::Listing for genesys_model::UserAsyncAggregateQueryResponse {
+    type Item = genesys_model::UserAggregateDataContainer;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.results.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "users"))]
+impl crate::Listing for genesys_model::UserCursorEntityListing {
+    type Item = genesys_model::User;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            cursor: self.cursor.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "groups", feature = "users"))]
+impl crate::Listing for genesys_model::UserEntityListing {
+    type Item = genesys_model::User;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing", feature = "users"))]
+impl crate::Listing for genesys_model::UserLanguageEntityListing {
+    type Item = genesys_model::UserRoutingLanguage;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "license"))]
+impl crate::Listing for genesys_model::UserLicensesEntityListing {
+    type Item = genesys_model::UserLicenses;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "users"))]
+impl crate::Listing for genesys_model::UserProfileEntityListing {
+    type Item = genesys_model::UserProfile;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing", feature = "users"))]
+impl crate::Listing for genesys_model::UserQueueEntityListing {
+    type Item = genesys_model::UserQueue;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "user-recordings"))]
+impl crate::Listing for genesys_model::UserRecordingEntityListing {
+    type Item = genesys_model::UserRecording;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "authorization"))]
+impl crate::Listing for genesys_model::UserReferenceEntityListing {
+    type Item = genesys_model::UserReference;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing", feature = "users"))]
+impl crate::Listing for genesys_model::UserSkillEntityListing {
+    type Item = genesys_model::UserRoutingSkill;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing", feature = "users"))]
+impl crate::Listing for genesys_model::UserSkillGroupEntityListing {
+    type Item = genesys_model::SkillGroup;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "users-rules"))]
+impl crate::Listing for genesys_model::UsersRulesDependentList {
+    type Item = genesys_model::UsersRulesDependent;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "users-rules"))]
+impl crate::Listing for genesys_model::UsersRulesQueryResponse {
+    type Item = genesys_model::UserReference;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "users-rules"))]
+impl crate::Listing for genesys_model::UsersRulesRuleList {
+    type Item = genesys_model::UsersRulesRule;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }
 #[cfg(any(feature = "routing"))]
-impl crate::operation::EntitiesOf for genesys_model::WrapupCodeEntityListing {
+impl crate::Listing for genesys_model::UtilizationLabelEntityListing {
+    type Item = genesys_model::UtilizationLabel;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::V3SynchronizationDeletionListing {
+    type Item = genesys_model::V3SynchronizationDeletion;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::V3SynchronizationListing {
+    type Item = genesys_model::V3Synchronization;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "knowledge"))]
+impl crate::Listing for genesys_model::V3SynchronizationUploadListing {
+    type Item = genesys_model::V3SynchronizationUpload;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "voicemail"))]
+impl crate::Listing for genesys_model::VoicemailMessageEntityListing {
+    type Item = genesys_model::VoicemailMessage;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "web-deployments"))]
+impl crate::Listing for genesys_model::WebDeploymentConfigurationVersionEntityListing {
+    type Item = genesys_model::WebDeploymentConfigurationVersion;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "webmessaging"))]
+impl crate::Listing for genesys_model::WebMessagingMessageEntityList {
+    type Item = genesys_model::WebMessagingMessage;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "outbound"))]
+impl crate::Listing for genesys_model::WhatsAppCampaignScheduleEntityListing {
+    type Item = genesys_model::WhatsAppCampaignSchedule;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "conversations"))]
+impl crate::Listing for genesys_model::WhatsAppIntegrationEntityListing {
+    type Item = genesys_model::WhatsAppIntegration;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "task-management"))]
+impl crate::Listing for genesys_model::WorkbinChangeListing {
+    type Item = genesys_model::WorkitemsChangeWorkbinDelta;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "task-management"))]
+impl crate::Listing for genesys_model::WorkbinVersionListing {
+    type Item = genesys_model::WorkbinVersion;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "task-management"))]
+impl crate::Listing for genesys_model::WorkitemChangeListing {
+    type Item = genesys_model::WorkitemsChangeWorkitemDelta;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "task-management"))]
+impl crate::Listing for genesys_model::WorkitemDateBasedRuleListing {
+    type Item = genesys_model::WorkitemDateBasedRule;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "task-management"))]
+impl crate::Listing for genesys_model::WorkitemOnAttributeChangeRuleListing {
+    type Item = genesys_model::WorkitemOnAttributeChangeRule;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "task-management"))]
+impl crate::Listing for genesys_model::WorkitemOnCreateRuleListing {
+    type Item = genesys_model::WorkitemOnCreateRule;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "task-management"))]
+impl crate::Listing for genesys_model::WorkitemVersionListing {
+    type Item = genesys_model::WorkitemVersion;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "task-management"))]
+impl crate::Listing for genesys_model::WorkitemWrapupEntityListing {
+    type Item = genesys_model::WorkitemWrapup;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "content-management"))]
+impl crate::Listing for genesys_model::WorkspaceEntityListing {
+    type Item = genesys_model::Workspace;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "content-management"))]
+impl crate::Listing for genesys_model::WorkspaceMemberEntityListing {
+    type Item = genesys_model::WorkspaceMember;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "task-management"))]
+impl crate::Listing for genesys_model::WorktypeChangeListing {
+    type Item = genesys_model::WorkitemsChangeWorktypeDelta;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "task-management"))]
+impl crate::Listing for genesys_model::WorktypeVersionListing {
+    type Item = genesys_model::WorktypeVersion;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
+}
+#[cfg(any(feature = "routing"))]
+impl crate::Listing for genesys_model::WrapupCodeEntityListing {
     type Item = genesys_model::WrapupCode;
+    fn page_info(&self) -> crate::PageInfo<'_> {
+        crate::PageInfo {
+            page_count: self.page_count.map(i64::from),
+            next_uri: self.next_uri.as_deref(),
+            ..Default::default()
+        }
+    }
+    fn items(&self) -> &[Self::Item] {
+        self.entities.as_deref().unwrap_or_default()
+    }
+    fn into_items(self) -> Vec<Self::Item> {
+        self.entities.unwrap_or_default()
+    }
 }

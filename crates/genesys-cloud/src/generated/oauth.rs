@@ -412,3 +412,6 @@ impl crate::ApiOperation for PutOauthClient {
     const ID: &'static str = "putOauthClient";
     type Output = genesys_model::OAuthClient;
 }
+impl crate::Paged for GetOauthClients {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}

@@ -442,5 +442,12 @@ impl crate::ApiOperation for PutAuthorizationDivision {
     const ID: &'static str = "putAuthorizationDivision";
     type Output = genesys_model::AuthzDivision;
 }
-impl crate::Paged for GetAuthorizationDivisions {}
-impl crate::Paged for GetAuthorizationDivisionsDeleted {}
+impl crate::Paged for GetAuthorizationDivisions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAuthorizationDivisionsDeleted {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAuthorizationDivisionsQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

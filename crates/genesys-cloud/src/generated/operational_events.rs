@@ -145,3 +145,6 @@ impl crate::Request<'_, PostUsageEventsQuery> {
         self
     }
 }
+impl crate::Paged for PostUsageEventsQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

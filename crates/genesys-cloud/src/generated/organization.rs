@@ -556,3 +556,6 @@ impl crate::ApiOperation for PutOrganizationsWhitelist {
     const ID: &'static str = "putOrganizationsWhitelist";
     type Output = genesys_model::OrgWhitelistSettings;
 }
+impl crate::Paged for GetOrganizationsLimitsChangerequests {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

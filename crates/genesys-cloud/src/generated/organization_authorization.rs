@@ -1581,9 +1581,21 @@ impl crate::ApiOperation for PutOrgauthorizationTrustorUser {
     const ID: &'static str = "putOrgauthorizationTrustorUser";
     type Output = genesys_model::TrustUser;
 }
-impl crate::Paged for GetOrgauthorizationTrusteeGroups {}
-impl crate::Paged for GetOrgauthorizationTrusteeUsers {}
-impl crate::Paged for GetOrgauthorizationTrustees {}
-impl crate::Paged for GetOrgauthorizationTrustorGroups {}
-impl crate::Paged for GetOrgauthorizationTrustorUsers {}
-impl crate::Paged for GetOrgauthorizationTrustors {}
+impl crate::Paged for GetOrgauthorizationTrusteeGroups {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOrgauthorizationTrusteeUsers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOrgauthorizationTrustees {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOrgauthorizationTrustorGroups {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOrgauthorizationTrustorUsers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOrgauthorizationTrustors {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -6462,26 +6462,81 @@ impl crate::ApiOperation for PutOutboundWrapupcodemappings {
     const ID: &'static str = "putOutboundWrapupcodemappings";
     type Output = genesys_model::WrapUpCodeMapping;
 }
-impl crate::Paged for GetOutboundAttemptlimits {}
-impl crate::Paged for GetOutboundCallabletimesets {}
-impl crate::Paged for GetOutboundCallanalysisresponsesets {}
-impl crate::Paged for GetOutboundCampaignSkillcombinations {}
-impl crate::Paged for GetOutboundCampaignrules {}
-impl crate::Paged for GetOutboundCampaigns {}
-impl crate::Paged for GetOutboundCampaignsAll {}
-impl crate::Paged for GetOutboundCampaignsAllDivisionviews {}
-impl crate::Paged for GetOutboundCampaignsDivisionviews {}
-impl crate::Paged for GetOutboundContactlistfilters {}
-impl crate::Paged for GetOutboundContactlists {}
-impl crate::Paged for GetOutboundContactlistsDivisionviews {}
-impl crate::Paged for GetOutboundContactlisttemplates {}
-impl crate::Paged for GetOutboundDigitalrulesets {}
-impl crate::Paged for GetOutboundDnclists {}
-impl crate::Paged for GetOutboundDnclistsDivisionviews {}
-impl crate::Paged for GetOutboundEvents {}
-impl crate::Paged for GetOutboundFilespecificationtemplates {}
-impl crate::Paged for GetOutboundImporttemplates {}
-impl crate::Paged for GetOutboundMessagingcampaigns {}
-impl crate::Paged for GetOutboundMessagingcampaignsDivisionviews {}
-impl crate::Paged for GetOutboundRulesets {}
-impl crate::Paged for GetOutboundSequences {}
+impl crate::Paged for GetOutboundAttemptlimits {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundCallabletimesets {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundCallanalysisresponsesets {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundCampaignSkillcombinations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundCampaignrules {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundCampaigns {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundCampaignsAll {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundCampaignsAllDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundCampaignsDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundContactlistfilters {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundContactlists {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundContactlistsDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundContactlisttemplates {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundDigitalrulesets {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundDnclists {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundDnclistsDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundEvents {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundFilespecificationtemplates {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundImporttemplates {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundMessagingcampaigns {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundMessagingcampaignsDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundRulesets {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetOutboundSchedulesEmailcampaigns {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetOutboundSchedulesMessagingcampaigns {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetOutboundSchedulesWhatsappcampaigns {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetOutboundSequences {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

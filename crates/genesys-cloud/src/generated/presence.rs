@@ -850,4 +850,6 @@ impl crate::ApiOperation for PutUsersPresencesBulk {
     const ID: &'static str = "putUsersPresencesBulk";
     type Output = Vec<genesys_model::UserPresence>;
 }
-impl crate::Paged for GetPresencedefinitions {}
+impl crate::Paged for GetPresencedefinitions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -451,3 +451,12 @@ impl crate::ApiOperation for PutProcessautomationTrigger {
     const ID: &'static str = "putProcessautomationTrigger";
     type Output = genesys_model::Trigger;
 }
+impl crate::Paged for GetProcessautomationScheduledtriggers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetProcessautomationTriggers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetProcessautomationTriggersTopics {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

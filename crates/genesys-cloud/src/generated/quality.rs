@@ -2954,18 +2954,66 @@ impl crate::ApiOperation for PutQualitySurveysScorable {
     const ID: &'static str = "putQualitySurveysScorable";
     type Output = genesys_model::ScorableSurvey;
 }
-impl crate::Paged for GetQualityAgentsActivity {}
-impl crate::Paged for GetQualityCalibrations {}
-impl crate::Paged for GetQualityEvaluationsQuery {}
-impl crate::Paged for GetQualityEvaluatorsActivity {}
-impl crate::Paged for GetQualityFormVersions {}
-impl crate::Paged for GetQualityForms {}
-impl crate::Paged for GetQualityFormsEvaluationVersions {}
-impl crate::Paged for GetQualityFormsEvaluations {}
-impl crate::Paged for GetQualityFormsSurveyVersions {}
-impl crate::Paged for GetQualityFormsSurveys {}
-impl crate::Paged for GetQualityPublishedforms {}
-impl crate::Paged for GetQualityPublishedformsEvaluations {}
-impl crate::Paged for GetQualityPublishedformsEvaluationsDivisionviews {}
-impl crate::Paged for GetQualityPublishedformsSurveys {}
-impl crate::Paged for GetQualityPublishedformsSurveysDivisionviews {}
+impl crate::Paged for GetAnalyticsEvaluationsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsSurveysAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetQualityAgentsActivity {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetQualityCalibrations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetQualityConversationsAuditsQueryTransactionIdResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetQualityEvaluationsQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetQualityEvaluatorsActivity {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetQualityFormVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetQualityForms {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetQualityFormsEvaluationVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetQualityFormsEvaluations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetQualityFormsEvaluationsBulk {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetQualityFormsSurveyVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetQualityFormsSurveys {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetQualityFormsSurveysBulk {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetQualityProgramAgentscoringrules {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetQualityPublishedforms {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetQualityPublishedformsEvaluations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetQualityPublishedformsEvaluationsDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetQualityPublishedformsSurveys {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetQualityPublishedformsSurveysDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -2098,9 +2098,24 @@ impl crate::Request<'_, PutRecordingsDeletionprotection> {
         self
     }
 }
-impl crate::Paged for GetOrphanrecordings {}
-impl crate::Paged for GetRecordingCrossplatformMediaretentionpolicies {}
-impl crate::Paged for GetRecordingJobFailedrecordings {}
-impl crate::Paged for GetRecordingJobs {}
-impl crate::Paged for GetRecordingMediaretentionpolicies {}
-impl crate::Paged for GetRecordingRecordingkeys {}
+impl crate::Paged for GetOrphanrecordings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRecordingCrossplatformMediaretentionpolicies {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRecordingJobFailedrecordings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRecordingJobs {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRecordingMediaretentionpolicies {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRecordingRecordingkeys {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRecordingsRetentionQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}

@@ -785,7 +785,15 @@ impl crate::ApiOperation for PutResponsemanagementResponseasset {
     const ID: &'static str = "putResponsemanagementResponseasset";
     type Output = genesys_model::ResponseAsset;
 }
-impl crate::Paged for GetResponsemanagementLibraries {}
-impl crate::Paged for GetResponsemanagementLibrariesDivisionviews {}
-impl crate::Paged for GetResponsemanagementResponses {}
-impl crate::Paged for PostResponsemanagementLibrariesQuery {}
+impl crate::Paged for GetResponsemanagementLibraries {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetResponsemanagementLibrariesDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetResponsemanagementResponses {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for PostResponsemanagementLibrariesQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

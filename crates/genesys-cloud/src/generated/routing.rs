@@ -6201,24 +6201,90 @@ impl crate::ApiOperation for PutUserRoutingskillsBulk {
     const ID: &'static str = "putUserRoutingskillsBulk";
     type Output = genesys_model::UserSkillEntityListing;
 }
-impl crate::Paged for GetRoutingEmailDomainRoutes {}
-impl crate::Paged for GetRoutingEmailDomains {}
-impl crate::Paged for GetRoutingEmailOutboundDomains {}
-impl crate::Paged for GetRoutingEmailSetting {}
-impl crate::Paged for GetRoutingLanguages {}
-impl crate::Paged for GetRoutingMessageRecipients {}
-impl crate::Paged for GetRoutingQueueUsers {}
-impl crate::Paged for GetRoutingQueueWrapupcodes {}
-impl crate::Paged for GetRoutingQueues {}
-impl crate::Paged for GetRoutingQueuesDivisionviews {}
-impl crate::Paged for GetRoutingQueuesDivisionviewsAll {}
-impl crate::Paged for GetRoutingQueuesMe {}
-impl crate::Paged for GetRoutingSkills {}
-impl crate::Paged for GetRoutingSmsAddresses {}
-impl crate::Paged for GetRoutingSmsPhonenumbers {}
-impl crate::Paged for GetRoutingUtilizationLabels {}
-impl crate::Paged for GetRoutingWrapupcodes {}
-impl crate::Paged for GetRoutingWrapupcodesDivisionviews {}
-impl crate::Paged for GetUserQueues {}
-impl crate::Paged for GetUserRoutinglanguages {}
-impl crate::Paged for GetUserRoutingskills {}
+impl crate::Paged for GetRoutingAssessments {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetRoutingEmailDomainRoutes {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingEmailDomains {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingEmailOutboundDomains {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingEmailSetting {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingLanguages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingMessageRecipients {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingPredictors {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetRoutingQueueMembers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingQueueUsers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingQueueWrapupcodes {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingQueues {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingQueuesDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingQueuesDivisionviewsAll {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingQueuesMe {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingSkillexpressions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetRoutingSkillexpressionsQueueQueueId {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetRoutingSkillgroupMembers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetRoutingSkillgroups {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetRoutingSkills {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingSmsAddresses {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingSmsPhonenumbers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingUtilizationLabels {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingWrapupcodes {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetRoutingWrapupcodesDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUserQueues {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUserRoutinglanguages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUserRoutingskills {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUserSkillgroups {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

@@ -1223,3 +1223,15 @@ impl crate::Request<'_, PutScimV2User> {
         self
     }
 }
+impl crate::Paged for GetScimGroups {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::StartIndex;
+}
+impl crate::Paged for GetScimUsers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::StartIndex;
+}
+impl crate::Paged for GetScimV2Groups {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::StartIndex;
+}
+impl crate::Paged for GetScimV2Users {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::StartIndex;
+}

@@ -751,7 +751,15 @@ impl crate::Request<'_, PostScriptsPublished> {
         self
     }
 }
-impl crate::Paged for GetScripts {}
-impl crate::Paged for GetScriptsDivisionviews {}
-impl crate::Paged for GetScriptsPublished {}
-impl crate::Paged for GetScriptsPublishedDivisionviews {}
+impl crate::Paged for GetScripts {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetScriptsDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetScriptsPublished {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetScriptsPublishedDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -2206,15 +2206,37 @@ for PutSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleId {
     const ID: &'static str = "putSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleId";
     type Output = genesys_model::TwitterDataIngestionRuleResponse;
 }
-impl crate::Paged for GetSocialmediaEscalationrules {}
-impl crate::Paged for GetSocialmediaTopicDataingestionrules {}
+impl crate::Paged for GetSocialmediaAnalyticsAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetSocialmediaAnalyticsMessagesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetSocialmediaEscalationrules {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetSocialmediaTopicDataingestionrules {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
 impl crate::Paged
-for GetSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleIdVersions {}
+for GetSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleIdVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
 impl crate::Paged
-for GetSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleIdVersions {}
+for GetSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleIdVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
 impl crate::Paged
-for GetSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleIdVersions {}
-impl crate::Paged for GetSocialmediaTopicDataingestionrulesOpenOpenIdVersions {}
+for GetSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleIdVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetSocialmediaTopicDataingestionrulesOpenOpenIdVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
 impl crate::Paged
-for GetSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleIdVersions {}
-impl crate::Paged for GetSocialmediaTopics {}
+for GetSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleIdVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetSocialmediaTopics {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -2232,9 +2232,33 @@ impl crate::ApiOperation for PutSpeechandtextanalyticsTopic {
     const ID: &'static str = "putSpeechandtextanalyticsTopic";
     type Output = genesys_model::Topic;
 }
-impl crate::Paged for GetSpeechandtextanalyticsCategories {}
-impl crate::Paged for GetSpeechandtextanalyticsConversationCategories {}
-impl crate::Paged for GetSpeechandtextanalyticsProgramsSettingsInsights {}
-impl crate::Paged for GetSpeechandtextanalyticsProgramsSettingsProcessing {}
-impl crate::Paged for GetSpeechandtextanalyticsReprocessingJobs {}
-impl crate::Paged for GetSpeechandtextanalyticsTopics {}
+impl crate::Paged for GetSpeechandtextanalyticsCategories {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetSpeechandtextanalyticsConversationCategories {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetSpeechandtextanalyticsDictionaryfeedback {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextPage;
+}
+impl crate::Paged for GetSpeechandtextanalyticsPrograms {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextPage;
+}
+impl crate::Paged for GetSpeechandtextanalyticsProgramsMappings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextPage;
+}
+impl crate::Paged for GetSpeechandtextanalyticsProgramsSettingsInsights {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetSpeechandtextanalyticsProgramsSettingsProcessing {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetSpeechandtextanalyticsProgramsUnpublished {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextPage;
+}
+impl crate::Paged for GetSpeechandtextanalyticsReprocessingJobs {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetSpeechandtextanalyticsTopics {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -139,4 +139,6 @@ impl crate::Request<'_, GetStations> {
         self
     }
 }
-impl crate::Paged for GetStations {}
+impl crate::Paged for GetStations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

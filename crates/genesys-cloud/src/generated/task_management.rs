@@ -2468,3 +2468,39 @@ impl crate::ApiOperation for PutTaskmanagementWorkitemsSchema {
     const ID: &'static str = "putTaskmanagementWorkitemsSchema";
     type Output = genesys_model::DataSchema;
 }
+impl crate::Paged for GetTaskmanagementWorkbinHistory {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetTaskmanagementWorkbinVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetTaskmanagementWorkitemHistory {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetTaskmanagementWorkitemUserWrapups {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetTaskmanagementWorkitemVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetTaskmanagementWorkitemWrapups {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetTaskmanagementWorkitemsBulkJobsUsersMe {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetTaskmanagementWorktypeFlowsDatebasedRules {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetTaskmanagementWorktypeFlowsOnattributechangeRules {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetTaskmanagementWorktypeFlowsOncreateRules {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetTaskmanagementWorktypeHistory {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetTaskmanagementWorktypeVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

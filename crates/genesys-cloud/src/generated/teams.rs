@@ -358,3 +358,9 @@ impl crate::ApiOperation for PostTeamsSearch {
     const ID: &'static str = "postTeamsSearch";
     type Output = genesys_model::TeamsSearchResponse;
 }
+impl crate::Paged for GetTeamMembers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetTeams {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

@@ -750,3 +750,9 @@ impl crate::ApiOperation for PutTelephonySettings {
     const ID: &'static str = "putTelephonySettings";
     type Output = genesys_model::TelephonySettings;
 }
+impl crate::Paged for GetTelephonyNumbersRouting {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetTelephonyPrefixes {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

@@ -4629,25 +4629,87 @@ impl crate::ApiOperation for PutTelephonyProvidersEdgesTrunkbasesetting {
     const ID: &'static str = "putTelephonyProvidersEdgesTrunkbasesetting";
     type Output = genesys_model::TrunkBase;
 }
-impl crate::Paged for GetTelephonyProvidersEdgeTrunks {}
-impl crate::Paged for GetTelephonyProvidersEdges {}
-impl crate::Paged for GetTelephonyProvidersEdgesDidpools {}
-impl crate::Paged for GetTelephonyProvidersEdgesDidpoolsDids {}
-impl crate::Paged for GetTelephonyProvidersEdgesDids {}
-impl crate::Paged for GetTelephonyProvidersEdgesEdgegroups {}
-impl crate::Paged for GetTelephonyProvidersEdgesExtensionpools {}
-impl crate::Paged for GetTelephonyProvidersEdgesExtensionpoolsDivisionviews {}
-impl crate::Paged for GetTelephonyProvidersEdgesExtensions {}
-impl crate::Paged for GetTelephonyProvidersEdgesLinebasesettings {}
-impl crate::Paged for GetTelephonyProvidersEdgesLines {}
-impl crate::Paged for GetTelephonyProvidersEdgesOutboundroutes {}
-impl crate::Paged for GetTelephonyProvidersEdgesPhonebasesettings {}
-impl crate::Paged for GetTelephonyProvidersEdgesPhonebasesettingsAvailablemetabases {}
-impl crate::Paged for GetTelephonyProvidersEdgesPhones {}
-impl crate::Paged for GetTelephonyProvidersEdgesSiteOutboundroutes {}
-impl crate::Paged for GetTelephonyProvidersEdgesSites {}
-impl crate::Paged for GetTelephonyProvidersEdgesTimezones {}
-impl crate::Paged for GetTelephonyProvidersEdgesTrunkbasesettings {}
-impl crate::Paged for GetTelephonyProvidersEdgesTrunkbasesettingsAvailablemetabases {}
-impl crate::Paged for GetTelephonyProvidersEdgesTrunkbasesettingsSiteSiteId {}
-impl crate::Paged for GetTelephonyProvidersEdgesTrunks {}
+impl crate::Paged for GetTelephonyProvidersEdgeLogicalinterfaces {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetTelephonyProvidersEdgePhysicalinterfaces {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetTelephonyProvidersEdgeSoftwareversions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetTelephonyProvidersEdgeTrunks {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdges {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesCertificateauthorities {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesDidpools {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesDidpoolsDids {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesDids {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesEdgegroups {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesExtensionpools {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesExtensionpoolsDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesExtensions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesLinebasesettings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesLines {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesLogicalinterfaces {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesOutboundroutes {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesPhonebasesettings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesPhonebasesettingsAvailablemetabases {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesPhones {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesPhysicalinterfaces {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesSiteOutboundroutes {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesSites {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesTimezones {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesTrunkbasesettings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesTrunkbasesettingsAvailablemetabases {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesTrunkbasesettingsSiteSiteId {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetTelephonyProvidersEdgesTrunks {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -383,3 +383,12 @@ impl crate::ApiOperation for PostUsageSimplesearch {
     const ID: &'static str = "postUsageSimplesearch";
     type Output = genesys_model::UsageExecutionResult;
 }
+impl crate::Paged for GetUsageAggregatesQueryJob {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetUsageClientClientIdAggregatesQueryJob {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetUsageSimplesearchExecutionIdResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

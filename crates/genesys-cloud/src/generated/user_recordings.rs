@@ -228,4 +228,6 @@ impl crate::Request<'_, PutUserrecording> {
         self
     }
 }
-impl crate::Paged for GetUserrecordings {}
+impl crate::Paged for GetUserrecordings {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

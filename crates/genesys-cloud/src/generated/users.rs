@@ -4417,14 +4417,51 @@ impl crate::ApiOperation for PutUsersStationsMeAssociatedstationStationId {
     const ID: &'static str = "putUsersStationsMeAssociatedstationStationId";
     type Output = ();
 }
-impl crate::Paged for GetAuthorizationDivisionspermittedPagedMe {}
-impl crate::Paged for GetAuthorizationDivisionspermittedPagedSubjectId {}
-impl crate::Paged for GetProfilesUsers {}
-impl crate::Paged for GetUserFavorites {}
-impl crate::Paged for GetUserQueues {}
-impl crate::Paged for GetUserRoutinglanguages {}
-impl crate::Paged for GetUserRoutingskills {}
-impl crate::Paged for GetUserTrustors {}
-impl crate::Paged for GetUsers {}
-impl crate::Paged for GetUsersDevelopmentActivities {}
-impl crate::Paged for GetUsersDevelopmentActivitiesMe {}
+impl crate::Paged for GetAnalyticsUsersAggregatesJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAnalyticsUsersDetailsJobResults {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}
+impl crate::Paged for GetAuthorizationDivisionspermittedPagedMe {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetAuthorizationDivisionspermittedPagedSubjectId {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetProfilesUsers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUserFavorites {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUserQueues {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUserRoutinglanguages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUserRoutingskills {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUserSkillgroups {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetUserTrustors {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUsers {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUsersChatsMe {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetUsersDevelopmentActivities {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUsersDevelopmentActivitiesMe {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUsersQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::Cursor;
+}

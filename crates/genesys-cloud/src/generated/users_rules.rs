@@ -338,5 +338,12 @@ impl crate::Request<'_, PostUsersRulesQuery> {
         self
     }
 }
-impl crate::Paged for GetUsersRuleDependents {}
-impl crate::Paged for GetUsersRules {}
+impl crate::Paged for GetUsersRuleDependents {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetUsersRules {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for PostUsersRulesQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

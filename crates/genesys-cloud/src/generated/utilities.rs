@@ -111,4 +111,6 @@ impl crate::ApiOperation for PostCertificateDetails {
     const ID: &'static str = "postCertificateDetails";
     type Output = genesys_model::ParsedCertificate;
 }
-impl crate::Paged for GetTimezones {}
+impl crate::Paged for GetTimezones {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

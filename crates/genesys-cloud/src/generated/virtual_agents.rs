@@ -233,4 +233,6 @@ impl crate::ApiOperation for PostAgenticVirtualagents {
     const ID: &'static str = "postAgenticVirtualagents";
     type Output = genesys_model::AgenticVirtualAgent;
 }
-impl crate::Paged for GetAgenticVirtualagents {}
+impl crate::Paged for GetAgenticVirtualagents {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

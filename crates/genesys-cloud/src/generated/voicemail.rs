@@ -843,7 +843,18 @@ impl crate::ApiOperation for PutVoicemailUserpolicy {
     const ID: &'static str = "putVoicemailUserpolicy";
     type Output = genesys_model::VoicemailUserPolicy;
 }
-impl crate::Paged for GetVoicemailGroupMessages {}
-impl crate::Paged for GetVoicemailMeMessages {}
-impl crate::Paged for GetVoicemailQueueMessages {}
-impl crate::Paged for GetVoicemailUserMessages {}
+impl crate::Paged for GetVoicemailGroupMessages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetVoicemailMeMessages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetVoicemailMessages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetVoicemailQueueMessages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetVoicemailUserMessages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

@@ -708,3 +708,12 @@ impl crate::ApiOperation for PutWebdeploymentsDeploymentIdentityresolution {
     const ID: &'static str = "putWebdeploymentsDeploymentIdentityresolution";
     type Output = genesys_model::DeploymentIdentityResolutionConfig;
 }
+impl crate::Paged for GetWebdeploymentsConfigurationVersions {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetWebdeploymentsConfigurations {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for GetWebdeploymentsDeployments {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}

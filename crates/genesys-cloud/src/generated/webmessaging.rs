@@ -135,4 +135,6 @@ impl crate::ApiOperation for PostWebmessagingDeploymentPushdevice {
     const ID: &'static str = "postWebmessagingDeploymentPushdevice";
     type Output = ();
 }
-impl crate::Paged for GetWebmessagingMessages {}
+impl crate::Paged for GetWebmessagingMessages {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}

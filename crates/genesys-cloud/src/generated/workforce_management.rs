@@ -12701,4 +12701,21 @@ impl crate::ApiOperation for PutWorkforcemanagementSchedulebidPreference {
     const ID: &'static str = "putWorkforcemanagementSchedulebidPreference";
     type Output = genesys_model::AgentScheduleBiddingPreferenceResponse;
 }
-impl crate::Paged for GetWorkforcemanagementManagementunits {}
+impl crate::Paged for GetWorkforcemanagementBusinessunitManagementunits {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for GetWorkforcemanagementManagementunits {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::PageNumber;
+}
+impl crate::Paged for GetWorkforcemanagementManagementunitsDivisionviews {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::NextUri;
+}
+impl crate::Paged for PostWorkforcemanagementAdherenceAdjustmentsQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for PostWorkforcemanagementAgentAdherenceAdjustmentsQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
+impl crate::Paged for PostWorkforcemanagementBusinessunitAdherenceAdjustmentsQuery {
+    const STYLE: crate::PagingStyle = crate::PagingStyle::After;
+}
