@@ -8,8 +8,8 @@ use std::time::Duration;
 use genesys_auth::{AccessToken, AuthConfig, SharedTokenSource, TokenSource, TokenSourceExt as _};
 use genesys_model::catalogue::{self, Operation};
 use genesys_transport::{
-    ApiRequest, BaseUrl, Environment, RateLimitStatus, Region, RetryPolicy, SharedHttpClient,
-    Transport, TransportError, authorization_fn,
+    ApiRequest, BaseUrl, ConnectionSettings, Environment, HyperClient, RateLimitStatus, Region,
+    RetryPolicy, SharedHttpClient, Transport, TransportError, authorization_fn,
 };
 use http::{HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
@@ -43,6 +43,8 @@ pub struct Client {
 
 struct Inner {
     transport: Transport,
+    /// The settings of every connection (REST, login, notifications).
+    tls: ConnectionSettings,
     tokens: SharedTokenSource,
     preflight: bool,
     /// Follows calls by events; created on first use.
@@ -81,6 +83,10 @@ pub struct ClientBuilder {
     transport: genesys_transport::TransportBuilder,
     tokens: Option<SharedTokenSource>,
     preflight: bool,
+    tls: ConnectionSettings,
+    http: Option<SharedHttpClient>,
+    connect_timeout: Duration,
+    credentials: Option<AuthConfig>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -88,6 +94,8 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("tokens", &self.tokens)
             .field("preflight", &self.preflight)
+            .field("tls", &self.tls)
+            .field("custom_http_client", &self.http.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -143,6 +151,68 @@ impl ClientBuilder {
     /// The connect timeout (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.transport = self.transport.connect_timeout(timeout);
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The credentials and environment of `config` (see
+    /// [`AuthConfig`]): API calls go to its environment, and its token
+    /// source logs in through this client's HTTP client, so the login host
+    /// gets the same [settings](Self::connection_settings) and connection
+    /// pool. A [`token_source`](Self::token_source) given as well wins.
+    pub fn credentials(mut self, config: &AuthConfig) -> Self {
+        self.transport = self.transport.environment(&config.environment());
+        self.credentials = Some(config.clone());
+        self
+    }
+
+    /// The settings (TLS roots, client certificate) of every connection
+    /// this client opens: API calls, the login of
+    /// [`credentials`](Self::credentials), and the notification WebSocket
+    /// ([`Client::connection_settings`]). Replaces what the
+    /// `add_root_certificate_*` and `client_identity_pem` methods set.
+    ///
+    /// ```no_run
+    /// use genesys_cloud::{Client, ConnectionSettings};
+    /// use genesys_cloud::auth::AuthConfig;
+    ///
+    /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let tls = ConnectionSettings::new()
+    ///     .add_root_certificate_pem_file("/etc/ssl/company-ca.pem")
+    ///     .client_identity(genesys_cloud::ClientIdentity::from_pem_files("client.pem", "client.key"));
+    /// let client = Client::builder()
+    ///     .credentials(&AuthConfig::from_env_and_profile(None)?)
+    ///     .connection_settings(tls)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn connection_settings(mut self, settings: ConnectionSettings) -> Self {
+        self.tls = settings;
+        self
+    }
+
+    /// Trusts the certificates of a PEM input too (one or a bundle), e.g.
+    /// your company's CA; checked by [`build`](Self::build).
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls = self.tls.add_root_certificate_pem(pem);
+        self
+    }
+
+    /// Trusts one DER-encoded certificate too; checked by
+    /// [`build`](Self::build).
+    pub fn add_root_certificate_der(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.tls = self.tls.add_root_certificate_der(der);
+        self
+    }
+
+    /// Presents this client certificate chain and private key (both PEM)
+    /// to servers that require mutual TLS. The key is never printed.
+    pub fn client_identity_pem(
+        mut self,
+        cert_chain_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.tls = self.tls.client_identity_pem(cert_chain_pem, key_pem);
         self
     }
 
@@ -152,9 +222,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Send through this HTTP client instead of the built-in hyper one.
+    /// Send through this HTTP client instead of the built-in hyper one
+    /// (the [TLS settings](Self::connection_settings) then apply to the
+    /// notification WebSocket only).
     pub fn http_client(mut self, client: SharedHttpClient) -> Self {
-        self.transport = self.transport.shared_http_client(client);
+        self.http = Some(client);
         self
     }
 
@@ -165,12 +237,34 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client.
+    /// Builds the client. Fails when there is no token source, or the TLS
+    /// settings cannot be used ([`TransportError::TlsConfig`] names the bad
+    /// input).
     pub fn build(self) -> Result<Client, BuildError> {
-        let tokens = self.tokens.ok_or(BuildError::MissingTokenSource)?;
+        let http = match self.http {
+            Some(http) => http,
+            None => SharedHttpClient::new(
+                HyperClient::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .connection_settings(self.tls.clone())
+                    .build()?,
+            ),
+        };
+        let tokens = match (self.tokens, &self.credentials) {
+            (Some(tokens), _) => tokens,
+            (None, Some(config)) => {
+                let login = genesys_auth::TokenEndpoint::builder()
+                    .environment(config.environment())
+                    .shared_http_client(http.clone())
+                    .build()?;
+                SharedTokenSource::new(config.token_source_with(login)?.cached())
+            }
+            (None, None) => return Err(BuildError::MissingTokenSource),
+        };
         Ok(Client {
             inner: Arc::new(Inner {
-                transport: self.transport.build()?,
+                transport: self.transport.shared_http_client(http).build()?,
+                tls: self.tls,
                 tokens,
                 preflight: self.preflight,
                 #[cfg(all(feature = "conversations", feature = "notifications-client"))]
@@ -193,6 +287,10 @@ impl Client {
             transport: Transport::builder(),
             tokens: None,
             preflight: true,
+            tls: ConnectionSettings::default(),
+            http: None,
+            connect_timeout: genesys_transport::DEFAULT_CONNECT_TIMEOUT,
+            credentials: None,
         }
     }
 
@@ -205,18 +303,30 @@ impl Client {
         Self::from_config(&AuthConfig::from_env_and_profile(None)?)
     }
 
-    /// A client for the environment and credentials of `config`.
+    /// A client for the environment and credentials of `config` (see
+    /// [`ClientBuilder::credentials`]; login and API share one HTTP client).
     pub fn from_config(config: &AuthConfig) -> Result<Client, BuildError> {
-        let tokens = config.token_source()?;
-        Client::builder()
-            .environment(&config.environment())
-            .token_source(tokens)
-            .build()
+        Client::builder().credentials(config).build()
     }
 
     /// The base URL requests go to.
     pub fn base_url(&self) -> &BaseUrl {
         self.inner.transport.base_url()
+    }
+
+    /// The HTTP client API calls (and, with
+    /// [`ClientBuilder::credentials`], logins) go through; hand it to a
+    /// [`TokenEndpoint`](genesys_auth::TokenEndpoint) of your own to share
+    /// the connection pool and TLS settings.
+    pub fn http_client(&self) -> &SharedHttpClient {
+        self.inner.transport.http_client()
+    }
+
+    /// The settings (TLS roots, client certificate) of this client's
+    /// connections; the notification client builds its WebSocket TLS
+    /// configuration from them.
+    pub fn connection_settings(&self) -> &ConnectionSettings {
+        &self.inner.tls
     }
 
     /// The token source.

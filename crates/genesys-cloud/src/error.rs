@@ -180,6 +180,30 @@ impl Error {
         }
     }
 
+    /// Why the TLS handshake failed, when it did: for an API call or for
+    /// the login behind it (e.g. [`TlsFailure::UnknownIssuer`](crate::TlsFailure::UnknownIssuer): add your
+    /// company's CA with [`ClientBuilder::add_root_certificate_pem`](crate::ClientBuilder::add_root_certificate_pem)).
+    /// TLS failures are not retried.
+    pub fn tls_failure(&self) -> Option<&genesys_transport::TlsFailure> {
+        let mut current: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        for _ in 0..16 {
+            let mut e = current?;
+            // The auth crate shares its sources as `Arc<dyn Error>`, whose
+            // own `source()` skips the wrapped error: look inside.
+            if let Some(shared) = e.downcast_ref::<genesys_auth::SharedError>() {
+                e = shared.as_ref();
+            }
+            if let Some(kind) = e
+                .downcast_ref::<genesys_transport::TransportError>()
+                .and_then(genesys_transport::TransportError::tls_failure)
+            {
+                return Some(kind);
+            }
+            current = e.source();
+        }
+        None
+    }
+
     /// True when the request was refused before anything was sent.
     pub fn is_preflight(&self) -> bool {
         matches!(

@@ -66,7 +66,8 @@ pub use error::{ApiFailure, Error, MissingScopes, UserContextRequired};
 pub use genesys_auth as auth;
 pub use genesys_model as model;
 pub use genesys_transport::{
-    ApiError, BaseUrl, Environment, RateLimitStatus, Region, RetryPolicy, StopReason,
+    ApiError, BaseUrl, ClientIdentity, ConnectionSettings, Environment, RateLimitStatus, Region,
+    RetryPolicy, StopReason, TlsConfigError, TlsFailure,
 };
 pub use operation::{ApiOperation, Request};
 pub use paging::{Listing, NextPage, Page, PageInfo, Paged, PagingError, PagingStyle};

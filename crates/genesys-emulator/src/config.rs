@@ -465,6 +465,11 @@ pub struct EmulatorConfig {
     pub max_body_bytes: usize,
     /// The notification service (channels, heartbeats, limits).
     pub notifications: NotificationSettings,
+    /// Serve HTTPS (and `wss://`) instead of plain HTTP; `None`, the
+    /// default, serves plain HTTP. Not read from configuration files: the
+    /// certificates are generated at start (see [`crate::TlsOptions`]).
+    #[serde(skip)]
+    pub tls: Option<crate::TlsOptions>,
 }
 
 impl Default for EmulatorConfig {
@@ -528,6 +533,7 @@ impl Default for EmulatorConfig {
             authorize_user: None,
             max_body_bytes: 1024 * 1024,
             notifications: NotificationSettings::default(),
+            tls: None,
         }
     }
 }
@@ -625,6 +631,15 @@ impl EmulatorConfig {
     /// Replaces every notification setting.
     pub fn with_notification_settings(mut self, settings: NotificationSettings) -> Self {
         self.notifications = settings;
+        self
+    }
+
+    /// Serves HTTPS and `wss://` with a CA and server certificate generated
+    /// at start ([`Emulator::tls_ca_pem`](crate::Emulator::tls_ca_pem));
+    /// [`Emulator::base_url`](crate::Emulator::base_url) is then
+    /// `https://127.0.0.1:PORT`.
+    pub fn with_tls(mut self, options: crate::TlsOptions) -> Self {
+        self.tls = Some(options);
         self
     }
 

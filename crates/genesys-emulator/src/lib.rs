@@ -19,6 +19,12 @@
 //! expiries that fell due), scriptable [`Fault`]s per route, notification
 //! faults ([`Notifications`]) and [`Counters`] of what arrived.
 //!
+//! It serves plain HTTP by default; [`EmulatorConfig::with_tls`] makes it
+//! serve HTTPS and `wss://` with a CA and server certificate generated at
+//! start ([`Emulator::tls_ca_pem`]), optionally requiring client
+//! certificates ([`Emulator::mint_client_identity`]), and [`TlsOptions`]
+//! can make the certificate wrong on purpose (other names, expired).
+//!
 //! ```no_run
 //! use std::time::Duration;
 //! use genesys_emulator::{Emulator, EmulatorConfig, Fault, RouteMatch, seed};
@@ -67,6 +73,7 @@ mod routes;
 pub mod seed;
 mod server;
 mod state;
+mod tls;
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -84,6 +91,7 @@ pub use config::{
 pub use counters::Counters;
 pub use faults::{Fault, RouteMatch};
 pub use notifications::{ChannelInfo, Notifications};
+pub use tls::TlsOptions;
 
 use state::{Principal, Shared};
 
@@ -117,6 +125,7 @@ pub struct Emulator {
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
     scheduler: Option<JoinHandle<()>>,
+    tls: Option<Arc<tls::TlsState>>,
 }
 
 impl fmt::Debug for Emulator {
@@ -143,10 +152,15 @@ impl Emulator {
         addr: SocketAddr,
     ) -> Result<Emulator, EmulatorError> {
         config.validate()?;
+        let tls = match &config.tls {
+            Some(options) => Some(Arc::new(tls::TlsState::new(options)?)),
+            None => None,
+        };
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (shutdown, rx) = watch::channel(false);
-        let shared = Arc::new(Shared::new(config, format!("ws://{addr}"), rx.clone()));
+        let ws = if tls.is_some() { "wss" } else { "ws" };
+        let shared = Arc::new(Shared::new(config, format!("{ws}://{addr}"), rx.clone()));
         let weak = Arc::downgrade(&shared);
         shared.clock.on_advance(move || {
             if let Some(shared) = weak.upgrade() {
@@ -154,21 +168,58 @@ impl Emulator {
             }
         });
         let scheduler = tokio::spawn(notifications::scheduler(shared.clone(), rx.clone()));
-        let task = tokio::spawn(server::serve(listener, shared.clone(), rx));
-        tracing::debug!("genesys emulator listening on http://{addr}");
+        let task = tokio::spawn(server::serve(listener, shared.clone(), rx, tls.clone()));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::debug!("genesys emulator listening on {scheme}://{addr}");
         Ok(Emulator {
             shared,
             addr,
             shutdown,
             task: Some(task),
             scheduler: Some(scheduler),
+            tls,
         })
     }
 
-    /// The base URL for both login and API, e.g. `http://127.0.0.1:41234`
-    /// (no trailing slash).
+    /// The base URL for both login and API, e.g. `http://127.0.0.1:41234`,
+    /// or `https://127.0.0.1:41234` when serving TLS (no trailing slash).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The CA certificate (PEM) that signed the server certificate, when
+    /// serving TLS ([`EmulatorConfig::with_tls`]): add it to a client's
+    /// trusted roots.
+    pub fn tls_ca_pem(&self) -> Option<String> {
+        self.tls.as_ref().map(|tls| tls.ca_pem())
+    }
+
+    /// The CA certificate, DER-encoded, when serving TLS.
+    pub fn tls_ca_der(&self) -> Option<Vec<u8>> {
+        self.tls.as_ref().map(|tls| tls.ca_der())
+    }
+
+    /// A new client certificate (PEM) and private key (PKCS#8 PEM) signed by
+    /// the emulator's CA, accepted when
+    /// [`TlsOptions::require_client_certificate`] is on.
+    ///
+    /// Fails when the emulator does not serve TLS.
+    pub fn mint_client_identity(&self) -> Result<(String, String), EmulatorError> {
+        match &self.tls {
+            Some(tls) => tls.mint_client_identity(),
+            None => Err(EmulatorError::Config(
+                "mint_client_identity: the emulator does not serve TLS \
+                 (start it with EmulatorConfig::with_tls)"
+                    .into(),
+            )),
+        }
+    }
+
+    /// How many TCP connections reached the TLS handshake (0 without TLS);
+    /// counts failed handshakes too, which never reach the request counters.
+    pub fn tls_connections(&self) -> u64 {
+        self.tls.as_ref().map_or(0, |tls| tls.handshakes())
     }
 
     /// The socket address the emulator listens on.

@@ -38,6 +38,17 @@ struct Args {
     /// stop the emulator by closing the pipe).
     #[arg(long)]
     exit_on_stdin_close: bool,
+    /// Serve HTTPS (and wss://) with a CA and certificate generated at
+    /// start; the CA certificate is printed (or written to --tls-ca-out).
+    #[arg(long)]
+    tls: bool,
+    /// With --tls: write the CA certificate (PEM) to this file.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    tls_ca_out: Option<PathBuf>,
+    /// With --tls: require a client certificate signed by the CA (mutual
+    /// TLS).
+    #[arg(long, requires = "tls")]
+    tls_require_client_cert: bool,
 }
 
 fn banner(emu: &Emulator, as_json: bool) -> String {
@@ -60,6 +71,7 @@ fn banner(emu: &Emulator, as_json: bool) -> String {
             .collect();
         return serde_json::json!({
             "base_url": emu.base_url(),
+            "tls_ca_pem": emu.tls_ca_pem(),
             "organization": {"id": config.organization.id, "name": config.organization.name},
             "clients": clients,
             "users": users,
@@ -87,6 +99,11 @@ fn banner(emu: &Emulator, as_json: bool) -> String {
         for uri in &c.redirect_uris {
             out.push_str(&format!("    redirect_uri={uri}\n"));
         }
+    }
+    if let Some(ca) = emu.tls_ca_pem() {
+        out.push_str(&format!(
+            "\nTLS CA certificate (trust it to connect):\n{ca}"
+        ));
     }
     out.push_str("\nUsers:\n");
     for u in &config.users {
@@ -139,6 +156,14 @@ fn main() -> ExitCode {
         },
         None => EmulatorConfig::default(),
     };
+    let config = if args.tls {
+        config.with_tls(
+            genesys_emulator::TlsOptions::new()
+                .require_client_certificate(args.tls_require_client_cert),
+        )
+    } else {
+        config
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -159,6 +184,12 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if let (Some(path), Some(ca)) = (&args.tls_ca_out, emu.tls_ca_pem())
+            && let Err(e) = std::fs::write(path, ca)
+        {
+            eprintln!("genesys-emulator: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
         println!("{}", banner(&emu, args.json));
         if args.exit_on_stdin_close {
             tokio::select! {

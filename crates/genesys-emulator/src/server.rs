@@ -170,11 +170,13 @@ fn dispatch(shared: &Shared, req: &Req, endpoint: Option<Endpoint>) -> Response<
     }
 }
 
-/// Accepts connections until `shutdown` changes.
+/// Accepts connections until `shutdown` changes; with `tls`, each one
+/// completes a TLS handshake first.
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
+    tls: Option<Arc<crate::tls::TlsState>>,
 ) {
     loop {
         let accepted = tokio::select! {
@@ -191,23 +193,58 @@ pub(crate) async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
-        let mut conn_shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| handle(shared.clone(), req));
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(30))
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service)
-                .with_upgrades();
-            tokio::select! {
-                result = conn => {
-                    if let Err(e) = result {
-                        tracing::debug!("connection closed: {e}");
-                    }
-                }
-                _ = conn_shutdown.changed() => {}
+        let conn_shutdown = shutdown.clone();
+        match &tls {
+            None => {
+                tokio::spawn(serve_connection(
+                    TokioIo::new(stream),
+                    shared,
+                    conn_shutdown,
+                ));
             }
-        });
+            Some(tls) => {
+                let tls = tls.clone();
+                let mut handshake_shutdown = shutdown.clone();
+                tokio::spawn(async move {
+                    tls.record_handshake();
+                    let handshake =
+                        tokio::time::timeout(Duration::from_secs(10), tls.acceptor.accept(stream));
+                    let handshake = tokio::select! {
+                        result = handshake => result,
+                        _ = handshake_shutdown.changed() => return,
+                    };
+                    match handshake {
+                        Ok(Ok(stream)) => {
+                            serve_connection(TokioIo::new(stream), shared, conn_shutdown).await;
+                        }
+                        Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// Serves HTTP/1.1 (with upgrades, for the notification WebSocket) on one
+/// connection until it closes or `shutdown` changes.
+async fn serve_connection<I>(io: I, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| handle(shared.clone(), req));
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .keep_alive(true)
+        .serve_connection(io, service)
+        .with_upgrades();
+    tokio::select! {
+        result = conn => {
+            if let Err(e) = result {
+                tracing::debug!("connection closed: {e}");
+            }
+        }
+        _ = shutdown.changed() => {}
     }
 }

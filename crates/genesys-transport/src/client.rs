@@ -186,7 +186,7 @@ mod hyper_impl {
         pool_max_idle_per_host: usize,
         max_body_bytes: usize,
         max_error_body_bytes: usize,
-        roots: RootCertificates,
+        tls: crate::connection::ConnectionSettings,
         http2: bool,
     }
 
@@ -200,7 +200,7 @@ mod hyper_impl {
                 pool_max_idle_per_host: usize::MAX,
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
                 max_error_body_bytes: DEFAULT_MAX_ERROR_BODY_BYTES,
-                roots: RootCertificates::default(),
+                tls: crate::connection::ConnectionSettings::default(),
                 http2: true,
             }
         }
@@ -240,9 +240,53 @@ mod hyper_impl {
             self
         }
 
-        /// The trusted root certificates.
+        /// The base set of trusted root certificates (certificates added
+        /// with [`add_root_certificate_pem`](Self::add_root_certificate_pem)
+        /// are trusted on top of it).
         pub fn root_certificates(mut self, roots: RootCertificates) -> Self {
-            self.roots = roots;
+            self.tls = self.tls.root_certificates(roots);
+            self
+        }
+
+        /// Trusts the certificates of a PEM input too (one or a bundle),
+        /// e.g. a company CA. Checked by [`build`](Self::build).
+        ///
+        /// ```
+        /// use genesys_transport::{HyperClient, TlsConfigError, TransportError};
+        ///
+        /// let err = HyperClient::builder().add_root_certificate_pem(&b"oops"[..]).build().unwrap_err();
+        /// assert!(matches!(err, TransportError::TlsConfig(TlsConfigError::NoCertificate { .. })));
+        /// ```
+        pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+            self.tls = self.tls.add_root_certificate_pem(pem);
+            self
+        }
+
+        /// Trusts one DER-encoded certificate too. Checked by
+        /// [`build`](Self::build).
+        pub fn add_root_certificate_der(mut self, der: impl Into<Vec<u8>>) -> Self {
+            self.tls = self.tls.add_root_certificate_der(der);
+            self
+        }
+
+        /// Presents this client certificate chain and private key (both PEM)
+        /// to servers that require mutual TLS. The key is never printed.
+        pub fn client_identity_pem(
+            mut self,
+            cert_chain_pem: impl Into<Vec<u8>>,
+            key_pem: impl Into<Vec<u8>>,
+        ) -> Self {
+            self.tls = self.tls.client_identity_pem(cert_chain_pem, key_pem);
+            self
+        }
+
+        /// Replaces all connection settings (TLS roots and client
+        /// identity); see [`ConnectionSettings`](crate::ConnectionSettings).
+        pub fn connection_settings(
+            mut self,
+            settings: crate::connection::ConnectionSettings,
+        ) -> Self {
+            self.tls = settings;
             self
         }
 
@@ -252,10 +296,11 @@ mod hyper_impl {
             self
         }
 
-        /// Builds the client. Fails when no crypto provider or no root
-        /// certificate is available.
+        /// Builds the client. Fails with [`TransportError::TlsConfig`] when
+        /// the TLS settings cannot be used (a bad certificate or key, no
+        /// root certificate, no crypto provider).
         pub fn build(self) -> Result<HyperClient, TransportError> {
-            let tls = tls_config(&self.roots)?;
+            let tls = self.tls.rustls_client_config()?;
             let mut http = HttpConnector::new();
             http.enforce_http(false);
             http.set_nodelay(true);
@@ -281,62 +326,6 @@ mod hyper_impl {
                 max_error_body_bytes: self.max_error_body_bytes,
             })
         }
-    }
-
-    fn crypto_provider() -> Result<std::sync::Arc<rustls::crypto::CryptoProvider>, TransportError> {
-        #[cfg(feature = "rustls-aws-lc")]
-        {
-            Ok(std::sync::Arc::new(
-                rustls::crypto::aws_lc_rs::default_provider(),
-            ))
-        }
-        #[cfg(all(not(feature = "rustls-aws-lc"), feature = "rustls-ring"))]
-        {
-            Ok(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-        }
-        #[cfg(not(any(feature = "rustls-aws-lc", feature = "rustls-ring")))]
-        {
-            rustls::crypto::CryptoProvider::get_default()
-                .cloned()
-                .ok_or_else(|| TransportError::Other {
-                    detail: "no rustls crypto provider: enable feature `rustls-ring` or \
-                             `rustls-aws-lc`, or install a process-wide default provider"
-                        .into(),
-                    source: None,
-                })
-        }
-    }
-
-    fn tls_config(roots: &RootCertificates) -> Result<rustls::ClientConfig, TransportError> {
-        #[allow(unused_imports)]
-        use hyper_rustls::ConfigBuilderExt;
-        let builder = rustls::ClientConfig::builder_with_provider(crypto_provider()?)
-            .with_safe_default_protocol_versions()
-            .map_err(TransportError::tls)?;
-        let builder = match roots {
-            #[cfg(feature = "webpki-roots")]
-            RootCertificates::WebPki => builder.with_webpki_roots(),
-            #[cfg(feature = "native-roots")]
-            RootCertificates::Native => builder.with_native_roots().map_err(TransportError::tls)?,
-            RootCertificates::CustomDer(ders) => {
-                let mut store = rustls::RootCertStore::empty();
-                for der in ders {
-                    store
-                        .add(rustls::pki_types::CertificateDer::from(der.clone()))
-                        .map_err(TransportError::tls)?;
-                }
-                if store.is_empty() {
-                    return Err(TransportError::Tls {
-                        detail: "no root certificates configured: enable feature \
-                                 `webpki-roots` or `native-roots`, or supply DER certificates"
-                            .into(),
-                        source: None,
-                    });
-                }
-                builder.with_root_certificates(store)
-            }
-        };
-        Ok(builder.with_no_client_auth())
     }
 
     /// The default [`HttpClient`]: hyper 1.x with hyper-util's pooled client
@@ -541,10 +530,15 @@ mod hyper_impl {
         err: hyper_util::client::legacy::Error,
         connect_timeout: Option<Duration>,
     ) -> TransportError {
-        if err.is_connect() {
-            if chain_any(&err, |e| e.is::<rustls::Error>()) {
+        if let Some(tls) = crate::connection::rustls_error_in_chain(&err) {
+            // A handshake failure, or (TLS 1.3) the server's refusal of our
+            // client certificate read after the handshake: either way the
+            // server did not process the request.
+            if err.is_connect() || crate::connection::is_client_certificate_alert(tls) {
                 return TransportError::tls(err);
             }
+        }
+        if err.is_connect() {
             if chain_any(&err, |e| {
                 e.downcast_ref::<std::io::Error>()
                     .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
@@ -633,7 +627,10 @@ mod hyper_impl {
                 .root_certificates(RootCertificates::CustomDer(vec![]))
                 .build()
                 .unwrap_err();
-            assert!(matches!(err, TransportError::Tls { .. }));
+            assert!(matches!(
+                err,
+                TransportError::TlsConfig(crate::TlsConfigError::NoRootCertificates)
+            ));
         }
     }
 }

@@ -79,16 +79,26 @@ pub enum TransportError {
         /// The configured connect timeout, when known.
         timeout: Option<Duration>,
     },
-    /// The TLS handshake failed (certificate, protocol, ...). The request was
-    /// never sent, but retrying will not help.
-    #[error("TLS handshake failed: {detail}")]
+    /// The TLS handshake failed (certificate, protocol, ...), or (TLS 1.3)
+    /// the server refused the client certificate right after it. The
+    /// server did not process the request, and retrying will not help, so
+    /// it is not retried.
+    /// [`kind`](TlsFailure) says why, and its `Display` what to do about it.
+    #[error("TLS handshake failed: {kind} ({detail})")]
     Tls {
+        /// Why, as far as it is known.
+        kind: TlsFailure,
         /// The error chain, rendered.
         detail: String,
         /// The underlying error.
         #[source]
         source: Option<BoxError>,
     },
+    /// The TLS settings (extra root certificates, client identity) could
+    /// not be used: a PEM or DER input was wrong, a file could not be read,
+    /// ... Reported when the client is built; nothing was sent.
+    #[error("invalid TLS settings: {0}")]
+    TlsConfig(#[from] TlsConfigError),
     /// No complete response arrived within the request timeout. The request
     /// may have reached the server.
     #[error("request timed out after {timeout:?}")]
@@ -157,11 +167,20 @@ impl TransportError {
         }
     }
 
-    /// Builds a [`Tls`](Self::Tls) error from any error.
+    /// Builds a [`Tls`](Self::Tls) error from any error; its
+    /// [`TlsFailure`] is read from the first `rustls::Error` in the source
+    /// chain (feature `hyper-client`), else it is [`TlsFailure::Other`].
     pub fn tls(source: impl Into<BoxError>) -> Self {
         let source = source.into();
+        let detail = describe_chain(source.as_ref());
+        #[cfg(feature = "hyper-client")]
+        let kind = crate::connection::failure_in_chain(source.as_ref())
+            .unwrap_or_else(|| TlsFailure::Other(detail.clone()));
+        #[cfg(not(feature = "hyper-client"))]
+        let kind = TlsFailure::Other(detail.clone());
         Self::Tls {
-            detail: describe_chain(source.as_ref()),
+            kind,
+            detail,
             source: Some(source),
         }
     }
@@ -185,7 +204,24 @@ impl TransportError {
                 | Self::Connect { .. }
                 | Self::ConnectTimeout { .. }
                 | Self::Tls { .. }
+                | Self::TlsConfig(_)
         )
+    }
+
+    /// The TLS failure, for [`Tls`](Self::Tls) errors.
+    ///
+    /// ```
+    /// use genesys_transport::{TlsFailure, TransportError};
+    ///
+    /// let err = TransportError::Tls { kind: TlsFailure::UnknownIssuer, detail: "invalid peer certificate: UnknownIssuer".into(), source: None };
+    /// assert_eq!(err.tls_failure(), Some(&TlsFailure::UnknownIssuer));
+    /// assert!(err.to_string().contains("not signed by a trusted CA"));
+    /// ```
+    pub fn tls_failure(&self) -> Option<&TlsFailure> {
+        match self {
+            Self::Tls { kind, .. } => Some(kind),
+            _ => None,
+        }
     }
 
     /// True for [`Timeout`](Self::Timeout) and
@@ -193,6 +229,141 @@ impl TransportError {
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Timeout { .. } | Self::ConnectTimeout { .. })
     }
+}
+
+/// Why a TLS handshake failed, read from the rustls error (see
+/// [`TransportError::Tls`]). Its `Display` names the cause and the fix.
+///
+/// ```
+/// use genesys_transport::TlsFailure;
+///
+/// let text = TlsFailure::ClientCertificateRequired.to_string();
+/// assert!(text.contains("client certificate"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsFailure {
+    /// The server's certificate is not signed by a CA this client trusts
+    /// (e.g. a company proxy's or a test server's own CA).
+    UnknownIssuer,
+    /// The server's certificate is not valid for the host name connected to.
+    NotValidForName,
+    /// The server's certificate has expired.
+    Expired,
+    /// The server's certificate is not valid yet (or this machine's clock
+    /// is behind).
+    NotYetValid,
+    /// The server requires a client certificate and none was configured.
+    ClientCertificateRequired,
+    /// The server refused the client certificate (unknown CA, expired,
+    /// wrong usage, ...).
+    ClientCertificateRejected,
+    /// Anything else; the text is the rustls error.
+    Other(String),
+}
+
+impl fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownIssuer => f.write_str(
+                "the server's certificate is not signed by a trusted CA: if a company CA or \
+                 TLS-inspecting proxy signs it, add that CA with `add_root_certificate_pem` \
+                 (or `ConnectionSettings::add_root_certificate_pem`)",
+            ),
+            Self::NotValidForName => f.write_str(
+                "the server's certificate is not valid for this host name: check the region \
+                 or base URL (the certificate names other hosts)",
+            ),
+            Self::Expired => f.write_str(
+                "the server's certificate has expired (or this machine's clock is ahead)",
+            ),
+            Self::NotYetValid => f.write_str(
+                "the server's certificate is not valid yet (or this machine's clock is behind)",
+            ),
+            Self::ClientCertificateRequired => f.write_str(
+                "the server requires a client certificate: configure one with \
+                 `client_identity_pem` (certificate chain and private key)",
+            ),
+            Self::ClientCertificateRejected => f.write_str(
+                "the server rejected the client certificate: check that it is signed by a CA \
+                 the server trusts, is not expired and is meant for client authentication",
+            ),
+            Self::Other(text) => write!(f, "{text}"),
+        }
+    }
+}
+
+/// Why [`ConnectionSettings`](crate::ConnectionSettings) could not be turned into a TLS
+/// configuration. Each variant names the input that was wrong; none
+/// contains private key material.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TlsConfigError {
+    /// A PEM input had no `CERTIFICATE` block.
+    #[error("{what}: no PEM CERTIFICATE block found")]
+    NoCertificate {
+        /// Which input, e.g. `root certificate PEM #1`.
+        what: String,
+    },
+    /// A PEM input could not be decoded.
+    #[error("{what}: invalid PEM: {detail}")]
+    InvalidPem {
+        /// Which input.
+        what: String,
+        /// What the PEM parser said.
+        detail: String,
+    },
+    /// A certificate is not a valid X.509 certificate (or not usable as a
+    /// root).
+    #[error("{what}: not a usable X.509 certificate: {detail}")]
+    InvalidCertificate {
+        /// Which input.
+        what: String,
+        /// What the certificate parser said.
+        detail: String,
+    },
+    /// The client identity's key input had no PEM private key (PKCS#8,
+    /// PKCS#1 or SEC1).
+    #[error("client identity: no PEM private key (PKCS#8, PKCS#1 or SEC1) found in the key input")]
+    NoPrivateKey,
+    /// The client certificate chain and key were refused (e.g. the key does
+    /// not match the certificate, or its algorithm is not supported).
+    #[error("client identity: the certificate and private key cannot be used: {detail}")]
+    InvalidClientIdentity {
+        /// What rustls said.
+        detail: String,
+    },
+    /// A file could not be read.
+    #[error("could not read {what} from {}: {source}", path.display())]
+    ReadFile {
+        /// Which input.
+        what: String,
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No root certificate at all: the default roots are off and none
+    /// were added.
+    #[error(
+        "no root certificates configured: keep the default roots (features `webpki-roots` \
+         or `native-roots`) or add certificates"
+    )]
+    NoRootCertificates,
+    /// No rustls crypto provider is available.
+    #[error(
+        "no rustls crypto provider: enable feature `rustls-ring` or `rustls-aws-lc`, or \
+         install a process-wide default provider"
+    )]
+    NoCryptoProvider,
+    /// Anything else (e.g. the operating system's root store could not be
+    /// loaded).
+    #[error("{detail}")]
+    Other {
+        /// What went wrong.
+        detail: String,
+    },
 }
 
 /// Renders an error and its `source()` chain as `a: b: c`, looking through

@@ -17,6 +17,14 @@
 //!   HTTP/1.1 and HTTP/2 over TLS, bounded body reads and gzip decoding.
 //!   Plain HTTP is allowed only to loopback hosts (such as the local
 //!   emulator); anything else is refused before a connection is attempted.
+//! - `ConnectionSettings` (feature `hyper-client`): extra root CAs (PEM bundles or
+//!   DER), whether to keep the default roots, and a client certificate for
+//!   mutual TLS (key in a `secrecy` box, never printed); one value
+//!   configures API calls, logins and, through
+//!   `ConnectionSettings::rustls_client_config`, WebSockets. A failed handshake is
+//!   [`TransportError::Tls`] with a [`TlsFailure`] naming the cause
+//!   (unknown CA, wrong host name, expired, client certificate required or
+//!   rejected) and the fix; it is never retried. See `docs/tls.md`.
 //! - [`Region`], [`Environment`] and [`BaseUrl`]: every region the official
 //!   SDKs ship, with API and login hosts, plus custom base URLs.
 //! - [`RetryPolicy`]: 429 honours `Retry-After` (delta-seconds or an HTTP
@@ -82,6 +90,8 @@
 
 mod body;
 mod client;
+#[cfg(feature = "hyper-client")]
+mod connection;
 mod date;
 mod error;
 mod ratelimit;
@@ -94,9 +104,11 @@ pub use body::{BodyCompleteness, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ERROR_BODY_
 pub use client::{BoxFuture, HttpClient, SharedHttpClient};
 #[cfg(feature = "hyper-client")]
 pub use client::{HyperClient, HyperClientBuilder, RootCertificates};
+#[cfg(feature = "hyper-client")]
+pub use connection::{ClientIdentity, ConnectionSettings};
 pub use error::{
     ApiError, BodyProblem, BoxError, Error, ErrorBody, ErrorDetail, ErrorKind, StopReason,
-    TransportError, render_message,
+    TlsConfigError, TlsFailure, TransportError, render_message,
 };
 pub use ratelimit::{RateLimitStatus, ReceivedAt};
 pub use region::{BaseUrl, Environment, Region, UnknownRegion, is_loopback_host};

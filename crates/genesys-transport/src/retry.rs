@@ -686,6 +686,7 @@ mod tests {
             timeout: Duration::from_secs(1),
         };
         let tls = TransportError::Tls {
+            kind: crate::TlsFailure::UnknownIssuer,
             detail: "bad cert".into(),
             source: None,
         };

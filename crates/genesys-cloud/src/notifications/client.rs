@@ -202,8 +202,10 @@ impl NotificationClient {
         self
     }
 
-    /// The TLS configuration for `wss://` connections (default: rustls
-    /// with the `ring` provider and the Mozilla roots, as the transport).
+    /// The TLS configuration for `wss://` connections (default: built
+    /// from the client's [`ConnectionSettings`](crate::ConnectionSettings), so the
+    /// WebSocket trusts the same roots and presents the same client
+    /// certificate as API calls).
     pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
         self.tls = Some(config);
         self
@@ -241,7 +243,7 @@ impl NotificationClient {
     async fn open(&self, names: Vec<String>) -> Result<NotificationStream, NotificationError> {
         let tls = match &self.tls {
             Some(tls) => tls.clone(),
-            None => socket::default_tls_config()?,
+            None => socket::tls_config(self.client.connection_settings())?,
         };
         let (out, items) = mpsc::unbounded_channel();
         let mut supervisor = Supervisor::new(self.client.clone(), self.config.clone(), tls, out);

@@ -52,6 +52,21 @@ pub enum NotificationError {
         /// What failed.
         detail: String,
     },
+    /// The TLS handshake of the notification socket failed; `kind` says
+    /// why and what to do (e.g. add your company's CA to the client's
+    /// [`ConnectionSettings`](crate::ConnectionSettings)). Not retried: it would fail
+    /// the same way.
+    #[error(
+        "could not open the notification socket at {uri}: TLS handshake failed: {kind} ({detail})"
+    )]
+    Tls {
+        /// Scheme and host of the `connectUri` (the rest is a secret).
+        uri: String,
+        /// Why the handshake failed.
+        kind: genesys_transport::TlsFailure,
+        /// The error, rendered.
+        detail: String,
+    },
     /// Genesys answered channel creation without an id or a `connectUri`.
     #[error("notification channel: the created channel has no {missing}")]
     InvalidChannel {
@@ -142,6 +157,7 @@ impl NotificationError {
             | NotificationError::Evicted { .. }
             | NotificationError::TokenRevoked { .. }
             | NotificationError::GaveUp { .. }
+            | NotificationError::Tls { .. }
             | NotificationError::Closed => true,
             NotificationError::Api { source, .. } => match source.as_ref() {
                 crate::Error::Auth(auth) => !auth.is_transient(),

@@ -126,22 +126,17 @@ struct Liveness {
     ping_interval: Option<Duration>,
 }
 
-/// A rustls client configuration built as the transport builds its own:
-/// rustls' `ring` provider (the transport's default feature) and the Mozilla
-/// roots of `webpki-roots`, safe default protocol versions.
-pub(crate) fn default_tls_config() -> Result<Arc<rustls::ClientConfig>, NotificationError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+/// The rustls client configuration of the client's TLS settings (the
+/// transport's: same roots, same client certificate, same provider).
+pub(crate) fn tls_config(
+    settings: &genesys_transport::ConnectionSettings,
+) -> Result<Arc<rustls::ClientConfig>, NotificationError> {
+    let config = settings
+        .rustls_client_config()
         .map_err(|e| NotificationError::Connect {
             uri: String::new(),
-            detail: format!("TLS configuration: {e}"),
-        })?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+            detail: e.to_string(),
+        })?;
     Ok(Arc::new(config))
 }
 
@@ -200,7 +195,14 @@ pub(crate) async fn connect(
                 config.connect_timeout
             ))
         })?
-        .map_err(|e| failed(e.to_string()))?;
+        .map_err(|e| match genesys_transport::TlsFailure::from_error(&e) {
+            Some(kind) => NotificationError::Tls {
+                uri: channel.uri.redacted(),
+                kind,
+                detail: scrub(&e.to_string(), Some(&channel.uri), Some(&channel.id)),
+            },
+            None => failed(e.to_string()),
+        })?;
     tracing::info!(
         channel = %channel.id,
         conn,
@@ -428,6 +430,6 @@ mod tests {
 
     #[test]
     fn the_default_tls_configuration_builds() {
-        assert!(default_tls_config().is_ok());
+        assert!(tls_config(&genesys_transport::ConnectionSettings::default()).is_ok());
     }
 }

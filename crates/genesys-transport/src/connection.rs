@@ -1,0 +1,617 @@
+//! Connection settings shared by every connection the SDK makes (REST,
+//! login and the notification WebSocket): for now TLS (extra root CAs,
+//! whether to keep the default roots, an optional client identity for
+//! mutual TLS); proxy settings belong here too when they come.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use secrecy::{ExposeSecret, SecretBox};
+
+use crate::client::RootCertificates;
+use crate::error::{TlsConfigError, TlsFailure, TransportError};
+
+/// Bytes given in memory or a file read when the configuration is built.
+#[derive(Clone)]
+enum Input {
+    Memory(Vec<u8>),
+    File(PathBuf),
+}
+
+impl Input {
+    fn read(&self, what: &str) -> Result<std::borrow::Cow<'_, [u8]>, TlsConfigError> {
+        match self {
+            Input::Memory(bytes) => Ok(std::borrow::Cow::Borrowed(bytes)),
+            Input::File(path) => {
+                std::fs::read(path)
+                    .map(std::borrow::Cow::Owned)
+                    .map_err(|source| TlsConfigError::ReadFile {
+                        what: what.to_owned(),
+                        path: path.clone(),
+                        source,
+                    })
+            }
+        }
+    }
+}
+
+/// An extra trusted root, PEM (one or many certificates) or DER.
+#[derive(Clone)]
+enum ExtraRoot {
+    Pem(Input),
+    Der(Vec<u8>),
+}
+
+/// The private key of a [`ClientIdentity`]: in memory (zeroed on drop,
+/// never printed) or a file path.
+#[derive(Clone)]
+enum KeyInput {
+    Memory(Arc<SecretBox<Vec<u8>>>),
+    File(PathBuf),
+}
+
+/// A client certificate chain and its private key, for servers that
+/// require mutual TLS. Both are PEM; the key may be PKCS#8, PKCS#1 or SEC1.
+///
+/// The key is kept in a [`secrecy`] box and never appears in `Debug`.
+///
+/// ```
+/// use genesys_transport::ClientIdentity;
+///
+/// let identity = ClientIdentity::from_pem(
+///     "-----BEGIN CERTIFICATE-----\n...".as_bytes(),
+///     "-----BEGIN PRIVATE KEY-----\n...".as_bytes(),
+/// );
+/// assert!(!format!("{identity:?}").contains("PRIVATE KEY"));
+/// ```
+#[derive(Clone)]
+pub struct ClientIdentity {
+    chain: Input,
+    key: KeyInput,
+}
+
+impl ClientIdentity {
+    /// A certificate chain (leaf first) and private key, PEM, from memory.
+    pub fn from_pem(cert_chain_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        ClientIdentity {
+            chain: Input::Memory(cert_chain_pem.into()),
+            key: KeyInput::Memory(Arc::new(SecretBox::new(Box::new(key_pem.into())))),
+        }
+    }
+
+    /// A certificate chain and private key, PEM, read from files when the
+    /// client is built.
+    pub fn from_pem_files(cert_chain: impl AsRef<Path>, key: impl AsRef<Path>) -> Self {
+        ClientIdentity {
+            chain: Input::File(cert_chain.as_ref().to_owned()),
+            key: KeyInput::File(key.as_ref().to_owned()),
+        }
+    }
+
+    fn load(
+        &self,
+    ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), TlsConfigError> {
+        let what = "client certificate chain PEM";
+        let chain = parse_pem_certificates(&self.chain.read(what)?, what)?;
+        let key = match &self.key {
+            KeyInput::Memory(secret) => parse_private_key(secret.expose_secret())?,
+            KeyInput::File(path) => {
+                // Read into a secret box so the copy is zeroed too.
+                let bytes = std::fs::read(path).map_err(|source| TlsConfigError::ReadFile {
+                    what: "client private key PEM".into(),
+                    path: path.clone(),
+                    source,
+                })?;
+                let secret = SecretBox::new(Box::new(bytes));
+                parse_private_key(secret.expose_secret())?
+            }
+        };
+        Ok((chain, key))
+    }
+}
+
+impl fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("ClientIdentity");
+        match &self.chain {
+            Input::Memory(bytes) => d.field(
+                "cert_chain",
+                &format_args!("<{} bytes of PEM>", bytes.len()),
+            ),
+            Input::File(path) => d.field("cert_chain", path),
+        };
+        match &self.key {
+            KeyInput::Memory(_) => d.field("key", &format_args!("<redacted>")),
+            KeyInput::File(path) => d.field("key_file", path),
+        };
+        d.finish()
+    }
+}
+
+/// How connections are set up; for now their TLS: which roots are trusted
+/// and which client certificate, if any, is presented (proxy settings will
+/// join them). One value configures the REST
+/// client ([`HyperClientBuilder::connection_settings`](crate::HyperClientBuilder::connection_settings)),
+/// the login endpoint (through the same `HttpClient`) and the notification
+/// WebSocket ([`ConnectionSettings::rustls_client_config`]).
+///
+/// By default the roots of the enabled root feature (`webpki-roots`, else
+/// `native-roots`) are trusted and no client certificate is sent. Inputs
+/// are checked when [`rustls_client_config`](Self::rustls_client_config) runs (when a
+/// client is built); a bad one fails with [`TransportError::TlsConfig`].
+///
+/// ```
+/// use genesys_transport::{HyperClient, ConnectionSettings};
+///
+/// # fn demo(company_ca_pem: &[u8], cert_pem: &[u8], key_pem: &[u8]) -> Result<(), genesys_transport::TransportError> {
+/// let settings = ConnectionSettings::new()
+///     .add_root_certificate_pem(company_ca_pem)
+///     .client_identity_pem(cert_pem, key_pem);
+/// let client = HyperClient::builder().connection_settings(settings.clone()).build()?;
+/// let for_websockets = settings.rustls_client_config()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default)]
+pub struct ConnectionSettings {
+    roots: RootCertificates,
+    extra_roots: Vec<ExtraRoot>,
+    identity: Option<ClientIdentity>,
+}
+
+impl fmt::Debug for ConnectionSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectionSettings")
+            .field("roots", &self.roots)
+            .field("extra_roots", &self.extra_roots.len())
+            .field("client_identity", &self.identity)
+            .finish()
+    }
+}
+
+impl ConnectionSettings {
+    /// The defaults: the feature's default roots, no client certificate.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Trusts the certificates of a PEM input too (one certificate or a
+    /// bundle of several; other PEM blocks are ignored).
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots
+            .push(ExtraRoot::Pem(Input::Memory(pem.into())));
+        self
+    }
+
+    /// Trusts the certificates of a PEM file too, read when the client is
+    /// built.
+    pub fn add_root_certificate_pem_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.extra_roots
+            .push(ExtraRoot::Pem(Input::File(path.as_ref().to_owned())));
+        self
+    }
+
+    /// Trusts one DER-encoded certificate too.
+    pub fn add_root_certificate_der(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots.push(ExtraRoot::Der(der.into()));
+        self
+    }
+
+    /// Whether to keep the default roots (`true`, the default) or trust
+    /// only the added certificates (`false`).
+    pub fn default_roots(mut self, keep: bool) -> Self {
+        self.roots = if keep {
+            RootCertificates::default()
+        } else {
+            RootCertificates::CustomDer(Vec::new())
+        };
+        self
+    }
+
+    /// The base root set, replacing the default (added certificates are
+    /// trusted on top of it).
+    pub fn root_certificates(mut self, roots: RootCertificates) -> Self {
+        self.roots = roots;
+        self
+    }
+
+    /// Presents this client certificate chain (PEM, leaf first) with its
+    /// private key (PEM) to servers that ask for one.
+    pub fn client_identity_pem(
+        self,
+        cert_chain_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.client_identity(ClientIdentity::from_pem(cert_chain_pem, key_pem))
+    }
+
+    /// Presents this client identity to servers that ask for one.
+    pub fn client_identity(mut self, identity: ClientIdentity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// Whether a client identity is configured.
+    pub fn has_client_identity(&self) -> bool {
+        self.identity.is_some()
+    }
+
+    /// Builds the rustls client configuration (no ALPN protocols set):
+    /// the crypto provider of the enabled feature (`rustls-aws-lc`, else
+    /// `rustls-ring`, else the process default), safe protocol versions,
+    /// the roots and the client identity.
+    ///
+    /// Fails with [`TransportError::TlsConfig`] naming the input that is
+    /// wrong.
+    pub fn rustls_client_config(&self) -> Result<rustls::ClientConfig, TransportError> {
+        let builder = rustls::ClientConfig::builder_with_provider(crypto_provider()?)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsConfigError::Other {
+                detail: e.to_string(),
+            })?;
+        let mut store = rustls::RootCertStore::empty();
+        match &self.roots {
+            #[cfg(feature = "webpki-roots")]
+            RootCertificates::WebPki => {
+                store.extend(webpki_roots_set());
+            }
+            #[cfg(feature = "native-roots")]
+            RootCertificates::Native => {
+                let loaded = rustls_native_certs_set()?;
+                store.roots.extend(loaded);
+            }
+            RootCertificates::CustomDer(ders) => {
+                for (i, der) in ders.iter().enumerate() {
+                    add_der(
+                        &mut store,
+                        der.clone(),
+                        &format!("root certificate DER #{}", i + 1),
+                    )?;
+                }
+            }
+        }
+        for (i, root) in self.extra_roots.iter().enumerate() {
+            match root {
+                ExtraRoot::Pem(input) => {
+                    let what = match input {
+                        Input::Memory(_) => format!("root certificate PEM #{}", i + 1),
+                        Input::File(path) => {
+                            format!("root certificate PEM file {}", path.display())
+                        }
+                    };
+                    for cert in parse_pem_certificates(&input.read(&what)?, &what)? {
+                        add_der(&mut store, cert.to_vec(), &what)?;
+                    }
+                }
+                ExtraRoot::Der(der) => {
+                    add_der(
+                        &mut store,
+                        der.clone(),
+                        &format!("root certificate DER #{}", i + 1),
+                    )?;
+                }
+            }
+        }
+        if store.is_empty() {
+            return Err(TlsConfigError::NoRootCertificates.into());
+        }
+        let builder = builder.with_root_certificates(store);
+        let config = match &self.identity {
+            None => builder.with_no_client_auth(),
+            Some(identity) => {
+                let (chain, key) = identity.load()?;
+                builder.with_client_auth_cert(chain, key).map_err(|e| {
+                    TlsConfigError::InvalidClientIdentity {
+                        detail: e.to_string(),
+                    }
+                })?
+            }
+        };
+        Ok(config)
+    }
+}
+
+/// The Mozilla roots of `webpki-roots`.
+#[cfg(feature = "webpki-roots")]
+fn webpki_roots_set() -> impl Iterator<Item = rustls::pki_types::TrustAnchor<'static>> {
+    webpki_roots::TLS_SERVER_ROOTS.iter().cloned()
+}
+
+/// The operating system's roots; certificates it cannot parse are skipped.
+#[cfg(feature = "native-roots")]
+fn rustls_native_certs_set() -> Result<Vec<rustls::pki_types::TrustAnchor<'static>>, TlsConfigError>
+{
+    let loaded = rustls_native_certs::load_native_certs();
+    let mut store = rustls::RootCertStore::empty();
+    let (added, _ignored) = store.add_parsable_certificates(loaded.certs);
+    if added == 0 {
+        return Err(TlsConfigError::Other {
+            detail: format!(
+                "no usable root certificate in the operating system's store ({} errors)",
+                loaded.errors.len()
+            ),
+        });
+    }
+    Ok(store.roots)
+}
+
+fn add_der(
+    store: &mut rustls::RootCertStore,
+    der: Vec<u8>,
+    what: &str,
+) -> Result<(), TlsConfigError> {
+    store
+        .add(CertificateDer::from(der))
+        .map_err(|e| TlsConfigError::InvalidCertificate {
+            what: what.to_owned(),
+            detail: e.to_string(),
+        })
+}
+
+fn parse_pem_certificates(
+    pem: &[u8],
+    what: &str,
+) -> Result<Vec<CertificateDer<'static>>, TlsConfigError> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TlsConfigError::InvalidPem {
+            what: what.to_owned(),
+            detail: e.to_string(),
+        })?;
+    if certs.is_empty() {
+        return Err(TlsConfigError::NoCertificate {
+            what: what.to_owned(),
+        });
+    }
+    Ok(certs)
+}
+
+fn parse_private_key(pem: &[u8]) -> Result<PrivateKeyDer<'static>, TlsConfigError> {
+    use rustls::pki_types::pem::Error as PemError;
+    match PrivateKeyDer::from_pem_slice(pem) {
+        Ok(key) => Ok(key),
+        Err(PemError::NoItemsFound) => Err(TlsConfigError::NoPrivateKey),
+        // The PEM parser's messages name the problem, never the key bytes.
+        Err(e) => Err(TlsConfigError::InvalidPem {
+            what: "client private key PEM".into(),
+            detail: e.to_string(),
+        }),
+    }
+}
+
+/// The crypto provider of the enabled feature.
+pub(crate) fn crypto_provider() -> Result<Arc<rustls::crypto::CryptoProvider>, TlsConfigError> {
+    #[cfg(feature = "rustls-aws-lc")]
+    {
+        Ok(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+    }
+    #[cfg(all(not(feature = "rustls-aws-lc"), feature = "rustls-ring"))]
+    {
+        Ok(Arc::new(rustls::crypto::ring::default_provider()))
+    }
+    #[cfg(not(any(feature = "rustls-aws-lc", feature = "rustls-ring")))]
+    {
+        rustls::crypto::CryptoProvider::get_default()
+            .cloned()
+            .ok_or(TlsConfigError::NoCryptoProvider)
+    }
+}
+
+/// Finds the first `rustls::Error` in `err`'s source chain (looking
+/// through `std::io::Error` wrappers).
+pub(crate) fn rustls_error_in_chain<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::Error> {
+    let mut current: Option<&'a (dyn std::error::Error + 'static)> = Some(err);
+    let mut depth = 0;
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<rustls::Error>() {
+            return Some(found);
+        }
+        depth += 1;
+        if depth > 16 {
+            return None;
+        }
+        current = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    None
+}
+
+impl TlsFailure {
+    /// The failure of the first `rustls::Error` in `err`'s source chain
+    /// (looking through `std::io::Error` wrappers), if there is one; for
+    /// other TLS stacks built on rustls, such as a WebSocket client.
+    ///
+    /// ```
+    /// use genesys_transport::TlsFailure;
+    ///
+    /// let io = std::io::Error::new(
+    ///     std::io::ErrorKind::InvalidData,
+    ///     rustls::Error::InvalidCertificate(rustls::CertificateError::Expired),
+    /// );
+    /// assert_eq!(TlsFailure::from_error(&io), Some(TlsFailure::Expired));
+    /// ```
+    pub fn from_error(err: &(dyn std::error::Error + 'static)) -> Option<TlsFailure> {
+        failure_in_chain(err)
+    }
+}
+
+/// The [`TlsFailure`] of the first `rustls::Error` in `err`'s chain.
+pub(crate) fn failure_in_chain(err: &(dyn std::error::Error + 'static)) -> Option<TlsFailure> {
+    rustls_error_in_chain(err).map(classify)
+}
+
+/// True for alerts a server sends when it refuses the client's
+/// certificate: the handshake failed on the server's side, so the request
+/// was not processed (with TLS 1.3 the client learns this only on its
+/// first read).
+pub(crate) fn is_client_certificate_alert(err: &rustls::Error) -> bool {
+    matches!(
+        classify(err),
+        TlsFailure::ClientCertificateRequired | TlsFailure::ClientCertificateRejected
+    )
+}
+
+/// Maps a rustls error to a [`TlsFailure`].
+pub(crate) fn classify(err: &rustls::Error) -> TlsFailure {
+    use rustls::{AlertDescription as A, CertificateError as C, Error as E};
+    match err {
+        E::InvalidCertificate(cert) => match cert {
+            C::UnknownIssuer => TlsFailure::UnknownIssuer,
+            C::NotValidForName | C::NotValidForNameContext { .. } => TlsFailure::NotValidForName,
+            C::Expired | C::ExpiredContext { .. } => TlsFailure::Expired,
+            C::NotValidYet | C::NotValidYetContext { .. } => TlsFailure::NotYetValid,
+            other => TlsFailure::Other(E::InvalidCertificate(other.clone()).to_string()),
+        },
+        E::AlertReceived(A::CertificateRequired) => TlsFailure::ClientCertificateRequired,
+        E::AlertReceived(
+            A::BadCertificate
+            | A::UnknownCA
+            | A::UnsupportedCertificate
+            | A::CertificateRevoked
+            | A::CertificateExpired
+            | A::CertificateUnknown
+            | A::AccessDenied,
+        ) => TlsFailure::ClientCertificateRejected,
+        other => TlsFailure::Other(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_rustls_errors() {
+        use rustls::{AlertDescription as A, CertificateError as C, Error as E};
+        let cases = [
+            (
+                E::InvalidCertificate(C::UnknownIssuer),
+                TlsFailure::UnknownIssuer,
+            ),
+            (
+                E::InvalidCertificate(C::NotValidForName),
+                TlsFailure::NotValidForName,
+            ),
+            (E::InvalidCertificate(C::Expired), TlsFailure::Expired),
+            (
+                E::InvalidCertificate(C::NotValidYet),
+                TlsFailure::NotYetValid,
+            ),
+            (
+                E::AlertReceived(A::CertificateRequired),
+                TlsFailure::ClientCertificateRequired,
+            ),
+            (
+                E::AlertReceived(A::UnknownCA),
+                TlsFailure::ClientCertificateRejected,
+            ),
+            (
+                E::AlertReceived(A::BadCertificate),
+                TlsFailure::ClientCertificateRejected,
+            ),
+        ];
+        for (err, want) in cases {
+            assert_eq!(classify(&err), want, "{err}");
+        }
+        assert!(matches!(
+            classify(&E::AlertReceived(A::HandshakeFailure)),
+            TlsFailure::Other(_)
+        ));
+    }
+
+    #[test]
+    fn finds_rustls_error_through_io_errors() {
+        let io = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        );
+        let err = TransportError::tls(io);
+        assert_eq!(err.tls_failure(), Some(&TlsFailure::UnknownIssuer));
+        assert!(
+            err.to_string().contains("add_root_certificate_pem"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_inputs_are_named() {
+        let err = ConnectionSettings::new()
+            .add_root_certificate_pem(&b"not pem at all"[..])
+            .rustls_client_config()
+            .unwrap_err();
+        assert!(
+            matches!(&err, TransportError::TlsConfig(TlsConfigError::NoCertificate { what }) if what == "root certificate PEM #1"),
+            "{err:?}"
+        );
+        let err = ConnectionSettings::new()
+            .add_root_certificate_der(vec![1, 2, 3])
+            .rustls_client_config()
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                TransportError::TlsConfig(TlsConfigError::InvalidCertificate { .. })
+            ),
+            "{err:?}"
+        );
+        let err = ConnectionSettings::new()
+            .add_root_certificate_pem(
+                &b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"[..],
+            )
+            .rustls_client_config()
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                TransportError::TlsConfig(TlsConfigError::InvalidPem { .. })
+            ),
+            "{err:?}"
+        );
+        let err = ConnectionSettings::new()
+            .default_roots(false)
+            .rustls_client_config()
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                TransportError::TlsConfig(TlsConfigError::NoRootCertificates)
+            ),
+            "{err:?}"
+        );
+        let err = ConnectionSettings::new()
+            .add_root_certificate_pem_file("/nonexistent/ca.pem")
+            .rustls_client_config()
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                TransportError::TlsConfig(TlsConfigError::ReadFile { .. })
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
+    }
+
+    #[test]
+    fn key_never_in_debug() {
+        let sentinel = "SENTINEL-KEY-MATERIAL-4711";
+        let settings = ConnectionSettings::new().client_identity_pem(
+            &b"-----BEGIN CERTIFICATE-----\n"[..],
+            format!("-----BEGIN PRIVATE KEY-----\n{sentinel}\n-----END PRIVATE KEY-----\n"),
+        );
+        let text = format!("{settings:?} {settings:#?}");
+        assert!(!text.contains(sentinel), "{text}");
+        assert!(text.contains("redacted"), "{text}");
+        // A key that is not PEM: the error does not quote it either.
+        let err = settings.rustls_client_config().unwrap_err();
+        assert!(!format!("{err} {err:?}").contains(sentinel), "{err:?}");
+    }
+}
