@@ -9,8 +9,8 @@ use std::time::Duration;
 use common::RecordingSleeper;
 use genesys_emulator::{Emulator, EmulatorConfig, TlsOptions, seed};
 use genesys_transport::{
-    ApiRequest, BaseUrl, ConnectionSettings, HyperClient, HyperClientBuilder, RetryPolicy,
-    StopReason, TlsFailure, Transport, TransportError,
+    ApiRequest, ApiResponse, BaseUrl, ConnectionSettings, HyperClient, HyperClientBuilder,
+    RetryPolicy, StopReason, TlsFailure, Transport, TransportError,
 };
 use http::{HeaderValue, Method, StatusCode};
 
@@ -49,6 +49,17 @@ fn transport(emu: &Emulator, client: HyperClientBuilder, sleeper: &RecordingSlee
 
 /// Sends `GET /api/v2/users/me` and returns the TLS failure, checking it
 /// took one attempt, one connection and no retry.
+/// Sends `GET /api/v2/users/me` through `client`, expecting a 200.
+async fn succeeds(emu: &Emulator, client: HyperClientBuilder, what: &str) -> ApiResponse {
+    let sleeper = RecordingSleeper::default();
+    let response = transport(emu, client, &sleeper)
+        .send(users_me(emu))
+        .await
+        .expect(what);
+    assert_eq!(response.status(), StatusCode::OK);
+    response
+}
+
 async fn tls_failure(emu: &Emulator, client: HyperClientBuilder) -> TlsFailure {
     let sleeper = RecordingSleeper::default();
     let err = transport(emu, client, &sleeper)
@@ -80,12 +91,7 @@ async fn trusts_the_emulator_ca_added_as_pem() {
     );
     let ca = emu.tls_ca_pem().unwrap();
     let client = HyperClient::builder().add_root_certificate_pem(ca);
-    let sleeper = RecordingSleeper::default();
-    let response = transport(&emu, client, &sleeper)
-        .send(users_me(&emu))
-        .await
-        .expect("HTTPS request succeeds");
-    assert_eq!(response.status(), StatusCode::OK);
+    let response = succeeds(&emu, client, "HTTPS request succeeds").await;
     assert!(
         String::from_utf8_lossy(response.body()).contains(seed::DEFAULT_USER_ID),
         "{:?}",
@@ -102,12 +108,7 @@ async fn trusts_the_emulator_ca_added_as_der_only() {
         .default_roots(false)
         .add_root_certificate_der(emu.tls_ca_der().unwrap());
     let client = HyperClient::builder().connection_settings(settings);
-    let sleeper = RecordingSleeper::default();
-    let response = transport(&emu, client, &sleeper)
-        .send(users_me(&emu))
-        .await
-        .expect("HTTPS request succeeds");
-    assert_eq!(response.status(), StatusCode::OK);
+    succeeds(&emu, client, "HTTPS request succeeds").await;
 }
 
 #[tokio::test]
@@ -125,12 +126,7 @@ async fn a_pem_bundle_with_several_certificates_is_read_whole() {
             .default_roots(false)
             .add_root_certificate_pem(bundle),
     );
-    let sleeper = RecordingSleeper::default();
-    let response = transport(&emu, client, &sleeper)
-        .send(users_me(&emu))
-        .await
-        .expect("HTTPS request succeeds");
-    assert_eq!(response.status(), StatusCode::OK);
+    succeeds(&emu, client, "HTTPS request succeeds").await;
 }
 
 #[tokio::test]
@@ -180,12 +176,7 @@ async fn mutual_tls_accepts_the_right_client_certificate() {
     let client = HyperClient::builder()
         .add_root_certificate_pem(emu.tls_ca_pem().unwrap())
         .client_identity_pem(cert, key);
-    let sleeper = RecordingSleeper::default();
-    let response = transport(&emu, client, &sleeper)
-        .send(users_me(&emu))
-        .await
-        .expect("mutual TLS succeeds");
-    assert_eq!(response.status(), StatusCode::OK);
+    succeeds(&emu, client, "mutual TLS succeeds").await;
 }
 
 #[tokio::test]
@@ -225,12 +216,7 @@ async fn a_given_client_ca_is_accepted_too() {
     let client = HyperClient::builder()
         .add_root_certificate_pem(emu.tls_ca_pem().unwrap())
         .client_identity_pem(cert, key);
-    let sleeper = RecordingSleeper::default();
-    let response = transport(&emu, client, &sleeper)
-        .send(users_me(&emu))
-        .await
-        .expect("mutual TLS succeeds");
-    assert_eq!(response.status(), StatusCode::OK);
+    succeeds(&emu, client, "mutual TLS succeeds").await;
 }
 
 #[tokio::test]
