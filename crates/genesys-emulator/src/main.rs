@@ -9,6 +9,7 @@
 //! input closes.
 #![forbid(unsafe_code)]
 
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -190,7 +191,9 @@ fn main() -> ExitCode {
             eprintln!("genesys-emulator: cannot write {}: {e}", path.display());
             return ExitCode::FAILURE;
         }
-        println!("{}", banner(&emu, args.json));
+        // A closed stdout (a parent that stopped reading) must not end the
+        // server: the banner is informational.
+        let _ = writeln!(std::io::stdout(), "{}", banner(&emu, args.json));
         if args.exit_on_stdin_close {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
