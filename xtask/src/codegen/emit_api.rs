@@ -404,7 +404,7 @@ pub fn emit_api(ir: &Ir) -> anyhow::Result<Vec<GeneratedFile>> {
 
 /// The facade's hand-written notification channel client: the REST tag it
 /// calls, the call topics it follows, and its WebSocket and TLS crates.
-const NOTIFICATIONS_CLIENT_FEATURE: &str = "# The notification channel client (WebSocket): live events instead of polling.\nnotifications-client = [\"notifications\", \"topics-users\", \"dep:tokio-tungstenite\", \"dep:rustls\", \"dep:webpki-roots\", \"dep:rand\", \"futures-util/sink\"]\n";
+const NOTIFICATIONS_CLIENT_FEATURE: &str = "# The notification channel client (WebSocket): live events instead of polling.\nnotifications-client = [\"notifications\", \"topics-users\", \"dep:tokio-tungstenite\", \"dep:rustls\", \"dep:rand\", \"futures-util/sink\"]\n";
 
 /// The facade's `[features]` block: each tag forwards to the model's.
 pub fn facade_features_block(ir: &Ir) -> String {
