@@ -105,6 +105,63 @@ pub struct AuthConfig {
     access_token: Option<SecretString>,
     grant_type: Option<String>,
     origin: Option<String>,
+    proxy: Option<ProfileProxy>,
+}
+
+/// The HTTP proxy a `gc` CLI profile names (keys `proxy_protocol`,
+/// `proxy_host`, `proxy_port`, `proxy_username`, `proxy_password`;
+/// `proxy_pathparams` is not used). The password is never printed.
+///
+/// ```
+/// use genesys_auth::AuthConfig;
+///
+/// let config = AuthConfig::from_gc_toml(r#"
+///     [DEFAULT]
+///     environment = "mypurecloud.ie"
+///     proxy_host = "proxy.corp.example"
+///     proxy_port = 3128
+///     proxy_username = "svc"
+///     proxy_password = "s3cret"
+/// "#, "DEFAULT")?;
+/// let proxy = config.proxy().expect("a proxy");
+/// assert_eq!(proxy.url(), "http://proxy.corp.example:3128");
+/// assert_eq!(proxy.username(), Some("svc"));
+/// assert!(!format!("{config:?}").contains("s3cret"));
+/// # Ok::<(), genesys_auth::AuthError>(())
+/// ```
+#[derive(Clone)]
+pub struct ProfileProxy {
+    url: String,
+    username: Option<String>,
+    password: Option<SecretString>,
+}
+
+impl ProfileProxy {
+    /// `protocol://host[:port]` (protocol `http` unless the profile says
+    /// otherwise), without credentials.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The proxy user, if any.
+    pub fn username(&self) -> Option<&str> {
+        self.username.as_deref()
+    }
+
+    /// The proxy password, if any.
+    pub fn password(&self) -> Option<&SecretString> {
+        self.password.as_ref()
+    }
+}
+
+impl fmt::Debug for ProfileProxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProfileProxy")
+            .field("url", &self.url)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "[REDACTED]"))
+            .finish()
+    }
 }
 
 impl fmt::Debug for AuthConfig {
@@ -122,6 +179,7 @@ impl fmt::Debug for AuthConfig {
             )
             .field("grant_type", &self.grant_type)
             .field("origin", &self.origin)
+            .field("proxy", &self.proxy)
             .finish()
     }
 }
@@ -164,6 +222,7 @@ impl AuthConfig {
             access_token: non_empty(lookup(ENV_ACCESS_TOKEN)).map(SecretString::from),
             grant_type: None,
             origin: Some("environment variables".into()),
+            proxy: None,
         })
     }
 
@@ -233,6 +292,20 @@ impl AuthConfig {
             Some(env) => Some(parse_environment(&env, &origin)?),
             None => None,
         };
+        let proxy = get("proxy_host").map(|host| {
+            let protocol = get("proxy_protocol").unwrap_or_else(|| "http".to_owned());
+            let protocol = protocol.trim_end_matches("://").to_ascii_lowercase();
+            // The CLI's convention for "no port" is an empty value or -1.
+            let url = match get("proxy_port").filter(|p| p != "-1" && p != "0") {
+                Some(port) => format!("{protocol}://{host}:{port}"),
+                None => format!("{protocol}://{host}"),
+            };
+            ProfileProxy {
+                url,
+                username: get("proxy_username"),
+                password: get("proxy_password").map(SecretString::from),
+            }
+        });
         Ok(Self {
             environment,
             client_id: get("client_credentials"),
@@ -240,6 +313,7 @@ impl AuthConfig {
             access_token: get("access_token").map(SecretString::from),
             grant_type: get("grant_type"),
             origin: Some(origin),
+            proxy,
         })
     }
 
@@ -294,6 +368,7 @@ impl AuthConfig {
     /// docs).
     pub fn overridden_by(self, over: AuthConfig) -> AuthConfig {
         let environment = over.environment.or(self.environment);
+        let proxy = over.proxy.or(self.proxy);
         let (client_id, client_secret, access_token, grant_type, origin) =
             if over.access_token.is_some() {
                 (
@@ -326,7 +401,15 @@ impl AuthConfig {
             access_token,
             grant_type,
             origin,
+            proxy,
         }
+    }
+
+    /// The HTTP proxy of the `gc` profile, if it names one (see
+    /// [`ProfileProxy`]). `genesys_cloud::ClientBuilder::credentials`
+    /// applies it unless the client is given a proxy explicitly.
+    pub fn proxy(&self) -> Option<&ProfileProxy> {
+        self.proxy.as_ref()
     }
 
     /// Sets the environment.

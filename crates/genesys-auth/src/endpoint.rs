@@ -212,7 +212,12 @@ impl TokenEndpoint {
                 Ok(Err(error)) => {
                     let never_sent = matches!(
                         error,
-                        TransportError::Connect { .. } | TransportError::ConnectTimeout { .. }
+                        TransportError::Connect { .. }
+                            | TransportError::ConnectTimeout { .. }
+                            | TransportError::Proxy {
+                                kind: genesys_transport::ProxyFailure::Unreachable,
+                                ..
+                            }
                     );
                     if never_sent && attempt < inner.max_attempts {
                         let wait = self.backoff(attempt);
@@ -445,6 +450,10 @@ pub(crate) fn transport_error(endpoint: &'static str, error: TransportError) -> 
             | TransportError::Timeout { .. }
             | TransportError::Connection { .. }
             | TransportError::Other { .. }
+            | TransportError::Proxy {
+                kind: genesys_transport::ProxyFailure::Unreachable,
+                ..
+            }
     );
     AuthError::Transport {
         endpoint: Cow::Borrowed(endpoint),

@@ -139,6 +139,7 @@ pub use token::{AccessToken, Principal};
 #[cfg(feature = "grants")]
 pub use config::{
     AuthConfig, CredentialKind, ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION,
+    ProfileProxy,
 };
 #[cfg(feature = "grants")]
 pub use endpoint::{TokenEndpoint, TokenEndpointBuilder};

@@ -160,17 +160,21 @@ impl ClientBuilder {
     /// source logs in through this client's HTTP client, so the login host
     /// gets the same [settings](Self::connection_settings) and connection
     /// pool. A [`token_source`](Self::token_source) given as well wins.
+    /// The proxy of a `gc` profile ([`AuthConfig::proxy`]) applies unless
+    /// a proxy (or none) is chosen with [`proxy`](Self::proxy) or
+    /// [`connection_settings`](Self::connection_settings).
     pub fn credentials(mut self, config: &AuthConfig) -> Self {
         self.transport = self.transport.environment(&config.environment());
         self.credentials = Some(config.clone());
         self
     }
 
-    /// The settings (TLS roots, client certificate) of every connection
+    /// The settings (TLS roots, client certificate, proxy) of every connection
     /// this client opens: API calls, the login of
     /// [`credentials`](Self::credentials), and the notification WebSocket
     /// ([`Client::connection_settings`]). Replaces what the
-    /// `add_root_certificate_*` and `client_identity_pem` methods set.
+    /// `add_root_certificate_*`, `client_identity_pem` and
+    /// [`proxy`](Self::proxy) methods set.
     ///
     /// ```no_run
     /// use genesys_cloud::{Client, ConnectionSettings};
@@ -216,6 +220,28 @@ impl ClientBuilder {
         self
     }
 
+    /// Connects through this HTTP proxy: API calls, the login of
+    /// [`credentials`](Self::credentials) and the notification WebSocket
+    /// (`CONNECT` tunnels; see [`Proxy`](genesys_transport::Proxy)). Wins
+    /// over a `gc` profile's proxy and the `HTTPS_PROXY` family of
+    /// environment variables, which apply otherwise.
+    ///
+    /// ```no_run
+    /// use genesys_cloud::{Client, Proxy};
+    /// use genesys_cloud::auth::AuthConfig;
+    ///
+    /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = Client::builder()
+    ///     .credentials(&AuthConfig::from_env_and_profile(None)?)
+    ///     .proxy(Proxy::new("http://proxy.corp.example:3128")?.basic_auth("svc", "s3cret".to_owned()))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn proxy(mut self, proxy: genesys_transport::Proxy) -> Self {
+        self.tls = self.tls.proxy(proxy);
+        self
+    }
+
     /// A header sent with every request (e.g. `Genesys-App`).
     pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.transport = self.transport.default_header(name, value);
@@ -240,7 +266,17 @@ impl ClientBuilder {
     /// Builds the client. Fails when there is no token source, or the TLS
     /// settings cannot be used ([`TransportError::TlsConfig`] names the bad
     /// input).
-    pub fn build(self) -> Result<Client, BuildError> {
+    pub fn build(mut self) -> Result<Client, BuildError> {
+        // A gc profile's proxy, unless a proxy (or none) was chosen here.
+        if self.tls.uses_environment_proxy()
+            && let Some(profile) = self.credentials.as_ref().and_then(AuthConfig::proxy)
+        {
+            let mut proxy = genesys_transport::Proxy::new(profile.url())?;
+            if let (Some(user), Some(password)) = (profile.username(), profile.password()) {
+                proxy = proxy.basic_auth(user, password.clone());
+            }
+            self.tls = self.tls.proxy(proxy);
+        }
         let http = match self.http {
             Some(http) => http,
             None => SharedHttpClient::new(

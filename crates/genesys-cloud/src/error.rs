@@ -204,6 +204,28 @@ impl Error {
         None
     }
 
+    /// Why the HTTP proxy did not open a tunnel, when it did not: for an
+    /// API call or for the login behind it (e.g.
+    /// [`ProxyFailure::AuthenticationRequired`](crate::ProxyFailure::AuthenticationRequired)).
+    /// The request never reached Genesys.
+    pub fn proxy_failure(&self) -> Option<&genesys_transport::ProxyFailure> {
+        let mut current: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        for _ in 0..16 {
+            let mut e = current?;
+            if let Some(shared) = e.downcast_ref::<genesys_auth::SharedError>() {
+                e = shared.as_ref();
+            }
+            if let Some(kind) = e
+                .downcast_ref::<genesys_transport::TransportError>()
+                .and_then(genesys_transport::TransportError::proxy_failure)
+            {
+                return Some(kind);
+            }
+            current = e.source();
+        }
+        None
+    }
+
     /// True when the request was refused before anything was sent.
     pub fn is_preflight(&self) -> bool {
         matches!(

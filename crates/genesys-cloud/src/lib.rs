@@ -66,8 +66,8 @@ pub use error::{ApiFailure, Error, MissingScopes, UserContextRequired};
 pub use genesys_auth as auth;
 pub use genesys_model as model;
 pub use genesys_transport::{
-    ApiError, BaseUrl, ClientIdentity, ConnectionSettings, Environment, RateLimitStatus, Region,
-    RetryPolicy, StopReason, TlsConfigError, TlsFailure,
+    ApiError, BaseUrl, ClientIdentity, ConnectionSettings, Environment, Proxy, ProxyFailure,
+    RateLimitStatus, Region, RetryPolicy, StopReason, TlsConfigError, TlsFailure,
 };
 pub use operation::{ApiOperation, Request};
 pub use paging::{Listing, NextPage, Page, PageInfo, Paged, PagingError, PagingStyle};

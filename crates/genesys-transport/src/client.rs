@@ -98,6 +98,8 @@ impl HttpClient for SharedHttpClient {
 }
 
 #[cfg(feature = "hyper-client")]
+pub(crate) use hyper_impl::map_connect_error;
+#[cfg(feature = "hyper-client")]
 pub use hyper_impl::{HyperClient, HyperClientBuilder, RootCertificates};
 
 #[cfg(feature = "hyper-client")]
@@ -111,7 +113,6 @@ mod hyper_impl {
     use http_body_util::Full;
     use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
     use hyper_util::client::legacy::Client;
-    use hyper_util::client::legacy::connect::HttpConnector;
     use hyper_util::rt::{TokioExecutor, TokioTimer};
 
     use super::{BoxFuture, HttpClient};
@@ -120,6 +121,7 @@ mod hyper_impl {
         read_bounded,
     };
     use crate::error::{TransportError, describe_chain};
+    use crate::proxy::{ProxyConnectError, ProxyConnector, proxy_error_in_chain};
     use crate::region::is_loopback_host;
 
     /// Which root certificates TLS connections trust.
@@ -280,8 +282,8 @@ mod hyper_impl {
             self
         }
 
-        /// Replaces all connection settings (TLS roots and client
-        /// identity); see [`ConnectionSettings`](crate::ConnectionSettings).
+        /// Replaces all connection settings (TLS roots, client identity and
+        /// proxy); see [`ConnectionSettings`](crate::ConnectionSettings).
         pub fn connection_settings(
             mut self,
             settings: crate::connection::ConnectionSettings,
@@ -301,10 +303,7 @@ mod hyper_impl {
         /// root certificate, no crypto provider).
         pub fn build(self) -> Result<HyperClient, TransportError> {
             let tls = self.tls.rustls_client_config()?;
-            let mut http = HttpConnector::new();
-            http.enforce_http(false);
-            http.set_nodelay(true);
-            http.set_connect_timeout(self.connect_timeout);
+            let http = self.tls.connector(self.connect_timeout)?;
             let https = HttpsConnectorBuilder::new()
                 .with_tls_config(tls)
                 .https_or_http();
@@ -354,7 +353,7 @@ mod hyper_impl {
     /// ```
     #[derive(Clone)]
     pub struct HyperClient {
-        client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+        client: Client<HttpsConnector<ProxyConnector>, Full<Bytes>>,
         connect_timeout: Option<Duration>,
         max_body_bytes: usize,
         max_error_body_bytes: usize,
@@ -525,11 +524,57 @@ mod hyper_impl {
         Ok((bytes, completeness))
     }
 
+    /// Classifies a connector error (no request was sent).
+    pub(crate) fn map_connect_error(
+        err: crate::error::BoxError,
+        connect_timeout: Option<Duration>,
+    ) -> TransportError {
+        if let Some((proxy, kind)) =
+            proxy_error_in_chain(err.as_ref()).map(ProxyConnectError::parts)
+        {
+            return TransportError::Proxy {
+                proxy,
+                kind,
+                detail: describe_chain(err.as_ref()),
+                source: Some(err),
+            };
+        }
+        if crate::connection::rustls_error_in_chain(err.as_ref()).is_some() {
+            return TransportError::tls(err);
+        }
+        if chain_any(err.as_ref(), |e| {
+            e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        }) {
+            return TransportError::ConnectTimeout {
+                timeout: connect_timeout,
+            };
+        }
+        if let Some(TransportError::InvalidUrl { reason }) = err.downcast_ref::<TransportError>() {
+            return TransportError::InvalidUrl {
+                reason: reason.clone(),
+            };
+        }
+        TransportError::connect(err)
+    }
+
     /// Classifies a hyper-util client error by how far the request got.
     fn map_client_error(
         err: hyper_util::client::legacy::Error,
         connect_timeout: Option<Duration>,
     ) -> TransportError {
+        // A tunnel the proxy did not open (checked first: a failed TLS
+        // handshake with an https:// proxy is the proxy's failure).
+        if err.is_connect()
+            && let Some((proxy, kind)) = proxy_error_in_chain(&err).map(ProxyConnectError::parts)
+        {
+            return TransportError::Proxy {
+                proxy,
+                kind,
+                detail: describe_chain(&err),
+                source: Some(Box::new(err)),
+            };
+        }
         if let Some(tls) = crate::connection::rustls_error_in_chain(&err) {
             // A handshake failure, or (TLS 1.3) the server's refusal of our
             // client certificate read after the handshake: either way the

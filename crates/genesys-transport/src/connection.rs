@@ -1,7 +1,7 @@
 //! Connection settings shared by every connection the SDK makes (REST,
-//! login and the notification WebSocket): for now TLS (extra root CAs,
-//! whether to keep the default roots, an optional client identity for
-//! mutual TLS); proxy settings belong here too when they come.
+//! login and the notification WebSocket): TLS (extra root CAs, whether to
+//! keep the default roots, an optional client identity for mutual TLS) and
+//! the HTTP proxy (see [`Proxy`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretBox};
 
 use crate::client::RootCertificates;
 use crate::error::{TlsConfigError, TlsFailure, TransportError};
+use crate::proxy::Proxy;
 
 /// Bytes given in memory or a file read when the configuration is built.
 #[derive(Clone)]
@@ -131,9 +132,9 @@ impl fmt::Debug for ClientIdentity {
     }
 }
 
-/// How connections are set up; for now their TLS: which roots are trusted
-/// and which client certificate, if any, is presented (proxy settings will
-/// join them). One value configures the REST
+/// How connections are set up: which roots are trusted, which client
+/// certificate, if any, is presented, and which HTTP proxy, if any,
+/// connections go through. One value configures the REST
 /// client ([`HyperClientBuilder::connection_settings`](crate::HyperClientBuilder::connection_settings)),
 /// the login endpoint (through the same `HttpClient`) and the notification
 /// WebSocket ([`ConnectionSettings::rustls_client_config`]).
@@ -142,6 +143,14 @@ impl fmt::Debug for ClientIdentity {
 /// `native-roots`) are trusted and no client certificate is sent. Inputs
 /// are checked when [`rustls_client_config`](Self::rustls_client_config) runs (when a
 /// client is built); a bad one fails with [`TransportError::TlsConfig`].
+///
+/// The proxy: by default the environment's (`HTTPS_PROXY`, `HTTP_PROXY`,
+/// `ALL_PROXY`, `NO_PROXY`, read when a client is built, see
+/// [`Proxy::from_lookup`]); [`proxy`](Self::proxy) replaces the
+/// environment entirely (explicit settings win, nothing is merged) and
+/// [`no_proxy`](Self::no_proxy) connects directly whatever the environment
+/// says. Loopback hosts are reached directly unless the proxy says
+/// [`proxy_loopback(true)`](Proxy::proxy_loopback).
 ///
 /// ```
 /// use genesys_transport::{HyperClient, ConnectionSettings};
@@ -159,6 +168,19 @@ pub struct ConnectionSettings {
     roots: RootCertificates,
     extra_roots: Vec<ExtraRoot>,
     identity: Option<ClientIdentity>,
+    proxy: ProxyChoice,
+}
+
+/// Where the proxy comes from.
+#[derive(Clone, Debug, Default)]
+enum ProxyChoice {
+    /// The process environment, read when a client is built.
+    #[default]
+    Environment,
+    /// These settings.
+    Explicit(Box<Proxy>),
+    /// No proxy.
+    Direct,
 }
 
 impl fmt::Debug for ConnectionSettings {
@@ -167,6 +189,7 @@ impl fmt::Debug for ConnectionSettings {
             .field("roots", &self.roots)
             .field("extra_roots", &self.extra_roots.len())
             .field("client_identity", &self.identity)
+            .field("proxy", &self.proxy)
             .finish()
     }
 }
@@ -231,6 +254,83 @@ impl ConnectionSettings {
     pub fn client_identity(mut self, identity: ClientIdentity) -> Self {
         self.identity = Some(identity);
         self
+    }
+
+    /// Connects through this proxy (instead of the environment's).
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = ProxyChoice::Explicit(Box::new(proxy));
+        self
+    }
+
+    /// Takes the proxy from the environment when a client is built (the
+    /// default; see [`Proxy::from_lookup`] for the variables).
+    pub fn proxy_from_env(mut self) -> Self {
+        self.proxy = ProxyChoice::Environment;
+        self
+    }
+
+    /// Connects directly, whatever the environment says.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxyChoice::Direct;
+        self
+    }
+
+    /// True while the proxy comes from the environment (neither
+    /// [`proxy`](Self::proxy) nor [`no_proxy`](Self::no_proxy) was
+    /// chosen), so a configuration file's proxy may take its place.
+    pub fn uses_environment_proxy(&self) -> bool {
+        matches!(self.proxy, ProxyChoice::Environment)
+    }
+
+    /// The proxy connections use: the explicit one, else the environment's
+    /// (read now) unless [`no_proxy`](Self::no_proxy) was chosen; `None`
+    /// for direct connections.
+    pub fn resolved_proxy(&self) -> Option<Proxy> {
+        match &self.proxy {
+            ProxyChoice::Environment => Proxy::from_env(),
+            ProxyChoice::Explicit(proxy) => Some((**proxy).clone()),
+            ProxyChoice::Direct => None,
+        }
+    }
+
+    /// Opens a connection to `target` (`https://host[:port]` or
+    /// `http://…`; its path is ignored): plain TCP, or a `CONNECT` tunnel
+    /// through the proxy that applies to it. TLS to the target is the
+    /// caller's (with [`rustls_client_config`](Self::rustls_client_config));
+    /// for WebSocket clients and other non-hyper users.
+    ///
+    /// Fails with [`TransportError::Proxy`] when the proxy does not open
+    /// the tunnel, [`TransportError::Connect`] when the target (or proxy)
+    /// cannot be reached, [`TransportError::TlsConfig`] or
+    /// [`TransportError::ProxyConfig`] for unusable settings.
+    pub async fn connect(
+        &self,
+        target: &http::Uri,
+        connect_timeout: Option<std::time::Duration>,
+    ) -> Result<ConnectedStream, TransportError> {
+        let connector = self.connector(connect_timeout)?;
+        match connector.connect(target.clone()).await {
+            Ok(stream) => Ok(ConnectedStream(hyper_util::rt::TokioIo::new(stream))),
+            Err(err) => Err(crate::client::map_connect_error(err, connect_timeout)),
+        }
+    }
+
+    /// The connector for these settings: TCP with `connect_timeout`, and
+    /// tunnels through the resolved proxy.
+    pub(crate) fn connector(
+        &self,
+        connect_timeout: Option<std::time::Duration>,
+    ) -> Result<crate::proxy::ProxyConnector, TransportError> {
+        let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(connect_timeout);
+        // TLS to an https:// proxy trusts the same roots as the servers.
+        let proxy = match self.resolved_proxy() {
+            Some(proxy) => Some((proxy.route(), self.rustls_client_config()?)),
+            None => None,
+        };
+        Ok(crate::proxy::ProxyConnector::new(http, proxy))
     }
 
     /// Whether a client identity is configured.
@@ -310,6 +410,51 @@ impl ConnectionSettings {
             }
         };
         Ok(config)
+    }
+}
+
+/// A connection opened by [`ConnectionSettings::connect`]: TCP to the
+/// target, or a tunnel through the proxy. It implements tokio's
+/// `AsyncRead` and `AsyncWrite`, for a TLS or WebSocket client on top.
+pub struct ConnectedStream(hyper_util::rt::TokioIo<crate::proxy::ProxiedStream>);
+
+impl fmt::Debug for ConnectedStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectedStream").finish_non_exhaustive()
+    }
+}
+
+impl tokio::io::AsyncRead for ConnectedStream {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for ConnectedStream {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_shutdown(cx)
     }
 }
 

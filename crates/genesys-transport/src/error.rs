@@ -99,6 +99,33 @@ pub enum TransportError {
     /// ... Reported when the client is built; nothing was sent.
     #[error("invalid TLS settings: {0}")]
     TlsConfig(#[from] TlsConfigError),
+    /// The HTTP proxy did not open a tunnel to the server: it could not be
+    /// reached, asked for credentials (`407`), refused the `CONNECT` or
+    /// answered something that is not HTTP. The request never reached
+    /// Genesys. Only [`ProxyFailure::Unreachable`] is retried (like
+    /// [`Connect`](Self::Connect)); the others would fail the same way.
+    /// Neither `proxy` nor `detail` contains the proxy's credentials.
+    #[error("the proxy {proxy} failed, the request did not reach Genesys: {kind} ({detail})")]
+    Proxy {
+        /// The proxy's `host:port`.
+        proxy: String,
+        /// What went wrong.
+        kind: ProxyFailure,
+        /// The error chain, rendered.
+        detail: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The proxy settings could not be used (a URL that is not `http://` or
+    /// `https://`, has no host, ...). Reported when the client is built or
+    /// the [`Proxy`](crate::Proxy) is made; nothing was sent. The text
+    /// never contains the proxy's password.
+    #[error("invalid proxy settings: {detail}")]
+    ProxyConfig {
+        /// What is wrong.
+        detail: String,
+    },
     /// No complete response arrived within the request timeout. The request
     /// may have reached the server.
     #[error("request timed out after {timeout:?}")]
@@ -205,7 +232,30 @@ impl TransportError {
                 | Self::ConnectTimeout { .. }
                 | Self::Tls { .. }
                 | Self::TlsConfig(_)
+                | Self::Proxy { .. }
+                | Self::ProxyConfig { .. }
         )
+    }
+
+    /// The proxy failure, for [`Proxy`](Self::Proxy) errors.
+    ///
+    /// ```
+    /// use genesys_transport::{ProxyFailure, TransportError};
+    ///
+    /// let err = TransportError::Proxy {
+    ///     proxy: "proxy.example:3128".into(),
+    ///     kind: ProxyFailure::AuthenticationRequired { credentials_sent: false },
+    ///     detail: "tunnel error: proxy authorization required".into(),
+    ///     source: None,
+    /// };
+    /// assert!(err.proxy_failure().is_some());
+    /// assert!(err.to_string().contains("did not reach Genesys"));
+    /// ```
+    pub fn proxy_failure(&self) -> Option<&ProxyFailure> {
+        match self {
+            Self::Proxy { kind, .. } => Some(kind),
+            _ => None,
+        }
     }
 
     /// The TLS failure, for [`Tls`](Self::Tls) errors.
@@ -228,6 +278,62 @@ impl TransportError {
     /// [`ConnectTimeout`](Self::ConnectTimeout).
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Timeout { .. } | Self::ConnectTimeout { .. })
+    }
+}
+
+/// Why an HTTP proxy did not open a tunnel (see [`TransportError::Proxy`]).
+/// Its `Display` says what the proxy did and what to do about it.
+///
+/// ```
+/// use genesys_transport::ProxyFailure;
+///
+/// let text = ProxyFailure::AuthenticationRequired { credentials_sent: true }.to_string();
+/// assert!(text.contains("407"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProxyFailure {
+    /// The proxy answered the `CONNECT` with `407 Proxy Authentication
+    /// Required`: credentials are missing (`credentials_sent: false`) or
+    /// wrong.
+    AuthenticationRequired {
+        /// Whether a `Proxy-Authorization` header was sent.
+        credentials_sent: bool,
+    },
+    /// The proxy answered the `CONNECT` with another non-`200` status (it
+    /// may forbid the host or port; hyper-util does not report which
+    /// status).
+    Refused,
+    /// No connection to the proxy (refused, unreachable, DNS, or the TLS
+    /// handshake with an `https://` proxy failed).
+    Unreachable,
+    /// The proxy's answer was not understood (closed early, headers too
+    /// long, not HTTP).
+    Protocol,
+}
+
+impl fmt::Display for ProxyFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AuthenticationRequired {
+                credentials_sent: false,
+            } => f.write_str(
+                "the proxy requires authentication (407) and no credentials are configured: \
+                 set them with `Proxy::basic_auth` or in the URL (`http://user:pass@host:port`)",
+            ),
+            Self::AuthenticationRequired {
+                credentials_sent: true,
+            } => f.write_str(
+                "the proxy rejected the credentials (407 Proxy Authentication Required): \
+                 check the proxy user and password",
+            ),
+            Self::Refused => f.write_str(
+                "the proxy refused to open a tunnel (CONNECT answered with an error status; \
+                 it may not allow this host or port)",
+            ),
+            Self::Unreachable => f.write_str("could not connect to the proxy"),
+            Self::Protocol => f.write_str("the proxy's answer to CONNECT was not understood"),
+        }
     }
 }
 

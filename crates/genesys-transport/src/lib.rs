@@ -25,6 +25,14 @@
 //!   [`TransportError::Tls`] with a [`TlsFailure`] naming the cause
 //!   (unknown CA, wrong host name, expired, client certificate required or
 //!   rejected) and the fix; it is never retried. See `docs/tls.md`.
+//! - `Proxy` (feature `hyper-client`), part of `ConnectionSettings`: an HTTP
+//!   proxy reached with `CONNECT` tunnels (hyper-util's `Tunnel`), with
+//!   `Basic` credentials (password in a `SecretString`) and a `NO_PROXY`
+//!   list (hyper-util's `Matcher`); by default read from `HTTPS_PROXY`,
+//!   `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`; loopback hosts are reached
+//!   directly unless asked. A tunnel the proxy did not open is
+//!   [`TransportError::Proxy`] with a [`ProxyFailure`] (`407` is not
+//!   retried). See `docs/proxy.md`.
 //! - [`Region`], [`Environment`] and [`BaseUrl`]: every region the official
 //!   SDKs ship, with API and login hosts, plus custom base URLs.
 //! - [`RetryPolicy`]: 429 honours `Retry-After` (delta-seconds or an HTTP
@@ -94,6 +102,8 @@ mod client;
 mod connection;
 mod date;
 mod error;
+#[cfg(feature = "hyper-client")]
+mod proxy;
 mod ratelimit;
 mod region;
 mod request;
@@ -105,11 +115,13 @@ pub use client::{BoxFuture, HttpClient, SharedHttpClient};
 #[cfg(feature = "hyper-client")]
 pub use client::{HyperClient, HyperClientBuilder, RootCertificates};
 #[cfg(feature = "hyper-client")]
-pub use connection::{ClientIdentity, ConnectionSettings};
+pub use connection::{ClientIdentity, ConnectedStream, ConnectionSettings};
 pub use error::{
-    ApiError, BodyProblem, BoxError, Error, ErrorBody, ErrorDetail, ErrorKind, StopReason,
-    TlsConfigError, TlsFailure, TransportError, render_message,
+    ApiError, BodyProblem, BoxError, Error, ErrorBody, ErrorDetail, ErrorKind, ProxyFailure,
+    StopReason, TlsConfigError, TlsFailure, TransportError, render_message,
 };
+#[cfg(feature = "hyper-client")]
+pub use proxy::Proxy;
 pub use ratelimit::{RateLimitStatus, ReceivedAt};
 pub use region::{BaseUrl, Environment, Region, UnknownRegion, is_loopback_host};
 pub use request::{ApiRequest, ApiResponse};

@@ -224,7 +224,12 @@ impl RetryPolicy {
                 _ => return Decision::Stop(StopReason::NotRetryable),
             },
             Outcome::Transport(err) => match err {
-                T::Connect { .. } | T::ConnectTimeout { .. } => (
+                T::Connect { .. }
+                | T::ConnectTimeout { .. }
+                | T::Proxy {
+                    kind: crate::ProxyFailure::Unreachable,
+                    ..
+                } => (
                     self.connection_errors,
                     true,
                     None,

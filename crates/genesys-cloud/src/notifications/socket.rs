@@ -8,7 +8,6 @@ use std::time::{Duration, SystemTime};
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use genesys_model::notifications::{ChannelMessage, Notification, NotificationKind};
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
@@ -19,7 +18,10 @@ use super::config::Config;
 use super::error::NotificationError;
 use super::secret::{ChannelId, ConnectUri, scrub};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// A WebSocket over a connection from the client's
+/// [`ConnectionSettings`](genesys_transport::ConnectionSettings): direct, or
+/// a `CONNECT` tunnel through its proxy.
+type Ws = WebSocketStream<MaybeTlsStream<genesys_transport::ConnectedStream>>;
 
 /// Identifies one connection (unique within a stream).
 pub(crate) type ConnId = u64;
@@ -172,6 +174,7 @@ fn check_scheme(uri: &ConnectUri) -> Result<(), NotificationError> {
 pub(crate) async fn connect(
     channel: &ChannelRef,
     conn: ConnId,
+    settings: &genesys_transport::ConnectionSettings,
     tls: Arc<rustls::ClientConfig>,
     config: &Config,
     events: mpsc::UnboundedSender<SocketEvent>,
@@ -181,20 +184,30 @@ pub(crate) async fn connect(
         uri: channel.uri.redacted(),
         detail: scrub(&detail, Some(&channel.uri), Some(&channel.id)),
     };
-    let connecting = tokio_tungstenite::connect_async_tls_with_config(
-        channel.uri.expose(),
-        None,
-        true,
-        Some(Connector::Rustls(tls)),
-    );
-    let (ws, _response) = tokio::time::timeout(config.connect_timeout, connecting)
+    // TCP, or a CONNECT tunnel through the settings' proxy (the same
+    // routing as API calls), then TLS and the WebSocket handshake.
+    let target =
+        tcp_target(&channel.uri).ok_or_else(|| failed("the connectUri has no host".into()))?;
+    let uri = channel.uri.expose().to_owned();
+    let connecting = async {
+        let stream = settings
+            .connect(&target, None)
+            .await
+            .map_err(|e| match e.tls_failure() {
+                Some(kind) => NotificationError::Tls {
+                    uri: channel.uri.redacted(),
+                    kind: kind.clone(),
+                    detail: scrub(&e.to_string(), Some(&channel.uri), Some(&channel.id)),
+                },
+                None => failed(e.to_string()),
+            })?;
+        tokio_tungstenite::client_async_tls_with_config(
+            uri,
+            stream,
+            None,
+            Some(Connector::Rustls(tls)),
+        )
         .await
-        .map_err(|_| {
-            failed(format!(
-                "no WebSocket handshake within {:?}",
-                config.connect_timeout
-            ))
-        })?
         .map_err(|e| match genesys_transport::TlsFailure::from_error(&e) {
             Some(kind) => NotificationError::Tls {
                 uri: channel.uri.redacted(),
@@ -202,7 +215,16 @@ pub(crate) async fn connect(
                 detail: scrub(&e.to_string(), Some(&channel.uri), Some(&channel.id)),
             },
             None => failed(e.to_string()),
-        })?;
+        })
+    };
+    let (ws, _response) = tokio::time::timeout(config.connect_timeout, connecting)
+        .await
+        .map_err(|_| {
+            failed(format!(
+                "no WebSocket handshake within {:?}",
+                config.connect_timeout
+            ))
+        })??;
     tracing::info!(
         channel = %channel.id,
         conn,
@@ -226,6 +248,16 @@ pub(crate) async fn connect(
         conn,
         close: Some(close_tx),
     })
+}
+
+/// The `https://host:port` (or `http://`) a `ws(s)://` URI connects to.
+fn tcp_target(uri: &ConnectUri) -> Option<http::Uri> {
+    let parsed: http::Uri = uri.expose().parse().ok()?;
+    let secure = parsed.scheme_str() == Some("wss");
+    let host = parsed.host()?;
+    let port = parsed.port_u16().unwrap_or(if secure { 443 } else { 80 });
+    let scheme = if secure { "https" } else { "http" };
+    format!("{scheme}://{host}:{port}/").parse().ok()
 }
 
 fn text_hash(text: &str) -> u64 {

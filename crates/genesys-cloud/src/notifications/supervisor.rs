@@ -148,6 +148,7 @@ impl Supervisor {
         let handle = socket::connect(
             channel,
             conn,
+            self.client.connection_settings(),
             self.tls.clone(),
             &self.config,
             self.events_tx.clone(),
