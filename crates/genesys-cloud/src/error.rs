@@ -185,6 +185,23 @@ impl Error {
     /// company's CA with [`ClientBuilder::add_root_certificate_pem`](crate::ClientBuilder::add_root_certificate_pem)).
     /// TLS failures are not retried.
     pub fn tls_failure(&self) -> Option<&genesys_transport::TlsFailure> {
+        self.find_transport_error(genesys_transport::TransportError::tls_failure)
+    }
+
+    /// Why the HTTP proxy did not open a tunnel, when it did not: for an
+    /// API call or for the login behind it (e.g.
+    /// [`ProxyFailure::AuthenticationRequired`](crate::ProxyFailure::AuthenticationRequired)).
+    /// The request never reached Genesys.
+    pub fn proxy_failure(&self) -> Option<&genesys_transport::ProxyFailure> {
+        self.find_transport_error(genesys_transport::TransportError::proxy_failure)
+    }
+
+    /// The first transport error in the source chain (the login's too) for
+    /// which `pick` finds something.
+    fn find_transport_error<'e, T: ?Sized>(
+        &'e self,
+        pick: impl Fn(&'e genesys_transport::TransportError) -> Option<&'e T>,
+    ) -> Option<&'e T> {
         let mut current: Option<&(dyn std::error::Error + 'static)> = Some(self);
         for _ in 0..16 {
             let mut e = current?;
@@ -193,33 +210,11 @@ impl Error {
             if let Some(shared) = e.downcast_ref::<genesys_auth::SharedError>() {
                 e = shared.as_ref();
             }
-            if let Some(kind) = e
+            if let Some(found) = e
                 .downcast_ref::<genesys_transport::TransportError>()
-                .and_then(genesys_transport::TransportError::tls_failure)
+                .and_then(&pick)
             {
-                return Some(kind);
-            }
-            current = e.source();
-        }
-        None
-    }
-
-    /// Why the HTTP proxy did not open a tunnel, when it did not: for an
-    /// API call or for the login behind it (e.g.
-    /// [`ProxyFailure::AuthenticationRequired`](crate::ProxyFailure::AuthenticationRequired)).
-    /// The request never reached Genesys.
-    pub fn proxy_failure(&self) -> Option<&genesys_transport::ProxyFailure> {
-        let mut current: Option<&(dyn std::error::Error + 'static)> = Some(self);
-        for _ in 0..16 {
-            let mut e = current?;
-            if let Some(shared) = e.downcast_ref::<genesys_auth::SharedError>() {
-                e = shared.as_ref();
-            }
-            if let Some(kind) = e
-                .downcast_ref::<genesys_transport::TransportError>()
-                .and_then(genesys_transport::TransportError::proxy_failure)
-            {
-                return Some(kind);
+                return Some(found);
             }
             current = e.source();
         }
