@@ -549,10 +549,19 @@ pub(crate) fn crypto_provider() -> Result<Arc<rustls::crypto::CryptoProvider>, T
 pub(crate) fn rustls_error_in_chain<'a>(
     err: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a rustls::Error> {
+    find_in_chain(err)
+}
+
+/// Finds the first `T` in `err`'s source chain, looking inside
+/// `std::io::Error` wrappers (whose `source()` skips what they wrap), at
+/// most 16 levels deep.
+pub(crate) fn find_in_chain<'a, T: std::error::Error + 'static>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
     let mut current: Option<&'a (dyn std::error::Error + 'static)> = Some(err);
     let mut depth = 0;
     while let Some(e) = current {
-        if let Some(found) = e.downcast_ref::<rustls::Error>() {
+        if let Some(found) = e.downcast_ref::<T>() {
             return Some(found);
         }
         depth += 1;

@@ -575,24 +575,7 @@ impl std::error::Error for ProxyConnectError {
 pub(crate) fn proxy_error_in_chain<'a>(
     err: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a ProxyConnectError> {
-    let mut current: Option<&'a (dyn std::error::Error + 'static)> = Some(err);
-    let mut depth = 0;
-    while let Some(e) = current {
-        if let Some(found) = e.downcast_ref::<ProxyConnectError>() {
-            return Some(found);
-        }
-        depth += 1;
-        if depth > 16 {
-            return None;
-        }
-        current = match e.downcast_ref::<std::io::Error>() {
-            Some(io) => io
-                .get_ref()
-                .map(|inner| inner as &(dyn std::error::Error + 'static)),
-            None => e.source(),
-        };
-    }
-    None
+    crate::connection::find_in_chain(err)
 }
 
 #[cfg(test)]
