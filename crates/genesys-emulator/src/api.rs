@@ -829,21 +829,25 @@ fn get_conversations_call(call: &Call<'_>) -> ApiResult {
     ok(&conversation_model(call.shared, &conv))
 }
 
+/// The conversations `user_id` placed or was called in, oldest first.
+pub(crate) fn conversations_of(shared: &Shared, user_id: &str) -> Vec<Conversation> {
+    shared
+        .store()
+        .conversations
+        .iter()
+        .filter(|c| {
+            c.user_id == user_id || matches!(&c.destination, Destination::User(u) if u == user_id)
+        })
+        .cloned()
+        .collect()
+}
+
 fn get_conversations_calls(call: &Call<'_>) -> ApiResult {
     authorize(call, "getConversationsCalls")?;
     let Principal::User(user_id) = &call.rec.principal else {
         return Err(ApiError::not_a_user());
     };
-    let mine: Vec<Conversation> = call
-        .shared
-        .store()
-        .conversations
-        .iter()
-        .filter(|c| {
-            &c.user_id == user_id || matches!(&c.destination, Destination::User(u) if u == user_id)
-        })
-        .cloned()
-        .collect();
+    let mine = conversations_of(call.shared, user_id);
     let entities: Vec<CallConversation> = mine
         .iter()
         .map(|c| conversation_model(call.shared, c))

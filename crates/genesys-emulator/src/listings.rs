@@ -50,7 +50,7 @@ use serde_json::{Value, json};
 use crate::api::{self, ApiResult, Call};
 use crate::errors::ApiError;
 use crate::ids;
-use crate::state::{Destination, Principal, UserRec};
+use crate::state::{Principal, UserRec};
 
 /// How many skill groups every seeded user is in
 /// (`GET /api/v2/users/{userId}/skillgroups`).
@@ -327,14 +327,8 @@ fn conversations(call: &Call<'_>, fault: Option<ListingFault>) -> ApiResult {
     };
     let size = positive(call, "pageSize", 25)?;
     let number = positive(call, "pageNumber", 1)?;
-    let mine: Vec<Value> = call
-        .shared
-        .store()
-        .conversations
+    let mine: Vec<Value> = api::conversations_of(call.shared, user_id)
         .iter()
-        .filter(|c| {
-            &c.user_id == user_id || matches!(&c.destination, Destination::User(u) if u == user_id)
-        })
         .map(|c| {
             json!({
                 "id": c.id,
