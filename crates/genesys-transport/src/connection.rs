@@ -6,14 +6,16 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use secrecy::{ExposeSecret, SecretBox};
 
-use crate::client::RootCertificates;
-use crate::error::{TlsConfigError, TlsFailure, TransportError};
-use crate::proxy::Proxy;
+use crate::error::TransportError;
+use crate::failure::{TlsConfigError, chain_any, describe_chain, rustls_error_in_chain};
+use crate::proxy::{ProxiedStream, Proxy, ProxyConnectError, ProxyConnector, proxy_error_in_chain};
+use crate::wire::BoxError;
 
 /// Bytes given in memory or a file read when the configuration is built.
 #[derive(Clone)]
@@ -311,7 +313,7 @@ impl ConnectionSettings {
         let connector = self.connector(connect_timeout)?;
         match connector.connect(target.clone()).await {
             Ok(stream) => Ok(ConnectedStream(hyper_util::rt::TokioIo::new(stream))),
-            Err(err) => Err(crate::client::map_connect_error(err, connect_timeout)),
+            Err(err) => Err(map_connect_error(err, connect_timeout)),
         }
     }
 
@@ -320,7 +322,7 @@ impl ConnectionSettings {
     pub(crate) fn connector(
         &self,
         connect_timeout: Option<std::time::Duration>,
-    ) -> Result<crate::proxy::ProxyConnector, TransportError> {
+    ) -> Result<ProxyConnector, TransportError> {
         let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
@@ -330,7 +332,7 @@ impl ConnectionSettings {
             Some(proxy) => Some((proxy.route(), self.rustls_client_config()?)),
             None => None,
         };
-        Ok(crate::proxy::ProxyConnector::new(http, proxy))
+        Ok(ProxyConnector::new(http, proxy))
     }
 
     /// Whether a client identity is configured.
@@ -416,7 +418,7 @@ impl ConnectionSettings {
 /// A connection opened by [`ConnectionSettings::connect`]: TCP to the
 /// target, or a tunnel through the proxy. It implements tokio's
 /// `AsyncRead` and `AsyncWrite`, for a TLS or WebSocket client on top.
-pub struct ConnectedStream(hyper_util::rt::TokioIo<crate::proxy::ProxiedStream>);
+pub struct ConnectedStream(hyper_util::rt::TokioIo<ProxiedStream>);
 
 impl fmt::Debug for ConnectedStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -544,142 +546,83 @@ pub(crate) fn crypto_provider() -> Result<Arc<rustls::crypto::CryptoProvider>, T
     }
 }
 
-/// Finds the first `rustls::Error` in `err`'s source chain (looking
-/// through `std::io::Error` wrappers).
-pub(crate) fn rustls_error_in_chain<'a>(
-    err: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a rustls::Error> {
-    find_in_chain(err)
+/// Which root certificates TLS connections trust.
+///
+/// ```
+/// use genesys_transport::{HyperClient, RootCertificates};
+/// # fn demo() -> Result<(), genesys_transport::TransportError> {
+/// # #[cfg(feature = "webpki-roots")]
+/// let client = HyperClient::builder().root_certificates(RootCertificates::WebPki).build()?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RootCertificates {
+    /// The Mozilla set bundled by `webpki-roots` (feature `webpki-roots`).
+    #[cfg(feature = "webpki-roots")]
+    WebPki,
+    /// The operating system's store (feature `native-roots`).
+    #[cfg(feature = "native-roots")]
+    Native,
+    /// Only these DER-encoded certificates.
+    CustomDer(Vec<Vec<u8>>),
 }
 
-/// Finds the first `T` in `err`'s source chain, looking inside
-/// `std::io::Error` wrappers (whose `source()` skips what they wrap), at
-/// most 16 levels deep.
-pub(crate) fn find_in_chain<'a, T: std::error::Error + 'static>(
-    err: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a T> {
-    let mut current: Option<&'a (dyn std::error::Error + 'static)> = Some(err);
-    let mut depth = 0;
-    while let Some(e) = current {
-        if let Some(found) = e.downcast_ref::<T>() {
-            return Some(found);
+#[allow(clippy::derivable_impls)]
+impl Default for RootCertificates {
+    fn default() -> Self {
+        #[cfg(feature = "webpki-roots")]
+        {
+            Self::WebPki
         }
-        depth += 1;
-        if depth > 16 {
-            return None;
+        #[cfg(all(not(feature = "webpki-roots"), feature = "native-roots"))]
+        {
+            Self::Native
         }
-        current = match e.downcast_ref::<std::io::Error>() {
-            Some(io) => io
-                .get_ref()
-                .map(|inner| inner as &(dyn std::error::Error + 'static)),
-            None => e.source(),
+        #[cfg(not(any(feature = "webpki-roots", feature = "native-roots")))]
+        {
+            Self::CustomDer(Vec::new())
+        }
+    }
+}
+
+/// Classifies a connector error (no request was sent).
+pub(crate) fn map_connect_error(
+    err: BoxError,
+    connect_timeout: Option<Duration>,
+) -> TransportError {
+    if let Some((proxy, kind)) = proxy_error_in_chain(err.as_ref()).map(ProxyConnectError::parts) {
+        return TransportError::Proxy {
+            proxy,
+            kind,
+            detail: describe_chain(err.as_ref()),
+            source: Some(err),
         };
     }
-    None
-}
-
-impl TlsFailure {
-    /// The failure of the first `rustls::Error` in `err`'s source chain
-    /// (looking through `std::io::Error` wrappers), if there is one; for
-    /// other TLS stacks built on rustls, such as a WebSocket client.
-    ///
-    /// ```
-    /// use genesys_transport::TlsFailure;
-    ///
-    /// let io = std::io::Error::new(
-    ///     std::io::ErrorKind::InvalidData,
-    ///     rustls::Error::InvalidCertificate(rustls::CertificateError::Expired),
-    /// );
-    /// assert_eq!(TlsFailure::from_error(&io), Some(TlsFailure::Expired));
-    /// ```
-    pub fn from_error(err: &(dyn std::error::Error + 'static)) -> Option<TlsFailure> {
-        failure_in_chain(err)
+    if rustls_error_in_chain(err.as_ref()).is_some() {
+        return TransportError::tls(err);
     }
-}
-
-/// The [`TlsFailure`] of the first `rustls::Error` in `err`'s chain.
-pub(crate) fn failure_in_chain(err: &(dyn std::error::Error + 'static)) -> Option<TlsFailure> {
-    rustls_error_in_chain(err).map(classify)
-}
-
-/// True for alerts a server sends when it refuses the client's
-/// certificate: the handshake failed on the server's side, so the request
-/// was not processed (with TLS 1.3 the client learns this only on its
-/// first read).
-pub(crate) fn is_client_certificate_alert(err: &rustls::Error) -> bool {
-    matches!(
-        classify(err),
-        TlsFailure::ClientCertificateRequired | TlsFailure::ClientCertificateRejected
-    )
-}
-
-/// Maps a rustls error to a [`TlsFailure`].
-pub(crate) fn classify(err: &rustls::Error) -> TlsFailure {
-    use rustls::{AlertDescription as A, CertificateError as C, Error as E};
-    match err {
-        E::InvalidCertificate(cert) => match cert {
-            C::UnknownIssuer => TlsFailure::UnknownIssuer,
-            C::NotValidForName | C::NotValidForNameContext { .. } => TlsFailure::NotValidForName,
-            C::Expired | C::ExpiredContext { .. } => TlsFailure::Expired,
-            C::NotValidYet | C::NotValidYetContext { .. } => TlsFailure::NotYetValid,
-            other => TlsFailure::Other(E::InvalidCertificate(other.clone()).to_string()),
-        },
-        E::AlertReceived(A::CertificateRequired) => TlsFailure::ClientCertificateRequired,
-        E::AlertReceived(
-            A::BadCertificate
-            | A::UnknownCA
-            | A::UnsupportedCertificate
-            | A::CertificateRevoked
-            | A::CertificateExpired
-            | A::CertificateUnknown
-            | A::AccessDenied,
-        ) => TlsFailure::ClientCertificateRejected,
-        other => TlsFailure::Other(other.to_string()),
+    if chain_any(err.as_ref(), |e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+    }) {
+        return TransportError::ConnectTimeout {
+            timeout: connect_timeout,
+        };
     }
+    if let Some(TransportError::InvalidUrl { reason }) = err.downcast_ref::<TransportError>() {
+        return TransportError::InvalidUrl {
+            reason: reason.clone(),
+        };
+    }
+    TransportError::connect(err)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn classifies_rustls_errors() {
-        use rustls::{AlertDescription as A, CertificateError as C, Error as E};
-        let cases = [
-            (
-                E::InvalidCertificate(C::UnknownIssuer),
-                TlsFailure::UnknownIssuer,
-            ),
-            (
-                E::InvalidCertificate(C::NotValidForName),
-                TlsFailure::NotValidForName,
-            ),
-            (E::InvalidCertificate(C::Expired), TlsFailure::Expired),
-            (
-                E::InvalidCertificate(C::NotValidYet),
-                TlsFailure::NotYetValid,
-            ),
-            (
-                E::AlertReceived(A::CertificateRequired),
-                TlsFailure::ClientCertificateRequired,
-            ),
-            (
-                E::AlertReceived(A::UnknownCA),
-                TlsFailure::ClientCertificateRejected,
-            ),
-            (
-                E::AlertReceived(A::BadCertificate),
-                TlsFailure::ClientCertificateRejected,
-            ),
-        ];
-        for (err, want) in cases {
-            assert_eq!(classify(&err), want, "{err}");
-        }
-        assert!(matches!(
-            classify(&E::AlertReceived(A::HandshakeFailure)),
-            TlsFailure::Other(_)
-        ));
-    }
+    use crate::failure::TlsFailure;
 
     #[test]
     fn finds_rustls_error_through_io_errors() {

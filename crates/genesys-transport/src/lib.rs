@@ -96,39 +96,64 @@
 //! errors still compile; supply your own [`HttpClient`].
 #![forbid(unsafe_code)]
 
+// The modules in layers, leaves first: each uses only modules declared
+// before it, so the crate reads from the top down without jumping back.
+//
+// Leaves: dates, shared names and Retry-After parsing, body limits, rate-limit
+// headers, and the below-HTTP failure kinds.
 mod body;
-mod client;
-#[cfg(feature = "hyper-client")]
-mod connection;
 mod date;
+mod failure;
+mod ratelimit;
+mod wire;
+
+// The errors: the Genesys error body, then the transport's error types.
+mod api_error;
 mod error;
+
+// Where requests go and when they are retried.
+mod region;
+mod retry;
+
+// One request and its response.
+mod request;
+
+// The client trait.
+mod client;
+
+// The default client: the proxy connector, the connection settings that
+// build it, then the hyper client on top.
 #[cfg(feature = "hyper-client")]
 mod proxy;
-mod ratelimit;
-mod region;
-mod request;
-mod retry;
+
+#[cfg(feature = "hyper-client")]
+mod connection;
+
+#[cfg(feature = "hyper-client")]
+mod hyper_client;
+
+// The transport: base URL + client + timeouts + retry loop + tracing.
 mod transport;
 
+pub use api_error::{ApiError, BodyProblem, ErrorBody, ErrorDetail, render_message};
 pub use body::{BodyCompleteness, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ERROR_BODY_BYTES};
-pub use client::{BoxFuture, HttpClient, SharedHttpClient};
+pub use client::{HttpClient, SharedHttpClient};
 #[cfg(feature = "hyper-client")]
-pub use client::{HyperClient, HyperClientBuilder, RootCertificates};
+pub use connection::{ClientIdentity, ConnectedStream, ConnectionSettings, RootCertificates};
+pub use error::{Error, ErrorKind, StopReason, TransportError};
+pub use failure::{ProxyFailure, TlsConfigError, TlsFailure};
 #[cfg(feature = "hyper-client")]
-pub use connection::{ClientIdentity, ConnectedStream, ConnectionSettings};
-pub use error::{
-    ApiError, BodyProblem, BoxError, Error, ErrorBody, ErrorDetail, ErrorKind, ProxyFailure,
-    StopReason, TlsConfigError, TlsFailure, TransportError, render_message,
-};
+pub use hyper_client::{HyperClient, HyperClientBuilder};
 #[cfg(feature = "hyper-client")]
 pub use proxy::Proxy;
 pub use ratelimit::{RateLimitStatus, ReceivedAt};
 pub use region::{BaseUrl, Environment, Region, UnknownRegion, is_loopback_host};
 pub use request::{ApiRequest, ApiResponse};
-pub use retry::{
-    RetryPolicy, SharedSleeper, Sleeper, TokioSleeper, parse_retry_after, parse_retry_after_at,
-};
+pub use retry::{RetryPolicy, SharedSleeper, Sleeper, TokioSleeper};
 pub use transport::{
-    AuthorizationFn, CORRELATION_ID_HEADER, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
-    PrepareAttempt, Transport, TransportBuilder, authorization_fn,
+    AuthorizationFn, PrepareAttempt, Transport, TransportBuilder, authorization_fn,
+};
+pub use wire::{
+    BoxError, BoxFuture, CORRELATION_ID_HEADER, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+    parse_retry_after, parse_retry_after_at,
 };

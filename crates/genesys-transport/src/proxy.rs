@@ -21,8 +21,10 @@ use hyper_util::rt::TokioIo;
 use secrecy::{ExposeSecret, SecretString};
 use tower_service::Service;
 
-use crate::error::{BoxError, ProxyFailure, TransportError};
+use crate::error::TransportError;
+use crate::failure::{ProxyFailure, find_in_chain};
 use crate::region::is_loopback_host;
+use crate::wire::BoxError;
 
 /// User and password for a proxy's `Basic` authentication; the password is
 /// never printed.
@@ -575,7 +577,7 @@ impl std::error::Error for ProxyConnectError {
 pub(crate) fn proxy_error_in_chain<'a>(
     err: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a ProxyConnectError> {
-    crate::connection::find_in_chain(err)
+    find_in_chain(err)
 }
 
 #[cfg(test)]

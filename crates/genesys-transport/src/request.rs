@@ -235,7 +235,7 @@ impl ApiResponse {
     /// The `ININ-Correlation-Id` response header.
     pub fn correlation_id(&self) -> Option<&str> {
         self.headers
-            .get(crate::transport::CORRELATION_ID_HEADER)
+            .get(crate::wire::CORRELATION_ID_HEADER)
             .and_then(|v| v.to_str().ok())
     }
 

@@ -11,26 +11,17 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use tracing::Instrument;
 use tracing::field::Empty;
 
+use crate::api_error::ApiError;
 use crate::body::{BodyCompleteness, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ERROR_BODY_BYTES};
-use crate::client::{BoxFuture, HttpClient, SharedHttpClient};
-use crate::error::{ApiError, BoxError, Error, ErrorKind, StopReason, TransportError};
+use crate::client::{HttpClient, SharedHttpClient};
+use crate::error::{Error, ErrorKind, StopReason, TransportError};
 use crate::ratelimit::{RateLimitStatus, ReceivedAt};
 use crate::region::{BaseUrl, Environment, Region};
 use crate::request::{ApiRequest, ApiResponse};
 use crate::retry::{Decision, Outcome, RetryPolicy, SharedSleeper, Sleeper};
-
-/// The correlation header, lower-case as `http` stores it. Genesys sends it
-/// on responses as `ININ-Correlation-Id` (casing varies); it is matched
-/// case-insensitively and, when a request sets a correlation id, sent under
-/// this name.
-pub const CORRELATION_ID_HEADER: &str = "inin-correlation-id";
-
-/// Default TCP connect timeout of the default client: 10 s.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Default per-attempt request timeout (connect, send, and read the whole
-/// response): 60 s.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+use crate::wire::{
+    BoxError, BoxFuture, CORRELATION_ID_HEADER, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+};
 
 /// A hook run before every attempt, e.g. to set a fresh `Authorization`
 /// header. The request it receives is rebuilt from the [`ApiRequest`] for
@@ -285,7 +276,7 @@ fn default_client(
     max_error_body_bytes: usize,
 ) -> Result<SharedHttpClient, TransportError> {
     Ok(SharedHttpClient::new(
-        crate::client::HyperClient::builder()
+        crate::hyper_client::HyperClient::builder()
             .connect_timeout(connect_timeout)
             .max_body_bytes(max_body_bytes)
             .max_error_body_bytes(max_error_body_bytes)
