@@ -8,7 +8,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use futures_util::StreamExt as _;
 use genesys_cloud::auth::AuthConfig;
-use genesys_cloud::notifications::ChannelEvent;
+use genesys_cloud::notifications::{ChannelEvent, NotificationError};
 use genesys_cloud::{BaseUrl, Client, ConnectionSettings, Environment, Proxy, ProxyFailure};
 use genesys_emulator::{Emulator, EmulatorConfig, TlsOptions, seed};
 use serde_json::json;
@@ -29,6 +29,12 @@ impl TestProxy {
     /// With `basic`, a `CONNECT` without `Proxy-Authorization: Basic
     /// base64(user:pass)` is answered 407.
     async fn start(basic: Option<(&str, &str)>) -> TestProxy {
+        TestProxy::refusing(basic, None).await
+    }
+
+    /// As [`start`](Self::start), and every `CONNECT` to `refused_host`
+    /// (whatever its credentials) is answered 407.
+    async fn refusing(basic: Option<(&str, &str)>, refused_host: Option<&str>) -> TestProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let connects = Arc::new(Mutex::new(Vec::new()));
@@ -40,9 +46,16 @@ impl TestProxy {
             )
         });
         let (c, t) = (connects.clone(), tunnels.clone());
+        let refused = refused_host.map(|h| format!("{h}:"));
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, expected.clone(), c.clone(), t.clone()));
+                tokio::spawn(serve(
+                    stream,
+                    expected.clone(),
+                    refused.clone(),
+                    c.clone(),
+                    t.clone(),
+                ));
             }
         });
         TestProxy {
@@ -68,6 +81,7 @@ impl TestProxy {
 async fn serve(
     mut client: TcpStream,
     expected: Option<String>,
+    refused_prefix: Option<String>,
     connects: Arc<Mutex<Vec<String>>>,
     tunnels: Arc<Mutex<Vec<String>>>,
 ) {
@@ -96,8 +110,11 @@ async fn serve(
             .eq_ignore_ascii_case("proxy-authorization")
             .then(|| value.trim().to_owned())
     });
-    if let Some(expected) = expected
-        && auth.as_deref() != Some(expected.as_str())
+    let refused = refused_prefix.is_some_and(|prefix| target.starts_with(&prefix));
+    if refused
+        || expected
+            .as_ref()
+            .is_some_and(|expected| auth.as_deref() != Some(expected.as_str()))
     {
         let _ = client
             .write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
@@ -211,6 +228,64 @@ async fn a_407_fails_the_login_once_naming_the_proxy() {
     assert_eq!(proxy.connects().len(), 1, "not retried");
     assert!(proxy.tunnels().is_empty());
     assert_eq!(emu.counters().token_requests_total(), 0);
+}
+
+#[tokio::test]
+async fn a_proxy_refusing_the_websocket_is_a_typed_notification_error() {
+    // API calls go to `localhost`, the channel's connectUri to `127.0.0.1`
+    // (the emulator's certificate names both); the proxy refuses only the
+    // latter, so login and channel creation pass and the socket does not.
+    let emu = tls_emulator().await;
+    let proxy = TestProxy::refusing(
+        Some(("svc", "SENTINEL-WS-PROXY-PASSWORD")),
+        Some("127.0.0.1"),
+    )
+    .await;
+    let api = emu.base_url().replace("127.0.0.1", "localhost");
+    let client = Client::builder()
+        .credentials(
+            &AuthConfig::new()
+                .with_environment(Environment::single(BaseUrl::parse(&api).unwrap()))
+                .with_client_credentials(seed::DEFAULT_CLIENT_ID, seed::DEFAULT_CLIENT_SECRET),
+        )
+        .add_root_certificate_pem(emu.tls_ca_pem().unwrap())
+        .proxy(
+            Proxy::new(&proxy.url())
+                .unwrap()
+                .basic_auth("svc", "SENTINEL-WS-PROXY-PASSWORD".to_owned())
+                .proxy_loopback(true),
+        )
+        .build()
+        .unwrap();
+    let err = client
+        .notifications_channel()
+        .connect_timeout(Duration::from_secs(5))
+        .subscribe_names(["v2.users.00000000-0000-4000-8000-000000000001.presence"])
+        .await
+        .expect_err("the proxy refuses the socket");
+    assert!(
+        matches!(err, NotificationError::Proxy { .. }),
+        "a proxy error, not a connect error: {err:?} {:?}",
+        proxy.connects()
+    );
+    assert_eq!(
+        err.proxy_failure(),
+        Some(&ProxyFailure::AuthenticationRequired {
+            credentials_sent: true
+        })
+    );
+    let text = err.to_string();
+    assert!(text.contains("Genesys was not reached"), "{text}");
+    assert!(text.contains("check the proxy user and password"), "{text}");
+    assert!(!format!("{text} {err:?}").contains("SENTINEL"), "{text}");
+    assert!(!text.contains("/channels/"), "no connectUri path: {text}");
+    assert_eq!(emu.counters().websocket_connections(), 0);
+    let socket_connects = proxy
+        .connects()
+        .iter()
+        .filter(|t| t.starts_with("127.0.0.1:"))
+        .count();
+    assert_eq!(socket_connects, 1, "a refusal is not retried");
 }
 
 #[tokio::test]

@@ -67,6 +67,27 @@ pub enum NotificationError {
         /// The error, rendered.
         detail: String,
     },
+    /// The HTTP proxy in the client's
+    /// [`ConnectionSettings`](crate::ConnectionSettings) (or the
+    /// environment's) did not open a tunnel to the socket's host: the
+    /// socket never reached Genesys. `kind` says what the proxy did, e.g.
+    /// [`AuthenticationRequired`](genesys_transport::ProxyFailure::AuthenticationRequired)
+    /// for a 407. Only an unreachable proxy is retried; a refusal would be
+    /// repeated.
+    #[error(
+        "could not open the notification socket at {uri}: the proxy {proxy} failed, \
+         Genesys was not reached: {kind} ({detail})"
+    )]
+    Proxy {
+        /// Scheme and host of the `connectUri` (the rest is a secret).
+        uri: String,
+        /// The proxy's `host:port` (never its credentials).
+        proxy: String,
+        /// What the proxy did.
+        kind: genesys_transport::ProxyFailure,
+        /// The error, rendered.
+        detail: String,
+    },
     /// Genesys answered channel creation without an id or a `connectUri`.
     #[error("notification channel: the created channel has no {missing}")]
     InvalidChannel {
@@ -134,6 +155,30 @@ impl NotificationError {
         }
     }
 
+    /// What the proxy did, when an HTTP proxy did not open the tunnel to
+    /// the notification socket (or to the notifications API).
+    ///
+    /// ```
+    /// use genesys_cloud::notifications::NotificationError;
+    /// use genesys_transport::ProxyFailure;
+    ///
+    /// let error = NotificationError::Proxy {
+    ///     uri: "wss://streaming.mypurecloud.com".into(),
+    ///     proxy: "proxy.corp.example:3128".into(),
+    ///     kind: ProxyFailure::AuthenticationRequired { credentials_sent: false },
+    ///     detail: "tunnel error: proxy authorization required".into(),
+    /// };
+    /// assert!(error.proxy_failure().is_some());
+    /// assert!(error.to_string().contains("Genesys was not reached"));
+    /// ```
+    pub fn proxy_failure(&self) -> Option<&genesys_transport::ProxyFailure> {
+        match self {
+            NotificationError::Proxy { kind, .. } => Some(kind),
+            NotificationError::Api { source, .. } => source.proxy_failure(),
+            _ => None,
+        }
+    }
+
     /// The HTTP status, when the notifications API answered with an error.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -164,6 +209,9 @@ impl NotificationError {
                 e if e.is_preflight() => true,
                 e => matches!(e.status(), Some(400 | 401 | 403)),
             },
+            NotificationError::Proxy { kind, .. } => {
+                !matches!(kind, genesys_transport::ProxyFailure::Unreachable)
+            }
             NotificationError::Connect { .. } | NotificationError::InvalidChannel { .. } => false,
         }
     }

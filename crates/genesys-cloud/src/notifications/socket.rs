@@ -193,13 +193,26 @@ pub(crate) async fn connect(
         let stream = settings
             .connect(&target, None)
             .await
-            .map_err(|e| match e.tls_failure() {
-                Some(kind) => NotificationError::Tls {
+            .map_err(|e| match &e {
+                genesys_transport::TransportError::Proxy {
+                    proxy,
+                    kind,
+                    detail,
+                    ..
+                } => NotificationError::Proxy {
                     uri: channel.uri.redacted(),
+                    proxy: proxy.clone(),
                     kind: kind.clone(),
-                    detail: scrub(&e.to_string(), Some(&channel.uri), Some(&channel.id)),
+                    detail: scrub(detail, Some(&channel.uri), Some(&channel.id)),
                 },
-                None => failed(e.to_string()),
+                _ => match e.tls_failure() {
+                    Some(kind) => NotificationError::Tls {
+                        uri: channel.uri.redacted(),
+                        kind: kind.clone(),
+                        detail: scrub(&e.to_string(), Some(&channel.uri), Some(&channel.id)),
+                    },
+                    None => failed(e.to_string()),
+                },
             })?;
         tokio_tungstenite::client_async_tls_with_config(
             uri,
