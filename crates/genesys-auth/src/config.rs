@@ -152,6 +152,37 @@ impl ProfileProxy {
     pub fn password(&self) -> Option<&SecretString> {
         self.password.as_ref()
     }
+
+    /// The transport's [`Proxy`](genesys_transport::Proxy) for this profile
+    /// proxy, with its basic credentials when the profile has both a user
+    /// and a password (feature `http-client`).
+    ///
+    /// ```
+    /// use genesys_auth::AuthConfig;
+    ///
+    /// let config = AuthConfig::from_gc_toml(r#"
+    ///     [DEFAULT]
+    ///     proxy_host = "proxy.corp.example"
+    ///     proxy_port = 3128
+    ///     proxy_username = "svc"
+    ///     proxy_password = "s3cret"
+    /// "#, "DEFAULT")?;
+    /// let proxy = config.proxy().expect("a proxy").to_proxy().expect("a usable URL");
+    /// assert!(proxy.has_credentials());
+    /// assert!(!format!("{proxy:?}").contains("s3cret"));
+    /// # Ok::<(), genesys_auth::AuthError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The profile's protocol, host or port do not make a usable proxy URL.
+    #[cfg(feature = "http-client")]
+    pub fn to_proxy(&self) -> Result<genesys_transport::Proxy, genesys_transport::TransportError> {
+        let proxy = genesys_transport::Proxy::new(&self.url)?;
+        Ok(match (&self.username, &self.password) {
+            (Some(user), Some(password)) => proxy.basic_auth(user, password.clone()),
+            _ => proxy,
+        })
+    }
 }
 
 impl fmt::Debug for ProfileProxy {

@@ -17,15 +17,15 @@ use std::time::Duration;
 
 use clap::Args;
 use genesys_auth::{
-    AccessToken, AuthError, AuthorizationRequest, BaseUrl, Environment, Introspector, Pkce,
-    Principal, RefreshToken, TokenEndpoint, TokenSource, TokenSourceExt as _, async_trait,
+    AccessToken, AuthError, AuthorizationRequest, BaseUrl, Environment, Pkce, Principal,
+    RefreshToken, TokenSource, TokenSourceExt as _, async_trait,
 };
-use genesys_cloud::Client;
 use genesys_emulator::{Emulator, EmulatorConfig, seed};
 use secrecy::SecretString;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::network::Network;
 use crate::store::{self, LoginKind, StoredLogin};
 use crate::{Connection, Target};
 
@@ -207,13 +207,14 @@ async fn respond(stream: &mut TcpStream, status: &str, text: &str) {
 
 /// Runs the PKCE login against `environment` as public client `client_id`.
 async fn pkce_login(
+    network: &Network,
     environment: &Environment,
     client_id: &str,
     loopback: &Loopback,
     browser: Browser,
     timeout: Duration,
 ) -> Result<Session, String> {
-    let endpoint = TokenEndpoint::new(environment.clone()).map_err(|e| e.to_string())?;
+    let endpoint = network.token_endpoint(environment)?;
     let pkce = Pkce::new(endpoint, client_id, loopback.redirect_uri.as_str());
     let request = pkce.authorize().build();
     match browser {
@@ -269,8 +270,8 @@ async fn pkce_login(
         .token()
         .await
         .map_err(|e| format!("login failed: {e}; nothing was stored"))?;
-    let info = Introspector::new(environment.clone())
-        .map_err(|e| e.to_string())?
+    let info = network
+        .introspector(environment)?
         .introspect(&token)
         .await
         .map_err(|e| format!("login failed: asking who the token belongs to: {e}"))?;
@@ -363,6 +364,7 @@ fn embedded_config(redirect_uri: &str) -> EmulatorConfig {
 /// Starts the embedded emulator and logs its demo user in by PKCE, playing
 /// the browser here (the emulator auto-approves).
 async fn embedded_session(
+    network: &Network,
     port: Option<u16>,
     timeout: Duration,
 ) -> Result<(Emulator, Session, Environment), String> {
@@ -373,6 +375,7 @@ async fn embedded_session(
     let base = BaseUrl::parse(&emulator.base_url()).map_err(|e| e.to_string())?;
     let environment = Environment::single(base);
     let session = pkce_login(
+        network,
         &environment,
         seed::USER_CLIENT_ID,
         &loopback,
@@ -384,7 +387,11 @@ async fn embedded_session(
 }
 
 /// `genesys login`.
-pub async fn login(connection: &Connection, args: LoginArgs) -> Result<ExitCode, String> {
+pub async fn login(
+    connection: &Connection,
+    network: &Network,
+    args: LoginArgs,
+) -> Result<ExitCode, String> {
     let path = store::login_path(crate::profile_name(connection))?;
     let timeout = Duration::from_secs(args.timeout);
     let config = match crate::auth_config(connection) {
@@ -409,7 +416,7 @@ pub async fn login(connection: &Connection, args: LoginArgs) -> Result<ExitCode,
                     .into(),
             );
         }
-        return login_embedded(&path, args.port, timeout).await;
+        return login_embedded(network, &path, args.port, timeout).await;
     };
     let environment = config.environment();
     let loopback = Loopback::bind(args.port).await?;
@@ -418,7 +425,15 @@ pub async fn login(connection: &Connection, args: LoginArgs) -> Result<ExitCode,
     } else {
         Browser::Open
     };
-    let session = pkce_login(&environment, &client_id, &loopback, browser, timeout).await?;
+    let session = pkce_login(
+        network,
+        &environment,
+        &client_id,
+        &loopback,
+        browser,
+        timeout,
+    )
+    .await?;
     let mut login = StoredLogin::new(LoginKind::Oauth);
     login.api_base_url = Some(environment.api_base_url().to_string());
     login.login_base_url = Some(environment.login_base_url().to_string());
@@ -444,11 +459,12 @@ pub async fn login(connection: &Connection, args: LoginArgs) -> Result<ExitCode,
 }
 
 async fn login_embedded(
+    network: &Network,
     path: &Path,
     port: Option<u16>,
     timeout: Duration,
 ) -> Result<ExitCode, String> {
-    let (emulator, session, _) = embedded_session(port, timeout).await?;
+    let (emulator, session, _) = embedded_session(network, port, timeout).await?;
     eprintln!(
         "No Genesys Cloud credentials configured: logged in to the embedded emulator at {} as \
          its demo user, by the authorization-code grant with PKCE (the emulator approves \
@@ -476,7 +492,7 @@ async fn login_embedded(
 }
 
 /// `genesys logout`.
-pub async fn logout(connection: &Connection) -> Result<ExitCode, String> {
+pub async fn logout(connection: &Connection, network: &Network) -> Result<ExitCode, String> {
     let path = store::login_path(crate::profile_name(connection))?;
     let Some(login) = store::load(&path)? else {
         println!("Not logged in: there is no {}.", path.display());
@@ -491,8 +507,9 @@ pub async fn logout(connection: &Connection) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let (environment, source) = UserTokens::from_stored(login, &path)?;
-    let client = Client::builder()
+    let (environment, source) = UserTokens::from_stored(network, login, &path)?;
+    let client = network
+        .client()
         .environment(&environment)
         .token_source(source.cached())
         .build()
@@ -518,12 +535,13 @@ pub async fn logout(connection: &Connection) -> Result<ExitCode, String> {
 /// The commands' [`Target`] for a stored login.
 pub async fn connect_stored(
     connection: &Connection,
+    network: &Network,
     login: StoredLogin,
     path: PathBuf,
 ) -> Result<Target, String> {
     if login.kind == LoginKind::EmbeddedEmulator {
         let (emulator, session, environment) =
-            embedded_session(None, Duration::from_secs(30)).await?;
+            embedded_session(network, None, Duration::from_secs(30)).await?;
         eprintln!(
             "Using the stored login ({}): the embedded emulator's demo user. The embedded \
              emulator keeps no tokens between runs, so it was started again at {} and {} logged \
@@ -538,7 +556,8 @@ pub async fn connect_stored(
             persisted: None,
         }
         .cached();
-        let client = Client::builder()
+        let client = network
+            .client()
             .environment(&environment)
             .token_source(source)
             .build()
@@ -550,7 +569,7 @@ pub async fn connect_stored(
         });
     }
     let name = login.user_name.clone().or_else(|| login.user_id.clone());
-    let (environment, source) = UserTokens::from_stored(login, &path)?;
+    let (environment, source) = UserTokens::from_stored(network, login, &path)?;
     if connection.base_url.is_some() || connection.region.is_some() {
         let asked = crate::with_flags(genesys_auth::AuthConfig::new(), connection)?.environment();
         if asked.api_base_url() != environment.api_base_url() {
@@ -568,7 +587,8 @@ pub async fn connect_stored(
         name.as_deref().unwrap_or("(unknown user)"),
         path.display()
     );
-    let client = Client::builder()
+    let client = network
+        .client()
         .environment(&environment)
         .token_source(source.cached())
         .build()
@@ -598,7 +618,11 @@ struct Persisted {
 }
 
 impl UserTokens {
-    fn from_stored(login: StoredLogin, path: &Path) -> Result<(Environment, Self), String> {
+    fn from_stored(
+        network: &Network,
+        login: StoredLogin,
+        path: &Path,
+    ) -> Result<(Environment, Self), String> {
         let broken = |what: &str| {
             format!(
                 "{} has no {what}; run `genesys login` again",
@@ -622,7 +646,7 @@ impl UserTokens {
             .refresh_token
             .clone()
             .ok_or_else(|| broken("refresh_token"))?;
-        let endpoint = TokenEndpoint::new(environment.clone()).map_err(|e| e.to_string())?;
+        let endpoint = network.token_endpoint(&environment)?;
         let mut inner = RefreshToken::public(endpoint, client_id, refresh);
         let mut initial = None;
         if let Some(access) = &login.access_token {

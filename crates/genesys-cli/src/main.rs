@@ -10,6 +10,7 @@
 //! genesys doctor postConversationsCalls
 //! genesys listen [TOPIC]... [--demo-call NUMBER] [--count N]
 //! genesys -vv whoami          # every request, retry and token fetch on stderr
+//! genesys --ca-cert ca.pem --client-cert c.pem --client-key k.pem --proxy URL whoami
 //! genesys emulator [--port 8080]
 //! ```
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@
 mod listen;
 mod logging;
 mod login;
+mod network;
 mod store;
 
 use std::process::ExitCode;
@@ -95,6 +97,8 @@ struct Connection {
     /// `~/.gc/config.toml`.
     #[arg(long, short, global = true)]
     profile: Option<String>,
+    #[command(flatten)]
+    network: network::NetworkArgs,
 }
 
 #[derive(Subcommand)]
@@ -237,8 +241,38 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");
+            if let Some(hint) = network_hint(&message) {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The flag that fixes a TLS or proxy failure named in `message` (the
+/// SDK's own texts say which API call to make; a CLI user needs the flag).
+fn network_hint(message: &str) -> Option<&'static str> {
+    use genesys_cloud::{ProxyFailure, TlsFailure};
+    let names = |failure: &dyn std::fmt::Display| message.contains(&failure.to_string());
+    if names(&TlsFailure::UnknownIssuer) {
+        Some(
+            "trust the CA that signs the server's certificate (e.g. your company's) with --ca-cert FILE.pem",
+        )
+    } else if names(&TlsFailure::ClientCertificateRequired)
+        || names(&TlsFailure::ClientCertificateRejected)
+    {
+        Some("present a client certificate with --client-cert FILE.pem --client-key FILE.pem")
+    } else if names(&ProxyFailure::AuthenticationRequired {
+        credentials_sent: false,
+    }) || names(&ProxyFailure::AuthenticationRequired {
+        credentials_sent: true,
+    }) {
+        Some(
+            "give the proxy's credentials in its URL: --proxy http://USER:PASS@HOST:PORT \
+             (or HTTPS_PROXY), or in the gc profile's proxy_username/proxy_password",
+        )
+    } else {
+        None
     }
 }
 
@@ -248,16 +282,20 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         // Checked before anything is sent (or the emulator started).
         listen::check_topics(&args.topics)?;
     }
+    if let Command::Emulator { port, config } = &cli.command {
+        return run_emulator(*port, config.as_deref()).await;
+    }
+    // One HTTP client, with the run's TLS and proxy settings, for every
+    // connection: logins, introspection, API calls, the notification socket.
+    let profile = AuthConfig::from_env_and_profile(cli.connection.profile.as_deref()).ok();
+    let network = network::Network::new(&cli.connection.network, profile.as_ref())?;
     if let Command::Login(args) = cli.command {
-        return login::login(&cli.connection, args).await;
+        return login::login(&cli.connection, &network, args).await;
     }
     if let Command::Logout = cli.command {
-        return login::logout(&cli.connection).await;
+        return login::logout(&cli.connection, &network).await;
     }
-    let target = match &cli.command {
-        Command::Emulator { port, config } => return run_emulator(*port, config.as_deref()).await,
-        _ => connect(&cli.connection).await?,
-    };
+    let target = connect(&cli.connection, &network).await?;
     match cli.command {
         Command::Call(args) => call(&target, args).await,
         Command::Listen(args) => listen::listen(&target, args).await,
@@ -300,7 +338,7 @@ fn with_flags(mut config: AuthConfig, connection: &Connection) -> Result<AuthCon
     Ok(config)
 }
 
-async fn connect(connection: &Connection) -> Result<Target, String> {
+async fn connect(connection: &Connection, network: &network::Network) -> Result<Target, String> {
     // Flags, then the environment, then a stored login, then the gc profile.
     let flag_credentials = connection.access_token.is_some()
         || (connection.client_id.is_some() && connection.client_secret.is_some());
@@ -309,12 +347,16 @@ async fn connect(connection: &Connection) -> Result<Target, String> {
     if !flag_credentials && !env_credentials {
         let path = store::login_path(profile_name(connection))?;
         if let Some(stored) = store::load(&path)? {
-            return login::connect_stored(connection, stored, path).await;
+            return login::connect_stored(connection, network, stored, path).await;
         }
     }
     let config = auth_config(connection)?;
     if config.credential_kind() != CredentialKind::None {
-        let client = Client::from_config(&config).map_err(|e| e.to_string())?;
+        let client = network
+            .client()
+            .credentials(&config)
+            .build()
+            .map_err(|e| e.to_string())?;
         return Ok(Target {
             client,
             environment: config.environment(),
@@ -340,7 +382,11 @@ async fn connect(connection: &Connection) -> Result<Target, String> {
     let config = AuthConfig::new()
         .with_environment(Environment::single(base))
         .with_client_credentials(seed::DEFAULT_CLIENT_ID, seed::DEFAULT_CLIENT_SECRET);
-    let client = Client::from_config(&config).map_err(|e| e.to_string())?;
+    let client = network
+        .client()
+        .credentials(&config)
+        .build()
+        .map_err(|e| e.to_string())?;
     Ok(Target {
         client,
         environment: config.environment(),
@@ -464,7 +510,11 @@ async fn whoami(target: &Target) -> Result<ExitCode, String> {
         .access_token()
         .await
         .map_err(|e| e.to_string())?;
-    let introspector = Introspector::new(target.environment.clone()).map_err(|e| e.to_string())?;
+    let introspector = Introspector::with_http_client(
+        target.environment.clone(),
+        target.client.http_client().clone(),
+    )
+    .map_err(|e| e.to_string())?;
     let info = introspector
         .introspect(&token)
         .await
@@ -595,4 +645,28 @@ async fn run_emulator(port: u16, config: Option<&std::path::Path>) -> Result<Exi
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
     emulator.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::network_hint;
+    use genesys_cloud::{ProxyFailure, TlsFailure};
+
+    #[test]
+    fn network_failures_point_to_the_flag_that_fixes_them() {
+        let unknown_ca = format!("error: TLS handshake failed: {}", TlsFailure::UnknownIssuer);
+        assert!(network_hint(&unknown_ca).unwrap().contains("--ca-cert"));
+        let no_cert = TlsFailure::ClientCertificateRequired.to_string();
+        assert!(network_hint(&no_cert).unwrap().contains("--client-key"));
+        let proxy = ProxyFailure::AuthenticationRequired {
+            credentials_sent: false,
+        }
+        .to_string();
+        assert!(
+            network_hint(&proxy)
+                .unwrap()
+                .contains("--proxy http://USER:PASS@")
+        );
+        assert_eq!(network_hint("404 not.found"), None);
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::process::Output;
 
-use genesys_emulator::{ClientSeed, Emulator, EmulatorConfig, seed};
+use genesys_emulator::{ClientSeed, Emulator, EmulatorConfig, TlsOptions, seed};
 
 mod common;
 use common::{against_args, isolated, text};
@@ -228,4 +228,87 @@ async fn very_verbose_shows_requests_and_token_fetches_but_never_secrets() {
         "{traced_err}"
     );
     assert!(!traced_err.contains(secret), "{traced_err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_flags_reach_the_login_the_api_and_the_notification_socket() {
+    let emu = Emulator::start(
+        EmulatorConfig::default()
+            .with_call_timings(
+                std::time::Duration::from_millis(100),
+                std::time::Duration::from_millis(100),
+            )
+            .with_tls(TlsOptions::new().require_client_certificate(true)),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = emu.mint_client_identity().unwrap();
+    let ca_file = dir.path().join("company-ca.pem");
+    let cert_file = dir.path().join("client.pem");
+    let key_file = dir.path().join("client-key.pem");
+    std::fs::write(&ca_file, emu.tls_ca_pem().unwrap()).unwrap();
+    std::fs::write(&cert_file, cert).unwrap();
+    std::fs::write(&key_file, key).unwrap();
+    let (ca, cert, key) = (
+        ca_file.to_str().unwrap(),
+        cert_file.to_str().unwrap(),
+        key_file.to_str().unwrap(),
+    );
+    let client = (seed::DEFAULT_CLIENT_ID, seed::DEFAULT_CLIENT_SECRET);
+    let tls = ["--ca-cert", ca, "--client-cert", cert, "--client-key", key];
+
+    // Login, introspection and the API over mutual TLS.
+    let out = against(&emu, client, &[&tls[..], &["whoami"]].concat()).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("CLIENT-CREDENTIALS"));
+
+    // A call followed by its notification events, over wss:// with the
+    // same settings.
+    let call = [
+        "call",
+        "+15550123",
+        "--on-behalf-of",
+        seed::DEFAULT_USER_ID,
+        "--timeout",
+        "20",
+    ];
+    let out = against(&emu, client, &[&tls[..], &call[..]].concat()).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(emu.counters().websocket_connections(), 1);
+
+    // Without the company CA: refused, naming the cause and the flag.
+    let out = against(
+        &emu,
+        client,
+        &["--client-cert", cert, "--client-key", key, "whoami"],
+    )
+    .await;
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("not signed by a trusted CA"), "{stderr}");
+    assert!(stderr.contains("--ca-cert"), "{stderr}");
+
+    // Without the client certificate: refused by the server, and said so.
+    let out = against(&emu, client, &["--ca-cert", ca, "whoami"]).await;
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("client certificate"), "{stderr}");
+    assert!(stderr.contains("--client-cert"), "{stderr}");
+
+    // Flags that do not fit together, or a file that is not there.
+    let out = genesys(&["--client-cert", cert, "whoami"]).await;
+    assert!(
+        text(&out.stderr).contains("--client-key"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = genesys(&["--ca-cert", "/nonexistent/ca.pem", "whoami"]).await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("/nonexistent/ca.pem"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(emu.counters().calls_created(), 1);
 }

@@ -271,11 +271,7 @@ impl ClientBuilder {
         if self.tls.uses_environment_proxy()
             && let Some(profile) = self.credentials.as_ref().and_then(AuthConfig::proxy)
         {
-            let mut proxy = genesys_transport::Proxy::new(profile.url())?;
-            if let (Some(user), Some(password)) = (profile.username(), profile.password()) {
-                proxy = proxy.basic_auth(user, password.clone());
-            }
-            self.tls = self.tls.proxy(proxy);
+            self.tls = self.tls.proxy(profile.to_proxy()?);
         }
         let http = match self.http {
             Some(http) => http,

@@ -65,6 +65,7 @@ pub use client::{BuildError, Client, ClientBuilder};
 pub use error::{ApiFailure, Error, MissingScopes, UserContextRequired};
 pub use genesys_auth as auth;
 pub use genesys_model as model;
+pub use genesys_transport as transport;
 pub use genesys_transport::{
     ApiError, BaseUrl, ClientIdentity, ConnectionSettings, Environment, Proxy, ProxyFailure,
     RateLimitStatus, Region, RetryPolicy, StopReason, TlsConfigError, TlsFailure,
