@@ -168,8 +168,18 @@ async fn very_verbose_shows_requests_and_token_fetches_but_never_secrets() {
     ))
     .await
     .unwrap();
-    let out = against(&emu, (client_id, secret), &["-vv", "whoami"]).await;
+    // A proxy with a password is configured too (loopback is reached
+    // directly, so it is only parsed and carried): it must not show either.
+    let proxy_password = "sentinel-proxy-password-5d1e";
+    let proxy = format!("http://svc:{proxy_password}@proxy.corp.example:3128");
+    let out = against(
+        &emu,
+        (client_id, secret),
+        &["-vv", "--proxy", &proxy, "whoami"],
+    )
+    .await;
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(!stderr.contains(proxy_password), "{stderr}");
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(
         stdout.contains(client_id),
