@@ -2,7 +2,8 @@
 //! here, counting its tunnels, optionally requiring `Basic` credentials)
 //! in front of the emulator serving HTTPS. Covers the tunnel, the loopback
 //! rule and `NO_PROXY`, proxy authentication (accepted, and 407 as a typed
-//! error that is not retried), the environment through an injectable
+//! error that is not retried), an `https://` proxy reached over TLS, the
+//! environment through an injectable
 //! lookup, and that the proxy password and the token are never printed.
 
 mod common;
@@ -61,6 +62,51 @@ impl TestProxy {
         TestProxy { port, seen }
     }
 
+    /// The same proxy behind TLS (an `https://` proxy URL), with a
+    /// certificate for 127.0.0.1 from a CA made here; returns the proxy and
+    /// that CA's PEM.
+    async fn start_tls() -> (TestProxy, String) {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+        use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+
+        let mut ca_params = CertificateParams::default();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+            .unwrap()
+            .signed_by(&key, &ca)
+            .unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let state = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (acceptor, state) = (acceptor.clone(), state.clone());
+                tokio::spawn(async move {
+                    if let Ok(tls) = acceptor.accept(stream).await {
+                        serve(tls, None, state).await;
+                    }
+                });
+            }
+        });
+        (TestProxy { port, seen }, ca.pem())
+    }
+
     fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -76,7 +122,10 @@ impl TestProxy {
 
 /// Serves one proxy connection: reads the `CONNECT` head, checks the
 /// credentials, answers, then copies bytes both ways.
-async fn serve(mut client: TcpStream, expected: Option<String>, seen: Arc<Mutex<Seen>>) {
+async fn serve<S>(mut client: S, expected: Option<String>, seen: Arc<Mutex<Seen>>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -204,6 +253,37 @@ async fn https_request_goes_through_the_proxy_tunnel() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(proxy.tunnels(), vec![emulator_authority(&emu)]);
     assert_eq!(emu.tls_connections(), 1);
+}
+
+#[tokio::test]
+async fn an_https_proxy_is_reached_over_tls_trusting_the_same_roots() {
+    let emu = tls_emulator().await;
+    let (proxy, proxy_ca) = TestProxy::start_tls().await;
+    let url = format!("https://127.0.0.1:{}", proxy.port);
+    let sleeper = RecordingSleeper::default();
+
+    // The proxy's CA added to the roots: TLS to the proxy, then TLS to the
+    // emulator inside the tunnel.
+    let trusted = settings(&emu, Some(Proxy::new(&url).unwrap().proxy_loopback(true)))
+        .add_root_certificate_pem(proxy_ca);
+    let t = transport(&emu, trusted, None, &sleeper);
+    let response = t.send(users_me(&emu)).await.expect("through the TLS proxy");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(proxy.tunnels(), vec![emulator_authority(&emu)]);
+
+    // Without it the proxy's certificate is not trusted: a proxy failure
+    // (Genesys never reached), not a TLS failure of the server's.
+    let untrusted = settings(&emu, Some(Proxy::new(&url).unwrap().proxy_loopback(true)));
+    let t = transport(&emu, untrusted, None, &sleeper);
+    let err = t.send(users_me(&emu)).await.unwrap_err();
+    match err.transport_error() {
+        Some(TransportError::Proxy { kind, detail, .. }) => {
+            assert_eq!(*kind, ProxyFailure::Unreachable, "{err}");
+            assert!(detail.contains("UnknownIssuer"), "{detail}");
+        }
+        other => panic!("expected a proxy error, got {other:?}"),
+    }
+    assert_eq!(proxy.tunnels().len(), 1, "no tunnel without trust");
 }
 
 #[tokio::test]
