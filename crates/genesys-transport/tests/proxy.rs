@@ -3,8 +3,8 @@
 //! in front of the emulator serving HTTPS. Covers the tunnel, the loopback
 //! rule and `NO_PROXY`, proxy authentication (accepted, and 407 as a typed
 //! error that is not retried), an `https://` proxy reached over TLS, the
-//! environment through an injectable
-//! lookup, and that the proxy password and the token are never printed.
+//! environment through an injectable lookup, and that the proxy password
+//! and the token are never printed.
 
 mod common;
 
